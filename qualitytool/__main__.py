@@ -1,0 +1,3 @@
+from qualitytool.cli import main
+
+main()

@@ -1,0 +1,68 @@
+"""Library entry points.  The CLI is a thin layer over these; nothing here imports click."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualitytool.config import Config, load_config, load_config_file
+from qualitytool.discovery import discover_files
+from qualitytool.findings import FileResult, Finding, RunResult
+from qualitytool.parallel import map_files
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``check-exceptions`` found over a set of files."""
+
+    config: Config
+    result: RunResult
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.result.findings
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return self.result.errors
+
+    @property
+    def files_checked(self) -> int:
+        return len(self.result.files)
+
+
+def resolve_config(paths: Sequence[Path | str], config_file: Path | str | None = None) -> Config:
+    """The configuration for a run: an explicit file, or the one found from the first path."""
+    if config_file is not None:
+        return load_config_file(Path(config_file))
+    return load_config(Path(paths[0]) if paths else Path.cwd())
+
+
+def check_exceptions(
+    paths: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    strict: bool = False,
+    jobs: int | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> CheckReport:
+    """Find broad exception handlers under ``paths``."""
+    from qualitytool.exceptions.check import CheckOptions, prefilter
+
+    config = config or resolve_config(paths)
+    files = discover_files(paths, config)
+    # The textual prefilter is cheaper than shipping a path to a worker: run it here and
+    # parse only the candidates in parallel.
+    candidates, clean = prefilter(files)
+    results = map_files(
+        CheckOptions(config=config, strict=strict),
+        candidates,
+        jobs=config.jobs if jobs is None else jobs,
+        on_result=on_result,
+    )
+    for result in clean:
+        if on_result is not None:
+            on_result(result)
+    ordered = sorted([*results, *clean], key=lambda r: r.path)
+    return CheckReport(config=config, result=RunResult(files=tuple(ordered)))

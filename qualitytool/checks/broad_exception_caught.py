@@ -1,0 +1,78 @@
+"""## What it does
+Checks for `except Exception:` and `except BaseException:` handlers, including
+`builtins.Exception`, aliases (`from builtins import Exception as E`) and tuples that contain
+them (`except (ValueError, Exception):`).
+
+## Why is this bad?
+A broad handler catches every error the `try` body can raise, including the ones nobody
+anticipated: a `NameError` from a typo, an `AttributeError` from a changed API, a
+`MemoryError`. The program carries on in a state nobody designed, and the bug surfaces far
+away, or never. `except BaseException:` also swallows `KeyboardInterrupt`, `SystemExit` and
+task cancellation.
+
+Handlers that re-raise (`raise`, `raise exc`, `raise AppError(...) from exc`) or log the
+traceback (`logger.exception(...)`, `logger.error(..., exc_info=True)`) are not reported by
+default, as in ruff's BLE001: they do not hide the error. `--strict` reports them too.
+
+Handlers in files matched by `critical-paths` are reported as errors.
+
+## Example
+```python
+try:
+    settings = json.loads(raw)
+except Exception:
+    settings = {}
+```
+
+## Use instead
+```python
+try:
+    settings = json.loads(raw)
+except ValueError:  # json.JSONDecodeError is a ValueError
+    settings = {}
+```
+
+## Fix safety
+`qualitytool fix-exceptions` narrows the handler to what the `try` body can raise. The fix is
+safe when every call in the body has a known, closed set of exceptions; otherwise it is unsafe
+and applied only with `--unsafe-fixes`.
+
+## Options
+- `exceptions.exempt-reraise` (default `true`)
+- `exceptions.exempt-logged` (default `true`)
+- `exceptions.logger-objects` (default `[]`)
+- `exceptions.honour-noqa` (default `true`)
+- `critical-paths` (default `[]`)
+
+Suppress one occurrence with `# noqa: QT001`, `# noqa: BLE001` or `# qualitytool: ignore[QT001]`.
+"""
+
+from __future__ import annotations
+
+from qualitytool.checks import Rule
+
+RULE = Rule(
+    code="QT001",
+    name="broad-exception-caught",
+    summary="Do not catch `Exception` or `BaseException`: catch what the `try` body can raise",
+    aliases=("BLE001",),
+)
+
+VALID = (
+    "try:\n    f()\nexcept ValueError:\n    pass\n",
+    "try:\n    f()\nexcept Exception:\n    raise\n",
+    "try:\n    f()\nexcept Exception as exc:\n    raise RuntimeError('x') from exc\n",
+    "try:\n    f()\nexcept Exception:\n    logger.exception('failed')\n",
+    "try:\n    f()\nexcept Exception:\n    logging.error('failed', exc_info=True)\n",
+    "try:\n    f()\nexcept Exception:  # noqa: BLE001\n    pass\n",
+    "class Exception(Exception):\n    pass\ntry:\n    f()\nexcept Exception:\n    pass\n",
+)
+
+INVALID = (
+    "try:\n    f()\nexcept Exception:\n    pass\n",
+    "try:\n    f()\nexcept BaseException:\n    pass\n",
+    "try:\n    f()\nexcept (ValueError, Exception):\n    pass\n",
+    "import builtins\ntry:\n    f()\nexcept builtins.Exception:\n    pass\n",
+    "try:\n    f()\nexcept Exception as exc:\n    log_to_somewhere(exc)\n",
+    "try:\n    f()\nexcept Exception:\n    logger.error('failed')\n",
+)

@@ -1,0 +1,191 @@
+"""The ``qualitytool`` command line: parse options, call :mod:`qualitytool.api`, print, exit.
+
+Heavy modules are imported inside the commands so that ``qualitytool --help`` and the
+pre-commit hook start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from qualitytool import __version__
+
+if TYPE_CHECKING:
+    from qualitytool.findings import FileResult, Finding
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+_paths_argument = click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, path_type=Path)
+)
+_config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read [tool.qualitytool] from this pyproject.toml instead of searching upwards.",
+)
+_jobs_option = click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=None,
+    help="Worker processes (0 = one per core; default: the config's `jobs`, which is 0).",
+)
+_output_option = click.option(
+    "--output", "-o", "output_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+
+
+def _load_config(paths: Sequence[Path], config_file: Path | None) -> Any:
+    from qualitytool.api import resolve_config
+    from qualitytool.config import ConfigError
+
+    try:
+        config = resolve_config(paths, config_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return config
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    if output_file is None:
+        click.echo(text, nl=False)
+    else:
+        output_file.write_text(text, encoding="utf-8")
+
+
+class _Progress:
+    """A progress bar on an interactive stderr for long runs; silent in CI logs."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self._bar: Any = None
+        if total >= 200 and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True, console=None)
+            self._task = self._bar.add_task(label, total=total)
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def advance(self, _result: FileResult) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qualitytool")
+def main() -> None:
+    """Find and narrow broad exception handlers, track TODOs, report code quality."""
+
+
+@main.command("check-exceptions")
+@_paths_argument
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text", show_default=True, help="Output format.",
+)
+@click.option(
+    "--strict", is_flag=True,
+    help="Also report handlers that re-raise or log the traceback (exempt by default).",
+)
+@_jobs_option
+@_config_option
+@_output_option
+def check_exceptions_command(
+    paths: tuple[Path, ...],
+    output_format: str,
+    strict: bool,
+    jobs: int | None,
+    config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    """Report broad exception handlers (`except Exception`, `BaseException`, bare `except:`).
+
+    Exit status: 0 when none are found, 1 when some are, 2 on usage or file errors.
+    """
+    from qualitytool.api import check_exceptions
+    from qualitytool.discovery import DiscoveryError, discover_files
+
+    paths = paths or (Path("."),)
+    config = _load_config(paths, config_file)
+    try:
+        total = len(discover_files(paths, config)) if sys.stderr.isatty() else 0
+        with _Progress(total, "check-exceptions") as progress:
+            report = check_exceptions(
+                paths, config, strict=strict, jobs=jobs, on_result=progress.advance
+            )
+    except DiscoveryError as exc:
+        raise click.UsageError(str(exc)) from exc
+    _emit(_render(output_format, report.findings, report.errors, report.files_checked,
+                  "broad exception handler"), output_file)
+    if output_format != "text" and report.errors:
+        for error in report.errors:
+            click.echo(f"error: {error.error}", err=True)
+    sys.exit(EXIT_ERROR if report.errors else EXIT_FOUND if report.findings else EXIT_CLEAN)
+
+
+def _render(
+    output_format: str,
+    findings: list[Finding],
+    errors: list[FileResult],
+    files_checked: int,
+    noun: str,
+) -> str:
+    if output_format == "json":
+        from qualitytool.output import json as json_output
+
+        return json_output.render(findings, errors, files_checked)
+    if output_format == "sarif":
+        from qualitytool.output import sarif
+        from qualitytool.output.rule_info import own_rules
+
+        return sarif.render(findings, errors, own_rules())
+    if output_format == "github":
+        from qualitytool.output import github
+
+        return github.render(findings, errors)
+    from qualitytool.output import text
+
+    return text.render(findings, errors, files_checked, noun)
+
+
+@main.command("config")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@_config_option
+def config_command(path: Path | None, config_file: Path | None) -> None:
+    """Print the resolved configuration for PATH (default: the current directory)."""
+    import json
+
+    config = _load_config([path or Path(".")], config_file)
+    click.echo(f"# source: {config.source or '(defaults: no [tool.qualitytool] found)'}")
+    click.echo(json.dumps(config.to_dict(), indent=2))
+
+
+@main.command("rule")
+@click.argument("code", required=False)
+def rule_command(code: str | None) -> None:
+    """Explain a rule (by code, name or ruff alias), or list all rules."""
+    from qualitytool.checks import all_rules, get_rule
+
+    if code is None:
+        for rule in all_rules().values():
+            aliases = f" (also {', '.join(rule.aliases)})" if rule.aliases else ""
+            click.echo(f"{rule.code}  {rule.name}{aliases}")
+        return
+    found = get_rule(code)
+    if found is None:
+        raise click.UsageError(f"unknown rule {code!r}; `qualitytool rule` lists them")
+    click.echo(f"# {found.name} ({found.code})\n")
+    click.echo(found.docs)

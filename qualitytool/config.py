@@ -1,0 +1,255 @@
+"""``[tool.qualitytool]`` in ``pyproject.toml`` -> typed, frozen dataclasses.
+
+The file is found by walking up from the analysed path.  Every key is validated against the
+type annotation of its field; a wrong type names the file and the key, an unknown key is
+reported as a warning (never silently ignored, never fatal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+TABLE = "tool.qualitytool"
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable or a key has a wrong type or value."""
+
+
+@dataclass(frozen=True)
+class ExceptionsConfig:
+    """``[tool.qualitytool.exceptions]``: how broad handlers are detected and fixed."""
+
+    # Handlers that re-raise (``raise``, ``raise exc``, ``raise X from exc``) are not flagged.
+    exempt_reraise: bool = True
+    # Handlers that log with a traceback (``logger.exception``, ``exc_info=True``) are not flagged.
+    exempt_logged: bool = True
+    # ``# noqa: BLE001`` / ``# noqa: E722`` / bare ``# noqa`` suppress a finding, as in ruff.
+    honour_noqa: bool = True
+    # Fully-qualified names of imported objects that are loggers (ruff's ``logger-objects``),
+    # for example ``"myapp.log.logger"``.
+    logger_objects: tuple[str, ...] = ()
+    # Extra knowledge-base TOML files (relative to the config file) describing what raises what.
+    knowledge_bases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TodosConfig:
+    """``[tool.qualitytool.todos]``: the TODO scanner and its GitHub sync."""
+
+    markers: tuple[str, ...] = ("TODO", "FIXME", "XXX", "HACK")
+    # gitignore-style patterns of the files scanned for TODO comments.
+    include: tuple[str, ...] = (
+        "*.py", "*.pyi", "*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs", "*.sh", "*.bash",
+        "*.yml", "*.yaml", "*.toml", "Dockerfile", "*.dockerfile", "*.sql", "*.html", "*.css",
+        "*.scss",
+    )
+    # Extra category rule files (TOML, same format as rules/todo_categories.toml).
+    category_rules: tuple[str, ...] = ()
+    # Phrases that mark a TODO as a documented limitation rather than work to do.
+    limitation_phrases: tuple[str, ...] = ("limitation", "known issue", "wontfix", "won't fix")
+    labels: tuple[str, ...] = ("technical-debt", "todo")
+
+
+@dataclass(frozen=True)
+class GatesConfig:
+    """``[tool.qualitytool.gates]``: thresholds ``report --check`` enforces."""
+
+    pylint_score_min: float = 8.5
+    bandit_high_max: int = 0
+    bandit_medium_max: int | None = None
+    coverage_min: float = 80.0
+    critical_broad_handlers_max: int = 0
+    unlinked_todos_max: int = 0
+    worst_complexity_rank: str = "C"
+    annotation_coverage_min: float = 95.0
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """``[tool.qualitytool.report]``: which tools the report runs and how."""
+
+    templates_dir: str | None = None
+    tool_timeout: float = 600.0
+    cache_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved configuration of one project."""
+
+    # Directory the configuration applies to: where the pyproject.toml lives (or the analysed
+    # directory when there is none).  Relative globs and paths are resolved against it.
+    root: Path
+    # The file the configuration was read from, or None for defaults.
+    source: Path | None = None
+    include: tuple[str, ...] = ("*.py", "*.pyi")
+    exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    # gitignore-style globs of code where no broad handler is tolerated (reported as errors).
+    critical_paths: tuple[str, ...] = ()
+    # Worker processes; 0 means one per core.
+    jobs: int = 0
+    exceptions: ExceptionsConfig = field(default_factory=ExceptionsConfig)
+    todos: TodosConfig = field(default_factory=TodosConfig)
+    gates: GatesConfig = field(default_factory=GatesConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON/TOML-friendly view (what ``qualitytool config`` prints)."""
+
+        def convert(value: Any) -> Any:
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                return {
+                    _key(f.name): convert(getattr(value, f.name))
+                    for f in dataclasses.fields(value)
+                    if f.name not in ("warnings",)
+                }
+            if isinstance(value, tuple):
+                return [convert(v) for v in value]
+            if isinstance(value, Path):
+                return str(value)
+            return value
+
+        result: dict[str, Any] = convert(self)
+        return result
+
+
+def _key(field_name: str) -> str:
+    return field_name.replace("_", "-")
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.qualitytool]`` table, walking up."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate_dir in (directory, *directory.parents):
+        candidate = candidate_dir / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
+            if "qualitytool" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(start: Path | str = ".") -> Config:
+    """Load the configuration that applies to ``start`` (a file or directory)."""
+    start_path = Path(start)
+    source = find_config_file(start_path)
+    if source is None:
+        resolved = start_path.resolve()
+        root = resolved if resolved.is_dir() else resolved.parent
+        return Config(root=root)
+    return load_config_file(source)
+
+
+def load_config_file(source: Path) -> Config:
+    """Load ``[tool.qualitytool]`` from one pyproject.toml."""
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read: {exc}") from exc
+    table = data.get("tool", {}).get("qualitytool", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [{TABLE}] must be a table")
+    warnings: list[str] = []
+    values = _build(Config, table, source, TABLE, warnings, skip=("root", "source", "warnings"))
+    config = Config(root=source.parent.resolve(), source=source.resolve(), **values)
+    _validate(config, source)
+    return dataclasses.replace(config, warnings=tuple(warnings))
+
+
+def _build(
+    cls: type,
+    table: dict[str, Any],
+    source: Path,
+    where: str,
+    warnings: list[str],
+    skip: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    known = {_key(f.name): f for f in dataclasses.fields(cls) if f.name not in skip}
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        f = known.get(key)
+        if f is None:
+            alt = key.replace("_", "-")
+            hint = f" (did you mean '{alt}'?)" if alt in known else ""
+            warnings.append(f"{source}: unknown key '{key}' in [{where}]{hint}; ignored")
+            continue
+        values[f.name] = _coerce(hints[f.name], raw, source, f"{where}.{key}", warnings)
+    return values
+
+
+def _coerce(hint: Any, raw: Any, source: Path, where: str, warnings: list[str]) -> Any:
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: [{where}] must be a table, got {_type_name(raw)}")
+        return hint(**_build(hint, raw, source, where, warnings))
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        if raw is None:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], raw, source, where, warnings)
+    if origin is tuple:
+        if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+            raise ConfigError(
+                f"{source}: key '{where}' must be a list of strings, got {_type_name(raw)}"
+            )
+        return tuple(raw)
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{source}: key '{where}' must be true or false, got {raw!r}")
+        return raw
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ConfigError(f"{source}: key '{where}' must be an integer, got {raw!r}")
+        return raw
+    if hint is float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise ConfigError(f"{source}: key '{where}' must be a number, got {raw!r}")
+        return float(raw)
+    if hint is str:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{source}: key '{where}' must be a string, got {raw!r}")
+        return raw
+    raise ConfigError(f"{source}: key '{where}' has an unsupported type")  # pragma: no cover
+
+
+def _type_name(raw: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(raw), type(raw).__name__
+    )
+
+
+def _validate(config: Config, source: Path) -> None:
+    if config.jobs < 0:
+        raise ConfigError(f"{source}: key '{TABLE}.jobs' must be 0 (all cores) or more")
+    rank = config.gates.worst_complexity_rank
+    if rank not in ("A", "B", "C", "D", "E", "F"):
+        raise ConfigError(
+            f"{source}: key '{TABLE}.gates.worst-complexity-rank' must be one of A-F, got {rank!r}"
+        )
+    for name in ("coverage_min", "annotation_coverage_min"):
+        value = getattr(config.gates, name)
+        if not 0 <= value <= 100:
+            raise ConfigError(
+                f"{source}: key '{TABLE}.gates.{_key(name)}' must be between 0 and 100"
+            )

@@ -1,0 +1,218 @@
+"""Which files to analyse: include/exclude globs, ``.gitignore`` rules, tool folders skipped.
+
+Patterns use gitignore semantics (pathspec), relative to the configuration root.  Explicit file
+arguments are always analysed, whatever the patterns say, as in ruff and pylint.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import pathspec
+
+from qualitytool.config import Config
+
+# Folders that never hold the project's own code.  Matched by name at any depth.
+DEFAULT_EXCLUDED_DIRS = frozenset(
+    {
+        ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+        ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype",
+        ".ruff_cache", ".svn", ".tox", ".venv", ".vscode", ".idea", "__pypackages__",
+        "__pycache__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages",
+        "venv", ".qualitytool-cache",
+    }
+)
+
+
+class DiscoveryError(Exception):
+    """A path given on the command line does not exist."""
+
+
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+    return _cached_spec(tuple(patterns))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+class _NameMatcher:
+    """Include patterns; name-only globs (``*.py``, ``Dockerfile``) skip pathspec entirely."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        simple = [p for p in patterns if "/" not in p and not p.startswith("!")]
+        self._regex = (
+            re.compile("|".join(fnmatch.translate(p) for p in simple)) if simple else None
+        )
+        rest = [p for p in patterns if p not in simple]
+        self._spec = _spec(rest) if rest else None
+
+    def matches(self, name: str, relative: str) -> bool:
+        if self._regex is not None and self._regex.match(name):
+            return True
+        return self._spec is not None and self._spec.match_file(relative)
+
+
+def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
+    gitignore = directory / ".gitignore"
+    try:
+        text = gitignore.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return _spec(text.splitlines())
+
+
+def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    """The .gitignore files of ``directory``'s ancestors up to ``top`` (outermost first)."""
+    found = []
+    for ancestor in (directory, *directory.parents):
+        spec = _read_gitignore(ancestor)
+        if spec is not None:
+            found.append((ancestor, spec))
+        if ancestor == top or ancestor.parent == ancestor:
+            break
+    return list(reversed(found))
+
+
+def _gitignore_top(start: Path) -> Path:
+    """Where .gitignore lookup stops: the enclosing git work tree, or ``start`` itself."""
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def discover_files(
+    paths: Sequence[Path | str],
+    config: Config,
+    include: Sequence[str] | None = None,
+) -> list[Path]:
+    """Files under ``paths`` to analyse (absolute), deterministic order, no duplicates."""
+    include_spec = _NameMatcher(include if include is not None else config.include)
+    exclude_spec = _spec(config.exclude)
+    seen: set[Path] = set()
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise DiscoveryError(f"{raw}: no such file or directory")
+        resolved = path.resolve()
+        if resolved.is_file():
+            if resolved not in seen:
+                seen.add(resolved)
+                found.append(resolved)
+            continue
+        for file in _walk(resolved, config, include_spec, exclude_spec):
+            if file not in seen:
+                seen.add(file)
+                found.append(file)
+    return found
+
+
+def _relative_to_root(path: Path, root: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _walk(
+    directory: Path,
+    config: Config,
+    include_spec: _NameMatcher,
+    exclude_spec: pathspec.PathSpec,
+) -> Iterator[Path]:
+    # Plain strings and os.walk: pathlib objects per file cost more than the whole prefilter.
+    use_gitignore = config.respect_gitignore
+    top_dir = str(directory)
+    root_prefix = str(config.root).rstrip(os.sep) + os.sep
+    # Each directory's applicable .gitignore specs: its parent's plus its own.
+    specs_of: dict[str, list[tuple[str, pathspec.PathSpec]]] = {}
+    if use_gitignore:
+        specs_of[top_dir] = [
+            (str(base), spec)
+            for base, spec in _inherited_gitignores(directory, _gitignore_top(directory))
+        ]
+    has_excludes = bool(config.exclude)
+
+    def rel_to_root(path: str) -> str | None:
+        if path.startswith(root_prefix):
+            return path[len(root_prefix) :].replace(os.sep, "/")
+        return None
+
+    def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]]) -> bool:
+        suffix = "/" if is_dir else ""
+        for base, spec in specs:
+            relative = os.path.relpath(path, base).replace(os.sep, "/")
+            if spec.match_file(relative + suffix):
+                return True
+        return False
+
+    # os.walk does not descend into symlinked folders (followlinks=False).
+    for current, dirnames, filenames in os.walk(top_dir):
+        specs = specs_of.pop(current, [])
+        if current != top_dir and "pyvenv.cfg" in filenames:
+            dirnames[:] = []  # a virtualenv: never the project's own code
+            continue
+        if use_gitignore and current != top_dir and ".gitignore" in filenames:
+            own = _read_gitignore(Path(current))
+            if own is not None:
+                specs = specs + [(current, own)]
+        kept = []
+        for name in sorted(dirnames):
+            child = os.path.join(current, name)
+            if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info"):
+                continue
+            if has_excludes:
+                rel = rel_to_root(child)
+                if rel is not None and exclude_spec.match_file(rel + "/"):
+                    continue
+            if use_gitignore:
+                if specs and ignored(child, True, specs):
+                    continue
+                specs_of[child] = specs
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            file = os.path.join(current, name)
+            relative = file[len(top_dir) + 1 :].replace(os.sep, "/")
+            if not include_spec.matches(name, relative):
+                continue
+            if has_excludes:
+                rel = rel_to_root(file)
+                if rel is not None and exclude_spec.match_file(rel):
+                    continue
+            if use_gitignore and specs and ignored(file, False, specs):
+                continue
+            yield Path(file)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as users expect to read it: relative to the working directory when inside it."""
+    absolute = Path(path)
+    if not absolute.is_absolute():
+        absolute = Path.cwd() / absolute
+    try:
+        return absolute.relative_to(_cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _cwd() -> Path:
+    return Path.cwd().resolve()
+
+
+def matches_any(path: Path | str, patterns: Sequence[str], root: Path) -> bool:
+    """Whether ``path`` matches one of the gitignore-style ``patterns`` relative to ``root``."""
+    if not patterns:
+        return False
+    rel = _relative_to_root(Path(path).absolute(), root)
+    if rel is None:
+        return False
+    return _spec(patterns).match_file(rel)

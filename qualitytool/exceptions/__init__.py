@@ -1,0 +1,1 @@
+"""Broad exception handlers: detection (``handlers``), checks, and inference for fixes."""

@@ -1,0 +1,143 @@
+"""``check-exceptions``: broad handlers in one file as findings."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualitytool.checks import Rule
+from qualitytool.checks.bare_except import RULE as BARE_EXCEPT
+from qualitytool.checks.broad_exception_caught import RULE as BROAD_EXCEPTION
+from qualitytool.config import Config
+from qualitytool.discovery import display_path, matches_any
+from qualitytool.exceptions.handlers import (
+    BroadHandler,
+    find_broad_handlers,
+    might_have_broad_handler,
+    suppressed_codes,
+)
+from qualitytool.findings import FileResult, Finding, Severity
+from qualitytool.sources import SourceError, decode_python
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What one ``check-exceptions`` run looks for; picklable for worker processes."""
+
+    config: Config
+    strict: bool = False
+
+    def __call__(self, path: Path) -> FileResult:
+        return check_file(path, self.config, strict=self.strict)
+
+
+def parse_python(raw: bytes, path: Path) -> tuple[ast.Module, str]:
+    """Decode and parse, raising :class:`SourceError` with a one-line reason."""
+    source = decode_python(raw, path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
+            tree = ast.parse(source.text, filename=str(path))
+    except SyntaxError as exc:
+        raise SourceError(
+            f"{path}:{exc.lineno or 0}:{exc.offset or 0}: cannot parse: {exc.msg}"
+        ) from exc
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
+    return tree, source.text
+
+
+def _rule_for(handler: BroadHandler) -> Rule:
+    return BARE_EXCEPT if handler.kind == "bare" else BROAD_EXCEPTION
+
+
+def _is_suppressed(handler: BroadHandler, rule: Rule) -> bool:
+    codes = suppressed_codes(handler.source_line)
+    if codes is None:
+        return False
+    return not codes or bool(codes & rule.suppression_codes)
+
+
+def handler_findings(
+    handlers: list[BroadHandler], path: Path, config: Config, strict: bool = False
+) -> list[Finding]:
+    """Findings for the handlers that the configuration does not exempt."""
+    critical = matches_any(path, config.critical_paths, config.root)
+    shown_path = display_path(path)
+    options = config.exceptions
+    findings = []
+    for handler in handlers:
+        rule = _rule_for(handler)
+        if options.honour_noqa and _is_suppressed(handler, rule):
+            continue
+        exempt = handler.exempt
+        if exempt == "re-raises" and not options.exempt_reraise:
+            exempt = None
+        if exempt == "logs the traceback" and not options.exempt_logged:
+            exempt = None
+        if exempt is not None and not strict:
+            continue
+        if handler.kind == "bare":
+            message = "Do not use bare `except:`"
+        else:
+            message = f"Do not catch blind exception: `{handler.kind}`"
+        if exempt is not None:
+            message += f" (it {exempt}; reported by --strict)"
+        if critical:
+            message += " in a critical path"
+        findings.append(
+            Finding(
+                rule_id=rule.code,
+                tool="qualitytool",
+                path=shown_path,
+                line=handler.line,
+                col=handler.col + 1,
+                end_line=handler.end_line,
+                end_col=handler.end_col + 1,
+                message=message,
+                severity=Severity.ERROR if critical else Severity.WARNING,
+                docs_url=rule.docs_url,
+                context=handler.source_line.strip(),
+            )
+        )
+    return findings
+
+
+def prefilter(files: list[Path]) -> tuple[list[Path], list[FileResult]]:
+    """Split files into those that may hold a broad handler and clean results for the rest.
+
+    Unreadable files stay candidates so that :func:`check_file` reports them.
+    """
+    candidates: list[Path] = []
+    clean: list[FileResult] = []
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            candidates.append(path)
+            continue
+        if might_have_broad_handler(raw):
+            candidates.append(path)
+        else:
+            clean.append(FileResult(path=display_path(path)))
+    return candidates, clean
+
+
+def check_file(path: Path, config: Config, strict: bool = False) -> FileResult:
+    """Broad handlers in one file; unreadable or unparsable files give an error result."""
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return FileResult(path=shown, error=f"{shown}: cannot read: {exc.strerror or exc}")
+    if not might_have_broad_handler(raw):
+        return FileResult(path=shown)
+    try:
+        tree, text = parse_python(raw, Path(shown))
+    except SourceError as exc:
+        return FileResult(path=shown, error=str(exc))
+    handlers = find_broad_handlers(tree, text, config.exceptions.logger_objects)
+    findings = handler_findings(handlers, path, config, strict=strict)
+    return FileResult(path=shown, findings=tuple(findings))

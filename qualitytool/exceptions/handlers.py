@@ -1,0 +1,441 @@
+"""Find broad exception handlers with the stdlib ``ast`` (no LibCST on this hot path).
+
+The default semantics are ruff's BLE001 + E722, so results are familiar and ruff can serve as
+the test oracle:
+
+* ``except Exception`` / ``except BaseException`` (also ``builtins.Exception``, aliases, and
+  tuples containing them) is exempt when the handler body re-raises (``raise``, ``raise exc``,
+  ``raise X from exc``) or logs with a traceback (``logger.exception(...)``,
+  ``logger.error(..., exc_info=True)``), looking through ``if``/``for``/``with`` blocks but not
+  into nested ``try`` statements or definitions.
+* bare ``except:`` is exempt only when a top-level statement of its body is a bare ``raise``.
+
+``strict`` mode reports the exempt handlers too, with the reason they would have been exempt.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+BROAD_NAMES = ("Exception", "BaseException")
+_BUILTIN_NAMES = frozenset(dir(builtins))
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s?(?P<codes>[A-Za-z]+[0-9]+(?:[,\s]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE
+)
+_OWN_IGNORE = re.compile(r"#\s*qualitytool:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BroadHandler:
+    """One broad handler and why it may be acceptable.
+
+    ``line``/``col`` point where ruff points: the broad name for typed handlers, the
+    ``except`` keyword for bare ones.  ``exempt`` is ``None`` for a handler that should be
+    reported under default semantics, otherwise ``"re-raises"``, ``"logs the traceback"`` or
+    ``"suppressed"``.
+    """
+
+    kind: str  # "Exception", "BaseException" or "bare"
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    handler_line: int
+    handler_col: int
+    try_line: int
+    exempt: str | None
+    name: str | None  # the ``as`` name
+    is_star: bool
+    source_line: str
+
+
+# -- scopes and name resolution ------------------------------------------------------------
+
+
+@dataclass
+class _Scope:
+    kind: str  # "module", "function" or "class"
+    # name -> fully qualified imported name, or None for a non-import binding
+    bindings: dict[str, str | None]
+
+
+def _collect_bindings(body: Sequence[ast.stmt], scope: _Scope) -> None:
+    """Names bound directly in a scope (not in nested functions or classes)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope.bindings[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    scope.bindings[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            module = ("." * node.level) + (node.module or "")
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                scope.bindings[alias.asname or alias.name] = f"{module}.{alias.name}"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scope.bindings[node.name] = None
+            continue
+        elif isinstance(node, ast.Lambda):
+            continue
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            scope.bindings[node.id] = None
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            scope.bindings[node.name] = None
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            # Comprehension variables live in their own scope; walrus targets do not, but
+            # they never bind exception names in practice.
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _function_scope(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
+    scope = _Scope("function", {})
+    args = node.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            scope.bindings[arg.arg] = None
+    _collect_bindings(node.body, scope)
+    return scope
+
+
+class _Resolver:
+    def __init__(self, scopes: Sequence[_Scope]) -> None:
+        self.scopes = scopes
+
+    def _lookup(self, name: str) -> tuple[bool, str | None]:
+        innermost = len(self.scopes) - 1
+        for index in range(innermost, -1, -1):
+            scope = self.scopes[index]
+            # Class bodies are visible only from the class body itself.
+            if scope.kind == "class" and index != innermost:
+                continue
+            if name in scope.bindings:
+                return True, scope.bindings[name]
+        return False, None
+
+    def qualified_name(self, expr: ast.expr) -> str | None:
+        """``a.b.c`` resolved through imports (``import x as a``) or builtins, else None."""
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        bound, target = self._lookup(expr.id)
+        if bound:
+            if target is None:
+                return None
+            base = target
+        elif expr.id in _BUILTIN_NAMES:
+            base = f"builtins.{expr.id}"
+        else:
+            return None
+        return ".".join([base, *reversed(parts)])
+
+    def builtin_exception(self, expr: ast.expr) -> str | None:
+        qualified = self.qualified_name(expr)
+        if qualified in ("builtins.Exception", "builtins.BaseException"):
+            return qualified.split(".", 1)[1]
+        return None
+
+
+def _unqualified_name(expr: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return list(reversed(parts))
+
+
+# -- exemptions ----------------------------------------------------------------------------
+
+
+def _walk_handler_body(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a handler body, through compound statements, not into try/def/class."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        if isinstance(
+            stmt,
+            (ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            + ((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+        ):
+            continue
+        yield stmt
+        children: list[ast.stmt] = []
+        for field_name in ("body", "orelse", "finalbody"):
+            children.extend(getattr(stmt, field_name, None) or [])
+        if isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                children.extend(case.body)
+        stack.extend(reversed(children))
+
+
+def reraises(body: Sequence[ast.stmt], name: str | None) -> bool:
+    """ruff's re-raise test: ``raise``, ``raise name``, ``raise X from name``."""
+    for stmt in _walk_handler_body(body):
+        if not isinstance(stmt, ast.Raise):
+            continue
+        if stmt.exc is None and stmt.cause is None:
+            return True
+        if name is not None:
+            if isinstance(stmt.cause, ast.Name) and stmt.cause.id == name:
+                return True
+            if isinstance(stmt.exc, ast.Name) and stmt.exc.id == name:
+                return True
+    return False
+
+
+def _is_const_true(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
+
+
+def _has_exc_info(call: ast.Call) -> bool:
+    return any(kw.arg == "exc_info" and _is_const_true(kw.value) for kw in call.keywords)
+
+
+def _is_logger_candidate(
+    func: ast.Attribute, resolver: _Resolver, logger_objects: Sequence[str]
+) -> bool:
+    value = func.value
+    if isinstance(value, ast.Call):
+        return resolver.qualified_name(value.func) in ("logging.getLogger", "logging.Logger")
+    qualified = resolver.qualified_name(value)
+    if qualified is not None:
+        return qualified in ("logging", "flask.current_app.logger") or qualified in logger_objects
+    parts = _unqualified_name(value)
+    if not parts:
+        return False
+    tail = parts[-1]
+    return (
+        tail.startswith("log")
+        or tail.endswith("logger")
+        or tail.endswith("logging")
+        or tail.startswith("LOG")
+        or tail.endswith("LOGGER")
+        or tail.endswith("LOGGING")
+    )
+
+
+def logs_traceback(
+    body: Sequence[ast.stmt], resolver: _Resolver, logger_objects: Sequence[str]
+) -> bool:
+    """ruff's logging test: ``logger.exception()`` or ``.error/.critical(exc_info=True)``."""
+    for stmt in _walk_handler_body(body):
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            continue
+        call = stmt.value
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            if _is_logger_candidate(func, resolver, logger_objects):
+                if func.attr == "exception":
+                    return True
+                if func.attr in ("error", "critical") and _has_exc_info(call):
+                    return True
+        elif isinstance(func, ast.Name):
+            qualified = resolver.qualified_name(func)
+            if qualified == "logging.exception":
+                return True
+            if qualified in ("logging.error", "logging.critical") and _has_exc_info(call):
+                return True
+    return False
+
+
+def suppressed_codes(line_text: str) -> frozenset[str] | None:
+    """Codes a ``# noqa`` / ``# qualitytool: ignore`` comment on a line suppresses.
+
+    Returns ``None`` when there is no suppression, an empty set for a blanket one.
+    """
+    codes: set[str] = set()
+    found = False
+    for pattern in (_NOQA, _OWN_IGNORE):
+        for match in pattern.finditer(line_text):
+            found = True
+            raw = match.group("codes")
+            if raw is None:
+                return frozenset()
+            codes.update(c.upper() for c in re.split(r"[,\s]+", raw.strip()) if c)
+    return frozenset(codes) if found else None
+
+
+# -- the walk ------------------------------------------------------------------------------
+
+_TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try,) + (
+    (ast.TryStar,) if hasattr(ast, "TryStar") else ()
+)
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class _LazyScope(_Scope):
+    """A scope whose bindings are collected only when a handler needs a name resolved.
+
+    Most functions contain no broad handler, so collecting every function's bindings up
+    front would dominate the run time.
+    """
+
+    def __init__(self, kind: str, node: ast.AST) -> None:
+        super().__init__(kind, {})
+        self._node = node
+        self._loaded = False
+
+    def load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        node = self._node
+        if isinstance(node, _FUNCTION_TYPES):
+            self.bindings.update(_function_scope(node).bindings)
+        elif isinstance(node, (ast.Module, ast.ClassDef)):
+            _collect_bindings(node.body, self)
+
+
+class _HandlerFinder:
+    """Walks statements only (a ``try`` is always a statement), never expressions."""
+
+    def __init__(self, lines: list[str], logger_objects: Sequence[str]) -> None:
+        self.lines = lines
+        self.logger_objects = logger_objects
+        self.scopes: list[_LazyScope] = []
+        self.resolver = _Resolver(self.scopes)
+        self.found: list[BroadHandler] = []
+
+    def run(self, tree: ast.Module) -> None:
+        self.scopes.append(_LazyScope("module", tree))
+        self._body(tree.body)
+
+    def _body(self, body: Sequence[ast.stmt]) -> None:
+        for stmt in body:
+            self._stmt(stmt)
+
+    def _stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (*_FUNCTION_TYPES, ast.ClassDef)):
+            kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
+            self.scopes.append(_LazyScope(kind, stmt))
+            self._body(stmt.body)
+            self.scopes.pop()
+            return
+        if isinstance(stmt, _TRY_TYPES):
+            is_star = type(stmt).__name__ == "TryStar"
+            for handler in stmt.handlers:
+                found = self._classify(handler, stmt, is_star)
+                if found is not None:
+                    self.found.append(found)
+                self._body(handler.body)
+            self._body(stmt.body)
+            self._body(stmt.orelse)
+            self._body(stmt.finalbody)
+            return
+        if isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                self._body(case.body)
+            return
+        for field_name in ("body", "orelse"):
+            nested = getattr(stmt, field_name, None)
+            if nested:
+                self._body(nested)
+
+    def _line(self, lineno: int) -> str:
+        return self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+
+    def _load_scopes(self) -> None:
+        for scope in self.scopes:
+            scope.load()
+
+    def _classify(
+        self, handler: ast.ExceptHandler, node: ast.stmt, is_star: bool
+    ) -> BroadHandler | None:
+        if handler.type is None:
+            kind = "bare"
+            line, col = handler.lineno, handler.col_offset
+            end_line, end_col = line, col + len("except")
+            exempt = (
+                "re-raises"
+                if any(isinstance(s, ast.Raise) and s.exc is None for s in handler.body)
+                else None
+            )
+        else:
+            self._load_scopes()
+            located = self._blind_name(handler.type)
+            if located is None:
+                return None
+            kind, expr = located
+            line, col = expr.lineno, expr.col_offset
+            end_line = expr.end_lineno or line
+            end_col = expr.end_col_offset if expr.end_col_offset is not None else col
+            exempt = None
+            if reraises(handler.body, handler.name):
+                exempt = "re-raises"
+            elif logs_traceback(handler.body, self.resolver, self.logger_objects):
+                exempt = "logs the traceback"
+        return BroadHandler(
+            kind=kind,
+            line=line,
+            col=col,
+            end_line=end_line,
+            end_col=end_col,
+            handler_line=handler.lineno,
+            handler_col=handler.col_offset,
+            try_line=node.lineno,
+            exempt=exempt,
+            name=handler.name,
+            is_star=is_star,
+            source_line=self._line(line),
+        )
+
+    def _blind_name(self, expr: ast.expr) -> tuple[str, ast.expr] | None:
+        if isinstance(expr, ast.Tuple):
+            for element in expr.elts:
+                found = self._blind_name(element)
+                if found is not None:
+                    return found
+            return None
+        name = self.resolver.builtin_exception(expr)
+        return (name, expr) if name is not None else None
+
+
+def find_broad_handlers(
+    tree: ast.Module, source_text: str, logger_objects: Sequence[str] = ()
+) -> list[BroadHandler]:
+    """Every broad handler in a parsed module, exempt or not, in source order."""
+    finder = _HandlerFinder(source_text.splitlines(), logger_objects)
+    finder.run(tree)
+    return sorted(finder.found, key=lambda h: (h.line, h.col))
+
+
+_EXCEPT_CLAUSE = re.compile(rb"except\b([^\n]*)")
+_BROAD_WORD = re.compile(rb"\b(?:Base)?Exception\b")
+
+
+def might_have_broad_handler(raw: bytes) -> bool:
+    """Cheap textual prefilter, run before decoding or parsing; never misses a handler.
+
+    Looks at the text after each ``except``: a bare ``except:``, the word
+    ``Exception``/``BaseException``, or a clause continued on the next line (an open
+    parenthesis, a backslash) makes the file a candidate.  Files that mention ``builtins``
+    may alias the exception classes (``from builtins import Exception as E``) and are
+    candidates whenever they have an ``except``.  Anything else cannot hold a broad handler
+    and is never parsed.
+    """
+    if b"except" not in raw:
+        return False
+    if b"builtins" in raw:
+        return True
+    for match in _EXCEPT_CLAUSE.finditer(raw):
+        rest = match.group(1).strip()
+        if rest.startswith(b":") or (b"Exception" in rest and _BROAD_WORD.search(rest)):
+            return True
+        if rest.endswith(b"\\") or rest.count(b"(") > rest.count(b")"):
+            return True
+    return False
