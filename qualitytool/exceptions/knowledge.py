@@ -1,0 +1,155 @@
+"""The knowledge base: which callables and operations raise which exceptions.
+
+Knowledge is data.  It lives in ``rules/exceptions/*.toml`` (shipped) and in the files a
+project lists under ``[tool.qualitytool.exceptions] knowledge-bases`` (loaded afterwards, so a
+project can override or extend any entry).  The format::
+
+    [[callable]]
+    name = "json.loads"                 # fully-qualified; builtins as "builtins.int";
+                                        # methods as "sqlite3.Connection.execute"
+    raises = ["ValueError", "TypeError"]  # qualified names; builtin exceptions unqualified
+    closed = true                       # true: nothing else worth catching can escape;
+                                        # false: these and possibly others (an open set)
+    returns = "json.Any"                # optional: type of the result, for local typing
+    source = "https://docs.python.org/3/library/json.html#json.loads"  # required
+    note = "JSONDecodeError is a ValueError; TypeError for non-str input"  # optional
+
+    [[operation]]                       # language operations, same fields
+    name = "subscript"
+
+A callable that is not in the knowledge base has an *unknown* answer.  ``raises = []`` with
+``closed = true`` marks a call that cannot raise anything worth catching (``len``,
+``isinstance``, logging calls).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class KnowledgeBaseError(Exception):
+    """A knowledge-base file is unreadable or an entry is malformed (names file and entry)."""
+
+
+@dataclass(frozen=True)
+class RaiseSpec:
+    """What one callable or operation can raise."""
+
+    name: str
+    raises: tuple[str, ...]
+    closed: bool
+    source: str
+    returns: str | None = None
+    note: str = ""
+    origin: str = ""  # the file the entry came from
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Callables and operations by fully-qualified name."""
+
+    callables: Mapping[str, RaiseSpec] = field(default_factory=dict)
+    operations: Mapping[str, RaiseSpec] = field(default_factory=dict)
+
+    def lookup(self, qualified_name: str) -> RaiseSpec | None:
+        """The entry for a callable, or ``None`` when we know nothing about it."""
+        return self.callables.get(qualified_name)
+
+    def operation(self, name: str) -> RaiseSpec | None:
+        return self.operations.get(name)
+
+
+_KINDS = ("callable", "operation")
+_FIELDS = {"name", "raises", "closed", "returns", "source", "note"}
+
+
+def _parse_entry(entry: Any, where: str) -> RaiseSpec:
+    if not isinstance(entry, dict):
+        raise KnowledgeBaseError(f"{where}: must be a table")
+    unknown = set(entry) - _FIELDS
+    if unknown:
+        raise KnowledgeBaseError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        raise KnowledgeBaseError(f"{where}: 'name' must be a non-empty string")
+    raises = entry.get("raises")
+    if not isinstance(raises, list) or not all(isinstance(r, str) and r for r in raises):
+        raise KnowledgeBaseError(f"{where} ({name}): 'raises' must be a list of strings")
+    closed = entry.get("closed")
+    if not isinstance(closed, bool):
+        raise KnowledgeBaseError(f"{where} ({name}): 'closed' must be true or false")
+    source = entry.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise KnowledgeBaseError(f"{where} ({name}): 'source' is required (cite the docs)")
+    returns = entry.get("returns")
+    if returns is not None and not isinstance(returns, str):
+        raise KnowledgeBaseError(f"{where} ({name}): 'returns' must be a string")
+    note = entry.get("note", "")
+    if not isinstance(note, str):
+        raise KnowledgeBaseError(f"{where} ({name}): 'note' must be a string")
+    return RaiseSpec(
+        name=name,
+        raises=tuple(raises),
+        closed=closed,
+        source=source,
+        returns=returns,
+        note=note,
+        origin=where.split(":", 1)[0],
+    )
+
+
+def parse_knowledge(text: str, origin: str) -> dict[str, list[RaiseSpec]]:
+    """Entries of one TOML document, by kind."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeBaseError(f"{origin}: invalid TOML: {exc}") from exc
+    unknown = set(data) - set(_KINDS) - {"meta"}
+    if unknown:
+        raise KnowledgeBaseError(f"{origin}: unknown table(s) {', '.join(sorted(unknown))}")
+    parsed: dict[str, list[RaiseSpec]] = {kind: [] for kind in _KINDS}
+    for kind in _KINDS:
+        entries = data.get(kind, [])
+        if not isinstance(entries, list):
+            raise KnowledgeBaseError(f"{origin}: '{kind}' must be an array of tables")
+        for index, entry in enumerate(entries):
+            parsed[kind].append(_parse_entry(entry, f"{origin}: {kind}[{index}]"))
+    return parsed
+
+
+def builtin_knowledge_files() -> list[tuple[str, str]]:
+    """(name, text) of every shipped knowledge-base file, in name order."""
+    folder = resources.files("qualitytool.rules").joinpath("exceptions")
+    files = []
+    if folder.is_dir():
+        for item in folder.iterdir():
+            if item.name.endswith(".toml"):
+                files.append((f"rules/exceptions/{item.name}", item.read_text(encoding="utf-8")))
+    return sorted(files)
+
+
+def load_knowledge_base(extra_files: Iterable[Path] = ()) -> KnowledgeBase:
+    """The shipped knowledge base, then ``extra_files`` on top (later entries win)."""
+    sources = builtin_knowledge_files()
+    for path in extra_files:
+        try:
+            sources.append((str(path), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KnowledgeBaseError(f"{path}: cannot read knowledge base: {exc}") from exc
+    callables: dict[str, RaiseSpec] = {}
+    operations: dict[str, RaiseSpec] = {}
+    for origin, text in sources:
+        parsed = parse_knowledge(text, origin)
+        callables.update((spec.name, spec) for spec in parsed["callable"])
+        operations.update((spec.name, spec) for spec in parsed["operation"])
+    return KnowledgeBase(callables=callables, operations=operations)
