@@ -11,6 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:  # pragma: no cover
+    from typing_extensions import Self
+
 import click
 
 from qualitytool import __version__
@@ -70,7 +75,7 @@ class _Progress:
             self._bar = Progress(transient=True, console=None)
             self._task = self._bar.add_task(label, total=total)
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> Self:
         if self._bar is not None:
             self._bar.start()
         return self
@@ -189,3 +194,19 @@ def rule_command(code: str | None) -> None:
         raise click.UsageError(f"unknown rule {code!r}; `qualitytool rule` lists them")
     click.echo(f"# {found.name} ({found.code})\n")
     click.echo(found.docs)
+
+
+@main.command("init")
+@click.argument("path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--ci", "ci", is_flag=True, help="Write the GitHub Actions workflows.")
+@click.option("--force", is_flag=True, help="Overwrite workflow files that already exist.")
+@click.option("--branch", default="main", show_default=True, help="The default branch.")
+def init_command(path: Path, ci: bool, force: bool, branch: str) -> None:
+    """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows)."""
+    from qualitytool.discovery import display_path
+    from qualitytool.init import write_ci_workflows
+
+    if not ci:
+        raise click.UsageError("nothing to do: pass --ci to write the GitHub Actions workflows")
+    for written in write_ci_workflows(path, force=force, default_branch=branch):
+        click.echo(f"{written.action}: {display_path(written.path)}")

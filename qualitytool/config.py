@@ -35,7 +35,7 @@ class ExceptionsConfig:
     exempt_reraise: bool = True
     # Handlers that log with a traceback (``logger.exception``, ``exc_info=True``) are not flagged.
     exempt_logged: bool = True
-    # ``# noqa: BLE001`` / ``# noqa: E722`` / bare ``# noqa`` suppress a finding, as in ruff.
+    # Suppression comments (`noqa` with BLE001, E722, QT001, QT002 or no code) are honoured.
     honour_noqa: bool = True
     # Fully-qualified names of imported objects that are loggers (ruff's ``logger-objects``),
     # for example ``"myapp.log.logger"``.

@@ -219,13 +219,8 @@ def _is_logger_candidate(
     if not parts:
         return False
     tail = parts[-1]
-    return (
-        tail.startswith("log")
-        or tail.endswith("logger")
-        or tail.endswith("logging")
-        or tail.startswith("LOG")
-        or tail.endswith("LOGGER")
-        or tail.endswith("LOGGING")
+    return tail.startswith(("log", "LOG")) or tail.endswith(
+        ("logger", "logging", "LOGGER", "LOGGING")
     )
 
 
