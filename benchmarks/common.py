@@ -1,0 +1,96 @@
+"""Shared benchmark plumbing: corpora from PyPI sdists (cached outside the repo) and timing.
+
+Speed is measured here, side by side with the peer tools in the same run, never asserted in
+unit tests.  Each benchmark module exposes ``run(repeat: int) -> list[Measurement]``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def corpus_dir() -> Path:
+    base = os.environ.get("QUALITYTOOL_CORPUS_DIR")
+    return Path(base) if base else Path.home() / ".cache" / "qualitytool" / "corpora"
+
+
+def sdist(name: str, version: str) -> Path:
+    """Download (once) and unpack (once) a PyPI sdist; the unpacked source folder."""
+    cache = corpus_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    normalized = name.replace("-", "_")
+    unpacked = cache / f"{normalized}-{version}"
+    if (unpacked / ".complete").exists():
+        return unpacked
+    archives = list(cache.glob(f"{normalized}-{version}.tar.gz"))
+    if not archives:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
+             ":all:", f"{name}=={version}", "-d", str(cache)],
+            check=True,
+        )
+        archives = list(cache.glob(f"{normalized}-{version}.tar.gz"))
+    staging = cache / f".{normalized}-{version}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(archives[0]) as archive:
+        archive.extractall(staging, filter="data")
+    (top,) = list(staging.iterdir())
+    shutil.rmtree(unpacked, ignore_errors=True)
+    top.rename(unpacked)
+    staging.rmdir()
+    (unpacked / ".complete").touch()
+    return unpacked
+
+
+def tool(name: str) -> str:
+    """A console script of this virtualenv (ruff, pylint, qualitytool)."""
+    candidate = BIN / name
+    return str(candidate) if candidate.exists() else name
+
+
+@dataclass(frozen=True)
+class Measurement:
+    label: str
+    seconds: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def time_command(
+    label: str, argv: Sequence[str], cwd: Path, repeat: int, ok_codes: Sequence[int] = (0, 1)
+) -> Measurement:
+    """Wall time of ``argv`` (output discarded), ``repeat`` times after one warm-up run."""
+    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = subprocess.run(
+            argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        times.append(time.perf_counter() - start)
+        if result.returncode not in ok_codes:
+            raise SystemExit(f"{label}: exit {result.returncode}: {result.stderr[-500:]}")
+    return Measurement(label, times)
+
+
+def print_table(title: str, measurements: Sequence[Measurement], baseline: str) -> None:
+    """Medians and each tool's ratio to ``baseline`` (ours / theirs)."""
+    by_label = {m.label: m for m in measurements}
+    reference = by_label[baseline].median
+    print(f"\n{title}")
+    print(f"{'command':<48} {'median s':>9} {'runs':>5} {'vs ' + baseline:>16}")
+    for m in measurements:
+        print(f"{m.label:<48} {m.median:>9.3f} {len(m.seconds):>5} {m.median / reference:>15.2f}x")
