@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qualitytool.api import check_exceptions
+from qualitytool.cli import main
+from qualitytool.config import Config, ConfigError, load_config
+from qualitytool.discovery import discover_files
+
+from .conftest import EXAMPLE, SHARED
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_locations_and_messages(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", "try:\n    f()\nexcept (ValueError, Exception):\n    pass\n"
+          "try:\n    g()\nexcept:\n    pass\n")
+    report = check_exceptions([tmp_path], Config(root=tmp_path))
+    assert [(f.line, f.col, f.rule_id, f.message) for f in report.findings] == [
+        (3, 21, "QT001", "Do not catch blind exception: `Exception`"),
+        (7, 1, "QT002", "Do not use bare `except:`"),
+    ]
+
+
+def test_strict_reports_exempt_handlers(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", "try:\n    f()\nexcept Exception:\n    raise\n")
+    assert check_exceptions([tmp_path], Config(root=tmp_path)).findings == []
+    strict = check_exceptions([tmp_path], Config(root=tmp_path), strict=True).findings
+    assert [f.message for f in strict] == [
+        "Do not catch blind exception: `Exception` (it re-raises; reported by --strict)"
+    ]
+
+
+def test_critical_paths_are_errors(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.qualitytool]\ncritical-paths = ["core/"]\n')
+    write(tmp_path / "core" / "pay.py", "try:\n    f()\nexcept Exception:\n    pass\n")
+    write(tmp_path / "other.py", "try:\n    f()\nexcept Exception:\n    pass\n")
+    report = check_exceptions([tmp_path])
+    assert [(f.path.split("/")[-1], f.severity.value) for f in report.findings] == [
+        ("pay.py", "error"), ("other.py", "warning")
+    ]
+
+
+def test_config_errors_name_file_and_key(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.qualitytool]\ncritical-paths = "x"\n')
+    with pytest.raises(ConfigError, match=r"pyproject.toml: key 'tool.qualitytool.critical-paths'"):
+        load_config(tmp_path)
+
+
+def test_unknown_key_warns(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.qualitytool]\ncritical_paths = []\n")
+    config = load_config(tmp_path)
+    assert config.warnings and "did you mean 'critical-paths'" in config.warnings[0]
+
+
+def test_discovery_honours_gitignore_exclude_and_venvs(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(tmp_path / ".gitignore", "generated/\n")
+    write(tmp_path / "pyproject.toml", '[tool.qualitytool]\nexclude = ["legacy/"]\n')
+    for name in ("a.py", "generated/g.py", "legacy/l.py", "env/x.py", "pkg/b.py", "node_modules/n.py"):
+        write(tmp_path / name, "")
+    write(tmp_path / "env" / "pyvenv.cfg", "")
+    files = discover_files([tmp_path], load_config(tmp_path))
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.py", "pkg/b.py"]
+    explicit = discover_files([tmp_path / "generated" / "g.py"], load_config(tmp_path))
+    assert len(explicit) == 1
+
+
+def test_broken_files_reported_and_run_continues(tmp_path: Path) -> None:
+    write(tmp_path / "bad.py", "try:\n    f(\nexcept Exception:\n    pass\n")
+    (tmp_path / "latin.py").write_bytes(b"# no coding cookie\ntry:\n    x = '\xe9'\nexcept:\n    pass\n")
+    write(tmp_path / "ok.py", "try:\n    f()\nexcept Exception:\n    pass\n")
+    result = CliRunner().invoke(main, ["check-exceptions", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "cannot parse" in result.output and "not valid utf-8" in result.output
+    assert "ok.py:3:8: QT001" in result.output
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    clean = write(tmp_path / "clean.py", "x = 1\n")
+    dirty = write(tmp_path / "dirty.py", "try:\n    f()\nexcept Exception:\n    pass\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["check-exceptions", str(clean)]).exit_code == 0
+    assert runner.invoke(main, ["check-exceptions", str(dirty)]).exit_code == 1
+    assert runner.invoke(main, ["check-exceptions", str(tmp_path / "missing")]).exit_code == 2
+
+
+def test_json_and_github_formats(tmp_path: Path) -> None:
+    dirty = write(tmp_path / "dirty.py", "try:\n    f()\nexcept Exception:\n    pass\n")
+    runner = CliRunner()
+    data = json.loads(runner.invoke(main, ["check-exceptions", "--format", "json", str(dirty)]).output)
+    assert [(f["rule_id"], f["line"], f["col"]) for f in data["findings"]] == [("QT001", 3, 8)]
+    gh = runner.invoke(main, ["check-exceptions", "--format", "github", str(dirty)]).output
+    assert gh.startswith("::warning file=") and ",line=3,col=8," in gh and "title=QT001" in gh
+
+
+def test_sarif_validates_against_schema(tmp_path: Path) -> None:
+    schema_file = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+    if not schema_file.exists():
+        pytest.skip("../shared/schemas/sarif-schema-2.1.0.json is not present")
+    import jsonschema
+
+    dirty = write(tmp_path / "dirty.py", "try:\n    f()\nexcept Exception:\n    pass\n")
+    out = CliRunner().invoke(main, ["check-exceptions", "--format", "sarif", str(dirty)]).output
+    document = json.loads(out)
+    jsonschema.validate(document, json.loads(schema_file.read_text()))
+    run = document["runs"][0]
+    assert run["tool"]["driver"]["rules"]
+    result = run["results"][0]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    assert result["partialFingerprints"]
+
+
+def test_example_project() -> None:
+    report = check_exceptions([EXAMPLE])
+    assert len(report.findings) == 21
+    assert sum(f.severity.value == "error" for f in report.findings) == 6
