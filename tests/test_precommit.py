@@ -22,23 +22,23 @@ def test_precommit_try_repo(tmp_path: Path) -> None:
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t",
            "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(pre_commit), "try-repo", str(REPO_ROOT), "qualitytool-check-exceptions",
+             "--all-files"],
+            cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False,
+        )
+
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     (repo / "bad.py").write_text("try:\n    f()\nexcept Exception:\n    pass\n")
     (repo / "good.py").write_text("x = 1\n")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
-    result = subprocess.run(
-        [str(pre_commit), "try-repo", str(REPO_ROOT), "qualitytool-check-exceptions",
-         "--all-files"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )
+    result = try_repo()
     assert result.returncode == 1, result.stdout + result.stderr
     assert "bad.py:3:8: QT001 Do not catch blind exception: `Exception`" in result.stdout
     (repo / "bad.py").write_text("try:\n    f()\nexcept ValueError:\n    pass\n")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
-    result = subprocess.run(
-        [str(pre_commit), "try-repo", str(REPO_ROOT), "qualitytool-check-exceptions",
-         "--all-files"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )
+    result = try_repo()
     assert result.returncode == 0, result.stdout + result.stderr
     shutil.rmtree(tmp_path / "cache", ignore_errors=True)

@@ -73,6 +73,8 @@ INVALID = (
     "try:\n    f()\nexcept BaseException:\n    pass\n",
     "try:\n    f()\nexcept (ValueError, Exception):\n    pass\n",
     "import builtins\ntry:\n    f()\nexcept builtins.Exception:\n    pass\n",
+    "from builtins import Exception as E\ntry:\n    f()\nexcept E:\n    pass\n",
+    "import builtins as b\ntry:\n    f()\nexcept (b.BaseException, ValueError):\n    pass\n",
     "try:\n    f()\nexcept Exception as exc:\n    log_to_somewhere(exc)\n",
     "try:\n    f()\nexcept Exception:\n    logger.error('failed')\n",
 )
