@@ -73,12 +73,12 @@ def time_command(
     label: str, argv: Sequence[str], cwd: Path, repeat: int, ok_codes: Sequence[int] = (0, 1)
 ) -> Measurement:
     """Wall time of ``argv`` (output discarded), ``repeat`` times after one warm-up run."""
-    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = subprocess.run(
-            argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False
         )
         times.append(time.perf_counter() - start)
         if result.returncode not in ok_codes:

@@ -46,12 +46,19 @@ def check_exceptions(
     strict: bool = False,
     jobs: int | None = None,
     on_result: Callable[[FileResult], None] | None = None,
+    on_discovered: Callable[[int], None] | None = None,
 ) -> CheckReport:
-    """Find broad exception handlers under ``paths``."""
+    """Find broad exception handlers under ``paths``.
+
+    ``on_discovered`` is told how many files will be checked (to size a progress bar),
+    ``on_result`` gets each file's result as it arrives.
+    """
     from qualitytool.exceptions.check import CheckOptions, prefilter
 
     config = config or resolve_config(paths)
     files = discover_files(paths, config)
+    if on_discovered is not None:
+        on_discovered(len(files))
     # The textual prefilter is cheaper than shipping a path to a worker: run it here and
     # parse only the candidates in parallel.
     candidates, clean = prefilter(files)

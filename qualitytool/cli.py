@@ -67,22 +67,26 @@ def _emit(text: str, output_file: Path | None) -> None:
 class _Progress:
     """A progress bar on an interactive stderr for long runs; silent in CI logs."""
 
-    def __init__(self, total: int, label: str) -> None:
+    def __init__(self, label: str) -> None:
+        self._label = label
         self._bar: Any = None
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
         if total >= 200 and sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress
 
-            self._bar = Progress(transient=True, console=None)
-            self._task = self._bar.add_task(label, total=total)
-
-    def __enter__(self) -> Self:
-        if self._bar is not None:
+            self._bar = Progress(transient=True, console=Console(stderr=True))
+            self._task = self._bar.add_task(self._label, total=total)
             self._bar.start()
-        return self
 
     def advance(self, _result: FileResult) -> None:
         if self._bar is not None:
             self._bar.advance(self._task)
+
+    def __enter__(self) -> Self:
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -121,15 +125,15 @@ def check_exceptions_command(
     Exit status: 0 when none are found, 1 when some are, 2 on usage or file errors.
     """
     from qualitytool.api import check_exceptions
-    from qualitytool.discovery import DiscoveryError, discover_files
+    from qualitytool.discovery import DiscoveryError
 
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
     try:
-        total = len(discover_files(paths, config)) if sys.stderr.isatty() else 0
-        with _Progress(total, "check-exceptions") as progress:
+        with _Progress("check-exceptions") as progress:
             report = check_exceptions(
-                paths, config, strict=strict, jobs=jobs, on_result=progress.advance
+                paths, config, strict=strict, jobs=jobs,
+                on_result=progress.advance, on_discovered=progress.start,
             )
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc

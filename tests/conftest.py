@@ -2,62 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+from common import corpus_dir, sdist
+
 EXAMPLE = REPO_ROOT / "examples" / "legacy_app"
 SHARED = REPO_ROOT.parent / "shared"
 
 
-def corpus_dir() -> Path:
-    base = os.environ.get("QUALITYTOOL_CORPUS_DIR")
-    return Path(base) if base else Path.home() / ".cache" / "qualitytool" / "corpora"
-
-
 def fetch_sdist(name: str, version: str) -> Path:
-    """Download (once) and unpack (once) a PyPI sdist; return the unpacked source folder.
-
-    Skips the calling test with a clear reason when PyPI cannot be reached.
-    """
-    cache = corpus_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    normalized = name.replace("-", "_")
-    unpacked = cache / f"{normalized}-{version}"
-    if (unpacked / ".complete").exists():
-        return unpacked
-    archives = list(cache.glob(f"{normalized}-{version}.tar.gz")) + list(
-        cache.glob(f"{name}-{version}.tar.gz")
-    )
-    if not archives:
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--no-binary", ":all:", f"{name}=={version}", "-d", str(cache)],
-            capture_output=True, text=True, timeout=600, check=False,
-        )
-        archives = list(cache.glob(f"{normalized}-{version}.tar.gz")) + list(
-            cache.glob(f"{name}-{version}.tar.gz")
-        )
-        if result.returncode != 0 or not archives:
-            pytest.skip(f"cannot download the {name} {version} sdist from PyPI: "
-                        f"{result.stderr.strip()[-300:]}")
-    staging = cache / f".{normalized}-{version}.partial"
-    with tarfile.open(archives[0]) as archive:
-        archive.extractall(staging, filter="data")
-    (top,) = list(staging.iterdir())
-    if unpacked.exists():
-        import shutil
-
-        shutil.rmtree(unpacked)
-    top.rename(unpacked)
-    staging.rmdir()
-    (unpacked / ".complete").touch()
-    return unpacked
+    """The unpacked sdist (shared with the benchmarks), or skip when PyPI is unreachable."""
+    try:
+        return sdist(name, version)
+    except (subprocess.CalledProcessError, OSError, ValueError) as exc:
+        pytest.skip(f"cannot download the {name} {version} sdist from PyPI: {exc}")
 
 
 @pytest.fixture(scope="session")
