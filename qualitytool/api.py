@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualitytool.config import Config, load_config, load_config_file
 from qualitytool.discovery import discover_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
+
+if TYPE_CHECKING:
+    from qualitytool.exceptions.fix_report import FixReport
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,56 @@ def check_exceptions(
             on_result(result)
     ordered = sorted([*results, *clean], key=lambda r: r.path)
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
+
+
+def fix_exceptions(
+    paths: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    write: bool = False,
+    unsafe_fixes: bool = False,
+    keep_fallback: bool = False,
+    jobs: int | None = None,
+    record_run: bool = True,
+    on_result: Callable[[FileResult], None] | None = None,
+    on_discovered: Callable[[int], None] | None = None,
+) -> FixReport:
+    """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
+
+    Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
+    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
+    """
+    from qualitytool.exceptions.check import prefilter
+    from qualitytool.exceptions.fix import FixOptions, knowledge_files
+    from qualitytool.exceptions.fix_report import FixReport, write_run_log
+    from qualitytool.exceptions.knowledge import load_knowledge_base
+    from qualitytool.exceptions.project import search_roots
+
+    config = config or resolve_config(paths)
+    extra_knowledge = knowledge_files(config)
+    load_knowledge_base(Path(f) for f in extra_knowledge)  # fail early on a bad file
+    files = discover_files(paths, config)
+    if on_discovered is not None:
+        on_discovered(len(files))
+    candidates, clean = prefilter(files)
+    options = FixOptions(
+        config=config,
+        roots=search_roots(files, [config.root]),
+        write=write,
+        unsafe_fixes=unsafe_fixes,
+        keep_fallback=keep_fallback,
+        knowledge_files=extra_knowledge,
+    )
+    results = map_files(
+        options, candidates, jobs=config.jobs if jobs is None else jobs, on_result=on_result
+    )
+    for result in clean:
+        if on_result is not None:
+            on_result(result)
+    ordered = sorted([*results, *clean], key=lambda r: r.path)
+    report = FixReport(
+        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
+    )
+    if record_run:
+        write_run_log(report)
+    return report
