@@ -65,6 +65,13 @@ class FixExceptionsCommand(VisitorBasedCodemodCommand):
             return tree
         return super().transform_module_impl(tree)
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # Handlers are statements: never descend into expressions or simple statements,
+        # which are most of a module's nodes.
+        if isinstance(node, (cst.BaseExpression, cst.SimpleStatementLine, cst.Decorator)):
+            return False
+        return super().on_visit(node)
+
     # ExceptHandler and ExceptStarHandler are counted together, in source order, as
     # ``plan.handler_order`` counts ast.ExceptHandler nodes.
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> bool:

@@ -96,7 +96,6 @@ def fix_exceptions(
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
     """
-    from qualitytool.exceptions.check import prefilter
     from qualitytool.exceptions.fix import FixOptions, knowledge_files
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
     from qualitytool.exceptions.knowledge import load_knowledge_base
@@ -108,7 +107,7 @@ def fix_exceptions(
     files = discover_files(paths, config)
     if on_discovered is not None:
         on_discovered(len(files))
-    candidates, clean = prefilter(files)
+    candidates = [path for path in files if _may_need_fixing(path)]
     options = FixOptions(
         config=config,
         roots=search_roots(files, [config.root]),
@@ -120,13 +119,20 @@ def fix_exceptions(
     results = map_files(
         options, candidates, jobs=config.jobs if jobs is None else jobs, on_result=on_result
     )
-    for result in clean:
-        if on_result is not None:
-            on_result(result)
-    ordered = sorted([*results, *clean], key=lambda r: r.path)
+    ordered = sorted(results, key=lambda r: r.path)
     report = FixReport(
         config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
     )
     if record_run:
         write_run_log(report)
     return report
+
+
+def _may_need_fixing(path: Path) -> bool:
+    """The check-exceptions prefilter; unreadable files stay in so that they are reported."""
+    from qualitytool.exceptions.handlers import might_have_broad_handler
+
+    try:
+        return might_have_broad_handler(path.read_bytes())
+    except OSError:
+        return True

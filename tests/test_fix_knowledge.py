@@ -47,6 +47,14 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "builtins.list.remove": {"ValueError": "[1].remove(2)"},
     "builtins.list.pop": {"IndexError": "[].pop()"},
     "builtins.dict.pop": {"KeyError": "{}.pop('k')"},
+    "builtins.min": {"ValueError": "min([])"},
+    "builtins.max": {"ValueError": "max([])"},
+    "builtins.chr": {"ValueError": "chr(-1)"},
+    "builtins.divmod": {"ZeroDivisionError": "divmod(1, 0)"},
+    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)"},
+    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')"},
+    "builtins.set.remove": {"KeyError": "set().remove(1)"},
+    "sys.exit": {"SystemExit": "sys.exit(1)"},
     "json.loads": {"ValueError": "json.loads('{')", "TypeError": "json.loads(None)"},
     "json.load": {"ValueError": "json.load(io.StringIO('{'))", "OSError": "json.load(wo)"},
     "json.dumps": {"TypeError": "json.dumps(object())", "ValueError": "l = []; l.append(l); json.dumps(l)"},
@@ -273,7 +281,7 @@ TRIGGERS: dict[str, dict[str, str]] = {
 
 PRELUDE = (
     "import asyncio, base64, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
-    "gzip, hashlib, hmac, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "
+    "gzip, hashlib, hmac, sys, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "
     "pickle, queue, re, shutil, socket, sqlite3, ssl, struct, subprocess, tarfile, threading, "
     "tomllib, urllib.parse, urllib.request, uuid, zipfile, zlib\n"
     "import xml.etree.ElementTree as ET\nfrom pathlib import Path\n"

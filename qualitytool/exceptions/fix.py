@@ -117,14 +117,20 @@ def rewrite(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> tupl
     """Apply the plans to ``text`` with the LibCST codemod: (new text, rewrites applied)."""
     import libcst as cst
     from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
 
     from qualitytool.codemods.fix_exceptions import FixExceptionsCommand
 
     if not any(p.applies(unsafe_fixes) for p in plans):
         return text, 0
-    command = FixExceptionsCommand(CodemodContext(), plans=plans, unsafe_fixes=unsafe_fixes)
+    context = CodemodContext()
+    command = FixExceptionsCommand(context, plans=plans, unsafe_fixes=unsafe_fixes)
     tree = cst.parse_module(text)
-    new_tree = command.transform_module(tree)
+    # What Codemod.transform_module does, without its deep copy of the whole module: the
+    # tree is ours and the command needs no metadata.
+    new_tree = command.transform_module_impl(tree)
+    if AddImportsVisitor.CONTEXT_KEY in context.scratch:
+        new_tree = AddImportsVisitor(context).transform_module(new_tree)
     return new_tree.code, len(command.applied)
 
 

@@ -13,8 +13,9 @@ the handler being narrowed.  Everything works on the stdlib ``ast``.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qualitytool.exceptions.handlers import _function_scope
 from qualitytool.exceptions.hierarchy import BROAD, Hierarchy, runtime_class
@@ -30,7 +31,7 @@ from qualitytool.exceptions.project import (
 CLOSED, OPEN, UNKNOWN = "closed", "open", "unknown"
 _RANK = {CLOSED: 0, OPEN: 1, UNKNOWN: 2}
 # How deep the project raise index follows calls before giving up (keeps runs bounded).
-MAX_CALL_DEPTH = 6
+MAX_CALL_DEPTH = 4
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try,) + (
     (ast.TryStar,) if hasattr(ast, "TryStar") else ()
@@ -81,20 +82,25 @@ def display(expr: ast.expr, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-@dataclass
 class Frame:
-    """Where code runs: its module, enclosing class and function, and the names they bind."""
+    """Where code runs: its module, enclosing class and function, and the names they bind.
 
-    module: ModuleInfo
-    cls: ClassInfo | None = None
-    function: FunctionNode | None = None
-    parent: Frame | None = None
-    bindings: dict[str, str | None] = field(default_factory=dict)
-    values: dict[str, list[ast.expr | None]] = field(default_factory=dict)
-    annotations: dict[str, ast.expr] = field(default_factory=dict)
-    self_name: str | None = None
-    # (the ``as`` name, what the handler catches) of enclosing handlers, for ``raise``
-    handlers: list[tuple[str | None, Answer]] = field(default_factory=list)
+    The function's names are collected on first use: most functions hold no broad handler.
+    """
+
+    def __init__(
+        self,
+        module: ModuleInfo,
+        cls: ClassInfo | None = None,
+        function: FunctionNode | None = None,
+        parent: Frame | None = None,
+    ) -> None:
+        self.module = module
+        self.cls = cls
+        self.function = function
+        self.parent = parent
+        # (the ``as`` name, what the handler catches) of enclosing handlers, for ``raise``
+        self.handlers: list[tuple[str | None, Answer]] = []
 
     @classmethod
     def for_function(
@@ -104,26 +110,48 @@ class Frame:
         owner: ClassInfo | None,
         parent: Frame | None = None,
     ) -> Frame:
-        frame = cls(module=module, cls=owner, function=node, parent=parent)
-        for name, target in _function_scope(node).bindings.items():
-            frame.bindings[name] = (
+        return cls(module=module, cls=owner, function=node, parent=parent)
+
+    @functools.cached_property
+    def bindings(self) -> dict[str, str | None]:
+        if self.function is None:
+            return {}
+        module = self.module
+        return {
+            name: (
                 absolute_import(target, module.name, module.is_package)
                 if target is not None
                 else None
             )
-        args = node.args
+            for name, target in _function_scope(self.function).bindings.items()
+        }
+
+    @functools.cached_property
+    def values(self) -> dict[str, list[ast.expr | None]]:
+        return _local_values(self.function.body) if self.function is not None else {}
+
+    @functools.cached_property
+    def annotations(self) -> dict[str, ast.expr]:
+        if self.function is None:
+            return {}
+        args = self.function.args
+        return {
+            arg.arg: arg.annotation
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+            if arg.annotation is not None
+        }
+
+    @functools.cached_property
+    def self_name(self) -> str | None:
+        if self.function is None or self.cls is None:
+            return None
+        args = self.function.args
         positional = [*args.posonlyargs, *args.args]
-        for arg in (*positional, *args.kwonlyargs):
-            if arg.annotation is not None:
-                frame.annotations[arg.arg] = arg.annotation
         is_static = any(
             isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
-            for d in node.decorator_list
+            for d in self.function.decorator_list
         )
-        if owner is not None and positional and not is_static:
-            frame.self_name = positional[0].arg
-        frame.values = _local_values(node.body)
-        return frame
+        return positional[0].arg if positional and not is_static else None
 
 
 def _local_values(body: Sequence[ast.stmt]) -> dict[str, list[ast.expr | None]]:
@@ -188,6 +216,8 @@ class Inferrer:
         self._in_progress: list[str] = []
         self._cycle_hit = False
         self._attribute_types: dict[str, dict[str, str | None]] = {}
+        # False during the cheap first pass of ``infer_raised_exceptions``.
+        self._follow_project = True
 
     def _declared_bases(self, name: str) -> tuple[str, ...]:
         spec = self.kb.exceptions.get(name)
@@ -375,6 +405,11 @@ class Inferrer:
         value = func.value
         if frame.cls is None:
             return None
+        if not self._follow_project and (
+            (isinstance(value, ast.Name) and value.id == frame.self_name)
+            or (isinstance(value, ast.Call) and getattr(value.func, "id", None) == "super")
+        ):
+            return NOTHING
         if isinstance(value, ast.Name) and value.id == frame.self_name:
             method = self.index.find_method(frame.cls, func.attr)
             if method is not None:
@@ -397,7 +432,25 @@ class Inferrer:
                 return NOTHING  # object.__init__ and friends
         return None
 
+    def infer_raised_exceptions(self, body: Sequence[ast.stmt], frame: Frame) -> Answer:
+        """What a block can raise, following calls into the project only when it matters.
+
+        A first pass treats project calls as raising nothing: if the block still calls
+        something unknown, following the project cannot change the answer (unknown wins), and
+        the unknown calls outside the project are the reasons worth showing.
+        """
+        self._follow_project = False
+        try:
+            shallow = self.block(body, frame)
+        finally:
+            self._follow_project = True
+        if shallow.status == UNKNOWN:
+            return shallow
+        return self.block(body, frame)
+
     def project_answer(self, qualified: str, shown: str) -> Answer | None:
+        if not self._follow_project:
+            return NOTHING if self.index.is_project_name(qualified) else None
         found = self.index.lookup(qualified)
         if found is None:
             return None

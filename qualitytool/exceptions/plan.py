@@ -7,7 +7,7 @@ The decisions are plain data (:class:`HandlerPlan`); the LibCST codemod in
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from qualitytool.exceptions.handlers import (
@@ -18,6 +18,7 @@ from qualitytool.exceptions.handlers import (
     logs_traceback,
     suppressed_codes,
 )
+from qualitytool.exceptions.hierarchy import BROAD, runtime_class
 from qualitytool.exceptions.infer import (
     CLOSED,
     UNKNOWN,
@@ -110,12 +111,19 @@ def _located_handlers(
 
 def handler_order(tree: ast.Module) -> dict[tuple[int, int], int]:
     """(line, col) of every ``except`` clause -> its rank in source order (LibCST's visit order)."""
-    positions = sorted(
-        (node.lineno, node.col_offset)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ExceptHandler)
-    )
-    return {position: rank for rank, position in enumerate(positions)}
+    positions = []
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:  # statements only: an ``except`` clause is never inside an expression
+        stmt = stack.pop()
+        for name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(stmt, name, None) or ())
+        for handler in getattr(stmt, "handlers", None) or ():
+            positions.append((handler.lineno, handler.col_offset))
+            stack.extend(handler.body)
+        if isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                stack.extend(case.body)
+    return {position: rank for rank, position in enumerate(sorted(positions))}
 
 
 def plan_module(
@@ -183,14 +191,17 @@ def _plan_handler(
         return _left(found, structural)
     if found.kind == "bare" and _logs_traceback(handler, frame):
         return _left(found, "logs the traceback (a kept fallback)")
-    answer = inferrer.block(try_node.body, frame)
+    answer = inferrer.infer_raised_exceptions(try_node.body, frame)
     answer = _minus_earlier_handlers(answer, try_node, handler, frame, inferrer)
     if answer.status == UNKNOWN:
         reason = _summarise(answer.reasons)
         if found.kind == "bare":
             return _bare_to_exception(found, f"{_BARE_REASON}; {reason}")
         return _left(found, reason)
-    names = inferrer.hierarchy.minimal(answer.raises)
+    names = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
+    broad_raised = sorted(BROAD & set(names))
+    if broad_raised:
+        return _left(found, f"the try body raises `{broad_raised[0]}` itself")
     if not names:
         if answer.status == CLOSED:
             return _left(found, "nothing in the try body raises an exception worth catching")
@@ -221,6 +232,21 @@ def _plan_handler(
         exceptions=tuple(names), reason=reason, fix=fix, names=tuple(written),
         broad_positions=broad_positions, imports=imports, fallback_log=fallback_log,
     )
+
+
+def _caught_by_original(
+    found: BroadHandler, raised: Iterable[str], inferrer: Inferrer
+) -> list[str]:
+    """What the broad handler really sees: ``except Exception`` never saw ``SystemExit``."""
+    if found.kind != "Exception":
+        return list(raised)
+    kept = []
+    for name in raised:
+        cls = runtime_class(name)
+        if cls is not None and not issubclass(cls, Exception):
+            continue
+        kept.append(name)
+    return kept
 
 
 def _bare_to_exception(found: BroadHandler, reason: str) -> HandlerPlan:

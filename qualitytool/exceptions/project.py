@@ -163,26 +163,46 @@ class ProjectIndex:
         self.roots = tuple(roots)
         self._modules: dict[str, ModuleInfo | None] = {}
         self._classes: dict[str, ClassInfo | None] = {}
+        self._paths: dict[str, Path | None] = {}
 
     def add(self, info: ModuleInfo) -> None:
         """Register a module already parsed by the caller (the file being fixed)."""
         self._modules[info.name] = info
 
-    def module(self, name: str) -> ModuleInfo | None:
-        if name in self._modules:
-            return self._modules[name]
-        found: ModuleInfo | None = None
+    def module_path(self, name: str) -> Path | None:
+        """The file of a project module, without reading it."""
+        if name in self._paths:
+            return self._paths[name]
+        found: Path | None = None
         relative = name.replace(".", os.sep)
         for root in self.roots:
             for candidate in (f"{relative}.py", os.path.join(relative, "__init__.py")):
                 path = Path(root, candidate)
                 if path.is_file():
-                    tree = parse_module_file(path)
-                    if tree is not None:
-                        found = ModuleInfo.build(name, path, tree)
+                    found = path
                     break
             if found is not None:
                 break
+        self._paths[name] = found
+        return found
+
+    def is_project_name(self, qualname: str) -> bool:
+        """Whether a dotted name lies in a project module (checked without parsing)."""
+        parts = qualname.split(".")
+        return any(
+            self.module_path(".".join(parts[:cut])) is not None
+            for cut in range(len(parts) - 1, 0, -1)
+        )
+
+    def module(self, name: str) -> ModuleInfo | None:
+        if name in self._modules:
+            return self._modules[name]
+        found: ModuleInfo | None = None
+        path = self.module_path(name)
+        if path is not None:
+            tree = parse_module_file(path)
+            if tree is not None:
+                found = ModuleInfo.build(name, path, tree)
         self._modules[name] = found
         return found
 
