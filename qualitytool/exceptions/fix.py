@@ -134,6 +134,20 @@ def rewrite(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> tupl
     return new_tree.code, len(command.applied)
 
 
+def fix_source(
+    text: str, tree: ast.Module, path: Path, options: FixOptions
+) -> tuple[list[HandlerPlan], str]:
+    """The plans for one parsed module and its text with the applicable ones applied."""
+    inferrer = _inferrer(options.roots, options.knowledge_files)
+    info = ModuleInfo.build(module_name(path), path, tree)
+    inferrer.index.add(info)
+    plans = plan_module(tree, text, info, inferrer, options.plan_options)
+    if not plans:
+        return plans, text
+    new_text, _ = rewrite(text, plans, options.unsafe_fixes)
+    return plans, new_text
+
+
 def fix_file(path: Path, options: FixOptions) -> FileResult:
     """Plan and apply (or diff) the fixes of one file; never raises for a bad file."""
     shown = display_path(path)
@@ -148,13 +162,9 @@ def fix_file(path: Path, options: FixOptions) -> FileResult:
         tree = _parse(source, shown)
     except SourceError as exc:
         return FixFileResult(path=shown, error=str(exc))
-    inferrer = _inferrer(options.roots, options.knowledge_files)
-    info = ModuleInfo.build(module_name(path), path, tree)
-    inferrer.index.add(info)
-    plans = plan_module(tree, source.text, info, inferrer, options.plan_options)
+    plans, new_text = fix_source(source.text, tree, path, options)
     if not plans:
         return FixFileResult(path=shown)
-    new_text, _ = rewrite(source.text, plans, options.unsafe_fixes)
     critical = matches_any(path, options.config.critical_paths, options.config.root)
     applying = {p.index for p in plans if p.applies(options.unsafe_fixes)}
     outcomes = tuple(

@@ -187,9 +187,14 @@ def _local_values(body: Sequence[ast.stmt]) -> dict[str, list[ast.expr | None]]:
 
 
 def _mark_untyped(target: ast.AST, values: dict[str, list[ast.expr | None]]) -> None:
-    for node in ast.walk(target):
-        if isinstance(node, ast.Name):
-            values.setdefault(node.id, []).append(None)
+    """Names a target binds (``a, *b``); ``x[k] = v`` and ``x.y = v`` bind nothing."""
+    if isinstance(target, ast.Name):
+        values.setdefault(target.id, []).append(None)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _mark_untyped(element, values)
+    elif isinstance(target, ast.Starred):
+        _mark_untyped(target.value, values)
 
 
 def contains_yield(body: Sequence[ast.stmt]) -> bool:
@@ -405,11 +410,12 @@ class Inferrer:
         value = func.value
         if frame.cls is None:
             return None
-        if not self._follow_project and (
-            (isinstance(value, ast.Name) and value.id == frame.self_name)
-            or (isinstance(value, ast.Call) and getattr(value.func, "id", None) == "super")
-        ):
-            return NOTHING
+        if not self._follow_project:
+            is_self = isinstance(value, ast.Name) and value.id == frame.self_name
+            if is_self and self.index.find_method(frame.cls, func.attr) is not None:
+                return NOTHING
+            if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "super":
+                return NOTHING
         if isinstance(value, ast.Name) and value.id == frame.self_name:
             method = self.index.find_method(frame.cls, func.attr)
             if method is not None:
@@ -541,7 +547,9 @@ class Inferrer:
             parts.append(self.binary_operation(stmt.op, stmt.target, frame))
             return combine(parts)
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
-            parts = [self.expression(stmt.iter, frame), self.target(stmt.target, frame)]
+            parts = [self.expression(stmt.iter, frame)]
+            if not _iterates_pairs(stmt):
+                parts.append(self.target(stmt.target, frame))
             parts += [self.block(stmt.body, frame), self.block(stmt.orelse, frame)]
             return combine(parts)
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
@@ -705,6 +713,20 @@ class Inferrer:
             elif isinstance(node, ast.BinOp):
                 parts.append(self.binary_operation(node.op, node.left, frame))
         return combine(parts)
+
+
+def _iterates_pairs(loop: ast.For | ast.AsyncFor) -> bool:
+    """``for k, v in x.items():`` unpacks pairs, which cannot fail."""
+    target, source = loop.target, loop.iter
+    return (
+        isinstance(target, ast.Tuple)
+        and len(target.elts) == 2
+        and not any(isinstance(e, ast.Starred) for e in target.elts)
+        and isinstance(source, ast.Call)
+        and isinstance(source.func, ast.Attribute)
+        and source.func.attr == "items"
+        and not source.args
+    )
 
 
 def _children(node: ast.AST) -> list[ast.expr]:
