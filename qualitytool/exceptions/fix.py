@@ -11,7 +11,6 @@ import ast
 import difflib
 import functools
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,27 +112,6 @@ def _parse(source: PythonSource, shown: str) -> ast.Module:
         raise SourceError(f"{shown}: cannot parse: {type(exc).__name__}: {exc}") from exc
 
 
-def rewrite(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> tuple[str, int]:
-    """Apply the plans to ``text`` with the LibCST codemod: (new text, rewrites applied)."""
-    import libcst as cst
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
-
-    from qualitytool.codemods.fix_exceptions import FixExceptionsCommand
-
-    if not any(p.applies(unsafe_fixes) for p in plans):
-        return text, 0
-    context = CodemodContext()
-    command = FixExceptionsCommand(context, plans=plans, unsafe_fixes=unsafe_fixes)
-    tree = cst.parse_module(text)
-    # What Codemod.transform_module does, without its deep copy of the whole module: the
-    # tree is ours and the command needs no metadata.
-    new_tree = command.transform_module_impl(tree)
-    if AddImportsVisitor.CONTEXT_KEY in context.scratch:
-        new_tree = AddImportsVisitor(context).transform_module(new_tree)
-    return new_tree.code, len(command.applied)
-
-
 def fix_source(
     text: str, tree: ast.Module, path: Path, options: FixOptions
 ) -> tuple[list[HandlerPlan], str]:
@@ -142,9 +120,11 @@ def fix_source(
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
     plans = plan_module(tree, text, info, inferrer, options.plan_options)
-    if not plans:
+    if not any(p.applies(options.unsafe_fixes) for p in plans):
         return plans, text
-    new_text, _ = rewrite(text, plans, options.unsafe_fixes)
+    from qualitytool.exceptions.rewrite import apply_plans  # imports LibCST: only when needed
+
+    new_text, _ = apply_plans(text, plans, options.unsafe_fixes)
     return plans, new_text
 
 

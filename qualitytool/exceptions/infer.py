@@ -490,7 +490,8 @@ class Inferrer:
         self._cycle_hit = False
         self._in_progress.append(name)
         try:
-            body = self.block(node.body, Frame.for_function(module, node, owner))
+            frame = Frame.for_function(module, node, owner)
+            body = self.infer_raised_exceptions(node.body, frame)
         finally:
             self._in_progress.pop()
         short = name.rsplit(".", 2)[-1] if owner is None else ".".join(name.rsplit(".", 2)[-2:])
