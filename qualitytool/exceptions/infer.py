@@ -488,10 +488,16 @@ class Inferrer:
             return Answer(UNKNOWN, reasons=(f"call chain too deep at `{shown}`",))
         outer_cycle = self._cycle_hit
         self._cycle_hit = False
+        nested = bool(self._in_progress)
         self._in_progress.append(name)
         try:
             frame = Frame.for_function(module, node, owner)
-            body = self.infer_raised_exceptions(node.body, frame)
+            # Functions the try body calls are followed fully; deeper ones only when they
+            # call nothing unknown themselves (which keeps big projects fast).
+            if nested:
+                body = self.infer_raised_exceptions(node.body, frame)
+            else:
+                body = self.block(node.body, frame)
         finally:
             self._in_progress.pop()
         short = name.rsplit(".", 2)[-1] if owner is None else ".".join(name.rsplit(".", 2)[-2:])
