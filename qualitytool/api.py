@@ -96,6 +96,8 @@ def fix_exceptions(
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
     """
+    from dataclasses import replace
+
     from qualitytool.exceptions.fix import FixOptions, knowledge_files
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
     from qualitytool.exceptions.knowledge import load_knowledge_base
@@ -124,7 +126,11 @@ def fix_exceptions(
         config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
     )
     if record_run:
-        write_run_log(report)
+        try:
+            write_run_log(report)
+        except OSError as exc:
+            reason = f"{exc.filename or config.root}: {exc.strerror or exc}"
+            report = replace(report, run_log_error=reason)
     return report
 
 

@@ -223,6 +223,8 @@ def fix_exceptions_command(
         raise click.UsageError(str(exc)) from exc
     except KnowledgeBaseError as exc:
         raise click.ClickException(str(exc)) from exc
+    if report.run_log_error is not None:
+        click.echo(f"warning: cannot write the run log: {report.run_log_error}", err=True)
     if output_format == "json":
         _emit(render_json(report), output_file)
         for error in report.errors:

@@ -448,3 +448,13 @@ def test_libcst_tool_runs_the_codemod(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert target.read_text() == "import os\ntry:\n    os.remove(p)\nexcept OSError:\n    pass\n"
+
+
+def test_unwritable_run_log_warns_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n")
+    (tmp_path / ".qualitytool").write_text("a file where the log folder should be\n")
+    (tmp_path / "mod.py").write_text("import os\ntry:\n    os.remove(p)\nexcept Exception:\n    pass\n")
+    result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "warning: cannot write the run log: " in result.output
+    assert "+except OSError:" in result.output

@@ -29,6 +29,8 @@ class FixReport:
     files: tuple[FileResult, ...]
     write: bool
     unsafe_fixes: bool
+    # why the run log could not be written (a read-only checkout, say), if it could not
+    run_log_error: str | None = None
 
     @property
     def handlers(self) -> list[HandlerOutcome]:

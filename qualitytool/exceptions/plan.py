@@ -194,10 +194,10 @@ def _plan_handler(
     answer = inferrer.infer_raised_exceptions(try_node.body, frame)
     answer = _minus_earlier_handlers(answer, try_node, handler, frame, inferrer)
     if answer.status == UNKNOWN:
-        reason = _summarise(answer.reasons)
+        unknown = _summarise(answer.reasons)
         if found.kind == "bare":
-            return _bare_to_exception(found, f"{_BARE_REASON}; {reason}")
-        return _left(found, reason)
+            return _bare_to_exception(found, f"{_BARE_REASON}; {unknown}")
+        return _left(found, unknown)
     names = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
     broad_raised = sorted(BROAD & set(names))
     if broad_raised:
@@ -211,7 +211,7 @@ def _plan_handler(
         return _left(found, rendered)
     written, imports = rendered
     outcome = SAFE if answer.status == CLOSED else UNSAFE
-    reason = None if outcome == SAFE else _summarise(answer.reasons)
+    reason: str | None = None if outcome == SAFE else _summarise(answer.reasons)
     broad_positions: tuple[int, ...] = ()
     if isinstance(handler.type, ast.Tuple):
         broad_positions = tuple(
@@ -219,7 +219,7 @@ def _plan_handler(
             if inferrer.qualified(element, frame) in ("builtins.Exception", "builtins.BaseException")
         )
     fix = "narrow"
-    fallback_log = None
+    fallback_log: str | None = None
     if options.keep_fallback:
         fallback = _fallback_logger(frame, inferrer)
         if fallback is None:
