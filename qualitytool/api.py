@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qualitytool.config import Config, load_config, load_config_file
-from qualitytool.discovery import discover_files
+from qualitytool.discovery import iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
 
@@ -53,18 +53,29 @@ def check_exceptions(
     ``on_discovered`` is told how many files will be checked (to size a progress bar),
     ``on_result`` gets each file's result as it arrives.
     """
-    from qualitytool.exceptions.check import CheckOptions, prefilter
+    from qualitytool.exceptions.check import CheckOptions, candidate_files
 
     config = config or resolve_config(paths)
-    files = discover_files(paths, config)
-    if on_discovered is not None:
-        on_discovered(len(files))
-    # The textual prefilter is cheaper than shipping a path to a worker: run it here and
-    # parse only the candidates in parallel.
-    candidates, clean = prefilter(files)
+    clean: list[FileResult] = []
+    discovered = 0
+
+    def candidates() -> Iterator[Path]:
+        # The textual prefilter is cheaper than shipping a path to a worker: it runs here,
+        # during the walk, and the candidates go to the workers as they are found.
+        nonlocal discovered
+        yield from candidate_files(_counted(iter_files(paths, config)), clean)
+        if on_discovered is not None:
+            on_discovered(discovered)
+
+    def _counted(files: Iterator[Path]) -> Iterator[Path]:
+        nonlocal discovered
+        for path in files:
+            discovered += 1
+            yield path
+
     results = map_files(
         CheckOptions(config=config, strict=strict),
-        candidates,
+        candidates(),
         jobs=config.jobs if jobs is None else jobs,
         on_result=on_result,
     )

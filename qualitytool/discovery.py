@@ -94,25 +94,35 @@ def discover_files(
     include: Sequence[str] | None = None,
 ) -> list[Path]:
     """Files under ``paths`` to analyse (absolute), deterministic order, no duplicates."""
+    return list(iter_files(paths, config, include))
+
+
+def iter_files(
+    paths: Sequence[Path | str],
+    config: Config,
+    include: Sequence[str] | None = None,
+) -> Iterator[Path]:
+    """:func:`discover_files` as a generator, so that work can start before the walk ends.
+
+    Every path is checked to exist before the first file is yielded.
+    """
+    for raw in paths:
+        if not Path(raw).exists():
+            raise DiscoveryError(f"{raw}: no such file or directory")
     include_spec = _NameMatcher(include if include is not None else config.include)
     exclude_spec = _spec(config.exclude)
     seen: set[Path] = set()
-    found: list[Path] = []
     for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise DiscoveryError(f"{raw}: no such file or directory")
-        resolved = path.resolve()
+        resolved = Path(raw).resolve()
         if resolved.is_file():
             if resolved not in seen:
                 seen.add(resolved)
-                found.append(resolved)
+                yield resolved
             continue
         for file in _walk(resolved, config, include_spec, exclude_spec):
             if file not in seen:
                 seen.add(file)
-                found.append(file)
-    return found
+                yield file
 
 
 def _relative_to_root(path: Path, root: Path) -> str | None:
@@ -194,18 +204,27 @@ def _walk(
 
 
 def display_path(path: Path | str) -> str:
-    """A path as users expect to read it: relative to the working directory when inside it."""
-    absolute = Path(path)
-    if not absolute.is_absolute():
-        absolute = Path.cwd() / absolute
-    try:
-        return absolute.relative_to(_cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    """A path as users expect to read it: relative to the working directory when inside it.
+
+    String operations only: it runs once per discovered file, and pathlib's parsing would
+    cost more than the check itself on a large tree.
+    """
+    cwd = os.getcwd()
+    text = os.path.normpath(os.path.join(cwd, os.fspath(path)))
+    for base in (cwd, _resolved(cwd)):
+        if text == base:
+            return "."
+        prefix = base if base.endswith(os.sep) else base + os.sep
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    return text.replace(os.sep, "/")
 
 
-def _cwd() -> Path:
-    return Path.cwd().resolve()
+@functools.lru_cache(maxsize=8)
+def _resolved(directory: str) -> str:
+    """``directory`` with symbolic links resolved, cached: it costs a call per component."""
+    return os.path.realpath(directory)
 
 
 def matches_any(path: Path | str, patterns: Sequence[str], root: Path) -> bool:
