@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -33,12 +34,12 @@ class DiscoveryError(Exception):
     """A path given on the command line does not exist."""
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
     return _cached_spec(tuple(patterns))
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
@@ -59,7 +60,7 @@ class _NameMatcher:
         return self._spec is not None and self._spec.match_file(relative)
 
 
-def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     gitignore = directory / ".gitignore"
     try:
         text = gitignore.read_text(encoding="utf-8", errors="replace")
@@ -68,7 +69,7 @@ def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
     return _spec(text.splitlines())
 
 
-def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
     """The .gitignore files of ``directory``'s ancestors up to ``top`` (outermost first)."""
     found = []
     for ancestor in (directory, *directory.parents):
@@ -136,14 +137,14 @@ def _walk(
     directory: Path,
     config: Config,
     include_spec: _NameMatcher,
-    exclude_spec: pathspec.PathSpec,
+    exclude_spec: pathspec.PathSpec[Any],
 ) -> Iterator[Path]:
     # Plain strings and os.walk: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
     top_dir = str(directory)
     root_prefix = str(config.root).rstrip(os.sep) + os.sep
     # Each directory's applicable .gitignore specs: its parent's plus its own.
-    specs_of: dict[str, list[tuple[str, pathspec.PathSpec]]] = {}
+    specs_of: dict[str, list[tuple[str, pathspec.PathSpec[Any]]]] = {}
     if use_gitignore:
         specs_of[top_dir] = [
             (str(base), spec)
@@ -156,7 +157,7 @@ def _walk(
             return path[len(root_prefix) :].replace(os.sep, "/")
         return None
 
-    def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:
         suffix = "/" if is_dir else ""
         for base, spec in specs:
             relative = os.path.relpath(path, base).replace(os.sep, "/")

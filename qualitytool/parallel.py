@@ -54,15 +54,14 @@ def map_files(
     iterator = iter(paths)
     head = list(itertools.islice(iterator, _SERIAL_THRESHOLD))
     workers = effective_jobs(jobs)
+    results: list[FileResult] = []
     if workers == 1 or len(head) < _SERIAL_THRESHOLD:
-        results = []
         for path in itertools.chain(head, iterator):
             result = _guarded(func, path)
             if on_result is not None:
                 on_result(result)
             results.append(result)
         return results
-    results: list[FileResult] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [
             pool.submit(_run_chunk, func, chunk)

@@ -20,6 +20,7 @@ import builtins
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 BROAD_NAMES = ("Exception", "BaseException")
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -349,14 +350,15 @@ class _HandlerFinder:
             return
         if isinstance(stmt, _TRY_TYPES):
             is_star = type(stmt).__name__ == "TryStar"
-            for handler in stmt.handlers:
+            node = cast("ast.Try", stmt)  # ast.TryStar has the same fields
+            for handler in node.handlers:
                 found = self._classify(handler, stmt, is_star)
                 if found is not None:
                     self.found.append(found)
                 self._body(handler.body)
-            self._body(stmt.body)
-            self._body(stmt.orelse)
-            self._body(stmt.finalbody)
+            self._body(node.body)
+            self._body(node.orelse)
+            self._body(node.finalbody)
             return
         if isinstance(stmt, ast.Match):
             for case in stmt.cases:
