@@ -330,7 +330,7 @@ class PythonLexer:
         """
         names = []
         indent = col
-        current = line - 1  # 1-based line -> index of the line above
+        current = line  # 1-based: the comment's own line first (a trailing comment on a def)
         while indent > 0 and current > 0:
             current -= 1
             start = self.line_starts[current]
@@ -357,6 +357,7 @@ def python_comments(text: str) -> Iterator[CommentLine]:
     scopes: list[tuple[int, str]] = []  # (column of def/class, name)
     at_statement_start = True
     pending_def: int | None = None
+    statement_col, after_async = 0, False
     readline = io.StringIO(text).readline
     try:
         for token in tokenize.generate_tokens(readline):
@@ -382,9 +383,13 @@ def python_comments(text: str) -> Iterator[CommentLine]:
                 while scopes and scopes[-1][0] >= col:
                     scopes.pop()
                 if kind == tokenize.NAME and token.string in ("def", "class"):
-                    pending_def = col
-                elif not (kind == tokenize.NAME and token.string == "async"):
+                    pending_def = statement_col if after_async else col
+                elif kind == tokenize.NAME and token.string == "async":
+                    statement_col, after_async = col, True
+                    continue
+                else:
                     at_statement_start = False
+                after_async = False
                 continue
             at_statement_start = False
     except (tokenize.TokenError, SyntaxError):
