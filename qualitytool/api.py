@@ -10,6 +10,7 @@ from qualitytool.config import Config, load_config, load_config_file
 from qualitytool.discovery import iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
+from qualitytool.todos.model import ScanResult
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,30 @@ def check_exceptions(
             on_result(result)
     ordered = sorted([*results, *clean], key=lambda r: r.path)
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
+
+
+def scan_todos(
+    paths: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    blame: bool = True,
+) -> ScanResult:
+    """TODO/FIXME/XXX/HACK comments under ``paths``: categorised, with git blame unless
+    ``blame`` is false.  ``.items`` are sorted by path and line; ``.notes`` say what was
+    skipped (no git, shallow clone)."""
+    from qualitytool.todos.scan import scan_paths
+
+    config = config or resolve_config(paths)
+    return scan_paths(paths, config, blame=blame)
+
+
+def write_todo_reports(
+    result: ScanResult, directory: Path | str, templates_dir: Path | str | None = None
+) -> list[Path]:
+    """Render ``TODO_REPORT.md`` and ``KNOWN_LIMITATIONS.md`` for ``result`` into ``directory``
+    (templates from ``templates_dir`` first, then the packaged ones)."""
+    from qualitytool.todos.output import write_reports
+
+    return write_reports(
+        result, Path(directory), Path(templates_dir) if templates_dir is not None else None
+    )

@@ -170,6 +170,99 @@ def _render(
     return text.render(findings, errors, files_checked, noun)
 
 
+class _DefaultCommandGroup(click.Group):
+    """A group whose first argument, when it is not a subcommand, goes to ``default_command``:
+    ``qualitytool todos PATH`` is ``qualitytool todos scan PATH``."""
+
+    default_command = "scan"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group("todos", cls=_DefaultCommandGroup)
+def todos_group() -> None:
+    """Find, categorize and blame TODO/FIXME/XXX/HACK comments (`qualitytool todos PATH...`),
+    and keep GitHub issues in step with them (`qualitytool todos sync`)."""
+
+
+@todos_group.command("scan")
+@_paths_argument
+@click.option(
+    "--format", "output_format",
+    type=click.Choice(["text", "json", "markdown", "sarif", "github"]), default="text",
+    show_default=True, help="Output format (text: a table per category, oldest first).",
+)
+@click.option("--check", is_flag=True, help="Exit 1 when an item has no issue link.")
+@click.option(
+    "--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Also write TODO_REPORT.md and KNOWN_LIMITATIONS.md into this directory.",
+)
+@click.option("--no-blame", is_flag=True, help="Skip git blame (faster; no ages or authors).")
+@_config_option
+@_output_option
+def todos_scan_command(
+    paths: tuple[Path, ...],
+    output_format: str,
+    check: bool,
+    report_dir: Path | None,
+    no_blame: bool,
+    config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    """List the TODO comments under PATH... (default: the current directory).
+
+    Exit status: 0, or 1 with --check when an item has no issue link (`TODO(#12)`,
+    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors.
+    """
+    from qualitytool.api import scan_todos, write_todo_reports
+    from qualitytool.discovery import DiscoveryError, display_path
+    from qualitytool.todos import output
+    from qualitytool.todos.categories import CategoryRulesError
+
+    paths = paths or (Path("."),)
+    config = _load_config(paths, config_file)
+    try:
+        result = scan_todos(paths, config, blame=not no_blame)
+    except DiscoveryError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except CategoryRulesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    if report_dir is not None:
+        templates = config.report.templates_dir
+        for written in write_todo_reports(
+            result, report_dir, config.root / templates if templates else None
+        ):
+            click.echo(f"wrote {display_path(written)}", err=True)
+    if output_format == "text" and output_file is None:
+        from rich.console import Console
+
+        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()))
+    else:
+        renderers = {
+            "json": output.render_json, "markdown": output.render_report,
+            "sarif": output.render_sarif, "github": output.render_github,
+            "text": _plain_todo_lines,
+        }
+        _emit(renderers[output_format](result), output_file)
+    unlinked = [item for item in result.items if not item.issue]
+    if check and unlinked:
+        if output_format != "text":
+            click.echo(f"{len(unlinked)} TODO comment(s) without an issue link", err=True)
+        sys.exit(EXIT_FOUND)
+
+
+def _plain_todo_lines(result: Any) -> str:
+    from qualitytool.todos.output import summary_line
+
+    lines = [f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}" for i in result.items]
+    return "\n".join([*lines, summary_line(result)]) + "\n"
+
+
 @main.command("config")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @_config_option
