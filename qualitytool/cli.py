@@ -274,6 +274,8 @@ _TODO_CATEGORIES = ["security", "performance", "feature", "refactor", "documenta
               help="Seconds between writes (GitHub asks for a pause between content creations).")
 @click.option("--max-wait", type=click.FloatRange(min=0), default=900.0, show_default=True,
               help="Longest rate-limit wait in seconds before giving up until the next run.")
+@click.option("--link", is_flag=True,
+              help="Rewrite each synced comment to reference its issue: # TODO(#123): text.")
 @click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, hidden=True,
               help="urllib3 backoff factor between read retries (tests set 0).")
 @click.option("--no-blame", is_flag=True, help="Skip git blame in the issue bodies.")
@@ -288,6 +290,7 @@ def todos_sync_command(
     resolutions: tuple[str, ...],
     write_pause: float,
     max_wait: float,
+    link: bool,
     retry_backoff: float,
     no_blame: bool,
     config_file: Path | None,
@@ -307,6 +310,7 @@ def todos_sync_command(
             repo=repo, api_url=api_url, dry_run=dry_run, max_new=max_new,
             categories=categories, resolutions=resolutions, labels=config.todos.labels,
             write_pause=write_pause, max_wait=max_wait, retry_backoff=retry_backoff,
+            link=link,
         )
         report = sync_todos(paths, config, options, blame=not no_blame,
                             on_action=lambda a: click.echo(_describe_action(a)))
@@ -317,6 +321,11 @@ def todos_sync_command(
     if dry_run:
         for action in plan.actions:
             click.echo(_describe_action(action))
+    for linked in report.links:
+        if linked.error:
+            click.echo(f"error: {linked.error}", err=True)
+        elif linked.linked:
+            click.echo(f"linked {linked.linked} comment(s) in {linked.path}")
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     verb = "would " if dry_run else ""

@@ -32,9 +32,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualitytool.todos.model import TodoItem, normalise_text
+
+if TYPE_CHECKING:
+    from qualitytool.todos.link import LinkResult
 
 META_PATTERN = re.compile(r"<!-- qualitytool-todo (\{.*?\}) -->", re.DOTALL)
 _ISSUE_URL = re.compile(r"/([\w.-]+/[\w.-]+)/issues/(\d+)")
@@ -72,6 +75,8 @@ class SyncOptions:
     timeout: float = 30.0
     read_retries: int = 3
     retry_backoff: float = 1.0
+    # Rewrite each synced comment to reference its issue: ``# TODO(#123): text``.
+    link: bool = False
 
     @classmethod
     def from_env(
@@ -138,6 +143,7 @@ class Plan:
     unchanged: int
     linked: int
     capped: int  # items not created because of max_new
+    matched: dict[str, int] = field(default_factory=dict)  # fingerprint -> issue, unchanged
 
     @property
     def actions(self) -> list[Action]:
@@ -149,7 +155,7 @@ class SyncReport:
     plan: Plan
     done: list[Action]
     notes: list[str]
-    requests: int = 0
+    links: list[LinkResult] = field(default_factory=list)
 
 
 # --- the plan (pure) ------------------------------------------------------------------------
@@ -199,6 +205,7 @@ def plan_sync(
     matched_numbers = set(referenced)
     unmatched_items = []
     unchanged = linked = 0
+    matched: dict[str, int] = {}
     for item in items:
         issue = by_fingerprint.get(item.fingerprint)
         if item.issue:
@@ -208,6 +215,7 @@ def plan_sync(
             continue
         if issue is not None:
             matched_numbers.add(issue.number)
+            matched[item.fingerprint] = issue.number
             unchanged += 1
         else:
             unmatched_items.append(item)
@@ -249,7 +257,7 @@ def plan_sync(
         for issue in candidates
         if issue.fingerprint not in still_present
     ]
-    return Plan(creates, updates, closes, unchanged, linked, capped)
+    return Plan(creates, updates, closes, unchanged, linked, capped, matched)
 
 
 def _meta(item: TodoItem) -> dict[str, str]:
@@ -585,7 +593,8 @@ def sync(
             done.append(result)
             if on_action is not None:
                 on_action(result)
-        return SyncReport(plan, done, notes)
+        links = _link(items, plan, done) if options.link else []
+        return SyncReport(plan, done, notes, links)
     finally:
         tracker.close_connection()
 
@@ -609,6 +618,14 @@ def _apply(tracker: IssueTracker, action: Action, location: Location, options: S
     commit = removal_commit(root, action.issue, location.sha)
     tracker.close(action.issue, closing_comment(action.issue, commit))
     return replace(action, outcome=f"closed (removed in {commit[:12]})")
+
+
+def _link(items: Sequence[TodoItem], plan: Plan, done: Sequence[Action]) -> list[LinkResult]:
+    from qualitytool.todos.link import link_items
+
+    pairs = [(a.item, f"#{a.number}") for a in done if a.item is not None and a.number]
+    pairs += [(i, f"#{plan.matched[i.fingerprint]}") for i in items if i.fingerprint in plan.matched]
+    return link_items(pairs)
 
 
 def _work_tree(root: Path, sha: str | None) -> tuple[Path, str]:
