@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualitytool.config import Config, load_config, load_config_file
 from qualitytool.discovery import iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
 from qualitytool.todos.model import ScanResult
+
+if TYPE_CHECKING:
+    from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
 
 @dataclass(frozen=True)
@@ -112,3 +116,23 @@ def write_todo_reports(
     return write_reports(
         result, Path(directory), Path(templates_dir) if templates_dir is not None else None
     )
+
+
+def sync_todos(
+    paths: Sequence[Path | str],
+    config: Config | None,
+    options: SyncOptions,
+    *,
+    blame: bool = True,
+    on_action: Callable[[Action], None] | None = None,
+) -> SyncReport:
+    """Scan ``paths`` and bring the GitHub issues of ``options.repo`` in step with the items
+    (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
+    import dataclasses
+
+    from qualitytool.todos.sync import sync
+
+    config = config or resolve_config(paths)
+    result = scan_todos(paths, config, blame=blame)
+    report = sync(result.items, options, root=config.root, on_action=on_action)
+    return dataclasses.replace(report, notes=[*result.notes, *report.notes])

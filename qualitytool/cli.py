@@ -256,6 +256,94 @@ def todos_scan_command(
         sys.exit(EXIT_FOUND)
 
 
+_TODO_CATEGORIES = ["security", "performance", "feature", "refactor", "documentation", "bug"]
+
+
+@todos_group.command("sync")
+@_paths_argument
+@click.option("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
+@click.option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or api.github.com).")
+@click.option("--dry-run", is_flag=True, help="Print the plan (create/update/close); change nothing.")
+@click.option("--max-new", type=click.IntRange(min=0), help="Create at most N issues this run.")
+@click.option("--category", "categories", multiple=True, type=click.Choice(_TODO_CATEGORIES),
+              help="Only create issues for items of this category (repeatable).")
+@click.option("--resolution", "resolutions", multiple=True,
+              type=click.Choice(["implement", "issue", "document"]),
+              help="Only create issues for items with this suggested resolution (repeatable).")
+@click.option("--write-pause", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between writes (GitHub asks for a pause between content creations).")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=900.0, show_default=True,
+              help="Longest rate-limit wait in seconds before giving up until the next run.")
+@click.option("--link", is_flag=True,
+              help="Rewrite each synced comment to reference its issue: # TODO(#123): text.")
+@click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, hidden=True,
+              help="urllib3 backoff factor between read retries (tests set 0).")
+@click.option("--no-blame", is_flag=True, help="Skip git blame in the issue bodies.")
+@_config_option
+def todos_sync_command(
+    paths: tuple[Path, ...],
+    repo: str | None,
+    api_url: str | None,
+    dry_run: bool,
+    max_new: int | None,
+    categories: tuple[str, ...],
+    resolutions: tuple[str, ...],
+    write_pause: float,
+    max_wait: float,
+    link: bool,
+    retry_backoff: float,
+    no_blame: bool,
+    config_file: Path | None,
+) -> None:
+    """Create, update and close one GitHub issue per TODO comment under PATH....
+
+    Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL and GITHUB_SHA.
+    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token).
+    """
+    from qualitytool.api import sync_todos
+    from qualitytool.todos.sync import SyncError, SyncOptions
+
+    paths = paths or (Path("."),)
+    config = _load_config(paths, config_file)
+    try:
+        options = SyncOptions.from_env(
+            repo=repo, api_url=api_url, dry_run=dry_run, max_new=max_new,
+            categories=categories, resolutions=resolutions, labels=config.todos.labels,
+            write_pause=write_pause, max_wait=max_wait, retry_backoff=retry_backoff,
+            link=link,
+        )
+        report = sync_todos(paths, config, options, blame=not no_blame,
+                            on_action=lambda a: click.echo(_describe_action(a)))
+    except SyncError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    plan = report.plan
+    if dry_run:
+        for action in plan.actions:
+            click.echo(_describe_action(action))
+    for linked in report.links:
+        if linked.error:
+            click.echo(f"error: {linked.error}", err=True)
+        elif linked.linked:
+            click.echo(f"linked {linked.linked} comment(s) in {linked.path}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    verb = "would " if dry_run else ""
+    click.echo(
+        f"{'dry run: ' if dry_run else ''}{verb}create {len(plan.creates)}, {verb}update "
+        f"{len(plan.updates)}, {verb}close {len(plan.closes)}; {plan.unchanged} unchanged, "
+        f"{plan.linked} linked in the code."
+    )
+
+
+def _describe_action(action: Any) -> str:
+    number = f" #{action.number}" if action.number else ""
+    where = f" ({action.item.path}:{action.item.line})" if action.item is not None else ""
+    outcome = f" [{action.outcome}]" if action.outcome else ""
+    reason = f": {action.reason}" if action.reason and action.kind != "create" else ""
+    return f"{action.kind}{number}: {action.title}{where}{reason}{outcome}"
+
+
 def _plain_todo_lines(result: Any) -> str:
     from qualitytool.todos.output import summary_line
 
