@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualitytool.config import Config, load_config, load_config_file
-from qualitytool.discovery import iter_files
+from qualitytool.discovery import discover_files, iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
 from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
+    from qualitytool.exceptions.fix_report import FixReport
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
 
@@ -136,3 +137,60 @@ def sync_todos(
     result = scan_todos(paths, config, blame=blame)
     report = sync(result.items, options, root=config.root, on_action=on_action)
     return dataclasses.replace(report, notes=[*result.notes, *report.notes])
+def fix_exceptions(
+    paths: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    write: bool = False,
+    unsafe_fixes: bool = False,
+    keep_fallback: bool = False,
+    jobs: int | None = None,
+    record_run: bool = True,
+    on_result: Callable[[FileResult], None] | None = None,
+    on_discovered: Callable[[int], None] | None = None,
+) -> FixReport:
+    """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
+
+    Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
+    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
+    """
+    from qualitytool.exceptions.fix import FixOptions, knowledge_files
+    from qualitytool.exceptions.fix_report import FixReport, write_run_log
+    from qualitytool.exceptions.knowledge import load_knowledge_base
+    from qualitytool.exceptions.project import search_roots
+
+    config = config or resolve_config(paths)
+    extra_knowledge = knowledge_files(config)
+    load_knowledge_base(Path(f) for f in extra_knowledge)  # fail early on a bad file
+    files = discover_files(paths, config)
+    if on_discovered is not None:
+        on_discovered(len(files))
+    candidates = [path for path in files if _may_need_fixing(path)]
+    options = FixOptions(
+        config=config,
+        roots=search_roots(files, [config.root]),
+        write=write,
+        unsafe_fixes=unsafe_fixes,
+        keep_fallback=keep_fallback,
+        knowledge_files=extra_knowledge,
+    )
+    results = map_files(
+        options, candidates, jobs=config.jobs if jobs is None else jobs, on_result=on_result
+    )
+    ordered = sorted(results, key=lambda r: r.path)
+    report = FixReport(
+        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
+    )
+    if record_run:
+        write_run_log(report)
+    return report
+
+
+def _may_need_fixing(path: Path) -> bool:
+    """The check-exceptions prefilter; unreadable files stay in so that they are reported."""
+    from qualitytool.exceptions.handlers import might_have_broad_handler
+
+    try:
+        return might_have_broad_handler(path.read_bytes())
+    except OSError:
+        return True

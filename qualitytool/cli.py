@@ -170,6 +170,70 @@ def _render(
     return text.render(findings, errors, files_checked, noun)
 
 
+@main.command("fix-exceptions")
+@_paths_argument
+@click.option("--write", is_flag=True, help="Apply the fixes (atomically) instead of printing a diff.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff also when writing.")
+@click.option(
+    "--unsafe-fixes", is_flag=True,
+    help="Also apply unsafe fixes (open sets, bare `except:` -> `except Exception:`).",
+)
+@click.option(
+    "--keep-fallback", is_flag=True,
+    help="Zero-risk mode: add the specific handlers and keep the broad one, logging the traceback.",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="Output format.",
+)
+@_jobs_option
+@_config_option
+@_output_option
+def fix_exceptions_command(
+    paths: tuple[Path, ...],
+    write: bool,
+    show_diff: bool,
+    unsafe_fixes: bool,
+    keep_fallback: bool,
+    output_format: str,
+    jobs: int | None,
+    config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    """Narrow broad exception handlers to the exceptions the `try` body can raise.
+
+    Without --write, prints the diff and exits 1 if anything would change.  Exit status 2
+    when a file cannot be read, decoded or parsed (it is left untouched; the run goes on).
+    """
+    from qualitytool.api import fix_exceptions
+    from qualitytool.discovery import DiscoveryError
+    from qualitytool.exceptions.fix_report import render_json, render_text
+    from qualitytool.exceptions.knowledge import KnowledgeBaseError
+
+    paths = paths or (Path("."),)
+    config = _load_config(paths, config_file)
+    try:
+        with _Progress("fix-exceptions") as progress:
+            report = fix_exceptions(
+                paths, config, write=write, unsafe_fixes=unsafe_fixes,
+                keep_fallback=keep_fallback, jobs=jobs,
+                on_result=progress.advance, on_discovered=progress.start,
+            )
+    except DiscoveryError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except KnowledgeBaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if output_format == "json":
+        _emit(render_json(report), output_file)
+        for error in report.errors:
+            click.echo(f"error: {error.error}", err=True)
+    else:
+        _emit(render_text(report, show_diff=show_diff or not write), output_file)
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
+
+
 class _DefaultCommandGroup(click.Group):
     """A group whose first argument, when it is not a subcommand, goes to ``default_command``:
     ``qualitytool todos PATH`` is ``qualitytool todos scan PATH``."""

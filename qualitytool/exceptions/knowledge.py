@@ -17,6 +17,17 @@ project can override or extend any entry).  The format::
     [[operation]]                       # language operations, same fields
     name = "subscript"
 
+    [[exception]]                       # third-party exception classes we cannot import:
+    name = "requests.RequestException"  # their bases, so that narrowing can drop a class
+    bases = ["OSError"]                 # already covered by its base
+    source = "https://requests.readthedocs.io/en/latest/api/#exceptions"
+
+Policy for ``raises``: everything the call raises for arguments of the documented types,
+whatever their values (``OSError``, ``ValueError`` for an embedded null byte, ...), naming the
+documented base class rather than a narrow subclass.  ``TypeError`` is listed where calling
+with data of the wrong type is an everyday input condition (``int(None)``,
+``json.loads(None)``), not for every wrong-type programming error.
+
 A callable that is not in the knowledge base has an *unknown* answer.  ``raises = []`` with
 ``closed = true`` marks a call that cannot raise anything worth catching (``len``,
 ``isinstance``, logging calls).
@@ -55,11 +66,22 @@ class RaiseSpec:
 
 
 @dataclass(frozen=True)
+class ExceptionSpec:
+    """A (third-party) exception class and its direct bases."""
+
+    name: str
+    bases: tuple[str, ...]
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Callables and operations by fully-qualified name."""
 
     callables: Mapping[str, RaiseSpec] = field(default_factory=dict)
     operations: Mapping[str, RaiseSpec] = field(default_factory=dict)
+    exceptions: Mapping[str, ExceptionSpec] = field(default_factory=dict)
 
     def lookup(self, qualified_name: str) -> RaiseSpec | None:
         """The entry for a callable, or ``None`` when we know nothing about it."""
@@ -108,13 +130,46 @@ def _parse_entry(entry: Any, where: str) -> RaiseSpec:
     )
 
 
+def _parse_exception(entry: Any, where: str) -> ExceptionSpec:
+    if not isinstance(entry, dict):
+        raise KnowledgeBaseError(f"{where}: must be a table")
+    unknown = set(entry) - {"name", "bases", "source", "note"}
+    if unknown:
+        raise KnowledgeBaseError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        raise KnowledgeBaseError(f"{where}: 'name' must be a non-empty string")
+    bases = entry.get("bases")
+    if not isinstance(bases, list) or not all(isinstance(b, str) and b for b in bases):
+        raise KnowledgeBaseError(f"{where} ({name}): 'bases' must be a list of strings")
+    source = entry.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise KnowledgeBaseError(f"{where} ({name}): 'source' is required (cite the docs)")
+    note = entry.get("note", "")
+    if not isinstance(note, str):
+        raise KnowledgeBaseError(f"{where} ({name}): 'note' must be a string")
+    return ExceptionSpec(name=name, bases=tuple(bases), source=source, note=note)
+
+
+def parse_exception_classes(text: str, origin: str) -> list[ExceptionSpec]:
+    """The ``[[exception]]`` entries of one TOML document."""
+    data = tomllib.loads(text)
+    entries = data.get("exception", [])
+    if not isinstance(entries, list):
+        raise KnowledgeBaseError(f"{origin}: 'exception' must be an array of tables")
+    return [
+        _parse_exception(entry, f"{origin}: exception[{index}]")
+        for index, entry in enumerate(entries)
+    ]
+
+
 def parse_knowledge(text: str, origin: str) -> dict[str, list[RaiseSpec]]:
     """Entries of one TOML document, by kind."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeBaseError(f"{origin}: invalid TOML: {exc}") from exc
-    unknown = set(data) - set(_KINDS) - {"meta"}
+    unknown = set(data) - set(_KINDS) - {"meta", "exception"}
     if unknown:
         raise KnowledgeBaseError(f"{origin}: unknown table(s) {', '.join(sorted(unknown))}")
     parsed: dict[str, list[RaiseSpec]] = {kind: [] for kind in _KINDS}
@@ -148,8 +203,10 @@ def load_knowledge_base(extra_files: Iterable[Path] = ()) -> KnowledgeBase:
             raise KnowledgeBaseError(f"{path}: cannot read knowledge base: {exc}") from exc
     callables: dict[str, RaiseSpec] = {}
     operations: dict[str, RaiseSpec] = {}
+    exceptions: dict[str, ExceptionSpec] = {}
     for origin, text in sources:
         parsed = parse_knowledge(text, origin)
         callables.update((spec.name, spec) for spec in parsed["callable"])
         operations.update((spec.name, spec) for spec in parsed["operation"])
-    return KnowledgeBase(callables=callables, operations=operations)
+        exceptions.update((spec.name, spec) for spec in parse_exception_classes(text, origin))
+    return KnowledgeBase(callables=callables, operations=operations, exceptions=exceptions)

@@ -198,12 +198,12 @@ def plan_sync(
 ) -> Plan:
     """What to create, update and close so that the issues match ``items``."""
     by_fingerprint: dict[str, ExistingIssue] = {}
-    for issue in sorted(existing, key=lambda i: i.number):
-        if issue.fingerprint:
-            by_fingerprint.setdefault(issue.fingerprint, issue)
+    for known in sorted(existing, key=lambda i: i.number):
+        if known.fingerprint:
+            by_fingerprint.setdefault(known.fingerprint, known)
     referenced = _referenced_numbers(items, repo)
     matched_numbers = set(referenced)
-    unmatched_items = []
+    unmatched_items: list[TodoItem] = []
     unchanged = linked = 0
     matched: dict[str, int] = {}
     for item in items:

@@ -1,0 +1,226 @@
+"""``fix-exceptions`` for one file: plan, rewrite with the codemod, diff or write atomically.
+
+Per-file results are plain, picklable data (:class:`FixFileResult`), so a worker process can
+fix a file and send back only what the report needs.  Each worker keeps one knowledge base
+and one lazily-built project index for its whole share of the run.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qualitytool.config import Config
+from qualitytool.discovery import display_path, matches_any
+from qualitytool.exceptions.handlers import might_have_broad_handler
+from qualitytool.exceptions.infer import Inferrer
+from qualitytool.exceptions.knowledge import load_knowledge_base
+from qualitytool.exceptions.plan import HandlerPlan, PlanOptions, plan_module
+from qualitytool.exceptions.project import ModuleInfo, ProjectIndex, module_name, search_roots
+from qualitytool.findings import FileResult
+from qualitytool.sources import (
+    PythonSource,
+    SourceError,
+    atomic_write,
+    decode_python,
+    encode_python,
+)
+
+
+@dataclass(frozen=True)
+class HandlerOutcome:
+    """One broad handler's fate, as the JSON report and the run log show it."""
+
+    path: str
+    line: int
+    col: int
+    kind: str
+    critical: bool
+    outcome: str  # "safe", "unsafe" or "left"
+    exceptions: tuple[str, ...]
+    reason: str | None
+    applied: bool  # the rewrite is in the output (diff or written file)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path, "line": self.line, "col": self.col, "kind": self.kind,
+            "critical": self.critical, "outcome": self.outcome,
+            "exceptions": list(self.exceptions), "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class FixFileResult(FileResult):
+    """A :class:`FileResult` with the handlers' outcomes and the change made or proposed."""
+
+    handlers: tuple[HandlerOutcome, ...] = ()
+    diff: str = ""
+    written: bool = False
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    """One run's settings; calling it fixes one file (picklable, for worker processes)."""
+
+    config: Config
+    roots: tuple[str, ...] = ()
+    write: bool = False
+    unsafe_fixes: bool = False
+    keep_fallback: bool = False
+    knowledge_files: tuple[str, ...] = field(default_factory=tuple)
+
+    def __call__(self, path: Path) -> FileResult:
+        return fix_file(path, self)
+
+    @property
+    def plan_options(self) -> PlanOptions:
+        exceptions = self.config.exceptions
+        return PlanOptions(
+            unsafe_fixes=self.unsafe_fixes,
+            keep_fallback=self.keep_fallback,
+            honour_noqa=exceptions.honour_noqa,
+            exempt_reraise=exceptions.exempt_reraise,
+            exempt_logged=exceptions.exempt_logged,
+            logger_objects=exceptions.logger_objects,
+        )
+
+
+def knowledge_files(config: Config) -> tuple[str, ...]:
+    """The project's extra knowledge-base files, resolved against its config file."""
+    base = config.source.parent if config.source is not None else config.root
+    return tuple(str(base / name) for name in config.exceptions.knowledge_bases)
+
+
+@functools.lru_cache(maxsize=4)
+def _inferrer(roots: tuple[str, ...], files: tuple[str, ...]) -> Inferrer:
+    kb = load_knowledge_base(Path(f) for f in files)
+    return Inferrer(kb, ProjectIndex(roots))
+
+
+def _parse(source: PythonSource, shown: str) -> ast.Module:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source.text, filename=shown)
+    except SyntaxError as exc:
+        raise SourceError(f"{shown}:{exc.lineno or 0}:{exc.offset or 0}: cannot parse: {exc.msg}") from exc
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(f"{shown}: cannot parse: {type(exc).__name__}: {exc}") from exc
+
+
+def rewrite(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> tuple[str, int]:
+    """Apply the plans to ``text`` with the LibCST codemod: (new text, rewrites applied)."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    from qualitytool.codemods.fix_exceptions import FixExceptionsCommand
+
+    if not any(p.applies(unsafe_fixes) for p in plans):
+        return text, 0
+    context = CodemodContext()
+    command = FixExceptionsCommand(context, plans=plans, unsafe_fixes=unsafe_fixes)
+    tree = cst.parse_module(text)
+    # What Codemod.transform_module does, without its deep copy of the whole module: the
+    # tree is ours and the command needs no metadata.
+    new_tree = command.transform_module_impl(tree)
+    if AddImportsVisitor.CONTEXT_KEY in context.scratch:
+        new_tree = AddImportsVisitor(context).transform_module(new_tree)
+    return new_tree.code, len(command.applied)
+
+
+def fix_file(path: Path, options: FixOptions) -> FileResult:
+    """Plan and apply (or diff) the fixes of one file; never raises for a bad file."""
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return FixFileResult(path=shown, error=f"{shown}: cannot read: {exc.strerror or exc}")
+    if not might_have_broad_handler(raw):
+        return FixFileResult(path=shown)
+    try:
+        source = decode_python(raw, Path(shown))
+        tree = _parse(source, shown)
+    except SourceError as exc:
+        return FixFileResult(path=shown, error=str(exc))
+    inferrer = _inferrer(options.roots, options.knowledge_files)
+    info = ModuleInfo.build(module_name(path), path, tree)
+    inferrer.index.add(info)
+    plans = plan_module(tree, source.text, info, inferrer, options.plan_options)
+    if not plans:
+        return FixFileResult(path=shown)
+    new_text, _ = rewrite(source.text, plans, options.unsafe_fixes)
+    critical = matches_any(path, options.config.critical_paths, options.config.root)
+    applying = {p.index for p in plans if p.applies(options.unsafe_fixes)}
+    outcomes = tuple(
+        HandlerOutcome(
+            path=shown, line=p.line, col=p.col, kind=p.kind, critical=critical,
+            outcome=p.outcome, exceptions=p.exceptions, reason=p.reason,
+            applied=p.index in applying and new_text != source.text,
+        )
+        for p in plans
+    )
+    if new_text == source.text:
+        return FixFileResult(path=shown, handlers=outcomes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(new_text)
+    except SyntaxError as exc:  # never write code that does not parse
+        return FixFileResult(
+            path=shown, handlers=outcomes,
+            error=f"{shown}: internal error: the rewrite does not parse ({exc.msg}); left unchanged",
+        )
+    diff = "".join(
+        difflib.unified_diff(
+            source.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+            fromfile=f"a/{shown}", tofile=f"b/{shown}",
+        )
+    )
+    if not diff.endswith("\n"):
+        diff += "\n\\ No newline at end of file\n"
+    written = False
+    if options.write:
+        written = atomic_write(path, encode_python(source, new_text), expected=raw)
+        if not written:
+            return FixFileResult(
+                path=shown, handlers=_unapplied(outcomes), diff=diff,
+                error=f"{shown}: changed since it was read; skipped",
+            )
+    return FixFileResult(path=shown, handlers=outcomes, diff=diff, written=written)
+
+
+def _unapplied(outcomes: tuple[HandlerOutcome, ...]) -> tuple[HandlerOutcome, ...]:
+    from dataclasses import replace
+
+    return tuple(replace(o, applied=False) for o in outcomes)
+
+
+def standalone_plans(code: str, path: Path | None, keep_fallback: bool) -> list[HandlerPlan]:
+    """Plans for one module outside a qualitytool run (LibCST's codemod runner)."""
+    from qualitytool.config import load_config
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(code)
+    if path is not None:
+        path = path.resolve()
+        config = load_config(path)
+        roots = search_roots([path], [config.root])
+        name = module_name(path)
+    else:
+        config = load_config(Path.cwd())
+        roots, name, path = (), "__main__", Path("<stdin>")
+    options = FixOptions(
+        config=config, roots=roots, keep_fallback=keep_fallback,
+        knowledge_files=knowledge_files(config),
+    )
+    inferrer = _inferrer(options.roots, options.knowledge_files)
+    info = ModuleInfo.build(name, path, tree)
+    inferrer.index.add(info)
+    return plan_module(tree, code, info, inferrer, options.plan_options)

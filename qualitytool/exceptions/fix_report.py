@@ -1,0 +1,119 @@
+"""What one ``fix-exceptions`` run did: JSON document, text summary, and the run log.
+
+The JSON document (``version`` 1) is what ``--format json`` prints and what every run writes
+to ``<project root>/.qualitytool/last-fix-exceptions.json`` for ``qualitytool report``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qualitytool.config import Config
+from qualitytool.exceptions.fix import FixFileResult, HandlerOutcome
+from qualitytool.findings import FileResult
+
+RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
+
+
+@dataclass(frozen=True)
+class FixReport:
+    """The outcome of ``fix-exceptions`` over many files."""
+
+    config: Config
+    files: tuple[FileResult, ...]
+    write: bool
+    unsafe_fixes: bool
+
+    @property
+    def handlers(self) -> list[HandlerOutcome]:
+        found = [h for f in self.files if isinstance(f, FixFileResult) for h in f.handlers]
+        return sorted(found, key=lambda h: (h.path, h.line, h.col))
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return [f for f in self.files if f.error is not None]
+
+    @property
+    def changed_files(self) -> list[FixFileResult]:
+        """Files rewritten (with ``write``) or that would be (without)."""
+        return [
+            f for f in self.files
+            if isinstance(f, FixFileResult) and f.diff and (f.written or not self.write)
+        ]
+
+    @property
+    def diff(self) -> str:
+        return "".join(f.diff for f in self.changed_files)
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(h.outcome for h in self.handlers)
+        applied = sum(1 for h in self.handlers if h.applied) if self.write else 0
+        return {
+            "safe": counts["safe"], "unsafe": counts["unsafe"], "left": counts["left"],
+            "applied": applied, "files_changed": len(self.changed_files),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "handlers": [h.to_dict() for h in self.handlers],
+            "summary": self.summary(),
+            "errors": [{"path": f.path, "error": f.error} for f in self.errors],
+        }
+
+
+def render_json(report: FixReport) -> str:
+    return json.dumps(report.to_json(), indent=2) + "\n"
+
+
+def render_text(report: FixReport, show_diff: bool = True) -> str:
+    """The diff (unless only writing), handlers not rewritten with their reason, a summary."""
+    lines: list[str] = []
+    if show_diff and report.diff:
+        lines.append(report.diff.rstrip("\n"))
+    for handler in report.handlers:
+        where = f"{handler.path}:{handler.line}:{handler.col}"
+        if handler.outcome == "left":
+            lines.append(f"{where}: left broad: {handler.reason}")
+        elif not handler.applied and handler.outcome == "unsafe":
+            caught = ", ".join(handler.exceptions)
+            lines.append(
+                f"{where}: unsafe fix not applied (use --unsafe-fixes): "
+                f"`{caught}`: {handler.reason}"
+            )
+    summary = report.summary()
+    total = summary["safe"] + summary["unsafe"] + summary["left"]
+    files = summary["files_changed"]
+    verb = "changed" if report.write else "would change"
+    lines.append(
+        f"{total} broad handler{'s' if total != 1 else ''}: {summary['safe']} safe fix(es), "
+        f"{summary['unsafe']} unsafe fix(es), {summary['left']} left broad; "
+        f"{files} file{'s' if files != 1 else ''} {verb}"
+    )
+    for error in report.errors:
+        lines.append(f"error: {error.error}")
+    return "\n".join(lines) + "\n"
+
+
+def write_run_log(report: FixReport) -> Path:
+    """Atomically write the JSON document to ``<root>/.qualitytool/last-fix-exceptions.json``."""
+    target = report.config.root / RUN_LOG
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".last-fix-exceptions.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_json(report))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp creates 0600; a log is for everyone
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,71 @@
+"""Which exception class is a subclass of which.
+
+Builtin and standard-library classes are looked up for real (the stdlib module is imported,
+nothing else ever is); project classes through their ``class`` statements; third-party
+classes through the knowledge base's ``[[exception]]`` entries.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import importlib
+import sys
+from collections.abc import Callable, Iterable
+
+BROAD = frozenset({"Exception", "BaseException"})
+
+
+@functools.lru_cache(maxsize=1024)
+def runtime_class(name: str) -> type[BaseException] | None:
+    """The class for a builtin (``ValueError``) or stdlib (``json.JSONDecodeError``) name."""
+    if "." not in name:
+        found = getattr(builtins, name, None)
+    else:
+        module_name, _, attr = name.rpartition(".")
+        found = None
+        top = module_name.split(".")[0]
+        if top in sys.stdlib_module_names:
+            for cut in range(len(module_name.split(".")), 0, -1):
+                candidate = ".".join(name.split(".")[:cut])
+                try:
+                    obj: object = importlib.import_module(candidate)
+                except ImportError:
+                    continue
+                for part in name.split(".")[cut:]:
+                    obj = getattr(obj, part, None)
+                found = obj
+                break
+        del attr
+    if isinstance(found, type) and issubclass(found, BaseException):
+        return found
+    return None
+
+
+class Hierarchy:
+    """Subclass tests over runtime classes and declared bases (``declared_bases(name)``)."""
+
+    def __init__(self, declared_bases: Callable[[str], Iterable[str]]) -> None:
+        self._declared_bases = declared_bases
+
+    def is_subclass(self, name: str, base: str, _depth: int = 0) -> bool:
+        if name == base or base == "BaseException":
+            return True
+        if _depth > 20:
+            return False
+        cls, base_cls = runtime_class(name), runtime_class(base)
+        if cls is not None:
+            return base_cls is not None and issubclass(cls, base_cls)
+        return any(
+            self.is_subclass(parent, base, _depth + 1) for parent in self._declared_bases(name)
+        )
+
+    def minimal(self, names: Iterable[str]) -> list[str]:
+        """Drop names covered by another name of the set; sorted for stable output."""
+        unique = sorted(set(names))
+        return [
+            n for n in unique if not any(o != n and self.is_subclass(n, o) for o in unique)
+        ]
+
+    def caught_by(self, name: str, caught: Iterable[str]) -> bool:
+        return any(self.is_subclass(name, c) for c in caught)

@@ -1,0 +1,397 @@
+"""Decide, for every broad handler of one module, what it should catch instead.
+
+The decisions are plain data (:class:`HandlerPlan`); the LibCST codemod in
+``qualitytool.codemods.fix_exceptions`` applies them without re-deciding anything.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from qualitytool.exceptions.handlers import (
+    BroadHandler,
+    _Resolver,
+    _Scope,
+    find_broad_handlers,
+    logs_traceback,
+    suppressed_codes,
+)
+from qualitytool.exceptions.hierarchy import BROAD, runtime_class
+from qualitytool.exceptions.infer import (
+    CLOSED,
+    UNKNOWN,
+    Answer,
+    Frame,
+    Inferrer,
+    contains_yield,
+)
+from qualitytool.exceptions.project import ModuleInfo
+
+SAFE, UNSAFE, LEFT = "safe", "unsafe", "left"
+_TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
+_BARE_REASON = (
+    "bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, "
+    "GeneratorExit and cancellation"
+)
+FALLBACK_MESSAGE = "unexpected error"
+
+
+@dataclass(frozen=True)
+class HandlerPlan:
+    """What to do with one broad handler (``index``: its rank among all the module's handlers)."""
+
+    index: int
+    line: int
+    col: int  # 1-based, pointing where check-exceptions points
+    kind: str  # "Exception", "BaseException" or "bare"
+    outcome: str  # SAFE, UNSAFE or LEFT
+    exceptions: tuple[str, ...] = ()  # qualified names the handler will catch
+    reason: str | None = None
+    fix: str | None = None  # "narrow", "bare-to-exception" or "keep-fallback"
+    names: tuple[str, ...] = ()  # the same names as written in this module
+    broad_positions: tuple[int, ...] = ()  # broad elements of a tuple handler
+    imports: tuple[tuple[str, str | None], ...] = ()  # (module, object) to import
+    fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
+
+    def applies(self, unsafe_fixes: bool) -> bool:
+        return self.outcome == SAFE or (self.outcome == UNSAFE and unsafe_fixes)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    unsafe_fixes: bool = False
+    keep_fallback: bool = False
+    honour_noqa: bool = True
+    exempt_reraise: bool = True
+    exempt_logged: bool = True
+    logger_objects: tuple[str, ...] = ()
+
+
+def _located_handlers(
+    tree: ast.Module, module: ModuleInfo, inferrer: Inferrer
+) -> Iterator[tuple[ast.ExceptHandler, ast.Try, Frame, bool]]:
+    """Every handler with its ``try``, the frame it runs in, and whether it is ``except*``."""
+    index = inferrer.index
+    module_frame = Frame(module=module)
+
+    def walk(body: Sequence[ast.stmt], frame: Frame, class_name: str | None) -> Iterator[
+        tuple[ast.ExceptHandler, ast.Try, Frame, bool]
+    ]:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                owner = index.class_info(class_name) if class_name else None
+                parent = frame if frame.function is not None else None
+                inner = Frame.for_function(module, stmt, owner, parent)
+                yield from walk(stmt.body, inner, None)
+                continue
+            if isinstance(stmt, ast.ClassDef):
+                nested = (
+                    f"{module.name}.{stmt.name}"
+                    if frame.function is None and class_name is None
+                    else None
+                )
+                yield from walk(stmt.body, frame, nested)
+                continue
+            if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+                is_star = type(stmt).__name__ == "TryStar"
+                for handler in stmt.handlers:  # type: ignore[attr-defined]
+                    yield handler, stmt, frame, is_star  # type: ignore[misc]
+            for name in ("body", "orelse", "finalbody"):
+                yield from walk(getattr(stmt, name, None) or [], frame, None)
+            for handler in getattr(stmt, "handlers", None) or []:
+                yield from walk(handler.body, frame, None)
+            if isinstance(stmt, ast.Match):
+                for case in stmt.cases:
+                    yield from walk(case.body, frame, None)
+
+    yield from walk(tree.body, module_frame, None)
+
+
+def handler_order(tree: ast.Module) -> dict[tuple[int, int], int]:
+    """(line, col) of every ``except`` clause -> its rank in source order (LibCST's visit order)."""
+    positions = []
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:  # statements only: an ``except`` clause is never inside an expression
+        stmt = stack.pop()
+        for name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(stmt, name, None) or ())
+        for handler in getattr(stmt, "handlers", None) or ():
+            positions.append((handler.lineno, handler.col_offset))
+            stack.extend(handler.body)
+        if isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                stack.extend(case.body)
+    return {position: rank for rank, position in enumerate(sorted(positions))}
+
+
+def plan_module(
+    tree: ast.Module,
+    text: str,
+    module: ModuleInfo,
+    inferrer: Inferrer,
+    options: PlanOptions,
+) -> list[HandlerPlan]:
+    """Plans for the broad handlers ``check-exceptions`` reports in one module."""
+    broad = {
+        (h.handler_line, h.handler_col): h
+        for h in find_broad_handlers(tree, text, options.logger_objects)
+    }
+    if not broad:
+        return []
+    order = handler_order(tree)
+    plans = []
+    for handler, try_node, frame, is_star in _located_handlers(tree, module, inferrer):
+        found = broad.get((handler.lineno, handler.col_offset))
+        if found is None or _exempt(found, options):
+            continue
+        plan = _plan_handler(found, handler, try_node, frame, is_star, inferrer, options)
+        plans.append(_with_index(plan, order[(handler.lineno, handler.col_offset)]))
+    return sorted(plans, key=lambda p: p.index)
+
+
+def _with_index(plan: HandlerPlan, index: int) -> HandlerPlan:
+    from dataclasses import replace
+
+    return replace(plan, index=index)
+
+
+def _exempt(handler: BroadHandler, options: PlanOptions) -> bool:
+    if options.honour_noqa:
+        codes = suppressed_codes(handler.source_line)
+        rule_codes = {"E722", "QT002"} if handler.kind == "bare" else {"BLE001", "QT001"}
+        if codes is not None and (not codes or codes & rule_codes):
+            return True
+    if handler.exempt == "re-raises":
+        return options.exempt_reraise
+    if handler.exempt == "logs the traceback":
+        return options.exempt_logged
+    return False
+
+
+def _left(found: BroadHandler, reason: str) -> HandlerPlan:
+    return HandlerPlan(
+        index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=LEFT,
+        reason=reason,
+    )
+
+
+def _plan_handler(
+    found: BroadHandler,
+    handler: ast.ExceptHandler,
+    try_node: ast.Try,
+    frame: Frame,
+    is_star: bool,
+    inferrer: Inferrer,
+    options: PlanOptions,
+) -> HandlerPlan:
+    structural = _structural_reason(try_node, frame, is_star, inferrer)
+    if structural is not None:
+        return _left(found, structural)
+    if found.kind == "bare" and _logs_traceback(handler, frame):
+        return _left(found, "logs the traceback (a kept fallback)")
+    answer = inferrer.infer_raised_exceptions(try_node.body, frame)
+    answer = _minus_earlier_handlers(answer, try_node, handler, frame, inferrer)
+    if answer.status == UNKNOWN:
+        why = _summarise(answer.reasons)
+        if found.kind == "bare":
+            return _bare_to_exception(found, f"{_BARE_REASON}; {why}")
+        return _left(found, why)
+    names = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
+    broad_raised = sorted(BROAD & set(names))
+    if broad_raised:
+        return _left(found, f"the try body raises `{broad_raised[0]}` itself")
+    if not names:
+        if answer.status == CLOSED:
+            return _left(found, "nothing in the try body raises an exception worth catching")
+        return _left(found, _summarise(answer.reasons))
+    rendered = _render_names(names, frame, inferrer)
+    if isinstance(rendered, str):
+        return _left(found, rendered)
+    written, imports = rendered
+    outcome = SAFE if answer.status == CLOSED else UNSAFE
+    reason = None if outcome == SAFE else _summarise(answer.reasons)
+    broad_positions: tuple[int, ...] = ()
+    if isinstance(handler.type, ast.Tuple):
+        broad_positions = tuple(
+            i for i, element in enumerate(handler.type.elts)
+            if inferrer.qualified(element, frame) in ("builtins.Exception", "builtins.BaseException")
+        )
+    fix = "narrow"
+    fallback_log = None
+    if options.keep_fallback:
+        fallback = _fallback_logger(frame, inferrer)
+        if fallback is None:
+            return _left(found, "keep-fallback: `logging` is shadowed in this module")
+        fallback_log, logging_import = fallback
+        imports = imports + logging_import
+        fix, outcome, reason = "keep-fallback", SAFE, None
+    return HandlerPlan(
+        index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=outcome,
+        exceptions=tuple(names), reason=reason, fix=fix, names=tuple(written),
+        broad_positions=broad_positions, imports=imports, fallback_log=fallback_log,
+    )
+
+
+def _caught_by_original(
+    found: BroadHandler, raised: Iterable[str], inferrer: Inferrer
+) -> list[str]:
+    """What the broad handler really sees: ``except Exception`` never saw ``SystemExit``."""
+    if found.kind != "Exception":
+        return list(raised)
+    kept = []
+    for name in raised:
+        cls = runtime_class(name)
+        if cls is not None and not issubclass(cls, Exception):
+            continue
+        kept.append(name)
+    return kept
+
+
+def _bare_to_exception(found: BroadHandler, reason: str) -> HandlerPlan:
+    return HandlerPlan(
+        index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=UNSAFE,
+        exceptions=("Exception",), reason=reason, fix="bare-to-exception", names=("Exception",),
+    )
+
+
+def _summarise(reasons: Sequence[str], limit: int = 3) -> str:
+    if not reasons:
+        return "cannot tell what the try body raises"
+    shown = "; ".join(reasons[:limit])
+    more = len(reasons) - limit
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _structural_reason(
+    try_node: ast.Try, frame: Frame, is_star: bool, inferrer: Inferrer
+) -> str | None:
+    """Handlers whose behaviour depends on catching everything are never rewritten."""
+    if is_star:
+        return "`except*` handler (exception groups)"
+    if _jumps_out(try_node.finalbody):
+        return "a `finally` that returns, breaks or continues swallows every exception"
+    if contains_yield(try_node.body):
+        return "the try body yields (exceptions can be thrown into the generator there)"
+    for node in ast.walk(ast.Module(body=list(try_node.body), type_ignores=[])):
+        if isinstance(node, ast.Call) and inferrer.qualified(node.func, frame) in _TASK_GROUPS:
+            return "a task group in the try body raises ExceptionGroup"
+    return None
+
+
+def _jumps_out(body: Sequence[ast.stmt]) -> bool:
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Return, ast.Break, ast.Continue)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            # break/continue inside a loop of the finally block stay inside it
+            stack.extend(
+                n for n in ast.walk(node) if isinstance(n, ast.Return)
+            )
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _logs_traceback(handler: ast.ExceptHandler, frame: Frame) -> bool:
+    scope = _Scope("module", dict(frame.module.bindings))
+    return logs_traceback(handler.body, _Resolver([scope]), ())
+
+
+def _minus_earlier_handlers(
+    answer: Answer,
+    try_node: ast.Try,
+    handler: ast.ExceptHandler,
+    frame: Frame,
+    inferrer: Inferrer,
+) -> Answer:
+    remaining = set(answer.raises)
+    for earlier in try_node.handlers:
+        if earlier is handler:
+            break
+        caught = inferrer.handler_names(earlier, frame)
+        if caught is None:
+            continue
+        remaining = {r for r in remaining if not inferrer.hierarchy.caught_by(r, caught)}
+    return Answer(answer.status, frozenset(remaining), answer.reasons)
+
+
+def _bound_names(frame: Frame) -> dict[str, str | None]:
+    """Names visible in the handler: module bindings overlaid with enclosing functions'."""
+    names = dict(frame.module.bindings)
+    chain = []
+    current: Frame | None = frame
+    while current is not None and current.function is not None:
+        chain.append(current)
+        current = current.parent
+    for function_frame in reversed(chain):
+        names.update(function_frame.bindings)
+    return names
+
+
+def _render_names(
+    names: Sequence[str], frame: Frame, inferrer: Inferrer
+) -> tuple[list[str], tuple[tuple[str, str | None], ...]] | str:
+    """How to write each exception in this module, and the imports that needs."""
+    bound = _bound_names(frame)
+    written: list[str] = []
+    imports: list[tuple[str, str | None]] = []
+    for name in names:
+        if "." not in name:
+            if bound.get(name, f"builtins.{name}") != f"builtins.{name}" and name in bound:
+                return f"cannot name `{name}` here: the name is shadowed"
+            written.append(name)
+            continue
+        candidates = []
+        for local, target in bound.items():
+            if target is None:
+                continue
+            if target == name:
+                candidates.append(local)
+            elif name.startswith(target + "."):
+                candidates.append(local + name[len(target):])
+        if candidates:
+            written.append(min(candidates, key=lambda c: (len(c), c)))
+            continue
+        module_name, _, obj = name.rpartition(".")
+        if inferrer.index.module(module_name) is not None:
+            if obj in bound:
+                return f"cannot name `{name}` here: `{obj}` is taken"
+            written.append(obj)
+            imports.append((module_name, obj))
+            continue
+        top = module_name.split(".")[0]
+        if top in bound and bound[top] != top:
+            return f"cannot name `{name}` here: `{top}` is taken"
+        written.append(name)
+        imports.append((module_name, None))
+    return written, tuple(imports)
+
+
+_LOGGER_NAMES = ("logger", "log", "LOGGER", "LOG", "_logger", "_log")
+
+
+def _fallback_logger(
+    frame: Frame, inferrer: Inferrer
+) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
+    module = frame.module
+    bound = _bound_names(frame)
+    for name in _LOGGER_NAMES:
+        if (
+            name in module.assignments
+            and bound.get(name, "x") is None
+            and inferrer.type_of(ast.Name(id=name, ctx=ast.Load()), Frame(module=module))
+            == "logging.Logger"
+        ):
+            return f'{name}.exception("{FALLBACK_MESSAGE}")', ()
+    if "logging" in bound and bound["logging"] != "logging":
+        return None
+    imports: tuple[tuple[str, str | None], ...] = (
+        () if bound.get("logging") == "logging" else (("logging", None),)
+    )
+    return f'logging.getLogger(__name__).exception("{FALLBACK_MESSAGE}")', imports

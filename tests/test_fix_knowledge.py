@@ -1,0 +1,411 @@
+"""Every stdlib/builtin knowledge-base entry is backed by code that really raises what it lists.
+
+``TRIGGERS[entry][exception]`` is a snippet that, run for real, raises an instance of that
+exception.  A new stdlib entry without triggers fails ``test_every_stdlib_entry_has_triggers``.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qualitytool.exceptions.hierarchy import runtime_class
+from qualitytool.exceptions.knowledge import (
+    KnowledgeBaseError,
+    load_knowledge_base,
+    parse_knowledge,
+)
+
+KB = load_knowledge_base()
+
+# Listed because the docs say so, but not reproducible on a Linux test machine.
+DOCUMENTED_ONLY = {
+    ("datetime.datetime.fromtimestamp", "OSError"): "localtime() failure (Windows, 32-bit)",
+}
+
+PY = repr(sys.executable)
+
+TRIGGERS: dict[str, dict[str, str]] = {
+    "builtins.int": {"ValueError": "int('x')", "TypeError": "int(None)",
+                     "OverflowError": "int(float('inf'))"},
+    "builtins.float": {"ValueError": "float('x')", "TypeError": "float(None)",
+                       "OverflowError": "float(10 ** 400)"},
+    "builtins.next": {"StopIteration": "next(iter([]))"},
+    "builtins.getattr": {"AttributeError": "getattr(object(), 'nope')"},
+    "builtins.open": {"OSError": "open(missing)", "ValueError": "open(wfile, 'zz')",
+                      "LookupError": "open(wfile, encoding='nope')"},
+    "builtins.bytes.fromhex": {"ValueError": "bytes.fromhex('zz')"},
+    "builtins.bytes.decode": {"ValueError": "b'\\xff'.decode()"},
+    "builtins.str.encode": {"ValueError": "'\\xe9'.encode('ascii')"},
+    "builtins.str.index": {"ValueError": "'abc'.index('z')"},
+    "builtins.list.index": {"ValueError": "[1].index(2)"},
+    "builtins.list.remove": {"ValueError": "[1].remove(2)"},
+    "builtins.list.pop": {"IndexError": "[].pop()"},
+    "builtins.dict.pop": {"KeyError": "{}.pop('k')"},
+    "builtins.min": {"ValueError": "min([])"},
+    "builtins.max": {"ValueError": "max([])"},
+    "builtins.chr": {"ValueError": "chr(-1)"},
+    "builtins.divmod": {"ZeroDivisionError": "divmod(1, 0)"},
+    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)"},
+    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')"},
+    "builtins.set.remove": {"KeyError": "set().remove(1)"},
+    "sys.exit": {"SystemExit": "sys.exit(1)"},
+    "json.loads": {"ValueError": "json.loads('{')", "TypeError": "json.loads(None)"},
+    "json.load": {"ValueError": "json.load(io.StringIO('{'))", "OSError": "json.load(wo)"},
+    "json.dumps": {"TypeError": "json.dumps(object())", "ValueError": "l = []; l.append(l); json.dumps(l)"},
+    "json.dump": {"TypeError": "json.dump(object(), io.StringIO())",
+                  "ValueError": "json.dump(float('nan'), io.StringIO(), allow_nan=False)",
+                  "OSError": "json.dump({}, ro)"},
+    "csv.reader": {"csv.Error": "next(csv.reader(['\"a'], strict=True))"},
+    "csv.writer": {"csv.Error": "csv.writer(io.StringIO(), quoting=csv.QUOTE_NONE).writerow(['a,b'])"},
+    "configparser.ConfigParser.read": {
+        "configparser.Error": "p = tmp / 'bad.ini'; p.write_text('no header'); "
+                              "configparser.ConfigParser().read(p)"},
+    "configparser.ConfigParser.read_file": {
+        "configparser.Error": "configparser.ConfigParser().read_file(io.StringIO('no header'))",
+        "OSError": "configparser.ConfigParser().read_file(wo)"},
+    "configparser.ConfigParser.read_string": {
+        "configparser.Error": "configparser.ConfigParser().read_string('[a]\\n[a]\\n')"},
+    "configparser.ConfigParser.get": {"configparser.Error": "configparser.ConfigParser().get('a', 'b')"},
+    "configparser.ConfigParser.getint": {
+        "configparser.Error": "configparser.ConfigParser().getint('a', 'b')",
+        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); c.getint('a', 'b')"},
+    "configparser.ConfigParser.getfloat": {
+        "configparser.Error": "configparser.ConfigParser().getfloat('a', 'b')",
+        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); c.getfloat('a', 'b')"},
+    "configparser.ConfigParser.getboolean": {
+        "configparser.Error": "configparser.ConfigParser().getboolean('a', 'b')",
+        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); c.getboolean('a', 'b')"},
+    "tomllib.loads": {"ValueError": "tomllib.loads('a =')", "TypeError": "tomllib.loads(b'a = 1')"},
+    "tomllib.load": {"ValueError": "tomllib.load(io.BytesIO(b'a ='))",
+                     "TypeError": "tomllib.load(io.StringIO('a = 1'))", "OSError": "tomllib.load(wo)"},
+    "xml.etree.ElementTree.fromstring": {"xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')"},
+    "xml.etree.ElementTree.parse": {"xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
+                                    "OSError": "ET.parse(missing)"},
+    "pickle.loads": {
+        "pickle.UnpicklingError": "pickle.loads(b'x')", "EOFError": "pickle.loads(b'')",
+        "AttributeError": "pickle.loads(b'cbuiltins\\nnope_xyz\\n.')",
+        "ImportError": "pickle.loads(b'cnope_module_xyz\\nf\\n.')",
+        "TypeError": "pickle.loads(None)", "ValueError": "pickle.loads(b'\\x80\\x09.')"},
+    "pickle.load": {
+        "pickle.UnpicklingError": "pickle.load(io.BytesIO(b'x'))", "EOFError": "pickle.load(io.BytesIO(b''))",
+        "AttributeError": "pickle.load(io.BytesIO(b'cbuiltins\\nnope_xyz\\n.'))",
+        "ImportError": "pickle.load(io.BytesIO(b'cnope_module_xyz\\nf\\n.'))",
+        "TypeError": "pickle.load(None)", "ValueError": "pickle.load(io.BytesIO(b'\\x80\\x09.'))",
+        "OSError": "pickle.load(wo)"},
+    "pickle.dumps": {
+        "pickle.PicklingError": "def f(): pass\nf.__qualname__ = 'nope_xyz'\npickle.dumps(f)",
+        "TypeError": "pickle.dumps(threading.Lock())",
+        "AttributeError": "def g():\n    class A: pass\n    return A()\npickle.dumps(g())"},
+    "base64.b64decode": {"binascii.Error": "base64.b64decode('a')", "ValueError": "base64.b64decode('\\xe9')"},
+    "base64.urlsafe_b64decode": {"binascii.Error": "base64.urlsafe_b64decode('a')",
+                                 "ValueError": "base64.urlsafe_b64decode('\\xe9')"},
+    "base64.b32decode": {"binascii.Error": "base64.b32decode('a')", "ValueError": "base64.b32decode('\\xe9')"},
+    "binascii.unhexlify": {"binascii.Error": "binascii.unhexlify('a')"},
+    "binascii.a2b_base64": {"binascii.Error": "binascii.a2b_base64('a')"},
+    "struct.unpack": {"struct.error": "struct.unpack('>I', b'')"},
+    "struct.pack": {"struct.error": "struct.pack('>B', 300)"},
+    "zlib.decompress": {"zlib.error": "zlib.decompress(b'nope')"},
+    "gzip.decompress": {
+        "gzip.BadGzipFile": "gzip.decompress(b'not gzip data')",
+        "EOFError": "gzip.decompress(gzip.compress(b'hello' * 20)[:-5])",
+        "zlib.error": "gzip.decompress(b'\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\xff' + b'\\xff' * 16)"},
+    "gzip.open": {"OSError": "gzip.open(missing)", "ValueError": "gzip.open(wfile, 'zz')"},
+    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)"},
+    "zipfile.ZipFile.extractall": {"OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
+                                   "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')"},
+    "zipfile.ZipFile.read": {"KeyError": "zipfile.ZipFile(good_zip).read('nope')",
+                             "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).read('a.txt')"},
+    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)"},
+    "tarfile.TarFile.add": {"OSError": "tarfile.open(tmp / 'o.tar', 'w').add(missing)"},
+    "tarfile.TarFile.extractall": {
+        "tarfile.TarError": "tarfile.open(outside_tar).extractall(tmp / 'out', filter='data')",
+        "OSError": "tarfile.open(good_tar).extractall(wfile, filter='data')"},
+    "tarfile.is_tarfile": {"OSError": "tarfile.is_tarfile(missing)"},
+    "re.compile": {"re.error": "re.compile('(')"},
+    "re.match": {"re.error": "re.match('(', '')"},
+    "re.search": {"re.error": "re.search('(', '')"},
+    "re.fullmatch": {"re.error": "re.fullmatch('(', '')"},
+    "re.sub": {"re.error": "re.sub('(', '', '')"},
+    "re.findall": {"re.error": "re.findall('(', '')"},
+    "re.split": {"re.error": "re.split('(', '')"},
+    "datetime.datetime.strptime": {"ValueError": "datetime.datetime.strptime('x', '%Y')"},
+    "datetime.datetime.fromisoformat": {"ValueError": "datetime.datetime.fromisoformat('x')"},
+    "datetime.date.fromisoformat": {"ValueError": "datetime.date.fromisoformat('x')"},
+    "datetime.datetime.fromtimestamp": {"OverflowError": "datetime.datetime.fromtimestamp(1e20)",
+                                        "ValueError": "datetime.datetime.fromtimestamp(1e15)"},
+    "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)"},
+    "datetime.datetime": {"ValueError": "datetime.datetime(2020, 1, 32)"},
+    "decimal.Decimal": {"decimal.InvalidOperation": "decimal.Decimal('x')",
+                        "ValueError": "decimal.Decimal((0, (1,), 'x'))", "TypeError": "decimal.Decimal(object())"},
+    "uuid.UUID": {"ValueError": "uuid.UUID('x')", "TypeError": "uuid.UUID()"},
+    "ipaddress.ip_address": {"ValueError": "ipaddress.ip_address('x')"},
+    "ipaddress.ip_network": {"ValueError": "ipaddress.ip_network('1.2.3.4/33')"},
+    "ipaddress.ip_interface": {"ValueError": "ipaddress.ip_interface('x')"},
+    "hmac.compare_digest": {"TypeError": "hmac.compare_digest('\\xe9', '\\xe9')"},
+    "hashlib.pbkdf2_hmac": {"ValueError": "hashlib.pbkdf2_hmac('nope', b'p', b's', 1)",
+                            "OverflowError": "hashlib.pbkdf2_hmac('sha256', b'p', b's', 2 ** 64)"},
+    "os.remove": {"OSError": "os.remove(missing)"},
+    "os.unlink": {"OSError": "os.unlink(missing)"},
+    "os.rename": {"OSError": "os.rename(missing, tmp / 'x')"},
+    "os.replace": {"OSError": "os.replace(missing, tmp / 'x')"},
+    "os.mkdir": {"OSError": "os.mkdir(tmp)"},
+    "os.makedirs": {"OSError": "os.makedirs(wfile + '/sub')"},
+    "os.rmdir": {"OSError": "os.rmdir(missing)"},
+    "os.listdir": {"OSError": "os.listdir(missing)"},
+    "os.scandir": {"OSError": "os.scandir(missing)"},
+    "os.stat": {"OSError": "os.stat(missing)"},
+    "os.lstat": {"OSError": "os.lstat(missing)"},
+    "os.chmod": {"OSError": "os.chmod(missing, 0o644)"},
+    "os.chdir": {"OSError": "os.chdir(missing)"},
+    "os.symlink": {"OSError": "os.symlink(wfile, wfile)"},
+    "os.readlink": {"OSError": "os.readlink(wfile)"},
+    "os.kill": {"OSError": "os.kill(99999999, 0)"},
+    "os.fsync": {"OSError": "os.fsync(bad_fd)"},
+    "os.close": {"OSError": "os.close(bad_fd)"},
+    "os.path.getsize": {"OSError": "os.path.getsize(missing)"},
+    "os.path.getmtime": {"OSError": "os.path.getmtime(missing)"},
+    "os.path.getatime": {"OSError": "os.path.getatime(missing)"},
+    "os.path.realpath": {"OSError": "os.path.realpath(missing, strict=True)"},
+    "shutil.copyfile": {"OSError": "shutil.copyfile(missing, tmp / 'x')"},
+    "shutil.copy": {"OSError": "shutil.copy(missing, tmp / 'x')"},
+    "shutil.copy2": {"OSError": "shutil.copy2(missing, tmp / 'x')"},
+    "shutil.copytree": {"OSError": "shutil.copytree(missing, tmp / 'x')"},
+    "shutil.move": {"OSError": "shutil.move(missing, tmp / 'x')"},
+    "shutil.rmtree": {"OSError": "shutil.rmtree(missing)"},
+    "shutil.disk_usage": {"OSError": "shutil.disk_usage(missing)"},
+    "pathlib.Path.read_text": {"OSError": "Path(missing).read_text()",
+                               "ValueError": "Path(latin_file).read_text(encoding='utf-8')",
+                               "LookupError": "Path(wfile).read_text(encoding='nope')"},
+    "pathlib.Path.read_bytes": {"OSError": "Path(missing).read_bytes()"},
+    "pathlib.Path.write_text": {"OSError": "Path(missing, 'sub').write_text('x')",
+                                "ValueError": "Path(tmp, 'w.txt').write_text('\\xe9', encoding='ascii')",
+                                "LookupError": "Path(tmp, 'w.txt').write_text('x', encoding='nope')"},
+    "pathlib.Path.write_bytes": {"OSError": "Path(missing, 'sub').write_bytes(b'x')"},
+    "pathlib.Path.open": {"OSError": "Path(missing).open()", "ValueError": "Path(wfile).open('zz')",
+                          "LookupError": "Path(wfile).open(encoding='nope')"},
+    "pathlib.Path.unlink": {"OSError": "Path(missing).unlink()"},
+    "pathlib.Path.mkdir": {"OSError": "Path(tmp).mkdir()"},
+    "pathlib.Path.rmdir": {"OSError": "Path(missing).rmdir()"},
+    "pathlib.Path.stat": {"OSError": "Path(missing).stat()"},
+    "pathlib.Path.rename": {"OSError": "Path(missing).rename(tmp / 'x')"},
+    "pathlib.Path.resolve": {"OSError": "Path(missing).resolve(strict=True)"},
+    "pathlib.Path.relative_to": {"ValueError": "Path('/a').relative_to('/b')"},
+    "io.IOBase.read": {"OSError": "wo.read()", "ValueError": "closed_file.read()"},
+    "io.IOBase.readline": {"OSError": "wo.readline()", "ValueError": "closed_file.readline()"},
+    "io.IOBase.readlines": {"OSError": "wo.readlines()", "ValueError": "closed_file.readlines()"},
+    "io.IOBase.write": {"OSError": "ro.write('x')", "ValueError": "closed_file.write('x')"},
+    "io.IOBase.flush": {"OSError": "f = open('/dev/full', 'w'); f.write('x'); f.flush()",
+                        "ValueError": "closed_file.flush()"},
+    "io.IOBase.close": {"OSError": "f = open('/dev/full', 'w'); f.write('x'); f.close()"},
+    "io.IOBase.seek": {"OSError": "r, w = os.pipe(); open(r, 'rb', buffering=0).seek(1)",
+                       "ValueError": "closed_file.seek(0)"},
+    "subprocess.run": {"OSError": "subprocess.run([missing])",
+                       "subprocess.SubprocessError": f"subprocess.run([{PY}, '-c', 'raise SystemExit(1)'], check=True)"},
+    "subprocess.check_call": {"OSError": "subprocess.check_call([missing])",
+                              "subprocess.CalledProcessError": f"subprocess.check_call([{PY}, '-c', 'raise SystemExit(1)'])"},
+    "subprocess.check_output": {"OSError": "subprocess.check_output([missing])",
+                                "subprocess.CalledProcessError": f"subprocess.check_output([{PY}, '-c', 'raise SystemExit(1)'])"},
+    "subprocess.call": {"OSError": "subprocess.call([missing])",
+                        "subprocess.TimeoutExpired": f"subprocess.call([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.2)"},
+    "subprocess.Popen": {"OSError": "subprocess.Popen([missing])",
+                         "ValueError": "subprocess.Popen(['true'], startupinfo=object())"},
+    "importlib.import_module": {"ImportError": "importlib.import_module('nope_module_xyz')"},
+    "importlib.metadata.version": {"importlib.metadata.PackageNotFoundError": "importlib.metadata.version('nope-dist-xyz')"},
+    "socket.socket": {"OSError": "socket.socket(12345)"},
+    "socket.socket.connect": {"OSError": "s = socket.socket(); s.connect(('127.0.0.1', free_port))"},
+    "socket.socket.send": {"OSError": "socket.socket().send(b'x')"},
+    "socket.socket.sendall": {"OSError": "socket.socket().sendall(b'x')"},
+    "socket.socket.recv": {"OSError": "socket.socket().recv(1)"},
+    "socket.socket.close": {"OSError": "s = socket.socket(); os.close(s.fileno()); s.close()"},
+    "socket.create_connection": {"OSError": "socket.create_connection(('127.0.0.1', free_port))"},
+    "socket.getaddrinfo": {"OSError": "socket.getaddrinfo('localhost', 'nope-service-xyz')",
+                           "UnicodeError": "socket.getaddrinfo('a' * 64 + '.com', 80)"},
+    "ssl.create_default_context": {"OSError": "ssl.create_default_context(cafile=missing)",
+                                   "ssl.SSLError": "ssl.create_default_context(cafile=wfile)"},
+    "ssl.SSLContext.load_cert_chain": {"OSError": "ssl.create_default_context().load_cert_chain(missing)"},
+    "urllib.request.urlopen": {
+        "OSError": "urllib.request.urlopen(f'http://127.0.0.1:{free_port}/', timeout=5)",
+        "ValueError": "urllib.request.urlopen('nope')",
+        "http.client.HTTPException": "urllib.request.urlopen(f'http://127.0.0.1:{closing_port}/', timeout=5)"},
+    "urllib.request.Request": {"ValueError": "urllib.request.Request('nope')"},
+    "urllib.parse.urlsplit": {"ValueError": "urllib.parse.urlsplit('http://[::1')"},
+    "urllib.parse.urlparse": {"ValueError": "urllib.parse.urlparse('http://[::1')"},
+    "urllib.parse.urlencode": {"TypeError": "urllib.parse.urlencode('x')"},
+    "urllib.parse.parse_qsl": {"ValueError": "urllib.parse.parse_qsl('a', strict_parsing=True)"},
+    "http.client.HTTPConnection.request": {
+        "OSError": "http.client.HTTPConnection('127.0.0.1', free_port, timeout=5).request('GET', '/')",
+        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/ x')"},
+    "http.client.HTTPConnection.getresponse": {
+        "OSError": "c = http.client.HTTPConnection('127.0.0.1', closing_port, timeout=5); "
+                   "c.request('GET', '/'); c.getresponse()",
+        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', free_port).getresponse()"},
+    "sqlite3.connect": {"sqlite3.Error": "sqlite3.connect(missing + '/x.db')"},
+    "sqlite3.Connection.execute": {"sqlite3.Error": "sqlite3.connect(':memory:').execute('nope')"},
+    "sqlite3.Connection.executemany": {"sqlite3.Error": "sqlite3.connect(':memory:').executemany('nope', [])"},
+    "sqlite3.Connection.executescript": {"sqlite3.Error": "sqlite3.connect(':memory:').executescript('nope')"},
+    "sqlite3.Connection.commit": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.commit()"},
+    "sqlite3.Connection.rollback": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.rollback()"},
+    "sqlite3.Connection.close": {"sqlite3.Error": "other_thread_connection.close()"},
+    "sqlite3.Connection.cursor": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.cursor()"},
+    "sqlite3.Cursor.execute": {"sqlite3.Error": "sqlite3.connect(':memory:').cursor().execute('nope')"},
+    "sqlite3.Cursor.fetchone": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); k = c.execute('SELECT 1'); c.close(); k.fetchone()"},
+    "sqlite3.Cursor.fetchall": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); k = c.execute('SELECT 1'); c.close(); k.fetchall()"},
+    "asyncio.wait_for": {"TimeoutError": "asyncio.run(asyncio.wait_for(asyncio.sleep(5), 0.01))"},
+    "asyncio.open_connection": {"OSError": "asyncio.run(asyncio.open_connection('127.0.0.1', free_port))"},
+    "asyncio.Queue.get_nowait": {"asyncio.QueueEmpty": "asyncio.Queue().get_nowait()"},
+    "asyncio.Queue.put_nowait": {"asyncio.QueueFull": "q = asyncio.Queue(1); q.put_nowait(1); q.put_nowait(2)"},
+    "concurrent.futures.Future.result": {
+        "TimeoutError": "concurrent.futures.Future().result(timeout=0)",
+        "concurrent.futures.CancelledError": "f = concurrent.futures.Future(); f.cancel(); f.result()"},
+    "queue.Queue.get_nowait": {"queue.Empty": "queue.Queue().get_nowait()"},
+    # operations
+    "import": {"ImportError": "import nope_module_xyz"},
+    "subscript": {"LookupError": "{}['k']"},
+    "subscript:builtins.dict": {"KeyError": "{}['k']"},
+    "subscript:builtins.list": {"IndexError": "[][0]"},
+    "subscript:builtins.tuple": {"IndexError": "()[0]"},
+    "subscript:builtins.str": {"IndexError": "''[0]"},
+    "subscript-store": {"IndexError": "x = []; x[0] = 1"},
+    "subscript-store:builtins.list": {"IndexError": "x = []; x[0] = 1"},
+    "division": {"ZeroDivisionError": "n = 0; 1 / n"},
+    "power": {"ZeroDivisionError": "n = 0; n ** -1", "OverflowError": "10.0 ** 400"},
+    "unpacking": {"ValueError": "a, b = [1]"},
+    "assert": {"AssertionError": "assert False"},
+}
+
+PRELUDE = (
+    "import asyncio, base64, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
+    "gzip, hashlib, hmac, sys, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "
+    "pickle, queue, re, shutil, socket, sqlite3, ssl, struct, subprocess, tarfile, threading, "
+    "tomllib, urllib.parse, urllib.request, uuid, zipfile, zlib\n"
+    "import xml.etree.ElementTree as ET\nfrom pathlib import Path\n"
+)
+
+
+def _stdlib_entries() -> list[tuple[str, str]]:
+    pairs = []
+    for spec in [*KB.callables.values(), *KB.operations.values()]:
+        top = spec.name.split(".")[0]
+        is_operation = spec.name in KB.operations
+        if is_operation or top == "builtins" or top in sys.stdlib_module_names:
+            pairs.extend((spec.name, raised) for raised in spec.raises)
+    return pairs
+
+
+def test_every_stdlib_entry_has_triggers() -> None:
+    missing = [
+        pair for pair in _stdlib_entries()
+        if pair not in DOCUMENTED_ONLY and pair[1] not in TRIGGERS.get(pair[0], {})
+    ]
+    assert missing == []
+    listed = set(_stdlib_entries())
+    stale = [(e, x) for e, found in TRIGGERS.items() for x in found if (e, x) not in listed]
+    assert stale == []
+
+
+def test_every_entry_cites_a_source_and_names_known_exceptions() -> None:
+    for spec in [*KB.callables.values(), *KB.operations.values()]:
+        assert spec.source.startswith("https://"), spec.name
+        for raised in spec.raises:
+            top = raised.split(".")[0]
+            if "." not in raised or top in sys.stdlib_module_names:
+                assert runtime_class(raised) is not None, (spec.name, raised)
+
+
+@pytest.fixture(scope="module")
+def closing_port() -> Iterator[int]:
+    """A local server that accepts connections and closes them without answering."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.recv(65536)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def _free_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port: int = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def _namespace(tmp_path: Path, closing_port: int) -> dict[str, object]:
+    import io
+    import sqlite3
+    import tarfile
+    import zipfile
+
+    wfile = tmp_path / "plain.txt"
+    wfile.write_text("plain text, not an archive\n")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"\xe9\xff")
+    good_zip = tmp_path / "good.zip"
+    with zipfile.ZipFile(good_zip, "w") as archive:
+        archive.writestr("a.txt", "hello hello hello")
+    bad_crc = tmp_path / "bad.zip"
+    data = good_zip.read_bytes()
+    bad_crc.write_bytes(data.replace(b"hello hello hello", b"jello hello hello", 1))
+    good_tar = tmp_path / "good.tar"
+    with tarfile.open(good_tar, "w") as archive:
+        archive.add(wfile, arcname="plain.txt")
+    outside_tar = tmp_path / "absolute.tar"
+    with tarfile.open(outside_tar, "w") as archive:
+        archive.add(wfile, arcname="../outside.txt")
+    closed_file = open(wfile)  # noqa: SIM115 - closed on purpose
+    closed_file.close()
+    holder: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: holder.update(c=sqlite3.connect(":memory:")))
+    thread.start()
+    thread.join()
+    return {
+        "tmp": tmp_path, "missing": str(tmp_path / "missing"), "wfile": str(wfile),
+        "latin_file": str(latin), "good_zip": good_zip, "bad_crc_zip": bad_crc,
+        "good_tar": good_tar, "outside_tar": outside_tar,
+        "ro": open(wfile), "wo": open(tmp_path / "wo.txt", "w"),
+        "closed_file": closed_file, "bad_fd": 987654, "free_port": _free_port(),
+        "closing_port": closing_port, "other_thread_connection": holder["c"], "io": io,
+    }
+
+
+@pytest.mark.parametrize(
+    ("entry", "raised"),
+    [pytest.param(e, x, id=f"{e}: {x}") for e, found in TRIGGERS.items() for x in found],
+)
+def test_trigger_raises_what_the_entry_lists(
+    tmp_path: Path, closing_port: int, entry: str, raised: str
+) -> None:
+    expected = runtime_class(raised)
+    assert expected is not None
+    namespace = _namespace(tmp_path, closing_port)
+    with pytest.raises(expected):
+        exec(PRELUDE + TRIGGERS[entry][raised], namespace)  # noqa: S102 - our own snippets
+
+
+def test_malformed_entries_are_reported_with_file_and_entry() -> None:
+    with pytest.raises(KnowledgeBaseError, match=r"x.toml: callable\[0\] \(f\): 'source' is required"):
+        parse_knowledge('[[callable]]\nname = "f"\nraises = []\nclosed = true\n', "x.toml")
+    with pytest.raises(KnowledgeBaseError, match=r"unknown key\(s\) rasies"):
+        parse_knowledge('[[callable]]\nname = "f"\nrasies = []\n', "x.toml")
