@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualitytool.config import Config, load_config, load_config_file
-from qualitytool.discovery import discover_files
+from qualitytool.discovery import discover_files, iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
+from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.fix_report import FixReport
+    from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
 
 @dataclass(frozen=True)
@@ -57,18 +59,29 @@ def check_exceptions(
     ``on_discovered`` is told how many files will be checked (to size a progress bar),
     ``on_result`` gets each file's result as it arrives.
     """
-    from qualitytool.exceptions.check import CheckOptions, prefilter
+    from qualitytool.exceptions.check import CheckOptions, candidate_files
 
     config = config or resolve_config(paths)
-    files = discover_files(paths, config)
-    if on_discovered is not None:
-        on_discovered(len(files))
-    # The textual prefilter is cheaper than shipping a path to a worker: run it here and
-    # parse only the candidates in parallel.
-    candidates, clean = prefilter(files)
+    clean: list[FileResult] = []
+    discovered = 0
+
+    def candidates() -> Iterator[Path]:
+        # The textual prefilter is cheaper than shipping a path to a worker: it runs here,
+        # during the walk, and the candidates go to the workers as they are found.
+        nonlocal discovered
+        yield from candidate_files(_counted(iter_files(paths, config)), clean)
+        if on_discovered is not None:
+            on_discovered(discovered)
+
+    def _counted(files: Iterator[Path]) -> Iterator[Path]:
+        nonlocal discovered
+        for path in files:
+            discovered += 1
+            yield path
+
     results = map_files(
         CheckOptions(config=config, strict=strict),
-        candidates,
+        candidates(),
         jobs=config.jobs if jobs is None else jobs,
         on_result=on_result,
     )
@@ -79,6 +92,51 @@ def check_exceptions(
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
 
 
+def scan_todos(
+    paths: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    blame: bool = True,
+) -> ScanResult:
+    """TODO/FIXME/XXX/HACK comments under ``paths``: categorised, with git blame unless
+    ``blame`` is false.  ``.items`` are sorted by path and line; ``.notes`` say what was
+    skipped (no git, shallow clone)."""
+    from qualitytool.todos.scan import scan_paths
+
+    config = config or resolve_config(paths)
+    return scan_paths(paths, config, blame=blame)
+
+
+def write_todo_reports(
+    result: ScanResult, directory: Path | str, templates_dir: Path | str | None = None
+) -> list[Path]:
+    """Render ``TODO_REPORT.md`` and ``KNOWN_LIMITATIONS.md`` for ``result`` into ``directory``
+    (templates from ``templates_dir`` first, then the packaged ones)."""
+    from qualitytool.todos.output import write_reports
+
+    return write_reports(
+        result, Path(directory), Path(templates_dir) if templates_dir is not None else None
+    )
+
+
+def sync_todos(
+    paths: Sequence[Path | str],
+    config: Config | None,
+    options: SyncOptions,
+    *,
+    blame: bool = True,
+    on_action: Callable[[Action], None] | None = None,
+) -> SyncReport:
+    """Scan ``paths`` and bring the GitHub issues of ``options.repo`` in step with the items
+    (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
+    import dataclasses
+
+    from qualitytool.todos.sync import sync
+
+    config = config or resolve_config(paths)
+    result = scan_todos(paths, config, blame=blame)
+    report = sync(result.items, options, root=config.root, on_action=on_action)
+    return dataclasses.replace(report, notes=[*result.notes, *report.notes])
 def fix_exceptions(
     paths: Sequence[Path | str],
     config: Config | None = None,

@@ -236,6 +236,187 @@ def fix_exceptions_command(
     sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
 
 
+class _DefaultCommandGroup(click.Group):
+    """A group whose first argument, when it is not a subcommand, goes to ``default_command``:
+    ``qualitytool todos PATH`` is ``qualitytool todos scan PATH``."""
+
+    default_command = "scan"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group("todos", cls=_DefaultCommandGroup)
+def todos_group() -> None:
+    """Find, categorize and blame TODO/FIXME/XXX/HACK comments (`qualitytool todos PATH...`),
+    and keep GitHub issues in step with them (`qualitytool todos sync`)."""
+
+
+@todos_group.command("scan")
+@_paths_argument
+@click.option(
+    "--format", "output_format",
+    type=click.Choice(["text", "json", "markdown", "sarif", "github"]), default="text",
+    show_default=True, help="Output format (text: a table per category, oldest first).",
+)
+@click.option("--check", is_flag=True, help="Exit 1 when an item has no issue link.")
+@click.option(
+    "--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Also write TODO_REPORT.md and KNOWN_LIMITATIONS.md into this directory.",
+)
+@click.option("--no-blame", is_flag=True, help="Skip git blame (faster; no ages or authors).")
+@_config_option
+@_output_option
+def todos_scan_command(
+    paths: tuple[Path, ...],
+    output_format: str,
+    check: bool,
+    report_dir: Path | None,
+    no_blame: bool,
+    config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    """List the TODO comments under PATH... (default: the current directory).
+
+    Exit status: 0, or 1 with --check when an item has no issue link (`TODO(#12)`,
+    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors.
+    """
+    from qualitytool.api import scan_todos, write_todo_reports
+    from qualitytool.discovery import DiscoveryError, display_path
+    from qualitytool.todos import output
+    from qualitytool.todos.categories import CategoryRulesError
+
+    paths = paths or (Path("."),)
+    config = _load_config(paths, config_file)
+    try:
+        result = scan_todos(paths, config, blame=not no_blame)
+    except DiscoveryError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except CategoryRulesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    if report_dir is not None:
+        templates = config.report.templates_dir
+        for written in write_todo_reports(
+            result, report_dir, config.root / templates if templates else None
+        ):
+            click.echo(f"wrote {display_path(written)}", err=True)
+    if output_format == "text" and output_file is None:
+        from rich.console import Console
+
+        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()))
+    else:
+        renderers = {
+            "json": output.render_json, "markdown": output.render_report,
+            "sarif": output.render_sarif, "github": output.render_github,
+            "text": _plain_todo_lines,
+        }
+        _emit(renderers[output_format](result), output_file)
+    unlinked = [item for item in result.items if not item.issue]
+    if check and unlinked:
+        if output_format != "text":
+            click.echo(f"{len(unlinked)} TODO comment(s) without an issue link", err=True)
+        sys.exit(EXIT_FOUND)
+
+
+_TODO_CATEGORIES = ["security", "performance", "feature", "refactor", "documentation", "bug"]
+
+
+@todos_group.command("sync")
+@_paths_argument
+@click.option("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
+@click.option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or api.github.com).")
+@click.option("--dry-run", is_flag=True, help="Print the plan (create/update/close); change nothing.")
+@click.option("--max-new", type=click.IntRange(min=0), help="Create at most N issues this run.")
+@click.option("--category", "categories", multiple=True, type=click.Choice(_TODO_CATEGORIES),
+              help="Only create issues for items of this category (repeatable).")
+@click.option("--resolution", "resolutions", multiple=True,
+              type=click.Choice(["implement", "issue", "document"]),
+              help="Only create issues for items with this suggested resolution (repeatable).")
+@click.option("--write-pause", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between writes (GitHub asks for a pause between content creations).")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=900.0, show_default=True,
+              help="Longest rate-limit wait in seconds before giving up until the next run.")
+@click.option("--link", is_flag=True,
+              help="Rewrite each synced comment to reference its issue: # TODO(#123): text.")
+@click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, hidden=True,
+              help="urllib3 backoff factor between read retries (tests set 0).")
+@click.option("--no-blame", is_flag=True, help="Skip git blame in the issue bodies.")
+@_config_option
+def todos_sync_command(
+    paths: tuple[Path, ...],
+    repo: str | None,
+    api_url: str | None,
+    dry_run: bool,
+    max_new: int | None,
+    categories: tuple[str, ...],
+    resolutions: tuple[str, ...],
+    write_pause: float,
+    max_wait: float,
+    link: bool,
+    retry_backoff: float,
+    no_blame: bool,
+    config_file: Path | None,
+) -> None:
+    """Create, update and close one GitHub issue per TODO comment under PATH....
+
+    Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL and GITHUB_SHA.
+    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token).
+    """
+    from qualitytool.api import sync_todos
+    from qualitytool.todos.sync import SyncError, SyncOptions
+
+    paths = paths or (Path("."),)
+    config = _load_config(paths, config_file)
+    try:
+        options = SyncOptions.from_env(
+            repo=repo, api_url=api_url, dry_run=dry_run, max_new=max_new,
+            categories=categories, resolutions=resolutions, labels=config.todos.labels,
+            write_pause=write_pause, max_wait=max_wait, retry_backoff=retry_backoff,
+            link=link,
+        )
+        report = sync_todos(paths, config, options, blame=not no_blame,
+                            on_action=lambda a: click.echo(_describe_action(a)))
+    except SyncError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    plan = report.plan
+    if dry_run:
+        for action in plan.actions:
+            click.echo(_describe_action(action))
+    for linked in report.links:
+        if linked.error:
+            click.echo(f"error: {linked.error}", err=True)
+        elif linked.linked:
+            click.echo(f"linked {linked.linked} comment(s) in {linked.path}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    verb = "would " if dry_run else ""
+    click.echo(
+        f"{'dry run: ' if dry_run else ''}{verb}create {len(plan.creates)}, {verb}update "
+        f"{len(plan.updates)}, {verb}close {len(plan.closes)}; {plan.unchanged} unchanged, "
+        f"{plan.linked} linked in the code."
+    )
+
+
+def _describe_action(action: Any) -> str:
+    number = f" #{action.number}" if action.number else ""
+    where = f" ({action.item.path}:{action.item.line})" if action.item is not None else ""
+    outcome = f" [{action.outcome}]" if action.outcome else ""
+    reason = f": {action.reason}" if action.reason and action.kind != "create" else ""
+    return f"{action.kind}{number}: {action.title}{where}{reason}{outcome}"
+
+
+def _plain_todo_lines(result: Any) -> str:
+    from qualitytool.todos.output import summary_line
+
+    lines = [f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}" for i in result.items]
+    return "\n".join([*lines, summary_line(result)]) + "\n"
+
+
 @main.command("config")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @_config_option

@@ -197,7 +197,7 @@ def _build(
 
 
 def _coerce(hint: Any, raw: Any, source: Path, where: str, warnings: list[str]) -> Any:
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: [{where}] must be a table, got {_type_name(raw)}")
         return hint(**_build(hint, raw, source, where, warnings))

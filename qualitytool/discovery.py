@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -33,12 +34,12 @@ class DiscoveryError(Exception):
     """A path given on the command line does not exist."""
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
     return _cached_spec(tuple(patterns))
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
@@ -59,7 +60,7 @@ class _NameMatcher:
         return self._spec is not None and self._spec.match_file(relative)
 
 
-def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     gitignore = directory / ".gitignore"
     try:
         text = gitignore.read_text(encoding="utf-8", errors="replace")
@@ -68,7 +69,7 @@ def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
     return _spec(text.splitlines())
 
 
-def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
     """The .gitignore files of ``directory``'s ancestors up to ``top`` (outermost first)."""
     found = []
     for ancestor in (directory, *directory.parents):
@@ -94,25 +95,35 @@ def discover_files(
     include: Sequence[str] | None = None,
 ) -> list[Path]:
     """Files under ``paths`` to analyse (absolute), deterministic order, no duplicates."""
+    return list(iter_files(paths, config, include))
+
+
+def iter_files(
+    paths: Sequence[Path | str],
+    config: Config,
+    include: Sequence[str] | None = None,
+) -> Iterator[Path]:
+    """:func:`discover_files` as a generator, so that work can start before the walk ends.
+
+    Every path is checked to exist before the first file is yielded.
+    """
+    for raw in paths:
+        if not Path(raw).exists():
+            raise DiscoveryError(f"{raw}: no such file or directory")
     include_spec = _NameMatcher(include if include is not None else config.include)
     exclude_spec = _spec(config.exclude)
     seen: set[Path] = set()
-    found: list[Path] = []
     for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise DiscoveryError(f"{raw}: no such file or directory")
-        resolved = path.resolve()
+        resolved = Path(raw).resolve()
         if resolved.is_file():
             if resolved not in seen:
                 seen.add(resolved)
-                found.append(resolved)
+                yield resolved
             continue
         for file in _walk(resolved, config, include_spec, exclude_spec):
             if file not in seen:
                 seen.add(file)
-                found.append(file)
-    return found
+                yield file
 
 
 def _relative_to_root(path: Path, root: Path) -> str | None:
@@ -126,14 +137,14 @@ def _walk(
     directory: Path,
     config: Config,
     include_spec: _NameMatcher,
-    exclude_spec: pathspec.PathSpec,
+    exclude_spec: pathspec.PathSpec[Any],
 ) -> Iterator[Path]:
     # Plain strings and os.walk: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
     top_dir = str(directory)
     root_prefix = str(config.root).rstrip(os.sep) + os.sep
     # Each directory's applicable .gitignore specs: its parent's plus its own.
-    specs_of: dict[str, list[tuple[str, pathspec.PathSpec]]] = {}
+    specs_of: dict[str, list[tuple[str, pathspec.PathSpec[Any]]]] = {}
     if use_gitignore:
         specs_of[top_dir] = [
             (str(base), spec)
@@ -146,7 +157,7 @@ def _walk(
             return path[len(root_prefix) :].replace(os.sep, "/")
         return None
 
-    def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:
         suffix = "/" if is_dir else ""
         for base, spec in specs:
             relative = os.path.relpath(path, base).replace(os.sep, "/")
@@ -194,18 +205,27 @@ def _walk(
 
 
 def display_path(path: Path | str) -> str:
-    """A path as users expect to read it: relative to the working directory when inside it."""
-    absolute = Path(path)
-    if not absolute.is_absolute():
-        absolute = Path.cwd() / absolute
-    try:
-        return absolute.relative_to(_cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    """A path as users expect to read it: relative to the working directory when inside it.
+
+    String operations only: it runs once per discovered file, and pathlib's parsing would
+    cost more than the check itself on a large tree.
+    """
+    cwd = os.getcwd()
+    text = os.path.normpath(os.path.join(cwd, os.fspath(path)))
+    for base in (cwd, _resolved(cwd)):
+        if text == base:
+            return "."
+        prefix = base if base.endswith(os.sep) else base + os.sep
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    return text.replace(os.sep, "/")
 
 
-def _cwd() -> Path:
-    return Path.cwd().resolve()
+@functools.lru_cache(maxsize=8)
+def _resolved(directory: str) -> str:
+    """``directory`` with symbolic links resolved, cached: it costs a call per component."""
+    return os.path.realpath(directory)
 
 
 def matches_any(path: Path | str, patterns: Sequence[str], root: Path) -> bool:

@@ -7,8 +7,9 @@ carry on.  Small runs stay in-process: starting workers costs more than it saves
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from qualitytool.findings import FileResult
 
 # Below this many files, worker start-up costs more than the parallel work saves.
 _SERIAL_THRESHOLD = 48
+# Files per task sent to a worker: small enough to balance two cores over a few dozen
+# files, large enough that pickling the task stays negligible.
+_CHUNK_SIZE = 4
 
 
 def effective_jobs(jobs: int) -> int:
@@ -38,33 +42,45 @@ def _run_chunk(func: Callable[[Path], FileResult], paths: Sequence[Path]) -> lis
 
 def map_files(
     func: Callable[[Path], FileResult],
-    paths: Sequence[Path],
+    paths: Iterable[Path],
     jobs: int = 0,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
-    """``func`` over ``paths`` (picklable, top-level ``func``), results in input order."""
-    workers = min(effective_jobs(jobs), max(1, len(paths)))
-    if workers == 1 or len(paths) < _SERIAL_THRESHOLD:
-        results = []
-        for path in paths:
+    """``func`` over ``paths`` (picklable, top-level ``func``), results in input order.
+
+    ``paths`` may be a generator: work is sent to the workers while it is still producing
+    (discovery overlaps parsing), in small chunks so that both cores stay busy.
+    """
+    iterator = iter(paths)
+    head = list(itertools.islice(iterator, _SERIAL_THRESHOLD))
+    workers = effective_jobs(jobs)
+    results: list[FileResult] = []
+    if workers == 1 or len(head) < _SERIAL_THRESHOLD:
+        for path in itertools.chain(head, iterator):
             result = _guarded(func, path)
             if on_result is not None:
                 on_result(result)
             results.append(result)
         return results
-    chunks = _chunks(paths, workers * 8)
-    results: list[FileResult] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for chunk_results in pool.map(_run_chunk, [func] * len(chunks), chunks):
-            for result in chunk_results:
+        futures = [
+            pool.submit(_run_chunk, func, chunk)
+            for chunk in _chunks(itertools.chain(head, iterator), _CHUNK_SIZE)
+        ]
+        for future in futures:
+            for result in future.result():
                 if on_result is not None:
                     on_result(result)
                 results.append(result)
     return results
 
 
-def _chunks(items: Sequence[Path], count: int) -> list[list[Path]]:
-    size = max(1, -(-len(items) // count))
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
-
-
+def _chunks(items: Iterable[Path], size: int) -> Iterator[list[Path]]:
+    chunk: list[Path] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,19 +111,23 @@ def prefilter(files: list[Path]) -> tuple[list[Path], list[FileResult]]:
 
     Unreadable files stay candidates so that :func:`check_file` reports them.
     """
-    candidates: list[Path] = []
     clean: list[FileResult] = []
+    candidates = list(candidate_files(files, clean))
+    return candidates, clean
+
+
+def candidate_files(files: Iterable[Path], clean: list[FileResult]) -> Iterator[Path]:
+    """:func:`prefilter` as a stream: yields candidates, appends the others to ``clean``."""
     for path in files:
         try:
             raw = path.read_bytes()
         except OSError:
-            candidates.append(path)
+            yield path
             continue
         if might_have_broad_handler(raw):
-            candidates.append(path)
+            yield path
         else:
             clean.append(FileResult(path=display_path(path)))
-    return candidates, clean
 
 
 def check_file(path: Path, config: Config, strict: bool = False) -> FileResult:

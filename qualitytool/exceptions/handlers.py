@@ -20,6 +20,7 @@ import builtins
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 BROAD_NAMES = ("Exception", "BaseException")
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -63,11 +64,29 @@ class _Scope:
     bindings: dict[str, str | None]
 
 
-def _collect_bindings(body: Sequence[ast.stmt], scope: _Scope) -> None:
-    """Names bound directly in a scope (not in nested functions or classes)."""
+# Expressions that can hold an assignment target; other expressions bind nothing unless
+# the source uses the walrus operator.
+_TARGET_EXPRESSIONS = (ast.Tuple, ast.List, ast.Starred)
+
+
+def _collect_bindings(
+    body: Sequence[ast.stmt], scope: _Scope, walrus: bool = True
+) -> None:
+    """Names bound directly in a scope (not in nested functions or classes).
+
+    With ``walrus=False`` (the source has no ``:=``) expressions other than assignment
+    targets are not walked: they are most of the tree and cannot bind a name.
+    """
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
+        if isinstance(node, ast.expr) and not walrus:
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, (ast.Store, ast.Del)):
+                    scope.bindings[node.id] = None
+                continue
+            if not isinstance(node, _TARGET_EXPRESSIONS):
+                continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -88,8 +107,10 @@ def _collect_bindings(body: Sequence[ast.stmt], scope: _Scope) -> None:
             continue
         elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             scope.bindings[node.id] = None
-        elif isinstance(node, ast.ExceptHandler) and node.name:
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
             scope.bindings[node.name] = None
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            scope.bindings[node.rest] = None
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             # Comprehension variables live in their own scope; walrus targets do not, but
             # they never bind exception names in practice.
@@ -97,13 +118,15 @@ def _collect_bindings(body: Sequence[ast.stmt], scope: _Scope) -> None:
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _function_scope(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
+def _function_scope(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, walrus: bool = True
+) -> _Scope:
     scope = _Scope("function", {})
     args = node.args
     for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
         if arg is not None:
             scope.bindings[arg.arg] = None
-    _collect_bindings(node.body, scope)
+    _collect_bindings(node.body, scope, walrus)
     return scope
 
 
@@ -280,9 +303,10 @@ class _LazyScope(_Scope):
     front would dominate the run time.
     """
 
-    def __init__(self, kind: str, node: ast.AST) -> None:
+    def __init__(self, kind: str, node: ast.AST, walrus: bool = True) -> None:
         super().__init__(kind, {})
         self._node = node
+        self._walrus = walrus
         self._loaded = False
 
     def load(self) -> None:
@@ -291,23 +315,26 @@ class _LazyScope(_Scope):
         self._loaded = True
         node = self._node
         if isinstance(node, _FUNCTION_TYPES):
-            self.bindings.update(_function_scope(node).bindings)
+            self.bindings.update(_function_scope(node, self._walrus).bindings)
         elif isinstance(node, (ast.Module, ast.ClassDef)):
-            _collect_bindings(node.body, self)
+            _collect_bindings(node.body, self, self._walrus)
 
 
 class _HandlerFinder:
     """Walks statements only (a ``try`` is always a statement), never expressions."""
 
-    def __init__(self, lines: list[str], logger_objects: Sequence[str]) -> None:
+    def __init__(
+        self, lines: list[str], logger_objects: Sequence[str], walrus: bool = True
+    ) -> None:
         self.lines = lines
+        self.walrus = walrus
         self.logger_objects = logger_objects
         self.scopes: list[_LazyScope] = []
         self.resolver = _Resolver(self.scopes)
         self.found: list[BroadHandler] = []
 
     def run(self, tree: ast.Module) -> None:
-        self.scopes.append(_LazyScope("module", tree))
+        self.scopes.append(_LazyScope("module", tree, self.walrus))
         self._body(tree.body)
 
     def _body(self, body: Sequence[ast.stmt]) -> None:
@@ -317,20 +344,21 @@ class _HandlerFinder:
     def _stmt(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, (*_FUNCTION_TYPES, ast.ClassDef)):
             kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
-            self.scopes.append(_LazyScope(kind, stmt))
+            self.scopes.append(_LazyScope(kind, stmt, self.walrus))
             self._body(stmt.body)
             self.scopes.pop()
             return
         if isinstance(stmt, _TRY_TYPES):
             is_star = type(stmt).__name__ == "TryStar"
-            for handler in stmt.handlers:
+            node = cast("ast.Try", stmt)  # ast.TryStar has the same fields
+            for handler in node.handlers:
                 found = self._classify(handler, stmt, is_star)
                 if found is not None:
                     self.found.append(found)
                 self._body(handler.body)
-            self._body(stmt.body)
-            self._body(stmt.orelse)
-            self._body(stmt.finalbody)
+            self._body(node.body)
+            self._body(node.orelse)
+            self._body(node.finalbody)
             return
         if isinstance(stmt, ast.Match):
             for case in stmt.cases:
@@ -404,7 +432,9 @@ def find_broad_handlers(
     tree: ast.Module, source_text: str, logger_objects: Sequence[str] = ()
 ) -> list[BroadHandler]:
     """Every broad handler in a parsed module, exempt or not, in source order."""
-    finder = _HandlerFinder(source_text.splitlines(), logger_objects)
+    finder = _HandlerFinder(
+        source_text.splitlines(), logger_objects, walrus=":=" in source_text
+    )
     finder.run(tree)
     return sorted(finder.found, key=lambda h: (h.line, h.col))
 

@@ -194,10 +194,10 @@ def _plan_handler(
     answer = inferrer.infer_raised_exceptions(try_node.body, frame)
     answer = _minus_earlier_handlers(answer, try_node, handler, frame, inferrer)
     if answer.status == UNKNOWN:
-        unknown = _summarise(answer.reasons)
+        why = _summarise(answer.reasons)
         if found.kind == "bare":
-            return _bare_to_exception(found, f"{_BARE_REASON}; {unknown}")
-        return _left(found, unknown)
+            return _bare_to_exception(found, f"{_BARE_REASON}; {why}")
+        return _left(found, why)
     names = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
     broad_raised = sorted(BROAD & set(names))
     if broad_raised:

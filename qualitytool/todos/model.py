@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 CATEGORIES = ("security", "performance", "feature", "refactor", "documentation", "bug")
@@ -26,21 +26,28 @@ class Blame:
 class TodoItem:
     """One TODO/FIXME/XXX/HACK comment (with its continuation lines)."""
 
-    path: str  # posix path relative to the scanned root
+    path: str  # display path (relative to the working directory when inside it)
     line: int  # 1-based line of the marker
-    col: int  # 1-based column of the comment start
+    col: int  # 1-based column of the marker (as ruff's FIX rules report it)
     end_line: int  # last line of the comment, continuation included
-    marker: str  # TODO, FIXME, XXX, HACK (upper case as configured)
+    marker: str  # TODO, FIXME, XXX, HACK (as configured, whatever the case in the source)
     text: str  # the text after the marker, continuation lines joined by single spaces
     language: str  # "python", "javascript", "shell", ...
     context: str = ""  # enclosing function/class qualified name, "" at module level
     author: str | None = None  # from TODO(name)
     issue_ref: str | None = None  # "#123" or "owner/repo#123" from TODO(#123)
     link: str | None = None  # from "TODO: text - https://..."
+    tags: tuple[str, ...] = ()  # other words in TODO(...), e.g. "limitation"
     category: str = "bug"
     resolution: str = "issue"
     blame: Blame | None = None
     occurrence: int = 0  # index among items with the same file name, context and text
+    file: str = field(default="", compare=False)  # absolute path, for blame, sync and --link
+
+    @property
+    def issue(self) -> str | None:
+        """The issue this item is tracked in: ``TODO(#12)``, ``TODO(o/r#12)`` or a trailing link."""
+        return self.issue_ref or self.link
 
     @property
     def fingerprint(self) -> str:
@@ -49,14 +56,27 @@ class TodoItem:
         Built from the file name (not its folder), the enclosing function or class, the
         marker, the normalised text and the occurrence index, never the line number.
         """
-        normalised = re.sub(r"\s+", " ", self.text).strip().lower()
         key = "\x1f".join(
             (
                 PurePosixPath(self.path).name,
                 self.context,
                 self.marker.upper(),
-                normalised,
+                normalise_text(self.text),
                 str(self.occurrence),
             )
         )
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def normalise_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a scan found: the items (sorted by path and line) and notes for the user."""
+
+    items: list[TodoItem]
+    notes: list[str] = field(default_factory=list)
+    files_scanned: int = 0
+    errors: list[str] = field(default_factory=list)

@@ -1,0 +1,106 @@
+"""Who wrote each TODO line and when, from ``git blame`` through GitPython: one blame per file.
+
+Without git, outside a repository or in a shallow clone (where blame attributes old lines to
+the clone's boundary commit) there is no blame and one note says why; never a crash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from qualitytool.todos.model import Blame, TodoItem
+
+SHALLOW_NOTE = (
+    "blame skipped: {root} is a shallow clone, where git blame attributes old lines to the "
+    "clone's first commit; check out the full history (actions/checkout with fetch-depth: 0)"
+)
+NO_GIT_NOTE = "blame skipped: git is not installed or not usable ({reason})"
+NOT_A_REPO_NOTE = "blame skipped for {count} file(s) outside a git repository"
+
+
+def blame_items(
+    items: Sequence[TodoItem], now: dt.datetime | None = None
+) -> tuple[list[TodoItem], list[str]]:
+    """``items`` with their :class:`Blame` filled in where git can tell, and notes."""
+    if not items:
+        return list(items), []
+    try:
+        import git
+    except ImportError as exc:  # GitPython cannot find the git executable
+        return list(items), [NO_GIT_NOTE.format(reason=str(exc).splitlines()[0])]
+    now = now or dt.datetime.now(dt.timezone.utc)
+    by_file: dict[str, list[TodoItem]] = defaultdict(list)
+    for item in items:
+        by_file[item.file].append(item)
+    repos: dict[Path, Any] = {}
+    shallow_roots: set[str] = set()
+    outside = 0
+    blamed: dict[tuple[str, int], Blame] = {}
+    for file, file_items in by_file.items():
+        directory = Path(file).parent
+        repo = repos.get(directory)
+        if directory not in repos:
+            try:
+                repo = git.Repo(directory, search_parent_directories=True)
+            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                repo = None
+            repos[directory] = repo
+        if repo is None:
+            outside += 1
+            continue
+        root = repo.working_tree_dir
+        if _is_shallow(repo):
+            shallow_roots.add(str(root))
+            continue
+        lines = _blame_file(repo, Path(file).relative_to(root).as_posix(), now)
+        for item in file_items:
+            found = lines.get(item.line)
+            if found is not None:
+                blamed[(file, item.line)] = found
+    notes = [SHALLOW_NOTE.format(root=root) for root in sorted(shallow_roots)]
+    if outside:
+        notes.append(NOT_A_REPO_NOTE.format(count=outside))
+    result = [
+        replace(item, blame=blamed[(item.file, item.line)])
+        if (item.file, item.line) in blamed else item
+        for item in items
+    ]
+    return result, notes
+
+
+def _is_shallow(repo: Any) -> bool:
+    return Path(repo.common_dir, "shallow").exists()
+
+
+def _blame_file(repo: Any, relative: str, now: dt.datetime) -> dict[int, Blame]:
+    """Line number -> blame of the working-tree file (uncommitted lines have none)."""
+    import git
+
+    try:
+        # rev=None blames the working tree, so line numbers match what was scanned.
+        entries = repo.blame(None, relative)
+    except git.GitCommandError:
+        return {}  # not tracked, or git refused: no blame for this file
+    result: dict[int, Blame] = {}
+    line = 0
+    for commit, lines in entries or []:
+        blame = None
+        if commit.hexsha.strip("0"):
+            authored = commit.authored_datetime
+            blame = Blame(
+                author=str(commit.author.name),
+                email=str(commit.author.email),
+                commit=commit.hexsha,
+                date=authored.isoformat(),
+                age_days=max(0, (now - authored).days),
+            )
+        for _ in lines:
+            line += 1
+            if blame is not None:
+                result[line] = blame
+    return result

@@ -1,0 +1,231 @@
+"""TODO items as JSON, Markdown reports (Jinja2 templates), SARIF, GitHub annotations, a table.
+
+The JSON document is a contract with the ``report`` command: keep its keys stable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qualitytool.findings import Finding, Severity
+from qualitytool.todos.model import CATEGORIES, RESOLUTIONS, ScanResult, TodoItem
+
+JSON_VERSION = 1
+REPORT_FILES = {"TODO_REPORT.md": "todo_report.md.j2", "KNOWN_LIMITATIONS.md": "known_limitations.md.j2"}
+
+
+def item_to_dict(item: TodoItem) -> dict[str, Any]:
+    blame = item.blame
+    return {
+        "path": item.path,
+        "line": item.line,
+        "col": item.col,
+        "marker": item.marker,
+        "text": item.text,
+        "category": item.category,
+        "resolution": item.resolution,
+        "author": item.author,
+        "issue": item.issue,
+        "fingerprint": item.fingerprint,
+        "blame": None if blame is None else {
+            "author": blame.author,
+            "commit": blame.commit,
+            "date": blame.date,
+            "age_days": blame.age_days,
+        },
+    }
+
+
+def summary(items: Sequence[TodoItem]) -> dict[str, Any]:
+    linked = sum(1 for i in items if i.issue)
+    categories = Counter(i.category for i in items)
+    resolutions = Counter(i.resolution for i in items)
+    return {
+        "total": len(items),
+        "linked": linked,
+        "unlinked": len(items) - linked,
+        "by_category": {c: categories[c] for c in CATEGORIES},
+        "by_resolution": {r: resolutions[r] for r in RESOLUTIONS},
+    }
+
+
+def render_json(result: ScanResult) -> str:
+    document = {
+        "version": JSON_VERSION,
+        "items": [item_to_dict(i) for i in result.items],
+        "summary": summary(result.items),
+        "notes": list(result.notes),
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def oldest_first(items: Sequence[TodoItem]) -> list[TodoItem]:
+    """Blamed items oldest first, then the unblamed ones by location."""
+    return sorted(
+        items,
+        key=lambda i: (i.blame is None, i.blame.date if i.blame else "", i.path, i.line),
+    )
+
+
+def by_category(items: Sequence[TodoItem]) -> list[tuple[str, list[TodoItem]]]:
+    """Non-empty categories in their fixed order, each oldest first."""
+    return [
+        (category, oldest_first([i for i in items if i.category == category]))
+        for category in CATEGORIES
+        if any(i.category == category for i in items)
+    ]
+
+
+def _environment(templates_dir: Path | None = None) -> Any:
+    import jinja2
+
+    loaders: list[Any] = []
+    if templates_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
+    loaders.append(_package_loader())
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["md"] = _markdown_cell
+    return env
+
+
+def _package_loader() -> Any:
+    from importlib import resources
+
+    import jinja2
+
+    def load(name: str) -> str | None:
+        resource = resources.files("qualitytool.templates").joinpath(name)
+        return resource.read_text(encoding="utf-8") if resource.is_file() else None
+
+    return jinja2.FunctionLoader(load)
+
+
+def _markdown_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    text = "" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _template_context(result: ScanResult) -> dict[str, Any]:
+    items = result.items
+    authors = Counter(
+        (i.blame.author if i.blame else None) or i.author or "(unknown)" for i in items
+    )
+    files = Counter(i.path for i in items)
+    return {
+        "items": items,
+        "summary": summary(items),
+        "categories": CATEGORIES,
+        "resolutions": RESOLUTIONS,
+        "grouped": by_category(items),
+        "oldest": [i for i in oldest_first(items) if i.blame is not None][:10],
+        "by_author": sorted(authors.items(), key=lambda kv: (-kv[1], kv[0])),
+        "by_file": sorted(files.items(), key=lambda kv: (-kv[1], kv[0])),
+        "limitations": [i for i in items if i.resolution == "document"],
+        "notes": result.notes,
+    }
+
+
+def render_report(result: ScanResult, template: str = "todo_report.md.j2",
+                  templates_dir: Path | None = None) -> str:
+    """One report template rendered with the scan (deterministic: no dates of the run)."""
+    env = _environment(templates_dir)
+    return str(env.get_template(template).render(**_template_context(result)))
+
+
+def write_reports(result: ScanResult, directory: Path,
+                  templates_dir: Path | None = None) -> list[Path]:
+    """Write ``TODO_REPORT.md`` and ``KNOWN_LIMITATIONS.md`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, template in REPORT_FILES.items():
+        path = directory / name
+        path.write_text(render_report(result, template, templates_dir), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def to_findings(items: Sequence[TodoItem]) -> list[Finding]:
+    """Items as findings for the SARIF and GitHub reporters (linked ones as notes)."""
+    findings = []
+    for item in items:
+        issue = f" (tracked in {item.issue})" if item.issue else " (no issue linked)"
+        findings.append(
+            Finding(
+                rule_id=item.marker,
+                tool="qualitytool-todos",
+                path=item.path,
+                line=item.line,
+                col=item.col,
+                end_line=item.end_line,
+                message=f"{item.marker} [{item.category}, {item.resolution}]: {item.text}{issue}",
+                severity=Severity.NOTE if item.issue else Severity.WARNING,
+                context=item.fingerprint,
+            )
+        )
+    return findings
+
+
+def render_sarif(result: ScanResult) -> str:
+    from qualitytool.output import sarif
+
+    rules = [
+        sarif.RuleInfo(id=marker, name=f"{marker.lower()}-comment",
+                       summary=f"{marker} comment: fix it, track it as an issue, or document it")
+        for marker in sorted({i.marker for i in result.items})
+    ]
+    return sarif.render(to_findings(result.items), [], rules)
+
+
+def render_github(result: ScanResult) -> str:
+    from qualitytool.output import github
+
+    return github.render(to_findings(result.items), [])
+
+
+def render_table(result: ScanResult, console: Any) -> None:
+    """A rich table per category, oldest first, then a one-line summary."""
+    from rich.table import Table
+
+    for category, items in by_category(result.items):
+        table = Table(title=f"{category} ({len(items)})", title_justify="left", expand=False)
+        table.add_column("age", justify="right", no_wrap=True)
+        table.add_column("location", overflow="fold", max_width=36)
+        table.add_column("comment", ratio=1, min_width=24)
+        table.add_column("author", overflow="ellipsis", max_width=16, no_wrap=True)
+        table.add_column("next", no_wrap=True)
+        for item in items:
+            table.add_row(
+                f"{item.blame.age_days}d" if item.blame else "-",
+                f"{item.path}:{item.line}",
+                f"{item.marker}: {item.text}",
+                (item.blame.author if item.blame else None) or item.author or "-",
+                item.issue or item.resolution,
+            )
+        console.print(table)
+    for note in result.notes:
+        console.print(f"note: {note}", style="yellow", highlight=False)
+    console.print(summary_line(result), highlight=False)
+
+
+def summary_line(result: ScanResult) -> str:
+    data = summary(result.items)
+    if not data["total"]:
+        return f"No TODO comments found in {result.files_scanned} files."
+    resolutions = ", ".join(f"{n} {r}" for r, n in data["by_resolution"].items() if n)
+    return (
+        f"Found {data['total']} TODO comments in {len({i.path for i in result.items})} of "
+        f"{result.files_scanned} files: {data['linked']} linked to an issue, "
+        f"{data['unlinked']} not ({resolutions})."
+    )

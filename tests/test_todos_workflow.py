@@ -1,0 +1,30 @@
+"""``qualitytool init --ci`` writes the weekly TODO sync workflow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from qualitytool.cli import main
+
+
+def test_init_ci_writes_the_todos_workflow(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["init", "--ci", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / ".github/workflows/qualitytool-todos.yml"
+    workflow = yaml.safe_load(path.read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
+    assert triggers == {"schedule": [{"cron": "17 6 * * 1"}], "workflow_dispatch": None}
+    assert workflow["permissions"] == {"contents": "read", "issues": "write"}
+    steps = workflow["jobs"]["todos"]["steps"]
+    assert steps[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}
+    assert steps[3] == {
+        "name": "Sync TODO issues",
+        "env": {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+        "run": "qualitytool todos sync .",
+    }
+    assert steps[4]["run"] == (
+        'qualitytool todos . --format markdown --report todo-report >> "$GITHUB_STEP_SUMMARY"'
+    )
