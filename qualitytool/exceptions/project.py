@@ -169,6 +169,14 @@ class ProjectIndex:
         """Register a module already parsed by the caller (the file being fixed)."""
         self._modules[info.name] = info
 
+    def forget(self, name: str) -> None:
+        """Drop a module added with :meth:`add` (it is parsed again if something calls it).
+
+        Keeping every fixed file's tree alive makes each garbage collection slower.
+        """
+        self._modules.pop(name, None)
+        self._classes = {k: v for k, v in self._classes.items() if v is None or v.module.name != name}
+
     def module_path(self, name: str) -> Path | None:
         """The file of a project module, without reading it."""
         if name in self._paths:
