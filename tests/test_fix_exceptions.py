@@ -458,3 +458,20 @@ def test_unwritable_run_log_warns_and_the_run_goes_on(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "warning: cannot write the run log: " in result.output
     assert "+except OSError:" in result.output
+
+
+def test_web_library_knowledge_open_sets_and_declared_bases(tmp_path: Path) -> None:
+    code = (
+        "import requests\n\ndef fetch(url):\n    session = requests.Session()\n    try:\n"
+        "        response = session.get(url, timeout=5)\n        response.raise_for_status()\n"
+        "        return response.json()\n    except Exception:\n        return None\n"
+    )
+    # requests.get is an open set (urllib3 errors leak), so the fix is unsafe; HTTPError and
+    # JSONDecodeError are RequestExceptions (knowledge-base [[exception]] entries).
+    assert outcomes(tmp_path, code) == [
+        (9, "unsafe", ("requests.RequestException",),
+         "`session.get` may raise more than it documents"),
+    ]
+    assert fixed(tmp_path, code, unsafe_fixes=True) == code.replace(
+        "except Exception:", "except requests.RequestException:"
+    )
