@@ -7,6 +7,7 @@ The decisions are plain data (:class:`HandlerPlan`); the LibCST codemod in
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -70,16 +71,23 @@ class PlanOptions:
 
 
 def _located_handlers(
-    tree: ast.Module, module: ModuleInfo, inferrer: Inferrer
+    tree: ast.Module, module: ModuleInfo, inferrer: Inferrer, lines: Sequence[int]
 ) -> Iterator[tuple[ast.ExceptHandler, ast.Try, Frame, bool]]:
-    """Every handler with its ``try``, the frame it runs in, and whether it is ``except*``."""
+    """The handlers on ``lines`` (sorted) with their ``try``, the frame they run in, and
+    whether they are ``except*``.  Statements holding none of those lines are skipped."""
     index = inferrer.index
     module_frame = Frame(module=module)
+
+    def holds_target(stmt: ast.stmt) -> bool:
+        at = bisect.bisect_left(lines, stmt.lineno)
+        return at < len(lines) and lines[at] <= (stmt.end_lineno or stmt.lineno)
 
     def walk(body: Sequence[ast.stmt], frame: Frame, class_name: str | None) -> Iterator[
         tuple[ast.ExceptHandler, ast.Try, Frame, bool]
     ]:
         for stmt in body:
+            if not holds_target(stmt):
+                continue
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 owner = index.class_info(class_name) if class_name else None
                 parent = frame if frame.function is not None else None
@@ -142,7 +150,8 @@ def plan_module(
         return []
     order = handler_order(tree)
     plans = []
-    for handler, try_node, frame, is_star in _located_handlers(tree, module, inferrer):
+    lines = sorted({line for line, _ in broad})
+    for handler, try_node, frame, is_star in _located_handlers(tree, module, inferrer, lines):
         found = broad.get((handler.lineno, handler.col_offset))
         if found is None or _exempt(found, options):
             continue
