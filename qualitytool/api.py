@@ -156,14 +156,11 @@ def fix_exceptions(
     """
     from dataclasses import replace
 
-    from qualitytool.exceptions.fix import FixOptions, knowledge_files
+    from qualitytool.exceptions.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
-    from qualitytool.exceptions.knowledge import load_knowledge_base
     from qualitytool.exceptions.project import search_roots
 
     config = config or resolve_config(paths)
-    extra_knowledge = knowledge_files(config)
-    load_knowledge_base(Path(f) for f in extra_knowledge)  # fail early on a bad file
     files = discover_files(paths, config)
     if on_discovered is not None:
         on_discovered(len(files))
@@ -174,8 +171,9 @@ def fix_exceptions(
         write=write,
         unsafe_fixes=unsafe_fixes,
         keep_fallback=keep_fallback,
-        knowledge_files=extra_knowledge,
+        knowledge_files=knowledge_files(config),
     )
+    prepare(options)  # fails early on a bad knowledge-base file
     results = map_files(
         options, candidates, jobs=config.jobs if jobs is None else jobs, on_result=on_result
     )

@@ -222,7 +222,9 @@ def fix_exceptions_command(
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
     except KnowledgeBaseError as exc:
-        raise click.ClickException(str(exc)) from exc
+        error = click.ClickException(str(exc))
+        error.exit_code = EXIT_ERROR
+        raise error from exc
     if report.run_log_error is not None:
         click.echo(f"warning: cannot write the run log: {report.run_log_error}", err=True)
     if output_format == "json":

@@ -475,3 +475,14 @@ def test_web_library_knowledge_open_sets_and_declared_bases(tmp_path: Path) -> N
     assert fixed(tmp_path, code, unsafe_fixes=True) == code.replace(
         "except Exception:", "except requests.RequestException:"
     )
+
+
+def test_bad_project_knowledge_base_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.qualitytool.exceptions]\nknowledge-bases = ["kb.toml"]\n'
+    )
+    (tmp_path / "kb.toml").write_text('[[callable]]\nname = "f"\nraises = []\nclosed = true\n')
+    (tmp_path / "mod.py").write_text("x = 1\n")
+    result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "kb.toml: callable[0] (f): 'source' is required (cite the docs)" in result.output

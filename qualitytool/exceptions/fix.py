@@ -102,6 +102,14 @@ def _inferrer(roots: tuple[str, ...], files: tuple[str, ...]) -> Inferrer:
     return Inferrer(kb, ProjectIndex(roots))
 
 
+def prepare(options: FixOptions) -> None:
+    """Load the knowledge base for ``options`` now (raising KnowledgeBaseError if one is bad).
+
+    Run in the parent process, so that forked workers start with it loaded.
+    """
+    _inferrer(options.roots, options.knowledge_files)
+
+
 def _parse(source: PythonSource, shown: str) -> ast.Module:
     try:
         with warnings.catch_warnings():
