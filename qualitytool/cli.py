@@ -222,9 +222,8 @@ def fix_exceptions_command(
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
     except KnowledgeBaseError as exc:
-        error = click.ClickException(str(exc))
-        error.exit_code = EXIT_ERROR
-        raise error from exc
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     if report.run_log_error is not None:
         click.echo(f"warning: cannot write the run log: {report.run_log_error}", err=True)
     if output_format == "json":
