@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files, display_path
+from qualitytool.parallel import effective_jobs
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
@@ -23,36 +24,58 @@ def categorizer_for(config: Config) -> Categorizer:
     return load_categorizer(extra, config.todos.limitation_phrases)
 
 
+# Below this many files one process is faster than starting workers.
+_PARALLEL_THRESHOLD = 400
+
+
 def scan_files(
-    files: Sequence[Path], config: Config, categorizer: Categorizer | None = None
+    files: Sequence[Path], config: Config, *, jobs: int | None = None
 ) -> ScanResult:
-    """The categorised items of ``files`` (no blame), sorted by path and line."""
-    categorizer = categorizer or categorizer_for(config)
+    """The categorised items of ``files`` (no blame), sorted by path and line.
+
+    Large trees are split across worker processes (``jobs``, default the config's: 0 means
+    one per core); each worker reads, scans and categorises its share.
+    """
+    names = [str(f) for f in files if language_of(str(f)) is not None]
+    cwd = str(Path.cwd().resolve()).rstrip(os.sep) + os.sep
+    workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
+    if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
+        items, errors = _scan_chunk(config, cwd, names)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [names[i::workers * 4] for i in range(workers * 4)]
+        items, errors = [], []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for chunk_items, chunk_errors in pool.map(
+                _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
+            ):
+                items.extend(chunk_items)
+                errors.extend(chunk_errors)
+    items.sort(key=lambda i: (i.path, i.line, i.col))
+    return ScanResult(items=_with_occurrences(items), files_scanned=len(names),
+                      errors=sorted(errors))
+
+
+def _scan_chunk(config: Config, cwd: str, files: list[str]) -> tuple[list[TodoItem], list[str]]:
+    categorizer = categorizer_for(config)
     markers = Markers(tuple(config.todos.markers))
     tag_words = tuple(config.todos.limitation_phrases)
     items: list[TodoItem] = []
     errors: list[str] = []
-    scanned = 0
-    # display_path() resolves the working directory on every call; once is enough here.
-    cwd = str(Path.cwd().resolve()).rstrip(os.sep) + os.sep
     for file in files:
         language = language_of(file)
-        if language is None:
-            continue
-        scanned += 1
+        assert language is not None
         try:
-            text = read_text(file, language)
+            text = read_text(Path(file), language)
         except SourceError as exc:
             errors.append(str(exc))
             continue
-        for item in scan_source(
-            text, language, markers, _display(str(file), cwd), file=str(file),
-            tag_words=tag_words,
-        ):
+        for item in scan_source(text, language, markers, _display(file, cwd), file=file,
+                                tag_words=tag_words):
             category, resolution = categorizer.classify(item)
             items.append(replace(item, category=category, resolution=resolution))
-    items.sort(key=lambda i: (i.path, i.line, i.col))
-    return ScanResult(items=_with_occurrences(items), files_scanned=scanned, errors=errors)
+    return items, errors
 
 
 def _display(file: str, cwd: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import io
+import os
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
@@ -66,10 +67,10 @@ _EXTENSIONS = {
 
 def language_of(path: Path | str) -> str | None:
     """The language whose comment syntax applies to ``path``, or None when unknown."""
-    name = Path(path).name
+    name = os.path.basename(path)
     if name in ("Dockerfile", "Containerfile") or name.startswith("Dockerfile."):
         return "dockerfile"
-    return _EXTENSIONS.get(Path(name).suffix.lower())
+    return _EXTENSIONS.get(os.path.splitext(name)[1].lower())
 
 
 @dataclass(frozen=True)
@@ -96,27 +97,19 @@ class Markers:
         object.__setattr__(
             self, "_start", re.compile(rf"(?i)({alternatives})(?![A-Za-z0-9_])")
         )
-        lowered = "|".join(re.escape(m.lower()) for m in self.names)
-        object.__setattr__(self, "_anywhere", re.compile(lowered))
+        object.__setattr__(self, "_anywhere", re.compile(rf"(?i)(?:{alternatives})"))
+        # A marker right after "#" and blanks (or more "#"): a necessary condition for a
+        # marker at the start of a "#" comment, checked by one regex search per file.
+        object.__setattr__(
+            self, "_after_hash",
+            re.compile(rf"(?i)#(?:[^\S\n]|#)*(?:{alternatives})(?![A-Za-z0-9_])"),
+        )
         object.__setattr__(self, "_canonical", {m.lower(): m for m in self.names})
 
-    def in_text(self, text: str, comment_opener: str | None = "#") -> bool:
-        """Cheap prefilter: could this file hold a marker at the start of a comment?
-
-        With ``comment_opener``, a marker only counts when nothing but whitespace (or
-        ``comment_opener`` characters) separates it from a preceding opener on its line,
-        a necessary condition for a marker at the start of a comment.
-        """
-        lowered = text.lower()
-        for match in self._anywhere.finditer(lowered):  # type: ignore[attr-defined]
-            if comment_opener is None:
-                return True
-            start = match.start()
-            line_start = lowered.rfind("\n", 0, start) + 1
-            opener = lowered.rfind(comment_opener, line_start, start)
-            if opener >= 0 and not lowered[opener + 1:start].strip(comment_opener + " \t"):
-                return True
-        return False
+    def in_text(self, text: str, hash_comments: bool = True) -> bool:
+        """Cheap prefilter: could this file hold a marker at the start of a comment?"""
+        pattern = self._after_hash if hash_comments else self._anywhere  # type: ignore[attr-defined]
+        return pattern.search(text) is not None  # type: ignore[no-any-return]
 
     def at_start(self, text: str, hash_sections: bool) -> tuple[int, str] | None:
         """The offset in ``text`` and canonical name of a marker opening the comment."""
@@ -197,7 +190,7 @@ def scan_source(
     """The TODO items in one file's text (uncategorised: category and resolution defaults)."""
     syntax = SYNTAXES.get(language)
     hash_only = syntax is None or syntax.line == ("#",) and not syntax.block
-    if not markers.in_text(text, "#" if hash_only else None):
+    if not markers.in_text(text, hash_only):
         return []
     lexer = PythonLexer(text) if language == "python" else None
     if lexer is not None:
@@ -331,9 +324,12 @@ class PythonLexer:
         names = []
         indent = col
         current = line  # 1-based: the comment's own line first (a trailing comment on a def)
+        text, starts = self.text, self.line_starts
         while indent > 0 and current > 0:
             current -= 1
-            start = self.line_starts[current]
+            start = starts[current]
+            if text.startswith(" " * indent, start):
+                continue  # indented at least as deep: not an enclosing statement
             end = self.line_starts[current + 1] - 1 if current + 1 < len(self.line_starts) else len(self.text)
             raw = self.text[start:end]
             stripped = raw.lstrip(" \t\f")
