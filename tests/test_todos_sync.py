@@ -329,3 +329,17 @@ def test_300_items_use_one_request_per_write_plus_one_page_per_100(
     result = sync(repo, github, "--no-blame", monkeypatch=monkeypatch)
     assert result.output == "create 0, update 0, close 0; 300 unchanged, 0 linked in the code.\n"
     assert len(github.log) == math.ceil(300 / 100)
+
+
+def test_sync_of_a_subfolder_closes_nothing_outside_it(
+    project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(project, github, monkeypatch=monkeypatch)
+    github.log.clear()
+    result = sync(project, github, "app", monkeypatch=monkeypatch)
+    assert result.output == "create 0, update 0, close 0; 2 unchanged, 1 linked in the code.\n"
+    (project.root / "app/service.py").write_text("x = 1\n")
+    project.commit("fixed")
+    result = sync(project, github, "app", monkeypatch=monkeypatch)
+    assert [line.split(":")[0] for line in result.output.splitlines()[:-1]] == ["close #1", "close #2"]
+    assert titles(github)[2] == (3, "TODO: add pagination to the list view", "open")
