@@ -86,30 +86,23 @@ class CommentLine:
     context: str = ""  # enclosing def/class (Python only)
 
 
-@dataclass(frozen=True)
 class Markers:
     """The configured markers, compiled once per scan."""
 
-    names: tuple[str, ...]
-
-    def __post_init__(self) -> None:
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
         alternatives = "|".join(re.escape(m) for m in sorted(self.names, key=len, reverse=True))
-        object.__setattr__(
-            self, "_start", re.compile(rf"(?i)({alternatives})(?![A-Za-z0-9_])")
-        )
-        object.__setattr__(self, "_anywhere", re.compile(rf"(?i)(?:{alternatives})"))
+        self._start = re.compile(rf"(?i)({alternatives})(?![A-Za-z0-9_])")
+        self._anywhere = re.compile(rf"(?i)(?:{alternatives})")
         # A marker right after "#" and blanks (or more "#"): a necessary condition for a
         # marker at the start of a "#" comment, checked by one regex search per file.
-        object.__setattr__(
-            self, "_after_hash",
-            re.compile(rf"(?i)#(?:[^\S\n]|#)*(?:{alternatives})(?![A-Za-z0-9_])"),
-        )
-        object.__setattr__(self, "_canonical", {m.lower(): m for m in self.names})
+        self._after_hash = re.compile(rf"(?i)#(?:[^\S\n]|#)*(?:{alternatives})(?![A-Za-z0-9_])")
+        self._canonical = {m.lower(): m for m in self.names}
 
     def in_text(self, text: str, hash_comments: bool = True) -> bool:
         """Cheap prefilter: could this file hold a marker at the start of a comment?"""
-        pattern = self._after_hash if hash_comments else self._anywhere  # type: ignore[attr-defined]
-        return pattern.search(text) is not None  # type: ignore[no-any-return]
+        pattern = self._after_hash if hash_comments else self._anywhere
+        return pattern.search(text) is not None
 
     def at_start(self, text: str, hash_sections: bool) -> tuple[int, str] | None:
         """The offset in ``text`` and canonical name of a marker opening the comment."""
@@ -117,9 +110,9 @@ class Markers:
         while True:
             stripped = text[offset:].lstrip()
             start = len(text) - len(stripped)
-            match = self._start.match(text, start)  # type: ignore[attr-defined]
+            match = self._start.match(text, start)
             if match is not None:
-                return start, self._canonical[match[1].lower()]  # type: ignore[attr-defined]
+                return start, self._canonical[match[1].lower()]
             if not hash_sections:
                 return None
             # As ruff does: in "# see below # TODO: x" the TODO follows the second "#".

@@ -208,19 +208,19 @@ def plan_sync(
             by_fingerprint.setdefault(issue.fingerprint, issue)
     referenced = _referenced_numbers(items, repo)
     matched_numbers = set(referenced)
-    unmatched_items = []
+    unmatched_items: list[TodoItem] = []
     unchanged = linked = 0
     matched: dict[str, int] = {}
     for item in items:
-        issue = by_fingerprint.get(item.fingerprint)
+        found = by_fingerprint.get(item.fingerprint)
         if item.issue:
             linked += 1
-            if issue is not None:
-                matched_numbers.add(issue.number)
+            if found is not None:
+                matched_numbers.add(found.number)
             continue
-        if issue is not None:
-            matched_numbers.add(issue.number)
-            matched[item.fingerprint] = issue.number
+        if found is not None:
+            matched_numbers.add(found.number)
+            matched[item.fingerprint] = found.number
             unchanged += 1
         else:
             unmatched_items.append(item)
