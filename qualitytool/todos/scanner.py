@@ -115,7 +115,7 @@ class Markers:
                 return start, self._canonical[match[1].lower()]
             if not hash_sections:
                 return None
-            # As ruff does: in "# see below # TODO: x" the TODO follows the second "#".
+            # As in ruff, a marker after a second "#" in the comment counts too.
             next_hash = text.find("#", start)
             if next_hash < 0:
                 return None

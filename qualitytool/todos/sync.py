@@ -75,7 +75,7 @@ class SyncOptions:
     timeout: float = 30.0
     read_retries: int = 3
     retry_backoff: float = 1.0
-    # Rewrite each synced comment to reference its issue: ``# TODO(#123): text``.
+    # Rewrite each synced comment to reference its issue (marker(#123): text).
     link: bool = False
 
     @classmethod
@@ -353,7 +353,7 @@ def _surrounding_code(item: TodoItem, context: int = 3) -> str:
     except OSError:
         return ""
     start = max(0, item.line - 1 - context)
-    return "\n".join(lines[start: item.end_line + context])
+    return "\n".join(lines[start: item.end_line + context]).rstrip()
 
 
 def closing_comment(issue: ExistingIssue, commit: str) -> str:
