@@ -343,3 +343,25 @@ def test_sync_of_a_subfolder_closes_nothing_outside_it(
     result = sync(project, github, "app", monkeypatch=monkeypatch)
     assert [line.split(":")[0] for line in result.output.splitlines()[:-1]] == ["close #1", "close #2"]
     assert titles(github)[2] == (3, "TODO: add pagination to the list view", "open")
+
+
+def test_github_enterprise_api_prefix_and_pagination(
+    project: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = FakeGitHub(token=TOKEN, prefix="/api/v3").start()
+    try:
+        for n in range(150):  # labelled like ours but without a fingerprint: never touched
+            server.add_issue(f"hand-made {n}", "no marker", ("technical-debt", "todo"))
+        result = sync(project, server, monkeypatch=monkeypatch)
+        assert result.exit_code == 0, result.output
+        assert server.base_url.endswith("/api/v3")
+        assert [(r.method, r.query.get("page")) for r in server.log if r.path == ISSUES][:2] == [
+            ("GET", None), ("GET", ["2"]),
+        ]
+        assert [i["title"] for i in server.issues.values()][150:] == [t for _, t, _ in FIRST]
+        server.log.clear()
+        result = sync(project, server, monkeypatch=monkeypatch)
+        assert result.output == "create 0, update 0, close 0; 3 unchanged, 1 linked in the code.\n"
+        assert len(server.log) == 2  # 153 issues: two pages of 100
+    finally:
+        server.stop()

@@ -161,8 +161,8 @@ class SyncReport:
 # --- the plan (pure) ------------------------------------------------------------------------
 
 def issue_title(item: TodoItem, limit: int = 80) -> str:
-    text = " ".join(item.text.split()) or f"{item.marker} in {Path(item.path).name}"
-    title = f"{item.marker}: {text}"
+    text = " ".join(item.text.split())
+    title = f"{item.marker}: {text}" if text else f"{item.marker} in {Path(item.path).name}"
     if len(title) <= limit:
         return title
     cut = title[: limit - 1].rsplit(" ", 1)[0]
