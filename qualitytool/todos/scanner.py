@@ -210,6 +210,8 @@ def scan_source(
                     break
                 if markers.at_start(following.text, hash_sections) is not None:
                     break
+                if _COMMENTED_OUT_CODE.match(following.text.strip()):
+                    break
                 parts.append(following.text.strip())
                 end_line = following.line
                 index += 1
@@ -232,6 +234,25 @@ def scan_source(
             )
         )
     return items
+
+
+# Commented-out code right below a TODO is not part of its text ("# TODO: uncomment once
+# X ships" followed by "# - name: install X", "# x = compute()", "# if ready:").
+_COMMENTED_OUT_CODE = re.compile(
+    r"""^(?:
+        -\s+[\w.-]+:(?:\s|$)                              # YAML list item of a mapping
+      | [a-z_][\w.-]*:$                                   # YAML key opening a block
+      | (?:async\s+)?(?:def|class)\s+\w+.*:$              # Python definition
+      | (?:if|elif|else|for|while|with|try|except|finally)\b.*:$  # Python block statement
+      | (?:import\s+[\w.]+|from\s+[\w.]+\s+import\b).*    # Python import
+      | (?:return|raise)\b.*[(\[.].*                       # return / raise with an expression
+      | [A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[-+*/|&]?=(?!=)\s*\S.*   # assignment
+      | -\s+["'].*                                        # YAML list item, quoted
+      | [A-Za-z_][\w.]*\((?:.*\)[;,]?)?$                  # a call (or its first line)
+      | [{}()\[\];]+$                                     # brackets alone
+    )""",
+    re.VERBOSE,
+)
 
 
 def _continues(first: CommentLine, following: CommentLine, end_line: int) -> bool:
