@@ -198,8 +198,10 @@ def test_dry_run_touches_nothing(
 def test_max_new_and_selection(
     project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    github.labels["todo"] = {"name": "todo"}  # exists, but on no issue of ours: 422, fine
     result = sync(project, github, "--max-new", "1", monkeypatch=monkeypatch)
     assert titles(github) == FIRST[:1]
+    assert [(r.body or {}).get("name") for r in github.log if r.status == 422] == ["todo"]
     assert "note: --max-new 1: 2 item(s) left for a later run" in result.output
     result = sync(project, github, "--category", "feature", monkeypatch=monkeypatch)
     assert titles(github) == [FIRST[0], (2, "TODO: add pagination to the list view", "open")]
@@ -298,6 +300,14 @@ def test_token_not_in_output_logs_or_issues_after_faults(
     assert "error: GitHub answered 422: Validation Failed for ***" in result.output
     everything = result.output + caplog.text + repr(github.issues) + repr(github.comments)
     assert TOKEN not in everything
+
+
+def test_token_not_in_options_repr() -> None:
+    from qualitytool.todos.sync import SyncOptions
+
+    options = SyncOptions.from_env({"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/app"})
+    assert options.token == TOKEN
+    assert TOKEN not in repr(options) and TOKEN not in str(options)
 
 
 def test_api_url_and_repo_options_override_the_environment(
