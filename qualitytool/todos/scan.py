@@ -15,7 +15,14 @@ from qualitytool.parallel import effective_jobs
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.scanner import Markers, language_of, read_text, scan_source
+from qualitytool.todos.scanner import (
+    Markers,
+    decode_source,
+    language_of,
+    read_bytes,
+    scan_source,
+    uses_hash_comments_only,
+)
 
 
 def categorizer_for(config: Config) -> Categorizer:
@@ -36,7 +43,8 @@ def scan_files(
     Large trees are split across worker processes (``jobs``, default the config's: 0 means
     one per core); each worker reads, scans and categorises its share.
     """
-    names = [str(f) for f in files if language_of(str(f)) is not None]
+    names = [(name, language) for name in map(str, files)
+             if (language := language_of(name)) is not None]
     cwd = str(Path.cwd().resolve()).rstrip(os.sep) + os.sep
     workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
     if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
@@ -57,20 +65,23 @@ def scan_files(
                       errors=sorted(errors))
 
 
-def _scan_chunk(config: Config, cwd: str, files: list[str]) -> tuple[list[TodoItem], list[str]]:
+def _scan_chunk(
+    config: Config, cwd: str, files: list[tuple[str, str]]
+) -> tuple[list[TodoItem], list[str]]:
     categorizer = categorizer_for(config)
     markers = Markers(tuple(config.todos.markers))
     tag_words = tuple(config.todos.limitation_phrases)
     items: list[TodoItem] = []
     errors: list[str] = []
-    for file in files:
-        language = language_of(file)
-        assert language is not None
+    for file, language in files:
         try:
-            text = read_text(Path(file), language)
+            raw = read_bytes(file)
         except SourceError as exc:
             errors.append(str(exc))
             continue
+        if not markers.in_bytes(raw, uses_hash_comments_only(language)):
+            continue  # most files: never decoded
+        text = decode_source(raw, file, language)
         for item in scan_source(text, language, markers, _display(file, cwd), file=file,
                                 tag_words=tag_words):
             category, resolution = categorizer.classify(item)
