@@ -375,3 +375,24 @@ def test_github_enterprise_api_prefix_and_pagination(
         assert len(server.log) == 2  # 153 issues: two pages of 100
     finally:
         server.stop()
+
+
+def test_renamed_file_updates_the_location(
+    project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(project, github, monkeypatch=monkeypatch)
+    project.git("mv", "app/service.py", "app/services.py")
+    project.commit("rename")
+    github.log.clear()
+    result = sync(project, github, monkeypatch=monkeypatch)
+    assert result.output.splitlines() == [
+        ("update #1: TODO: validate the auth token before use (app/services.py:6): moved to"
+        " another file [updated]"),
+        ("update #2: FIXME: writes are not batched (app/services.py:10): moved to another file"
+        " [updated]"),
+        "create 0, update 2, close 0; 1 unchanged, 1 linked in the code.",
+    ]
+    assert parse_meta(github.issues[1]["body"])["path"] == "app/services.py"
+    github.log.clear()
+    sync(project, github, monkeypatch=monkeypatch)
+    assert writes(github) == []
