@@ -10,3 +10,4 @@ fi
 example=examples/legacy_app
 run() { echo; echo "\$ qualitytool $*"; .venv/bin/qualitytool "$@"; echo "(exit status $?)"; }
 run check-exceptions "$example"
+run todos "$example"
