@@ -135,7 +135,7 @@ def sync_todos(
 
     config = config or resolve_config(paths)
     result = scan_todos(paths, config, blame=blame)
-    report = sync(result.items, options, root=config.root, on_action=on_action)
+    report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action)
     return dataclasses.replace(report, notes=[*result.notes, *report.notes])
 def fix_exceptions(
     paths: Sequence[Path | str],

@@ -11,3 +11,4 @@ example=examples/legacy_app
 run() { echo; echo "\$ qualitytool $*"; .venv/bin/qualitytool "$@"; echo "(exit status $?)"; }
 run check-exceptions "$example"
 run fix-exceptions "$example"
+run todos "$example"

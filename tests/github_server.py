@@ -51,8 +51,11 @@ class LoggedRequest:
 class FakeGitHub:
     """State of the fake GitHub: one repository's issues, comments and labels."""
 
-    def __init__(self, repo: str = "acme/app", token: str = "ghp_test_secret_token_123") -> None:
+    def __init__(self, repo: str = "acme/app", token: str = "ghp_test_secret_token_123",
+                 prefix: str = "") -> None:
         self.repo = repo
+        # GitHub Enterprise serves the API under /api/v3.
+        self.prefix = prefix
         self.token = token
         self.issues: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[str]] = {}
@@ -72,7 +75,7 @@ class FakeGitHub:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}{self.prefix}"
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         return self
@@ -223,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         github = self.github
         split = urlsplit(self.path)
+        if github.prefix and split.path.startswith(github.prefix):
+            split = split._replace(path=split.path[len(github.prefix):])
         query = parse_qs(split.query)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""

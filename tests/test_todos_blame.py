@@ -70,3 +70,35 @@ def test_untracked_file_has_no_blame(tmp_path: Path, monkeypatch: pytest.MonkeyP
     items, notes = scan(repo.root, monkeypatch)
     assert [(path, blame is not None) for path, _, blame in items] == [("a.py", True), ("new.py", False)]
     assert notes == []
+
+
+def test_reports_and_json_with_blame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from qualitytool.api import write_todo_reports
+    from qualitytool.todos.output import render_json, render_sarif
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.py", "# TODO: old one\n")
+    first = repo.commit("first", author="Alice", date="2024-01-02T03:04:05+00:00")
+    repo.write("web.ts", "// FIXME: newer one\n")
+    repo.commit("second", author="Bob", date="2024-02-20T10:00:00+01:00")
+    monkeypatch.chdir(repo.root)
+    result = scan_paths(["."], Config(root=repo.root), now=NOW)
+    document = json.loads(render_json(result))
+    assert document["items"][0]["blame"] == {
+        "author": "Alice", "commit": first, "date": "2024-01-02T03:04:05+00:00", "age_days": 58,
+    }
+    report = (write_todo_reports(result, tmp_path / "out")[0]).read_text()
+    assert (
+        "## Oldest\n\n| age (days) | location | text | author |\n| ---: | --- | --- | --- |\n"
+        "| 58 | `app.py:1` | old one | Alice |\n| 9 | `web.ts:1` | newer one | Bob |\n"
+    ) in report
+    assert "## By author\n\n| author | items |\n| --- | ---: |\n| Alice | 1 |\n| Bob | 1 |\n" in report
+    sarif = json.loads(render_sarif(result))
+    assert [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"])
+            for r in sarif["runs"][0]["results"]] == [
+        ("TODO", "warning", {"startLine": 1, "startColumn": 3, "endLine": 1}),
+        ("FIXME", "warning", {"startLine": 1, "startColumn": 4, "endLine": 1}),
+    ]
+    assert [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]] == ["FIXME", "TODO"]

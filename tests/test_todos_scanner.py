@@ -73,6 +73,16 @@ PYTHON_CASES = [
         id="a marker starts a new item",
     ),
     pytest.param(
+        "# TODO: compute lazily\n# x = compute()\n\n# FIXME: uncomment when ready\n"
+        "# self.queue_message(\n# TODO: handle\n# if the user is an admin\n",
+        [
+            (1, 3, "TODO", "compute lazily", 1, "", None, None, ()),
+            (4, 3, "FIXME", "uncomment when ready", 4, "", None, None, ()),
+            (6, 3, "TODO", "handle if the user is an admin", 7, "", None, None, ()),
+        ],
+        id="commented-out code is no continuation",
+    ),
+    pytest.param(
         "def h(\n    a,\n):\n    # TODO: in h\n    pass\n\n\nasync def g():\n    # TODO: in g\n",
         [
             (4, 7, "TODO", "in h", 4, "h", None, None, ()),
@@ -110,6 +120,11 @@ OTHER_LANGUAGE_CASES = [
     pytest.param(
         "yaml", "key: a#TODO\nother: x # TODO: yaml\n",
         [(2, 12, "TODO", "yaml", 2, "", None, None, ())], id="yaml",
+    ),
+    pytest.param(
+        "yaml", "# TODO: uncomment once it ships\n# - name: install it\n#   debug: var=x\n",
+        [(1, 3, "TODO", "uncomment once it ships", 1, "", None, None, ())],
+        id="yaml commented-out task",
     ),
     pytest.param(
         "toml", 'a = "# TODO no"  # TODO: toml\n',

@@ -198,8 +198,10 @@ def test_dry_run_touches_nothing(
 def test_max_new_and_selection(
     project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    github.labels["todo"] = {"name": "todo"}  # exists, but on no issue of ours: 422, fine
     result = sync(project, github, "--max-new", "1", monkeypatch=monkeypatch)
     assert titles(github) == FIRST[:1]
+    assert [(r.body or {}).get("name") for r in github.log if r.status == 422] == ["todo"]
     assert "note: --max-new 1: 2 item(s) left for a later run" in result.output
     result = sync(project, github, "--category", "feature", monkeypatch=monkeypatch)
     assert titles(github) == [FIRST[0], (2, "TODO: add pagination to the list view", "open")]
@@ -300,6 +302,14 @@ def test_token_not_in_output_logs_or_issues_after_faults(
     assert TOKEN not in everything
 
 
+def test_token_not_in_options_repr() -> None:
+    from qualitytool.todos.sync import SyncOptions
+
+    options = SyncOptions.from_env({"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/app"})
+    assert options.token == TOKEN
+    assert TOKEN not in repr(options) and TOKEN not in str(options)
+
+
 def test_api_url_and_repo_options_override_the_environment(
     project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -329,3 +339,60 @@ def test_300_items_use_one_request_per_write_plus_one_page_per_100(
     result = sync(repo, github, "--no-blame", monkeypatch=monkeypatch)
     assert result.output == "create 0, update 0, close 0; 300 unchanged, 0 linked in the code.\n"
     assert len(github.log) == math.ceil(300 / 100)
+
+
+def test_sync_of_a_subfolder_closes_nothing_outside_it(
+    project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(project, github, monkeypatch=monkeypatch)
+    github.log.clear()
+    result = sync(project, github, "app", monkeypatch=monkeypatch)
+    assert result.output == "create 0, update 0, close 0; 2 unchanged, 1 linked in the code.\n"
+    (project.root / "app/service.py").write_text("x = 1\n")
+    project.commit("fixed")
+    result = sync(project, github, "app", monkeypatch=monkeypatch)
+    assert [line.split(":")[0] for line in result.output.splitlines()[:-1]] == ["close #1", "close #2"]
+    assert titles(github)[2] == (3, "TODO: add pagination to the list view", "open")
+
+
+def test_github_enterprise_api_prefix_and_pagination(
+    project: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = FakeGitHub(token=TOKEN, prefix="/api/v3").start()
+    try:
+        for n in range(150):  # labelled like ours but without a fingerprint: never touched
+            server.add_issue(f"hand-made {n}", "no marker", ("technical-debt", "todo"))
+        result = sync(project, server, monkeypatch=monkeypatch)
+        assert result.exit_code == 0, result.output
+        assert server.base_url.endswith("/api/v3")
+        assert [(r.method, r.query.get("page")) for r in server.log if r.path == ISSUES][:2] == [
+            ("GET", None), ("GET", ["2"]),
+        ]
+        assert [i["title"] for i in server.issues.values()][150:] == [t for _, t, _ in FIRST]
+        server.log.clear()
+        result = sync(project, server, monkeypatch=monkeypatch)
+        assert result.output == "create 0, update 0, close 0; 3 unchanged, 1 linked in the code.\n"
+        assert len(server.log) == 2  # 153 issues: two pages of 100
+    finally:
+        server.stop()
+
+
+def test_renamed_file_updates_the_location(
+    project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(project, github, monkeypatch=monkeypatch)
+    project.git("mv", "app/service.py", "app/services.py")
+    project.commit("rename")
+    github.log.clear()
+    result = sync(project, github, monkeypatch=monkeypatch)
+    assert result.output.splitlines() == [
+        ("update #1: TODO: validate the auth token before use (app/services.py:6): moved to"
+        " another file [updated]"),
+        ("update #2: FIXME: writes are not batched (app/services.py:10): moved to another file"
+        " [updated]"),
+        "create 0, update 2, close 0; 1 unchanged, 1 linked in the code.",
+    ]
+    assert parse_meta(github.issues[1]["body"])["path"] == "app/services.py"
+    github.log.clear()
+    sync(project, github, monkeypatch=monkeypatch)
+    assert writes(github) == []

@@ -7,6 +7,7 @@ the clone's boundary commit) there is no blame and one note says why; never a cr
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,40 +30,46 @@ def blame_items(
     """``items`` with their :class:`Blame` filled in where git can tell, and notes."""
     if not items:
         return list(items), []
-    try:
-        import git
-    except ImportError as exc:  # GitPython cannot find the git executable
-        return list(items), [NO_GIT_NOTE.format(reason=str(exc).splitlines()[0])]
-    now = now or dt.datetime.now(dt.timezone.utc)
     by_file: dict[str, list[TodoItem]] = defaultdict(list)
     for item in items:
         by_file[item.file].append(item)
-    repos: dict[Path, Any] = {}
-    shallow_roots: set[str] = set()
+    # Find the work trees by looking for ".git" (cheap), so that trees outside git never
+    # pay for importing GitPython or starting git.
+    roots: dict[str, str | None] = {}
+    by_root: dict[str, list[str]] = defaultdict(list)
     outside = 0
-    blamed: dict[tuple[str, int], Blame] = {}
-    for file, file_items in by_file.items():
-        directory = Path(file).parent
-        repo = repos.get(directory)
-        if directory not in repos:
-            try:
-                repo = git.Repo(directory, search_parent_directories=True)
-            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-                repo = None
-            repos[directory] = repo
-        if repo is None:
+    for file in by_file:
+        root = _work_tree_of(os.path.dirname(file), roots)
+        if root is None:
             outside += 1
-            continue
-        root = repo.working_tree_dir
-        if _is_shallow(repo):
-            shallow_roots.add(str(root))
-            continue
-        lines = _blame_file(repo, Path(file).relative_to(root).as_posix(), now)
-        for item in file_items:
-            found = lines.get(item.line)
-            if found is not None:
-                blamed[(file, item.line)] = found
-    notes = [SHALLOW_NOTE.format(root=root) for root in sorted(shallow_roots)]
+        else:
+            by_root[root].append(file)
+    notes: list[str] = []
+    blamed: dict[tuple[str, int], Blame] = {}
+    if by_root:
+        try:
+            import git
+        except ImportError as exc:  # GitPython cannot find the git executable
+            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return list(items), [NO_GIT_NOTE.format(reason=first_line)]
+        now = now or dt.datetime.now(dt.timezone.utc)
+        shallow_roots = []
+        for root, files in sorted(by_root.items()):
+            try:
+                repo = git.Repo(root)
+            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                outside += len(files)
+                continue
+            if _is_shallow(repo):
+                shallow_roots.append(root)
+                continue
+            for file in files:
+                lines = _blame_file(repo, Path(file).relative_to(root).as_posix(), now)
+                for item in by_file[file]:
+                    found = lines.get(item.line)
+                    if found is not None:
+                        blamed[(file, item.line)] = found
+        notes = [SHALLOW_NOTE.format(root=root) for root in shallow_roots]
     if outside:
         notes.append(NOT_A_REPO_NOTE.format(count=outside))
     result = [
@@ -71,6 +78,25 @@ def blame_items(
         for item in items
     ]
     return result, notes
+
+
+def _work_tree_of(directory: str, cache: dict[str, str | None]) -> str | None:
+    """The nearest ancestor of ``directory`` holding ``.git`` (a folder or a worktree file)."""
+    seen = []
+    current = directory
+    while current not in cache:
+        seen.append(current)
+        if os.path.exists(os.path.join(current, ".git")):
+            cache[current] = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            cache[current] = None
+            break
+        current = parent
+    for path in seen:
+        cache[path] = cache[current]
+    return cache[current]
 
 
 def _is_shallow(repo: Any) -> bool:

@@ -30,7 +30,7 @@ class TodoItem:
     line: int  # 1-based line of the marker
     col: int  # 1-based column of the marker (as ruff's FIX rules report it)
     end_line: int  # last line of the comment, continuation included
-    marker: str  # TODO, FIXME, XXX, HACK (as configured, whatever the case in the source)
+    marker: str  # the configured marker (e.g. TODO or FIXME), whatever its case in the source
     text: str  # the text after the marker, continuation lines joined by single spaces
     language: str  # "python", "javascript", "shell", ...
     context: str = ""  # enclosing function/class qualified name, "" at module level

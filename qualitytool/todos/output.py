@@ -197,19 +197,20 @@ def render_github(result: ScanResult) -> str:
 def render_table(result: ScanResult, console: Any) -> None:
     """A rich table per category, oldest first, then a one-line summary."""
     from rich.table import Table
+    from rich.text import Text
 
     for category, items in by_category(result.items):
-        table = Table(title=f"{category} ({len(items)})", title_justify="left", expand=False)
+        table = Table(title=f"{category} ({len(items)})", title_justify="left", expand=True)
         table.add_column("age", justify="right", no_wrap=True)
-        table.add_column("location", overflow="fold", max_width=36)
-        table.add_column("comment", ratio=1, min_width=24)
-        table.add_column("author", overflow="ellipsis", max_width=16, no_wrap=True)
+        table.add_column("where and what", ratio=1, overflow="fold")
+        table.add_column("author", overflow="ellipsis", max_width=14, no_wrap=True)
         table.add_column("next", no_wrap=True)
         for item in items:
+            cell = Text(f"{item.path}:{item.line}", style="cyan")
+            cell.append(f"\n{item.marker}: {item.text}", style="")
             table.add_row(
                 f"{item.blame.age_days}d" if item.blame else "-",
-                f"{item.path}:{item.line}",
-                f"{item.marker}: {item.text}",
+                cell,
                 (item.blame.author if item.blame else None) or item.author or "-",
                 item.issue or item.resolution,
             )

@@ -11,10 +11,18 @@ from pathlib import Path, PurePosixPath
 
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files, display_path
+from qualitytool.parallel import effective_jobs
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.scanner import Markers, language_of, read_text, scan_source
+from qualitytool.todos.scanner import (
+    Markers,
+    decode_source,
+    language_of,
+    read_bytes,
+    scan_source,
+    uses_hash_comments_only,
+)
 
 
 def categorizer_for(config: Config) -> Categorizer:
@@ -23,36 +31,62 @@ def categorizer_for(config: Config) -> Categorizer:
     return load_categorizer(extra, config.todos.limitation_phrases)
 
 
+# Below this many files one process is faster than starting workers.
+_PARALLEL_THRESHOLD = 400
+
+
 def scan_files(
-    files: Sequence[Path], config: Config, categorizer: Categorizer | None = None
+    files: Sequence[Path], config: Config, *, jobs: int | None = None
 ) -> ScanResult:
-    """The categorised items of ``files`` (no blame), sorted by path and line."""
-    categorizer = categorizer or categorizer_for(config)
+    """The categorised items of ``files`` (no blame), sorted by path and line.
+
+    Large trees are split across worker processes (``jobs``, default the config's: 0 means
+    one per core); each worker reads, scans and categorises its share.
+    """
+    names = [(name, language) for name in map(str, files)
+             if (language := language_of(name)) is not None]
+    cwd = str(Path.cwd().resolve()).rstrip(os.sep) + os.sep
+    workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
+    if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
+        items, errors = _scan_chunk(config, cwd, names)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [names[i::workers * 4] for i in range(workers * 4)]
+        items, errors = [], []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for chunk_items, chunk_errors in pool.map(
+                _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
+            ):
+                items.extend(chunk_items)
+                errors.extend(chunk_errors)
+    items.sort(key=lambda i: (i.path, i.line, i.col))
+    return ScanResult(items=_with_occurrences(items), files_scanned=len(names),
+                      errors=sorted(errors))
+
+
+def _scan_chunk(
+    config: Config, cwd: str, files: list[tuple[str, str]]
+) -> tuple[list[TodoItem], list[str]]:
+    categorizer = categorizer_for(config)
     markers = Markers(tuple(config.todos.markers))
     tag_words = tuple(config.todos.limitation_phrases)
     items: list[TodoItem] = []
     errors: list[str] = []
-    scanned = 0
-    # display_path() resolves the working directory on every call; once is enough here.
-    cwd = str(Path.cwd().resolve()).rstrip(os.sep) + os.sep
-    for file in files:
-        language = language_of(file)
-        if language is None:
-            continue
-        scanned += 1
+    for file, language in files:
         try:
-            text = read_text(file, language)
+            raw = read_bytes(file)
         except SourceError as exc:
             errors.append(str(exc))
             continue
-        for item in scan_source(
-            text, language, markers, _display(str(file), cwd), file=str(file),
-            tag_words=tag_words,
-        ):
+        if not markers.in_bytes(raw, uses_hash_comments_only(language)):
+            continue  # most files: never decoded
+        text = decode_source(raw, file, language)
+        for item in scan_source(text, language, markers, _display(file, cwd), file=file,
+                                tag_words=tag_words):
             category, resolution = categorizer.classify(item)
             items.append(replace(item, category=category, resolution=resolution))
-    items.sort(key=lambda i: (i.path, i.line, i.col))
-    return ScanResult(items=_with_occurrences(items), files_scanned=scanned, errors=errors)
+    return items, errors
 
 
 def _display(file: str, cwd: str) -> str:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import bisect
 import functools
 import io
+import os
 import re
 import tokenize
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qualitytool.sources import SourceError, decode_python
 from qualitytool.todos.model import TodoItem
@@ -66,10 +68,10 @@ _EXTENSIONS = {
 
 def language_of(path: Path | str) -> str | None:
     """The language whose comment syntax applies to ``path``, or None when unknown."""
-    name = Path(path).name
+    name = os.path.basename(path)
     if name in ("Dockerfile", "Containerfile") or name.startswith("Dockerfile."):
         return "dockerfile"
-    return _EXTENSIONS.get(Path(name).suffix.lower())
+    return _EXTENSIONS.get(os.path.splitext(name)[1].lower())
 
 
 @dataclass(frozen=True)
@@ -85,38 +87,38 @@ class CommentLine:
     context: str = ""  # enclosing def/class (Python only)
 
 
-@dataclass(frozen=True)
 class Markers:
     """The configured markers, compiled once per scan."""
 
-    names: tuple[str, ...]
-
-    def __post_init__(self) -> None:
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
         alternatives = "|".join(re.escape(m) for m in sorted(self.names, key=len, reverse=True))
-        object.__setattr__(
-            self, "_start", re.compile(rf"(?i)({alternatives})(?![A-Za-z0-9_])")
+        self._start = re.compile(rf"(?i)({alternatives})(?![A-Za-z0-9_])")
+        self._anywhere = re.compile(rf"(?i)(?:{alternatives})")
+        # A marker right after "#" and blanks (or more "#"): a necessary condition for a
+        # marker at the start of a "#" comment, checked by one regex search per file.
+        self._after_hash = re.compile(rf"(?i)#(?:[^\S\n]|#)*(?:{alternatives})(?![A-Za-z0-9_])")
+        self._canonical = {m.lower(): m for m in self.names}
+        encoded = b"|".join(re.escape(m.encode()) for m in sorted(self.names, key=len, reverse=True))
+        self._anywhere_bytes = re.compile(rb"(?i)(?:" + encoded + rb")")
+        self._after_hash_bytes = re.compile(
+            rb"(?i)#(?:[ \t\f\v\r#]|\xc2\xa0)*(?:" + encoded + rb")(?![A-Za-z0-9_])"
         )
-        lowered = "|".join(re.escape(m.lower()) for m in self.names)
-        object.__setattr__(self, "_anywhere", re.compile(lowered))
-        object.__setattr__(self, "_canonical", {m.lower(): m for m in self.names})
 
-    def in_text(self, text: str, comment_opener: str | None = "#") -> bool:
-        """Cheap prefilter: could this file hold a marker at the start of a comment?
+    def in_text(self, text: str, hash_comments: bool = True) -> bool:
+        """Cheap prefilter: could this file hold a marker at the start of a comment?"""
+        pattern = self._after_hash if hash_comments else self._anywhere
+        return pattern.search(text) is not None
 
-        With ``comment_opener``, a marker only counts when nothing but whitespace (or
-        ``comment_opener`` characters) separates it from a preceding opener on its line,
-        a necessary condition for a marker at the start of a comment.
-        """
-        lowered = text.lower()
-        for match in self._anywhere.finditer(lowered):  # type: ignore[attr-defined]
-            if comment_opener is None:
-                return True
-            start = match.start()
-            line_start = lowered.rfind("\n", 0, start) + 1
-            opener = lowered.rfind(comment_opener, line_start, start)
-            if opener >= 0 and not lowered[opener + 1:start].strip(comment_opener + " \t"):
-                return True
-        return False
+    def in_bytes(self, raw: bytes, hash_comments: bool = True) -> bool:
+        """:meth:`in_text` on the undecoded file (the markers are ASCII in every encoding
+        source files use), so that files without a marker are never decoded."""
+        pattern = self._after_hash_bytes if hash_comments else self._anywhere_bytes
+        return pattern.search(raw) is not None
+
+    def hash_positions(self, text: str) -> list[int]:
+        """Offsets of each "#" that a marker follows (the candidates of :meth:`in_text`)."""
+        return [m.start() for m in self._after_hash.finditer(text)]
 
     def at_start(self, text: str, hash_sections: bool) -> tuple[int, str] | None:
         """The offset in ``text`` and canonical name of a marker opening the comment."""
@@ -124,12 +126,12 @@ class Markers:
         while True:
             stripped = text[offset:].lstrip()
             start = len(text) - len(stripped)
-            match = self._start.match(text, start)  # type: ignore[attr-defined]
+            match = self._start.match(text, start)
             if match is not None:
-                return start, self._canonical[match[1].lower()]  # type: ignore[attr-defined]
+                return start, self._canonical[match[1].lower()]
             if not hash_sections:
                 return None
-            # As ruff does: in "# see below # TODO: x" the TODO follows the second "#".
+            # As in ruff, a marker after a second "#" in the comment counts too.
             next_hash = text.find("#", start)
             if next_hash < 0:
                 return None
@@ -195,21 +197,25 @@ def scan_source(
     tag_words: Sequence[str] = (),
 ) -> list[TodoItem]:
     """The TODO items in one file's text (uncategorised: category and resolution defaults)."""
-    syntax = SYNTAXES.get(language)
-    hash_only = syntax is None or syntax.line == ("#",) and not syntax.block
-    if not markers.in_text(text, "#" if hash_only else None):
+    if not markers.in_text(text, uses_hash_comments_only(language)):
         return []
-    lexer = PythonLexer(text) if language == "python" else None
-    if lexer is not None:
+    lexer = None
+    comments: Sequence[CommentLine]
+    if language == "python":
+        positions = markers.hash_positions(text)
+        lexer = PythonLexer(text, until=positions[-1] if positions else 0)
         comments = lexer.comments
+        candidates: Iterable[int] = lexer.comments_at(positions)
     else:
         comments = list(syntax_comments(text, SYNTAXES[language]))
+        candidates = range(len(comments))
     hash_sections = language == "python" or "#" in SYNTAXES.get(language, SYNTAXES["css"]).line
     items = []
-    index = 0
-    while index < len(comments):
-        comment = comments[index]
-        index += 1
+    consumed = -1  # index of the last comment used as a continuation
+    for start_index in candidates:
+        if start_index <= consumed:
+            continue
+        comment = comments[start_index]
         found = markers.at_start(comment.text, hash_sections)
         if found is None:
             continue
@@ -217,6 +223,7 @@ def scan_source(
         rest = comment.text[offset + len(marker):]
         parts = [rest]
         end_line = comment.line
+        index = start_index + 1
         if comment.own_line or comment.block >= 0:
             while index < len(comments):
                 following = comments[index]
@@ -224,8 +231,11 @@ def scan_source(
                     break
                 if markers.at_start(following.text, hash_sections) is not None:
                     break
+                if _COMMENTED_OUT_CODE.match(following.text.strip()):
+                    break
                 parts.append(following.text.strip())
                 end_line = following.line
+                consumed = index
                 index += 1
         parsed = parse_marker_text(" ".join(p.strip() for p in parts), tag_words)
         items.append(
@@ -248,6 +258,25 @@ def scan_source(
     return items
 
 
+# Commented-out code right below a TODO is not part of its text ("# TODO: uncomment once
+# X ships" followed by "# - name: install X", "# x = compute()", "# if ready:").
+_COMMENTED_OUT_CODE = re.compile(
+    r"""^(?:
+        -\s+[\w.-]+:(?:\s|$)                              # YAML list item of a mapping
+      | [a-z_][\w.-]*:$                                   # YAML key opening a block
+      | (?:async\s+)?(?:def|class)\s+\w+.*:$              # Python definition
+      | (?:if|elif|else|for|while|with|try|except|finally)\b.*:$  # Python block statement
+      | (?:import\s+[\w.]+|from\s+[\w.]+\s+import\b).*    # Python import
+      | (?:return|raise)\b.*[(\[.].*                       # return / raise with an expression
+      | [A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[-+*/|&]?=(?!=)\s*\S.*   # assignment
+      | -\s+["'].*                                        # YAML list item, quoted
+      | [A-Za-z_][\w.]*\((?:.*\)[;,]?)?$                  # a call (or its first line)
+      | [{}()\[\];]+$                                     # brackets alone
+    )""",
+    re.VERBOSE,
+)
+
+
 def _continues(first: CommentLine, following: CommentLine, end_line: int) -> bool:
     if following.line != end_line + 1 or not following.text.strip():
         return False
@@ -256,13 +285,17 @@ def _continues(first: CommentLine, following: CommentLine, end_line: int) -> boo
     return following.own_line and following.opener_col == first.opener_col
 
 
-_PY_OPENERS = re.compile(r"#|'''|\"\"\"|'|\"")
-_PY_STRING_END = {
-    "'''": re.compile(r"(?:[^'\\]++|\\[\s\S]|'(?!''))*+'''"),
-    '"""': re.compile(r'(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'),
-    "'": re.compile(r"(?:[^'\\\n]++|\\[\s\S])*+'"),
-    '"': re.compile(r'(?:[^"\\\n]++|\\[\s\S])*+"'),
-}
+# One pass over comments and strings: a comment runs to the end of its line; a string
+# runs to its closing quote (a backslash escapes anything, triple quotes span lines), or,
+# unterminated, to the end of the file (triple) or of the line (single).
+_PY_TOKENS = re.compile(
+    r"(?P<comment>#[^\n]*)"
+    r"|'''(?:[^'\\]++|\\[\s\S]|'(?!''))*+(?:'''|\Z)"
+    r'|"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+(?:"""|\Z)'
+    r"|'(?:[^'\\\n]++|\\[\s\S])*+(?:'|(?=\n)|\Z)"
+    r'|"(?:[^"\\\n]++|\\[\s\S])*+(?:"|(?=\n)|\Z)'
+)
+_FOLLOWING_COMMENT_LINES = re.compile(r"[^\n]*(?:\n[ \t\f]*#[^\n]*)*")
 _DEF = re.compile(r"(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
 
 
@@ -277,46 +310,50 @@ class PythonLexer:
     string ends.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, until: int | None = None) -> None:
+        """Lex ``text``, or only up to the comment lines that follow offset ``until``."""
         self.text = text
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        self.comments: list[CommentLine] = []
+        self._starts: list[int] = []  # comment spans, in order
+        self._ends: list[int] = []
         self._multiline_strings: list[tuple[int, int]] = []  # (start, end) offsets
-        self._lex()
+        end = len(text)
+        if until is not None:
+            # Continuations are the comment-only lines right below: stop after them.
+            following = _FOLLOWING_COMMENT_LINES.match(text, until)
+            end = following.end() if following else end
+        self._lex(end)
+        self.comments = _LazyComments(self)
 
-    def _lex(self) -> None:
+    def _lex(self, end_offset: int) -> None:
         text = self.text
-        pos = 0
-        while True:
-            match = _PY_OPENERS.search(text, pos)
-            if match is None:
-                return
-            opener, start = match[0], match.start()
-            if opener == "#":
-                end = text.find("\n", start)
-                end = len(text) if end < 0 else end
-                line = _bisect(self.line_starts, start)
-                line_start = self.line_starts[line]
-                col = start - line_start
-                self.comments.append(
-                    CommentLine(
-                        line + 1, col + 1, text[start + 1:end].rstrip("\r"),
-                        not text[line_start:start].strip(), -1, col,
-                    )
-                )
-                pos = end
-                continue
-            closing = _PY_STRING_END[opener].match(text, match.end())
-            if closing is not None:
-                end = closing.end()
-            elif len(opener) == 3:
-                end = len(text)
-            else:  # unterminated: tokenize stops the string at the end of the line
-                newline = text.find("\n", start)
-                end = len(text) if newline < 0 else newline
-            if len(opener) == 3 or "\n" in text[start:end]:
+        starts, ends = self._starts, self._ends
+        for match in _PY_TOKENS.finditer(text, 0, end_offset):
+            start, end = match.span()
+            if match.lastgroup == "comment":
+                starts.append(start)
+                ends.append(end)
+            elif text.find("\n", start, end) >= 0:
                 self._multiline_strings.append((start, end))
-            pos = end
+
+    def comment(self, index: int) -> CommentLine:
+        text, start, end = self.text, self._starts[index], self._ends[index]
+        line = bisect.bisect_right(self.line_starts, start) - 1
+        line_start = self.line_starts[line]
+        col = start - line_start
+        return CommentLine(
+            line + 1, col + 1, text[start + 1:end].rstrip("\r"),
+            not text[line_start:start].strip(), -1, col,
+        )
+
+    def comments_at(self, offsets: Sequence[int]) -> list[int]:
+        """Indices of the comments containing ``offsets`` (a "#" inside a string is none)."""
+        found: list[int] = []
+        for offset in offsets:
+            index = bisect.bisect_right(self._starts, offset) - 1
+            if index >= 0 and offset < self._ends[index] and (not found or found[-1] != index):
+                found.append(index)
+        return found
 
     def _inside_string(self, offset: int) -> bool:
         index = bisect.bisect_right(self._multiline_strings, (offset, len(self.text))) - 1
@@ -331,9 +368,12 @@ class PythonLexer:
         names = []
         indent = col
         current = line  # 1-based: the comment's own line first (a trailing comment on a def)
+        text, starts = self.text, self.line_starts
         while indent > 0 and current > 0:
             current -= 1
-            start = self.line_starts[current]
+            start = starts[current]
+            if text.startswith(" " * indent, start):
+                continue  # indented at least as deep: not an enclosing statement
             end = self.line_starts[current + 1] - 1 if current + 1 < len(self.line_starts) else len(self.text)
             raw = self.text[start:end]
             stripped = raw.lstrip(" \t\f")
@@ -347,6 +387,28 @@ class PythonLexer:
                 names.append(found[1])
             indent = line_indent
         return ".".join(reversed(names))
+
+
+class _LazyComments(Sequence[CommentLine]):
+    """The lexer's comments, each built when first asked for (most are never needed)."""
+
+    def __init__(self, lexer: PythonLexer) -> None:
+        self._lexer = lexer
+        self._built: dict[int, CommentLine] = {}
+
+    def __len__(self) -> int:
+        return len(self._lexer._starts)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index not in self._built:
+            self._built[index] = self._lexer.comment(index)
+        return self._built[index]
 
 
 def python_comments(text: str) -> Iterator[CommentLine]:
@@ -487,20 +549,35 @@ def _bisect(starts: list[int], offset: int) -> int:
     return bisect.bisect_right(starts, offset) - 1
 
 
-def read_text(path: Path, language: str) -> str:
-    """A file's text; Python decoded as Python decodes it, others as UTF-8 (else Latin-1)."""
+def read_bytes(path: Path | str) -> bytes:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def decode_source(raw: bytes, path: Path | str, language: str) -> str:
+    """A file's text; Python decoded as Python decodes it, others as UTF-8 (else Latin-1)."""
     if b"\0" in raw[:8192]:
         return ""  # binary: nothing to scan
     if language == "python":
         try:
-            return decode_python(raw, path).text
+            return decode_python(raw, Path(path)).text
         except SourceError:
             pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def read_text(path: Path | str, language: str) -> str:
+    """A file's text, decoded as :func:`decode_source` does."""
+    return decode_source(read_bytes(path), path, language)
+
+
+def uses_hash_comments_only(language: str) -> bool:
+    """Whether every comment of ``language`` starts with "#" (the cheaper prefilter applies)."""
+    syntax = SYNTAXES.get(language)
+    return syntax is None or (syntax.line == ("#",) and not syntax.block)

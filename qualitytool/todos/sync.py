@@ -75,7 +75,7 @@ class SyncOptions:
     timeout: float = 30.0
     read_retries: int = 3
     retry_backoff: float = 1.0
-    # Rewrite each synced comment to reference its issue: ``# TODO(#123): text``.
+    # Rewrite each synced comment to reference its issue (marker(#123): text).
     link: bool = False
 
     @classmethod
@@ -161,8 +161,8 @@ class SyncReport:
 # --- the plan (pure) ------------------------------------------------------------------------
 
 def issue_title(item: TodoItem, limit: int = 80) -> str:
-    text = " ".join(item.text.split()) or f"{item.marker} in {Path(item.path).name}"
-    title = f"{item.marker}: {text}"
+    text = " ".join(item.text.split())
+    title = f"{item.marker}: {text}" if text else f"{item.marker} in {Path(item.path).name}"
     if len(title) <= limit:
         return title
     cut = title[: limit - 1].rsplit(" ", 1)[0]
@@ -195,8 +195,13 @@ def plan_sync(
     repo: str,
     selected: Callable[[TodoItem], bool] = lambda item: True,
     max_new: int | None = None,
+    in_scope: Callable[[str], bool] = lambda path: True,
 ) -> Plan:
-    """What to create, update and close so that the issues match ``items``."""
+    """What to create, update and close so that the issues match ``items``.
+
+    Only issues whose recorded path ``in_scope`` accepts (under the scanned paths) can be
+    closed: syncing ``app/`` must not close the issues of ``web/``.
+    """
     by_fingerprint: dict[str, ExistingIssue] = {}
     for known in sorted(existing, key=lambda i: i.number):
         if known.fingerprint:
@@ -207,15 +212,15 @@ def plan_sync(
     unchanged = linked = 0
     matched: dict[str, int] = {}
     for item in items:
-        issue = by_fingerprint.get(item.fingerprint)
+        found = by_fingerprint.get(item.fingerprint)
         if item.issue:
             linked += 1
-            if issue is not None:
-                matched_numbers.add(issue.number)
+            if found is not None:
+                matched_numbers.add(found.number)
             continue
-        if issue is not None:
-            matched_numbers.add(issue.number)
-            matched[item.fingerprint] = issue.number
+        if found is not None:
+            matched_numbers.add(found.number)
+            matched[item.fingerprint] = found.number
             unchanged += 1
         else:
             unmatched_items.append(item)
@@ -255,7 +260,7 @@ def plan_sync(
     closes = [
         Action("close", issue.title, None, issue, "no longer in the code", issue.number)
         for issue in candidates
-        if issue.fingerprint not in still_present
+        if issue.fingerprint not in still_present and in_scope(issue.meta.get("path", ""))
     ]
     return Plan(creates, updates, closes, unchanged, linked, capped, matched)
 
@@ -348,7 +353,7 @@ def _surrounding_code(item: TodoItem, context: int = 3) -> str:
     except OSError:
         return ""
     start = max(0, item.line - 1 - context)
-    return "\n".join(lines[start: item.end_line + context])
+    return "\n".join(lines[start: item.end_line + context]).rstrip()
 
 
 def closing_comment(issue: ExistingIssue, commit: str) -> str:
@@ -558,10 +563,12 @@ def sync(
     options: SyncOptions,
     *,
     root: Path,
+    scanned: Sequence[Path | str] = (),
     on_action: Callable[[Action], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
-    """Plan, and unless ``options.dry_run`` apply, the issue changes for ``items``."""
+    """Plan, and unless ``options.dry_run`` apply, the issue changes for ``items``, found
+    by scanning the ``scanned`` paths (default: the whole work tree)."""
     import requests
 
     tracker = IssueTracker(options, sleep=sleep)
@@ -575,7 +582,7 @@ def sync(
         # Paths in issues are relative to the repository, whatever the working directory.
         items = [replace(item, path=location.relative(item)) for item in items]
         plan = plan_sync(items, existing, repo=options.repo, selected=select(options),
-                         max_new=options.max_new)
+                         max_new=options.max_new, in_scope=_scope(work_root, scanned))
         notes = []
         if plan.capped:
             notes.append(f"--max-new {options.max_new}: {plan.capped} item(s) left for a later run")
@@ -626,6 +633,21 @@ def _link(items: Sequence[TodoItem], plan: Plan, done: Sequence[Action]) -> list
     pairs = [(a.item, f"#{a.number}") for a in done if a.item is not None and a.number]
     pairs += [(i, f"#{plan.matched[i.fingerprint]}") for i in items if i.fingerprint in plan.matched]
     return link_items(pairs)
+
+
+def _scope(work_root: Path, scanned: Sequence[Path | str]) -> Callable[[str], bool]:
+    prefixes = []
+    for path in scanned:
+        try:
+            relative = Path(path).resolve().relative_to(work_root).as_posix()
+        except ValueError:
+            continue
+        if relative == ".":
+            return lambda path: True
+        prefixes.append(relative)
+    if not scanned:
+        return lambda path: True
+    return lambda path: any(path == p or path.startswith(p + "/") for p in prefixes)
 
 
 def _work_tree(root: Path, sha: str | None) -> tuple[Path, str]:
