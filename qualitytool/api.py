@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualitytool.config import Config, load_config, load_config_file
-from qualitytool.discovery import discover_files, iter_files
+from qualitytool.discovery import iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
 from qualitytool.todos.model import ScanResult
@@ -158,16 +158,23 @@ def fix_exceptions(
 
     from qualitytool.exceptions.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
-    from qualitytool.exceptions.project import search_roots
 
     config = config or resolve_config(paths)
-    files = discover_files(paths, config)
-    if on_discovered is not None:
-        on_discovered(len(files))
-    candidates = [path for path in files if _may_need_fixing(path)]
+    discovered = 0
+
+    def candidates() -> Iterator[Path]:
+        # Fixing starts while discovery and the textual prefilter are still going.
+        nonlocal discovered
+        for path in iter_files(paths, config):
+            discovered += 1
+            if _may_need_fixing(path):
+                yield path
+        if on_discovered is not None:
+            on_discovered(discovered)
+
     options = FixOptions(
         config=config,
-        roots=search_roots(files, [config.root]),
+        roots=(str(config.root),),
         write=write,
         unsafe_fixes=unsafe_fixes,
         keep_fallback=keep_fallback,
@@ -175,7 +182,7 @@ def fix_exceptions(
     )
     prepare(options)  # fails early on a bad knowledge-base file
     results = map_files(
-        options, candidates, jobs=config.jobs if jobs is None else jobs, on_result=on_result
+        options, candidates(), jobs=config.jobs if jobs is None else jobs, on_result=on_result
     )
     ordered = sorted(results, key=lambda r: r.path)
     report = FixReport(

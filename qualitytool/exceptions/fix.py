@@ -19,9 +19,15 @@ from qualitytool.config import Config
 from qualitytool.discovery import display_path, matches_any
 from qualitytool.exceptions.handlers import might_have_broad_handler
 from qualitytool.exceptions.infer import Inferrer
-from qualitytool.exceptions.knowledge import load_knowledge_base
+from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
 from qualitytool.exceptions.plan import HandlerPlan, PlanOptions, plan_module
-from qualitytool.exceptions.project import ModuleInfo, ProjectIndex, module_name, search_roots
+from qualitytool.exceptions.project import (
+    ModuleInfo,
+    ProjectIndex,
+    module_name,
+    package_root,
+    search_roots,
+)
 from qualitytool.findings import FileResult
 from qualitytool.sources import (
     PythonSource,
@@ -97,9 +103,23 @@ def knowledge_files(config: Config) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=4)
+def _knowledge(files: tuple[str, ...]) -> KnowledgeBase:
+    return load_knowledge_base(Path(f) for f in files)
+
+
+@functools.lru_cache(maxsize=32)
 def _inferrer(roots: tuple[str, ...], files: tuple[str, ...]) -> Inferrer:
-    kb = load_knowledge_base(Path(f) for f in files)
-    return Inferrer(kb, ProjectIndex(roots))
+    return Inferrer(_knowledge(files), ProjectIndex(roots))
+
+
+def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
+    """Where a file's imports are looked for: its own package root, then the run's roots.
+
+    Worked out per file (not from a walk of the whole tree first), so that fixing can start
+    while discovery is still going, and the same file always sees the same roots.
+    """
+    own = str(package_root(path))
+    return (own, *(r for r in options.roots if r != own))
 
 
 def prepare(options: FixOptions) -> None:
@@ -107,7 +127,7 @@ def prepare(options: FixOptions) -> None:
 
     Run in the parent process, so that forked workers start with it loaded.
     """
-    _inferrer(options.roots, options.knowledge_files)
+    _knowledge(options.knowledge_files)
 
 
 def _parse(source: PythonSource, shown: str) -> ast.Module:
@@ -125,7 +145,7 @@ def fix_source(
     text: str, tree: ast.Module, path: Path, options: FixOptions
 ) -> tuple[list[HandlerPlan], str]:
     """The plans for one parsed module and its text with the applicable ones applied."""
-    inferrer = _inferrer(options.roots, options.knowledge_files)
+    inferrer = _inferrer(_roots_for(path, options), options.knowledge_files)
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
     try:
