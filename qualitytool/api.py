@@ -59,29 +59,13 @@ def check_exceptions(
     ``on_discovered`` is told how many files will be checked (to size a progress bar),
     ``on_result`` gets each file's result as it arrives.
     """
-    from qualitytool.exceptions.check import CheckOptions, candidate_files
+    from qualitytool.exceptions.check import CheckOptions
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
-    discovered = 0
-
-    def candidates() -> Iterator[Path]:
-        # The textual prefilter is cheaper than shipping a path to a worker: it runs here,
-        # during the walk, and the candidates go to the workers as they are found.
-        nonlocal discovered
-        yield from candidate_files(_counted(iter_files(paths, config)), clean)
-        if on_discovered is not None:
-            on_discovered(discovered)
-
-    def _counted(files: Iterator[Path]) -> Iterator[Path]:
-        nonlocal discovered
-        for path in files:
-            discovered += 1
-            yield path
-
     results = map_files(
         CheckOptions(config=config, strict=strict),
-        candidates(),
+        _candidates(paths, config, clean, on_discovered),
         jobs=config.jobs if jobs is None else jobs,
         on_result=on_result,
     )
@@ -160,18 +144,6 @@ def fix_exceptions(
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
 
     config = config or resolve_config(paths)
-    discovered = 0
-
-    def candidates() -> Iterator[Path]:
-        # Fixing starts while discovery and the textual prefilter are still going.
-        nonlocal discovered
-        for path in iter_files(paths, config):
-            discovered += 1
-            if _may_need_fixing(path):
-                yield path
-        if on_discovered is not None:
-            on_discovered(discovered)
-
     options = FixOptions(
         config=config,
         roots=(str(config.root),),
@@ -181,9 +153,16 @@ def fix_exceptions(
         knowledge_files=knowledge_files(config),
     )
     prepare(options)  # fails early on a bad knowledge-base file
+    clean: list[FileResult] = []
     results = map_files(
-        options, candidates(), jobs=config.jobs if jobs is None else jobs, on_result=on_result
+        options,
+        _candidates(paths, config, clean, on_discovered),
+        jobs=config.jobs if jobs is None else jobs,
+        on_result=on_result,
     )
+    for result in clean:  # files without a broad handler only advance the progress bar
+        if on_result is not None:
+            on_result(result)
     ordered = sorted(results, key=lambda r: r.path)
     report = FixReport(
         config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
@@ -197,11 +176,25 @@ def fix_exceptions(
     return report
 
 
-def _may_need_fixing(path: Path) -> bool:
-    """The check-exceptions prefilter; unreadable files stay in so that they are reported."""
-    from qualitytool.exceptions.handlers import might_have_broad_handler
+def _candidates(
+    paths: Sequence[Path | str],
+    config: Config,
+    clean: list[FileResult],
+    on_discovered: Callable[[int], None] | None,
+) -> Iterator[Path]:
+    """The files that may hold a broad handler, streamed while discovery walks (so that the
+    workers start early); the others go to ``clean``.  ``on_discovered`` gets the number of
+    files once the walk is over."""
+    from qualitytool.exceptions.check import candidate_files
 
-    try:
-        return might_have_broad_handler(path.read_bytes())
-    except OSError:
-        return True
+    discovered = 0
+
+    def counted() -> Iterator[Path]:
+        nonlocal discovered
+        for path in iter_files(paths, config):
+            discovered += 1
+            yield path
+
+    yield from candidate_files(counted(), clean)
+    if on_discovered is not None:
+        on_discovered(discovered)

@@ -130,15 +130,22 @@ def candidate_files(files: Iterable[Path], clean: list[FileResult]) -> Iterator[
             clean.append(FileResult(path=display_path(path)))
 
 
-def check_file(path: Path, config: Config, strict: bool = False) -> FileResult:
-    """Broad handlers in one file; unreadable or unparsable files give an error result."""
+def read_candidate(path: Path) -> tuple[str, bytes | None, str | None]:
+    """``(display path, bytes, error)``: bytes only when the file may hold a broad handler,
+    an error line when it cannot be read."""
     shown = display_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return FileResult(path=shown, error=f"{shown}: cannot read: {exc.strerror or exc}")
-    if not might_have_broad_handler(raw):
-        return FileResult(path=shown)
+        return shown, None, f"{shown}: cannot read: {exc.strerror or exc}"
+    return shown, (raw if might_have_broad_handler(raw) else None), None
+
+
+def check_file(path: Path, config: Config, strict: bool = False) -> FileResult:
+    """Broad handlers in one file; unreadable or unparsable files give an error result."""
+    shown, raw, error = read_candidate(path)
+    if raw is None:
+        return FileResult(path=shown, error=error)
     try:
         tree, text = parse_python(raw, Path(shown))
     except SourceError as exc:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualitytool.config import Config
-from qualitytool.discovery import display_path, matches_any
-from qualitytool.exceptions.handlers import might_have_broad_handler
+from qualitytool.discovery import matches_any
+from qualitytool.exceptions.check import read_candidate
 from qualitytool.exceptions.infer import Inferrer
 from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
 from qualitytool.exceptions.plan import HandlerPlan, PlanOptions, plan_module
@@ -174,13 +174,9 @@ def fix_file(path: Path, options: FixOptions) -> FileResult:
 
 
 def _fix_file(path: Path, options: FixOptions) -> FileResult:
-    shown = display_path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return FixFileResult(path=shown, error=f"{shown}: cannot read: {exc.strerror or exc}")
-    if not might_have_broad_handler(raw):
-        return FixFileResult(path=shown)
+    shown, raw, error = read_candidate(path)
+    if raw is None:
+        return FixFileResult(path=shown, error=error)
     try:
         source = decode_python(raw, Path(shown))
         tree = _parse(source, shown)

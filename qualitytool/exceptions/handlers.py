@@ -58,10 +58,22 @@ class BroadHandler:
 
 
 @dataclass
-class _Scope:
+class Scope:
     kind: str  # "module", "function" or "class"
     # name -> fully qualified imported name, or None for a non-import binding
     bindings: dict[str, str | None]
+
+
+def dotted_chain(expr: ast.expr) -> tuple[str, list[str]] | None:
+    """``a.b.c`` as ``("a", ["b", "c"])``; None when the chain does not start at a name."""
+    attributes: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        attributes.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    attributes.reverse()
+    return expr.id, attributes
 
 
 # Expressions that can hold an assignment target; other expressions bind nothing unless
@@ -69,8 +81,8 @@ class _Scope:
 _TARGET_EXPRESSIONS = (ast.Tuple, ast.List, ast.Starred)
 
 
-def _collect_bindings(
-    body: Sequence[ast.stmt], scope: _Scope, walrus: bool = True
+def collect_bindings(
+    body: Sequence[ast.stmt], scope: Scope, walrus: bool = True
 ) -> None:
     """Names bound directly in a scope (not in nested functions or classes).
 
@@ -118,20 +130,20 @@ def _collect_bindings(
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _function_scope(
+def function_scope(
     node: ast.FunctionDef | ast.AsyncFunctionDef, walrus: bool = True
-) -> _Scope:
-    scope = _Scope("function", {})
+) -> Scope:
+    scope = Scope("function", {})
     args = node.args
     for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
         if arg is not None:
             scope.bindings[arg.arg] = None
-    _collect_bindings(node.body, scope, walrus)
+    collect_bindings(node.body, scope, walrus)
     return scope
 
 
-class _Resolver:
-    def __init__(self, scopes: Sequence[_Scope]) -> None:
+class Resolver:
+    def __init__(self, scopes: Sequence[Scope]) -> None:
         self.scopes = scopes
 
     def _lookup(self, name: str) -> tuple[bool, str | None]:
@@ -147,22 +159,20 @@ class _Resolver:
 
     def qualified_name(self, expr: ast.expr) -> str | None:
         """``a.b.c`` resolved through imports (``import x as a``) or builtins, else None."""
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        chain = dotted_chain(expr)
+        if chain is None:
             return None
-        bound, target = self._lookup(expr.id)
+        name, attributes = chain
+        bound, target = self._lookup(name)
         if bound:
             if target is None:
                 return None
             base = target
-        elif expr.id in _BUILTIN_NAMES:
-            base = f"builtins.{expr.id}"
+        elif name in _BUILTIN_NAMES:
+            base = f"builtins.{name}"
         else:
             return None
-        return ".".join([base, *reversed(parts)])
+        return ".".join([base, *attributes])
 
     def builtin_exception(self, expr: ast.expr) -> str | None:
         qualified = self.qualified_name(expr)
@@ -230,7 +240,7 @@ def _has_exc_info(call: ast.Call) -> bool:
 
 
 def _is_logger_candidate(
-    func: ast.Attribute, resolver: _Resolver, logger_objects: Sequence[str]
+    func: ast.Attribute, resolver: Resolver, logger_objects: Sequence[str]
 ) -> bool:
     value = func.value
     if isinstance(value, ast.Call):
@@ -248,7 +258,7 @@ def _is_logger_candidate(
 
 
 def logs_traceback(
-    body: Sequence[ast.stmt], resolver: _Resolver, logger_objects: Sequence[str]
+    body: Sequence[ast.stmt], resolver: Resolver, logger_objects: Sequence[str]
 ) -> bool:
     """ruff's logging test: ``logger.exception()`` or ``.error/.critical(exc_info=True)``."""
     for stmt in _walk_handler_body(body):
@@ -296,7 +306,7 @@ _TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try,) + (
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-class _LazyScope(_Scope):
+class _LazyScope(Scope):
     """A scope whose bindings are collected only when a handler needs a name resolved.
 
     Most functions contain no broad handler, so collecting every function's bindings up
@@ -315,9 +325,9 @@ class _LazyScope(_Scope):
         self._loaded = True
         node = self._node
         if isinstance(node, _FUNCTION_TYPES):
-            self.bindings.update(_function_scope(node, self._walrus).bindings)
+            self.bindings.update(function_scope(node, self._walrus).bindings)
         elif isinstance(node, (ast.Module, ast.ClassDef)):
-            _collect_bindings(node.body, self, self._walrus)
+            collect_bindings(node.body, self, self._walrus)
 
 
 class _HandlerFinder:
@@ -330,7 +340,7 @@ class _HandlerFinder:
         self.walrus = walrus
         self.logger_objects = logger_objects
         self.scopes: list[_LazyScope] = []
-        self.resolver = _Resolver(self.scopes)
+        self.resolver = Resolver(self.scopes)
         self.found: list[BroadHandler] = []
 
     def run(self, tree: ast.Module) -> None:

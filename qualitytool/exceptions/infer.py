@@ -17,7 +17,7 @@ import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from qualitytool.exceptions.handlers import _function_scope
+from qualitytool.exceptions.handlers import dotted_chain, function_scope
 from qualitytool.exceptions.hierarchy import BROAD, Hierarchy, runtime_class
 from qualitytool.exceptions.knowledge import KnowledgeBase, RaiseSpec
 from qualitytool.exceptions.project import (
@@ -123,7 +123,7 @@ class Frame:
                 if target is not None
                 else None
             )
-            for name, target in _function_scope(self.function).bindings.items()
+            for name, target in function_scope(self.function).bindings.items()
         }
 
     @functools.cached_property
@@ -246,16 +246,13 @@ class Inferrer:
         return False, frame.module.resolve(name)
 
     def qualified(self, expr: ast.expr, frame: Frame) -> str | None:
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        chain = dotted_chain(expr)
+        if chain is None:
             return None
-        is_local, target = self.resolve_name(expr.id, frame)
+        is_local, target = self.resolve_name(chain[0], frame)
         if is_local or target is None:
             return None
-        return ".".join([target, *reversed(parts)])
+        return ".".join([target, *chain[1]])
 
     def type_of(self, expr: ast.expr | None, frame: Frame, depth: int = 0) -> str | None:
         """The fully-qualified type of a value when simple local typing can tell."""

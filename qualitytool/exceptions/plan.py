@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from qualitytool.exceptions.handlers import (
     BroadHandler,
-    _Resolver,
-    _Scope,
+    Resolver,
+    Scope,
     find_broad_handlers,
     logs_traceback,
     suppressed_codes,
@@ -308,8 +308,8 @@ def _jumps_out(body: Sequence[ast.stmt]) -> bool:
 
 
 def _logs_traceback(handler: ast.ExceptHandler, frame: Frame) -> bool:
-    scope = _Scope("module", dict(frame.module.bindings))
-    return logs_traceback(handler.body, _Resolver([scope]), ())
+    scope = Scope("module", dict(frame.module.bindings))
+    return logs_traceback(handler.body, Resolver([scope]), ())
 
 
 def _minus_earlier_handlers(

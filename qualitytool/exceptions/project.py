@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qualitytool.exceptions.handlers import _collect_bindings, _Scope
+from qualitytool.exceptions.handlers import Scope, collect_bindings, dotted_chain
 from qualitytool.sources import SourceError, read_python
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -95,8 +95,8 @@ class ModuleInfo:
     @classmethod
     def build(cls, name: str, path: Path, tree: ast.Module) -> ModuleInfo:
         info = cls(name=name, path=path, tree=tree, is_package=path.name == "__init__.py")
-        scope = _Scope("module", {})
-        _collect_bindings(tree.body, scope)
+        scope = Scope("module", {})
+        collect_bindings(tree.body, scope)
         for bound, target in scope.bindings.items():
             info.bindings[bound] = (
                 absolute_import(target, name, info.is_package) if target is not None else None
@@ -320,13 +320,8 @@ def _exception_name(qualified: str) -> str:
 
 
 def _expr_qualname(expr: ast.expr, info: ModuleInfo) -> str | None:
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
+    chain = dotted_chain(expr)
+    base = None if chain is None else info.resolve(chain[0])
+    if chain is None or base is None:
         return None
-    base = info.resolve(expr.id)
-    if base is None:
-        return None
-    return ".".join([base, *reversed(parts)])
+    return ".".join([base, *chain[1]])
