@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualitytool.config import Config, load_config, load_config_file
 from qualitytool.discovery import discover_files
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import map_files
+
+if TYPE_CHECKING:
+    from qualitytool.report.engine import QualityReport as QualityReportType
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,34 @@ def check_exceptions(
             on_result(result)
     ordered = sorted([*results, *clean], key=lambda r: r.path)
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
+
+
+def build_report(
+    path: Path | str,
+    config: Config | None = None,
+    *,
+    since: str | None = None,
+    baseline_file: Path | str | None = None,
+    use_cache: bool = True,
+    out_dir: Path | str | None = None,
+    tools: Sequence[str] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> QualityReportType:
+    """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
+    type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
+
+    ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
+    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress.
+    Render with :func:`qualitytool.report.markdown.write_reports`.
+    """
+    from qualitytool.report.baseline import load_baseline
+    from qualitytool.report.engine import build
+
+    config = config or resolve_config([path])
+    baseline = load_baseline(Path(baseline_file)) if baseline_file is not None else None
+    return build(
+        Path(path), config, since=since, baseline=baseline,
+        baseline_source=str(baseline_file) if baseline_file is not None else "",
+        use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
+        tools=tools, on_progress=on_progress,
+    )

@@ -1,0 +1,66 @@
+"""Per-file analyses of the report's own runners, cached and spread over worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from qualitytool.parallel import effective_jobs
+from qualitytool.report.cache import CacheBucket
+from qualitytool.report.model import RunContext
+
+# Below this many files, worker start-up costs more than the parallel work saves.
+_SERIAL_THRESHOLD = 48
+
+PerFile = Callable[[Path], dict[str, Any]]
+
+
+def _guarded(func: PerFile, path: Path) -> dict[str, Any]:
+    try:
+        return func(path)
+    except Exception as exc:  # noqa: BLE001 - one broken file must not stop the run
+        return {"error": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def _chunk(func: PerFile, paths: list[Path]) -> list[dict[str, Any]]:
+    return [_guarded(func, p) for p in paths]
+
+
+def map_cached(
+    ctx: RunContext, tool: str, func: PerFile, bucket: CacheBucket | None
+) -> tuple[dict[Path, dict[str, Any]], int]:
+    """``func`` (top-level, picklable) over the context's files: results and cache hits."""
+    results: dict[Path, dict[str, Any]] = {}
+    todo: list[Path] = []
+    for path in ctx.files:
+        cached = bucket.get(ctx.relative(path), path) if bucket is not None else None
+        if cached is not None:
+            results[path] = cached
+        else:
+            todo.append(path)
+    hits = len(results)
+    total = len(ctx.files)
+    ctx.progress(tool, hits, total)
+    workers = min(effective_jobs(ctx.config.jobs), max(1, len(todo)))
+    if workers == 1 or len(todo) < _SERIAL_THRESHOLD:
+        computed = []
+        for path in todo:
+            computed.append(_guarded(func, path))
+            ctx.progress(tool, hits + len(computed), total)
+    else:
+        size = max(1, -(-len(todo) // (workers * 8)))
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        computed = []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for chunk_results in pool.map(_chunk, [func] * len(chunks), chunks):
+                computed.extend(chunk_results)
+                ctx.progress(tool, hits + len(computed), total)
+    for path, result in zip(todo, computed):
+        results[path] = result
+        if bucket is not None and "internal error" not in str(result.get("error", "")):
+            bucket.put(ctx.relative(path), path, result)
+    if bucket is not None:
+        bucket.save()
+    return results, hits

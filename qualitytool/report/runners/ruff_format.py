@@ -1,0 +1,19 @@
+"""ruff format --check: files ruff would reformat, when the project configures ruff's formatter."""
+
+from __future__ import annotations
+
+import re
+
+from qualitytool.report.runners._formatter import FormatterCheck
+
+
+class RuffFormatRunner(FormatterCheck):
+    name = "ruff-format"
+    executable = "ruff"
+    check_args = ("format", "--check")
+    pattern = re.compile(r"^Would reformat: (?P<path>.+)$", re.MULTILINE)
+    rule_id = "ruff-format"
+    message = "ruff format would reformat this file"
+
+
+RUNNER = RuffFormatRunner()
