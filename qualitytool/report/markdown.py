@@ -137,13 +137,13 @@ def write_reports(report: QualityReport, out_dir: Path) -> list[Written]:
     return written
 
 
-def step_summary(report: QualityReport) -> str:
+def step_summary(report: QualityReport, limit: int = GITHUB_SUMMARY_LIMIT) -> str:
     """The code quality report for ``GITHUB_STEP_SUMMARY``, cut to fit its 1 MiB limit."""
     text = render(report, REPORTS["CODE_QUALITY_REPORT.md"])
     data = text.encode("utf-8")
-    if len(data) <= GITHUB_SUMMARY_LIMIT:
+    if len(data) <= limit:
         return text
     note = "\n\n_(cut to fit GitHub's 1 MiB step summary; the full report is in the artifacts)_\n"
-    budget = GITHUB_SUMMARY_LIMIT - len(note.encode("utf-8"))
+    budget = limit - len(note.encode("utf-8"))
     cut = data[:budget].decode("utf-8", errors="ignore")
     return cut[: cut.rfind("\n") + 1] + note
