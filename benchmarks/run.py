@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ("check_exceptions",)
+BENCHMARKS = ("check_exceptions", "report")
 
 
 def main() -> int:

@@ -158,3 +158,62 @@ commands = [
     assert gates["pylint-score-min"] == "not measured"
     assert gates["bandit-high-max"] == "not measured"
     assert gates["worst-complexity-rank"] == "pass"
+
+
+def test_type_checker_and_formatters_the_project_configures(tmp_path: Path) -> None:
+    project = _with_config(copy_project(tmp_path), """
+[tool.mypy]
+files = ["shop"]
+
+[tool.isort]
+profile = "black"
+
+[tool.ruff.format]
+""")
+    (project / "shop" / "messy.py").write_text(
+        '"""Messy."""\nimport sys\nimport os\n\n\ndef size(name: str) -> int:\n'
+        "    return os.path.getsize(name) + len(sys.argv) + 'x'\n"
+    )
+    report = build_report(project, load_config(project), use_cache=False,
+                          tools=["mypy", "isort", "ruff-format"])
+    found = {t.tool: [(f.path, f.line, f.rule_id) for f in t.findings] for t in report.tools}
+    assert {t.tool: t.status for t in report.tools} == {
+        "isort": ToolStatus.OK, "mypy": ToolStatus.OK, "ruff-format": ToolStatus.OK,
+    }
+    assert found["mypy"] == [("shop/messy.py", 7, "operator")]
+    assert found["isort"] == [("shop/messy.py", 1, "isort")]
+    assert found["ruff-format"] == [("shop/messy.py", 1, "ruff-format")]
+
+
+def test_todos_runner_reads_the_todos_contract(tmp_path: Path) -> None:
+    """Until `qualitytool todos` is merged, a stand-in prints its documented JSON contract."""
+    project = copy_project(tmp_path)
+    stand_in = tmp_path / "todos_stand_in.py"
+    stand_in.write_text(
+        "import json, pathlib, sys\n"
+        "args = sys.argv[1:]\n"
+        "assert args[0] == 'todos' and args[2] == '--report' and args[4:] == ['--format', 'json']\n"
+        "out = pathlib.Path(args[3])\n"
+        "(out / 'TODO_REPORT.md').write_text('# TODOs\\n')\n"
+        "(out / 'KNOWN_LIMITATIONS.md').write_text('# Known limitations\\n')\n"
+        "item = {'path': 'shop/catalog.py', 'line': 3, 'col': 1, 'marker': 'TODO',\n"
+        "        'text': 'cache the catalog', 'category': 'performance', 'resolution': 'issue',\n"
+        "        'author': None, 'issue': None, 'fingerprint': 'abc', 'blame': None}\n"
+        "linked = dict(item, line=9, text='paginate', issue='#12', fingerprint='def')\n"
+        "print(json.dumps({'version': 1, 'items': [item, linked], 'summary': {'total': 2,\n"
+        "    'linked': 1, 'unlinked': 1, 'by_category': {'performance': 2},\n"
+        "    'by_resolution': {'issue': 2}}, 'notes': []}))\n"
+    )
+    _with_config(project, f"\n[tool.qualitytool.report]\ncommands = ['todos={sys.executable} {stand_in}']\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    report = build_report(project, load_config(project), use_cache=False, out_dir=out,
+                          tools=["todos"])
+    todos = _tool(report, "todos")
+    assert todos.status is ToolStatus.OK, todos.detail
+    assert [(f.path, f.line, f.message) for f in todos.findings] == [
+        ("shop/catalog.py", 3, "TODO without an issue link: cache the catalog"),
+    ]
+    assert todos.metrics["reports"] == ["TODO_REPORT.md", "KNOWN_LIMITATIONS.md"]
+    assert {g.key: (g.actual, g.status) for g in report.gates}["unlinked-todos-max"] == (
+        "1", "fail")

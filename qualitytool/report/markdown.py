@@ -93,6 +93,11 @@ def context(report: QualityReport) -> dict[str, Any]:
         "project": report.root.name,
         "tools": tools,
         "ok": ok,
+        # Optional tools the project does not configure: one line instead of a row each.
+        "unused_tools": [
+            name for name, t in tools.items()
+            if t.status is ToolStatus.SKIPPED and t.detail.startswith("not used by the project")
+        ],
         "gates": report.gates,
         "failed_gates": report.failed_gates,
         "metrics": report.metrics,

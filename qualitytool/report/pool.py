@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -53,7 +54,10 @@ def map_cached(
         size = max(1, -(-len(todo) // (workers * 8)))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
         computed = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Not fork: the report's runners are threads, and forking a threaded process can
+        # copy a lock another thread holds (an import lock, say) into the child.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for chunk_results in pool.map(_chunk, [func] * len(chunks), chunks):
                 computed.extend(chunk_results)
                 ctx.progress(tool, hits + len(computed), total)

@@ -113,7 +113,10 @@ class PylintRunner:
     def _lint(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
-        jobs = "0" if len(files) >= _PARALLEL_FROM else "1"
+        from qualitytool.parallel import effective_jobs
+
+        # Our own job count: pylint's `-j 0` reads the cgroup CPU quota and may use one core.
+        jobs = str(effective_jobs(ctx.config.jobs)) if len(files) >= _PARALLEL_FROM else "1"
         argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs,
                 *(ctx.relative(p) for p in files)]
         completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES)

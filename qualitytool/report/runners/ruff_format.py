@@ -11,7 +11,12 @@ class RuffFormatRunner(FormatterCheck):
     name = "ruff-format"
     executable = "ruff"
     check_args = ("format", "--check")
-    pattern = re.compile(r"^Would reformat: (?P<path>.+)$", re.MULTILINE)
+    # "Would reformat: PATH" (older ruff) or "unformatted: ...\n --> PATH:1:1" (newer).
+    pattern = re.compile(
+        r"^(?:Would reformat: |unformatted: File would be reformatted\n\s*--> )"
+        r"(?P<path>[^\n]+?)(?::\d+:\d+)?$",
+        re.MULTILINE,
+    )
     rule_id = "ruff-format"
     message = "ruff format would reformat this file"
 
