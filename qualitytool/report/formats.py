@@ -138,7 +138,9 @@ def to_text(report: QualityReport) -> str:
         lines.append(f"{gate.label:<{width}}  {measured:>12}  {gate.required:<14} {verdict}")
     lines.append("")
     for tool in report.tools:
-        if tool.status is ToolStatus.OK:
+        if tool.status is ToolStatus.OK and tool.tool in ("coverage", "annotations"):
+            lines.append(f"{tool.tool}: {tool.metrics['percent']}% over {tool.files} files")
+        elif tool.status is ToolStatus.OK:
             lines.append(f"{tool.tool}: {len(tool.findings)} findings "
                          f"({tool.files} files, {tool.cached_files} from cache)")
         elif tool.status is not ToolStatus.SKIPPED or tool.tool in ("coverage",):
