@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,35 +146,51 @@ def compare(
         for key in sorted(set(before_metrics) | set(metrics))
     )
     before_tools = baseline.get("tools", {})
-    changes = tuple(
-        ToolVersionChange(t.tool, before_tools.get(t.tool, {}).get("version"), t.version)
-        for t in sorted(tools, key=lambda t: t.tool)
-        if t.tool in before_tools and before_tools[t.tool].get("version") != t.version
-        and before_tools[t.tool].get("version") is not None and t.version is not None
-    )
+    changes = _tool_changes(before_tools, tools)
     upgraded = {c.tool for c in changes}
     # Tools that did not run now (or then) say nothing about their findings: skip them.
-    ran_now = {t.tool for t in tools if t.ok}
     ran_then = {name for name, t in before_tools.items() if t.get("status") == "ok"}
-    comparable = ran_now & ran_then
-    before_prints = {f["fingerprint"]: f for f in baseline["findings"] if f["tool"] in comparable}
+    comparable = {t.tool for t in tools if t.ok} & ran_then
+    new, fixed, unchanged = _split(baseline["findings"], tools, comparable)
+    return Comparison(
+        source=source,
+        metrics=deltas,
+        new=_sorted_findings(f for r, f in new if r not in upgraded),
+        fixed=_sorted_records(f for f in fixed if f["tool"] not in upgraded),
+        unchanged=unchanged,
+        tool_changes=changes,
+        new_from_upgrade=_sorted_findings(f for r, f in new if r in upgraded),
+        gone_from_upgrade=_sorted_records(f for f in fixed if f["tool"] in upgraded),
+        config_changed=baseline.get("config_hash") != config_hash(config),
+    )
+
+
+def _split(
+    before: Sequence[Mapping[str, Any]], tools: Sequence[ToolResult], comparable: set[str]
+) -> tuple[list[tuple[str, Finding]], list[Mapping[str, Any]], int]:
+    """New (with their runner), fixed (baseline records) and the unchanged count."""
+    before_prints = {f["fingerprint"]: f for f in before if f["tool"] in comparable}
     current = [(t.tool, f) for t in tools if t.tool in comparable for f in t.findings]
     current_prints = {f.fingerprint for _, f in current}
     new = [(runner, f) for runner, f in current if f.fingerprint not in before_prints]
     fixed = [f for p, f in sorted(before_prints.items()) if p not in current_prints]
-    unchanged = sum(1 for _, f in current if f.fingerprint in before_prints)
-    return Comparison(
-        source=source,
-        metrics=deltas,
-        new=tuple(sorted((f for r, f in new if r not in upgraded), key=Finding.sort_key)),
-        fixed=tuple(sorted((f for f in fixed if f["tool"] not in upgraded),
-                           key=lambda f: (f["path"], f["line"], f["rule_id"]))),
-        unchanged=unchanged,
-        tool_changes=changes,
-        new_from_upgrade=tuple(
-            sorted((f for r, f in new if r in upgraded), key=Finding.sort_key)
-        ),
-        gone_from_upgrade=tuple(sorted((f for f in fixed if f["tool"] in upgraded),
-                                       key=lambda f: (f["path"], f["line"], f["rule_id"]))),
-        config_changed=baseline.get("config_hash") != config_hash(config),
-    )
+    return new, fixed, len(current) - len(new)
+
+
+def _tool_changes(
+    before_tools: Mapping[str, Any], tools: Sequence[ToolResult]
+) -> tuple[ToolVersionChange, ...]:
+    changes = []
+    for tool in sorted(tools, key=lambda t: t.tool):
+        before = before_tools.get(tool.tool, {}).get("version")
+        if before is not None and tool.version is not None and before != tool.version:
+            changes.append(ToolVersionChange(tool.tool, before, tool.version))
+    return tuple(changes)
+
+
+def _sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=Finding.sort_key))
+
+
+def _sorted_records(records: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    return tuple(sorted(records, key=lambda f: (f["path"], f["line"], f["rule_id"])))

@@ -49,7 +49,7 @@ def _environment(report: QualityReport) -> Any:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,
+        autoescape=False,  # nosec B701 - Markdown, not HTML
     )
     env.filters["cell"] = cell
     env.filters["num"] = number
