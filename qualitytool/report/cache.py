@@ -14,10 +14,14 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualitytool import __version__
+
+if TYPE_CHECKING:
+    from qualitytool.report.model import RunContext
 
 # Bumped when the shape of cached results changes.
 _FORMAT = "1"
@@ -101,3 +105,34 @@ class CacheBucket:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def cached_per_file(
+    ctx: RunContext,
+    tool: str,
+    bucket: CacheBucket | None,
+    compute: Callable[[list[Path]], dict[Path, Any]],
+) -> tuple[dict[Path, Any], int]:
+    """Per-file results of ``tool`` over the context's files: cached ones from ``bucket``, the
+    others from ``compute(files)`` (then cached).  Also returns how many came from the cache."""
+    results: dict[Path, Any] = {}
+    todo: list[Path] = []
+    for path in ctx.files:
+        cached = bucket.get(ctx.relative(path), path) if bucket is not None else None
+        if cached is None:
+            todo.append(path)
+        else:
+            results[path] = cached
+    hits = len(results)
+    ctx.progress(tool, hits, len(ctx.files))
+    if todo:
+        fresh = compute(todo)
+        results.update(fresh)
+        if bucket is not None:
+            for path in todo:
+                if fresh[path].get("cache", True):
+                    bucket.put(ctx.relative(path), path, fresh[path])
+    if bucket is not None:
+        bucket.save()
+    ctx.progress(tool, len(ctx.files), len(ctx.files))
+    return results, hits

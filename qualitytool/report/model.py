@@ -18,7 +18,7 @@ from qualitytool.config import Config
 from qualitytool.findings import Finding
 
 if TYPE_CHECKING:
-    from qualitytool.report.cache import ReportCache
+    from qualitytool.report.cache import CacheBucket, ReportCache
 
 
 class ToolStatus(str, enum.Enum):
@@ -75,6 +75,10 @@ class RunContext:
     def progress(self, tool: str, done: int, total: int) -> None:
         if self.on_progress is not None:
             self.on_progress(tool, done, total)
+
+    def bucket(self, tool: str, version: str, config_key: str = "") -> CacheBucket | None:
+        """This run's cache of ``tool`` at ``version`` and configuration, if caching."""
+        return self.cache.bucket(tool, version, config_key) if self.cache is not None else None
 
     def command_override(self, tool: str) -> str | None:
         """The command configured for ``tool`` in ``[tool.qualitytool.report] commands``."""

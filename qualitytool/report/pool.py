@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.parallel import effective_jobs
-from qualitytool.report.cache import CacheBucket
+from qualitytool.report.cache import CacheBucket, cached_per_file
 from qualitytool.report.model import RunContext
 
 # Below this many files, worker start-up costs more than the parallel work saves.
@@ -33,38 +33,30 @@ def map_cached(
     ctx: RunContext, tool: str, func: PerFile, bucket: CacheBucket | None
 ) -> tuple[dict[Path, dict[str, Any]], int]:
     """``func`` (top-level, picklable) over the context's files: results and cache hits."""
-    results: dict[Path, dict[str, Any]] = {}
-    todo: list[Path] = []
-    for path in ctx.files:
-        cached = bucket.get(ctx.relative(path), path) if bucket is not None else None
-        if cached is not None:
-            results[path] = cached
-        else:
-            todo.append(path)
-    hits = len(results)
-    total = len(ctx.files)
-    ctx.progress(tool, hits, total)
+    return cached_per_file(ctx, tool, bucket, lambda todo: _map(ctx, tool, func, todo))
+
+
+def _map(ctx: RunContext, tool: str, func: PerFile, todo: list[Path]) -> dict[Path, Any]:
+    done = len(ctx.files) - len(todo)
     workers = min(effective_jobs(ctx.config.jobs), max(1, len(todo)))
+    computed: list[dict[str, Any]] = []
     if workers == 1 or len(todo) < _SERIAL_THRESHOLD:
-        computed = []
         for path in todo:
             computed.append(_guarded(func, path))
-            ctx.progress(tool, hits + len(computed), total)
+            ctx.progress(tool, done + len(computed), len(ctx.files))
     else:
         size = max(1, -(-len(todo) // (workers * 8)))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        computed = []
         # Not fork: the report's runners are threads, and forking a threaded process can
         # copy a lock another thread holds (an import lock, say) into the child.
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for chunk_results in pool.map(_chunk, [func] * len(chunks), chunks):
                 computed.extend(chunk_results)
-                ctx.progress(tool, hits + len(computed), total)
-    for path, result in zip(todo, computed):
-        results[path] = result
-        if bucket is not None and "internal error" not in str(result.get("error", "")):
-            bucket.put(ctx.relative(path), path, result)
-    if bucket is not None:
-        bucket.save()
-    return results, hits
+                ctx.progress(tool, done + len(computed), len(ctx.files))
+    # An internal error is not a result worth keeping: the next run tries the file again.
+    return {
+        path: {**result, "cache": False} if "internal error" in str(result.get("error", ""))
+        else result
+        for path, result in zip(todo, computed)
+    }

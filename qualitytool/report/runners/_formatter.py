@@ -7,9 +7,11 @@ file's content), so a rerun checks only the files that changed.
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.report.cache import config_fingerprint
+from qualitytool.report.cache import cached_per_file, config_fingerprint
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import OptionalTool, normal
 from qualitytool.report.tools import path_command, run_tool, tool_version
@@ -28,42 +30,31 @@ class FormatterCheck(OptionalTool):
     def run(self, ctx: RunContext) -> ToolResult:
         command = path_command(ctx, self.name, self.executable)
         version = tool_version(command, ctx.root)
-        bucket = (
-            ctx.cache.bucket(self.name, version, config_fingerprint(ctx.root, self.config_files))
-            if ctx.cache else None
+        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, self.config_files))
+        per_file, hits = cached_per_file(
+            ctx, self.name, bucket, lambda files: self._check(ctx, command, files)
         )
-        flagged: set[str] = set()
-        todo = []
-        for path in ctx.files:
-            cached = bucket.get(ctx.relative(path), path) if bucket is not None else None
-            if cached is None:
-                todo.append(path)
-            elif cached["flagged"]:
-                flagged.add(ctx.relative(path))
-        ctx.progress(self.name, len(ctx.files) - len(todo), len(ctx.files))
-        if todo:
-            completed = run_tool(
-                self.name, [*command, *self.check_args, *(ctx.relative(p) for p in todo)],
-                ctx.root, ctx.timeout, ok_codes=(0, 1),
-            )
-            fresh = {
-                normal(ctx, match["path"].strip())
-                for match in self.pattern.finditer(completed.stdout + "\n" + completed.stderr)
-            }
-            flagged |= fresh
-            if bucket is not None:
-                for path in todo:
-                    bucket.put(ctx.relative(path), path, {"flagged": ctx.relative(path) in fresh})
-        if bucket is not None:
-            bucket.save()
+        flagged = {ctx.relative(path) for path, result in per_file.items() if result["flagged"]}
         findings = tuple(
             Finding(rule_id=self.rule_id, tool=self.name, path=path, line=1, col=1,
                     message=self.message, severity=Severity.NOTE, context=self.rule_id)
             for path in sorted(flagged)
         )
-        ctx.progress(self.name, len(ctx.files), len(ctx.files))
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=version, findings=findings,
             metrics={"files_to_change": len(flagged)}, files=len(ctx.files),
-            cached_files=len(ctx.files) - len(todo),
+            cached_files=hits,
         )
+
+    def _check(
+        self, ctx: RunContext, command: list[str], files: list[Path]
+    ) -> dict[Path, dict[str, Any]]:
+        completed = run_tool(
+            self.name, [*command, *self.check_args, *(ctx.relative(p) for p in files)],
+            ctx.root, ctx.timeout, ok_codes=(0, 1),
+        )
+        flagged = {
+            normal(ctx, match["path"].strip())
+            for match in self.pattern.finditer(completed.stdout + "\n" + completed.stderr)
+        }
+        return {path: {"flagged": ctx.relative(path) in flagged} for path in files}

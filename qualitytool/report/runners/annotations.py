@@ -74,7 +74,7 @@ class AnnotationsRunner:
         from qualitytool import __version__
 
         version = f"qualitytool {__version__}"
-        bucket = ctx.cache.bucket(self.name, _VERSION, "") if ctx.cache else None
+        bucket = ctx.bucket(self.name, _VERSION)
         results, hits = map_cached(ctx, self.name, analyse_file, bucket)
         files: list[dict[str, Any]] = []
         errors: list[dict[str, str]] = []

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.report.cache import config_fingerprint
+from qualitytool.report.cache import cached_per_file, config_fingerprint
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.tools import ToolError, python_module_command, run_tool, tool_version
 from qualitytool.sources import SourceError, read_python
@@ -86,28 +86,10 @@ class PylintRunner:
     def run(self, ctx: RunContext) -> ToolResult:
         command = python_module_command(ctx, self.name, "pylint")
         version = tool_version(command, ctx.root)
-        bucket = (
-            ctx.cache.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
-            if ctx.cache else None
+        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
+        per_file, hits = cached_per_file(
+            ctx, self.name, bucket, lambda files: self._lint(ctx, command, files)
         )
-        per_file: dict[Path, dict[str, Any]] = {}
-        todo: list[Path] = []
-        for path in ctx.files:
-            cached = bucket.get(ctx.relative(path), path) if bucket is not None else None
-            if cached is not None:
-                per_file[path] = cached
-            else:
-                todo.append(path)
-        hits = len(per_file)
-        ctx.progress(self.name, hits, len(ctx.files))
-        if todo:
-            per_file.update(self._lint(ctx, command, todo))
-            if bucket is not None:
-                for path in todo:
-                    bucket.put(ctx.relative(path), path, per_file[path])
-        if bucket is not None:
-            bucket.save()
-        ctx.progress(self.name, len(ctx.files), len(ctx.files))
         return self._result(ctx, per_file, version, hits)
 
     def _lint(

@@ -45,7 +45,7 @@ class RadonRunner:
         from importlib.metadata import version
 
         radon_version = version("radon")
-        bucket = ctx.cache.bucket(self.name, radon_version, "") if ctx.cache else None
+        bucket = ctx.bucket(self.name, radon_version)
         results, hits = map_cached(ctx, self.name, analyse_file, bucket)
         findings: list[Finding] = []
         functions: list[dict[str, Any]] = []
