@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,8 @@ class Comparison:
     new_from_upgrade: tuple[Finding, ...]
     gone_from_upgrade: tuple[Mapping[str, Any], ...]
     config_changed: bool
+    # Findings per runner in the baseline and now (all runners, comparable or not).
+    by_tool: tuple[tuple[str, int, int], ...] = ()
 
 
 def compare(
@@ -162,7 +165,17 @@ def compare(
         new_from_upgrade=_sorted_findings(f for r, f in new if r in upgraded),
         gone_from_upgrade=_sorted_records(f for f in fixed if f["tool"] in upgraded),
         config_changed=baseline.get("config_hash") != config_hash(config),
+        by_tool=_by_tool(baseline["findings"], tools),
     )
+
+
+def _by_tool(
+    before: Sequence[Mapping[str, Any]], tools: Sequence[ToolResult]
+) -> tuple[tuple[str, int, int], ...]:
+    then = Counter(str(f["tool"]) for f in before)
+    now = Counter({t.tool: len(t.findings) for t in tools})
+    return tuple((name, then[name], now[name]) for name in sorted(set(then) | set(now))
+                 if then[name] or now[name])
 
 
 def _split(
