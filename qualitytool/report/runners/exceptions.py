@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from qualitytool.findings import Finding, Severity
+from qualitytool.findings import Finding, RunResult, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 
 FIX_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
@@ -36,13 +36,15 @@ class ExceptionsRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
-        from qualitytool.api import check_exceptions
+        from qualitytool.exceptions.check import CheckOptions, prefilter
 
-        # In-process (jobs=1): forking worker processes from the report's runner threads is
-        # unsafe, and the check is fast enough to hide behind pylint.
-        report = check_exceptions(list(ctx.files), ctx.config, jobs=1)
+        # What `check-exceptions` does, in this thread: forking worker processes from the
+        # report's runner threads is unsafe, and the check is fast enough to hide behind pylint.
+        candidates, clean = prefilter(list(ctx.files))
+        check = CheckOptions(config=ctx.config, strict=False)
+        results = RunResult(files=(*(check(path) for path in candidates), *clean))
         findings = []
-        for finding in report.findings:
+        for finding in results.findings:
             path = Path(finding.path)
             relative = ctx.relative(path if path.is_absolute() else Path.cwd() / path)
             findings.append(_moved(finding, relative))
@@ -61,7 +63,7 @@ class ExceptionsRunner:
             ],
             "errors": sorted(
                 ({"path": ctx.relative(Path(e.path).absolute()), "error": e.error or ""}
-                 for e in report.errors),
+                 for e in results.errors),
                 key=lambda e: e["path"],
             ),
             "fix_log": _summarise_log(log) if log is not None else None,
@@ -69,7 +71,7 @@ class ExceptionsRunner:
         ctx.progress(self.name, len(ctx.files), len(ctx.files))
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=f"qualitytool {__version__}",
-            findings=tuple(findings), metrics=metrics, files=report.files_checked,
+            findings=tuple(findings), metrics=metrics, files=len(results.files),
         )
 
 
