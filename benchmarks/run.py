@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ("check_exceptions", "fix_exceptions", "todos")
+BENCHMARKS = ("check_exceptions", "fix_exceptions", "todos", "report")
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.fix_report import FixReport
+    from qualitytool.report.engine import QualityReport as QualityReportType
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
 
@@ -198,3 +199,32 @@ def _candidates(
     yield from candidate_files(counted(), clean)
     if on_discovered is not None:
         on_discovered(discovered)
+def build_report(
+    path: Path | str,
+    config: Config | None = None,
+    *,
+    since: str | None = None,
+    baseline_file: Path | str | None = None,
+    use_cache: bool = True,
+    out_dir: Path | str | None = None,
+    tools: Sequence[str] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> QualityReportType:
+    """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
+    type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
+
+    ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
+    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress.
+    Render with :func:`qualitytool.report.markdown.write_reports`.
+    """
+    from qualitytool.report.baseline import load_baseline
+    from qualitytool.report.engine import build
+
+    config = config or resolve_config([path])
+    baseline = load_baseline(Path(baseline_file)) if baseline_file is not None else None
+    return build(
+        Path(path), config, since=since, baseline=baseline,
+        baseline_source=str(baseline_file) if baseline_file is not None else "",
+        use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
+        tools=tools, on_progress=on_progress,
+    )

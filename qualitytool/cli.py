@@ -448,6 +448,113 @@ def rule_command(code: str | None) -> None:
     click.echo(found.docs)
 
 
+class _ToolProgress:
+    """One progress line per tool (files done) on an interactive stderr; silent in CI logs."""
+
+    def __init__(self) -> None:
+        import os
+
+        self._bar: Any = None
+        self._tasks: dict[str, Any] = {}
+        if sys.stderr.isatty() and not os.environ.get("CI"):
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True, console=Console(stderr=True))
+
+    def update(self, tool: str, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        if tool not in self._tasks:
+            self._tasks[tool] = self._bar.add_task(tool, total=total)
+        self._bar.update(self._tasks[tool], completed=done, total=total)
+
+    def __enter__(self) -> Self:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@main.command("report")
+@click.argument("path", required=False, default=".", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the Markdown reports into this directory.")
+@click.option("--check", is_flag=True, help="Exit 1 when a quality gate fails.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text", show_default=True, help="What to print (or write with --output).",
+)
+@click.option("--baseline", "baseline_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="Compare with this baseline (before -> after).")
+@click.option("--save-baseline", "save_baseline", type=click.Path(dir_okay=False,
+              path_type=Path), help="Write this run's baseline snapshot (JSON) here.")
+@click.option("--since", "since", metavar="REF",
+              help="Apply the gates to lines changed since this git ref only.")
+@click.option("--no-cache", is_flag=True, help="Recompute everything; do not read the cache.")
+@_config_option
+@_output_option
+def report_command(
+    path: Path,
+    out_dir: Path | None,
+    check: bool,
+    output_format: str,
+    baseline_file: Path | None,
+    save_baseline: Path | None,
+    since: str | None,
+    no_cache: bool,
+    config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    """Run pylint, radon, bandit, coverage, annotations, exceptions and TODOs; gate; report.
+
+    Exit status: 0, or 1 with --check when a gate fails, 2 on usage errors.
+    """
+    import os
+
+    from qualitytool.api import build_report
+    from qualitytool.report import formats
+    from qualitytool.report.baseline import BaselineError, snapshot
+    from qualitytool.report.since import SinceError
+
+    config = _load_config([path], config_file)
+    try:
+        with _ToolProgress() as progress:
+            report = build_report(
+                path, config, since=since, baseline_file=baseline_file,
+                use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
+            )
+    except (BaselineError, SinceError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    if out_dir is not None:
+        from qualitytool.report.markdown import write_reports
+
+        for written in write_reports(report, out_dir):
+            click.echo(f"wrote {written.path}", err=True)
+    if save_baseline is not None:
+        save_baseline.write_text(
+            formats.dumps(snapshot(report.config, report.tools, report.metrics)),
+            encoding="utf-8",
+        )
+        click.echo(f"wrote baseline {save_baseline}", err=True)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        from qualitytool.report.markdown import step_summary
+
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(report))
+    renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
+                 "github": formats.to_github}
+    _emit(renderers[output_format](report), output_file)
+    if check and report.failed_gates:
+        for line in formats.gate_failures(report):
+            click.echo(line, err=True)
+        sys.exit(EXIT_FOUND)
+
+
 @main.command("init")
 @click.argument("path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--ci", "ci", is_flag=True, help="Write the GitHub Actions workflows.")

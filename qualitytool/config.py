@@ -83,6 +83,14 @@ class ReportConfig:
     templates_dir: str | None = None
     tool_timeout: float = 600.0
     cache_dir: str | None = None
+    # Optional runners to use even when the project's configuration does not mention them
+    # ("mypy", "basedpyright", "black", "isort", "ruff-format"), and runners to skip.
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    # Commands replacing a runner's default, as "tool=command line", e.g. "mypy=.venv/bin/mypy".
+    commands: tuple[str, ...] = ()
+    # coverage.py's JSON report (``coverage json``), relative to the project root.
+    coverage_file: str = "coverage.json"
 
 
 @dataclass(frozen=True)

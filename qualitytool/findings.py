@@ -60,6 +60,11 @@ class Finding:
     # A short, line-number-free description of what was found (for example the source of the
     # flagged line, stripped), used to build fingerprints that survive edits above the finding.
     context: str = ""
+    # The tool's own classification, kept for reports: pylint's message type ("convention",
+    # "refactor", ...), bandit's severity ("HIGH", "MEDIUM", "LOW"), radon's rank ("C", ...).
+    category: str = ""
+    # The CWE weakness id a security finding maps to (bandit), when the tool says.
+    cwe: int | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -12,3 +12,11 @@ run() { echo; echo "\$ qualitytool $*"; .venv/bin/qualitytool "$@"; echo "(exit 
 run check-exceptions "$example"
 run fix-exceptions "$example"
 run todos "$example"
+# The quality report: tests under coverage first (coverage.json and .coverage are gitignored),
+# then the Markdown reports into a temporary folder, gates checked.
+(cd "$example" && COVERAGE_FILE="$(mktemp -d)/.coverage" && export COVERAGE_FILE \
+  && ../../.venv/bin/python -m coverage run --branch -m pytest -q -p no:cacheprovider >/dev/null \
+  && ../../.venv/bin/python -m coverage json -q -o coverage.json)
+reports="$(mktemp -d)/reports"
+run report "$example" --out "$reports" --check
+echo "Markdown reports written to $reports"

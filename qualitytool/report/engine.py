@@ -1,0 +1,161 @@
+"""Run every runner in parallel over one project and assemble the report.
+
+Each runner is isolated: a tool that is missing, crashes or times out becomes a result with
+that status and the others carry on.  Runners mostly wait on subprocesses (pylint, bandit)
+or on their own worker processes, so threads are enough to overlap them.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qualitytool.config import Config
+from qualitytool.discovery import discover_files
+from qualitytool.findings import Finding
+from qualitytool.report.baseline import Comparison
+from qualitytool.report.cache import ReportCache
+from qualitytool.report.gates import GateResult, evaluate, headline_metrics
+from qualitytool.report.model import RunContext, Runner, ToolResult, ToolStatus
+from qualitytool.report.tools import ToolError
+
+# The slowest tools start first so that the others fill the gaps around them.
+_START_ORDER = ("pylint", "mypy", "basedpyright", "bandit")
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Everything ``qualitytool report`` measured, and the gates over it."""
+
+    root: Path
+    config: Config
+    tools: tuple[ToolResult, ...]
+    metrics: Mapping[str, Any]  # headline metrics over the whole project
+    gates: tuple[GateResult, ...]
+    files: int
+    since: str | None = None
+    changed: Mapping[str, frozenset[int]] | None = None
+    gate_metrics: Mapping[str, Any] | None = None  # over the changed lines with --since
+    comparison: Comparison | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted((f for t in self.tools for f in t.findings), key=Finding.sort_key)
+
+    @property
+    def failed_gates(self) -> list[GateResult]:
+        return [g for g in self.gates if g.failed]
+
+    def tool(self, name: str) -> ToolResult | None:
+        return next((t for t in self.tools if t.tool == name), None)
+
+
+def project_root(path: Path, config: Config) -> Path:
+    """The configuration's root when ``path`` is inside it, else ``path`` (a directory)."""
+    resolved = path.resolve()
+    directory = resolved if resolved.is_dir() else resolved.parent
+    if directory == config.root or config.root in directory.parents:
+        return config.root
+    return directory
+
+
+def cache_directory(root: Path, config: Config) -> Path:
+    configured = config.report.cache_dir
+    if configured:
+        candidate = Path(configured).expanduser()
+        return candidate if candidate.is_absolute() else config.root / candidate
+    return root / ".qualitytool" / "cache"
+
+
+def select_runners(config: Config, names: Sequence[str] | None = None) -> list[Runner]:
+    from qualitytool.report.runners import all_runners
+
+    runners = all_runners()
+    chosen = [r for n, r in runners.items() if n not in config.report.disable]
+    if names is not None:
+        chosen = [r for r in chosen if r.name in names]
+    order = {name: i for i, name in enumerate(_START_ORDER)}
+    return sorted(chosen, key=lambda r: (order.get(r.name, len(order)), r.name))
+
+
+def run_one(runner: Runner, ctx: RunContext) -> ToolResult:
+    """One runner, never raising: its failures become the result's status."""
+    try:
+        reason = runner.applies(ctx)
+        if reason is not None:
+            return ToolResult(tool=runner.name, status=ToolStatus.SKIPPED, detail=reason)
+        return runner.run(ctx)
+    except ToolError as exc:
+        return ToolResult(tool=runner.name, status=exc.status, detail=exc.detail)
+    except Exception as exc:  # noqa: BLE001 - one broken runner must not stop the others
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return ToolResult(
+            tool=runner.name, status=ToolStatus.CRASHED,
+            detail=f"internal error: {type(exc).__name__}: {exc} "
+            f"({Path(where.filename).name}:{where.lineno})",
+        )
+
+
+def run_tools(runners: Sequence[Runner], ctx: RunContext) -> list[ToolResult]:
+    """All runners at once; results in name order."""
+    if not runners:
+        return []
+    with ThreadPoolExecutor(max_workers=len(runners), thread_name_prefix="qt-runner") as pool:
+        futures = [pool.submit(run_one, runner, ctx) for runner in runners]
+        results = [f.result() for f in futures]
+    return sorted(results, key=lambda r: r.tool)
+
+
+def report_metrics(tools: Mapping[str, ToolResult]) -> dict[str, Any]:
+    """Headline metrics plus a few more that baselines track."""
+    values = headline_metrics(tools)
+    radon = tools.get("radon")
+    exceptions = tools.get("check-exceptions")
+    values["average_complexity"] = radon.metrics["average_complexity"] if radon and radon.ok else None
+    values["broad_handlers"] = exceptions.metrics["total"] if exceptions and exceptions.ok else None
+    values["findings"] = sum(len(t.findings) for t in tools.values())
+    return values
+
+
+def build(
+    path: Path,
+    config: Config,
+    *,
+    since: str | None = None,
+    baseline: Mapping[str, Any] | None = None,
+    baseline_source: str = "",
+    use_cache: bool = True,
+    out_dir: Path | None = None,
+    tools: Sequence[str] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> QualityReport:
+    """Run the tools over the project at ``path`` and evaluate the gates."""
+    from qualitytool.report.baseline import compare
+    from qualitytool.report.since import changed_lines
+
+    root = project_root(path, config)
+    changed = changed_lines(root, since) if since is not None else None
+    files = tuple(discover_files([path], config))
+    ctx = RunContext(
+        config=config, root=root, files=files,
+        cache=ReportCache(cache_directory(root, config)) if use_cache else None,
+        timeout=config.report.tool_timeout, on_progress=on_progress, out_dir=out_dir,
+    )
+    results = run_tools(select_runners(config, tools), ctx)
+    by_name = {r.tool: r for r in results}
+    metrics = report_metrics(by_name)
+    gate_values = headline_metrics(by_name, changed) if changed is not None else metrics
+    comparison = (
+        compare(baseline, baseline_source, config, results, metrics)
+        if baseline is not None else None
+    )
+    return QualityReport(
+        root=root, config=config, tools=tuple(results), metrics=metrics,
+        gates=tuple(evaluate(config.gates, gate_values)), files=len(files), since=since,
+        changed=changed, gate_metrics=gate_values if changed is not None else None,
+        comparison=comparison,
+    )

@@ -1,0 +1,165 @@
+"""The report in the machine formats: text summary, JSON of everything, SARIF, GitHub."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from qualitytool.findings import FileResult, Finding, Severity
+from qualitytool.report.engine import QualityReport
+from qualitytool.report.model import ToolStatus
+
+# GitHub code scanning keeps at most 25,000 results per run (and shows 5,000).
+SARIF_RESULT_LIMIT = 25_000
+GITHUB_ANNOTATION_LIMIT = 50
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+
+
+def _tool_failures(report: QualityReport) -> list[FileResult]:
+    return [
+        FileResult(path=".", error=f"{t.tool}: {t.status.value}: {t.detail}")
+        for t in report.tools
+        if t.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT)
+    ]
+
+
+def _most_severe(findings: list[Finding], limit: int) -> list[Finding]:
+    ranked = sorted(findings, key=lambda f: (_SEVERITY_ORDER[f.severity], *f.sort_key()))
+    return sorted(ranked[:limit], key=Finding.sort_key)
+
+
+def to_dict(report: QualityReport) -> dict[str, Any]:
+    """Everything the report measured, JSON-friendly."""
+    comparison = report.comparison
+    data: dict[str, Any] = {
+        "project": report.root.name,
+        "files": report.files,
+        "since": report.since,
+        "changed_files": sorted(report.changed) if report.changed is not None else None,
+        "gates": [
+            {"key": g.key, "label": g.label, "required": g.required, "measured": g.actual,
+             "status": g.status, "shortfall": g.shortfall}
+            for g in report.gates
+        ],
+        "metrics": dict(report.metrics),
+        "gate_metrics": dict(report.gate_metrics) if report.gate_metrics is not None else None,
+        "tools": [
+            {"tool": t.tool, "status": t.status.value, "version": t.version, "detail": t.detail,
+             "files": t.files, "cached_files": t.cached_files, "findings": len(t.findings),
+             "metrics": dict(t.metrics)}
+            for t in report.tools
+        ],
+    }
+    if comparison is not None:
+        from qualitytool.output.json import finding_to_dict
+
+        data["baseline"] = {
+            "source": comparison.source,
+            "config_changed": comparison.config_changed,
+            "metrics": [
+                {"key": d.key, "before": d.before, "after": d.after, "change": d.change,
+                 "trend": d.trend}
+                for d in comparison.metrics
+            ],
+            "new": [finding_to_dict(f) for f in comparison.new],
+            "fixed": list(comparison.fixed),
+            "unchanged": comparison.unchanged,
+            "tool_changes": [
+                {"tool": c.tool, "before": c.before, "after": c.after}
+                for c in comparison.tool_changes
+            ],
+            "new_from_upgrade": [finding_to_dict(f) for f in comparison.new_from_upgrade],
+            "gone_from_upgrade": list(comparison.gone_from_upgrade),
+        }
+    return data
+
+
+def to_json(report: QualityReport) -> str:
+    from qualitytool.output import json as json_output
+
+    return json_output.render(report.findings, _tool_failures(report), report.files,
+                              extra={"report": to_dict(report)})
+
+
+def to_sarif(report: QualityReport) -> str:
+    from qualitytool.output import sarif
+    from qualitytool.output.rule_info import own_rules
+
+    findings = _most_severe(report.findings, SARIF_RESULT_LIMIT)
+    rules = {r.id: r for r in own_rules()}
+    for finding in findings:
+        if finding.rule_id not in rules:
+            rules[finding.rule_id] = sarif.RuleInfo(
+                id=finding.rule_id, name=f"{finding.tool}/{finding.rule_id}",
+                summary=_rule_summary(finding), help_uri=finding.docs_url,
+            )
+    return sarif.render(findings, _tool_failures(report), list(rules.values()))
+
+
+def _rule_summary(finding: Finding) -> str:
+    if finding.tool == "pylint" and finding.message.endswith(")"):
+        return finding.message[finding.message.rfind("(") + 1 : -1]  # the symbol
+    if finding.tool == "radon":
+        return f"cyclomatic complexity rank {finding.category}"
+    return finding.message
+
+
+def to_github(report: QualityReport) -> str:
+    """Failed gates as errors, then annotations for the most severe findings."""
+    from qualitytool.output import github
+
+    lines = [
+        f"::error title=quality gate {g.key}::{g.label}: {g.actual} (required {g.required}; "
+        f"{g.shortfall})"
+        for g in report.failed_gates
+    ]
+    findings = report.findings
+    if report.changed is not None:
+        from qualitytool.report.gates import on_changed_lines
+
+        findings = [f for f in findings if on_changed_lines(f, report.changed)]
+    top = _most_severe([f for f in findings if f.severity is not Severity.NOTE],
+                       GITHUB_ANNOTATION_LIMIT)
+    text = github.render(top, _tool_failures(report))
+    return "\n".join(lines) + ("\n" if lines else "") + text
+
+
+def to_text(report: QualityReport) -> str:
+    """The gate table and the tools' status, for a terminal."""
+    lines = []
+    if report.since is not None:
+        lines.append(f"Gates on lines changed since {report.since} "
+                     f"({len(report.changed or {})} files).")
+    width = max(len(g.label) for g in report.gates)
+    for gate in report.gates:
+        measured = gate.actual if gate.actual is not None else "not measured"
+        verdict = {"fail": f"FAIL ({gate.shortfall})", "pass": "pass"}.get(gate.status,
+                                                                          gate.status)
+        lines.append(f"{gate.label:<{width}}  {measured:>12}  {gate.required:<14} {verdict}")
+    lines.append("")
+    for tool in report.tools:
+        if tool.status is ToolStatus.OK and tool.tool in ("coverage", "annotations"):
+            lines.append(f"{tool.tool}: {tool.metrics['percent']}% over {tool.files} files")
+        elif tool.status is ToolStatus.OK:
+            lines.append(f"{tool.tool}: {len(tool.findings)} findings "
+                         f"({tool.files} files, {tool.cached_files} from cache)")
+        elif tool.status is not ToolStatus.SKIPPED or tool.tool in ("coverage",):
+            lines.append(f"{tool.tool}: {tool.status.value}: {tool.detail}")
+    failed = report.failed_gates
+    lines.append("")
+    lines.append(
+        f"{len(failed)} gate{'s' if len(failed) != 1 else ''} failed: "
+        + ", ".join(g.key for g in failed) if failed else "All measured gates pass."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def gate_failures(report: QualityReport) -> list[str]:
+    return [
+        f"gate failed: {g.label}: {g.actual}, required {g.required} ({g.shortfall})"
+        for g in report.failed_gates
+    ]
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,101 @@
+"""Plain data of a quality report: what each tool produced, and what a runner is given.
+
+Every runner returns one :class:`ToolResult`: its findings (the one
+:class:`~qualitytool.findings.Finding` model) and its metrics (JSON-friendly values), or why it
+could not run.  A tool that is missing, crashes or times out is a result too, never an
+exception that stops the other tools.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from qualitytool.config import Config
+from qualitytool.findings import Finding
+
+if TYPE_CHECKING:
+    from qualitytool.report.cache import CacheBucket, ReportCache
+
+
+class ToolStatus(str, enum.Enum):
+    """How a tool's run ended."""
+
+    OK = "ok"
+    MISSING = "missing"  # not installed / command not found / subcommand not available
+    CRASHED = "crashed"  # exited with an unexpected status or unreadable output
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"  # nothing to do (no coverage.json, not used by the project, disabled)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What one tool produced over the project."""
+
+    tool: str
+    status: ToolStatus
+    version: str | None = None
+    # Why the tool is not OK (or a note on an OK run), one line for users.
+    detail: str = ""
+    findings: tuple[Finding, ...] = ()
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    files: int = 0
+    cached_files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is ToolStatus.OK
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a runner needs: the project, its files, the cache and a progress callback."""
+
+    config: Config
+    root: Path
+    # Python files to analyse, absolute, in discovery order.
+    files: tuple[Path, ...]
+    cache: ReportCache | None = None
+    timeout: float = 600.0
+    # tool name, files done, files in total
+    on_progress: Callable[[str, int, int], None] | None = None
+    # Where runners that produce Markdown of their own (todos) may write it.
+    out_dir: Path | None = None
+
+    def relative(self, path: Path) -> str:
+        """``path`` as reports show it: posix, relative to the project root."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def progress(self, tool: str, done: int, total: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(tool, done, total)
+
+    def bucket(self, tool: str, version: str, config_key: str = "") -> CacheBucket | None:
+        """This run's cache of ``tool`` at ``version`` and configuration, if caching."""
+        return self.cache.bucket(tool, version, config_key) if self.cache is not None else None
+
+    def command_override(self, tool: str) -> str | None:
+        """The command configured for ``tool`` in ``[tool.qualitytool.report] commands``."""
+        for entry in self.config.report.commands:
+            name, sep, command = entry.partition("=")
+            if sep and name.strip() == tool:
+                return command.strip()
+        return None
+
+
+class Runner(Protocol):
+    """One tool: ``name``, whether it applies to the project, and how to run it."""
+
+    name: str
+
+    def applies(self, ctx: RunContext) -> str | None:
+        """``None`` when the runner should run, else the reason it is skipped."""
+
+    def run(self, ctx: RunContext) -> ToolResult:
+        """Run the tool; raise :class:`ToolError` (or anything) when it cannot."""

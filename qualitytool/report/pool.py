@@ -1,0 +1,62 @@
+"""Per-file analyses of the report's own runners, cached and spread over worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from qualitytool.parallel import effective_jobs
+from qualitytool.report.cache import CacheBucket, cached_per_file
+from qualitytool.report.model import RunContext
+
+# Below this many files, worker start-up costs more than the parallel work saves.
+_SERIAL_THRESHOLD = 48
+
+PerFile = Callable[[Path], dict[str, Any]]
+
+
+def _guarded(func: PerFile, path: Path) -> dict[str, Any]:
+    try:
+        return func(path)
+    except Exception as exc:  # noqa: BLE001 - one broken file must not stop the run
+        return {"error": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def _chunk(func: PerFile, paths: list[Path]) -> list[dict[str, Any]]:
+    return [_guarded(func, p) for p in paths]
+
+
+def map_cached(
+    ctx: RunContext, tool: str, func: PerFile, bucket: CacheBucket | None
+) -> tuple[dict[Path, dict[str, Any]], int]:
+    """``func`` (top-level, picklable) over the context's files: results and cache hits."""
+    return cached_per_file(ctx, tool, bucket, lambda todo: _map(ctx, tool, func, todo))
+
+
+def _map(ctx: RunContext, tool: str, func: PerFile, todo: list[Path]) -> dict[Path, Any]:
+    done = len(ctx.files) - len(todo)
+    workers = min(effective_jobs(ctx.config.jobs), max(1, len(todo)))
+    computed: list[dict[str, Any]] = []
+    if workers == 1 or len(todo) < _SERIAL_THRESHOLD:
+        for path in todo:
+            computed.append(_guarded(func, path))
+            ctx.progress(tool, done + len(computed), len(ctx.files))
+    else:
+        size = max(1, -(-len(todo) // (workers * 8)))
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        # Not fork: the report's runners are threads, and forking a threaded process can
+        # copy a lock another thread holds (an import lock, say) into the child.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for chunk_results in pool.map(_chunk, [func] * len(chunks), chunks):
+                computed.extend(chunk_results)
+                ctx.progress(tool, done + len(computed), len(ctx.files))
+    # An internal error is not a result worth keeping: the next run tries the file again.
+    return {
+        path: {**result, "cache": False} if "internal error" in str(result.get("error", ""))
+        else result
+        for path, result in zip(todo, computed)
+    }

@@ -1,0 +1,126 @@
+"""bandit: security findings with severity, confidence and CWE, from its JSON output."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from qualitytool.findings import Finding, Severity
+from qualitytool.report.cache import cached_per_file, config_fingerprint
+from qualitytool.report.model import RunContext, ToolResult, ToolStatus
+from qualitytool.report.tools import ToolError, python_module_command, run_tool, tool_version
+
+CONFIG_FILES = ("pyproject.toml", ".bandit")
+_SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
+SEVERITIES = ("HIGH", "MEDIUM", "LOW")
+
+
+def _has_bandit_table(root: Path) -> bool:
+    pyproject = root / "pyproject.toml"
+    try:
+        return "[tool.bandit]" in pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+class BanditRunner:
+    name = "bandit"
+
+    def applies(self, ctx: RunContext) -> str | None:
+        return None
+
+    def run(self, ctx: RunContext) -> ToolResult:
+        command = python_module_command(ctx, self.name, "bandit")
+        version = tool_version(command, ctx.root)
+        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
+        per_file, hits = cached_per_file(
+            ctx, self.name, bucket, lambda files: self._scan(ctx, command, files)
+        )
+        return self._result(ctx, per_file, version, hits)
+
+    def _scan(
+        self, ctx: RunContext, command: list[str], files: list[Path]
+    ) -> dict[Path, dict[str, Any]]:
+        argv = [*command, "-f", "json", "-q"]
+        if _has_bandit_table(ctx.root):
+            argv += ["-c", "pyproject.toml"]
+        argv += [ctx.relative(p) for p in files]
+        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1))
+        try:
+            document = json.loads(completed.stdout)
+        except ValueError as exc:
+            raise ToolError(ToolStatus.CRASHED, f"unreadable JSON output: {exc}") from exc
+        results: dict[str, list[list[Any]]] = {}
+        for item in document.get("results", []):
+            cwe = (item.get("issue_cwe") or {}).get("id")
+            results.setdefault(_normal(item["filename"]), []).append([
+                item["test_id"], item["test_name"], item["issue_severity"],
+                item["issue_confidence"], cwe, item["line_number"], item["col_offset"] + 1,
+                item.get("end_col_offset"), item["issue_text"], item.get("more_info"),
+                (item.get("code") or "").strip(),
+            ])
+        errors = {_normal(e["filename"]): e["reason"] for e in document.get("errors", [])}
+        out: dict[Path, dict[str, Any]] = {}
+        for path in files:
+            relative = ctx.relative(path)
+            entry: dict[str, Any] = {"issues": sorted(results.get(relative, []),
+                                                      key=lambda i: (i[5], i[6], i[0]))}
+            if relative in errors:
+                entry["error"] = errors[relative]
+            out[path] = entry
+        return out
+
+    def _result(
+        self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
+    ) -> ToolResult:
+        findings: list[Finding] = []
+        errors: list[dict[str, str]] = []
+        for path, entry in per_file.items():
+            relative = ctx.relative(path)
+            if "error" in entry:
+                errors.append({"path": relative, "error": entry["error"]})
+            for (test_id, test_name, severity, confidence, cwe, line, col, _end_col, text,
+                 more_info, code) in entry["issues"]:
+                findings.append(
+                    Finding(
+                        rule_id=test_id, tool=self.name, path=relative, line=line, col=col,
+                        message=f"{text} ({test_name}" + (f", CWE-{cwe})" if cwe else ")"),
+                        severity=_SEVERITY.get(severity, Severity.NOTE),
+                        confidence=confidence.lower(), docs_url=more_info,
+                        context=_code_line(code, line) or text, category=severity, cwe=cwe,
+                    )
+                )
+        findings.sort(key=Finding.sort_key)
+        counts = Counter(f.category for f in findings)
+        metrics = {
+            "by_severity": {s: counts[s] for s in SEVERITIES},
+            "by_confidence": dict(sorted(Counter(f.confidence for f in findings).items())),
+            "by_test": [
+                {"id": k[0], "count": n} for k, n in sorted(
+                    Counter((f.rule_id,) for f in findings).items(), key=lambda i: (-i[1], i[0])
+                )
+            ],
+            "errors": sorted(errors, key=lambda e: e["path"]),
+        }
+        return ToolResult(
+            tool=self.name, status=ToolStatus.OK, version=version, findings=tuple(findings),
+            metrics=metrics, files=len(per_file), cached_files=hits,
+        )
+
+
+def _normal(filename: str) -> str:
+    return Path(filename).as_posix().removeprefix("./")
+
+
+def _code_line(code: str, line: int) -> str:
+    """The flagged line's source from bandit's numbered excerpt (for stable fingerprints)."""
+    for row in code.splitlines():
+        number, _, source = row.partition(" ")
+        if number == str(line):
+            return source.strip()
+    return ""
+
+
+RUNNER = BanditRunner()

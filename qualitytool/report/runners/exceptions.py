@@ -1,0 +1,108 @@
+"""Broad exception handlers from ``check-exceptions`` and the last ``fix-exceptions`` run log.
+
+The log is ``<project root>/.qualitytool/last-fix-exceptions.json``, written by
+``qualitytool fix-exceptions``: what was narrowed safely, unsafely, or left, and why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from qualitytool.findings import Finding, RunResult, Severity
+from qualitytool.report.model import RunContext, ToolResult, ToolStatus
+
+FIX_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
+
+
+def read_fix_log(root: Path) -> dict[str, Any] | None:
+    """The last fix-exceptions run log, or None when none was recorded (or it is unreadable)."""
+    try:
+        log = json.loads((root / FIX_LOG).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(log, dict) or log.get("version") != 1:
+        return None
+    return log
+
+
+class ExceptionsRunner:
+    name = "check-exceptions"
+
+    def applies(self, ctx: RunContext) -> str | None:
+        return None
+
+    def run(self, ctx: RunContext) -> ToolResult:
+        from qualitytool import __version__
+        from qualitytool.exceptions.check import CheckOptions, prefilter
+
+        # What `check-exceptions` does, in this thread: forking worker processes from the
+        # report's runner threads is unsafe, and the check is fast enough to hide behind pylint.
+        candidates, clean = prefilter(list(ctx.files))
+        check = CheckOptions(config=ctx.config, strict=False)
+        results = RunResult(files=(*(check(path) for path in candidates), *clean))
+        findings = []
+        for finding in results.findings:
+            path = Path(finding.path)
+            relative = ctx.relative(path if path.is_absolute() else Path.cwd() / path)
+            findings.append(_moved(finding, relative))
+        findings.sort(key=Finding.sort_key)
+        per_file: dict[str, Counter[str]] = {}
+        for finding in findings:
+            kind = "critical" if finding.severity is Severity.ERROR else "other"
+            per_file.setdefault(finding.path, Counter())[kind] += 1
+        log = read_fix_log(ctx.root)
+        metrics: dict[str, Any] = {
+            "total": len(findings),
+            "critical": sum(1 for f in findings if f.severity is Severity.ERROR),
+            "files": [
+                {"path": p, "critical": c["critical"], "other": c["other"]}
+                for p, c in sorted(per_file.items())
+            ],
+            "errors": sorted(
+                ({"path": ctx.relative(Path(e.path).absolute()), "error": e.error or ""}
+                 for e in results.errors),
+                key=lambda e: e["path"],
+            ),
+            "fix_log": _summarise_log(log) if log is not None else None,
+        }
+        ctx.progress(self.name, len(ctx.files), len(ctx.files))
+        return ToolResult(
+            tool=self.name, status=ToolStatus.OK, version=f"qualitytool {__version__}",
+            findings=tuple(findings), metrics=metrics, files=len(results.files),
+        )
+
+
+def _moved(finding: Finding, path: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, path=path)
+
+
+def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
+    handlers = sorted(
+        log.get("handlers", []), key=lambda h: (h.get("path", ""), h.get("line", 0))
+    )
+    outcomes = Counter(h.get("outcome") for h in handlers)
+    per_file: dict[str, Counter[str]] = {}
+    for handler in handlers:
+        per_file.setdefault(handler.get("path", "?"), Counter())[handler.get("outcome")] += 1
+    return {
+        "handlers": handlers,
+        "before": len(handlers),
+        "before_critical": sum(1 for h in handlers if h.get("critical")),
+        "safe": outcomes["safe"],
+        "unsafe": outcomes["unsafe"],
+        "left": outcomes["left"],
+        "summary": log.get("summary", {}),
+        "errors": log.get("errors", []),
+        "files": [
+            {"path": p, "safe": c["safe"], "unsafe": c["unsafe"], "left": c["left"]}
+            for p, c in sorted(per_file.items())
+        ],
+    }
+
+
+RUNNER = ExceptionsRunner()

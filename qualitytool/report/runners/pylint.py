@@ -1,0 +1,173 @@
+"""pylint: messages and the score, in a fresh process with ``--output-format=json2``.
+
+pylint runs in a subprocess (reusing it in-process returns stale results after a file
+changes) and only on the files whose content changed since the cached run.  The score is
+computed from the per-file message counts and statement counts with pylint's default
+evaluation, so cached and fresh files add up to the score pylint itself prints.
+
+Caveat of per-file caching: messages that depend on other files (``duplicate-code``,
+``cyclic-import``, inference through an imported module that changed) are recomputed only for
+the files being linted again.  ``--no-cache`` gives pylint's whole-project view.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from qualitytool.findings import Finding, Severity
+from qualitytool.report.cache import cached_per_file, config_fingerprint
+from qualitytool.report.model import RunContext, ToolResult, ToolStatus
+from qualitytool.report.tools import ToolError, python_module_command, run_tool, tool_version
+from qualitytool.sources import SourceError, read_python
+
+CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")
+_SEVERITY = {
+    "fatal": Severity.ERROR, "error": Severity.ERROR, "warning": Severity.WARNING,
+    "refactor": Severity.NOTE, "convention": Severity.NOTE, "info": Severity.NOTE,
+}
+# Exit status bits 1-16 say which message types were emitted; 32 is a usage error.
+_OK_CODES = tuple(range(32))
+# Below this many files one pylint process is faster than spawning workers.
+_PARALLEL_FROM = 16
+
+
+def count_statements(path: Path) -> int:
+    """The statements pylint counts for its score (astroid's ``is_statement`` nodes).
+
+    Python's statements and except clauses, less docstrings (astroid keeps those apart).
+    """
+    try:
+        tree = ast.parse(read_python(path).text)
+    except (SourceError, SyntaxError, ValueError):
+        return 0
+    count = 0
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.stmt, ast.ExceptHandler)):
+            count += 1
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                count -= 1
+    return count
+
+
+def score(counts: Counter[str], statements: int) -> float | None:
+    """pylint's default evaluation; ``None`` when there is nothing to rate."""
+    if statements == 0:
+        return None
+    if counts["fatal"]:
+        return 0.0
+    weighted = 5 * counts["error"] + counts["warning"] + counts["refactor"] + counts["convention"]
+    return max(0.0, 10.0 - weighted / statements * 10)
+
+
+def _message_record(message: dict[str, Any]) -> list[Any]:
+    return [
+        message["messageId"], message["symbol"], message["type"], message["line"],
+        message["column"] + 1, message.get("endLine"), message.get("endColumn"),
+        message["obj"], message["message"],
+    ]
+
+
+class PylintRunner:
+    name = "pylint"
+
+    def applies(self, ctx: RunContext) -> str | None:
+        return None
+
+    def run(self, ctx: RunContext) -> ToolResult:
+        command = python_module_command(ctx, self.name, "pylint")
+        version = tool_version(command, ctx.root)
+        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
+        per_file, hits = cached_per_file(
+            ctx, self.name, bucket, lambda files: self._lint(ctx, command, files)
+        )
+        return self._result(ctx, per_file, version, hits)
+
+    def _lint(
+        self, ctx: RunContext, command: list[str], files: list[Path]
+    ) -> dict[Path, dict[str, Any]]:
+        from qualitytool.parallel import effective_jobs
+
+        # Our own job count: pylint's `-j 0` reads the cgroup CPU quota and may use one core.
+        jobs = str(effective_jobs(ctx.config.jobs)) if len(files) >= _PARALLEL_FROM else "1"
+        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs,
+                *(ctx.relative(p) for p in files)]
+        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES)
+        try:
+            document = json.loads(completed.stdout)
+            messages = document["messages"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
+        by_path: dict[str, list[list[Any]]] = {}
+        for message in messages:
+            by_path.setdefault(message["path"], []).append(_message_record(message))
+        return {
+            path: {
+                "messages": sorted(by_path.get(ctx.relative(path), []), key=lambda m: (m[3], m[4], m[0])),
+                "statements": count_statements(path),
+            }
+            for path in files
+        }
+
+    def _result(
+        self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
+    ) -> ToolResult:
+        findings: list[Finding] = []
+        counts: Counter[str] = Counter()
+        symbols: Counter[tuple[str, str, str]] = Counter()
+        files: list[dict[str, Any]] = []
+        statements = 0
+        for path, result in per_file.items():
+            relative = ctx.relative(path)
+            file_counts: Counter[str] = Counter()
+            statements += result["statements"]
+            for msg_id, symbol, kind, line, col, end_line, end_col, obj, text in result["messages"]:
+                counts[kind] += 1
+                file_counts[kind] += 1
+                symbols[(msg_id, symbol, kind)] += 1
+                findings.append(
+                    Finding(
+                        rule_id=msg_id, tool=self.name, path=relative, line=max(1, line),
+                        col=col, end_line=end_line,
+                        end_col=end_col + 1 if end_col is not None else None,
+                        message=f"{text} ({symbol})", severity=_SEVERITY.get(kind, Severity.NOTE),
+                        docs_url="https://pylint.readthedocs.io/en/stable/user_guide/messages/"
+                        f"{kind}/{symbol}.html",
+                        context=f"{obj}\x1f{text}", category=kind,
+                    )
+                )
+            file_score = score(file_counts, result["statements"])
+            files.append({"path": relative, "statements": result["statements"],
+                          "messages": sum(file_counts.values()),
+                          "score": round(file_score, 2) if file_score is not None else None})
+        total_score = score(counts, statements)
+        metrics = {
+            "score": round(total_score, 2) if total_score is not None else None,
+            "statements": statements,
+            "by_type": {k: counts[k] for k in ("fatal", "error", "warning", "refactor",
+                                              "convention", "info")},
+            "top_messages": [
+                {"id": msg_id, "symbol": symbol, "type": kind, "count": n}
+                for (msg_id, symbol, kind), n in sorted(
+                    symbols.items(), key=lambda item: (-item[1], item[0][0])
+                )
+            ],
+            "files": sorted(files, key=lambda f: f["path"]),
+        }
+        return ToolResult(
+            tool=self.name, status=ToolStatus.OK, version=version,
+            findings=tuple(sorted(findings, key=Finding.sort_key)), metrics=metrics,
+            files=len(per_file), cached_files=hits,
+        )
+
+
+RUNNER = PylintRunner()

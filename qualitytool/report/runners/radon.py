@@ -1,0 +1,100 @@
+"""radon: cyclomatic complexity per function (with rank) and maintainability index per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qualitytool.findings import Finding, Severity
+from qualitytool.report.model import RunContext, ToolResult, ToolStatus
+from qualitytool.report.pool import map_cached
+from qualitytool.sources import SourceError, read_python
+
+RANKS = "ABCDEF"
+# Functions of this rank and worse are findings (hotspots); better ones are only counted.
+HOTSPOT_RANK = "C"
+
+
+def analyse_file(path: Path) -> dict[str, Any]:
+    from radon.complexity import cc_rank, cc_visit
+    from radon.metrics import mi_rank, mi_visit
+    from radon.visitors import Function
+
+    try:
+        text = read_python(path).text
+        blocks = cc_visit(text)
+        mi = mi_visit(text, multi=True)
+    except (SourceError, SyntaxError, ValueError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+    functions = [
+        [b.fullname, b.lineno, b.complexity, cc_rank(b.complexity), b.endline]
+        for b in blocks
+        if isinstance(b, Function)
+    ]
+    functions.sort(key=lambda f: (f[1], f[0]))
+    return {"functions": functions, "mi": round(float(mi), 2), "mi_rank": mi_rank(mi)}
+
+
+class RadonRunner:
+    name = "radon"
+
+    def applies(self, ctx: RunContext) -> str | None:
+        return None
+
+    def run(self, ctx: RunContext) -> ToolResult:
+        from importlib.metadata import version
+
+        radon_version = version("radon")
+        bucket = ctx.bucket(self.name, radon_version)
+        results, hits = map_cached(ctx, self.name, analyse_file, bucket)
+        findings: list[Finding] = []
+        functions: list[dict[str, Any]] = []
+        files: list[dict[str, Any]] = []
+        errors: list[dict[str, str]] = []
+        for path, result in results.items():
+            relative = ctx.relative(path)
+            if "error" in result:
+                errors.append({"path": relative, "error": result["error"]})
+                continue
+            files.append({"path": relative, "mi": result["mi"], "rank": result["mi_rank"]})
+            for name, line, complexity, rank, end_line in result["functions"]:
+                functions.append(
+                    {"path": relative, "name": name, "line": line, "end_line": end_line,
+                     "complexity": complexity, "rank": rank}
+                )
+                if RANKS.index(rank) >= RANKS.index(HOTSPOT_RANK):
+                    findings.append(
+                        Finding(
+                            rule_id=f"CC-{rank}", tool=self.name, path=relative, line=line,
+                            col=1, end_line=end_line,
+                            message=f"`{name}` has cyclomatic complexity {complexity} "
+                            f"(rank {rank})",
+                            severity=Severity.WARNING if rank == "C" else Severity.ERROR,
+                            docs_url="https://radon.readthedocs.io/en/latest/api.html"
+                            "#radon.complexity.cc_rank",
+                            context=name, category=rank,
+                        )
+                    )
+        complexities = [f["complexity"] for f in functions]
+        worst = max((f["rank"] for f in functions), default="A")
+        metrics = {
+            "functions": len(functions),
+            "average_complexity": round(sum(complexities) / len(complexities), 2)
+            if complexities else 0.0,
+            "worst_rank": worst,
+            "by_rank": {r: sum(1 for f in functions if f["rank"] == r) for r in RANKS},
+            "hotspots": sorted(
+                (f for f in functions if RANKS.index(f["rank"]) >= RANKS.index(HOTSPOT_RANK)),
+                key=lambda f: (-f["complexity"], f["path"], f["line"]),
+            ),
+            "maintainability": sorted(files, key=lambda f: (f["mi"], f["path"])),
+            "errors": sorted(errors, key=lambda e: e["path"]),
+        }
+        return ToolResult(
+            tool=self.name, status=ToolStatus.OK, version=radon_version,
+            findings=tuple(sorted(findings, key=Finding.sort_key)), metrics=metrics,
+            files=len(results), cached_files=hits,
+        )
+
+
+RUNNER = RadonRunner()

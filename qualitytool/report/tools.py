@@ -1,0 +1,89 @@
+"""Running external tools: finding the command, time limits, and telling failures apart."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qualitytool.report.model import RunContext, ToolStatus
+
+
+class ToolError(Exception):
+    """A tool could not produce results; ``status`` says whether it is missing, crashed, ..."""
+
+    def __init__(self, status: ToolStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def python_module_command(ctx: RunContext, tool: str, module: str) -> list[str]:
+    """A tool we depend on: run as ``python -m module`` unless configured otherwise."""
+    override = ctx.command_override(tool)
+    if override is not None:
+        return shlex.split(override)
+    return [sys.executable, "-m", module]
+
+
+def path_command(ctx: RunContext, tool: str, executable: str) -> list[str]:
+    """An optional tool of the project's own: configured, next to our Python, or on PATH."""
+    override = ctx.command_override(tool)
+    if override is not None:
+        return shlex.split(override)
+    beside = Path(sys.executable).parent / executable
+    if beside.exists() and os.access(beside, os.X_OK):
+        return [str(beside)]
+    return [executable]
+
+
+def run_tool(
+    tool: str,
+    argv: Sequence[str],
+    cwd: Path,
+    timeout: float,
+    ok_codes: Sequence[int] = (0,),
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv``; a missing executable, a timeout or an unexpected exit is a ToolError."""
+    executable = argv[0]
+    if os.sep not in executable and shutil.which(executable) is None:
+        raise ToolError(ToolStatus.MISSING, f"`{executable}` not found on PATH")
+    try:
+        completed = subprocess.run(
+            list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+            input=stdin, check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(ToolStatus.MISSING, f"`{executable}` not found") from exc
+    except PermissionError as exc:
+        raise ToolError(ToolStatus.MISSING, f"`{executable}` is not executable") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s") from exc
+    if completed.returncode not in ok_codes:
+        if "No module named" in completed.stderr:
+            raise ToolError(ToolStatus.MISSING, _last_line(completed.stderr))
+        raise ToolError(
+            ToolStatus.CRASHED,
+            f"exit status {completed.returncode}: {_last_line(completed.stderr or completed.stdout)}",
+        )
+    return completed
+
+
+def tool_version(argv: Sequence[str], cwd: Path, timeout: float = 60.0) -> str:
+    """The first version-looking word of ``argv --version``."""
+    completed = run_tool(argv[0], [*argv, "--version"], cwd, timeout)
+    import re
+
+    text = completed.stdout + completed.stderr
+    match = re.search(r"\d+\.\d+(?:\.\d+)?(?:[a-z0-9.+-]*)", text)
+    return match.group(0) if match else text.strip().splitlines()[0] if text.strip() else "?"
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "(no output)"

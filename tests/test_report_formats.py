@@ -1,0 +1,113 @@
+"""CI outputs of `qualitytool report`: SARIF (schema-validated), JSON, GitHub, job summary,
+the `init --ci` workflow, and the per-file cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qualitytool.api import build_report
+from qualitytool.cli import main
+from tests.conftest import SHARED
+from tests.fixtures.report_support import copy_project
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("formats"))
+
+
+def test_sarif_validates_against_schema(project: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(project), "--format", "sarif"])
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    schema_file = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+    if not schema_file.exists():
+        pytest.skip("../shared/schemas/sarif-schema-2.1.0.json is not present")
+    import jsonschema
+
+    jsonschema.validate(document, json.loads(schema_file.read_text()))
+
+
+def test_sarif_has_what_code_scanning_needs(project: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(project), "--format", "sarif"])
+    document = json.loads(result.stdout)
+    assert document["$schema"] and document["version"] == "2.1.0"
+    run = document["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["B602"]["name"] == "bandit/B602"
+    assert rules["C0116"]["shortDescription"]["text"] == "missing-function-docstring"
+    assert rules["CC-C"]["shortDescription"]["text"] == "cyclomatic complexity rank C"
+    by_rule = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"], r["level"])
+               for r in run["results"]}
+    assert ("B602", "shop/payments.py", 21, "error") in by_rule
+    assert ("QT001", "shop/payments.py", 11, "error") in by_rule
+    assert ("CC-C", "shop/payments.py", 24, "warning") in by_rule
+    assert all(r["partialFingerprints"]["qualitytool/v1"] for r in run["results"])
+    assert all(r["message"]["text"] for r in run["results"])
+
+
+def test_json_has_everything(project: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(project), "--format", "json"])
+    document = json.loads(result.stdout)
+    assert len(document["findings"]) == 25  # 13 pylint, 9 bandit, 2 exceptions, 1 radon
+    tools = {t["tool"]: t for t in document["report"]["tools"]}
+    assert tools["pylint"]["metrics"]["score"] == 7.45
+    assert tools["todos"]["status"] == "ok"
+    assert tools["todos"]["metrics"]["unlinked"] == 0
+
+
+def test_github_format_and_step_summary(project: Path, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    result = CliRunner(env={"GITHUB_STEP_SUMMARY": str(summary)}).invoke(
+        main, ["report", str(project), "--format", "github"]
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "::error title=quality gate pylint-score-min::pylint score: 7.45 (required >= 8.5; "
+        "1.05 below)"
+    )
+    assert "::error file=shop/payments.py,line=21,col=5,title=B602::subprocess call with "\
+        "shell=True identified, security issue. (subprocess_popen_with_shell_equals_true, "\
+        "CWE-78)" in lines
+    assert not any("title=C0116" in line for line in lines)  # notes are not annotated
+    text = summary.read_text()
+    assert text.startswith("earlier step\n# Code quality report: report_small\n")
+
+
+def test_init_ci_writes_the_report_workflow(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["init", str(tmp_path), "--ci"])
+    assert result.exit_code == 0
+    workflow = (tmp_path / ".github" / "workflows" / "qualitytool-report.yml").read_text()
+    assert "  pull_request:\n" in workflow
+    assert "qualitytool report . --check --since \"origin/${{ github.base_ref }}\"" in workflow
+    assert "--format sarif --output qualitytool-report.sarif" in workflow
+    assert "sarif_file: qualitytool-report.sarif" in workflow
+    import yaml
+
+    assert yaml.safe_load(workflow)["jobs"]["report"]["steps"]
+
+
+def test_cache_reuses_unchanged_files(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    cold = build_report(root)
+    assert (root / ".qualitytool" / "cache").is_dir()
+    warm = build_report(root)
+    for name in ("pylint", "bandit", "radon", "annotations"):
+        tool = warm.tool(name)
+        assert tool is not None and tool.cached_files == tool.files == 5, name
+    assert warm.findings == cold.findings
+    assert warm.metrics == cold.metrics
+    catalog = root / "shop" / "catalog.py"
+    catalog.write_text(catalog.read_text().replace("def unused_helper(x, y):",
+                                                   "def unused_helper(x: int, y: int) -> int:"))
+    changed = build_report(root)
+    pylint = changed.tool("pylint")
+    assert pylint is not None and pylint.cached_files == 4
+    assert changed.metrics["annotation_coverage"] == 44.0
+    assert changed.findings == build_report(root, use_cache=False).findings

@@ -1,0 +1,206 @@
+"""The report's runners on a small real project: real pylint, radon, bandit and coverage runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qualitytool.api import build_report
+from qualitytool.config import load_config
+from qualitytool.report.engine import QualityReport
+from qualitytool.report.model import ToolStatus
+from tests.fixtures.report_support import copy_project, run_coverage, write_fix_log
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("runners"))
+    run_coverage(root)
+    write_fix_log(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(project: Path) -> QualityReport:
+    return build_report(project, use_cache=False)
+
+
+def _tool(report: QualityReport, name: str):  # type: ignore[no-untyped-def]
+    result = report.tool(name)
+    assert result is not None
+    return result
+
+
+def test_statuses(report: QualityReport) -> None:
+    assert {t.tool: t.status.value for t in report.tools} == {
+        "annotations": "ok", "bandit": "ok", "basedpyright": "skipped", "black": "skipped",
+        "check-exceptions": "ok", "coverage": "ok", "isort": "skipped", "mypy": "skipped",
+        "pylint": "ok", "radon": "ok", "ruff-format": "skipped",
+        "todos": "ok",
+    }
+
+
+def test_pylint_score_equals_pylints_own(report: QualityReport, project: Path) -> None:
+    files = sorted(str(p.relative_to(project)) for p in project.rglob("*.py")
+                   if "__pycache__" not in p.parts)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pylint", "--output-format=json2", "--persistent=n", *files],
+        cwd=project, capture_output=True, text=True, check=False,
+    )
+    own = json.loads(completed.stdout)
+    pylint = _tool(report, "pylint")
+    assert pylint.metrics["score"] == round(own["statistics"]["score"], 2)
+    assert len(pylint.findings) == len(own["messages"])
+    assert [(f.path, f.line, f.rule_id) for f in pylint.findings][:4] == [
+        ("shop/catalog.py", 15, "W0718"),
+        ("shop/catalog.py", 19, "C0116"),
+        ("shop/payments.py", 11, "W0718"),
+        ("shop/payments.py", 16, "C0116"),
+    ]
+
+
+def test_bandit_findings(report: QualityReport) -> None:
+    found = [(f.path, f.line, f.rule_id, f.category, f.confidence, f.cwe)
+             for f in _tool(report, "bandit").findings if not f.path.startswith("tests/")]
+    assert found == [
+        ("shop/catalog.py", 3, "B403", "LOW", "high", 502),
+        ("shop/catalog.py", 8, "B301", "MEDIUM", "high", 502),
+        ("shop/payments.py", 4, "B404", "LOW", "high", 78),
+        ("shop/payments.py", 17, "B324", "HIGH", "high", 327),
+        ("shop/payments.py", 21, "B602", "HIGH", "high", 78),
+    ]
+    assert _tool(report, "bandit").metrics["by_severity"] == {"HIGH": 2, "MEDIUM": 1, "LOW": 6}
+
+
+def test_radon_complexity(report: QualityReport) -> None:
+    radon = _tool(report, "radon")
+    assert [(f.path, f.line, f.rule_id, f.message) for f in radon.findings] == [
+        ("shop/payments.py", 24, "CC-C", "`classify` has cyclomatic complexity 16 (rank C)"),
+    ]
+    assert radon.metrics["worst_rank"] == "C"
+    assert radon.metrics["functions"] == 10
+    assert [f["path"] for f in radon.metrics["maintainability"]][:1] == ["shop/payments.py"]
+
+
+def test_annotation_coverage(report: QualityReport) -> None:
+    metrics = _tool(report, "annotations").metrics
+    # charge: 3/3, receipt_digest 0/2, archive 0/2, classify 0/7, load 2/2, price 3/3,
+    # unused_helper 0/3, three tests 0/1 each.
+    assert (metrics["annotated"], metrics["total"], metrics["percent"]) == (8, 25, 32.0)
+
+
+def test_coverage_matches_coverage_py(report: QualityReport, project: Path) -> None:
+    totals = json.loads((project / "coverage.json").read_text())["totals"]
+    metrics = _tool(report, "coverage").metrics
+    assert metrics["percent"] == round(totals["percent_covered"], 1)
+    assert metrics["branch"] is True
+    assert [(f["path"], f["percent"]) for f in metrics["low"]] == [("shop/payments.py", 23.1)]
+    assert metrics["critical_percent"] == 23.1
+
+
+def test_exceptions_and_fix_log(report: QualityReport) -> None:
+    metrics = _tool(report, "check-exceptions").metrics
+    assert (metrics["total"], metrics["critical"]) == (2, 1)
+    log = metrics["fix_log"]
+    assert (log["before"], log["safe"], log["unsafe"], log["left"]) == (3, 1, 1, 1)
+
+
+def _with_config(project: Path, extra: str) -> Path:
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml").read_text() + extra, encoding="utf-8"
+    )
+    return project
+
+
+def test_missing_crashing_and_slow_tools_do_not_stop_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_project(tmp_path)
+    fake = tmp_path / "fake_tool.py"
+    fake.write_text(
+        "import sys, time\n"
+        "if '--version' in sys.argv:\n    print('fake 1.0')\n    sys.exit(0)\n"
+        "if sys.argv[1] == 'crash':\n    print('Traceback: boom', file=sys.stderr)\n"
+        "    sys.exit(3)\n"
+        "time.sleep(30)\n"
+    )
+    _with_config(project, f"""
+[tool.mypy]
+
+[tool.qualitytool.report]
+tool-timeout = 2
+enable = ["black"]
+commands = [
+    "pylint=/nonexistent/bin/pylint",
+    'bandit={sys.executable} {fake} crash',
+    'mypy={sys.executable} {fake} sleep',
+]
+""")
+    # PATH without black: the formatter the config enables is missing; nothing else breaks.
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    report = build_report(project, load_config(project), use_cache=False,
+                          tools=["pylint", "bandit", "mypy", "black", "radon"])
+    statuses = {t.tool: (t.status, t.detail) for t in report.tools}
+    assert statuses == {
+        "pylint": (ToolStatus.MISSING, "`/nonexistent/bin/pylint` not found"),
+        "bandit": (ToolStatus.CRASHED, "exit status 3: Traceback: boom"),
+        "mypy": (ToolStatus.TIMEOUT, "no result after 2 s"),
+        "black": (ToolStatus.MISSING, "`black` not found on PATH"),
+        "radon": (ToolStatus.OK, ""),
+    }
+    gates = {g.key: g.status for g in report.gates}
+    assert gates["pylint-score-min"] == "not measured"
+    assert gates["bandit-high-max"] == "not measured"
+    assert gates["worst-complexity-rank"] == "pass"
+
+
+def test_type_checker_and_formatters_the_project_configures(tmp_path: Path) -> None:
+    project = _with_config(copy_project(tmp_path), """
+[tool.mypy]
+files = ["shop"]
+
+[tool.isort]
+profile = "black"
+
+[tool.ruff.format]
+""")
+    (project / "shop" / "messy.py").write_text(
+        '"""Messy."""\nimport sys\nimport os\n\n\ndef size(name: str) -> int:\n'
+        "    return os.path.getsize(name) + len(sys.argv) + 'x'\n"
+    )
+    report = build_report(project, load_config(project), use_cache=False,
+                          tools=["mypy", "isort", "ruff-format"])
+    found = {t.tool: [(f.path, f.line, f.rule_id) for f in t.findings] for t in report.tools}
+    assert {t.tool: t.status for t in report.tools} == {
+        "isort": ToolStatus.OK, "mypy": ToolStatus.OK, "ruff-format": ToolStatus.OK,
+    }
+    assert found["mypy"] == [("shop/messy.py", 7, "operator")]
+    assert found["isort"] == [("shop/messy.py", 1, "isort")]
+    assert found["ruff-format"] == [("shop/messy.py", 1, "ruff-format")]
+
+
+def test_todos_runner_runs_the_real_todos_command(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    (project / "shop" / "later.py").write_text(
+        "def paginate(items):\n"
+        "    # TODO: cache the catalog\n"
+        "    # TODO(#12): paginate\n"
+        "    return items\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    report = build_report(project, load_config(project), use_cache=False, out_dir=out,
+                          tools=["todos"])
+    todos = _tool(report, "todos")
+    assert todos.status is ToolStatus.OK, todos.detail
+    assert [(f.path, f.line, f.message) for f in todos.findings] == [
+        ("shop/later.py", 2, "TODO without an issue link: cache the catalog"),
+    ]
+    assert todos.metrics["reports"] == ["TODO_REPORT.md", "KNOWN_LIMITATIONS.md"]
+    assert "shop/later.py:2" in (out / "TODO_REPORT.md").read_text()
+    assert {g.key: (g.actual, g.status) for g in report.gates}["unlinked-todos-max"] == (
+        "1", "fail")
