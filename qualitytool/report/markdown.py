@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding
+from qualitytool.output.templates import environment
 from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
 
@@ -33,41 +34,13 @@ class Written:
 
 
 def _environment(report: QualityReport) -> Any:
-    import jinja2
-
-    loaders: list[Any] = []
+    folder = None
     configured = report.config.report.templates_dir
     if configured:
         folder = Path(configured).expanduser()
         if not folder.is_absolute():
             folder = report.config.root / folder
-        loaders.append(jinja2.FileSystemLoader(str(folder)))
-    loaders.append(jinja2.FunctionLoader(_shipped_template))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # nosec B701 - Markdown, not HTML
-    )
-    env.filters["cell"] = cell
-    env.filters["num"] = number
-    env.filters["loc"] = location
-    return env
-
-
-def _shipped_template(name: str) -> str | None:
-    from importlib import resources
-
-    item = resources.files("qualitytool.templates").joinpath(name)
-    return item.read_text(encoding="utf-8") if item.is_file() else None
-
-
-def cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell."""
-    text = "" if value is None else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    return environment(folder, {"num": number, "loc": location})
 
 
 def number(value: Any, digits: int = 1) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
+from qualitytool.output.templates import cell, environment
 from qualitytool.todos.model import CATEGORIES, RESOLUTIONS, ScanResult, TodoItem
 
 JSON_VERSION = 1
@@ -80,43 +81,6 @@ def by_category(items: Sequence[TodoItem]) -> list[tuple[str, list[TodoItem]]]:
     ]
 
 
-def _environment(templates_dir: Path | None = None) -> Any:
-    import jinja2
-
-    loaders: list[Any] = []
-    if templates_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
-    loaders.append(_package_loader())
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.filters["md"] = _markdown_cell
-    return env
-
-
-def _package_loader() -> Any:
-    from importlib import resources
-
-    import jinja2
-
-    def load(name: str) -> str | None:
-        resource = resources.files("qualitytool.templates").joinpath(name)
-        return resource.read_text(encoding="utf-8") if resource.is_file() else None
-
-    return jinja2.FunctionLoader(load)
-
-
-def _markdown_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    text = "" if value is None else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def _template_context(result: ScanResult) -> dict[str, Any]:
     items = result.items
     authors = Counter(
@@ -140,7 +104,7 @@ def _template_context(result: ScanResult) -> dict[str, Any]:
 def render_report(result: ScanResult, template: str = "todo_report.md.j2",
                   templates_dir: Path | None = None) -> str:
     """One report template rendered with the scan (deterministic: no dates of the run)."""
-    env = _environment(templates_dir)
+    env = environment(templates_dir, {"md": cell})
     return str(env.get_template(template).render(**_template_context(result)))
 
 
