@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,20 @@ def _locked_fetch(tmp_path_factory: pytest.TempPathFactory, name: str, version: 
 def ansible_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ansible-core 2.19.14 source tree."""
     return _locked_fetch(tmp_path_factory, "ansible-core", "2.19.14")
+
+
+def ruff_locations(root: Path, select: str, codes: str) -> set[tuple[str, int, int]]:
+    """``(path, line, col)`` of ruff's ``--select select`` findings under ``root`` whose code
+    matches the regular expression ``codes``: the oracle of the parity tests."""
+    ruff = Path(sys.executable).parent / "ruff"
+    out = subprocess.run(
+        [str(ruff), "check", "--isolated", "--select", select, "--no-cache",
+         "--output-format", "concise", "."],
+        cwd=root, capture_output=True, text=True, check=False,
+    ).stdout
+    found = set()
+    for line in out.splitlines():
+        match = re.match(rf"(.+?):(\d+):(\d+): (?:{codes}) ", line)
+        if match:
+            found.add((match[1], int(match[2]), int(match[3])))
+    return found

@@ -9,9 +9,6 @@ neither corpus has such a comment, so the sets are equal.
 from __future__ import annotations
 
 import io
-import re
-import subprocess
-import sys
 import tokenize
 from pathlib import Path
 
@@ -21,24 +18,11 @@ from qualitytool.api import scan_todos
 from qualitytool.config import Config
 from qualitytool.todos.scanner import Markers, PythonLexer, python_comments
 
+from .conftest import ruff_locations
+
 pytestmark = pytest.mark.corpus
 
 MARKERS = Markers(("TODO", "FIXME", "XXX", "HACK"))
-
-
-def ruff_fix_locations(root: Path) -> set[tuple[str, int, int]]:
-    ruff = Path(sys.executable).parent / "ruff"
-    out = subprocess.run(
-        [str(ruff), "check", "--isolated", "--select", "FIX", "--no-cache",
-         "--output-format", "concise", "."],
-        cwd=root, capture_output=True, text=True, check=False,
-    ).stdout
-    found = set()
-    for line in out.splitlines():
-        match = re.match(r"(.+?):(\d+):(\d+): FIX00[1-4] ", line)
-        if match:
-            found.add((match[1], int(match[2]), int(match[3])))
-    return found
 
 
 @pytest.mark.parametrize(("corpus", "expected_count"), [("django", 47), ("ansible", 470)])
@@ -51,7 +35,7 @@ def test_python_locations_equal_ruff_fix(
     result = scan_todos(["."], Config(root=root), blame=False)
     ours = {(i.path, i.line, i.col) for i in result.items if i.language == "python"}
     assert len(ours) == expected_count
-    assert ours == ruff_fix_locations(root)
+    assert ours == ruff_locations(root, "FIX", "FIX00[1-4]")
 
 
 def _candidate_files(root: Path) -> list[tuple[Path, str]]:
