@@ -12,11 +12,12 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import pathspec
+from typing import TYPE_CHECKING, Any
 
 from qualitytool.config import Config
+
+if TYPE_CHECKING:
+    import pathspec
 
 # Folders that never hold the project's own code.  Matched by name at any depth.
 DEFAULT_EXCLUDED_DIRS = frozenset(
@@ -40,6 +41,8 @@ def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
 
 @functools.lru_cache(maxsize=64)
 def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
+    import pathspec  # imported on first use: it costs more start-up than a small run takes
+
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
@@ -111,7 +114,7 @@ def iter_files(
         if not Path(raw).exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
     include_spec = _NameMatcher(include if include is not None else config.include)
-    exclude_spec = _spec(config.exclude)
+    exclude_spec = _spec(config.exclude) if config.exclude else None
     seen: set[Path] = set()
     for raw in paths:
         resolved = Path(raw).resolve()
@@ -137,7 +140,7 @@ def _walk(
     directory: Path,
     config: Config,
     include_spec: _NameMatcher,
-    exclude_spec: pathspec.PathSpec[Any],
+    exclude_spec: pathspec.PathSpec[Any] | None,
 ) -> Iterator[Path]:
     # Plain strings and os.walk: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
@@ -150,7 +153,6 @@ def _walk(
             (str(base), spec)
             for base, spec in _inherited_gitignores(directory, _gitignore_top(directory))
         ]
-    has_excludes = bool(config.exclude)
 
     def rel_to_root(path: str) -> str | None:
         if path.startswith(root_prefix):
@@ -180,7 +182,7 @@ def _walk(
             child = os.path.join(current, name)
             if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info"):
                 continue
-            if has_excludes:
+            if exclude_spec is not None:
                 rel = rel_to_root(child)
                 if rel is not None and exclude_spec.match_file(rel + "/"):
                     continue
@@ -195,7 +197,7 @@ def _walk(
             relative = file[len(top_dir) + 1 :].replace(os.sep, "/")
             if not include_spec.matches(name, relative):
                 continue
-            if has_excludes:
+            if exclude_spec is not None:
                 rel = rel_to_root(file)
                 if rel is not None and exclude_spec.match_file(rel):
                     continue

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from qualitytool.findings import FileResult
@@ -62,6 +61,8 @@ def map_files(
                 on_result(result)
             results.append(result)
         return results
+    from concurrent.futures import ProcessPoolExecutor  # only runs big enough need it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [
             pool.submit(_run_chunk, func, chunk)
