@@ -19,6 +19,7 @@ else:  # pragma: no cover
 import click
 
 from qualitytool import __version__
+from qualitytool.todos.model import CATEGORIES, RESOLUTIONS
 
 if TYPE_CHECKING:
     from qualitytool.findings import FileResult, Finding
@@ -300,10 +301,9 @@ def todos_scan_command(
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     if report_dir is not None:
-        templates = config.report.templates_dir
-        for written in write_todo_reports(
-            result, report_dir, config.root / templates if templates else None
-        ):
+        from qualitytool.output.templates import templates_dir_of
+
+        for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
             click.echo(f"wrote {display_path(written)}", err=True)
     if output_format == "text" and output_file is None:
         from rich.console import Console
@@ -323,19 +323,16 @@ def todos_scan_command(
         sys.exit(EXIT_FOUND)
 
 
-_TODO_CATEGORIES = ["security", "performance", "feature", "refactor", "documentation", "bug"]
-
-
 @todos_group.command("sync")
 @_paths_argument
 @click.option("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
 @click.option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or api.github.com).")
 @click.option("--dry-run", is_flag=True, help="Print the plan (create/update/close); change nothing.")
 @click.option("--max-new", type=click.IntRange(min=0), help="Create at most N issues this run.")
-@click.option("--category", "categories", multiple=True, type=click.Choice(_TODO_CATEGORIES),
+@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
               help="Only create issues for items of this category (repeatable).")
 @click.option("--resolution", "resolutions", multiple=True,
-              type=click.Choice(["implement", "issue", "document"]),
+              type=click.Choice(RESOLUTIONS),
               help="Only create issues for items with this suggested resolution (repeatable).")
 @click.option("--write-pause", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between writes (GitHub asks for a pause between content creations).")

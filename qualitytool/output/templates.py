@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qualitytool.config import Config
+
+
+def templates_dir_of(config: Config) -> Path | None:
+    """The project's ``templates-dir`` (``~`` expanded, relative to the config root)."""
+    configured = config.report.templates_dir
+    if not configured:
+        return None
+    folder = Path(configured).expanduser()
+    return folder if folder.is_absolute() else config.root / folder
 
 
 def environment(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding
-from qualitytool.output.templates import environment
+from qualitytool.output.templates import environment, templates_dir_of
 from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
 
@@ -34,13 +34,7 @@ class Written:
 
 
 def _environment(report: QualityReport) -> Any:
-    folder = None
-    configured = report.config.report.templates_dir
-    if configured:
-        folder = Path(configured).expanduser()
-        if not folder.is_absolute():
-            folder = report.config.root / folder
-    return environment(folder, {"num": number, "loc": location})
+    return environment(templates_dir_of(report.config), {"num": number, "loc": location})
 
 
 def number(value: Any, digits: int = 1) -> str:
