@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,11 @@ class PylintRunner:
         jobs = str(effective_jobs(ctx.config.jobs)) if len(files) >= _PARALLEL_FROM else "1"
         argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs,
                 *(ctx.relative(p) for p in files)]
-        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES)
+        # Statements are counted while pylint runs, not after it (it is the slowest tool).
+        with ThreadPoolExecutor(max_workers=1) as counter:
+            statements = counter.submit(lambda: {p: count_statements(p) for p in files})
+            completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES)
+            statements_of = statements.result()
         try:
             document = json.loads(completed.stdout)
             messages = document["messages"]
@@ -113,7 +118,7 @@ class PylintRunner:
         return {
             path: {
                 "messages": sorted(by_path.get(ctx.relative(path), []), key=lambda m: (m[3], m[4], m[0])),
-                "statements": count_statements(path),
+                "statements": statements_of[path],
             }
             for path in files
         }
