@@ -95,33 +95,43 @@ _KINDS = ("callable", "operation")
 _FIELDS = {"name", "raises", "closed", "returns", "source", "note"}
 
 
-def _parse_entry(entry: Any, where: str) -> RaiseSpec:
+def _common_fields(
+    entry: Any, where: str, fields: set[str], names: str
+) -> tuple[dict[str, Any], str, str, str]:
+    """Checks shared by every entry kind: a table of known keys with a ``name``, a ``names``
+    list of strings, a cited ``source`` and an optional ``note``.  Returns the table, name,
+    source and note."""
     if not isinstance(entry, dict):
         raise KnowledgeBaseError(f"{where}: must be a table")
-    unknown = set(entry) - _FIELDS
+    unknown = set(entry) - fields
     if unknown:
         raise KnowledgeBaseError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     name = entry.get("name")
     if not isinstance(name, str) or not name:
         raise KnowledgeBaseError(f"{where}: 'name' must be a non-empty string")
-    raises = entry.get("raises")
-    if not isinstance(raises, list) or not all(isinstance(r, str) and r for r in raises):
-        raise KnowledgeBaseError(f"{where} ({name}): 'raises' must be a list of strings")
-    closed = entry.get("closed")
-    if not isinstance(closed, bool):
-        raise KnowledgeBaseError(f"{where} ({name}): 'closed' must be true or false")
+    listed = entry.get(names)
+    if not isinstance(listed, list) or not all(isinstance(r, str) and r for r in listed):
+        raise KnowledgeBaseError(f"{where} ({name}): '{names}' must be a list of strings")
     source = entry.get("source")
     if not isinstance(source, str) or not source.strip():
         raise KnowledgeBaseError(f"{where} ({name}): 'source' is required (cite the docs)")
-    returns = entry.get("returns")
-    if returns is not None and not isinstance(returns, str):
-        raise KnowledgeBaseError(f"{where} ({name}): 'returns' must be a string")
     note = entry.get("note", "")
     if not isinstance(note, str):
         raise KnowledgeBaseError(f"{where} ({name}): 'note' must be a string")
+    return entry, name, source, note
+
+
+def _parse_entry(entry: Any, where: str) -> RaiseSpec:
+    table, name, source, note = _common_fields(entry, where, _FIELDS, "raises")
+    closed = table.get("closed")
+    if not isinstance(closed, bool):
+        raise KnowledgeBaseError(f"{where} ({name}): 'closed' must be true or false")
+    returns = table.get("returns")
+    if returns is not None and not isinstance(returns, str):
+        raise KnowledgeBaseError(f"{where} ({name}): 'returns' must be a string")
     return RaiseSpec(
         name=name,
-        raises=tuple(raises),
+        raises=tuple(table["raises"]),
         closed=closed,
         source=source,
         returns=returns,
@@ -131,24 +141,10 @@ def _parse_entry(entry: Any, where: str) -> RaiseSpec:
 
 
 def _parse_exception(entry: Any, where: str) -> ExceptionSpec:
-    if not isinstance(entry, dict):
-        raise KnowledgeBaseError(f"{where}: must be a table")
-    unknown = set(entry) - {"name", "bases", "source", "note"}
-    if unknown:
-        raise KnowledgeBaseError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    name = entry.get("name")
-    if not isinstance(name, str) or not name:
-        raise KnowledgeBaseError(f"{where}: 'name' must be a non-empty string")
-    bases = entry.get("bases")
-    if not isinstance(bases, list) or not all(isinstance(b, str) and b for b in bases):
-        raise KnowledgeBaseError(f"{where} ({name}): 'bases' must be a list of strings")
-    source = entry.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise KnowledgeBaseError(f"{where} ({name}): 'source' is required (cite the docs)")
-    note = entry.get("note", "")
-    if not isinstance(note, str):
-        raise KnowledgeBaseError(f"{where} ({name}): 'note' must be a string")
-    return ExceptionSpec(name=name, bases=tuple(bases), source=source, note=note)
+    table, name, source, note = _common_fields(
+        entry, where, {"name", "bases", "source", "note"}, "bases"
+    )
+    return ExceptionSpec(name=name, bases=tuple(table["bases"]), source=source, note=note)
 
 
 def parse_exception_classes(text: str, origin: str) -> list[ExceptionSpec]:
