@@ -1,4 +1,7 @@
-"""radon: cyclomatic complexity per function (with rank) and maintainability index per file."""
+"""radon: cyclomatic complexity per function (with rank) and maintainability index per file.
+
+The values are radon's own, computed from one parse per file (see ``radon_metrics``).
+"""
 
 from __future__ import annotations
 
@@ -16,23 +19,12 @@ HOTSPOT_RANK = "C"
 
 
 def analyse_file(path: Path) -> dict[str, Any]:
-    from radon.complexity import cc_rank, cc_visit
-    from radon.metrics import mi_rank, mi_visit
-    from radon.visitors import Function
+    from qualitytool.report.radon_metrics import file_metrics
 
     try:
-        text = read_python(path).text
-        blocks = cc_visit(text)
-        mi = mi_visit(text, multi=True)
+        return file_metrics(read_python(path).text)
     except (SourceError, SyntaxError, ValueError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
-    functions = [
-        [b.fullname, b.lineno, b.complexity, cc_rank(b.complexity), b.endline]
-        for b in blocks
-        if isinstance(b, Function)
-    ]
-    functions.sort(key=lambda f: (f[1], f[0]))
-    return {"functions": functions, "mi": round(float(mi), 2), "mi_rank": mi_rank(mi)}
 
 
 class RadonRunner:
