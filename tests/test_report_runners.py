@@ -63,6 +63,16 @@ def test_pylint_score_equals_pylints_own(report: QualityReport, project: Path) -
     ]
 
 
+@pytest.mark.parametrize("name", ["pylint", "bandit"])
+def test_versions_are_the_ones_that_run(report: QualityReport, project: Path, name: str) -> None:
+    """Read from our environment's metadata, they are what `python -m TOOL --version` says."""
+    completed = subprocess.run([sys.executable, "-m", name, "--version"], cwd=project,
+                               capture_output=True, text=True, check=True)
+    version = _tool(report, name).version
+    assert version
+    assert version in completed.stdout.split()
+
+
 def test_bandit_findings(report: QualityReport) -> None:
     found = [(f.path, f.line, f.rule_id, f.category, f.confidence, f.cwe)
              for f in _tool(report, "bandit").findings if not f.path.startswith("tests/")]

@@ -30,6 +30,21 @@ def python_module_command(ctx: RunContext, tool: str, module: str) -> list[str]:
     return [sys.executable, "-m", module]
 
 
+def python_module_version(ctx: RunContext, tool: str, command: Sequence[str], distribution: str) -> str:
+    """The version of a tool from ``python_module_command``: read from our own environment's
+    metadata (no process to start) unless the command is configured, then ``--version``."""
+    if ctx.command_override(tool) is not None:
+        return tool_version(command, ctx.root)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError as exc:
+        raise ToolError(
+            ToolStatus.MISSING, f"{distribution} is not installed for {sys.executable}"
+        ) from exc
+
+
 def path_command(ctx: RunContext, tool: str, executable: str) -> list[str]:
     """An optional tool of the project's own: configured, next to our Python, or on PATH."""
     override = ctx.command_override(tool)

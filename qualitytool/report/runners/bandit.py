@@ -10,7 +10,12 @@ from typing import Any
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.cache import cached_per_file, config_fingerprint
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.tools import ToolError, python_module_command, run_tool, tool_version
+from qualitytool.report.tools import (
+    ToolError,
+    python_module_command,
+    python_module_version,
+    run_tool,
+)
 
 CONFIG_FILES = ("pyproject.toml", ".bandit")
 _SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
@@ -33,7 +38,7 @@ class BanditRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         command = python_module_command(ctx, self.name, "bandit")
-        version = tool_version(command, ctx.root)
+        version = python_module_version(ctx, self.name, command, "bandit")
         bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
         per_file, hits = cached_per_file(
             ctx, self.name, bucket, lambda files: self._scan(ctx, command, files)

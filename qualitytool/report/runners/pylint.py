@@ -22,7 +22,12 @@ from typing import Any
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.cache import cached_per_file, config_fingerprint
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.tools import ToolError, python_module_command, run_tool, tool_version
+from qualitytool.report.tools import (
+    ToolError,
+    python_module_command,
+    python_module_version,
+    run_tool,
+)
 from qualitytool.sources import SourceError, read_python
 
 CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")
@@ -86,7 +91,7 @@ class PylintRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         command = python_module_command(ctx, self.name, "pylint")
-        version = tool_version(command, ctx.root)
+        version = python_module_version(ctx, self.name, command, "pylint")
         bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
         per_file, hits = cached_per_file(
             ctx, self.name, bucket, lambda files: self._lint(ctx, command, files)
