@@ -11,6 +11,7 @@ from typing import Any
 from qualitytool.parallel import effective_jobs
 from qualitytool.report.cache import CacheBucket, cached_per_file
 from qualitytool.report.model import RunContext
+from qualitytool.report.tools import lower_priority
 
 # Below this many files, worker start-up costs more than the parallel work saves.
 _SERIAL_THRESHOLD = 48
@@ -50,7 +51,10 @@ def _map(ctx: RunContext, tool: str, func: PerFile, todo: list[Path]) -> dict[Pa
         # Not fork: the report's runners are threads, and forking a threaded process can
         # copy a lock another thread holds (an import lock, say) into the child.
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # Secondary work: the workers yield the CPU to the slowest tool (pylint) running beside.
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=lower_priority
+        ) as pool:
             for chunk_results in pool.map(_chunk, [func] * len(chunks), chunks):
                 computed.extend(chunk_results)
                 ctx.progress(tool, done + len(computed), len(ctx.files))

@@ -56,6 +56,22 @@ def path_command(ctx: RunContext, tool: str, executable: str) -> list[str]:
     return [executable]
 
 
+# The niceness of secondary work (bandit, our own per-file analyses): the slowest tool keeps
+# the CPU it wants and the rest fill the gaps around it, as the report's speed target needs.
+BACKGROUND_NICENESS = 10
+
+
+def lower_priority(pid: int = 0) -> None:
+    """Make process ``pid`` (0: this one) yield the CPU to normal-priority work, where the OS
+    allows it; its children inherit the priority."""
+    if hasattr(os, "setpriority"):
+        try:
+            current = os.getpriority(os.PRIO_PROCESS, pid)
+            os.setpriority(os.PRIO_PROCESS, pid, max(current, BACKGROUND_NICENESS))
+        except OSError:  # gone already, or not ours to change: a speed hint, never an error
+            pass
+
+
 def run_tool(
     tool: str,
     argv: Sequence[str],
@@ -63,22 +79,35 @@ def run_tool(
     timeout: float,
     ok_codes: Sequence[int] = (0,),
     stdin: str | None = None,
+    background: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``argv``; a missing executable, a timeout or an unexpected exit is a ToolError."""
+    """Run ``argv``; a missing executable, a timeout or an unexpected exit is a ToolError.
+
+    ``background`` runs it at a lower CPU priority (see ``BACKGROUND_NICENESS``).
+    """
     executable = argv[0]
     if os.sep not in executable and shutil.which(executable) is None:
         raise ToolError(ToolStatus.MISSING, f"`{executable}` not found on PATH")
     try:
-        completed = subprocess.run(
-            list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout,
-            input=stdin, check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        process = subprocess.Popen(
+            list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, text=True,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
         )
     except FileNotFoundError as exc:
         raise ToolError(ToolStatus.MISSING, f"`{executable}` not found") from exc
     except PermissionError as exc:
         raise ToolError(ToolStatus.MISSING, f"`{executable}` is not executable") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s") from exc
+    if background:
+        lower_priority(process.pid)
+    with process:
+        try:
+            stdout, stderr = process.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.communicate()
+            raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s") from exc
+    completed = subprocess.CompletedProcess(list(argv), process.returncode, stdout, stderr)
     if completed.returncode not in ok_codes:
         if "No module named" in completed.stderr:
             raise ToolError(ToolStatus.MISSING, _last_line(completed.stderr))

@@ -52,7 +52,8 @@ class BanditRunner:
         if _has_bandit_table(ctx.root):
             argv += ["-c", "pyproject.toml"]
         argv += [ctx.relative(p) for p in files]
-        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1))
+        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1),
+                              background=True)
         try:
             document = json.loads(completed.stdout)
         except ValueError as exc:

@@ -34,7 +34,8 @@ class TodosRunner:
             out_dir = ctx.out_dir or Path(scratch)
             argv = [*command, "todos", str(ctx.root), "--report", str(out_dir), "--format", "json"]
             try:
-                completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1))
+                completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1),
+                                     background=True)
             except ToolError as exc:
                 if "No such command" in exc.detail or "no such option" in exc.detail.lower():
                     raise ToolError(
