@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,28 @@ def test_pylint_score_equals_pylints_own(report: QualityReport, project: Path) -
         ("shop/payments.py", 11, "W0718"),
         ("shop/payments.py", 16, "C0116"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "results"),
+    [
+        ("pylint", ["--output-format=json2", "--persistent=n", "-j", "1"], "messages"),
+        ("bandit", ["-f", "json", "-q"], "results"),
+    ],
+)
+def test_launch_changes_no_result(project: Path, module: str, args: list[str], results: str) -> None:
+    """The garbage-collector tuning of ``qualitytool.report.launch`` is invisible in the output."""
+    files = sorted(str(p.relative_to(project)) for p in project.rglob("*.py")
+                   if "__pycache__" not in p.parts)
+
+    def output(*prefix: str) -> Any:
+        completed = subprocess.run([sys.executable, *prefix, module, *args, *files], cwd=project,
+                                   capture_output=True, text=True, check=False)
+        return json.loads(completed.stdout)[results]
+
+    plain = output("-m")
+    assert plain
+    assert output("-m", "qualitytool.report.launch") == plain
 
 
 @pytest.mark.parametrize("name", ["pylint", "bandit"])

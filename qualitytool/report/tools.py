@@ -23,11 +23,12 @@ class ToolError(Exception):
 
 
 def python_module_command(ctx: RunContext, tool: str, module: str) -> list[str]:
-    """A tool we depend on: run as ``python -m module`` unless configured otherwise."""
+    """A tool we depend on: run as ``python -m module`` (through ``launch``, which tunes the
+    garbage collector) unless configured otherwise."""
     override = ctx.command_override(tool)
     if override is not None:
         return shlex.split(override)
-    return [sys.executable, "-m", module]
+    return [sys.executable, "-m", "qualitytool.report.launch", module]
 
 
 def python_module_version(ctx: RunContext, tool: str, command: Sequence[str], distribution: str) -> str:
