@@ -1,4 +1,4 @@
-"""Secondary work yields the CPU to the slowest tool: lower priority for bandit, the todos
+"""Secondary work yields the CPU to the slowest tool: lower priority for the todos
 subprocess and the report's own worker processes."""
 
 from __future__ import annotations

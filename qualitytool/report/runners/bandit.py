@@ -52,8 +52,9 @@ class BanditRunner:
         if _has_bandit_table(ctx.root):
             argv += ["-c", "pyproject.toml"]
         argv += [ctx.relative(p) for p in files]
-        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1),
-                              background=True)
+        # Normal priority: bandit is one process, so lowered it would end alone on one core
+        # after pylint; beside pylint it is cheaper than that tail.
+        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1))
         try:
             document = json.loads(completed.stdout)
         except ValueError as exc:
