@@ -481,6 +481,9 @@ class _ToolProgress:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the Markdown reports into this directory.")
 @click.option("--check", is_flag=True, help="Exit 1 when a quality gate fails.")
+@click.option("--fail-unmeasured", is_flag=True,
+              help="With --check, also exit 1 when a gate's tool did not run (missing, "
+              "crashed, timed out, skipped, no coverage.json).")
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
     default="text", show_default=True, help="What to print (or write with --output).",
@@ -498,6 +501,7 @@ def report_command(
     path: Path,
     out_dir: Path | None,
     check: bool,
+    fail_unmeasured: bool,
     output_format: str,
     baseline_file: Path | None,
     save_baseline: Path | None,
@@ -508,7 +512,8 @@ def report_command(
 ) -> None:
     """Run pylint, radon, bandit, coverage, annotations, exceptions and TODOs; gate; report.
 
-    Exit status: 0, or 1 with --check when a gate fails, 2 on usage errors.
+    Exit status: 0, or 1 with --check when a gate fails (or, with --fail-unmeasured, could not
+    be measured), 2 on usage errors.
     """
     import os
 
@@ -517,6 +522,8 @@ def report_command(
     from qualitytool.report.baseline import BaselineError, snapshot
     from qualitytool.report.since import SinceError
 
+    if fail_unmeasured and not check:
+        raise click.UsageError("--fail-unmeasured only means something with --check")
     config = _load_config([path], config_file)
     try:
         with _ToolProgress() as progress:
@@ -546,8 +553,8 @@ def report_command(
     renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
                  "github": formats.to_github}
     _emit(renderers[output_format](report), output_file)
-    if check and report.failed_gates:
-        for line in formats.gate_failures(report):
+    if check and (report.failed_gates or (fail_unmeasured and report.unmeasured_gates)):
+        for line in formats.gate_failures(report, unmeasured=fail_unmeasured):
             click.echo(line, err=True)
         sys.exit(EXIT_FOUND)
 

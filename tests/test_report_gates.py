@@ -90,3 +90,30 @@ def test_without_check_a_failing_gate_exits_zero(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(root), "--no-cache"])
     assert result.exit_code == 0
     assert "pylint score" in result.stdout and "FAIL (1.05 below)" in result.stdout
+
+
+LENIENT = ("pylint-score-min = 7\nbandit-high-max = 2\ncritical-broad-handlers-max = 1\n"
+           "annotation-coverage-min = 30\n")
+
+
+def test_fail_unmeasured(tmp_path: Path) -> None:
+    """The gates pass, but coverage was not measured (no coverage.json): with
+    --fail-unmeasured that fails --check too, and the line says why."""
+    root = copy_project(tmp_path)
+    _configure(root, LENIENT)
+    result = CliRunner().invoke(
+        main, ["report", str(root), "--check", "--fail-unmeasured", "--no-cache",
+               "--output", str(tmp_path / "report.txt")]
+    )
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("gate ")]
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "gate not measured: test coverage %, required >= 80 (coverage skipped: no coverage.json"
+    )
+
+
+def test_fail_unmeasured_needs_check(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(tmp_path), "--fail-unmeasured"])
+    assert result.exit_code == 2
+    assert "--fail-unmeasured only means something with --check" in result.output

@@ -19,7 +19,7 @@ from qualitytool.discovery import discover_files
 from qualitytool.findings import Finding
 from qualitytool.report.baseline import Comparison
 from qualitytool.report.cache import ReportCache
-from qualitytool.report.gates import GateResult, evaluate, headline_metrics
+from qualitytool.report.gates import GATE_TOOLS, GateResult, evaluate, headline_metrics
 from qualitytool.report.model import RunContext, Runner, ToolResult, ToolStatus
 from qualitytool.report.tools import ToolError
 
@@ -49,6 +49,20 @@ class QualityReport:
     @property
     def failed_gates(self) -> list[GateResult]:
         return [g for g in self.gates if g.failed]
+
+    @property
+    def unmeasured_gates(self) -> list[tuple[GateResult, ToolResult | None]]:
+        """Enforced gates without a value because their tool did not run, with that tool.
+
+        (With ``--since`` a gate whose tool ran can still lack a value: no changed line to
+        measure.  That is not a failure to measure.)
+        """
+        unmeasured = []
+        for gate in self.gates:
+            tool = self.tool(GATE_TOOLS[gate.key])
+            if gate.status == "not measured" and (tool is None or not tool.ok):
+                unmeasured.append((gate, tool))
+        return unmeasured
 
     def tool(self, name: str) -> ToolResult | None:
         return next((t for t in self.tools if t.tool == name), None)

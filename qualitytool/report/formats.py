@@ -7,6 +7,7 @@ from typing import Any
 
 from qualitytool.findings import FileResult, Finding, Severity
 from qualitytool.report.engine import QualityReport
+from qualitytool.report.gates import GATE_TOOLS
 from qualitytool.report.model import ToolStatus
 
 # GitHub code scanning keeps at most 25,000 results per run (and shows 5,000).
@@ -154,11 +155,20 @@ def to_text(report: QualityReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def gate_failures(report: QualityReport) -> list[str]:
-    return [
+def gate_failures(report: QualityReport, unmeasured: bool = False) -> list[str]:
+    """One line per failed gate (and, with ``unmeasured``, per gate whose tool did not run)."""
+    lines = [
         f"gate failed: {g.label}: {g.actual}, required {g.required} ({g.shortfall})"
         for g in report.failed_gates
     ]
+    if unmeasured:
+        for gate, tool in report.unmeasured_gates:
+            why = "not run" if tool is None else tool.status.value
+            if tool is not None and tool.detail:
+                why += f": {tool.detail}"
+            lines.append(f"gate not measured: {gate.label}, required {gate.required} "
+                         f"({GATE_TOOLS[gate.key]} {why})")
+    return lines
 
 
 def dumps(data: Any) -> str:

@@ -1,8 +1,9 @@
 """Quality gates: ``[tool.qualitytool.gates]`` thresholds against the measured metrics.
 
 A gate whose tool did not run (missing, crashed, no coverage.json) is *not measured*: shown as
-such, never silently passed, and it does not fail ``--check`` (the tool's status is in the
-report).  With ``--since REF`` every gate is computed on the changed lines only.
+such, never silently passed, and it fails ``--check`` only with ``--fail-unmeasured`` (the
+tool's status is in the report).  With ``--since REF`` every gate is computed on the changed
+lines only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import ToolResult, ToolStatus
 
 RANKS = "ABCDEF"
+# The runner behind each gate: a gate is unmeasured because this runner did not run.
+GATE_TOOLS = {
+    "pylint-score-min": "pylint", "bandit-high-max": "bandit", "bandit-medium-max": "bandit",
+    "coverage-min": "coverage", "critical-broad-handlers-max": "check-exceptions",
+    "unlinked-todos-max": "todos", "worst-complexity-rank": "radon",
+    "annotation-coverage-min": "annotations",
+}
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,8 @@ def raw_metrics(source: str) -> Module:
             first_row, last_row = group[0].start[0], token.start[0]
             if first_row < next_row:  # a line in two groups: not a stream we understand
                 return analyze(source)
+            if any(lines[next_row - 1 : first_row - 1]):  # a line without tokens (a lone `\`)
+                return analyze(source)
             blank += first_row - next_row  # empty lines yield no token of their own
             rows = lines[first_row - 1 : last_row]
             group.append(tokenize.TokenInfo(tokenize.ENDMARKER, "", (0, 0), (0, 0), ""))
@@ -85,6 +87,8 @@ def raw_metrics(source: str) -> Module:
             next_row = last_row + 1
             group = []
     if group or depth:
+        return analyze(source)
+    if any(lines[next_row - 1 :]):
         return analyze(source)
     blank += len(lines) - next_row + 1  # trailing empty lines
     return Module(sloc + blank + multi + single_comments, lloc, sloc, comments, multi, blank,
