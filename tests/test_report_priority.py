@@ -1,5 +1,5 @@
 """Secondary work yields the CPU to the slowest tool: lower priority for the todos
-subprocess and the report's own worker processes."""
+subprocess and the report's own worker processes, which also collect garbage less often."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from qualitytool.config import load_config
 from qualitytool.parallel import effective_jobs
+from qualitytool.report.launch import GC_THRESHOLDS
 from qualitytool.report.model import RunContext
 from qualitytool.report.pool import map_cached
 from qualitytool.report.tools import BACKGROUND_NICENESS, run_tool
@@ -33,7 +34,10 @@ def test_run_tool_priority(tmp_path: Path, background: bool) -> None:
 
 
 def _priority(path: Path) -> dict[str, Any]:
-    return {"priority": os.getpriority(os.PRIO_PROCESS, 0), "pid": os.getpid()}
+    import gc
+
+    return {"priority": os.getpriority(os.PRIO_PROCESS, 0), "pid": os.getpid(),
+            "gc": list(gc.get_threshold())}
 
 
 def test_worker_processes_run_in_the_background(tmp_path: Path) -> None:
@@ -51,3 +55,4 @@ def test_worker_processes_run_in_the_background(tmp_path: Path) -> None:
     assert {r["priority"] for r in results.values()} == {
         max(os.getpriority(os.PRIO_PROCESS, 0), BACKGROUND_NICENESS)
     }
+    assert all(r["gc"] == list(GC_THRESHOLDS) for r in results.values())

@@ -135,6 +135,21 @@ def report_metrics(tools: Mapping[str, ToolResult]) -> dict[str, Any]:
     return values
 
 
+def _with_fewer_collections(work: Callable[[], list[ToolResult]]) -> list[ToolResult]:
+    """``work()`` with the garbage collector's thresholds of ``launch`` (this process parses
+    files and tool output too), then the caller's thresholds again."""
+    import gc
+
+    from qualitytool.report.launch import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        return work()
+    finally:
+        gc.set_threshold(*before)
+
+
 def build(
     path: Path,
     config: Config,
@@ -159,7 +174,7 @@ def build(
         cache=ReportCache(cache_directory(root, config)) if use_cache else None,
         timeout=config.report.tool_timeout, on_progress=on_progress, out_dir=out_dir,
     )
-    results = run_tools(select_runners(config, tools), ctx)
+    results = _with_fewer_collections(lambda: run_tools(select_runners(config, tools), ctx))
     by_name = {r.tool: r for r in results}
     metrics = report_metrics(by_name)
     gate_values = headline_metrics(by_name, changed) if changed is not None else metrics

@@ -10,6 +10,7 @@ from typing import Any
 
 from qualitytool.parallel import effective_jobs
 from qualitytool.report.cache import CacheBucket, cached_per_file
+from qualitytool.report.launch import GC_THRESHOLDS
 from qualitytool.report.model import RunContext
 from qualitytool.report.tools import lower_priority
 
@@ -17,6 +18,15 @@ from qualitytool.report.tools import lower_priority
 _SERIAL_THRESHOLD = 48
 
 PerFile = Callable[[Path], dict[str, Any]]
+
+
+def _worker_setup() -> None:
+    """Secondary work: yield the CPU to the slowest tool running beside; and collect garbage
+    less often (parsing files allocates many objects that are not garbage, see ``launch``)."""
+    import gc
+
+    lower_priority()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _guarded(func: PerFile, path: Path) -> dict[str, Any]:
@@ -51,9 +61,8 @@ def _map(ctx: RunContext, tool: str, func: PerFile, todo: list[Path]) -> dict[Pa
         # Not fork: the report's runners are threads, and forking a threaded process can
         # copy a lock another thread holds (an import lock, say) into the child.
         context = multiprocessing.get_context("forkserver")
-        # Secondary work: the workers yield the CPU to the slowest tool (pylint) running beside.
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=lower_priority
+            max_workers=workers, mp_context=context, initializer=_worker_setup
         ) as pool:
             for chunk_results in pool.map(_chunk, [func] * len(chunks), chunks):
                 computed.extend(chunk_results)
