@@ -47,6 +47,22 @@ def map_cached(
     return cached_per_file(ctx, tool, bucket, lambda todo: _map(ctx, tool, func, todo))
 
 
+def analysed(
+    ctx: RunContext, results: dict[Path, dict[str, Any]]
+) -> tuple[list[tuple[str, dict[str, Any]]], list[dict[str, str]]]:
+    """``map_cached`` results split into (relative path, result) of the files analysed and the
+    files that could not be (``{"path", "error"}``, sorted by path)."""
+    done: list[tuple[str, dict[str, Any]]] = []
+    errors: list[dict[str, str]] = []
+    for path, result in results.items():
+        relative = ctx.relative(path)
+        if "error" in result:
+            errors.append({"path": relative, "error": result["error"]})
+        else:
+            done.append((relative, result))
+    return done, sorted(errors, key=lambda e: e["path"])
+
+
 def _map(ctx: RunContext, tool: str, func: PerFile, todo: list[Path]) -> dict[Path, Any]:
     done = len(ctx.files) - len(todo)
     workers = min(effective_jobs(ctx.config.jobs), max(1, len(todo)))

@@ -22,27 +22,24 @@ class ToolError(Exception):
         self.detail = detail
 
 
-def python_module_command(ctx: RunContext, tool: str, module: str) -> list[str]:
-    """A tool we depend on: run as ``python -m module`` (through ``launch``, which tunes the
-    garbage collector) unless configured otherwise."""
+def python_module_tool(ctx: RunContext, tool: str, module: str) -> tuple[list[str], str]:
+    """A tool we depend on: its command and version.
+
+    By default ``python -m qualitytool.report.launch module`` (``python -m module`` with the
+    garbage collector tuned) and the version from our environment's metadata, with no process
+    to start; a command configured for ``tool`` runs as given and answers ``--version``.
+    """
     override = ctx.command_override(tool)
     if override is not None:
-        return shlex.split(override)
-    return [sys.executable, "-m", "qualitytool.report.launch", module]
-
-
-def python_module_version(ctx: RunContext, tool: str, command: Sequence[str], distribution: str) -> str:
-    """The version of a tool from ``python_module_command``: read from our own environment's
-    metadata (no process to start) unless the command is configured, then ``--version``."""
-    if ctx.command_override(tool) is not None:
-        return tool_version(command, ctx.root)
+        command = shlex.split(override)
+        return command, tool_version(command, ctx.root)
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version(distribution)
+        return [sys.executable, "-m", "qualitytool.report.launch", module], version(module)
     except PackageNotFoundError as exc:
         raise ToolError(
-            ToolStatus.MISSING, f"{distribution} is not installed for {sys.executable}"
+            ToolStatus.MISSING, f"{module} is not installed for {sys.executable}"
         ) from exc
 
 

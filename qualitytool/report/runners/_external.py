@@ -1,15 +1,52 @@
-"""Shared shape of the optional tools the project configures itself (type checkers, formatters).
+"""Shared shapes of the runners of external tools.
 
-They run over the whole project in one process, with their own caches (mypy keeps
-``.mypy_cache``), so the report does not cache them per file.
+``CachedPythonTool``: the Python tools we depend on (pylint, bandit), run on the files whose
+results are not cached yet.  ``OptionalTool``: the tools a project configures itself (type
+checkers, formatters); they run over the whole project in one process, with their own caches
+(mypy keeps ``.mypy_cache``), so the report does not cache them per file.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from qualitytool.report.model import RunContext
+from qualitytool.report.cache import cached_per_file, config_fingerprint
+from qualitytool.report.model import RunContext, ToolResult
 from qualitytool.report.project import uses
+from qualitytool.report.tools import python_module_tool
+
+PerFileResults = dict[Path, dict[str, Any]]
+
+
+class CachedPythonTool:
+    """A tool of our own dependencies whose results are cached per file: the cache bucket is
+    keyed by its version and configuration files; only files without a cached result run."""
+
+    name = ""
+    module = ""  # run as `python -m module`; also the distribution its version comes from
+    config_files: tuple[str, ...] = ()
+
+    def applies(self, ctx: RunContext) -> str | None:
+        return None
+
+    def run(self, ctx: RunContext) -> ToolResult:
+        command, version = python_module_tool(ctx, self.name, self.module)
+        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, self.config_files))
+        per_file, hits = cached_per_file(
+            ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files)
+        )
+        return self.result(ctx, per_file, version, hits)
+
+    def analyse(self, ctx: RunContext, command: list[str], files: list[Path]) -> PerFileResults:
+        """Run the tool on ``files``: one JSON-serialisable result per file."""
+        raise NotImplementedError
+
+    def result(
+        self, ctx: RunContext, per_file: PerFileResults, version: str, hits: int
+    ) -> ToolResult:
+        """The runner's result from every file's (cached or fresh) result."""
+        raise NotImplementedError
 
 
 class OptionalTool:

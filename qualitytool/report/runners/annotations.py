@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.pool import map_cached
+from qualitytool.report.pool import analysed, map_cached
 from qualitytool.sources import SourceError, read_python
 
 _VERSION = "1"  # bump when what is counted changes
@@ -77,12 +77,8 @@ class AnnotationsRunner:
         bucket = ctx.bucket(self.name, _VERSION)
         results, hits = map_cached(ctx, self.name, analyse_file, bucket)
         files: list[dict[str, Any]] = []
-        errors: list[dict[str, str]] = []
-        for path, result in results.items():
-            relative = ctx.relative(path)
-            if "error" in result:
-                errors.append({"path": relative, "error": result["error"]})
-                continue
+        done, errors = analysed(ctx, results)
+        for relative, result in done:
             annotated = sum(f[2] for f in result["functions"])
             total = sum(f[3] for f in result["functions"])
             if total:
@@ -97,7 +93,7 @@ class AnnotationsRunner:
             "total": total,
             "percent": percent(annotated, total),
             "files": sorted(files, key=lambda f: (f["percent"], f["path"])),
-            "errors": sorted(errors, key=lambda e: e["path"]),
+            "errors": errors,
         }
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=version,

@@ -8,14 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.report.cache import cached_per_file, config_fingerprint
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.tools import (
-    ToolError,
-    python_module_command,
-    python_module_version,
-    run_tool,
-)
+from qualitytool.report.runners._external import CachedPythonTool
+from qualitytool.report.tools import ToolError, run_tool
 
 CONFIG_FILES = ("pyproject.toml", ".bandit")
 _SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
@@ -30,22 +25,12 @@ def _has_bandit_table(root: Path) -> bool:
         return False
 
 
-class BanditRunner:
+class BanditRunner(CachedPythonTool):
     name = "bandit"
+    module = "bandit"
+    config_files = CONFIG_FILES
 
-    def applies(self, ctx: RunContext) -> str | None:
-        return None
-
-    def run(self, ctx: RunContext) -> ToolResult:
-        command = python_module_command(ctx, self.name, "bandit")
-        version = python_module_version(ctx, self.name, command, "bandit")
-        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
-        per_file, hits = cached_per_file(
-            ctx, self.name, bucket, lambda files: self._scan(ctx, command, files)
-        )
-        return self._result(ctx, per_file, version, hits)
-
-    def _scan(
+    def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
         argv = [*command, "-f", "json", "-q"]
@@ -79,7 +64,7 @@ class BanditRunner:
             out[path] = entry
         return out
 
-    def _result(
+    def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
     ) -> ToolResult:
         findings: list[Finding] = []

@@ -20,14 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.report.cache import cached_per_file, config_fingerprint
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.tools import (
-    ToolError,
-    python_module_command,
-    python_module_version,
-    run_tool,
-)
+from qualitytool.report.runners._external import CachedPythonTool
+from qualitytool.report.tools import ToolError, run_tool
 from qualitytool.sources import SourceError, read_python
 
 CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")
@@ -83,22 +78,12 @@ def _message_record(message: dict[str, Any]) -> list[Any]:
     ]
 
 
-class PylintRunner:
+class PylintRunner(CachedPythonTool):
     name = "pylint"
+    module = "pylint"
+    config_files = CONFIG_FILES
 
-    def applies(self, ctx: RunContext) -> str | None:
-        return None
-
-    def run(self, ctx: RunContext) -> ToolResult:
-        command = python_module_command(ctx, self.name, "pylint")
-        version = python_module_version(ctx, self.name, command, "pylint")
-        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, CONFIG_FILES))
-        per_file, hits = cached_per_file(
-            ctx, self.name, bucket, lambda files: self._lint(ctx, command, files)
-        )
-        return self._result(ctx, per_file, version, hits)
-
-    def _lint(
+    def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
         from qualitytool.parallel import effective_jobs
@@ -128,7 +113,7 @@ class PylintRunner:
             for path in files
         }
 
-    def _result(
+    def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
     ) -> ToolResult:
         findings: list[Finding] = []

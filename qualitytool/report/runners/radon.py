@@ -10,7 +10,7 @@ from typing import Any
 
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.pool import map_cached
+from qualitytool.report.pool import analysed, map_cached
 from qualitytool.sources import SourceError, read_python
 
 RANKS = "ABCDEF"
@@ -42,12 +42,8 @@ class RadonRunner:
         findings: list[Finding] = []
         functions: list[dict[str, Any]] = []
         files: list[dict[str, Any]] = []
-        errors: list[dict[str, str]] = []
-        for path, result in results.items():
-            relative = ctx.relative(path)
-            if "error" in result:
-                errors.append({"path": relative, "error": result["error"]})
-                continue
+        done, errors = analysed(ctx, results)
+        for relative, result in done:
             files.append({"path": relative, "mi": result["mi"], "rank": result["mi_rank"]})
             for name, line, complexity, rank, end_line in result["functions"]:
                 functions.append(
@@ -80,7 +76,7 @@ class RadonRunner:
                 key=lambda f: (-f["complexity"], f["path"], f["line"]),
             ),
             "maintainability": sorted(files, key=lambda f: (f["mi"], f["path"])),
-            "errors": sorted(errors, key=lambda e: e["path"]),
+            "errors": errors,
         }
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=radon_version,
