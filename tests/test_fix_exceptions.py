@@ -25,8 +25,13 @@ def run_fix(tmp_path: Path, files: dict[str, str], **options: bool) -> dict[str,
     return {name: (tmp_path / name).read_text() for name in files}
 
 
+# The snippets' free names, bound at the end of the module (an unbound name raises NameError).
+NAMES = "\np = q = s = x = fh = ''\nclient = object()\n"
+
+
 def fixed(tmp_path: Path, code: str, **options: bool) -> str:
-    return run_fix(tmp_path, {"mod.py": code}, **options)["mod.py"]
+    """``code`` after fix-exceptions --write (its free names bound by :data:`NAMES`)."""
+    return run_fix(tmp_path, {"mod.py": code + NAMES}, **options)["mod.py"].removesuffix(NAMES)
 
 
 # (before, after) pairs: one per inference rule.
@@ -90,10 +95,10 @@ CASES = [
     ),
     pytest.param(
         "class Cache:\n    def __init__(self):\n        self.store = {}\n"
-        "    def get(self, k):\n        try:\n            return self.store[k]\n"
+        "    def get(self, k: str):\n        try:\n            return self.store[k]\n"
         "        except Exception:\n            return None\n",
         "class Cache:\n    def __init__(self):\n        self.store = {}\n"
-        "    def get(self, k):\n        try:\n            return self.store[k]\n"
+        "    def get(self, k: str):\n        try:\n            return self.store[k]\n"
         "        except KeyError:\n            return None\n",
         id="local typing: self.store = {} then subscript",
     ),
@@ -103,8 +108,8 @@ CASES = [
         id="operation: import",
     ),
     pytest.param(
-        "def ratio(a, b):\n    try:\n        return a / b\n    except Exception:\n        return 0\n",
-        "def ratio(a, b):\n    try:\n        return a / b\n    except ZeroDivisionError:\n"
+        "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except Exception:\n        return 0\n",
+        "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except ZeroDivisionError:\n"
         "        return 0\n",
         id="operation: division",
     ),
@@ -123,20 +128,20 @@ CASES = [
         id="subprocess.run",
     ),
     pytest.param(
-        "class ConfigError(Exception):\n    pass\n\ndef load(p):\n    if not p:\n"
+        "class ConfigError(Exception):\n    pass\n\ndef load(p: str):\n    if not p:\n"
         "        raise ConfigError('no path')\n    return p\n\ntry:\n    load(x)\n"
         "except Exception:\n    pass\n",
-        "class ConfigError(Exception):\n    pass\n\ndef load(p):\n    if not p:\n"
+        "class ConfigError(Exception):\n    pass\n\ndef load(p: str):\n    if not p:\n"
         "        raise ConfigError('no path')\n    return p\n\ntry:\n    load(x)\n"
         "except ConfigError:\n    pass\n",
         id="project function raising ConfigError",
     ),
     pytest.param(
-        "class E(Exception):\n    pass\n\ndef a(n):\n    if n:\n        return b(n - 1)\n"
-        "    raise E()\n\ndef b(n):\n    return a(n)\n\ntry:\n    a(3)\nexcept Exception:\n"
+        "class E(Exception):\n    pass\n\ndef a(n: int):\n    if n:\n        return b(n - 1)\n"
+        "    raise E()\n\ndef b(n: int):\n    return a(n)\n\ntry:\n    a(3)\nexcept Exception:\n"
         "    pass\n",
-        "class E(Exception):\n    pass\n\ndef a(n):\n    if n:\n        return b(n - 1)\n"
-        "    raise E()\n\ndef b(n):\n    return a(n)\n\ntry:\n    a(3)\nexcept E:\n"
+        "class E(Exception):\n    pass\n\ndef a(n: int):\n    if n:\n        return b(n - 1)\n"
+        "    raise E()\n\ndef b(n: int):\n    return a(n)\n\ntry:\n    a(3)\nexcept E:\n"
         "    pass\n",
         id="project: transitive and mutually recursive",
     ),
@@ -253,7 +258,7 @@ def test_no_op(tmp_path: Path, code: str) -> None:
 
 
 def outcomes(tmp_path: Path, code: str, **options: bool) -> list[tuple[object, ...]]:
-    (tmp_path / "mod.py").write_text(code)
+    (tmp_path / "mod.py").write_text(code + NAMES)
     report = fix_exceptions([tmp_path], Config(root=tmp_path), record_run=False, **options)
     return [(h.line, h.outcome, h.exceptions, h.reason) for h in report.handlers]
 
@@ -332,10 +337,10 @@ def test_exception_from_another_project_module_is_imported(tmp_path: Path) -> No
 
 
 def test_bytes_preserved_crlf_bom_and_declared_encoding(tmp_path: Path) -> None:
-    crlf = b"import os\r\ntry:\r\n    os.remove(p)\r\nexcept Exception:  # x\r\n    pass\r\n"
+    crlf = b"import os\r\ntry:\r\n    os.remove(__file__)\r\nexcept Exception:  # x\r\n    pass\r\n"
     bom = b"\xef\xbb\xbf" + crlf.replace(b"\r\n", b"\n")
     latin = (
-        b"# -*- coding: latin-1 -*-\nimport os\ns = '\xe9'\ntry:\n    os.remove(p)\n"
+        b"# -*- coding: latin-1 -*-\nimport os\ns = '\xe9'\ntry:\n    os.remove(__file__)\n"
         b"except Exception:\n    pass\n"
     )
     untouched = b"# \xe9\r\nx = 1\r\n"
@@ -355,7 +360,7 @@ def test_broken_files_reported_in_one_line_left_untouched(tmp_path: Path) -> Non
     undecodable = b"try:\n    x = '\xff'\nexcept:\n    pass\n"
     (tmp_path / "broken.py").write_bytes(broken)
     (tmp_path / "undecodable.py").write_bytes(undecodable)
-    (tmp_path / "ok.py").write_text("import os\ntry:\n    os.remove(p)\nexcept Exception:\n    pass\n")
+    (tmp_path / "ok.py").write_text("import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n")
     result = CliRunner().invoke(main, ["fix-exceptions", "--write", str(tmp_path)])
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
@@ -370,7 +375,7 @@ def test_broken_files_reported_in_one_line_left_untouched(tmp_path: Path) -> Non
 def test_cli_diff_exit_codes_and_run_log(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n")
     target = tmp_path / "mod.py"
-    before = "import os\ntry:\n    os.remove(p)\nexcept Exception:\n    pass\n"
+    before = "import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n"
     target.write_text(before)
     runner = CliRunner()
     result = runner.invoke(main, ["fix-exceptions", str(tmp_path)])
@@ -393,7 +398,7 @@ def test_cli_diff_exit_codes_and_run_log(tmp_path: Path) -> None:
 def test_json_format_contract(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.qualitytool]\ncritical-paths = ["mod.py"]\n')
     (tmp_path / "mod.py").write_text(
-        "import os\ntry:\n    os.remove(p)\nexcept Exception:\n    pass\n"
+        "import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n"
         "try:\n    client.fetch()\nexcept Exception:\n    pass\n"
     )
     result = CliRunner().invoke(main, ["fix-exceptions", "--format", "json", str(tmp_path)])
@@ -440,20 +445,20 @@ def test_libcst_tool_runs_the_codemod(tmp_path: Path) -> None:
         "modules:\n- 'qualitytool.codemods'\nrepo_root: '.'\n"
     )
     target = tmp_path / "mod.py"
-    target.write_text("import os\ntry:\n    os.remove(p)\nexcept Exception:\n    pass\n")
+    target.write_text("import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n")
     result = subprocess.run(
         [sys.executable, "-m", "libcst.tool", "codemod", "fix_exceptions.FixExceptionsCommand",
          "-j", "1", "--no-format", "mod.py"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert target.read_text() == "import os\ntry:\n    os.remove(p)\nexcept OSError:\n    pass\n"
+    assert target.read_text() == "import os\ntry:\n    os.remove(__file__)\nexcept OSError:\n    pass\n"
 
 
 def test_unwritable_run_log_warns_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n")
     (tmp_path / ".qualitytool").write_text("a file where the log folder should be\n")
-    (tmp_path / "mod.py").write_text("import os\ntry:\n    os.remove(p)\nexcept Exception:\n    pass\n")
+    (tmp_path / "mod.py").write_text("import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n")
     result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
     assert result.exit_code == 1
     assert "warning: cannot write the run log: " in result.output

@@ -279,6 +279,56 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "assert": {"AssertionError": "assert False"},
 }
 
+# Builtins that run their arguments' special methods (`dispatch` in the knowledge base) and
+# the context managers' exits.
+TRIGGERS.update({
+    "builtins.dict": {"TypeError": "dict(1)", "ValueError": "dict(['abc'])"},
+    "builtins.list": {"TypeError": "list(1)"},
+    "builtins.tuple": {"TypeError": "tuple(1)"},
+    "builtins.sorted": {"TypeError": "sorted([1, 'a'])"},
+    "builtins.str.join": {"TypeError": "','.join([1])"},
+    "builtins.str.format": {"KeyError": "'{a}'.format()", "IndexError": "'{}'.format()",
+                            "ValueError": "'{:d}'.format('x')",
+                            "AttributeError": "'{0.nope}'.format(1)",
+                            "TypeError": "'{:d}'.format(None)"},
+    "builtins.dict.update": {"TypeError": "{}.update(1)", "ValueError": "{}.update(['abc'])"},
+    "builtins.list.extend": {"TypeError": "[].extend(1)"},
+    "builtins.range": {"TypeError": "range('a')", "ValueError": "range(0, 1, 0)"},
+    "builtins.set": {"TypeError": "set([[]])"},
+    "builtins.frozenset": {"TypeError": "frozenset([[]])"},
+    "builtins.enumerate": {"TypeError": "enumerate(1)"},
+    "builtins.zip": {"TypeError": "zip(1)"},
+    "builtins.map": {"TypeError": "map(str, 1)"},
+    "builtins.filter": {"TypeError": "filter(None, 1)"},
+    "builtins.reversed": {"TypeError": "reversed(1)"},
+    "builtins.sum": {"TypeError": "sum(['a'])"},
+    "builtins.any": {"TypeError": "any(1)"},
+    "builtins.all": {"TypeError": "all(1)"},
+    "builtins.abs": {"TypeError": "abs('a')"},
+    "builtins.round": {"TypeError": "round('a')", "ValueError": "round(float('nan'))",
+                       "OverflowError": "round(float('inf'))"},
+    "builtins.iter": {"TypeError": "iter(1)"},
+    "builtins.format": {"ValueError": "format(1, 'zz')", "TypeError": "format(1, 2)"},
+    "builtins.list.sort": {"TypeError": "[1, 'a'].sort()"},
+    "builtins.set.add": {"TypeError": "set().add([])"},
+    "builtins.set.discard": {"TypeError": "set().discard([])"},
+    "builtins.set.remove": {"KeyError": "set().remove(1)", "TypeError": "set().remove([])"},
+    "builtins.min": {"ValueError": "min([])", "TypeError": "min([1, 'a'])"},
+    "builtins.max": {"ValueError": "max([])", "TypeError": "max([1, 'a'])"},
+    "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')"},
+    "builtins.divmod": {"ZeroDivisionError": "divmod(1, 0)", "TypeError": "divmod('a', 1)"},
+    "os.stat": {"OSError": "os.stat(missing)", "ValueError": "os.stat('a\\0b')"},
+    "io.IOBase.__enter__": {"ValueError": "closed_file.__enter__()"},
+    "io.IOBase.__exit__": {"OSError": "f = open('/dev/full', 'w')\nf.write('x')\nf.__exit__(None, None, None)"},
+    "socket.socket.__exit__": {
+        "OSError": "s = socket.socket()\nos.close(s.fileno())\ns.__exit__(None, None, None)"},
+    "sqlite3.Connection.__exit__": {"sqlite3.Error": "other_thread_connection.__exit__(None, None, None)"},
+    "zipfile.ZipFile.__exit__": {
+        "OSError": "z = zipfile.ZipFile(open('/dev/full', 'wb'), 'w')\nz.writestr('a', 'b' * 100000)\nz.__exit__(None, None, None)",
+        "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\nz.__exit__(None, None, None)"},
+})
+
+
 PRELUDE = (
     "import asyncio, base64, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
     "gzip, hashlib, hmac, sys, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "

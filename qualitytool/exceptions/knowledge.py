@@ -11,6 +11,10 @@ project can override or extend any entry).  The format::
     closed = true                       # true: nothing else worth catching can escape;
                                         # false: these and possibly others (an open set)
     returns = "json.Any"                # optional: type of the result, for local typing
+                                        # ("re.Match | None" when it may be None)
+    dispatch = "scalars"                # optional: it runs its arguments' special methods
+                                        # (str, sorted, "".join): closed only for arguments
+                                        # of builtin scalar types ("builtins": any builtin)
     source = "https://docs.python.org/3/library/json.html#json.loads"  # required
     note = "JSONDecodeError is a ValueError; TypeError for non-str input"  # optional
 
@@ -63,6 +67,10 @@ class RaiseSpec:
     returns: str | None = None
     note: str = ""
     origin: str = ""  # the file the entry came from
+    # "scalars" / "builtins": the callable runs special methods of its arguments
+    # (``str(x)`` runs ``x.__str__``); ``raises`` then holds only for arguments of builtin
+    # scalar types / of any builtin type, and the answer is open for other arguments.
+    dispatch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +84,47 @@ class ExceptionSpec:
 
 
 @dataclass(frozen=True)
+class ClassSpec:
+    """A library class whose methods share one contract (``[[class]]``)."""
+
+    name: str
+    raises: tuple[str, ...]
+    closed: bool
+    source: str
+    methods: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    subclasses: bool = False
+    note: str = ""
+    origin: str = ""
+
+    def method_spec(self, method: str) -> RaiseSpec:
+        return RaiseSpec(
+            name=f"{self.name}.{method}", raises=self.raises, closed=self.closed,
+            source=self.source, returns=self.methods.get(method) or None, note=self.note,
+            origin=self.origin,
+        )
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Callables and operations by fully-qualified name."""
 
     callables: Mapping[str, RaiseSpec] = field(default_factory=dict)
     operations: Mapping[str, RaiseSpec] = field(default_factory=dict)
     exceptions: Mapping[str, ExceptionSpec] = field(default_factory=dict)
+    classes: Mapping[str, ClassSpec] = field(default_factory=dict)
+    packages: Mapping[str, RaiseSpec] = field(default_factory=dict)
+
+    def class_entry(self, qualified_class: str) -> ClassSpec | None:
+        return self.classes.get(qualified_class)
+
+    def package_entry(self, qualified_callable: str) -> RaiseSpec | None:
+        parts = qualified_callable.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            spec = self.packages.get(".".join(parts[:cut]))
+            if spec is not None:
+                return spec
+        return None
 
     def lookup(self, qualified_name: str) -> RaiseSpec | None:
         """The entry for a callable, or ``None`` when we know nothing about it."""
@@ -92,7 +135,8 @@ class KnowledgeBase:
 
 
 _KINDS = ("callable", "operation")
-_FIELDS = {"name", "raises", "closed", "returns", "source", "note"}
+_FIELDS = {"name", "raises", "closed", "returns", "source", "note", "dispatch"}
+_DISPATCH = ("scalars", "builtins")
 
 
 def _common_fields(
@@ -129,6 +173,11 @@ def _parse_entry(entry: Any, where: str) -> RaiseSpec:
     returns = table.get("returns")
     if returns is not None and not isinstance(returns, str):
         raise KnowledgeBaseError(f"{where} ({name}): 'returns' must be a string")
+    dispatch = table.get("dispatch")
+    if dispatch is not None and dispatch not in _DISPATCH:
+        raise KnowledgeBaseError(
+            f"{where} ({name}): 'dispatch' must be one of {', '.join(_DISPATCH)}"
+        )
     return RaiseSpec(
         name=name,
         raises=tuple(table["raises"]),
@@ -137,6 +186,7 @@ def _parse_entry(entry: Any, where: str) -> RaiseSpec:
         returns=returns,
         note=note,
         origin=where.split(":", 1)[0],
+        dispatch=dispatch,
     )
 
 

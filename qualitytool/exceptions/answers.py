@@ -1,0 +1,95 @@
+"""The raise-set algebra: what a piece of code can raise, and how answers combine.
+
+An :class:`Answer` is a set of exception names with a :class:`Certainty`:
+
+- ``CLOSED``: this is everything the code can raise (for any input);
+- ``OPEN``: at least these, and possibly more (a property, a user ``__str__``, a library that
+  leaks undocumented errors);
+- ``UNKNOWN``: we cannot tell (a call we know nothing about).
+
+Combining answers takes the union of the sets and the weakest certainty.  Only a ``CLOSED``
+answer makes a safe fix; an ``OPEN`` one makes an unsafe fix; ``UNKNOWN`` leaves the handler
+broad.  Every answer that is not closed carries the reasons a user can act on.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from qualitytool.exceptions.hierarchy import runtime_class
+
+
+class Certainty(enum.IntEnum):
+    """How much an answer is worth; a larger value is weaker (``max`` combines)."""
+
+    CLOSED = 0
+    OPEN = 1
+    UNKNOWN = 2
+
+
+CLOSED, OPEN, UNKNOWN = Certainty.CLOSED, Certainty.OPEN, Certainty.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a piece of code can raise: a closed set, an open set, or unknown."""
+
+    status: Certainty
+    raises: frozenset[str] = frozenset()
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def closed(cls, names: Iterable[str] = ()) -> Answer:
+        return cls(CLOSED, frozenset(names))
+
+    @classmethod
+    def open(cls, names: Iterable[str], reason: str) -> Answer:
+        """At least ``names``; ``reason`` says what else may escape and why."""
+        return cls(OPEN, frozenset(names), (reason,))
+
+    @classmethod
+    def unknown(cls, reason: str) -> Answer:
+        return cls(UNKNOWN, frozenset(), (reason,))
+
+    def weakened(self, reason: str) -> Answer:
+        """The same names, open: something may add to them (``reason`` says what)."""
+        status = max(self.status, OPEN)
+        return Answer(status, self.raises, (*self.reasons, reason))
+
+    def without(self, names: Iterable[str]) -> Answer:
+        return Answer(self.status, self.raises - frozenset(names), self.reasons)
+
+
+NOTHING = Answer(CLOSED)
+
+
+def combine(answers: Iterable[Answer]) -> Answer:
+    """The answer of code that runs all of ``answers``' parts (union, weakest certainty)."""
+    status = CLOSED
+    raises: set[str] = set()
+    reasons: list[str] = []
+    for answer in answers:
+        status = max(status, answer.status)
+        raises |= answer.raises
+        for reason in answer.reasons:
+            if reason not in reasons:
+                reasons.append(reason)
+    return Answer(status, frozenset(raises), tuple(reasons))
+
+
+def canonical_exception(name: str) -> str:
+    """``builtins.OSError``, ``IOError``, ``socket.timeout`` -> the builtin's own name."""
+    name = name.removeprefix("builtins.")
+    cls = runtime_class(name)
+    if cls is not None and cls.__module__ == "builtins":
+        return cls.__name__
+    return name
+
+
+def display(expr: ast.expr, limit: int = 60) -> str:
+    """Source text of an expression for a reason, shortened."""
+    text = ast.unparse(expr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,203 @@
+"""Where code runs: :class:`Frame` (module, enclosing class and function, their names).
+
+A frame answers the name questions the typing and the inference ask -- which names a
+function binds, the values and annotations assigned to them, what ``self`` is called -- and
+collects each of them on first use: most functions hold no broad handler.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Sequence
+
+from qualitytool.exceptions.handlers import dotted_chain, function_scope
+from qualitytool.exceptions.project import (
+    ClassInfo,
+    FunctionNode,
+    ModuleInfo,
+    absolute_import,
+)
+
+FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_METHOD_KINDS = ("staticmethod", "classmethod")
+
+
+class Frame:
+    """A module, or a function (with its class and enclosing function frame) in a module."""
+
+    def __init__(
+        self,
+        module: ModuleInfo,
+        cls: ClassInfo | None = None,
+        function: FunctionNode | None = None,
+        parent: Frame | None = None,
+    ) -> None:
+        self.module = module
+        self.cls = cls
+        self.function = function
+        self.parent = parent
+        # (the ``as`` name, what the handler catches) of enclosing handlers, for ``raise``;
+        # typed loosely here to keep this module below the answers it holds.
+        self.handlers: list[tuple[str | None, object]] = []
+
+    @classmethod
+    def for_function(
+        cls,
+        module: ModuleInfo,
+        node: FunctionNode,
+        owner: ClassInfo | None,
+        parent: Frame | None = None,
+    ) -> Frame:
+        return cls(module=module, cls=owner, function=node, parent=parent)
+
+    @functools.cached_property
+    def bindings(self) -> dict[str, str | None]:
+        """Names the function binds: imports as their absolute name, others as None."""
+        if self.function is None:
+            return {}
+        module = self.module
+        return {
+            name: (
+                absolute_import(target, module.name, module.is_package)
+                if target is not None
+                else None
+            )
+            for name, target in function_scope(self.function).bindings.items()
+        }
+
+    @functools.cached_property
+    def values(self) -> dict[str, list[ast.expr | None]]:
+        """Values assigned to plain local names (None: bound some other way)."""
+        return local_values(self.function.body) if self.function is not None else {}
+
+    @functools.cached_property
+    def annotations(self) -> dict[str, ast.expr]:
+        """Declared types of parameters and annotated local variables."""
+        if self.function is None:
+            return {}
+        args = self.function.args
+        declared = {
+            arg.arg: arg.annotation
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+            if arg.annotation is not None
+        }
+        for name, annotation in local_annotations(self.function.body).items():
+            declared.setdefault(name, annotation)
+        return declared
+
+    @functools.cached_property
+    def self_name(self) -> str | None:
+        """The name of the instance parameter of a method (``self``), if any."""
+        if self.function is None or self.cls is None:
+            return None
+        args = self.function.args
+        positional = [*args.posonlyargs, *args.args]
+        return positional[0].arg if positional and not self.is_static_or_class else None
+
+    @functools.cached_property
+    def cls_name(self) -> str | None:
+        """The name of the class parameter of a classmethod (``cls``), if any."""
+        if self.function is None or self.cls is None:
+            return None
+        positional = [*self.function.args.posonlyargs, *self.function.args.args]
+        decorators = {getattr(d, "id", None) for d in self.function.decorator_list}
+        return positional[0].arg if positional and "classmethod" in decorators else None
+
+    @functools.cached_property
+    def is_static_or_class(self) -> bool:
+        return self.function is not None and any(
+            isinstance(d, ast.Name) and d.id in _METHOD_KINDS
+            for d in self.function.decorator_list
+        )
+
+    @functools.cached_property
+    def is_async(self) -> bool:
+        return isinstance(self.function, ast.AsyncFunctionDef)
+
+
+def local_values(body: Sequence[ast.stmt]) -> dict[str, list[ast.expr | None]]:
+    """Values assigned to plain names in a function body (``None``: assigned otherwise)."""
+    values: dict[str, list[ast.expr | None]] = {}
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    values.setdefault(target.id, []).append(node.value)
+                else:
+                    mark_untyped(target, values)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.value is not None:
+                values.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    values.setdefault(item.optional_vars.id, []).append(item.context_expr)
+                elif item.optional_vars is not None:
+                    mark_untyped(item.optional_vars, values)
+        elif isinstance(node, ast.NamedExpr):
+            values.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension, ast.AugAssign)):
+            mark_untyped(node.target, values)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            values.setdefault(node.name, []).append(None)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                values.setdefault(bound, []).append(None)
+        stack.extend(ast.iter_child_nodes(node))
+    return values
+
+
+def local_annotations(body: Sequence[ast.stmt]) -> dict[str, ast.expr]:
+    """``x: T`` declarations of plain names in a function body (the first one wins)."""
+    found: dict[str, ast.expr] = {}
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef, ast.Lambda, ast.expr)):
+            continue
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            found.setdefault(node.target.id, node.annotation)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return found
+
+
+def mark_untyped(target: ast.AST, values: dict[str, list[ast.expr | None]]) -> None:
+    """Names a target binds (``a, *b``); ``x[k] = v`` and ``x.y = v`` bind nothing."""
+    if isinstance(target, ast.Name):
+        values.setdefault(target.id, []).append(None)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            mark_untyped(element, values)
+    elif isinstance(target, ast.Starred):
+        mark_untyped(target.value, values)
+
+
+def resolve_name(name: str, frame: Frame) -> tuple[bool, str | None]:
+    """(is a local variable, qualified target) of a name: imports, own defs, builtins."""
+    current: Frame | None = frame
+    while current is not None and current.function is not None:
+        if name in current.bindings:
+            target = current.bindings[name]
+            return (target is None), target
+        current = current.parent
+    if name in frame.module.bindings:
+        target = frame.module.bindings[name]
+        return (target is None), target
+    return False, frame.module.resolve(name)
+
+
+def qualified_name(expr: ast.expr, frame: Frame) -> str | None:
+    """``a.b.c`` as a fully-qualified name through imports, or None (a local, a call...)."""
+    chain = dotted_chain(expr)
+    if chain is None:
+        return None
+    is_local, target = resolve_name(chain[0], frame)
+    if is_local or target is None:
+        return None
+    return ".".join([target, *chain[1]])
