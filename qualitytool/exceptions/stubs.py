@@ -164,7 +164,14 @@ class Stubs:
         return self._return_types[qualified]
 
     def attribute_type(self, qualified_class: str, attr: str) -> StubType | None:
-        """The type of an instance attribute or property; None for a method or unknown."""
+        """The type of an instance attribute or property; None for a method or unknown.
+
+        A module in place of the class gives its variables' types (``os``, ``environ``).
+        """
+        owner = self._resolve(qualified_class)
+        if isinstance(owner, _ModuleRef):
+            variable = self._module_member(owner.name, attr)
+            return _single(self._value_types(variable)) if isinstance(variable, _Symbol) else None
         cls = self._resolve_class(qualified_class)
         if cls is None:
             return None
@@ -212,7 +219,8 @@ class Stubs:
         return None
 
     def bases(self, qualified_class: str) -> tuple[str, ...]:
-        """Direct base classes; ``Generic[...]`` and ``Protocol`` (not classes) left out."""
+        """Direct base classes, or ``builtins.object``.  Left out: ``Generic[...]`` and
+        ``Protocol`` (not classes in the stubs) and bases the stubs cannot name (``Any``)."""
         cls = self._resolve_class(qualified_class)
         if cls is None:
             return ()
@@ -478,7 +486,7 @@ class Stubs:
             return StubType(self._public_name(target))
         definitions = _definitions(target.node)
         functions = [d for d in definitions if isinstance(d, _FUNCTIONS)]
-        if not functions or len(functions) != len(definitions):
+        if not functions or len(functions) != len(definitions) or _is_property(target.node):
             return None
         overloads = [f for f in functions if _has_decorator(f, "overload")]
         # A .py file's implementation after its overloads is not one of the signatures.
