@@ -45,6 +45,10 @@ project can override or extend any entry).  The format::
     source = "https://docs.stripe.com/error-handling?lang=python"  # "stripe_x.y" is not)
     note = "optional"
 
+For coroutine methods and methods returning an async context manager, ``methods`` names the
+type that ``await`` / ``async with`` gives (``aiohttp.ClientSession.get`` ->
+``aiohttp.ClientResponse``).
+
 Precedence, most specific first: a ``[[callable]]`` for the exact name, then the ``[[class]]``
 of the receiver (``ClassSpec.method_spec``), then the longest matching ``[[package]]``.
 
