@@ -26,6 +26,36 @@ project can override or extend any entry).  The format::
     bases = ["OSError"]                 # already covered by its base
     source = "https://requests.readthedocs.io/en/latest/api/#exceptions"
 
+    [[class]]                           # a library class: one entry for all its methods
+    name = "httpx.Client"               # fully qualified, as the library exports it
+    raises = ["httpx.HTTPError"]        # what calling any of its methods may raise, unless
+                                        # a [[callable]] names that method ("httpx.Client.get")
+    closed = false                      # as for [[callable]]
+    methods = { get = "httpx.Response", stream = "httpx.Response" }  # optional: methods'
+                                        # return types, for local typing
+    attributes = { headers = "httpx.Headers", timeout = "" }  # optional: attributes that
+                                        # exist; reading them raises nothing; value = their
+                                        # type, "" when unknown
+    subclasses = false                  # optional: true when the entry also describes the
+                                        # classes a user derives from it (pydantic.BaseModel,
+                                        # django.db.models.Model); false: this class only
+    source = "https://www.python-httpx.org/exceptions/"  # required
+    note = "InvalidURL is not an HTTPError"  # optional
+
+    [[package]]                         # a module or package prefix: what any callable
+    name = "stripe"                     # under it raises when nothing more specific
+    raises = ["stripe.StripeError"]     # matches; the longest dotted prefix wins
+    closed = false                      # ("stripe.Charge.create" is under "stripe",
+    source = "https://docs.stripe.com/error-handling?lang=python"  # "stripe_x.y" is not)
+    note = "optional"
+
+For coroutine methods and methods returning an async context manager, ``methods`` names the
+type that ``await`` / ``async with`` gives (``aiohttp.ClientSession.get`` ->
+``aiohttp.ClientResponse``).
+
+Precedence, most specific first: a ``[[callable]]`` for the exact name, then the ``[[class]]``
+of the receiver (``ClassSpec.method_spec``), then the longest matching ``[[package]]``.
+
 Policy for ``raises``: everything the call raises for arguments of the documented types,
 whatever their values (``OSError``, ``ValueError`` for an embedded null byte, ...), naming the
 documented base class rather than a narrow subclass.  ``TypeError`` is listed where calling
@@ -40,11 +70,11 @@ A callable that is not in the knowledge base has an *unknown* answer.  ``raises 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,46 +115,41 @@ class ExceptionSpec:
 
 @dataclass(frozen=True)
 class ClassSpec:
-    """A library class whose methods share one contract (``[[class]]``)."""
+    """What the methods of a library class raise, and which methods and attributes it has."""
 
     name: str
     raises: tuple[str, ...]
     closed: bool
     source: str
-    methods: Mapping[str, str] = field(default_factory=dict)
-    attributes: Mapping[str, str] = field(default_factory=dict)
-    subclasses: bool = False
+    # Excluded from the hash (a dict is unhashable); equality still compares them.
+    methods: Mapping[str, str] = field(hash=False)  # method name -> qualified return type
+    attributes: Mapping[str, str] = field(hash=False)  # attribute -> type, "" if unknown
+    subclasses: bool = False  # the entry also describes classes a user derives from it
     note: str = ""
     origin: str = ""
 
     def method_spec(self, method: str) -> RaiseSpec:
+        """The class-wide answer for calling ``method`` on an instance."""
         return RaiseSpec(
-            name=f"{self.name}.{method}", raises=self.raises, closed=self.closed,
-            source=self.source, returns=self.methods.get(method) or None, note=self.note,
+            name=f"{self.name}.{method}",
+            raises=self.raises,
+            closed=self.closed,
+            source=self.source,
+            returns=self.methods.get(method),
+            note=self.note,
             origin=self.origin,
         )
 
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """Callables and operations by fully-qualified name."""
+    """Callables, operations, classes and packages by fully-qualified name."""
 
     callables: Mapping[str, RaiseSpec] = field(default_factory=dict)
     operations: Mapping[str, RaiseSpec] = field(default_factory=dict)
     exceptions: Mapping[str, ExceptionSpec] = field(default_factory=dict)
     classes: Mapping[str, ClassSpec] = field(default_factory=dict)
     packages: Mapping[str, RaiseSpec] = field(default_factory=dict)
-
-    def class_entry(self, qualified_class: str) -> ClassSpec | None:
-        return self.classes.get(qualified_class)
-
-    def package_entry(self, qualified_callable: str) -> RaiseSpec | None:
-        parts = qualified_callable.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            spec = self.packages.get(".".join(parts[:cut]))
-            if spec is not None:
-                return spec
-        return None
 
     def lookup(self, qualified_name: str) -> RaiseSpec | None:
         """The entry for a callable, or ``None`` when we know nothing about it."""
@@ -133,10 +158,40 @@ class KnowledgeBase:
     def operation(self, name: str) -> RaiseSpec | None:
         return self.operations.get(name)
 
+    def class_entry(self, qualified_class: str) -> ClassSpec | None:
+        """The ``[[class]]`` entry for exactly this class, or ``None``."""
+        return self.classes.get(qualified_class)
 
-_KINDS = ("callable", "operation")
+    def package_entry(self, qualified_callable: str) -> RaiseSpec | None:
+        """The ``[[package]]`` entry with the longest dotted prefix of ``qualified_callable``
+        (``stripe.Charge.create`` is under ``stripe``; ``stripe_x.y`` is not)."""
+        parts = qualified_callable.split(".")
+        for cut in range(len(parts), 0, -1):
+            spec = self.packages.get(".".join(parts[:cut]))
+            if spec is not None:
+                return spec
+        return None
+
+
+# Kinds of entry, as TOML arrays of tables.
+ParsedKnowledge = TypedDict(
+    "ParsedKnowledge",
+    {
+        "callable": list[RaiseSpec],
+        "operation": list[RaiseSpec],
+        "package": list[RaiseSpec],
+        "class": list[ClassSpec],
+        "exception": list[ExceptionSpec],
+    },
+)
+
+_TABLES = {"callable", "operation", "package", "class", "exception", "meta"}
 _FIELDS = {"name", "raises", "closed", "returns", "source", "note", "dispatch"}
+_PACKAGE_FIELDS = _FIELDS - {"returns", "dispatch"}
 _DISPATCH = ("scalars", "builtins")
+_CLASS_FIELDS = {
+    "name", "raises", "closed", "methods", "attributes", "subclasses", "source", "note",
+}
 
 
 def _common_fields(
@@ -165,8 +220,8 @@ def _common_fields(
     return entry, name, source, note
 
 
-def _parse_entry(entry: Any, where: str) -> RaiseSpec:
-    table, name, source, note = _common_fields(entry, where, _FIELDS, "raises")
+def _parse_entry(entry: Any, where: str, fields: set[str] = _FIELDS) -> RaiseSpec:
+    table, name, source, note = _common_fields(entry, where, fields, "raises")
     closed = table.get("closed")
     if not isinstance(closed, bool):
         raise KnowledgeBaseError(f"{where} ({name}): 'closed' must be true or false")
@@ -190,6 +245,49 @@ def _parse_entry(entry: Any, where: str) -> RaiseSpec:
     )
 
 
+def _string_table(
+    table: dict[str, Any], key: str, where: str, name: str, allow_empty: bool
+) -> dict[str, str]:
+    value = table.get(key, {})
+    what = "strings" if allow_empty else "non-empty strings"
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k.isidentifier() and isinstance(v, str) and (v or allow_empty)
+        for k, v in value.items()
+    ):
+        raise KnowledgeBaseError(
+            f"{where} ({name}): '{key}' must be a table of identifiers to {what}"
+        )
+    return dict(value)
+
+
+def _parse_class(entry: Any, where: str) -> ClassSpec:
+    table, name, source, note = _common_fields(entry, where, _CLASS_FIELDS, "raises")
+    closed = table.get("closed")
+    if not isinstance(closed, bool):
+        raise KnowledgeBaseError(f"{where} ({name}): 'closed' must be true or false")
+    subclasses = table.get("subclasses", False)
+    if not isinstance(subclasses, bool):
+        raise KnowledgeBaseError(f"{where} ({name}): 'subclasses' must be true or false")
+    methods = _string_table(table, "methods", where, name, allow_empty=False)
+    attributes = _string_table(table, "attributes", where, name, allow_empty=True)
+    both = sorted(set(methods) & set(attributes))
+    if both:
+        raise KnowledgeBaseError(
+            f"{where} ({name}): {', '.join(both)} listed as both method and attribute"
+        )
+    return ClassSpec(
+        name=name,
+        raises=tuple(table["raises"]),
+        closed=closed,
+        source=source,
+        methods=methods,
+        attributes=attributes,
+        subclasses=subclasses,
+        note=note,
+        origin=where.split(":", 1)[0],
+    )
+
+
 def _parse_exception(entry: Any, where: str) -> ExceptionSpec:
     table, name, source, note = _common_fields(
         entry, where, {"name", "bases", "source", "note"}, "bases"
@@ -199,33 +297,40 @@ def _parse_exception(entry: Any, where: str) -> ExceptionSpec:
 
 def parse_exception_classes(text: str, origin: str) -> list[ExceptionSpec]:
     """The ``[[exception]]`` entries of one TOML document."""
-    data = tomllib.loads(text)
-    entries = data.get("exception", [])
+    return parse_knowledge(text, origin)["exception"]
+
+
+def _array(data: dict[str, Any], kind: str, origin: str) -> list[Any]:
+    entries = data.get(kind, [])
     if not isinstance(entries, list):
-        raise KnowledgeBaseError(f"{origin}: 'exception' must be an array of tables")
-    return [
-        _parse_exception(entry, f"{origin}: exception[{index}]")
-        for index, entry in enumerate(entries)
-    ]
+        raise KnowledgeBaseError(f"{origin}: '{kind}' must be an array of tables")
+    return entries
 
 
-def parse_knowledge(text: str, origin: str) -> dict[str, list[RaiseSpec]]:
-    """Entries of one TOML document, by kind."""
+def parse_knowledge(text: str, origin: str) -> ParsedKnowledge:
+    """Entries of one TOML document, by kind (``callable``, ``operation``, ``package``,
+    ``class``, ``exception``)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeBaseError(f"{origin}: invalid TOML: {exc}") from exc
-    unknown = set(data) - set(_KINDS) - {"meta", "exception"}
+    unknown = set(data) - _TABLES
     if unknown:
         raise KnowledgeBaseError(f"{origin}: unknown table(s) {', '.join(sorted(unknown))}")
-    parsed: dict[str, list[RaiseSpec]] = {kind: [] for kind in _KINDS}
-    for kind in _KINDS:
-        entries = data.get(kind, [])
-        if not isinstance(entries, list):
-            raise KnowledgeBaseError(f"{origin}: '{kind}' must be an array of tables")
-        for index, entry in enumerate(entries):
-            parsed[kind].append(_parse_entry(entry, f"{origin}: {kind}[{index}]"))
-    return parsed
+
+    def entries(kind: str) -> Iterator[tuple[Any, str]]:
+        for index, entry in enumerate(_array(data, kind, origin)):
+            yield entry, f"{origin}: {kind}[{index}]"
+
+    return {
+        "callable": [_parse_entry(entry, where) for entry, where in entries("callable")],
+        "operation": [_parse_entry(entry, where) for entry, where in entries("operation")],
+        "package": [
+            _parse_entry(entry, where, _PACKAGE_FIELDS) for entry, where in entries("package")
+        ],
+        "class": [_parse_class(entry, where) for entry, where in entries("class")],
+        "exception": [_parse_exception(entry, where) for entry, where in entries("exception")],
+    }
 
 
 def builtin_knowledge_files() -> list[tuple[str, str]]:
@@ -249,10 +354,20 @@ def load_knowledge_base(extra_files: Iterable[Path] = ()) -> KnowledgeBase:
             raise KnowledgeBaseError(f"{path}: cannot read knowledge base: {exc}") from exc
     callables: dict[str, RaiseSpec] = {}
     operations: dict[str, RaiseSpec] = {}
+    packages: dict[str, RaiseSpec] = {}
+    classes: dict[str, ClassSpec] = {}
     exceptions: dict[str, ExceptionSpec] = {}
     for origin, text in sources:
         parsed = parse_knowledge(text, origin)
         callables.update((spec.name, spec) for spec in parsed["callable"])
         operations.update((spec.name, spec) for spec in parsed["operation"])
-        exceptions.update((spec.name, spec) for spec in parse_exception_classes(text, origin))
-    return KnowledgeBase(callables=callables, operations=operations, exceptions=exceptions)
+        packages.update((spec.name, spec) for spec in parsed["package"])
+        classes.update((spec.name, spec) for spec in parsed["class"])
+        exceptions.update((spec.name, spec) for spec in parsed["exception"])
+    return KnowledgeBase(
+        callables=callables,
+        operations=operations,
+        exceptions=exceptions,
+        classes=classes,
+        packages=packages,
+    )
