@@ -25,6 +25,8 @@ KB = load_knowledge_base()
 
 # Listed because the docs say so, but not reproducible on a Linux test machine.
 DOCUMENTED_ONLY = {
+    ("datetime.datetime", "OSError"): "timestamp()/astimezone() on platforms whose C library "
+                                      "cannot convert the date (Windows)",
     ("datetime.datetime.fromtimestamp", "OSError"): "localtime() failure (Windows, 32-bit)",
 }
 
@@ -459,3 +461,48 @@ def test_malformed_entries_are_reported_with_file_and_entry() -> None:
         parse_knowledge('[[callable]]\nname = "f"\nraises = []\nclosed = true\n', "x.toml")
     with pytest.raises(KnowledgeBaseError, match=r"unknown key\(s\) rasies"):
         parse_knowledge('[[callable]]\nname = "f"\nrasies = []\n', "x.toml")
+
+
+# Standard-library [[class]] entries: one real trigger per listed exception.
+CLASS_TRIGGERS: dict[str, dict[str, str]] = {
+    "configparser.ConfigParser": {
+        "configparser.Error": "configparser.ConfigParser().set('none', 'a', 'b')",
+        "KeyError": "configparser.ConfigParser()['none']"},
+    "_hashlib.HASH": {"TypeError": "hashlib.md5().update('text')"},
+    "re.Match": {"IndexError": "re.match('a', 'a').group(2)",
+                 "re.error": "re.match('a', 'a').expand('\\\\9')"},
+    "re.Pattern": {"TypeError": "re.compile('a').match(None)",
+                   "re.error": "re.compile('a').sub('\\\\9', 'a')"},
+    "datetime.datetime": {
+        "ValueError": "datetime.datetime(2020, 1, 1).replace(month=13)",
+        "OverflowError": "datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc) - datetime.timedelta(days=1)",
+        "TypeError": "datetime.datetime(2020, 1, 1) < datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)"},
+    "datetime.date": {"ValueError": "datetime.date(2020, 1, 1).replace(day=40)",
+                      "OverflowError": "datetime.date(1, 1, 1) - datetime.timedelta(days=1)",
+                      "TypeError": "datetime.date(2020, 1, 1).replace(day='x')"},
+    "datetime.timedelta": {"OverflowError": "datetime.timedelta(days=10**9) * 10**9",
+                           "TypeError": "datetime.timedelta(1) * 'x'"},
+    "decimal.Decimal": {"ArithmeticError": "decimal.Decimal('1e999999').quantize(decimal.Decimal('0.01'))",
+                        "TypeError": "decimal.Decimal(1).quantize('x')",
+                        "ValueError": "format(decimal.Decimal(1), 'zz')"},
+}
+
+
+def test_every_stdlib_class_entry_has_triggers() -> None:
+    stdlib = {
+        (name, raised) for name, entry in KB.classes.items()
+        if name.split(".")[0] in sys.stdlib_module_names for raised in entry.raises
+    }
+    triggered = {(name, raised) for name, found in CLASS_TRIGGERS.items() for raised in found}
+    assert stdlib - set(DOCUMENTED_ONLY) == triggered
+
+
+@pytest.mark.parametrize(
+    ("entry", "raised"),
+    [pytest.param(e, x, id=f"{e}: {x}") for e, found in CLASS_TRIGGERS.items() for x in found],
+)
+def test_class_trigger_raises_what_the_entry_lists(entry: str, raised: str) -> None:
+    expected = runtime_class(raised)
+    assert expected is not None
+    with pytest.raises(expected):
+        exec(PRELUDE + CLASS_TRIGGERS[entry][raised], {})  # noqa: S102 - our own snippets

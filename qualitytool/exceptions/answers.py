@@ -70,14 +70,15 @@ def combine(answers: Iterable[Answer]) -> Answer:
     """The answer of code that runs all of ``answers``' parts (union, weakest certainty)."""
     status = CLOSED
     raises: set[str] = set()
-    reasons: list[str] = []
+    # What blocks a fix comes first: reasons of unknown parts, then of open ones.
+    reasons: dict[str, Certainty] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
         for reason in answer.reasons:
-            if reason not in reasons:
-                reasons.append(reason)
-    return Answer(status, frozenset(raises), tuple(reasons))
+            reasons[reason] = max(reasons.get(reason, CLOSED), answer.status)
+    ordered = sorted(reasons, key=lambda r: -reasons[r])  # stable: first seen first
+    return Answer(status, frozenset(raises), tuple(ordered))
 
 
 def canonical_exception(name: str) -> str:

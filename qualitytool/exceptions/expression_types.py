@@ -160,6 +160,9 @@ class TypeInference:
         if isinstance(expr, ast.Name):
             return self._name_type(expr.id, frame, depth)
         if isinstance(expr, ast.Attribute):
+            static = qualified_name(expr, frame)
+            if static is not None:
+                return self.qualified_type(static, depth)
             return self._attribute_load_type(expr, frame, depth)
         if isinstance(expr, ast.Call):
             return self._call_type(expr, frame, depth)
@@ -219,7 +222,37 @@ class TypeInference:
         module = frame.module
         if name in module.assignments and module.bindings.get(name, None) is None:
             return self._agreed(list(module.assignments[name]), Frame(module=module), depth)
+        target = module.bindings.get(name)
+        if target is not None:
+            return self.qualified_type(target, depth)
         return None
+
+    def qualified_type(self, qualified: str, depth: int = 0) -> ValueType | None:
+        """The type of a module-level variable reached through imports (``app.log.logger``,
+        ``os.environ``), or of an attribute chain on it."""
+        if depth > 6:
+            return None
+        if self.index.is_project_name(qualified):
+            split = self.index.split(qualified)
+            if split is None:
+                return None
+            info, rest = split
+            target = info.bindings.get(rest[0])
+            if target is not None and target != f"{info.name}.{rest[0]}":
+                return self.qualified_type(".".join([target, *rest[1:]]), depth + 1)
+            if rest[0] not in info.assignments or target is not None:
+                return None
+            found = self._agreed(list(info.assignments[rest[0]]), Frame(module=info), depth)
+            for attr in rest[1:]:
+                if found is None or found.optional:
+                    return None
+                found = self.attribute_type(found.name, attr)
+            return found
+        if self.stubs is None or self.stubs.kind(qualified) != "attribute":
+            return None
+        owner, _, attr = qualified.rpartition(".")
+        stub = self.stubs.attribute_type(owner, attr)
+        return _from_stub(stub) if stub is not None else None
 
     def _attribute_load_type(
         self, expr: ast.Attribute, frame: Frame, depth: int
@@ -246,7 +279,7 @@ class TypeInference:
             elif self.stubs is not None:
                 stub = self.stubs.attribute_type(owner, attr)
                 if stub is not None:
-                    found = ValueType(stub.name, stub.optional)
+                    found = _from_stub(stub)
         self._attribute_types[key] = found
         return found
 
@@ -273,6 +306,11 @@ class TypeInference:
         """A call's callee as a qualified name (``sqlite3.Connection.execute`` when typed)."""
         qualified = qualified_name(func, frame)
         if qualified is not None:
+            owner, _, method = qualified.rpartition(".")
+            if owner and self.index.is_project_name(owner) and self.index.lookup(qualified) is None:
+                receiver = self.qualified_type(owner, depth + 1)
+                if receiver is not None and not receiver.optional:
+                    return f"{receiver.name}.{method}"
             return qualified
         if isinstance(func, ast.Attribute):
             if (
@@ -319,7 +357,7 @@ class TypeInference:
         if self.stubs is not None:
             stub = self.stubs.return_type(callee)
             if stub is not None:
-                return ValueType(stub.name, stub.optional)
+                return _from_stub(stub)
         if callee.startswith("builtins.") and callee.count(".") == 1:
             kind = self.stubs.kind(callee) if self.stubs is not None else None
             if kind == "class":
@@ -476,6 +514,16 @@ def _literal_type(expr: ast.expr) -> ValueType | None:
             if isinstance(value, kind):
                 return ValueType(f"builtins.{kind.__name__}")
     return None
+
+
+def _from_stub(stub: StubType) -> ValueType | None:
+    """A stub's type as ours: ``types.NoneType`` is None's class; typing's forms are not
+    concrete classes."""
+    if stub.name in ("types.NoneType", "builtins.None"):
+        return ValueType(NONE_TYPE)
+    if stub.name.startswith(("typing.", "typing_extensions.", "collections.abc.")):
+        return None
+    return ValueType(stub.name, stub.optional)
 
 
 def _parse_returns(text: str) -> ValueType:

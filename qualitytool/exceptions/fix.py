@@ -28,6 +28,7 @@ from qualitytool.exceptions.project import (
     package_root,
     search_roots,
 )
+from qualitytool.exceptions.stubs import default_stubs
 from qualitytool.findings import FileResult
 from qualitytool.sources import (
     PythonSource,
@@ -109,7 +110,7 @@ def _knowledge(files: tuple[str, ...]) -> KnowledgeBase:
 
 @functools.lru_cache(maxsize=32)
 def _inferrer(roots: tuple[str, ...], files: tuple[str, ...]) -> Inferrer:
-    return Inferrer(_knowledge(files), ProjectIndex(roots))
+    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs())
 
 
 def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:

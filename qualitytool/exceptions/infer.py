@@ -54,7 +54,14 @@ from qualitytool.exceptions.project import (
 from qualitytool.exceptions.resolve import ContractResolver
 
 __all__ = [
-    "CLOSED", "OPEN", "UNKNOWN", "NOTHING", "Answer", "Frame", "Inferrer", "combine",
+    "CLOSED",
+    "NOTHING",
+    "OPEN",
+    "UNKNOWN",
+    "Answer",
+    "Frame",
+    "Inferrer",
+    "combine",
     "contains_yield",
 ]
 
@@ -147,7 +154,7 @@ class Inferrer:
     def block(self, body: Sequence[ast.stmt], frame: Frame) -> Answer:
         return combine(self.statement(stmt, frame) for stmt in body)
 
-    def statement(self, stmt: ast.stmt, frame: Frame) -> Answer:  # noqa: C901 -- one case a kind
+    def statement(self, stmt: ast.stmt, frame: Frame) -> Answer:
         if isinstance(stmt, FUNCTION_TYPES):
             exprs = [*stmt.decorator_list, *stmt.args.defaults]
             exprs += [d for d in stmt.args.kw_defaults if d is not None]
@@ -850,9 +857,11 @@ class Inferrer:
         if callee is None or not self.index.is_project_name(callee):
             return False
         found = self.index.lookup(callee)
-        if found is None or isinstance(found[1], ClassInfo):
+        if found is None:
             return False
-        _name, node, module, owner = found
+        _name, node, module, _owner = found
+        if isinstance(node, ClassInfo):
+            return False
         decorator_frame = Frame(module=module)
         return any(
             self.qualified(d.func if isinstance(d, ast.Call) else d, decorator_frame)
@@ -1092,7 +1101,7 @@ class Inferrer:
     def expressions(self, exprs: Iterable[ast.expr], frame: Frame) -> Answer:
         return combine(self.expression(e, frame) for e in exprs)
 
-    def expression(self, expr: ast.expr, frame: Frame) -> Answer:  # noqa: C901 -- one case a kind
+    def expression(self, expr: ast.expr, frame: Frame) -> Answer:
         parts: list[Answer] = []
         for node in _evaluated_nodes(expr):
             if isinstance(node, ast.Call):
