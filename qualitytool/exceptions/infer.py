@@ -785,9 +785,8 @@ class Inferrer:
         starred = any(isinstance(e, ast.Starred) for e in target.elts)
         if isinstance(value, (ast.Tuple, ast.List)) and not any(
             isinstance(e, ast.Starred) for e in value.elts
-        ):
-            if starred or len(value.elts) == len(target.elts):
-                return NOTHING
+        ) and (starred or len(value.elts) == len(target.elts)):
+            return NOTHING
         parts = [self.operation("unpacking")]
         if value is not None:
             parts.append(self.iteration(value, frame))
