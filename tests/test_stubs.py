@@ -165,6 +165,8 @@ ATTRIBUTES = [
     pytest.param("argparse.Namespace", "anything", None, None, id="Namespace has __getattr__"),
     pytest.param("unittest.mock.Mock", "anything", None, None, id="Mock has an Any base"),
     pytest.param("os", "environ", T("os._Environ"), None, id="a module variable"),
+    pytest.param("sys", "stderr", T("typing.TextIO", True), None,
+                 id="MaybeNone: a variable that may be None"),
 ]
 
 

@@ -209,13 +209,23 @@ class TypeInference:
             return ValueType(frame.cls.qualname)
         current: Frame | None = frame
         while current is not None and current.function is not None:
+            args = current.function.args
+            if args.vararg is not None and name == args.vararg.arg:
+                return None if name in current.values else ValueType("builtins.tuple")
+            if args.kwarg is not None and name == args.kwarg.arg:
+                return None if name in current.values else ValueType("builtins.dict")
             if name in current.annotations:
                 return self.annotation_type(current.annotations[name], current)
             if name in current.values:
                 values = current.values[name]
                 if None in values:
                     return None
-                return self._agreed([v for v in values if v is not None], current, depth)
+                found = self._agreed([v for v in values if v is not None], current, depth)
+                if name in current.arguments and found != current.arguments[name]:
+                    return None  # a parameter reassigned to a value of another type
+                return found
+            if name in current.arguments:
+                return current.arguments[name]
             if name in current.bindings:
                 return None
             current = current.parent
@@ -226,6 +236,41 @@ class TypeInference:
         if target is not None:
             return self.qualified_type(target, depth)
         return None
+
+    def argument_types(
+        self, node: FunctionNode, call: ast.Call, frame: Frame, skip_first: bool
+    ) -> dict[str, ValueType]:
+        """The types a call site gives the parameters of a project function (parameters
+        left at a literal default get the default's type)."""
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        if skip_first:
+            positional = positional[1:]
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            return {}
+        found: dict[str, ValueType] = {}
+        passed: set[str] = set()
+        for param, argument in zip(positional, call.args):
+            passed.add(param.arg)
+            kind = self.type_of(argument, frame)
+            if kind is not None:
+                found[param.arg] = kind
+        for keyword in call.keywords:
+            assert keyword.arg is not None
+            passed.add(keyword.arg)
+            kind = self.type_of(keyword.value, frame)
+            if kind is not None:
+                found[keyword.arg] = kind
+        defaults = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        defaults += [(p, d) for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        for param, default in defaults:
+            if param.arg not in passed:
+                kind = _literal_type(default)
+                if kind is not None:
+                    found[param.arg] = kind
+        return found
 
     def qualified_type(self, qualified: str, depth: int = 0) -> ValueType | None:
         """The type of a module-level variable reached through imports (``app.log.logger``,
@@ -307,7 +352,11 @@ class TypeInference:
         qualified = qualified_name(func, frame)
         if qualified is not None:
             owner, _, method = qualified.rpartition(".")
-            if owner and self.index.is_project_name(owner) and self.index.lookup(qualified) is None:
+            if owner and "." in owner and (
+                self.index.lookup(qualified) is None
+                if self.index.is_project_name(owner)
+                else self.kb.lookup(qualified) is None
+            ):  # a method of a module-level variable: ``app.log.logger.info``, ``sys.stderr.write``
                 receiver = self.qualified_type(owner, depth + 1)
                 if receiver is not None and not receiver.optional:
                     return f"{receiver.name}.{method}"
@@ -516,11 +565,17 @@ def _literal_type(expr: ast.expr) -> ValueType | None:
     return None
 
 
+# typing's file types: whatever stands behind them is a file object of the io module.
+_FILE_PROTOCOLS = ("typing.TextIO", "typing.BinaryIO", "typing.IO")
+
+
 def _from_stub(stub: StubType) -> ValueType | None:
     """A stub's type as ours: ``types.NoneType`` is None's class; typing's forms are not
-    concrete classes."""
+    concrete classes (but its file types are files)."""
     if stub.name in ("types.NoneType", "builtins.None"):
         return ValueType(NONE_TYPE)
+    if stub.name in _FILE_PROTOCOLS:
+        return ValueType("io.IOBase", stub.optional)
     if stub.name.startswith(("typing.", "typing_extensions.", "collections.abc.")):
         return None
     return ValueType(stub.name, stub.optional)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.handlers import dotted_chain, function_scope
 from qualitytool.exceptions.project import (
@@ -18,6 +19,9 @@ from qualitytool.exceptions.project import (
     ModuleInfo,
     absolute_import,
 )
+
+if TYPE_CHECKING:
+    from qualitytool.exceptions.expression_types import ValueType
 
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _METHOD_KINDS = ("staticmethod", "classmethod")
@@ -32,8 +36,11 @@ class Frame:
         cls: ClassInfo | None = None,
         function: FunctionNode | None = None,
         parent: Frame | None = None,
+        arguments: Mapping[str, ValueType] | None = None,
     ) -> None:
         self.module = module
+        # Types of the arguments a call site passes (for a summary of that call).
+        self.arguments: Mapping[str, ValueType] = arguments or {}
         self.cls = cls
         self.function = function
         self.parent = parent
@@ -48,8 +55,9 @@ class Frame:
         node: FunctionNode,
         owner: ClassInfo | None,
         parent: Frame | None = None,
+        arguments: Mapping[str, ValueType] | None = None,
     ) -> Frame:
-        return cls(module=module, cls=owner, function=node, parent=parent)
+        return cls(module=module, cls=owner, function=node, parent=parent, arguments=arguments)
 
     @functools.cached_property
     def bindings(self) -> dict[str, str | None]:

@@ -22,7 +22,7 @@ import ast
 import functools
 import importlib
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from qualitytool.exceptions.answers import (
     CLOSED,
@@ -386,7 +386,7 @@ class Inferrer:
             if spec is not None:
                 answer = self.spec_answer(spec, shown, call, frame)
             else:
-                answer = self.project_answer(callee, shown)
+                answer = self.project_answer(callee, shown, call, frame)
         if answer is None and isinstance(func, ast.Attribute):
             answer = self._self_method_answer(func, frame, shown)
             if answer is None and _looks_like_logger(func.value):
@@ -455,7 +455,12 @@ class Inferrer:
                 return value
         return None
 
-    def project_answer(self, qualified: str, shown: str) -> Answer | None:
+    def project_answer(
+        self, qualified: str, shown: str, call: ast.Call | None = None,
+        frame: Frame | None = None,
+    ) -> Answer | None:
+        """A project function's or class's answer; with the call site, its summary knows the
+        types of the arguments passed."""
         if not self._follow_project:
             return NOTHING if self.index.is_project_name(qualified) else None
         found = self.index.lookup(qualified)
@@ -463,19 +468,32 @@ class Inferrer:
             return None
         name, node, module, owner = found
         if isinstance(node, ClassInfo):
-            return self.constructor_answer(node, shown)
+            return self.constructor_answer(node, shown, call, frame)
         if owner is not None and _is_hook(node):
             return Answer.unknown(f"`{shown}` is a hook for subclasses to override")
-        return self.summary(name, node, module, owner, shown)
+        arguments = None
+        if call is not None and frame is not None:
+            decorators = {getattr(d, "id", None) for d in node.decorator_list}
+            through_instance = self.qualified(call.func, frame) is None
+            skip_first = owner is not None and "staticmethod" not in decorators and (
+                through_instance or "classmethod" in decorators)
+            arguments = self.types.argument_types(node, call, frame, skip_first)
+        return self.summary(name, node, module, owner, shown, arguments)
 
-    def constructor_answer(self, cls: ClassInfo, shown: str) -> Answer:
+    def constructor_answer(
+        self, cls: ClassInfo, shown: str, call: ast.Call | None = None,
+        frame: Frame | None = None,
+    ) -> Answer:
         parts = []
         for method in ("__new__", "__init__", "__post_init__"):
             found = self.index.find_method(cls, method)
             if found is not None:
                 owner, node = found
+                arguments = None
+                if call is not None and frame is not None and method != "__post_init__":
+                    arguments = self.types.argument_types(node, call, frame, skip_first=True)
                 parts.append(self.summary(
-                    f"{owner.qualname}.{method}", node, owner.module, owner, shown))
+                    f"{owner.qualname}.{method}", node, owner.module, owner, shown, arguments))
         if self.index.find_method(cls, "__init__") is None:
             library = self.contracts.library_constructor(cls)
             if library is not None:
@@ -486,13 +504,17 @@ class Inferrer:
 
     def summary(
         self, name: str, node: FunctionNode, module: ModuleInfo, owner: ClassInfo | None,
-        shown: str,
+        shown: str, arguments: Mapping[str, ValueType] | None = None,
     ) -> Answer:
-        """What calling a project function can raise (cached; recursion contributes nothing)."""
+        """What calling a project function can raise (cached per function and argument
+        types; recursion contributes nothing)."""
         if not self._follow_project:
             return NOTHING  # the cheap first pass: project code counts as raising nothing
-        if name in self._summaries:
-            return self._summaries[name]
+        key = name
+        if arguments:
+            key += repr(sorted((k, v.name, v.optional) for k, v in arguments.items()))
+        if key in self._summaries:
+            return self._summaries[key]
         if name in self._in_progress:
             self._cycle_hit = True
             return NOTHING
@@ -503,7 +525,7 @@ class Inferrer:
         nested = bool(self._in_progress)
         self._in_progress.append(name)
         try:
-            frame = Frame.for_function(module, node, owner)
+            frame = Frame.for_function(module, node, owner, arguments=arguments)
             # Functions the try body calls are followed fully; deeper ones only when they
             # call nothing unknown themselves (which keeps big projects fast).
             if nested:
@@ -516,7 +538,7 @@ class Inferrer:
         short = name.rsplit(".", 2)[-1] if owner is None else ".".join(name.rsplit(".", 2)[-2:])
         answer = _via(body, short)
         if not self._cycle_hit:
-            self._summaries[name] = answer
+            self._summaries[key] = answer
         self._cycle_hit = self._cycle_hit or outer_cycle
         return answer
 

@@ -543,6 +543,10 @@ class Stubs:
             )
         if isinstance(expr, ast.Subscript):
             return self._subscript_types(expr, scope, depth)
+        if isinstance(expr, ast.Name) and expr.id == "MaybeNone":
+            # typeshed's alias of Any for "may be None, callers are not made to check"
+            # (``sys.stderr``): for us, None is one of the values.
+            return frozenset({NONE_TYPE})
         target = self._resolve_expr(expr, scope.module)
         if not isinstance(target, _Symbol):
             return None
