@@ -135,9 +135,10 @@ EXPECTED_EXAMPLE = [
     ('app/api/health.py', 25, 'safe', ('sqlite3.Error',), None),
     ('app/api/health.py', 33, 'safe', ('OSError',), None),
     ('app/api/health.py', 43, 'left', (),
-     ('unknown call `defaults.items` (via `_merge`); iterates `defaults.items()` of unknown'
-      ' type (`__iter__`/`__next__` may raise anything) (via `_merge`); `dict` runs special'
-      ' methods of `values`, whose type is unknown (via `_merge`); and 23 more')),
+     ("unknown call `settings['app'].get` (via `load_config`); formats `settings['app'].get"
+      "('port')` of unknown type (its `__format__`/`__str__` may raise anything) (via `load"
+      '_config`); `subscript` may raise more than it documents (via `load_config`); and 11 '
+      'more')),
     ('app/api/health.py', 53, 'unsafe', ('LookupError', 'OSError', 'ValueError'),
      ('`json.load` may raise more than it documents')),
     ('app/api/health.py', 62, 'left', (), 'unknown call `client.fetch`'),
@@ -170,7 +171,7 @@ EXPECTED_EXAMPLE = [
      ('unknown call `self._sender` (on a `app.services.notifications.NotificationService`);'
       ' unknown call `hmac.new(self.secret.encode(), to_sign.encode(), hashlib....` (via `N'
       'otificationService._signed_url`); unknown call `self.secret.encode` (via `Notificati'
-      'onService._signed_url`); and 7 more')),
+      'onService._signed_url`); and 6 more')),
     ('app/services/storage.py', 42, 'left', (), 'unknown call `self.backend.put`'),
     ('app/services/storage.py', 52, 'unsafe', ('LookupError', 'OSError', 'TypeError', 'ValueError'),
      ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'

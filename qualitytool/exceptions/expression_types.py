@@ -46,7 +46,8 @@ NUMBERS = frozenset(f"builtins.{name}" for name in ("int", "float", "bool", "com
 # Builtin containers: their own operations are known, their elements' are not.
 CONTAINERS = frozenset(
     f"builtins.{name}"
-    for name in ("list", "dict", "tuple", "set", "frozenset", "bytearray", "range")
+    for name in ("list", "dict", "tuple", "set", "frozenset", "bytearray", "range",
+                 "dict_keys", "dict_values", "dict_items")
 )
 _TYPING_ALIASES = {
     "typing.List": "builtins.list", "typing.Dict": "builtins.dict",
@@ -567,6 +568,9 @@ def _literal_type(expr: ast.expr) -> ValueType | None:
 
 # typing's file types: whatever stands behind them is a file object of the io module.
 _FILE_PROTOCOLS = ("typing.TextIO", "typing.BinaryIO", "typing.IO")
+# The stubs name dict views after the private module that declares them.
+_DICT_VIEWS = {f"_collections_abc.dict_{view}": f"builtins.dict_{view}"
+               for view in ("keys", "values", "items")}
 
 
 def _from_stub(stub: StubType) -> ValueType | None:
@@ -576,6 +580,8 @@ def _from_stub(stub: StubType) -> ValueType | None:
         return ValueType(NONE_TYPE)
     if stub.name in _FILE_PROTOCOLS:
         return ValueType("io.IOBase", stub.optional)
+    if stub.name in _DICT_VIEWS:
+        return ValueType(_DICT_VIEWS[stub.name], stub.optional)
     if stub.name.startswith(("typing.", "typing_extensions.", "collections.abc.")):
         return None
     return ValueType(stub.name, stub.optional)

@@ -19,6 +19,7 @@ the handler being narrowed.  Everything works on the stdlib ``ast``.
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import importlib
 import sys
@@ -519,19 +520,16 @@ class Inferrer:
             self._cycle_hit = True
             return NOTHING
         if len(self._in_progress) >= MAX_CALL_DEPTH:
+            self._cycle_hit = True  # what the callers find depends on where they started
             return Answer.unknown(f"call chain too deep at `{shown}`")
         outer_cycle = self._cycle_hit
         self._cycle_hit = False
-        nested = bool(self._in_progress)
         self._in_progress.append(name)
         try:
             frame = Frame.for_function(module, node, owner, arguments=arguments)
-            # Functions the try body calls are followed fully; deeper ones only when they
-            # call nothing unknown themselves (which keeps big projects fast).
-            if nested:
-                body = self.infer_raised_exceptions(node.body, frame)
-            else:
-                body = self.block(node.body, frame)
+            # A function that calls something unknown outside the project is unknown, whatever
+            # the project code it calls does (which keeps big projects fast).
+            body = self.infer_raised_exceptions(node.body, frame)
             body = combine([body, self._decorators(node, frame)])
         finally:
             self._in_progress.pop()
@@ -684,10 +682,9 @@ class Inferrer:
                                    "`__getattr__` may define it)")
             return Answer.closed(["AttributeError"])
         if kind.is_builtin:
-            builtin = getattr(__import__("builtins"), kind.name.split(".", 1)[1], None)
-            if kind.name == "builtins.NoneType" or builtin is None:
-                return Answer.closed(["AttributeError"]) if kind.name.endswith("NoneType") else \
-                    Answer.open(["AttributeError"], f"attribute `{display(node)}`")
+            builtin = _BUILTIN_CLASSES.get(kind.name)
+            if builtin is None:
+                return Answer.open(["AttributeError"], f"attribute `{display(node)}`")
             return NOTHING if hasattr(builtin, attr) else Answer.closed(["AttributeError"])
         entry = self.kb.class_entry(kind.name)
         if entry is not None and (attr in entry.attributes or attr in entry.methods):
@@ -1174,6 +1171,14 @@ class Inferrer:
                     return Answer.open(["TypeError"], _unknown_type("unpacks", value, "`keys`"))
         return NOTHING
 
+
+_BUILTIN_CLASSES: dict[str, type] = {
+    f"builtins.{name}": cls for name, cls in vars(builtins).items() if isinstance(cls, type)
+}
+_BUILTIN_CLASSES.update({
+    "builtins.NoneType": type(None), "builtins.dict_keys": type({}.keys()),
+    "builtins.dict_values": type({}.values()), "builtins.dict_items": type({}.items()),
+})
 
 _TRANSPARENT_DECORATORS = frozenset({
     "builtins.staticmethod", "builtins.classmethod", "builtins.property",
