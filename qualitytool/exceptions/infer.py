@@ -43,7 +43,7 @@ from qualitytool.exceptions.expression_types import (
     ValueType,
 )
 from qualitytool.exceptions.frames import FUNCTION_TYPES, Frame, qualified_name, resolve_name
-from qualitytool.exceptions.hierarchy import BROAD, Hierarchy
+from qualitytool.exceptions.hierarchy import BROAD, Hierarchy, runtime_class
 from qualitytool.exceptions.knowledge import KnowledgeBase, RaiseSpec
 from qualitytool.exceptions.project import (
     ClassInfo,
@@ -394,6 +394,8 @@ class Inferrer:
                 spec = self.kb.lookup(f"logging.Logger.{func.attr}")
                 if spec is not None:
                     answer = self.spec_answer(spec, shown, call, frame)
+        if answer is None and callee is not None and _is_exception_class(callee, self.kb):
+            answer = NOTHING  # constructing a builtin, stdlib or library exception
         if answer is None:
             answer = self._unknown_call(callee, shown)
         if isinstance(func, ast.Attribute):
@@ -1186,6 +1188,10 @@ _TRANSPARENT_DECORATORS = frozenset({
     "typing.overload", "typing.final", "typing.override", "typing_extensions.override",
     "typing_extensions.final", "abc.abstractmethod",
 })
+
+
+def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
+    return runtime_class(canonical_exception(qualified)) is not None or qualified in kb.exceptions
 
 
 def _via(body: Answer, where: str) -> Answer:
