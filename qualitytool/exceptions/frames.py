@@ -209,3 +209,15 @@ def qualified_name(expr: ast.expr, frame: Frame) -> str | None:
     if is_local or target is None:
         return None
     return ".".join([target, *chain[1]])
+
+def contains_yield(body: Sequence[ast.stmt]) -> bool:
+    """Whether a block yields (not counting nested functions)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
