@@ -400,6 +400,7 @@ def test_json_format_contract(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text(
         "import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n"
         "try:\n    client.fetch()\nexcept Exception:\n    pass\n"
+        "import runpy\ntry:\n    runpy.run_path(__file__)\nexcept Exception:\n    pass\n"
     )
     result = CliRunner().invoke(main, ["fix-exceptions", "--format", "json", str(tmp_path)])
     assert result.exit_code == 1
@@ -410,15 +411,44 @@ def test_json_format_contract(tmp_path: Path) -> None:
         "version": 1,
         "handlers": [
             {"path": shown, "line": 4, "col": 8, "kind": "Exception", "critical": True,
-             "outcome": "safe", "exceptions": ["OSError"], "reason": None},
+             "outcome": "safe", "exceptions": ["OSError"], "reason": None, "unlock": []},
             {"path": shown, "line": 8, "col": 8, "kind": "Exception", "critical": True,
-             "outcome": "left", "exceptions": [], "reason": "unknown call `client.fetch`"},
+             "outcome": "left", "exceptions": [], "reason": "unknown call `client.fetch`",
+             "unlock": []},
+            {"path": shown, "line": 13, "col": 8, "kind": "Exception", "critical": True,
+             "outcome": "left", "exceptions": [], "reason": "unknown call `runpy.run_path`",
+             "unlock": ["runpy.run_path"]},
         ],
-        "summary": {"safe": 1, "unsafe": 0, "left": 1, "applied": 0, "files_changed": 1},
+        "summary": {"safe": 1, "unsafe": 0, "left": 2, "applied": 0, "files_changed": 1},
         "errors": [],
     }
     logged = json.loads((tmp_path / ".qualitytool" / "last-fix-exceptions.json").read_text())
     assert logged == document
+
+
+def test_text_output_says_which_entry_unlocks_a_handler_and_the_top_blockers(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "mod.py").write_text(
+        "import runpy\n"
+        + "".join(
+            f"def f{n}(p: str):\n    try:\n        runpy.run_path(p)\n"
+            "    except Exception:\n        return None\n"
+            for n in range(2)
+        )
+    )
+    result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
+    assert result.exit_code == 0
+    assert (
+        "mod.py:5:12: left broad: unknown call `runpy.run_path`\n"
+        "  `runpy.run_path` has no contract; describe it in a knowledge base listed under "
+        "[tool.qualitytool.exceptions] knowledge-bases:\n"
+        '    [[callable]]\n    name = "runpy.run_path"\n'
+    ) in result.output
+    assert result.output.endswith(
+        "Top blockers of the handlers left broad (first reason, how many):\n"
+        "     2  unknown call `runpy.run_path`\n"
+    )
 
 
 def test_project_knowledge_base_from_config(tmp_path: Path) -> None:

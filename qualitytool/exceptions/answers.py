@@ -40,6 +40,8 @@ class Answer:
     status: Certainty
     raises: frozenset[str] = frozenset()
     reasons: tuple[str, ...] = ()
+    # Knowledge-base entries (``[[callable]]`` names) that would make the answer known.
+    unlock: tuple[str, ...] = ()
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
@@ -51,16 +53,17 @@ class Answer:
         return cls(OPEN, frozenset(names), (reason,))
 
     @classmethod
-    def unknown(cls, reason: str) -> Answer:
-        return cls(UNKNOWN, frozenset(), (reason,))
+    def unknown(cls, reason: str, unlock: str | None = None) -> Answer:
+        """Nothing is known; ``unlock`` names the contract that would change that."""
+        return cls(UNKNOWN, frozenset(), (reason,), (unlock,) if unlock else ())
 
     def weakened(self, reason: str) -> Answer:
         """The same names, open: something may add to them (``reason`` says what)."""
         status = max(self.status, OPEN)
-        return Answer(status, self.raises, (*self.reasons, reason))
+        return Answer(status, self.raises, (*self.reasons, reason), self.unlock)
 
     def without(self, names: Iterable[str]) -> Answer:
-        return Answer(self.status, self.raises - frozenset(names), self.reasons)
+        return Answer(self.status, self.raises - frozenset(names), self.reasons, self.unlock)
 
 
 NOTHING = Answer(CLOSED)
@@ -72,13 +75,15 @@ def combine(answers: Iterable[Answer]) -> Answer:
     raises: set[str] = set()
     # What blocks a fix comes first: reasons of unknown parts, then of open ones.
     reasons: dict[str, Certainty] = {}
+    unlock: dict[str, None] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
         for reason in answer.reasons:
             reasons[reason] = max(reasons.get(reason, CLOSED), answer.status)
+        unlock.update(dict.fromkeys(answer.unlock))
     ordered = sorted(reasons, key=lambda r: -reasons[r])  # stable: first seen first
-    return Answer(status, frozenset(raises), tuple(ordered))
+    return Answer(status, frozenset(raises), tuple(ordered), tuple(unlock))
 
 
 def canonical_exception(name: str) -> str:

@@ -52,12 +52,15 @@ class HandlerOutcome:
     exceptions: tuple[str, ...]
     reason: str | None
     applied: bool  # the rewrite is in the output (diff or written file)
+    # knowledge-base [[callable]] names that would let a later run narrow it
+    unlock: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path, "line": self.line, "col": self.col, "kind": self.kind,
             "critical": self.critical, "outcome": self.outcome,
             "exceptions": list(self.exceptions), "reason": self.reason,
+            "unlock": list(self.unlock),
         }
 
 
@@ -192,7 +195,7 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
         HandlerOutcome(
             path=shown, line=p.line, col=p.col, kind=p.kind, critical=critical,
             outcome=p.outcome, exceptions=p.exceptions, reason=p.reason,
-            applied=p.index in applying and new_text != source.text,
+            applied=p.index in applying and new_text != source.text, unlock=p.unlock,
         )
         for p in plans
     )

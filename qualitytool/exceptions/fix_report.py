@@ -83,6 +83,8 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
         where = f"{handler.path}:{handler.line}:{handler.col}"
         if handler.outcome == "left":
             lines.append(f"{where}: left broad: {handler.reason}")
+            if handler.unlock:
+                lines.append(unlock_hint(handler.unlock))
         elif not handler.applied and handler.outcome == "unsafe":
             caught = ", ".join(handler.exceptions)
             lines.append(
@@ -98,9 +100,38 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
         f"{summary['unsafe']} unsafe fix(es), {summary['left']} left broad; "
         f"{files} file{'s' if files != 1 else ''} {verb}"
     )
+    blockers = top_blockers(report.handlers)
+    if blockers:
+        lines.append("Top blockers of the handlers left broad (first reason, how many):")
+        lines.extend(f"  {count:4}  {reason}" for reason, count in blockers)
     for error in report.errors:
         lines.append(f"error: {error.error}")
     return "\n".join(lines) + "\n"
+
+
+def unlock_hint(names: tuple[str, ...]) -> str:
+    """The smallest knowledge-base entry that would let a later run get further with a
+    handler, as TOML for a file listed in ``[tool.qualitytool.exceptions] knowledge-bases``."""
+    more = f" (then {len(names) - 1} more: see --format json)" if len(names) > 1 else ""
+    return (
+        f"  `{names[0]}` has no contract{more}; describe it in a knowledge base listed "
+        "under [tool.qualitytool.exceptions] knowledge-bases:\n"
+        f'    [[callable]]\n    name = "{names[0]}"\n'
+        "    raises = []       # what its documentation says it raises\n"
+        "    closed = true     # false if it may raise more\n"
+        '    source = ""       # where you read it'
+    )
+
+
+def top_blockers(handlers: list[HandlerOutcome], limit: int = 10) -> list[tuple[str, int]]:
+    """The most common first reasons of the handlers left broad; the same blocker reached
+    from different places counts once a handler."""
+    counts: Counter[str] = Counter()
+    for handler in handlers:
+        if handler.outcome == "left" and handler.reason:
+            first = handler.reason.split("; ")[0]
+            counts[first.split(" (via `")[0]] += 1
+    return [(reason, count) for reason, count in counts.most_common(limit) if count > 1]
 
 
 def write_run_log(report: FixReport) -> Path:

@@ -394,12 +394,15 @@ class Inferrer:
         return answer
 
     def _unknown_call(self, callee: str | None, shown: str) -> Answer:
+        # A library or stdlib callee can be given a contract; a project callable that we
+        # could not follow, or a callback held in a variable, cannot.
+        unlock = callee if callee is not None and not self.index.is_project_name(callee) else None
         if callee is not None and "." in callee and not callee.startswith("builtins."):
             owner = callee.rpartition(".")[0]
             known_owner = self.kb.lookup(owner) is not None or self.kb.class_entry(owner)
             if known_owner or owner.startswith("builtins") or self.index.is_project_name(owner):
-                return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)")
-        return Answer.unknown(f"unknown call `{shown}`")
+                return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)", unlock)
+        return Answer.unknown(f"unknown call `{shown}`", unlock)
 
     def _argument_unpacking(self, call: ast.Call, frame: Frame) -> Answer:
         parts = []
@@ -665,7 +668,7 @@ def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
 
 def _via(body: Answer, where: str) -> Answer:
     reasons = tuple(r if " (via `" in r else f"{r} (via `{where}`)" for r in body.reasons)
-    return Answer(body.status, body.raises, reasons)
+    return Answer(body.status, body.raises, reasons, body.unlock)
 
 
 def _is_hook(node: FunctionNode) -> bool:

@@ -266,7 +266,8 @@ class ImplicitOperations:
         ).foreign_bases:
             return combine([*parts, Answer.closed(["TypeError"])])
         parts.append(Answer.unknown(f"iterates `{display(iterable)}`, a `{kind.name}`: "
-                                    f"no contract for `{kind.name}.{methods[0]}`"))
+                                    f"no contract for `{kind.name}.{methods[0]}`",
+                                    f"{kind.name}.{methods[1]}"))
         return combine(parts)
 
     def _is_project_generator(self, call: ast.Call, frame: Frame) -> bool:
@@ -296,7 +297,7 @@ class ImplicitOperations:
             return combine([*parts, *(f for f in found if f is not None)])
         missing = [f"{kind.name}.{m}" for m, f in zip(methods, found) if f is None]
         parts.append(Answer.unknown(f"context manager `{display(expr)}`: no contract for "
-                                    f"`{'`/`'.join(missing)}`"))
+                                    f"`{'`/`'.join(missing)}`", missing[0]))
         return combine(parts)
 
     def _is_context_function(self, call: ast.Call, frame: Frame) -> bool:
@@ -358,7 +359,7 @@ class ImplicitOperations:
         if found is not None:
             return combine([*parts, found])
         parts.append(Answer.unknown(f"subscript of `{display(node.value)}`: no contract for "
-                                    f"`{kind.name}.{method}`"))
+                                    f"`{kind.name}.{method}`", f"{kind.name}.{method}"))
         return combine(parts)
 
     def _typed_operation(self, name: str, receiver: str | None) -> Answer:
@@ -412,7 +413,7 @@ class ImplicitOperations:
         if found is not None:
             return found
         return Answer.unknown(f"operator on `{display(left)}`: no contract for "
-                              f"`{kind.name}.{method}`")
+                              f"`{kind.name}.{method}`", f"{kind.name}.{method}")
 
     def _numeric(self, op: ast.operator) -> Answer:
         if isinstance(op, ast.Pow):
@@ -500,7 +501,8 @@ class ImplicitOperations:
         if found is not None:
             return combine([*parts, found])
         parts.append(Answer.unknown(f"membership test in `{display(right)}`: no contract for "
-                                    f"`{container.name}.__contains__`"))
+                                    f"`{container.name}.__contains__`",
+                                    f"{container.name}.__contains__"))
         return combine(parts)
 
     def formatted(self, node: ast.FormattedValue, frame: Frame) -> Answer:

@@ -55,6 +55,7 @@ class HandlerPlan:
     broad_positions: tuple[int, ...] = ()  # broad elements of a tuple handler
     imports: tuple[tuple[str, str | None], ...] = ()  # (module, object) to import
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
+    unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
 
     def applies(self, unsafe_fixes: bool) -> bool:
         return self.outcome == SAFE or (self.outcome == UNSAFE and unsafe_fixes)
@@ -179,10 +180,10 @@ def _exempt(handler: BroadHandler, options: PlanOptions) -> bool:
     return False
 
 
-def _left(found: BroadHandler, reason: str) -> HandlerPlan:
+def _left(found: BroadHandler, reason: str, unlock: tuple[str, ...] = ()) -> HandlerPlan:
     return HandlerPlan(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=LEFT,
-        reason=reason,
+        reason=reason, unlock=unlock,
     )
 
 
@@ -206,7 +207,7 @@ def _plan_handler(
         why = _summarise(answer.reasons)
         if found.kind == "bare":
             return _bare_to_exception(found, f"{_BARE_REASON}; {why}")
-        return _left(found, why)
+        return _left(found, why, answer.unlock)
     names = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
     broad_raised = sorted(BROAD & set(names))
     if broad_raised:
@@ -327,7 +328,7 @@ def _minus_earlier_handlers(
         if caught is None:
             continue
         remaining = {r for r in remaining if not inferrer.hierarchy.caught_by(r, caught)}
-    return Answer(answer.status, frozenset(remaining), answer.reasons)
+    return Answer(answer.status, frozenset(remaining), answer.reasons, answer.unlock)
 
 
 def _bound_names(frame: Frame) -> dict[str, str | None]:
