@@ -326,6 +326,21 @@ TRIGGERS.update({
     "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')"},
     "builtins.divmod": {"ZeroDivisionError": "divmod(1, 0)", "TypeError": "divmod('a', 1)"},
     "os.stat": {"OSError": "os.stat(missing)", "ValueError": "os.stat('a\\0b')"},
+    "json.Any.__getitem__": {"KeyError": "json.loads('{}')['a']", "IndexError": "json.loads('[]')[0]",
+                             "TypeError": "json.loads('1')[0]"},
+    "json.Any.__iter__": {"TypeError": "iter(json.loads('1'))"},
+    "json.Any.__contains__": {"TypeError": "'a' in json.loads('1')"},
+    "copy.deepcopy": {"TypeError": "copy.deepcopy(threading.Lock())"},
+    "copy.copy": {"TypeError": "copy.copy(threading.Lock())"},
+    "asyncio.create_task": {"RuntimeError": "c = asyncio.sleep(0)\ntry:\n    asyncio.create_task(c)\nfinally:\n    c.close()",
+                            "TypeError": "async def main():\n    asyncio.create_task(1)\nasyncio.run(main())"},
+    "calendar.timegm": {"TypeError": "calendar.timegm(None)", "ValueError": "calendar.timegm((2020,))",
+                        "OverflowError": "calendar.timegm((10**20, 1, 1, 0, 0, 0))"},
+    "typing.NamedTuple": {"TypeError": "typing.NamedTuple('P', [('x', int)])()"},
+    "enum.Enum": {"ValueError": "enum.Enum('C', 'A')(99)"},
+    "abc.ABC": {"TypeError": "class A(abc.ABC):\n    @abc.abstractmethod\n    def f(self): ...\nA()"},
+    "pathlib.Path.is_file": {"OSError": "Path('/x' * 3000).is_file()"},
+    "pathlib.Path.is_dir": {"OSError": "Path('/x' * 3000).is_dir()"},
     "io.IOBase.__enter__": {"ValueError": "closed_file.__enter__()"},
     "io.IOBase.__exit__": {"OSError": "f = open('/dev/full', 'w')\nf.write('x')\nf.__exit__(None, None, None)"},
     "socket.socket.__exit__": {
@@ -338,7 +353,7 @@ TRIGGERS.update({
 
 
 PRELUDE = (
-    "import asyncio, base64, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
+    "import abc, asyncio, base64, calendar, copy, enum, typing, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
     "gzip, hashlib, hmac, sys, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "
     "pickle, queue, re, shutil, socket, sqlite3, ssl, struct, subprocess, tarfile, threading, "
     "tomllib, urllib.parse, urllib.request, uuid, zipfile, zlib\n"
@@ -475,6 +490,7 @@ CLASS_TRIGGERS: dict[str, dict[str, str]] = {
         "configparser.Error": "configparser.ConfigParser().set('none', 'a', 'b')",
         "KeyError": "configparser.ConfigParser()['none']"},
     "_hashlib.HASH": {"TypeError": "hashlib.md5().update('text')"},
+    "json.Any": {"AttributeError": "json.loads('[]').get('a')", "TypeError": "json.loads('\"a\"').split(1)"},
     "re.Match": {"IndexError": "re.match('a', 'a').group(2)",
                  "re.error": "re.match('a', 'a').expand('\\\\9')"},
     "re.Pattern": {"TypeError": "re.compile('a').match(None)",

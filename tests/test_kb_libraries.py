@@ -222,7 +222,8 @@ def test_class_entry_names_a_real_class_with_its_methods_and_attributes(spec: Cl
 @pytest.mark.parametrize("spec", [_param(c.name, c) for c in CALLABLES])
 def test_callable_entry_names_something_real(spec: RaiseSpec) -> None:
     assert callable(resolve(spec.name))
-    if spec.returns:
+    # json.Any is the knowledge base's name for a decoded JSON value, not a class to import
+    if spec.returns and spec.returns != "json.Any":
         assert isinstance(resolve(spec.returns), type), spec.returns
     owner, _, method = spec.name.rpartition(".")
     entry = next((c for c in CLASSES if c.name == owner), None)
