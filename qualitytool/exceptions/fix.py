@@ -112,8 +112,10 @@ def _knowledge(files: tuple[str, ...]) -> KnowledgeBase:
 
 
 @functools.lru_cache(maxsize=32)
-def _inferrer(roots: tuple[str, ...], files: tuple[str, ...]) -> Inferrer:
-    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs())
+def _inferrer(
+    roots: tuple[str, ...], files: tuple[str, ...], project_root: Path | None = None
+) -> Inferrer:
+    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs(project_root))
 
 
 def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
@@ -149,7 +151,9 @@ def fix_source(
     text: str, tree: ast.Module, path: Path, options: FixOptions
 ) -> tuple[list[HandlerPlan], str]:
     """The plans for one parsed module and its text with the applicable ones applied."""
-    inferrer = _inferrer(_roots_for(path, options), options.knowledge_files)
+    inferrer = _inferrer(
+        _roots_for(path, options), options.knowledge_files, options.config.root
+    )
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
     try:
@@ -254,7 +258,7 @@ def standalone_plans(code: str, path: Path | None, keep_fallback: bool) -> list[
         config=config, roots=roots, keep_fallback=keep_fallback,
         knowledge_files=knowledge_files(config),
     )
-    inferrer = _inferrer(options.roots, options.knowledge_files)
+    inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root)
     info = ModuleInfo.build(name, path, tree)
     inferrer.index.add(info)
     return plan_module(tree, code, info, inferrer, options.plan_options)
