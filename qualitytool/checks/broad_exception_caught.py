@@ -33,15 +33,24 @@ except ValueError:  # json.JSONDecodeError is a ValueError
 ```
 
 ## Fix safety
-`qualitytool fix-exceptions` narrows the handler to what the `try` body can raise. The fix is
-safe when every call in the body has a known, closed set of exceptions; otherwise it is unsafe
-and applied only with `--unsafe-fixes`.
+`qualitytool fix-exceptions` narrows the handler to what the `try` body can raise, inferred
+from the knowledge base (`rules/exceptions/*.toml`: what stdlib and library calls raise), the
+project's own functions and local typing. The fix is safe when every part of the body --
+every call and every implicit operation (attribute access, `await`, `str()` and f-strings,
+comparisons, arithmetic, truth tests, iteration, context managers, imports) -- has a known,
+closed set of exceptions: the narrowed handler then catches everything the original did, for
+any input. An operation on a value of unknown type may run arbitrary code (a property,
+`__str__`, `__eq__`), so it makes the fix unsafe, applied only with `--unsafe-fixes`. A call
+we know nothing about leaves the handler broad, and the reason names the knowledge-base
+entry that would unlock it; add it to a file listed in `exceptions.knowledge-bases`.
 
 ## Options
 - `exceptions.exempt-reraise` (default `true`)
 - `exceptions.exempt-logged` (default `true`)
 - `exceptions.logger-objects` (default `[]`)
 - `exceptions.honour-noqa` (default `true`)
+- `exceptions.knowledge-bases` (default `[]`): your own `[[callable]]`, `[[class]]`,
+  `[[package]]` entries, loaded after the shipped ones
 - `critical-paths` (default `[]`)
 
 Suppress one occurrence with `# noqa: QT001`, `# noqa: BLE001` or `# qualitytool: ignore[QT001]`.
