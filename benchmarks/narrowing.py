@@ -81,6 +81,8 @@ class SuiteResult:
     errors: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    broken: list[str] = field(default_factory=list)
+    """The tests that failed or errored, as the runner names them."""
 
     def add(self, other: SuiteResult) -> None:
         self.run += other.run
@@ -89,6 +91,7 @@ class SuiteResult:
         self.errors += other.errors
         self.skipped += other.skipped
         self.seconds += other.seconds
+        self.broken += other.broken
 
     def brief(self) -> str:
         return f"{self.run} run, {self.failures} failed, {self.errors} errors"
@@ -291,6 +294,7 @@ def parse_unittest(output: str) -> SuiteResult:
         errors=int(counts.get("errors", 0)), skipped=int(counts.get("skipped", 0)),
     )
     result.passed = result.run - result.failures - result.errors - result.skipped
+    result.broken = re.findall(r"^(?:FAIL|ERROR): (.+)$", output, re.MULTILINE)
     return result
 
 
@@ -309,6 +313,7 @@ def parse_pytest(output: str) -> SuiteResult:
     return SuiteResult(
         run=passed + failed + skipped, passed=passed, failures=failed,
         errors=counts.get("errors", counts.get("error", 0)), skipped=skipped,
+        broken=re.findall(r"^(?:FAILED|ERROR) (\S+)", output, re.MULTILINE),
     )
 
 
@@ -326,6 +331,14 @@ def tornado_suite(root: Path) -> SuiteResult:
 LNBITS_SUITES = ("tests/unit", "tests/api", "tests/wallets")
 
 
+def setup_command(argv: list[str], cwd: Path | None = None) -> None:
+    """One set-up command, quiet unless it fails (then its output's tail is the reason)."""
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:4])} ...: exit {result.returncode}: "
+                           f"{(result.stdout + result.stderr)[-800:]}")
+
+
 def lnbits_python(root: Path) -> Path:
     """The interpreter of lnbits' test virtualenv, created once under the corpus cache."""
     venv = corpus_dir() / "venvs" / root.name
@@ -334,22 +347,19 @@ def lnbits_python(root: Path) -> Path:
         return python
     print(f"  preparing lnbits' test virtualenv (once) in {venv}")
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "uv"], check=True)
+    setup_command([sys.executable, "-m", "venv", str(venv)])
+    setup_command([str(python), "-m", "pip", "install", "--quiet", "uv"])
     uv = str(venv / "bin" / "uv")
     requirements = venv / "requirements.txt"
-    subprocess.run(
-        [uv, "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet",
-         "--output-file", str(requirements)],
-        cwd=root, check=True,
-    )
-    subprocess.run([uv, "pip", "install", "--quiet", "--python", str(python), "-r",
-                    str(requirements)], check=True)
+    setup_command([uv, "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet",
+                   "--output-file", str(requirements)], cwd=root)
+    setup_command([uv, "pip", "install", "--quiet", "--python", str(python), "-r",
+                   str(requirements)])
     # lnbits reads its own version from its installed metadata; the copy under test still
     # comes first on PYTHONPATH.
     archive = root.parent / f"{root.name}.tar.gz"
-    subprocess.run([uv, "pip", "install", "--quiet", "--python", str(python), "--no-deps",
-                    str(archive if archive.exists() else root)], check=True)
+    setup_command([uv, "pip", "install", "--quiet", "--python", str(python), "--no-deps",
+                   str(archive if archive.exists() else root)])
     (venv / ".complete").touch()
     return python
 
@@ -398,6 +408,7 @@ def rewrite_and_test(corpus: Corpus, root: Path, figures: CorpusFigures) -> None
                   f"rewrite(s); suite {after_label} ...")
             after = step(f"suite {after_label}", suite, copy)
             print_suite(after_label, after)
+            print_newly_broken(figures.tests_before, after)
             if mode == "safe":
                 figures.applied_safe, figures.tests_after_safe = applied, after
             else:
@@ -408,6 +419,18 @@ def print_suite(label: str, result: SuiteResult | None) -> None:
     if result is not None:
         print(f"    {label}: {result.brief()}, {result.skipped} skipped, {result.passed} passed "
               f"({result.seconds:.0f} s)")
+
+
+def print_newly_broken(before: SuiteResult | None, after: SuiteResult | None) -> None:
+    """The tests broken after a rewrite that were not broken before it (at most 15)."""
+    if before is None or after is None:
+        return
+    known = set(before.broken)
+    new = [test for test in dict.fromkeys(after.broken) if test not in known]
+    for test in new[:15]:
+        print(f"      newly broken: {shorten(test, 120)}")
+    if len(new) > 15:
+        print(f"      ... and {len(new) - 15} more")
 
 
 # --- the run -----------------------------------------------------------------------------
