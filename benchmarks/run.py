@@ -2,27 +2,37 @@
 
 Corpora are PyPI sdists cached in ``~/.cache/qualitytool/corpora`` (or
 ``$QUALITYTOOL_CORPUS_DIR``).  ``--repeat N`` sets the timed runs per command (default 5).
+``--json FILE`` and ``--no-suites`` go to the benchmarks that take them (``narrowing``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ("check_exceptions", "fix_exceptions", "todos", "report")
+BENCHMARKS = ("check_exceptions", "fix_exceptions", "todos", "report", "narrowing")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path, metavar="FILE", dest="json_path",
+                        help="write the figures as JSON (narrowing)")
+    parser.add_argument("--no-suites", action="store_false", dest="suites",
+                        help="skip the corpora's own test suites (narrowing)")
     args = parser.parse_args()
     for name in args.names or BENCHMARKS:
-        importlib.import_module(name).run(args.repeat)
+        run = importlib.import_module(name).run
+        accepted = inspect.signature(run).parameters
+        options = {key: value for key, value in (("json_path", args.json_path),
+                                                  ("suites", args.suites)) if key in accepted}
+        run(args.repeat, **options)
     return 0
 
 
