@@ -37,6 +37,8 @@ _BARE_REASON = (
     "GeneratorExit and cancellation"
 )
 FALLBACK_MESSAGE = "unexpected error"
+# A narrowed handler longer than this is harder to read than the catch-all it replaces.
+MAX_READABLE_NAMES = 4
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,11 @@ def _plan_handler(
         if answer.status == CLOSED:
             return _left(found, "nothing in the try body raises an exception worth catching")
         return _left(found, _summarise(answer.reasons))
+    if len(names) > MAX_READABLE_NAMES and not options.keep_fallback:
+        return _left(found, (
+            f"the handler would list {len(names)} exceptions ({', '.join(names)}): too many "
+            "to read; --keep-fallback adds them above a kept catch-all"
+        ))
     rendered = _render_names(names, frame, inferrer)
     if isinstance(rendered, str):
         return _left(found, rendered)
