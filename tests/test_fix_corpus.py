@@ -159,7 +159,7 @@ EXPECTED_EXAMPLE = [
      ('bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, '
       'GeneratorExit and cancellation; unknown call `stored.split`; iterates `stored.split('
       "'$')` of unknown type (`__iter__`/`__next__` may raise anything); unknown call `pass"
-      'word.encode`; and 2 more')),
+      'word.encode`; and 1 more')),
     ('app/security.py', 65, 'safe', ('TypeError', 'ValueError'), None),
     ('app/security.py', 72, 'unsafe', ('OverflowError', 'TypeError', 'ValueError'),
      ('`int` runs special methods of `raw`, whose type is unknown')),
