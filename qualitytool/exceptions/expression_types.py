@@ -31,6 +31,7 @@ from typing import Protocol
 from qualitytool.exceptions.frames import (
     FUNCTION_TYPES,
     Frame,
+    contains_yield,
     qualified_name,
 )
 from qualitytool.exceptions.project import ClassInfo, FunctionNode
@@ -398,7 +399,7 @@ class TypeInference:
                 return ValueType(node.qualname)
             if node.returns is None or (isinstance(node, ast.AsyncFunctionDef) and not awaited):
                 return None
-            if _is_generator(node):
+            if contains_yield(node.body):
                 return None
             returned = self.annotation_type(node.returns, Frame.for_function(module, node, owner))
             if returned is not None and returned.name == "typing.Self" and owner is not None:
@@ -526,17 +527,6 @@ def _is_self_attribute(target: ast.expr, self_name: str) -> bool:
         and target.value.id == self_name
     )
 
-
-def _is_generator(node: FunctionNode) -> bool:
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (ast.Yield, ast.YieldFrom)):
-            return True
-        if isinstance(current, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(current))
-    return False
 
 
 def _literal_type(expr: ast.expr) -> ValueType | None:

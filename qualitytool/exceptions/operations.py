@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from qualitytool.exceptions.answers import NOTHING, Answer, combine, display
 from qualitytool.exceptions.expression_types import ClassMembers, ValueType
 from qualitytool.exceptions.frames import FUNCTION_TYPES, Frame, contains_yield, resolve_name
-from qualitytool.exceptions.project import ClassInfo, ModuleInfo
+from qualitytool.exceptions.project import ClassInfo, FunctionNode, ModuleInfo
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.infer import Inferrer
@@ -261,22 +261,27 @@ class ImplicitOperations:
         known = [f for f in found if f is not None]
         if known:
             return combine([*parts, *known])
-        if self.project_class(kind) is not None and not self._members(
-            self.project_class(kind)  # type: ignore[arg-type]
-        ).foreign_bases:
+        cls = self.project_class(kind)
+        if cls is not None and not self._members(cls).foreign_bases:
             return combine([*parts, Answer.closed(["TypeError"])])
         parts.append(Answer.unknown(f"iterates `{display(iterable)}`, a `{kind.name}`: "
                                     f"no contract for `{kind.name}.{methods[0]}`",
                                     f"{kind.name}.{methods[1]}"))
         return combine(parts)
 
-    def _is_project_generator(self, call: ast.Call, frame: Frame) -> bool:
+    def _project_function(self, call: ast.Call, frame: Frame) -> tuple[FunctionNode, ModuleInfo] | None:
+        """The project function (not class) a call reaches, with its module."""
         callee = self.types.callee_name(call.func, frame)
         if callee is None or not self.index.is_project_name(callee):
-            return False
+            return None
         found = self.index.lookup(callee)
-        return found is not None and not isinstance(found[1], ClassInfo) and contains_yield(
-            found[1].body)
+        if found is None or isinstance(found[1], ClassInfo):
+            return None
+        return found[1], found[2]
+
+    def _is_project_generator(self, call: ast.Call, frame: Frame) -> bool:
+        found = self._project_function(call, frame)
+        return found is not None and contains_yield(found[0].body)
 
     def context_manager(self, expr: ast.expr, frame: Frame, asynchronous: bool = False) -> Answer:
         """``with expr``: its ``__enter__`` and ``__exit__`` (``__aenter__``/``__aexit__``)."""
@@ -301,15 +306,10 @@ class ImplicitOperations:
         return combine(parts)
 
     def _is_context_function(self, call: ast.Call, frame: Frame) -> bool:
-        callee = self.types.callee_name(call.func, frame)
-        if callee is None or not self.index.is_project_name(callee):
-            return False
-        found = self.index.lookup(callee)
+        found = self._project_function(call, frame)
         if found is None:
             return False
-        _name, node, module, _owner = found
-        if isinstance(node, ClassInfo):
-            return False
+        node, module = found
         decorator_frame = Frame(module=module)
         return any(
             self.inferrer.qualified(d.func if isinstance(d, ast.Call) else d, decorator_frame)
