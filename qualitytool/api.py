@@ -129,6 +129,7 @@ def fix_exceptions(
     write: bool = False,
     unsafe_fixes: bool = False,
     keep_fallback: bool = False,
+    boundaries: bool = False,
     jobs: int | None = None,
     record_run: bool = True,
     on_result: Callable[[FileResult], None] | None = None,
@@ -151,6 +152,7 @@ def fix_exceptions(
         write=write,
         unsafe_fixes=unsafe_fixes,
         keep_fallback=keep_fallback,
+        boundaries=boundaries,
         knowledge_files=knowledge_files(config),
     )
     prepare(options)  # fails early on a bad knowledge-base file

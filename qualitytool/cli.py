@@ -184,6 +184,10 @@ def _render(
     help="Zero-risk mode: add the specific handlers and keep the broad one, logging the traceback.",
 )
 @click.option(
+    "--boundaries", is_flag=True,
+    help="Keep catch-alls around callbacks, futures and plugins, and make them log the traceback.",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Output format.",
 )
@@ -196,6 +200,7 @@ def fix_exceptions_command(
     show_diff: bool,
     unsafe_fixes: bool,
     keep_fallback: bool,
+    boundaries: bool,
     output_format: str,
     jobs: int | None,
     config_file: Path | None,
@@ -217,7 +222,7 @@ def fix_exceptions_command(
         with _Progress("fix-exceptions") as progress:
             report = fix_exceptions(
                 paths, config, write=write, unsafe_fixes=unsafe_fixes,
-                keep_fallback=keep_fallback, jobs=jobs,
+                keep_fallback=keep_fallback, boundaries=boundaries, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start,
             )
     except DiscoveryError as exc:

@@ -382,16 +382,20 @@ def test_cli_diff_exit_codes_and_run_log(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "-except Exception:\n+except OSError:\n" in result.output
     assert result.output.endswith(
-        "1 broad handler: 1 safe fix(es), 0 unsafe fix(es), 0 left broad; 1 file would change\n"
+        "1 broad handler: 1 safe fix(es), 0 unsafe fix(es), 0 boundaries, 0 left broad; 1 file would change\n"
     )
     assert target.read_text() == before  # diff mode writes nothing
     log = json.loads((tmp_path / ".qualitytool" / "last-fix-exceptions.json").read_text())
-    assert log["summary"] == {"safe": 1, "unsafe": 0, "left": 0, "applied": 0, "files_changed": 1}
+    assert log["summary"] == {
+        "safe": 1, "unsafe": 0, "left": 0, "boundary": 0, "applied": 0, "files_changed": 1
+    }
     result = runner.invoke(main, ["fix-exceptions", "--write", str(tmp_path)])
     assert result.exit_code == 0
     assert target.read_text() == before.replace("except Exception:", "except OSError:")
     log = json.loads((tmp_path / ".qualitytool" / "last-fix-exceptions.json").read_text())
-    assert log["summary"] == {"safe": 1, "unsafe": 0, "left": 0, "applied": 1, "files_changed": 1}
+    assert log["summary"] == {
+        "safe": 1, "unsafe": 0, "left": 0, "boundary": 0, "applied": 1, "files_changed": 1
+    }
     assert runner.invoke(main, ["fix-exceptions", str(tmp_path)]).exit_code == 0
 
 
@@ -400,7 +404,7 @@ def test_json_format_contract(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text(
         "import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n"
         "try:\n    client.fetch()\nexcept Exception:\n    pass\n"
-        "import runpy\ntry:\n    runpy.run_path(__file__)\nexcept Exception:\n    pass\n"
+        "import gettext\ntry:\n    gettext.translation(__file__)\nexcept Exception:\n    pass\n"
     )
     result = CliRunner().invoke(main, ["fix-exceptions", "--format", "json", str(tmp_path)])
     assert result.exit_code == 1
@@ -416,10 +420,11 @@ def test_json_format_contract(tmp_path: Path) -> None:
              "outcome": "left", "exceptions": [], "reason": "unknown call `client.fetch`",
              "unlock": []},
             {"path": shown, "line": 13, "col": 8, "kind": "Exception", "critical": True,
-             "outcome": "left", "exceptions": [], "reason": "unknown call `runpy.run_path`",
-             "unlock": ["runpy.run_path"]},
+             "outcome": "left", "exceptions": [], "reason": "unknown call `gettext.translation`",
+             "unlock": ["gettext.translation"]},
         ],
-        "summary": {"safe": 1, "unsafe": 0, "left": 2, "applied": 0, "files_changed": 1},
+        "summary": {"safe": 1, "unsafe": 0, "left": 2, "boundary": 0, "applied": 0,
+                    "files_changed": 1},
         "errors": [],
     }
     logged = json.loads((tmp_path / ".qualitytool" / "last-fix-exceptions.json").read_text())
@@ -430,9 +435,9 @@ def test_text_output_says_which_entry_unlocks_a_handler_and_the_top_blockers(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "mod.py").write_text(
-        "import runpy\n"
+        "import gettext\n"
         + "".join(
-            f"def f{n}(p: str):\n    try:\n        runpy.run_path(p)\n"
+            f"def f{n}(p: str):\n    try:\n        gettext.translation(p)\n"
             "    except Exception:\n        return None\n"
             for n in range(2)
         )
@@ -440,14 +445,14 @@ def test_text_output_says_which_entry_unlocks_a_handler_and_the_top_blockers(
     result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
     assert result.exit_code == 0
     assert (
-        "mod.py:5:12: left broad: unknown call `runpy.run_path`\n"
-        "  `runpy.run_path` has no contract; describe it in a knowledge base listed under "
+        "mod.py:5:12: left broad: unknown call `gettext.translation`\n"
+        "  `gettext.translation` has no contract; describe it in a knowledge base listed under "
         "[tool.qualitytool.exceptions] knowledge-bases:\n"
-        '    [[callable]]\n    name = "runpy.run_path"\n'
+        '    [[callable]]\n    name = "gettext.translation"\n'
     ) in result.output
     assert result.output.endswith(
         "Top blockers of the handlers left broad (first reason, how many):\n"
-        "     2  unknown call `runpy.run_path`\n"
+        "     2  unknown call `gettext.translation`\n"
     )
 
 

@@ -40,14 +40,15 @@ def body(code: str, params: str = "") -> str:
 SAFE = "safe"
 UNSAFE = "unsafe"
 LEFT = "left"
+BOUNDARY = "boundary"
 
 CASES = [
     # -- the cases of the issue: each used to be "safe" and dropped an exception ------------
     pytest.param(body("v = obj.value; int(s)", "obj, s: str"), UNSAFE,
                  ("AttributeError", "OverflowError", "TypeError", "ValueError"),
                  id="attribute of an unknown object: AttributeError, and open"),
-    pytest.param(body("await fut; os.remove(p)", "fut, p: str"), LEFT, (),
-                 id="await of a future: whatever it raised"),
+    pytest.param(body("await fut; os.remove(p)", "fut, p: str"), BOUNDARY, (),
+                 id="await of a future: whatever it raised (a boundary)"),
     pytest.param(body("str(request.user); os.remove(p)", "request, p: str"), UNSAFE,
                  ("AttributeError", "OSError"), id="str() of an unknown object runs its __str__"),
     pytest.param(body("base64.b64decode(s)", "s"), SAFE,
@@ -158,7 +159,7 @@ def test_a_hook_method_is_whatever_a_subclass_makes_it(tmp_path: Path) -> None:
         "    def run(self, s: str):\n        try:\n            self.on_event()\n"
         "            return int(s)\n        except Exception:\n            return None\n"
     )
-    assert handler(tmp_path, {"mod.py": code}) == (LEFT, ())
+    assert handler(tmp_path, {"mod.py": code}) == (BOUNDARY, ())
 
 
 def test_a_project_function_sees_the_argument_types_of_its_call(tmp_path: Path) -> None:

@@ -42,6 +42,9 @@ class Answer:
     reasons: tuple[str, ...] = ()
     # Knowledge-base entries (``[[callable]]`` names) that would make the answer known.
     unlock: tuple[str, ...] = ()
+    # Why the code is a boundary where a catch-all belongs: it runs code that is not there
+    # to read (a callback, a future's result, a plugin), so no contract can ever close it.
+    boundary: tuple[str, ...] = ()
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
@@ -53,17 +56,25 @@ class Answer:
         return cls(OPEN, frozenset(names), (reason,))
 
     @classmethod
-    def unknown(cls, reason: str, unlock: str | None = None) -> Answer:
-        """Nothing is known; ``unlock`` names the contract that would change that."""
-        return cls(UNKNOWN, frozenset(), (reason,), (unlock,) if unlock else ())
+    def unknown(
+        cls, reason: str, unlock: str | None = None, boundary: str | None = None
+    ) -> Answer:
+        """Nothing is known; ``unlock`` names the contract that would change that, or
+        ``boundary`` says why nothing can (the code runs callers' code)."""
+        return cls(
+            UNKNOWN, frozenset(), (reason,), (unlock,) if unlock else (),
+            (boundary,) if boundary else (),
+        )
 
     def weakened(self, reason: str) -> Answer:
         """The same names, open: something may add to them (``reason`` says what)."""
         status = max(self.status, OPEN)
-        return Answer(status, self.raises, (*self.reasons, reason), self.unlock)
+        return Answer(status, self.raises, (*self.reasons, reason), self.unlock, self.boundary)
 
     def without(self, names: Iterable[str]) -> Answer:
-        return Answer(self.status, self.raises - frozenset(names), self.reasons, self.unlock)
+        return Answer(
+            self.status, self.raises - frozenset(names), self.reasons, self.unlock, self.boundary
+        )
 
 
 NOTHING = Answer(CLOSED)
@@ -76,14 +87,16 @@ def combine(answers: Iterable[Answer]) -> Answer:
     # What blocks a fix comes first: reasons of unknown parts, then of open ones.
     reasons: dict[str, Certainty] = {}
     unlock: dict[str, None] = {}
+    boundary: dict[str, None] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
         for reason in answer.reasons:
             reasons[reason] = max(reasons.get(reason, CLOSED), answer.status)
         unlock.update(dict.fromkeys(answer.unlock))
+        boundary.update(dict.fromkeys(answer.boundary))
     ordered = sorted(reasons, key=lambda r: -reasons[r])  # stable: first seen first
-    return Answer(status, frozenset(raises), tuple(ordered), tuple(unlock))
+    return Answer(status, frozenset(raises), tuple(ordered), tuple(unlock), tuple(boundary))
 
 
 def canonical_exception(name: str) -> str:

@@ -82,6 +82,7 @@ class FixOptions:
     write: bool = False
     unsafe_fixes: bool = False
     keep_fallback: bool = False
+    boundaries: bool = False
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
 
     def __call__(self, path: Path) -> FileResult:
@@ -93,6 +94,7 @@ class FixOptions:
         return PlanOptions(
             unsafe_fixes=self.unsafe_fixes,
             keep_fallback=self.keep_fallback,
+            boundaries=self.boundaries,
             honour_noqa=exceptions.honour_noqa,
             exempt_reraise=exceptions.exempt_reraise,
             exempt_logged=exceptions.exempt_logged,

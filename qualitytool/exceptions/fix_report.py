@@ -58,7 +58,8 @@ class FixReport:
         applied = sum(1 for h in self.handlers if h.applied) if self.write else 0
         return {
             "safe": counts["safe"], "unsafe": counts["unsafe"], "left": counts["left"],
-            "applied": applied, "files_changed": len(self.changed_files),
+            "boundary": counts["boundary"], "applied": applied,
+            "files_changed": len(self.changed_files),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -85,6 +86,10 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
             lines.append(f"{where}: left broad: {handler.reason}")
             if handler.unlock:
                 lines.append(unlock_hint(handler.unlock))
+        elif handler.outcome == "boundary" and not handler.applied:
+            lines.append(
+                f"{where}: kept broad, {handler.reason} (--boundaries makes it log the traceback)"
+            )
         elif not handler.applied and handler.outcome == "unsafe":
             caught = ", ".join(handler.exceptions)
             lines.append(
@@ -92,12 +97,13 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
                 f"`{caught}`: {handler.reason}"
             )
     summary = report.summary()
-    total = summary["safe"] + summary["unsafe"] + summary["left"]
+    total = summary["safe"] + summary["unsafe"] + summary["boundary"] + summary["left"]
     files = summary["files_changed"]
     verb = "changed" if report.write else "would change"
     lines.append(
         f"{total} broad handler{'s' if total != 1 else ''}: {summary['safe']} safe fix(es), "
-        f"{summary['unsafe']} unsafe fix(es), {summary['left']} left broad; "
+        f"{summary['unsafe']} unsafe fix(es), {summary['boundary']} boundar"
+        f"{'ies' if summary['boundary'] != 1 else 'y'}, {summary['left']} left broad; "
         f"{files} file{'s' if files != 1 else ''} {verb}"
     )
     blockers = top_blockers(report.handlers)

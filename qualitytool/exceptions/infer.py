@@ -43,6 +43,7 @@ from qualitytool.exceptions.frames import (
     Frame,
     contains_yield,
     qualified_name,
+    resolve_name,
 )
 from qualitytool.exceptions.hierarchy import BROAD, Hierarchy, runtime_class
 from qualitytool.exceptions.knowledge import KnowledgeBase, RaiseSpec
@@ -70,7 +71,7 @@ __all__ = [
     "Frame",
     "Inferrer",
     "combine",
-    "contains_yield",
+    "contains_yield", "looks_like_logger",
 ]
 
 # How deep the project raise index follows calls before giving up (keeps runs bounded).
@@ -375,14 +376,14 @@ class Inferrer:
                 answer = self.project_answer(callee, shown, call, frame)
         if answer is None and isinstance(func, ast.Attribute):
             answer = self._self_method_answer(func, frame, shown)
-            if answer is None and _looks_like_logger(func.value):
+            if answer is None and looks_like_logger(func.value):
                 spec = self.kb.lookup(f"logging.Logger.{func.attr}")
                 if spec is not None:
                     answer = self.spec_answer(spec, shown, call, frame)
         if answer is None and callee is not None and _is_exception_class(callee, self.kb):
             answer = NOTHING  # constructing a builtin, stdlib or library exception
         if answer is None:
-            answer = self._unknown_call(callee, shown)
+            answer = self._unknown_call(callee, shown, self._callback(func, callee, frame))
         if isinstance(func, ast.Attribute):
             receiver = self.types.type_of(func.value, frame)
             if receiver is not None and receiver.optional:
@@ -393,16 +394,43 @@ class Inferrer:
             answer = combine([answer, self._argument_unpacking(call, frame)])
         return answer
 
-    def _unknown_call(self, callee: str | None, shown: str) -> Answer:
+    def _unknown_call(self, callee: str | None, shown: str, boundary: str | None) -> Answer:
         # A library or stdlib callee can be given a contract; a project callable that we
         # could not follow, or a callback held in a variable, cannot.
         unlock = callee if callee is not None and not self.index.is_project_name(callee) else None
+        if boundary is not None:
+            unlock = None
         if callee is not None and "." in callee and not callee.startswith("builtins."):
             owner = callee.rpartition(".")[0]
             known_owner = self.kb.lookup(owner) is not None or self.kb.class_entry(owner)
             if known_owner or owner.startswith("builtins") or self.index.is_project_name(owner):
-                return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)", unlock)
-        return Answer.unknown(f"unknown call `{shown}`", unlock)
+                return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)", unlock, boundary)
+        return Answer.unknown(f"unknown call `{shown}`", unlock, boundary)
+
+    def _callback(self, func: ast.expr, callee: str | None, frame: Frame) -> str | None:
+        """Why a call we cannot know runs code chosen by a caller (a boundary), if it does:
+        a callable held in a variable, a parameter, a table or an attribute of the instance;
+        the result of a future; code loaded at run time."""
+        shown = display(func)
+        if callee in DYNAMIC_CODE:
+            return f"`{shown}` loads or runs code chosen at run time"
+        if isinstance(func, ast.Name):
+            is_local, _target = resolve_name(func.id, frame)
+            if is_local:
+                return f"`{shown}` is a callable passed in or chosen at run time"
+            return None
+        if isinstance(func, (ast.Subscript, ast.Call)):
+            return f"`{shown}` is a callable chosen at run time"
+        if not isinstance(func, ast.Attribute):
+            return None
+        if func.attr in ("result", "exception"):
+            return f"`{shown}` raises whatever the future's work raised"
+        value = func.value
+        if isinstance(value, ast.Name) and value.id == frame.self_name and frame.cls is not None:
+            members = self.types.members(frame.cls)
+            if func.attr not in members.methods and func.attr not in members.properties:
+                return f"`{shown}` is a callable the instance holds"
+        return None
 
     def _argument_unpacking(self, call: ast.Call, frame: Frame) -> Answer:
         parts = []
@@ -461,7 +489,10 @@ class Inferrer:
         if isinstance(node, ClassInfo):
             return self.constructor_answer(node, shown, call, frame)
         if owner is not None and _is_hook(node):
-            return Answer.unknown(f"`{shown}` is a hook for subclasses to override")
+            return Answer.unknown(
+                f"`{shown}` is a hook for subclasses to override", None,
+                f"`{shown}` is a hook that subclasses override",
+            )
         arguments = None
         if call is not None and frame is not None:
             decorators = {getattr(d, "id", None) for d in node.decorator_list}
@@ -654,6 +685,12 @@ class Inferrer:
         return combine(parts)
 
 
+# Callees that load or run code chosen at run time: no contract can describe what they raise.
+DYNAMIC_CODE = frozenset({
+    "importlib.import_module", "builtins.__import__", "builtins.exec", "builtins.eval",
+    "runpy.run_path", "runpy.run_module", "django.utils.module_loading.import_string",
+})
+
 _TRANSPARENT_DECORATORS = frozenset({
     "builtins.staticmethod", "builtins.classmethod", "builtins.property",
     "functools.wraps", "functools.cached_property", "functools.lru_cache", "functools.cache",
@@ -668,7 +705,7 @@ def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
 
 def _via(body: Answer, where: str) -> Answer:
     reasons = tuple(r if " (via `" in r else f"{r} (via `{where}`)" for r in body.reasons)
-    return Answer(body.status, body.raises, reasons, body.unlock)
+    return Answer(body.status, body.raises, reasons, body.unlock, body.boundary)
 
 
 def _is_hook(node: FunctionNode) -> bool:
@@ -729,7 +766,7 @@ def _evaluated_nodes(expr: ast.expr) -> Iterator[ast.AST]:
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _looks_like_logger(expr: ast.expr) -> bool:
+def looks_like_logger(expr: ast.expr) -> bool:
     """ruff's heuristic: ``logger``, ``log``, ``self.logger``, ``LOGGER``..."""
     name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", None)
     if not isinstance(name, str):

@@ -541,8 +541,11 @@ class ImplicitOperations:
         a future or task whose result may be any exception."""
         if isinstance(node.value, ast.Call):
             return NOTHING
-        return Answer.unknown(f"awaits `{display(node.value)}` (it raises whatever the awaited "
-                              "task raised)")
+        shown = display(node.value)
+        return Answer.unknown(
+            f"awaits `{shown}` (it raises whatever the awaited task raised)", None,
+            f"`await {shown}` raises whatever the awaited task raised",
+        )
 
     def name_load(self, node: ast.Name, frame: Frame) -> Answer:
         return Answer.closed(["NameError"]) if maybe_unbound(node.id, frame) else NOTHING

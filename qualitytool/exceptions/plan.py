@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qualitytool.exceptions.handlers import (
     BroadHandler,
@@ -27,10 +27,13 @@ from qualitytool.exceptions.infer import (
     Frame,
     Inferrer,
     contains_yield,
+    looks_like_logger,
 )
 from qualitytool.exceptions.project import ModuleInfo
 
-SAFE, UNSAFE, LEFT = "safe", "unsafe", "left"
+SAFE, UNSAFE, LEFT, BOUNDARY = "safe", "unsafe", "left", "boundary"
+# Logging calls a boundary handler may already make: the fix adds ``exc_info=True`` to it.
+LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug", "log")
 _TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
 _BARE_REASON = (
     "bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, "
@@ -58,15 +61,22 @@ class HandlerPlan:
     imports: tuple[tuple[str, str | None], ...] = ()  # (module, object) to import
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
+    log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend
 
     def applies(self, unsafe_fixes: bool) -> bool:
-        return self.outcome == SAFE or (self.outcome == UNSAFE and unsafe_fixes)
+        """Whether the run applies it (a boundary only carries a fix under --boundaries)."""
+        return (
+            self.outcome == SAFE
+            or (self.outcome == UNSAFE and unsafe_fixes)
+            or (self.outcome == BOUNDARY and self.fix is not None)
+        )
 
 
 @dataclass(frozen=True)
 class PlanOptions:
     unsafe_fixes: bool = False
     keep_fallback: bool = False
+    boundaries: bool = False
     honour_noqa: bool = True
     exempt_reraise: bool = True
     exempt_logged: bool = True
@@ -164,8 +174,6 @@ def plan_module(
 
 
 def _with_index(plan: HandlerPlan, index: int) -> HandlerPlan:
-    from dataclasses import replace
-
     return replace(plan, index=index)
 
 
@@ -207,6 +215,8 @@ def _plan_handler(
     answer = _minus_earlier_handlers(answer, try_node, handler, frame, inferrer)
     if answer.status == UNKNOWN:
         why = _summarise(answer.reasons)
+        if answer.boundary and found.kind != "bare":
+            return _boundary(found, handler, frame, inferrer, answer.boundary[0], options)
         if found.kind == "bare":
             return _bare_to_exception(found, f"{_BARE_REASON}; {why}")
         return _left(found, why, answer.unlock)
@@ -249,6 +259,54 @@ def _plan_handler(
         exceptions=tuple(names), reason=reason, fix=fix, names=tuple(written),
         broad_positions=broad_positions, imports=imports, fallback_log=fallback_log,
     )
+
+
+def _boundary(
+    found: BroadHandler,
+    handler: ast.ExceptHandler,
+    frame: Frame,
+    inferrer: Inferrer,
+    why: str,
+    options: PlanOptions,
+) -> HandlerPlan:
+    """A catch-all that belongs where it is (the try body runs callers' code): keep it, and
+    with --boundaries make it log the traceback -- ``exc_info=True`` on the logging call it
+    already makes, or a ``logger.exception(...)`` first -- keeping its message and flow."""
+    reason = f"a boundary: {why}"
+    plan = HandlerPlan(
+        index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=BOUNDARY,
+        reason=reason,
+    )
+    if not options.boundaries:
+        return plan
+    log_call = first_log_call(handler.body)
+    if log_call is not None:
+        if any(k.arg == "exc_info" for k in log_call.keywords):
+            return plan  # it logs the traceback at a level ruff does not count: nothing to do
+        return replace(plan, fix="boundary-exc-info", log_statement=handler.body.index(
+            next(s for s in handler.body if isinstance(s, ast.Expr) and s.value is log_call)
+        ))
+    fallback = _fallback_logger(frame, inferrer)
+    if fallback is None:
+        return _left(found, f"{reason}; `logging` is shadowed in this module")
+    call, imports = fallback
+    return replace(plan, fix="boundary-log", fallback_log=call, imports=imports)
+
+
+def first_log_call(body: Sequence[ast.stmt]) -> ast.Call | None:
+    """The first top-level ``logger.error(...)``-like statement of a handler body (None
+    when it also passes ``**kwargs``, where ``exc_info`` may hide)."""
+    for stmt in body:
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            continue
+        call = stmt.value
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in LOG_LEVELS
+            and looks_like_logger(call.func.value)
+        ):
+            return None if any(k.arg is None for k in call.keywords) else call
+    return None
 
 
 def _caught_by_original(
@@ -335,7 +393,7 @@ def _minus_earlier_handlers(
         if caught is None:
             continue
         remaining = {r for r in remaining if not inferrer.hierarchy.caught_by(r, caught)}
-    return Answer(answer.status, frozenset(remaining), answer.reasons, answer.unlock)
+    return answer.without(answer.raises - frozenset(remaining))
 
 
 def _bound_names(frame: Frame) -> dict[str, str | None]:

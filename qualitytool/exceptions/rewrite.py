@@ -57,6 +57,12 @@ class HandlerRewriting:
         for module, obj in plan.imports:
             self.add_import(module, obj)
         self.applied.append(plan)
+        if plan.fix == "boundary-log" and plan.fallback_log is not None:
+            return updated_node.with_changes(body=_prepend(updated_node.body, plan.fallback_log))
+        if plan.fix == "boundary-exc-info":
+            return updated_node.with_changes(
+                body=_with_exc_info(updated_node.body, plan.log_statement)
+            )
         narrowed = updated_node.with_changes(
             type=_new_type(plan, updated_node),
             whitespace_after_except=(
@@ -95,6 +101,55 @@ def _prepend(body: cst.BaseSuite, statement: str) -> cst.BaseSuite:
         return body.with_changes(body=[line, *body.body])
     assert isinstance(body, cst.SimpleStatementSuite)
     return body.with_changes(body=[call, *body.body])
+
+
+def _with_exc_info(body: cst.BaseSuite, index: int) -> cst.BaseSuite:
+    """``body`` with ``exc_info=True`` added to the logging call of its ``index``-th
+    statement (counted as the ``ast`` counts them: ``a; b`` is two)."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        statements = list(body.body)
+        statements[index] = _extended(statements[index])
+        return body.with_changes(body=statements)
+    assert isinstance(body, cst.IndentedBlock)
+    lines = list(body.body)
+    seen = 0
+    for at, line in enumerate(lines):
+        if not isinstance(line, cst.SimpleStatementLine):
+            seen += 1  # a compound statement is one statement
+            continue
+        inner = list(line.body)
+        if seen + len(inner) > index:
+            inner[index - seen] = _extended(inner[index - seen])
+            lines[at] = line.with_changes(body=inner)
+            return body.with_changes(body=lines)
+        seen += len(inner)
+    return body
+
+
+def _extended(statement: cst.CSTNode) -> cst.BaseSmallStatement:
+    assert isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call)
+    return statement.with_changes(value=_add_exc_info(statement.value))
+
+
+def _add_exc_info(call: cst.Call) -> cst.Call:
+    flag = cst.Arg(
+        keyword=cst.Name("exc_info"), value=cst.Name("True"),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[flag])
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):  # a trailing comma: the new argument takes it
+        between = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) \
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args[-1] = last.with_changes(comma=between)
+        flag = flag.with_changes(comma=last.comma)
+    else:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=[*args, flag])
 
 
 class _Rewriter(HandlerRewriting, cst.CSTTransformer):

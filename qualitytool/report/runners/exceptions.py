@@ -96,6 +96,7 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
         "safe": outcomes["safe"],
         "unsafe": outcomes["unsafe"],
         "left": outcomes["left"],
+        "boundary": outcomes["boundary"],
         "summary": log.get("summary", {}),
         "errors": log.get("errors", []),
         "files": [

@@ -1,0 +1,119 @@
+"""Boundary handlers: catch-alls that belong where they are, kept and made to log.
+
+A try body that runs callers' code -- a callback, a middleware's next app, a plugin, the
+result of a future -- can raise anything, and no contract will ever say otherwise.  Such a
+handler is reported as a *boundary*; ``--boundaries`` keeps it broad and makes it log the
+traceback: ``exc_info=True`` on the logging call it already makes, or ``logger.exception``
+first.  Its message and control flow stay.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qualitytool.api import fix_exceptions
+from qualitytool.config import Config
+
+LOGGER = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+
+# (before, after --boundaries): real shapes from Django, tornado and FastAPI/Starlette apps.
+CASES = [
+    pytest.param(
+        LOGGER + "def send(receivers, signal, **named):\n    for receiver in receivers:\n"
+        "        try:\n            receiver(signal=signal, **named)\n"
+        "        except Exception as err:\n            logger.error('Error calling %s', receiver)\n",
+        LOGGER + "def send(receivers, signal, **named):\n    for receiver in receivers:\n"
+        "        try:\n            receiver(signal=signal, **named)\n"
+        "        except Exception as err:\n"
+        "            logger.error('Error calling %s', receiver, exc_info=True)\n",
+        id="signal receivers (Django's dispatcher): exc_info added to its log call",
+    ),
+    pytest.param(
+        LOGGER + "class Timing:\n    def __init__(self, app):\n        self.app = app\n\n"
+        "    async def __call__(self, scope, receive, send):\n        try:\n"
+        "            await self.app(scope, receive, send)\n        except Exception:\n"
+        "            await send({'type': 'http.response.start', 'status': 500})\n",
+        LOGGER + "class Timing:\n    def __init__(self, app):\n        self.app = app\n\n"
+        "    async def __call__(self, scope, receive, send):\n        try:\n"
+        "            await self.app(scope, receive, send)\n        except Exception:\n"
+        "            logger.exception(\"unexpected error\")\n"
+        "            await send({'type': 'http.response.start', 'status': 500})\n",
+        id="ASGI middleware around the next app",
+    ),
+    pytest.param(
+        "async def dispatch(request, call_next):\n    try:\n"
+        "        return await call_next(request)\n    except Exception:\n        return None\n",
+        "import logging\n\nasync def dispatch(request, call_next):\n    try:\n"
+        "        return await call_next(request)\n    except Exception:\n"
+        "        logging.getLogger(__name__).exception(\"unexpected error\")\n        return None\n",
+        id="Starlette dispatch(call_next), no logger yet: logging imported",
+    ),
+    pytest.param(
+        LOGGER + "async def consume(queue):\n    while True:\n        job = await queue.get()\n"
+        "        try:\n            await job\n        except Exception:\n            continue\n",
+        LOGGER + "async def consume(queue):\n    while True:\n        job = await queue.get()\n"
+        "        try:\n            await job\n        except Exception:\n"
+        "            logger.exception(\"unexpected error\")\n            continue\n",
+        id="a worker loop awaiting jobs",
+    ),
+    pytest.param(
+        LOGGER + "def finished(future):\n    try:\n        future.result()\n"
+        "    except Exception:\n        logger.warning(\n            'task failed',\n"
+        "            future,\n        )\n",
+        LOGGER + "def finished(future):\n    try:\n        future.result()\n"
+        "    except Exception:\n        logger.warning(\n            'task failed',\n"
+        "            future,\n            exc_info=True,\n        )\n",
+        id="a future's result (tornado): multi-line log call keeps its layout",
+    ),
+    pytest.param(
+        LOGGER + "import importlib\n\ndef load(name):\n    try:\n"
+        "        return importlib.import_module(name)\n    except Exception:\n        return None\n",
+        LOGGER + "import importlib\n\ndef load(name):\n    try:\n"
+        "        return importlib.import_module(name)\n    except Exception:\n        return None\n",
+        id="no-op: importlib.import_module has a contract (unsafe ImportError, not a boundary)",
+    ),
+]
+
+
+def fixed(tmp_path: Path, code: str, boundaries: bool = True) -> str:
+    path = tmp_path / "mod.py"
+    path.write_text(code)
+    fix_exceptions([path], Config(root=tmp_path), write=True, boundaries=boundaries,
+                   record_run=False)
+    return path.read_text()
+
+
+@pytest.mark.parametrize(("before", "after"), CASES)
+def test_boundary(tmp_path: Path, before: str, after: str) -> None:
+    assert fixed(tmp_path, before) == after
+    assert fixed(tmp_path, after) == after  # idempotent: a logged catch-all is exempt
+
+
+@pytest.mark.parametrize(("before", "after"), CASES)
+def test_boundaries_only_on_request(tmp_path: Path, before: str, after: str) -> None:
+    del after
+    assert fixed(tmp_path, before, boundaries=False) == before
+
+
+def test_a_boundary_is_reported_with_its_reason(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(
+        "def run(callback):\n    try:\n        callback()\n    except Exception:\n        pass\n"
+    )
+    report = fix_exceptions([tmp_path], Config(root=tmp_path), record_run=False)
+    ((handler),) = report.handlers
+    assert (handler.outcome, handler.reason, handler.applied) == (
+        "boundary", "a boundary: `callback` is a callable passed in or chosen at run time", False
+    )
+    assert report.summary()["boundary"] == 1
+
+
+def test_exc_info_goes_to_the_logger_call_not_another_info_method(tmp_path: Path) -> None:
+    code = (
+        LOGGER + "def run(callback, stats):\n    try:\n        callback()\n"
+        "    except Exception:\n        stats.info('failed'); logger.error('failed')\n"
+    )
+    assert fixed(tmp_path, code) == code.replace(
+        "logger.error('failed')", "logger.error('failed', exc_info=True)"
+    )
