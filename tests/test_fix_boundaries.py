@@ -117,3 +117,44 @@ def test_exc_info_goes_to_the_logger_call_not_another_info_method(tmp_path: Path
     assert fixed(tmp_path, code) == code.replace(
         "logger.error('failed')", "logger.error('failed', exc_info=True)"
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("future.set_exception(exc)", id="set on a future"),
+        pytest.param("future_set_exc_info(future, sys.exc_info())", id="sys.exc_info() handed on"),
+        pytest.param("self.error = exc", id="kept for later"),
+        pytest.param("return exc", id="returned"),
+    ],
+)
+def test_a_handler_that_hands_the_exception_on_is_not_made_to_log(
+    tmp_path: Path, body: str
+) -> None:
+    code = (
+        "import sys\n\ndef run(self, callback, future):\n    try:\n        callback()\n"
+        f"    except Exception as exc:\n        {body}\n"
+    )
+    (tmp_path / "mod.py").write_text(code)
+    report = fix_exceptions([tmp_path], Config(root=tmp_path), boundaries=True, record_run=False)
+    ((handler),) = report.handlers
+    assert handler.outcome == "left"
+    assert "hands the exception on" in (handler.reason or "")
+
+
+def test_a_boundary_that_already_logs_the_traceback_is_left_as_it_is(tmp_path: Path) -> None:
+    code = (
+        "import logging\n\napp_log = logging.getLogger('app')\n\n\n"
+        "def run(callback):\n    try:\n        callback()\n    except Exception:\n"
+        "        app_log.warning('callback %r failed', callback, exc_info=True)\n"
+    )
+    assert fixed(tmp_path, code) == code
+
+
+def test_a_logger_known_by_its_type_gets_exc_info(tmp_path: Path) -> None:
+    code = (
+        "import logging\n\napp_log = logging.getLogger('app')\n\n\n"
+        "def run(callback):\n    try:\n        callback()\n    except Exception:\n"
+        "        app_log.error('callback %r failed', callback)\n"
+    )
+    assert fixed(tmp_path, code) == code.replace("callback)\n", "callback, exc_info=True)\n")

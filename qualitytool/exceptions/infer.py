@@ -425,6 +425,8 @@ class Inferrer:
             return None
         if func.attr in ("result", "exception"):
             return f"`{shown}` raises whatever the future's work raised"
+        if func.attr in ("send", "throw") and callee is None:
+            return f"`{shown}` resumes a generator or coroutine, whose code is the caller's"
         value = func.value
         if isinstance(value, ast.Name) and value.id == frame.self_name and frame.cls is not None:
             members = self.types.members(frame.cls)

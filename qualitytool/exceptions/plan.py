@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from qualitytool.exceptions.handlers import (
@@ -273,13 +273,17 @@ def _boundary(
     with --boundaries make it log the traceback -- ``exc_info=True`` on the logging call it
     already makes, or a ``logger.exception(...)`` first -- keeping its message and flow."""
     reason = f"a boundary: {why}"
+    handed = _hands_on(handler)
+    if handed is not None:
+        return _left(found, f"{reason}; the handler hands the exception on (`{handed}`), so a "
+                            "catch-all that logs would report it twice")
     plan = HandlerPlan(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=BOUNDARY,
         reason=reason,
     )
     if not options.boundaries:
         return plan
-    log_call = first_log_call(handler.body)
+    log_call = first_log_call(handler.body, lambda e: _is_logger(e, frame, inferrer))
     if log_call is not None:
         if any(k.arg == "exc_info" for k in log_call.keywords):
             return plan  # it logs the traceback at a level ruff does not count: nothing to do
@@ -293,7 +297,37 @@ def _boundary(
     return replace(plan, fix="boundary-log", fallback_log=call, imports=imports)
 
 
-def first_log_call(body: Sequence[ast.stmt]) -> ast.Call | None:
+def _hands_on(handler: ast.ExceptHandler) -> str | None:
+    """The first statement of a handler that passes the exception to other code (a future,
+    a callback, an attribute, ``return``): ``sys.exc_info()``, or the ``as`` name outside a
+    logging call."""
+    for node in ast.walk(ast.Module(body=list(handler.body), type_ignores=[])):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "exc_info":
+                return ast.unparse(node)
+            is_log = isinstance(func, ast.Attribute) and func.attr in LOG_LEVELS and (
+                looks_like_logger(func.value)
+            )
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            if handler.name and not is_log and any(
+                isinstance(a, ast.Name) and a.id == handler.name for a in arguments
+            ):
+                return ast.unparse(node)
+        elif isinstance(node, (ast.Assign, ast.Return, ast.AnnAssign)) and handler.name:
+            value = node.value
+            if isinstance(value, ast.Name) and value.id == handler.name:
+                return ast.unparse(node)
+    return None
+
+
+def _is_logger(expr: ast.expr, frame: Frame, inferrer: Inferrer) -> bool:
+    return looks_like_logger(expr) or inferrer.type_of(expr, frame) == "logging.Logger"
+
+
+def first_log_call(
+    body: Sequence[ast.stmt], is_logger: Callable[[ast.expr], bool] = looks_like_logger
+) -> ast.Call | None:
     """The first top-level ``logger.error(...)``-like statement of a handler body (None
     when it also passes ``**kwargs``, where ``exc_info`` may hide)."""
     for stmt in body:
@@ -303,7 +337,7 @@ def first_log_call(body: Sequence[ast.stmt]) -> ast.Call | None:
         if (
             isinstance(call.func, ast.Attribute)
             and call.func.attr in LOG_LEVELS
-            and looks_like_logger(call.func.value)
+            and (is_logger(call.func.value) or any(k.arg == "exc_info" for k in call.keywords))
         ):
             return None if any(k.arg is None for k in call.keywords) else call
     return None
