@@ -119,14 +119,18 @@ class CorpusFigures:
     safe: int | None = None
     unsafe: int | None = None
     left: int | None = None
+    boundary: int | None = None
     file_errors: int | None = None
     blockers: list[tuple[str, int]] = field(default_factory=list)
     raw_blockers: list[tuple[str, int]] = field(default_factory=list)
     applied_safe: int | None = None
     applied_unsafe: int | None = None
+    applied_boundaries: int | None = None
+    reported_after_boundaries: int | None = None  # check-exceptions after that rewrite
     tests_before: SuiteResult | None = None
     tests_after_safe: SuiteResult | None = None
     tests_after_unsafe: SuiteResult | None = None
+    tests_after_boundaries: SuiteResult | None = None
 
     def percent(self, count: int | None) -> float | None:
         if count is None or not self.handlers:
@@ -217,7 +221,8 @@ def narrowing_figures(report: Mapping[str, Any]) -> CorpusFigures:
                for handler in handlers if handler["outcome"] == "left"]
     return CorpusFigures(
         handlers=len(handlers), safe=outcomes["safe"], unsafe=outcomes["unsafe"],
-        left=outcomes["left"], file_errors=len(report.get("errors", [])),
+        left=outcomes["left"], boundary=outcomes["boundary"],
+        file_errors=len(report.get("errors", [])),
         blockers=Counter(normalize_clause(c) for c in clauses).most_common(10),
         raw_blockers=Counter(clauses).most_common(10),
     )
@@ -227,7 +232,7 @@ def print_narrowing(corpus: Corpus, figures: CorpusFigures) -> None:
     """The outcome counts and both blocker tables of one corpus."""
     print(f"\nfix-exceptions {corpus.package} on {corpus.label}")
     print(f"  handlers considered {figures.handlers}: safe {figures.safe}, unsafe "
-          f"{figures.unsafe}, left {figures.left}; safe {fmt_percent(figures.percent(figures.safe))}, "
+          f"{figures.unsafe}, boundary {figures.boundary}, left {figures.left}; safe {fmt_percent(figures.percent(figures.safe))}, "
           f"safe+unsafe {fmt_percent(figures.percent(figures.safe_or_unsafe))}"
           + (f"; {figures.file_errors} file(s) not analysed" if figures.file_errors else ""))
     print_blockers("top 10 blockers (grouped)", figures.blockers, figures.left)
@@ -387,11 +392,16 @@ def lnbits_suite(root: Path) -> SuiteResult:
 
 
 def rewrite_and_test(corpus: Corpus, root: Path, figures: CorpusFigures) -> None:
-    """The suite before any rewrite, then after the safe and after the unsafe rewrite."""
+    """The suite before any rewrite, then after the safe, the unsafe and the unsafe plus
+    boundaries rewrite (with how many handlers check-exceptions still reports then)."""
     assert corpus.suite is not None
     suite = corpus.suite
+    runs: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("safe", ()), ("unsafe", ("--unsafe-fixes",)),
+        ("boundaries", ("--unsafe-fixes", "--boundaries")),
+    )
     with tempfile.TemporaryDirectory(prefix=f"qt-narrowing-{corpus.name}-") as tmp:
-        for mode, flags in (("safe", ()), ("unsafe", ("--unsafe-fixes",))):
+        for mode, flags in runs:
             copy = step(f"copy for --write {' '.join(flags)}",
                         fresh_copy, root, Path(tmp) / mode / root.name)
             if copy is None:
@@ -403,7 +413,7 @@ def rewrite_and_test(corpus: Corpus, root: Path, figures: CorpusFigures) -> None
             report = step(f"fix-exceptions --write {' '.join(flags)}",
                           fix_exceptions, copy, corpus.package, "--write", *flags)
             applied = None if report is None else int(report["summary"]["applied"])
-            after_label = f"after --write{' --unsafe-fixes' if flags else ''}"
+            after_label = " ".join(["after --write", *flags])
             print(f"  {corpus.name}: fix-exceptions --write {' '.join(flags)} applied {applied} "
                   f"rewrite(s); suite {after_label} ...")
             after = step(f"suite {after_label}", suite, copy)
@@ -411,8 +421,23 @@ def rewrite_and_test(corpus: Corpus, root: Path, figures: CorpusFigures) -> None
             print_newly_broken(figures.tests_before, after)
             if mode == "safe":
                 figures.applied_safe, figures.tests_after_safe = applied, after
-            else:
+            elif mode == "unsafe":
                 figures.applied_unsafe, figures.tests_after_unsafe = applied, after
+            else:
+                figures.applied_boundaries, figures.tests_after_boundaries = applied, after
+                figures.reported_after_boundaries = step(
+                    "check-exceptions after", reported_handlers, copy, corpus.package)
+
+
+def reported_handlers(root: Path, package: str) -> int:
+    """How many broad handlers ``check-exceptions`` reports under ``package``."""
+    result = subprocess.run(
+        [tool("qualitytool"), "check-exceptions", package, "--format", "json"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"exit {result.returncode}: {result.stderr[-500:]}")
+    return len(json.loads(result.stdout)["findings"])
 
 
 def print_suite(label: str, result: SuiteResult | None) -> None:
@@ -478,14 +503,18 @@ def summary_rows(figures: CorpusFigures) -> list[tuple[str, str]]:
         ("handlers considered", count(figures.handlers)),
         ("safe", count(figures.safe)),
         ("unsafe", count(figures.unsafe)),
+        ("boundary (kept broad on purpose)", count(figures.boundary)),
         ("left", count(figures.left)),
         ("safe %", fmt_percent(figures.percent(figures.safe))),
         ("safe+unsafe %", fmt_percent(figures.percent(figures.safe_or_unsafe))),
         ("applied by --write", count(figures.applied_safe)),
         ("applied by --write --unsafe-fixes", count(figures.applied_unsafe)),
+        ("applied by ... --boundaries", count(figures.applied_boundaries)),
+        ("reported by check-exceptions then", count(figures.reported_after_boundaries)),
         ("tests before (run/failed/errors)", suite(figures.tests_before)),
         ("tests after --write", suite(figures.tests_after_safe)),
         ("tests after --write --unsafe-fixes", suite(figures.tests_after_unsafe)),
+        ("tests after ... --boundaries", suite(figures.tests_after_boundaries)),
     ]
 
 
