@@ -120,6 +120,18 @@ CASES = [
                  id="a name bound nowhere: NameError"),
     pytest.param(body("err = ValueError('x'); raise err", ""), SAFE, ("ValueError",),
                  id="raise of a local holding an exception"),
+    pytest.param("import numpy, os\n\ndef f(arr: numpy.ndarray, p: str):\n    try:\n"
+                 "        if arr:\n            os.remove(p)\n    except Exception:\n"
+                 "        pass\n", UNSAFE, ("OSError",),
+                 id="truth value of a library type without a contract (numpy's raises)"),
+    pytest.param("import os, pathlib\n\ndef f(d: pathlib.Path, p: str):\n    try:\n"
+                 "        if d:\n            os.remove(p)\n    except Exception:\n"
+                 "        pass\n", SAFE, ("OSError",),
+                 id="truth value of a stdlib type"),
+    pytest.param("import sys\n\ndef f(s: str):\n    try:\n        sys.stderr.write(s)\n"
+                 "    except Exception:\n        pass\n", SAFE,
+                 ("AttributeError", "OSError", "ValueError"),
+                 id="sys.stderr may be None (typeshed's MaybeNone)"),
     # -- imports ---------------------------------------------------------------------------
     pytest.param("try:\n    import tomllib\nexcept Exception:\n    tomllib = None\n", SAFE,
                  ("ImportError",), id="import of a stdlib module"),

@@ -360,7 +360,7 @@ class TypeInference:
                 else self.kb.lookup(qualified) is None
             ):  # a method of a module-level variable: ``app.log.logger.info``, ``sys.stderr.write``
                 receiver = self.qualified_type(owner, depth + 1)
-                if receiver is not None and not receiver.optional:
+                if receiver is not None:  # when it may be None, the call adds AttributeError
                     return f"{receiver.name}.{method}"
             return qualified
         if isinstance(func, ast.Attribute):

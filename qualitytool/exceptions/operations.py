@@ -75,19 +75,27 @@ class ImplicitOperations:
 
     def _user_hook(self, kind: ValueType, methods: Sequence[str], expr: ast.expr,
                    what: str) -> Answer:
-        """A special method of a known non-builtin type: its contract, the project's code,
-        or (a library or stdlib type without a contract for it) nothing documented."""
+        """A special method of a known non-builtin type: its contract or the project's code.
+        Without either, a standard-library type's special methods are the documented ones
+        (nothing worth catching); a library's may be anything (numpy's ``__bool__`` raises)."""
         parts = []
         cls = self.project_class(kind)
         for method in methods:
             found = self.special_method(kind, method, display(expr))
             if found is not None:
                 parts.append(found)
-        if cls is not None and not parts and self._members(cls).foreign_bases:
-            hooks = "/".join(f"`{m}`" for m in methods)
-            return Answer.open((), f"{what} `{display(expr)}`: a `{kind.name}` inherits {hooks} "
-                                   "from a library class")
-        return combine(parts)
+        if parts:
+            return combine(parts)
+        hooks = "/".join(f"`{m}`" for m in methods)
+        if cls is not None:
+            if self._members(cls).foreign_bases:
+                return Answer.open((), f"{what} `{display(expr)}`: a `{kind.name}` inherits "
+                                       f"{hooks} from a library class")
+            return NOTHING
+        if kind.name.split(".")[0] in sys.stdlib_module_names:
+            return NOTHING
+        return Answer.open((), f"{what} `{display(expr)}`: no contract for {hooks} of a "
+                               f"`{kind.name}`")
 
     def _members(self, cls: ClassInfo) -> ClassMembers:
         return self.types.members(cls)
