@@ -135,10 +135,9 @@ EXPECTED_EXAMPLE = [
     ('app/api/health.py', 25, 'safe', ('sqlite3.Error',), None),
     ('app/api/health.py', 33, 'safe', ('OSError',), None),
     ('app/api/health.py', 43, 'left', (),
-     ("unknown call `settings['app'].get` (via `load_config`); formats `settings['app'].get"
-      "('port')` of unknown type (its `__format__`/`__str__` may raise anything) (via `load"
-      '_config`); `subscript` may raise more than it documents (via `load_config`); and 11 '
-      'more')),
+     ("unknown call `settings['app'].get` (via `load_config`); unknown call `debug.lower` ("
+      'via `load_config`); truth value of `path` of unknown type (`__bool__`/`__len__` may '
+      'raise anything) (via `load_config`); and 11 more')),
     ('app/api/health.py', 53, 'unsafe', ('LookupError', 'OSError', 'ValueError'),
      ('`json.load` may raise more than it documents')),
     ('app/api/health.py', 62, 'left', (), 'unknown call `client.fetch`'),
@@ -157,9 +156,9 @@ EXPECTED_EXAMPLE = [
      ('a boundary: `self.on_request` is a callable the instance holds')),
     ('app/security.py', 36, 'unsafe', ('Exception',),
      ('bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, '
-      'GeneratorExit and cancellation; unknown call `stored.split`; iterates `stored.split('
-      "'$')` of unknown type (`__iter__`/`__next__` may raise anything); unknown call `pass"
-      'word.encode`; and 1 more')),
+      'GeneratorExit and cancellation; unknown call `stored.split`; unknown call `password.'
+      "encode`; iterates `stored.split('$')` of unknown type (`__iter__`/`__next__` may rai"
+      'se anything); and 1 more')),
     ('app/security.py', 65, 'safe', ('TypeError', 'ValueError'), None),
     ('app/security.py', 72, 'unsafe', ('OverflowError', 'TypeError', 'ValueError'),
      ('`int` runs special methods of `raw`, whose type is unknown')),

@@ -544,3 +544,13 @@ def test_bad_project_knowledge_base_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
     assert result.exit_code == 2
     assert "kb.toml: callable[0] (f): 'source' is required (cite the docs)" in result.output
+
+
+def test_the_blocking_reason_comes_first_even_through_a_project_function(tmp_path: Path) -> None:
+    code = (
+        "import gettext\n\ndef helper(obj, p):\n    if obj:\n        gettext.translation(p)\n\n"
+        "def f(obj, p):\n    try:\n        helper(obj, p)\n    except Exception:\n        return None\n"
+    )
+    ((_, outcome, _, reason),) = outcomes(tmp_path, code)
+    assert outcome == "left"
+    assert str(reason).startswith("unknown call `gettext.translation` (via `helper`); truth value")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qualitytool.exceptions.hierarchy import runtime_class
 
@@ -45,6 +45,8 @@ class Answer:
     # Why the code is a boundary where a catch-all belongs: it runs code that is not there
     # to read (a callback, a future's result, a plugin), so no contract can ever close it.
     boundary: tuple[str, ...] = ()
+    # The first ``blocking`` reasons are those of unknown parts: what stops any fix.
+    blocking: int = 0
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
@@ -63,18 +65,20 @@ class Answer:
         ``boundary`` says why nothing can (the code runs callers' code)."""
         return cls(
             UNKNOWN, frozenset(), (reason,), (unlock,) if unlock else (),
-            (boundary,) if boundary else (),
+            (boundary,) if boundary else (), blocking=1,
         )
 
     def weakened(self, reason: str) -> Answer:
         """The same names, open: something may add to them (``reason`` says what)."""
         status = max(self.status, OPEN)
-        return Answer(status, self.raises, (*self.reasons, reason), self.unlock, self.boundary)
+        return replace(self, status=status, reasons=(*self.reasons, reason))
 
     def without(self, names: Iterable[str]) -> Answer:
-        return Answer(
-            self.status, self.raises - frozenset(names), self.reasons, self.unlock, self.boundary
-        )
+        return replace(self, raises=self.raises - frozenset(names))
+
+    def with_reasons(self, reasons: Iterable[str]) -> Answer:
+        """The same answer with each reason rewritten (in order, one for one)."""
+        return replace(self, reasons=tuple(reasons))
 
 
 NOTHING = Answer(CLOSED)
@@ -85,18 +89,21 @@ def combine(answers: Iterable[Answer]) -> Answer:
     status = CLOSED
     raises: set[str] = set()
     # What blocks a fix comes first: reasons of unknown parts, then of open ones.
-    reasons: dict[str, Certainty] = {}
+    blocking: dict[str, None] = {}
+    others: dict[str, None] = {}
     unlock: dict[str, None] = {}
     boundary: dict[str, None] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
-        for reason in answer.reasons:
-            reasons[reason] = max(reasons.get(reason, CLOSED), answer.status)
+        blocking.update(dict.fromkeys(answer.reasons[: answer.blocking]))
+        others.update(dict.fromkeys(answer.reasons[answer.blocking:]))
         unlock.update(dict.fromkeys(answer.unlock))
         boundary.update(dict.fromkeys(answer.boundary))
-    ordered = sorted(reasons, key=lambda r: -reasons[r])  # stable: first seen first
-    return Answer(status, frozenset(raises), tuple(ordered), tuple(unlock), tuple(boundary))
+    reasons = (*blocking, *(r for r in others if r not in blocking))
+    return Answer(
+        status, frozenset(raises), reasons, tuple(unlock), tuple(boundary), len(blocking)
+    )
 
 
 def canonical_exception(name: str) -> str:

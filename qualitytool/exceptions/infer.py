@@ -706,8 +706,9 @@ def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
 
 
 def _via(body: Answer, where: str) -> Answer:
-    reasons = tuple(r if " (via `" in r else f"{r} (via `{where}`)" for r in body.reasons)
-    return Answer(body.status, body.raises, reasons, body.unlock, body.boundary)
+    return body.with_reasons(
+        r if " (via `" in r else f"{r} (via `{where}`)" for r in body.reasons
+    )
 
 
 def _is_hook(node: FunctionNode) -> bool:
