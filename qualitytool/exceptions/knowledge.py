@@ -222,9 +222,7 @@ def _common_fields(
 
 def _parse_entry(entry: Any, where: str, fields: set[str] = _FIELDS) -> RaiseSpec:
     table, name, source, note = _common_fields(entry, where, fields, "raises")
-    closed = table.get("closed")
-    if not isinstance(closed, bool):
-        raise KnowledgeBaseError(f"{where} ({name}): 'closed' must be true or false")
+    closed = _boolean(table, "closed", where, name)
     returns = table.get("returns")
     if returns is not None and not isinstance(returns, str):
         raise KnowledgeBaseError(f"{where} ({name}): 'returns' must be a string")
@@ -245,6 +243,15 @@ def _parse_entry(entry: Any, where: str, fields: set[str] = _FIELDS) -> RaiseSpe
     )
 
 
+def _boolean(
+    table: dict[str, Any], key: str, where: str, name: str, default: bool | None = None
+) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise KnowledgeBaseError(f"{where} ({name}): '{key}' must be true or false")
+    return value
+
+
 def _string_table(
     table: dict[str, Any], key: str, where: str, name: str, allow_empty: bool
 ) -> dict[str, str]:
@@ -262,12 +269,8 @@ def _string_table(
 
 def _parse_class(entry: Any, where: str) -> ClassSpec:
     table, name, source, note = _common_fields(entry, where, _CLASS_FIELDS, "raises")
-    closed = table.get("closed")
-    if not isinstance(closed, bool):
-        raise KnowledgeBaseError(f"{where} ({name}): 'closed' must be true or false")
-    subclasses = table.get("subclasses", False)
-    if not isinstance(subclasses, bool):
-        raise KnowledgeBaseError(f"{where} ({name}): 'subclasses' must be true or false")
+    closed = _boolean(table, "closed", where, name)
+    subclasses = _boolean(table, "subclasses", where, name, default=False)
     methods = _string_table(table, "methods", where, name, allow_empty=False)
     attributes = _string_table(table, "attributes", where, name, allow_empty=True)
     both = sorted(set(methods) & set(attributes))
