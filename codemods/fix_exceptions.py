@@ -34,11 +34,13 @@ class FixExceptionsCommand(HandlerRewriting, VisitorBasedCodemodCommand):
         plans: Sequence[HandlerPlan] | None = None,
         unsafe_fixes: bool = False,
         keep_fallback: bool = False,
+        boundaries: bool = False,
     ) -> None:
         super().__init__(context)
         self._given_plans = plans
         self.unsafe_fixes = unsafe_fixes
         self.keep_fallback = keep_fallback
+        self.boundaries = boundaries
         self.setup_rewriting((), unsafe_fixes)
 
     @staticmethod
@@ -51,6 +53,10 @@ class FixExceptionsCommand(HandlerRewriting, VisitorBasedCodemodCommand):
             "--keep-fallback", dest="keep_fallback", action="store_true",
             help="Add the specific handlers above the broad one and keep it, logging.",
         )
+        arg_parser.add_argument(
+            "--boundaries", dest="boundaries", action="store_true",
+            help="Keep catch-alls around callbacks and futures, and make them log the traceback.",
+        )
 
     def add_import(self, module: str, obj: str | None) -> None:
         AddImportsVisitor.add_needed_import(self.context, module, obj)
@@ -58,15 +64,21 @@ class FixExceptionsCommand(HandlerRewriting, VisitorBasedCodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         plans = self._given_plans
         if plans is None:
-            plans = _plans_for(tree.code, self.context.filename, self.keep_fallback)
+            plans = _plans_for(
+                tree.code, self.context.filename, self.keep_fallback, self.boundaries
+            )
         self.setup_rewriting(plans, self.unsafe_fixes)
         if not self.plans_by_rank:
             return tree
         return super().transform_module_impl(tree)
 
 
-def _plans_for(code: str, filename: str | None, keep_fallback: bool) -> list[HandlerPlan]:
+def _plans_for(
+    code: str, filename: str | None, keep_fallback: bool, boundaries: bool
+) -> list[HandlerPlan]:
     """Plans for a module when run by LibCST's runner (no qualitytool run around it)."""
     from qualitytool.exceptions.fix import standalone_plans
 
-    return standalone_plans(code, Path(filename) if filename else None, keep_fallback)
+    return standalone_plans(
+        code, Path(filename) if filename else None, keep_fallback, boundaries
+    )

@@ -9,6 +9,8 @@ first.  Its message and control flow stay.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,19 @@ def test_a_logger_known_by_its_type_gets_exc_info(tmp_path: Path) -> None:
         "        app_log.error('callback %r failed', callback)\n"
     )
     assert fixed(tmp_path, code) == code.replace("callback)\n", "callback, exc_info=True)\n")
+
+
+def test_libcst_tool_runs_the_boundary_fix(tmp_path: Path) -> None:
+    (tmp_path / ".libcst.codemod.yaml").write_text(
+        "generated_code_marker: '@generated'\nformatter: []\nblacklist_patterns: []\n"
+        "modules:\n- 'qualitytool.codemods'\nrepo_root: '.'\n"
+    )
+    before, after = CASES[0].values
+    (tmp_path / "mod.py").write_text(str(before))
+    result = subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "fix_exceptions.FixExceptionsCommand",
+         "-j", "1", "--no-format", "--boundaries", "mod.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "mod.py").read_text() == after

@@ -241,7 +241,9 @@ def _unapplied(outcomes: tuple[HandlerOutcome, ...]) -> tuple[HandlerOutcome, ..
     return tuple(replace(o, applied=False) for o in outcomes)
 
 
-def standalone_plans(code: str, path: Path | None, keep_fallback: bool) -> list[HandlerPlan]:
+def standalone_plans(
+    code: str, path: Path | None, keep_fallback: bool, boundaries: bool = False
+) -> list[HandlerPlan]:
     """Plans for one module outside a qualitytool run (LibCST's codemod runner)."""
     from qualitytool.config import load_config
 
@@ -257,7 +259,7 @@ def standalone_plans(code: str, path: Path | None, keep_fallback: bool) -> list[
         config = load_config(Path.cwd())
         roots, name, path = (), "__main__", Path("<stdin>")
     options = FixOptions(
-        config=config, roots=roots, keep_fallback=keep_fallback,
+        config=config, roots=roots, keep_fallback=keep_fallback, boundaries=boundaries,
         knowledge_files=knowledge_files(config),
     )
     inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root)
