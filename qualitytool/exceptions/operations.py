@@ -171,7 +171,13 @@ class ImplicitOperations:
         """``mod.name`` or ``Class.attr`` reached through imports."""
         top = qualified.split(".")[0]
         if top in sys.stdlib_module_names:
-            return NOTHING if _stdlib_has(qualified) else Answer.open(
+            # typeshed's stubs say what exists without importing anything; without them,
+            # only the standard library itself is imported to look
+            exists = (
+                self.stubs.kind(qualified) is not None if self.stubs is not None
+                else _stdlib_has(qualified)
+            )
+            return NOTHING if exists else Answer.open(
                 ["AttributeError"], f"`{display(node)}` is not in the standard library here")
         if self.index.is_project_name(qualified) or self.index.module_path(top) is not None:
             return self._project_reference(qualified, node)
