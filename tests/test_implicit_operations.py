@@ -194,3 +194,11 @@ def test_a_project_property_is_followed(tmp_path: Path) -> None:
     assert handler(tmp_path, {"mod.py": code}) == (
         SAFE, ("OverflowError", "TypeError", "ValueError")
     )
+
+
+def test_a_star_import_may_bind_any_name(tmp_path: Path) -> None:
+    code = (
+        "from os.path import *\n\ndef f():\n    try:\n        return join\n"
+        "    except Exception:\n        return None\n"
+    )
+    assert handler(tmp_path, {"mod.py": code}) == (LEFT, ())

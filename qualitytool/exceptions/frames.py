@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from qualitytool.exceptions.answers import Answer
 from qualitytool.exceptions.handlers import dotted_chain, function_scope
 from qualitytool.exceptions.project import (
     ClassInfo,
@@ -44,9 +45,8 @@ class Frame:
         self.cls = cls
         self.function = function
         self.parent = parent
-        # (the ``as`` name, what the handler catches) of enclosing handlers, for ``raise``;
-        # typed loosely here to keep this module below the answers it holds.
-        self.handlers: list[tuple[str | None, object]] = []
+        # (the ``as`` name, what the handler catches) of enclosing handlers, for ``raise``
+        self.handlers: list[tuple[str | None, Answer]] = []
 
     @classmethod
     def for_function(
@@ -118,10 +118,6 @@ class Frame:
             isinstance(d, ast.Name) and d.id in _METHOD_KINDS
             for d in self.function.decorator_list
         )
-
-    @functools.cached_property
-    def is_async(self) -> bool:
-        return isinstance(self.function, ast.AsyncFunctionDef)
 
 
 def local_values(body: Sequence[ast.stmt]) -> dict[str, list[ast.expr | None]]:

@@ -259,9 +259,7 @@ class Inferrer:
     def raise_statement(self, stmt: ast.Raise, frame: Frame) -> Answer:
         if stmt.exc is None:
             if frame.handlers:
-                seen = frame.handlers[-1][1]
-                assert isinstance(seen, Answer)
-                return seen
+                return frame.handlers[-1][1]
             return Answer.unknown("bare `raise` outside a handler")
         parts: list[Answer] = []
         exc = stmt.exc
@@ -270,7 +268,6 @@ class Inferrer:
         if isinstance(exc, ast.Name):
             for name, seen in reversed(frame.handlers):
                 if name == exc.id:
-                    assert isinstance(seen, Answer)
                     return combine([seen, *parts])
             raised = self.types.type_of(exc, frame)
             if raised is not None and not raised.optional and self.hierarchy.is_subclass(

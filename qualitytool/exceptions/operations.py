@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.answers import NOTHING, Answer, combine, display
 from qualitytool.exceptions.expression_types import ClassMembers, ValueType
-from qualitytool.exceptions.frames import FUNCTION_TYPES, Frame, contains_yield, resolve_name
+from qualitytool.exceptions.frames import Frame, contains_yield, resolve_name
 from qualitytool.exceptions.project import ClassInfo, FunctionNode, ModuleInfo
 
 if TYPE_CHECKING:
@@ -615,46 +615,11 @@ def _stdlib_has(qualified: str) -> bool:
 
 
 def maybe_unbound(name: str, frame: Frame) -> bool:
-    """A name bound nowhere this code can see it (``NameError``), conservatively."""
+    """A name bound nowhere this code can see it (``NameError``), conservatively: a name
+    bound anywhere in the module (a comprehension variable, a class attribute) or a module
+    with a star import is given the benefit of the doubt."""
     is_local, target = resolve_name(name, frame)
     if is_local or target is not None:
         return False
-    return name not in _names_bound_anywhere(frame.module)
-
-
-@functools.lru_cache(maxsize=256)
-def _names_bound_anywhere_cached(tree_id: int, tree: ast.Module) -> frozenset[str]:
-    del tree_id
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-        elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            names.add("*")
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-    return frozenset(names)
-
-
-def _names_bound_anywhere(module: ModuleInfo) -> frozenset[str]:
-    names = _names_bound_anywhere_cached(id(module.tree), module.tree)
-    # A star import can bind anything: then no name is known to be missing.
-    return names | {"__name__", "__file__", "__doc__", "__spec__", "__path__", "__loader__",
-                    "__builtins__", "__package__", "__annotations__", "__dict__", "__class__"} \
-        if "*" not in names else _EVERYTHING
-
-
-class _Everything(frozenset[str]):
-    def __contains__(self, item: object) -> bool:
-        return True
-
-
-_EVERYTHING = _Everything()
+    module = frame.module
+    return not module.star_import and name not in module.names_bound_anywhere

@@ -283,13 +283,12 @@ def _boundary(
     )
     if not options.boundaries:
         return plan
-    log_call = first_log_call(handler.body, lambda e: _is_logger(e, frame, inferrer))
-    if log_call is not None:
+    found_log = first_log_call(handler.body, lambda e: _is_logger(e, frame, inferrer))
+    if found_log is not None:
+        position, log_call = found_log
         if any(k.arg == "exc_info" for k in log_call.keywords):
             return plan  # it logs the traceback at a level ruff does not count: nothing to do
-        return replace(plan, fix="boundary-exc-info", log_statement=handler.body.index(
-            next(s for s in handler.body if isinstance(s, ast.Expr) and s.value is log_call)
-        ))
+        return replace(plan, fix="boundary-exc-info", log_statement=position)
     fallback = _fallback_logger(frame, inferrer)
     if fallback is None:
         return _left(found, f"{reason}; `logging` is shadowed in this module")
@@ -327,10 +326,10 @@ def _is_logger(expr: ast.expr, frame: Frame, inferrer: Inferrer) -> bool:
 
 def first_log_call(
     body: Sequence[ast.stmt], is_logger: Callable[[ast.expr], bool] = looks_like_logger
-) -> ast.Call | None:
-    """The first top-level ``logger.error(...)``-like statement of a handler body (None
-    when it also passes ``**kwargs``, where ``exc_info`` may hide)."""
-    for stmt in body:
+) -> tuple[int, ast.Call] | None:
+    """The first top-level ``logger.error(...)``-like statement of a handler body, with its
+    position (None when it also passes ``**kwargs``, where ``exc_info`` may hide)."""
+    for position, stmt in enumerate(body):
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
             continue
         call = stmt.value
@@ -339,7 +338,7 @@ def first_log_call(
             and call.func.attr in LOG_LEVELS
             and (is_logger(call.func.value) or any(k.arg == "exc_info" for k in call.keywords))
         ):
-            return None if any(k.arg is None for k in call.keywords) else call
+            return None if any(k.arg is None for k in call.keywords) else (position, call)
     return None
 
 

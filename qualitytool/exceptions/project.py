@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import os
 import warnings
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,11 @@ from qualitytool.exceptions.handlers import Scope, collect_bindings, dotted_chai
 from qualitytool.sources import SourceError, read_python
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+# Names every module (or class body) has without binding them.
+_MODULE_NAMES = frozenset({
+    "__name__", "__file__", "__doc__", "__spec__", "__path__", "__loader__", "__builtins__",
+    "__package__", "__annotations__", "__dict__", "__class__", "__qualname__", "__module__",
+})
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -119,6 +125,30 @@ class ModuleInfo:
             ):
                 info.assignments.setdefault(stmt.target.id, []).append(stmt.value)
         return info
+
+    @functools.cached_property
+    def names_bound_anywhere(self) -> frozenset[str]:
+        """Every name the module binds in any scope, and the names every module has."""
+        names = set(_MODULE_NAMES)
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                names.update(node.names)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+                names.add(node.name)
+        return frozenset(names)
+
+    @property
+    def star_import(self) -> bool:
+        """Whether ``from x import *`` may bind names nobody can see here."""
+        return "*" in self.names_bound_anywhere
 
     def resolve(self, name: str) -> str | None:
         """What a module-level name refers to, or ``builtins.X``; None for plain variables."""
