@@ -206,7 +206,7 @@ def record_evidence(
     from qualitytool.evidence.run import collect_sites, run_command
     from qualitytool.evidence.store import Evidence, load, save
 
-    config = config or resolve_config(paths or [Path.cwd()])
+    config = config or resolve_config([Path.cwd()])
     target = evidence_path(config, evidence_file)
     previous = load(target) if target.is_file() else Evidence()
     table = collect_sites([Path(p) for p in paths] or [config.root], config)
@@ -217,6 +217,29 @@ def record_evidence(
         processes=outcome.processes, evidence=outcome.evidence, merged=outcome.merged,
         errors=table.errors,
     )
+
+
+def merge_evidence(
+    files: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    evidence_file: Path | str | None = None,
+) -> Evidence:
+    """Merge evidence files (say, one per CI matrix job) into the evidence file, dropping
+    entries whose ``try`` statement no longer exists in the project."""
+    from qualitytool.evidence.run import collect_sites
+    from qualitytool.evidence.store import Evidence, load, merge, save
+
+    config = config or resolve_config([Path.cwd()])
+    target = evidence_path(config, evidence_file)
+    table = collect_sites([config.root], config)
+    merged = load(target) if target.is_file() else Evidence()
+    for file in files:  # everything is kept while joining ...
+        merged = merge(merged, load(Path(file)), {}, lambda _path: None)
+    # ... then what no longer exists in the project is dropped
+    merged = merge(merged, Evidence(), table.current(), table.still_exists)
+    save(target, merged)
+    return merged
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,7 @@ def evidence_run_command(
     from qualitytool.api import record_evidence
     from qualitytool.evidence.store import EvidenceError
 
-    config = _load_config(paths or (Path("."),), config_file)
+    config = _load_config((Path("."),), config_file)  # the project the tests run in
     try:
         run = record_evidence(command, paths, config, evidence_file=evidence_file, trace=trace)
     except EvidenceError as exc:
@@ -309,6 +309,33 @@ def evidence_run_command(
         err=True,
     )
     sys.exit(run.exit_code)
+
+
+@evidence_group.command("merge")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The evidence file to merge into (default: <project root>/.qualitytool/evidence.json).",
+)
+@_config_option
+def evidence_merge_command(
+    files: tuple[Path, ...], evidence_file: Path | None, config_file: Path | None
+) -> None:
+    """Merge evidence FILES (one per CI matrix job, say) into the evidence file."""
+    from qualitytool.api import evidence_path, merge_evidence
+    from qualitytool.evidence.store import EvidenceError
+
+    config = _load_config((Path("."),), config_file)
+    try:
+        merged = merge_evidence(files, config, evidence_file=evidence_file)
+    except EvidenceError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(
+        f"{len(merged.entries)} try statements, {len(merged.runs)} recorded runs "
+        f"({merged.dropped} stale entries dropped) in {evidence_path(config, evidence_file)}"
+    )
 
 
 @evidence_group.command("show")

@@ -160,6 +160,7 @@ def _environment(boot: Path, config_path: Path, trace: bool) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(boot), env.get("PYTHONPATH")) if p)
     env[CONFIG_ENV] = str(config_path)
+    env.pop("PYTEST_CURRENT_TEST", None)  # when run from a test: not the test of the children
     if trace:
         env["QUALITYTOOL_EVIDENCE_TRACE"] = "1"
     else:
