@@ -105,7 +105,7 @@ def _class_key(cls: type) -> str:
 def _spelling(cls: type) -> str | None:
     """The shortest ``module.Name`` under which ``cls`` can be imported, or None (a local class).
     Only modules the process already imported are consulted: nothing is imported."""
-    if "<locals>" in cls.__qualname__:
+    if "." in cls.__qualname__:  # a local or nested class: no plain ``module.Name`` for it
         return None
     if cls.__module__ == "builtins":
         return cls.__qualname__

@@ -1,0 +1,160 @@
+"""Evidence mode on real projects: what the recorder costs, and what ``fix-exceptions
+--evidence`` narrows with what the project's own tests showed.
+
+Usage::
+
+    python benchmarks/run.py evidence
+
+Corpora (PyPI sdists, as in ``narrowing.py``):
+
+- tornado 6.6.1, ``python -m tornado.test.runtests`` (unittest, standard library only), under
+  a Python 3.12+ when one is installed (the ``sys.monitoring`` recorder) and under this
+  interpreter when it is older (the ``sys.settrace`` recorder);
+- lnbits 1.6.2, a FastAPI backend: ``pytest tests/unit``, ``tests/api``, ``tests/wallets``
+  in its own virtualenv (``narrowing.lnbits_python``), one evidence run per suite,
+  accumulated in one file.
+
+For each: on a fresh copy, the suite without the recorder (wall time), then under
+``qualitytool evidence run --path PKG --`` (wall time; the ratio is the recorder's overhead);
+then ``fix-exceptions PKG --format json`` without and with ``--evidence`` (handlers by
+outcome, and how many ``--unsafe-fixes`` would rewrite); then ``fix-exceptions --evidence
+--unsafe-fixes --write`` on another fresh copy and the suite again.  Suite times are single
+runs: on a shared machine compare the ratio, not the seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common import sdist, tool
+from narrowing import (
+    SuiteResult,
+    fix_exceptions,
+    fresh_copy,
+    lnbits_suite,
+    print_suite,
+    step,
+    tornado_suite,
+)
+
+OUTCOMES = ("safe", "unsafe", "evidence", "boundary", "left")
+
+
+def python312() -> str | None:
+    """A Python 3.12+ to run tornado's suite under (sys.monitoring), or None."""
+    candidates = [sys.executable, "python3.13", "python3.12"]
+    candidates += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python3"))
+    for candidate in candidates:
+        try:
+            out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+                                 capture_output=True, text=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.returncode == 0 and out.stdout.strip() == "True":
+            return candidate
+    return None
+
+
+@dataclass
+class EvidenceFigures:
+    label: str
+    before: SuiteResult | None = None
+    recorded: SuiteResult | None = None
+    without: dict[str, int] | None = None  # outcomes without --evidence
+    with_evidence: dict[str, int] | None = None
+    rewritten: int | None = None  # applied by --write --unsafe-fixes --evidence
+    after: SuiteResult | None = None
+
+    @property
+    def overhead(self) -> float | None:
+        if self.before is None or self.recorded is None or not self.before.seconds:
+            return None
+        return self.recorded.seconds / self.before.seconds
+
+
+def outcome_counts(report: dict[str, Any]) -> dict[str, int]:
+    summary = report["summary"]
+    counts = {o: int(summary.get(o, 0)) for o in OUTCOMES}
+    counts["handlers"] = sum(counts.values())
+    return counts
+
+
+def measure(
+    label: str, sdist_root: Path, package: str,
+    suite: Callable[[Path, tuple[str, ...]], SuiteResult],
+) -> EvidenceFigures:
+    figures = EvidenceFigures(label)
+    recorder = (tool("qualitytool"), "evidence", "run", "--path", package, "--")
+    with tempfile.TemporaryDirectory(prefix="qt-evidence-") as tmp:
+        copy = fresh_copy(sdist_root, Path(tmp) / "recorded" / sdist_root.name)
+        print(f"  {label}: suite without the recorder ...")
+        figures.before = step("suite", suite, copy, ())
+        print_suite("without the recorder", figures.before)
+        print(f"  {label}: suite under `qualitytool evidence run` ...")
+        figures.recorded = step("suite under the recorder", suite, copy, recorder)
+        print_suite("under the recorder", figures.recorded)
+        evidence = copy / ".qualitytool" / "evidence.json"
+        plain = step("fix-exceptions", fix_exceptions, copy, package, "--unsafe-fixes")
+        seen = step("fix-exceptions --evidence", fix_exceptions, copy, package,
+                    "--unsafe-fixes", "--evidence", str(evidence))
+        figures.without = None if plain is None else outcome_counts(plain)
+        figures.with_evidence = None if seen is None else outcome_counts(seen)
+        target = fresh_copy(sdist_root, Path(tmp) / "written" / sdist_root.name)
+        written = step("fix-exceptions --evidence --write", fix_exceptions, target, package,
+                       "--unsafe-fixes", "--evidence", str(evidence), "--write")
+        figures.rewritten = None if written is None else int(written["summary"]["applied"])
+        print(f"  {label}: {figures.rewritten} rewrite(s) with --evidence --unsafe-fixes; "
+              "suite after --write ...")
+        figures.after = step("suite after the rewrite", suite, target, ())
+        print_suite("after --write --unsafe-fixes --evidence", figures.after)
+    return figures
+
+
+def print_figures(rows: list[EvidenceFigures]) -> None:
+    print("\n## Evidence mode\n")
+    print("| corpus | suite | under the recorder | overhead | handlers | without evidence: "
+          "safe/unsafe/boundary/left | with evidence: safe/unsafe/evidence/boundary/left | "
+          "rewritten (--unsafe-fixes) | suite after |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        def suite(result: SuiteResult | None) -> str:
+            return "n/a" if result is None else f"{result.brief()} ({result.seconds:.0f} s)"
+
+        def split(counts: dict[str, int] | None, keys: tuple[str, ...]) -> str:
+            return "n/a" if counts is None else "/".join(str(counts[k]) for k in keys)
+
+        handlers = row.with_evidence["handlers"] if row.with_evidence else "n/a"
+        overhead = "n/a" if row.overhead is None else f"{row.overhead:.2f}x"
+        print(f"| {row.label} | {suite(row.before)} | {suite(row.recorded)} | {overhead} | "
+              f"{handlers} | {split(row.without, ('safe', 'unsafe', 'boundary', 'left'))} | "
+              f"{split(row.with_evidence, OUTCOMES)} | {row.rewritten} | {suite(row.after)} |")
+
+
+def run(repeat: int) -> list[Any]:
+    del repeat  # suites run once each
+    rows = []
+    tornado = sdist("tornado", "6.6.1")
+    modern = python312()
+    interpreters = [modern] if modern else []
+    if sys.version_info < (3, 12):
+        interpreters.append(sys.executable)
+    for python in interpreters:
+        version = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        recorder = "sys.monitoring" if tuple(map(int, version.split(".")[:2])) >= (3, 12) \
+            else "settrace"
+        rows.append(measure(
+            f"tornado 6.6.1, Python {version} ({recorder})", tornado, "tornado",
+            lambda root, prefix, python=python: tornado_suite(root, python, prefix),
+        ))
+    lnbits = sdist("lnbits", "1.6.2")
+    rows.append(measure(f"lnbits 1.6.2 (pytest, Python {sys.version.split()[0]})", lnbits,
+                        "lnbits", lnbits_suite))
+    print_figures(rows)
+    return []
