@@ -14,6 +14,7 @@ from qualitytool.parallel import map_files
 from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
+    from qualitytool.evidence.run import EvidenceRun
     from qualitytool.evidence.store import Evidence
     from qualitytool.exceptions.fix_report import FixReport
     from qualitytool.report.engine import QualityReport as QualityReportType
@@ -203,20 +204,11 @@ def record_evidence(
     """Run a test ``command`` with the evidence recorder in every Python process it starts,
     watching the broad handlers under ``paths`` (default: the project root); merge what it
     saw into the evidence file and write it.  The command's exit code is returned with it."""
-    from qualitytool.evidence.run import collect_sites, run_command
-    from qualitytool.evidence.store import Evidence, load, save
+    from qualitytool.evidence.run import collect_sites, record
 
     config = config or resolve_config([Path.cwd()])
-    target = evidence_path(config, evidence_file)
-    previous = load(target) if target.is_file() else Evidence()
     table = collect_sites([Path(p) for p in paths] or [config.root], config)
-    outcome = run_command(command, table, previous, trace=trace)
-    save(target, outcome.merged)
-    return EvidenceRun(
-        path=target, exit_code=outcome.exit_code, watched=table.count,
-        processes=outcome.processes, evidence=outcome.evidence, merged=outcome.merged,
-        errors=table.errors,
-    )
+    return record(command, table, evidence_path(config, evidence_file), trace=trace)
 
 
 def merge_evidence(
@@ -227,30 +219,11 @@ def merge_evidence(
 ) -> Evidence:
     """Merge evidence files (say, one per CI matrix job) into the evidence file, dropping
     entries whose ``try`` statement no longer exists in the project."""
-    from qualitytool.evidence.run import collect_sites
-    from qualitytool.evidence.store import Evidence, load, merge, save
+    from qualitytool.evidence.run import collect_sites, merge_files
 
     config = config or resolve_config([Path.cwd()])
-    target = evidence_path(config, evidence_file)
     table = collect_sites([config.root], config)
-    merged = load(target) if target.is_file() else Evidence()
-    for file in files:  # everything is kept while joining ...
-        merged = merge(merged, load(Path(file)), {}, lambda _path: None)
-    # ... then what no longer exists in the project is dropped
-    merged = merge(merged, Evidence(), table.current(), table.still_exists)
-    save(target, merged)
-    return merged
-
-
-@dataclass(frozen=True)
-class EvidenceRun:
-    path: Path  # the evidence file written
-    exit_code: int  # the test command's
-    watched: int  # try statements with a broad handler
-    processes: int  # Python processes that reported
-    evidence: Evidence  # this run alone
-    merged: Evidence  # what the file holds now
-    errors: tuple[str, ...] = ()  # files that could not be read or parsed
+    return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file))
 
 
 def _candidates(

@@ -25,13 +25,14 @@ import os
 import sys
 import threading
 import uuid
+from typing import Any
 
 _CONFIG_ENV = "QUALITYTOOL_EVIDENCE_CONFIG"
 _MISSING = object()
 
 
 class _Recorder:
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.out_dir: str = config["out_dir"]
         # real path -> {try line: first except-clause line}; clause line -> try line
         self.sites: dict[str, dict[int, int]] = {
@@ -45,8 +46,8 @@ class _Recorder:
 
     def reset(self) -> None:
         self.runs: dict[tuple[str, int], int] = {}
-        self.caught: dict[tuple[str, int, str], list] = {}  # -> [count, example]
-        self.classes: dict[str, dict] = {}
+        self.caught: dict[tuple[str, int, str], list[Any]] = {}  # -> [count, example]
+        self.classes: dict[str, dict[str, Any]] = {}
 
     # -- lookups ------------------------------------------------------------------------
     def watched(self, filename: str) -> str | None:
@@ -233,7 +234,7 @@ def _start_tracing(recorder: _Recorder) -> None:
     def global_trace(frame, event, arg):  # type: ignore[no-untyped-def]
         if recorder.watched(frame.f_code.co_filename) is None:
             return None
-        return local(frame, event, arg)
+        return local(frame, event, arg)  # type: ignore[no-untyped-call]
 
     threading.settrace(global_trace)
     sys.settrace(global_trace)

@@ -26,7 +26,7 @@ from qualitytool.config import Config
 from qualitytool.discovery import iter_files
 from qualitytool.evidence import recorder
 from qualitytool.evidence.sites import Site, find_sites
-from qualitytool.evidence.store import Evidence, ObservedClass, TryEvidence, merge
+from qualitytool.evidence.store import Evidence, ObservedClass, TryEvidence, load, merge, save
 from qualitytool.exceptions.handlers import might_have_broad_handler
 from qualitytool.sources import SourceError, decode_python
 
@@ -132,11 +132,16 @@ def collect_sites(paths: Iterable[Path], config: Config) -> SiteTable:
 
 
 @dataclass(frozen=True)
-class RunOutcome:
-    exit_code: int
-    evidence: Evidence  # of this run alone
-    merged: Evidence  # written to the evidence file
+class EvidenceRun:
+    """What one ``evidence run`` did."""
+
+    path: Path  # the evidence file written
+    exit_code: int  # the test command's (127: it could not be started)
+    watched: int  # try statements with a broad handler
     processes: int  # Python processes that reported
+    evidence: Evidence  # this run alone
+    merged: Evidence  # what the file holds now
+    errors: tuple[str, ...] = ()  # files that could not be read or parsed
 
 
 def _bootstrap(folder: Path, table: SiteTable, raw_dir: Path) -> Path:
@@ -210,15 +215,12 @@ def collect_raw(raw_dir: Path, table: SiteTable) -> tuple[Evidence, int]:
     return Evidence(entries=tuple(entries)), processes
 
 
-def run_command(
-    command: Sequence[str],
-    table: SiteTable,
-    previous: Evidence,
-    *,
-    cwd: Path | None = None,
-    trace: bool = False,
-) -> RunOutcome:
-    """Run ``command`` with the recorder; merge what it saw into ``previous``."""
+def record(
+    command: Sequence[str], table: SiteTable, target: Path, *, trace: bool = False
+) -> EvidenceRun:
+    """Run ``command`` with the recorder watching ``table``; merge what it saw into the
+    evidence file ``target`` (created if missing) and write it."""
+    previous = load(target) if target.is_file() else Evidence()
     started = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory(prefix="qualitytool-evidence-") as tmp:
         folder = Path(tmp)
@@ -227,8 +229,7 @@ def run_command(
         config_path = _bootstrap(folder, table, raw_dir)
         env = _environment(folder / "boot", config_path, trace)
         try:
-            completed = subprocess.run(list(command), env=env, cwd=cwd, check=False)
-            exit_code = completed.returncode
+            exit_code = subprocess.run(list(command), env=env, check=False).returncode
         except FileNotFoundError:
             exit_code = 127
         except KeyboardInterrupt:
@@ -242,4 +243,19 @@ def run_command(
     }
     evidence = Evidence(entries=evidence.entries, runs=(record,))
     merged = merge(previous, evidence, table.current(), table.still_exists)
-    return RunOutcome(exit_code=exit_code, evidence=evidence, merged=merged, processes=processes)
+    save(target, merged)
+    return EvidenceRun(
+        path=target, exit_code=exit_code, watched=table.count, processes=processes,
+        evidence=evidence, merged=merged, errors=table.errors,
+    )
+
+
+def merge_files(files: Sequence[Path], table: SiteTable, target: Path) -> Evidence:
+    """Join evidence ``files`` into ``target``; then drop what ``table`` no longer holds."""
+    merged = load(target) if target.is_file() else Evidence()
+    for file in files:  # everything is kept while joining ...
+        merged = merge(merged, load(file), {}, lambda _path: None)
+    # ... then what no longer exists in the project is dropped
+    merged = merge(merged, Evidence(), table.current(), table.still_exists)
+    save(target, merged)
+    return merged

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
+from qualitytool.evidence.store import Evidence
 from qualitytool.exceptions.check import read_candidate
 from qualitytool.exceptions.infer import Inferrer
 from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
-from qualitytool.evidence.store import Evidence
 from qualitytool.exceptions.plan import HandlerPlan, Outcome, PlanOptions, plan_module
 from qualitytool.exceptions.project import (
     ModuleInfo,

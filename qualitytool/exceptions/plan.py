@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from qualitytool.evidence.sites import fingerprints
 from qualitytool.exceptions.handlers import (
     BroadHandler,
     Resolver,
@@ -31,7 +32,6 @@ from qualitytool.exceptions.infer import (
     contains_yield,
     looks_like_logger,
 )
-from qualitytool.evidence.sites import fingerprints
 from qualitytool.exceptions.observed import describe, join, observed_here
 from qualitytool.exceptions.project import ModuleInfo
 
@@ -51,7 +51,8 @@ class Outcome(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
-    __format__ = str.__format__
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
 
 
 SAFE, UNSAFE, EVIDENCE, LEFT, BOUNDARY = (
@@ -341,7 +342,7 @@ def _with_evidence(
     the tests only confirm a closed inferred set (the plain safe fix stands)."""
     inferred = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
     if BROAD & set(inferred):
-        return _left(found, f"the try body raises `{sorted(BROAD & set(inferred))[0]}` itself")
+        return _left(found, f"the try body raises `{min(BROAD & set(inferred))}` itself")
     names = join(inferred, observed, inferrer)
     if isinstance(names, str):
         return _left(found, names)
