@@ -15,6 +15,7 @@ from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
     from qualitytool.evidence.run import EvidenceRun
+    from qualitytool.shard import Shard
     from qualitytool.evidence.store import Evidence
     from qualitytool.exceptions.fix_report import FixReport
     from qualitytool.report.engine import QualityReport as QualityReportType
@@ -56,11 +57,13 @@ def check_exceptions(
     jobs: int | None = None,
     on_result: Callable[[FileResult], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
+    shard: Shard | None = None,
 ) -> CheckReport:
     """Find broad exception handlers under ``paths``.
 
     ``on_discovered`` is told how many files will be checked (to size a progress bar),
-    ``on_result`` gets each file's result as it arrives.
+    ``on_result`` gets each file's result as it arrives.  ``shard`` checks only that share
+    of the discovered files (see :mod:`qualitytool.shard`).
     """
     from qualitytool.exceptions.check import CheckOptions
 
@@ -68,7 +71,7 @@ def check_exceptions(
     clean: list[FileResult] = []
     results = map_files(
         CheckOptions(config=config, strict=strict),
-        _candidates(paths, config, clean, on_discovered),
+        _candidates(paths, config, clean, on_discovered, shard),
         jobs=config.jobs if jobs is None else jobs,
         on_result=on_result,
     )
@@ -84,14 +87,15 @@ def scan_todos(
     config: Config | None = None,
     *,
     blame: bool = True,
+    shard: Shard | None = None,
 ) -> ScanResult:
     """TODO/FIXME/XXX/HACK comments under ``paths``: categorised, with git blame unless
     ``blame`` is false.  ``.items`` are sorted by path and line; ``.notes`` say what was
-    skipped (no git, shallow clone)."""
+    skipped (no git, shallow clone).  ``shard`` scans only that share of the files."""
     from qualitytool.todos.scan import scan_paths
 
     config = config or resolve_config(paths)
-    return scan_paths(paths, config, blame=blame)
+    return scan_paths(paths, config, blame=blame, shard=shard)
 
 
 def write_todo_reports(
@@ -200,14 +204,20 @@ def record_evidence(
     *,
     evidence_file: Path | str | None = None,
     trace: bool = False,
+    shard: Shard | None = None,
 ) -> EvidenceRun:
     """Run a test ``command`` with the evidence recorder in every Python process it starts,
-    watching the broad handlers under ``paths`` (default: the project root); merge what it
-    saw into the evidence file and write it.  The command's exit code is returned with it."""
+    watching the broad handlers under ``paths`` (default: the project root; ``shard``: its
+    share of those files); merge what it saw into the evidence file and write it.  The
+    command's exit code is returned with it."""
+    from qualitytool.discovery import discover_files
     from qualitytool.evidence.run import collect_sites, record
 
     config = config or resolve_config([Path.cwd()])
-    table = collect_sites([Path(p) for p in paths] or [config.root], config)
+    watched = [Path(p) for p in paths] or [config.root]
+    if shard is not None:
+        watched = shard.select(discover_files(watched, config), config.root)
+    table = collect_sites(watched, config)
     return record(command, table, evidence_path(config, evidence_file), trace=trace)
 
 
@@ -231,17 +241,21 @@ def _candidates(
     config: Config,
     clean: list[FileResult],
     on_discovered: Callable[[int], None] | None,
+    shard: Shard | None = None,
 ) -> Iterator[Path]:
     """The files that may hold a broad handler, streamed while discovery walks (so that the
     workers start early); the others go to ``clean``.  ``on_discovered`` gets the number of
-    files once the walk is over."""
+    files once the walk is over.  A ``shard`` needs the whole walk before its first file."""
     from qualitytool.exceptions.check import candidate_files
 
     discovered = 0
 
     def counted() -> Iterator[Path]:
         nonlocal discovered
-        for path in iter_files(paths, config):
+        files: Iterator[Path] = iter_files(paths, config)
+        if shard is not None:
+            files = iter(shard.select(list(files), config.root))
+        for path in files:
             discovered += 1
             yield path
 
@@ -258,12 +272,14 @@ def build_report(
     out_dir: Path | str | None = None,
     tools: Sequence[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    shard: Shard | None = None,
 ) -> QualityReportType:
     """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
     type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
 
     ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
     before -> after comparisons; ``on_progress(tool, done, total)`` reports progress.
+    ``shard`` measures only that share of the files, for :func:`merge_reports`.
     Render with :func:`qualitytool.report.markdown.write_reports`.
     """
     from qualitytool.report.baseline import load_baseline
@@ -275,5 +291,35 @@ def build_report(
         Path(path), config, since=since, baseline=baseline,
         baseline_source=str(baseline_file) if baseline_file is not None else "",
         use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
-        tools=tools, on_progress=on_progress,
+        tools=tools, on_progress=on_progress, shard=shard,
+    )
+
+
+def merge_reports(
+    shard_files: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    path: Path | str = ".",
+    since: str | None = None,
+    baseline_file: Path | str | None = None,
+    cross_file: bool = True,
+) -> QualityReportType:
+    """One report from the JSON of every shard of a sharded run (``report --shard I/N
+    --format json``), with the gates evaluated as an unsharded run of the project at ``path``
+    evaluates them.  ``cross_file`` computes pylint's cross-file messages over the project
+    (which must be checked out at ``path``).  Raises
+    :class:`qualitytool.report.merge.MergeError` when the shards do not add up."""
+    from qualitytool.report.baseline import load_baseline
+    from qualitytool.report.engine import assemble, project_root
+    from qualitytool.report.merge import merge
+    from qualitytool.report.since import changed_lines
+
+    config = config or resolve_config([path])
+    root = project_root(Path(path), config)
+    results, files = merge([Path(f) for f in shard_files], config, root, cross_file=cross_file)
+    baseline = load_baseline(Path(baseline_file)) if baseline_file is not None else None
+    return assemble(
+        root, config, results, files, since=since,
+        changed=changed_lines(root, since) if since is not None else None,
+        baseline=baseline, baseline_source=str(baseline_file) if baseline_file is not None else "",
     )

@@ -39,6 +39,24 @@ _jobs_option = click.option(
     "--jobs", "-j", type=click.IntRange(min=0), default=None,
     help="Worker processes (0 = one per core; default: the config's `jobs`, which is 0).",
 )
+
+
+def _parse_shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from qualitytool.shard import Shard, ShardError
+
+    try:
+        return Shard.parse(value)
+    except ShardError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+_shard_option = click.option(
+    "--shard", "shard", metavar="I/N", callback=_parse_shard, expose_value=True,
+    help="Analyse only share I of N of the files (a CI matrix job; the partition is "
+    "deterministic and balanced by file size).",
+)
 _output_option = click.option(
     "--output", "-o", "output_file", type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of standard output.",
@@ -113,6 +131,7 @@ def main() -> None:
 @_jobs_option
 @_config_option
 @_output_option
+@_shard_option
 def check_exceptions_command(
     paths: tuple[Path, ...],
     output_format: str,
@@ -120,6 +139,7 @@ def check_exceptions_command(
     jobs: int | None,
     config_file: Path | None,
     output_file: Path | None,
+    shard: Any,
 ) -> None:
     """Report broad exception handlers (`except Exception`, `BaseException`, bare `except:`).
 
@@ -134,7 +154,7 @@ def check_exceptions_command(
         with _Progress("check-exceptions") as progress:
             report = check_exceptions(
                 paths, config, strict=strict, jobs=jobs,
-                on_result=progress.advance, on_discovered=progress.start,
+                on_result=progress.advance, on_discovered=progress.start, shard=shard,
             )
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -269,12 +289,14 @@ def evidence_group() -> None:
     help="Record with sys.settrace also on Python 3.12+ (the 3.10/3.11 recorder; slower).",
 )
 @_config_option
+@_shard_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def evidence_run_command(
     paths: tuple[Path, ...],
     evidence_file: Path | None,
     trace: bool,
     config_file: Path | None,
+    shard: Any,
     command: tuple[str, ...],
 ) -> None:
     """Run a test COMMAND with a recorder in every Python process it starts.
@@ -292,7 +314,8 @@ def evidence_run_command(
 
     config = _load_config((Path("."),), config_file)  # the project the tests run in
     try:
-        run = record_evidence(command, paths, config, evidence_file=evidence_file, trace=trace)
+        run = record_evidence(command, paths, config, evidence_file=evidence_file, trace=trace,
+                              shard=shard)
     except EvidenceError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -403,6 +426,7 @@ def todos_group() -> None:
 @click.option("--no-blame", is_flag=True, help="Skip git blame (faster; no ages or authors).")
 @_config_option
 @_output_option
+@_shard_option
 def todos_scan_command(
     paths: tuple[Path, ...],
     output_format: str,
@@ -411,6 +435,7 @@ def todos_scan_command(
     no_blame: bool,
     config_file: Path | None,
     output_file: Path | None,
+    shard: Any,
 ) -> None:
     """List the TODO comments under PATH... (default: the current directory).
 
@@ -425,7 +450,7 @@ def todos_scan_command(
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
     try:
-        result = scan_todos(paths, config, blame=not no_blame)
+        result = scan_todos(paths, config, blame=not no_blame, shard=shard)
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
     except CategoryRulesError as exc:
@@ -609,7 +634,7 @@ class _ToolProgress:
 
 
 @main.command("report")
-@click.argument("path", required=False, default=".", type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the Markdown reports into this directory.")
 @click.option("--check", is_flag=True, help="Exit 1 when a quality gate fails.")
@@ -629,8 +654,12 @@ class _ToolProgress:
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not read the cache.")
 @_config_option
 @_output_option
+@_shard_option
+@click.option("--merge", "merge", is_flag=True,
+              help="The arguments are the JSON files of every shard (`report --shard I/N "
+              "--format json --output shard-I.json`): report on them as one run.")
 def report_command(
-    path: Path,
+    paths: tuple[Path, ...],
     out_dir: Path | None,
     check: bool,
     fail_unmeasured: bool,
@@ -641,30 +670,51 @@ def report_command(
     no_cache: bool,
     config_file: Path | None,
     output_file: Path | None,
+    shard: Any,
+    merge: bool,
 ) -> None:
     """Run pylint, radon, bandit, coverage, annotations, exceptions and TODOs; gate; report.
 
+    `report [PATH] --shard I/N --format json --output shard-I.json` measures one share of the
+    files; `report --merge shard-*.json` reports on all the shards as one run.
+
     Exit status: 0, or 1 with --check when a gate fails (or, with --fail-unmeasured, could not
-    be measured), 2 on usage errors.
+    be measured), 2 on usage errors or shard files that do not add up.
     """
     import os
 
-    from qualitytool.api import build_report
+    from qualitytool.api import build_report, merge_reports
     from qualitytool.report import formats
     from qualitytool.report.baseline import BaselineError, snapshot
+    from qualitytool.report.merge import MergeError
     from qualitytool.report.since import SinceError
 
     if fail_unmeasured and not check:
         raise click.UsageError("--fail-unmeasured only means something with --check")
+    if shard is not None and (check or merge):
+        raise click.UsageError("a shard's gates mean nothing: --check goes with --merge")
+    if merge and not paths:
+        raise click.UsageError("--merge needs the JSON files of the shards")
+    if not merge and len(paths) > 1:
+        raise click.UsageError("report takes one PATH (several files only with --merge)")
+    path = Path(".") if merge or not paths else paths[0]
     config = _load_config([path], config_file)
     try:
-        with _ToolProgress() as progress:
-            report = build_report(
-                path, config, since=since, baseline_file=baseline_file,
-                use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
-            )
+        if merge:
+            report = merge_reports(paths, config, path=path, since=since,
+                                   baseline_file=baseline_file)
+        else:
+            with _ToolProgress() as progress:
+                report = build_report(
+                    path, config, since=since, baseline_file=baseline_file,
+                    use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
+                    shard=shard,
+                )
     except (BaselineError, SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
+    except MergeError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     if out_dir is not None:
         from qualitytool.report.markdown import write_reports
 
@@ -677,7 +727,7 @@ def report_command(
         )
         click.echo(f"wrote baseline {save_baseline}", err=True)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
+    if summary_file and shard is None:
         from qualitytool.report.markdown import step_summary
 
         with open(summary_file, "a", encoding="utf-8") as handle:

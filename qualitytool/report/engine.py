@@ -22,6 +22,7 @@ from qualitytool.report.cache import ReportCache
 from qualitytool.report.gates import GATE_TOOLS, GateResult, evaluate, headline_metrics
 from qualitytool.report.model import RunContext, Runner, ToolResult, ToolStatus
 from qualitytool.report.tools import ToolError
+from qualitytool.shard import Shard
 
 # The slowest tools start first so that the others fill the gaps around them.
 _START_ORDER = ("pylint", "mypy", "basedpyright", "bandit")
@@ -41,6 +42,7 @@ class QualityReport:
     changed: Mapping[str, frozenset[int]] | None = None
     gate_metrics: Mapping[str, Any] | None = None  # over the changed lines with --since
     comparison: Comparison | None = None
+    shard: Shard | None = None  # this report covers one shard's files only
 
     @property
     def findings(self) -> list[Finding]:
@@ -161,20 +163,45 @@ def build(
     out_dir: Path | None = None,
     tools: Sequence[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    shard: Shard | None = None,
 ) -> QualityReport:
-    """Run the tools over the project at ``path`` and evaluate the gates."""
-    from qualitytool.report.baseline import compare
+    """Run the tools over the project at ``path`` and evaluate the gates.
+
+    ``shard`` runs them over that share of the files only: a part for
+    :func:`qualitytool.report.merge.merge`, whose gates mean nothing on their own."""
     from qualitytool.report.since import changed_lines
 
     root = project_root(path, config)
     changed = changed_lines(root, since) if since is not None else None
     files = tuple(discover_files([path], config))
+    if shard is not None:
+        files = tuple(shard.select(files, root))
     ctx = RunContext(
         config=config, root=root, files=files,
         cache=ReportCache(cache_directory(root, config)) if use_cache else None,
         timeout=config.report.tool_timeout, on_progress=on_progress, out_dir=out_dir,
+        shard=shard,
     )
     results = _with_fewer_collections(lambda: run_tools(select_runners(config, tools), ctx))
+    return assemble(root, config, results, len(files), since=since, changed=changed,
+                    baseline=baseline, baseline_source=baseline_source, shard=shard)
+
+
+def assemble(
+    root: Path,
+    config: Config,
+    results: Sequence[ToolResult],
+    files: int,
+    *,
+    since: str | None = None,
+    changed: Mapping[str, frozenset[int]] | None = None,
+    baseline: Mapping[str, Any] | None = None,
+    baseline_source: str = "",
+    shard: Shard | None = None,
+) -> QualityReport:
+    """The report of the runners' ``results``: metrics, gates, the baseline comparison."""
+    from qualitytool.report.baseline import compare
+
     by_name = {r.tool: r for r in results}
     metrics = report_metrics(by_name)
     gate_values = headline_metrics(by_name, changed) if changed is not None else metrics
@@ -184,7 +211,7 @@ def build(
     )
     return QualityReport(
         root=root, config=config, tools=tuple(results), metrics=metrics,
-        gates=tuple(evaluate(config.gates, gate_values)), files=len(files), since=since,
+        gates=tuple(evaluate(config.gates, gate_values)), files=files, since=since,
         changed=changed, gate_metrics=gate_values if changed is not None else None,
-        comparison=comparison,
+        comparison=comparison, shard=shard,
     )

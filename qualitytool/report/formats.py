@@ -51,6 +51,10 @@ def to_dict(report: QualityReport) -> dict[str, Any]:
             for t in report.tools
         ],
     }
+    if report.shard is not None:
+        from qualitytool.report.merge import shard_section
+
+        data["shard"] = shard_section(report)
     if comparison is not None:
         from qualitytool.output.json import finding_to_dict
 

@@ -19,6 +19,7 @@ from qualitytool.findings import Finding
 
 if TYPE_CHECKING:
     from qualitytool.report.cache import CacheBucket, ReportCache
+    from qualitytool.shard import Shard
 
 
 class ToolStatus(str, enum.Enum):
@@ -64,6 +65,8 @@ class RunContext:
     on_progress: Callable[[str, int, int], None] | None = None
     # Where runners that produce Markdown of their own (todos) may write it.
     out_dir: Path | None = None
+    # A sharded run (``--shard I/N``): ``files`` are this shard's share only.
+    shard: Shard | None = None
 
     def relative(self, path: Path) -> str:
         """``path`` as reports show it: posix, relative to the project root."""

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files, display_path
 from qualitytool.parallel import effective_jobs
+from qualitytool.shard import Shard
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
@@ -112,9 +113,13 @@ def scan_paths(
     *,
     blame: bool = True,
     now: dt.datetime | None = None,
+    shard: Shard | None = None,
 ) -> ScanResult:
-    """Discover the files under ``paths`` the TODO scanner reads, scan them, blame the items."""
+    """Discover the files under ``paths`` the TODO scanner reads (``shard``: its share of
+    them), scan them, blame the items."""
     files = discover_files(paths, config, include=config.todos.include)
+    if shard is not None:
+        files = shard.select(files, config.root)
     result = scan_files(files, config)
     if not blame:
         return result

@@ -32,11 +32,18 @@ class CachedPythonTool:
 
     def run(self, ctx: RunContext) -> ToolResult:
         command, version = python_module_tool(ctx, self.name, self.module)
-        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, self.config_files))
+        bucket = ctx.bucket(
+            self.name, version,
+            config_fingerprint(ctx.root, self.config_files, self.cache_variant(ctx)),
+        )
         per_file, hits = cached_per_file(
             ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files)
         )
         return self.result(ctx, per_file, version, hits)
+
+    def cache_variant(self, ctx: RunContext) -> str:
+        """What else the per-file results depend on (their own cache bucket when it changes)."""
+        return ""
 
     def analyse(self, ctx: RunContext, command: list[str], files: list[Path]) -> PerFileResults:
         """Run the tool on ``files``: one JSON-serialisable result per file."""

@@ -5,6 +5,10 @@ changes) and only on the files whose content changed since the cached run.  The 
 computed from the per-file message counts and statement counts with pylint's default
 evaluation, so cached and fresh files add up to the score pylint itself prints.
 
+In a sharded run (``--shard I/N``) pylint sees one shard's files, so the messages computed
+across files (``CROSS_FILE_MESSAGES``) are disabled there and computed once over the whole
+project by the merge (``qualitytool report --merge``).
+
 Caveat of per-file caching: messages that depend on other files (``duplicate-code``,
 ``cyclic-import``, inference through an imported module that changed) are recomputed only for
 the files being linted again.  ``--no-cache`` gives pylint's whole-project view.
@@ -22,7 +26,7 @@ from typing import Any
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
-from qualitytool.report.tools import ToolError, run_tool
+from qualitytool.report.tools import ToolError, python_module_tool, run_tool
 from qualitytool.sources import SourceError, read_python
 
 CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")
@@ -34,6 +38,8 @@ _SEVERITY = {
 _OK_CODES = tuple(range(32))
 # Below this many files one pylint process is faster than spawning workers.
 _PARALLEL_FROM = 16
+# Messages that depend on other files than the one they are on: not computed per shard.
+CROSS_FILE_MESSAGES = ("duplicate-code", "cyclic-import")
 
 
 def count_statements(path: Path) -> int:
@@ -78,19 +84,65 @@ def _message_record(message: dict[str, Any]) -> list[Any]:
     ]
 
 
+def message_finding(relative: str, record: list[Any]) -> Finding:
+    """The finding of one ``_message_record`` on the file ``relative``."""
+    msg_id, symbol, kind, line, col, end_line, end_col, obj, text = record
+    return Finding(
+        rule_id=msg_id, tool="pylint", path=relative, line=max(1, line),
+        col=col, end_line=end_line,
+        end_col=end_col + 1 if end_col is not None else None,
+        message=f"{text} ({symbol})", severity=_SEVERITY.get(kind, Severity.NOTE),
+        docs_url="https://pylint.readthedocs.io/en/stable/user_guide/messages/"
+        f"{kind}/{symbol}.html",
+        context=f"{obj}\x1f{text}", category=kind,
+    )
+
+
+def _jobs(ctx: RunContext, files: int) -> str:
+    from qualitytool.parallel import effective_jobs
+
+    # Our own job count: pylint's `-j 0` reads the cgroup CPU quota and may use one core.
+    return str(effective_jobs(ctx.config.jobs)) if files >= _PARALLEL_FROM else "1"
+
+
+def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list[Finding]:
+    """The ``CROSS_FILE_MESSAGES`` the project's pylint configuration enables, over ``paths``
+    (relative to the root) together: what the merge of a sharded run adds."""
+    command, installed = python_module_tool(ctx, "pylint", "pylint")
+    if version and installed != version:
+        raise ToolError(ToolStatus.MISSING,
+                        f"pylint {installed} here, the shards ran {version}")
+    listed = run_tool("pylint", [*command, "--list-msgs-enabled"], ctx.root, ctx.timeout,
+                      ok_codes=_OK_CODES)
+    enabled_part = listed.stdout.split("Disabled messages:")[0]
+    enabled = [m for m in CROSS_FILE_MESSAGES if f"{m} (" in enabled_part]
+    if not enabled or not paths:
+        return []
+    argv = [*command, "--output-format=json2", "--persistent=n", "-j", _jobs(ctx, len(paths)),
+            "--disable=all", "--enable=" + ",".join(enabled), *paths]
+    completed = run_tool("pylint", argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES)
+    try:
+        messages = json.loads(completed.stdout)["messages"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
+    return [message_finding(m["path"], _message_record(m)) for m in messages
+            if m["symbol"] in enabled]
+
+
 class PylintRunner(CachedPythonTool):
     name = "pylint"
     module = "pylint"
     config_files = CONFIG_FILES
 
+    def cache_variant(self, ctx: RunContext) -> str:
+        return "sharded" if ctx.shard is not None else ""
+
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
-        from qualitytool.parallel import effective_jobs
-
-        # Our own job count: pylint's `-j 0` reads the cgroup CPU quota and may use one core.
-        jobs = str(effective_jobs(ctx.config.jobs)) if len(files) >= _PARALLEL_FROM else "1"
-        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs,
+        jobs = _jobs(ctx, len(files))
+        sharded = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if ctx.shard is not None else []
+        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs, *sharded,
                 *(ctx.relative(p) for p in files)]
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         with ThreadPoolExecutor(max_workers=1) as counter:
@@ -125,21 +177,12 @@ class PylintRunner(CachedPythonTool):
             relative = ctx.relative(path)
             file_counts: Counter[str] = Counter()
             statements += result["statements"]
-            for msg_id, symbol, kind, line, col, end_line, end_col, obj, text in result["messages"]:
+            for record in result["messages"]:
+                msg_id, symbol, kind = record[:3]
                 counts[kind] += 1
                 file_counts[kind] += 1
                 symbols[(msg_id, symbol, kind)] += 1
-                findings.append(
-                    Finding(
-                        rule_id=msg_id, tool=self.name, path=relative, line=max(1, line),
-                        col=col, end_line=end_line,
-                        end_col=end_col + 1 if end_col is not None else None,
-                        message=f"{text} ({symbol})", severity=_SEVERITY.get(kind, Severity.NOTE),
-                        docs_url="https://pylint.readthedocs.io/en/stable/user_guide/messages/"
-                        f"{kind}/{symbol}.html",
-                        context=f"{obj}\x1f{text}", category=kind,
-                    )
-                )
+                findings.append(message_finding(relative, record))
             file_score = score(file_counts, result["statements"])
             files.append({"path": relative, "statements": result["statements"],
                           "messages": sum(file_counts.values()),

@@ -67,6 +67,7 @@ class RadonRunner:
         worst = max((f["rank"] for f in functions), default="A")
         metrics = {
             "functions": len(functions),
+            "total_complexity": sum(complexities),  # for merging shards (see report.merge)
             "average_complexity": round(sum(complexities) / len(complexities), 2)
             if complexities else 0.0,
             "worst_rank": worst,

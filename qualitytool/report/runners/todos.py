@@ -33,6 +33,8 @@ class TodosRunner:
         with tempfile.TemporaryDirectory(prefix="qualitytool-todos-") as scratch:
             out_dir = ctx.out_dir or Path(scratch)
             argv = [*command, "todos", str(ctx.root), "--report", str(out_dir), "--format", "json"]
+            if ctx.shard is not None:
+                argv += ["--shard", str(ctx.shard)]
             try:
                 completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1),
                                      background=True)
