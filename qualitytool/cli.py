@@ -746,12 +746,15 @@ def report_command(
 @click.option("--ci", "ci", is_flag=True, help="Write the GitHub Actions workflows.")
 @click.option("--force", is_flag=True, help="Overwrite workflow files that already exist.")
 @click.option("--branch", default="main", show_default=True, help="The default branch.")
-def init_command(path: Path, ci: bool, force: bool, branch: str) -> None:
+@click.option("--shards", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --ci: run the report as a matrix of N jobs (`--shard I/N`) and a "
+              "merge job.")
+def init_command(path: Path, ci: bool, force: bool, branch: str, shards: int) -> None:
     """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows)."""
     from qualitytool.discovery import display_path
     from qualitytool.init import write_ci_workflows
 
     if not ci:
         raise click.UsageError("nothing to do: pass --ci to write the GitHub Actions workflows")
-    for written in write_ci_workflows(path, force=force, default_branch=branch):
+    for written in write_ci_workflows(path, force=force, default_branch=branch, shards=shards):
         click.echo(f"{written.action}: {display_path(written.path)}")

@@ -35,8 +35,10 @@ def write_ci_workflows(
     python_version: str = "3.12",
     install_spec: str = "qualitytool",
     paths: str = ".",
+    shards: int = 1,
 ) -> list[WrittenFile]:
-    """Render every workflow template into ``root/.github/workflows``."""
+    """Render every workflow template into ``root/.github/workflows``; with ``shards`` > 1
+    the report runs as a matrix of that many jobs and a merge job."""
     import jinja2
 
     target = root / ".github" / "workflows"
@@ -54,6 +56,7 @@ def write_ci_workflows(
             python_version=python_version,
             install_spec=install_spec,
             paths=paths,
+            shards=shards,
         )
         destination.write_text(rendered, encoding="utf-8")
         written.append(WrittenFile(destination, "overwritten" if existed else "created"))

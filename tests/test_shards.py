@@ -270,3 +270,36 @@ def test_report_shard_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     nothing = runner.invoke(main, ["report", "--merge"])
     assert nothing.exit_code == 2
     assert "--merge needs the JSON files of the shards" in nothing.output
+
+
+def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
+    import yaml
+
+    result = CliRunner().invoke(main, ["init", str(tmp_path), "--ci", "--shards", "4"])
+    assert result.exit_code == 0, result.output
+    workflow = (tmp_path / ".github" / "workflows" / "qualitytool-report.yml").read_text()
+    jobs = yaml.safe_load(workflow)["jobs"]
+    assert list(jobs) == ["tests", "report", "merge"]
+    assert jobs["report"]["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    assert jobs["report"]["needs"] == "tests" and jobs["merge"]["needs"] == "report"
+    runs = [step.get("run", "") for step in jobs["report"]["steps"]]
+    assert ("qualitytool report . --shard ${{ matrix.shard }}/4 --format json "
+            "--output shard-${{ matrix.shard }}.json") in runs
+    upload = jobs["report"]["steps"][-1]
+    assert upload["with"] == {"name": "qualitytool-shard-${{ matrix.shard }}",
+                              "path": "shard-${{ matrix.shard }}.json"}
+    merge = jobs["merge"]["steps"]
+    download = next(s for s in merge if s.get("uses") == "actions/download-artifact@v4")
+    assert download["with"] == {"pattern": "qualitytool-shard-*", "merge-multiple": True,
+                                "path": "shards"}
+    runs = [step.get("run", "") for step in merge]
+    assert ("qualitytool report --merge shards/*.json --out quality-reports --format sarif "
+            "--output qualitytool-report.sarif") in runs
+    assert ('qualitytool report --merge shards/*.json --check --since '
+            '"origin/${{ github.base_ref }}" --format github') in runs
+    # Without --shards (or with 1) the single-job workflow is unchanged.
+    single = tmp_path / "single"
+    assert CliRunner().invoke(main, ["init", str(single), "--ci", "--shards", "1"]).exit_code == 0
+    assert list(yaml.safe_load(
+        (single / ".github" / "workflows" / "qualitytool-report.yml").read_text())["jobs"]
+    ) == ["report"]
