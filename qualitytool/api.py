@@ -15,10 +15,10 @@ from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
     from qualitytool.evidence.run import EvidenceRun
-    from qualitytool.shard import Shard
     from qualitytool.evidence.store import Evidence
     from qualitytool.exceptions.fix_report import FixReport
     from qualitytool.report.engine import QualityReport as QualityReportType
+    from qualitytool.shard import Shard
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
 

@@ -174,7 +174,7 @@ def _merge_one(name: str, results: list[tuple[Shard, ToolResult]], ctx: RunConte
     merger = METRICS_MERGERS.get(name)
     detail = ok[0].detail
     if merger is not None:
-        metrics = merger([t.metrics for t in ok], findings, ctx)
+        metrics: Mapping[str, Any] = merger([t.metrics for t in ok], findings, ctx)
     elif all(t.metrics == ok[0].metrics for t in ok):
         metrics = ok[0].metrics
     else:
