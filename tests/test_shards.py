@@ -115,6 +115,25 @@ def test_todos_shards_add_up(tmp_path: Path) -> None:
     assert len(whole.items) == 17
 
 
+def test_evidence_run_shards_watch_a_share_each(tmp_path: Path) -> None:
+    import sys
+
+    from qualitytool.api import record_evidence
+
+    project = shutil.copytree(EXAMPLE, tmp_path / "app")
+    config = resolve_config([project])
+
+    def watched(shard: Shard | None, name: str) -> int:
+        run = record_evidence([sys.executable, "-c", "pass"], [project], config,
+                              evidence_file=tmp_path / name, shard=shard)
+        assert run.exit_code == 0
+        return run.watched
+
+    whole = watched(None, "whole.json")
+    parts = [watched(Shard(i, 3), f"part-{i}.json") for i in (1, 2, 3)]
+    assert sum(parts) == whole > max(parts)
+
+
 CYCLE_A = '''"""Orders."""
 
 from shop import billing
@@ -219,6 +238,22 @@ def test_merged_shards_equal_the_unsharded_report(
     for name in ("CODE_QUALITY_REPORT.md", "TEST_COVERAGE_REPORT.md",
                  "EXCEPTION_REFACTORING_REPORT.md"):
         assert (out / "merged" / name).read_text() == (out / "whole" / name).read_text()
+
+    # New-code gates: the same on the merge as on the unsharded run (here the lines of the
+    # one file left out of the commit).
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(root)
+    repo.git("add", "--all", "--", ".", ":!shop/billing.py")
+    repo.git("commit", "-q", "-m", "all but billing")
+    since = ["--since", "HEAD", "--format", "json", "--output"]
+    _invoke(["report", ".", *since, str(out / "whole-since.json")])
+    _invoke(["report", "--merge", *map(str, shards), *since, str(out / "merged-since.json")])
+    whole_since = _json(out / "whole-since.json")["report"]
+    merged_since = _json(out / "merged-since.json")["report"]
+    assert whole_since["changed_files"] == ["shop/billing.py"]
+    assert merged_since["gate_metrics"] == whole_since["gate_metrics"]
+    assert merged_since["gates"] == whole_since["gates"]
 
     # --check on the merge fails on the same gates as the unsharded run.
     failed = [g["key"] for g in whole["report"]["gates"] if g["status"] == "fail"]
