@@ -500,6 +500,9 @@ class _ToolProgress:
 @click.option("--since", "since", metavar="REF",
               help="Apply the gates to lines changed since this git ref only.")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not read the cache.")
+@click.option("--untrusted", is_flag=True,
+              help="Run none of the project's code: ignore pylint's init-hook and plugins, "
+              "mypy plugins and configured commands; list what was ignored.")
 @_config_option
 @_output_option
 def report_command(
@@ -512,6 +515,7 @@ def report_command(
     save_baseline: Path | None,
     since: str | None,
     no_cache: bool,
+    untrusted: bool,
     config_file: Path | None,
     output_file: Path | None,
 ) -> None:
@@ -535,6 +539,7 @@ def report_command(
             report = build_report(
                 path, config, since=since, baseline_file=baseline_file,
                 use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
+                untrusted=untrusted,
             )
     except (BaselineError, SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
@@ -558,7 +563,8 @@ def report_command(
     renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
                  "github": formats.to_github}
     _emit(renderers[output_format](report), output_file)
-    if check and (report.failed_gates or (fail_unmeasured and report.unmeasured_gates)):
+    if check and (report.failed_gates or report.crashed_gates
+                  or (fail_unmeasured and report.unmeasured_gates)):
         for line in formats.gate_failures(report, unmeasured=fail_unmeasured):
             click.echo(line, err=True)
         sys.exit(EXIT_FOUND)

@@ -67,6 +67,8 @@ def context(report: QualityReport) -> dict[str, Any]:
         ],
         "gates": report.gates,
         "failed_gates": report.failed_gates,
+        "crashed_gates": [gate for gate, _ in report.crashed_gates],
+        "ignored": report.ignored,
         "metrics": report.metrics,
         "gate_metrics": report.gate_metrics,
         "since": report.since,
