@@ -40,3 +40,117 @@ def test_fix_exceptions_writes_through_a_symlinked_module(tmp_path: Path) -> Non
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text(encoding="utf-8") == NARROWED
     assert sorted(p.name for p in outside.iterdir()) == ["real.py"]  # no temporary left
+
+
+# --- report never runs the analysed code unless asked -------------------------------------
+
+def _marker_code(marker: Path) -> str:
+    return f"open({str(marker)!r}, 'w').write('ran')\n"
+
+
+def _hostile_project(root: Path, markers: Path) -> Path:
+    """A project whose root shadows the tools, whose pylint config runs a hook and a plugin,
+    whose mypy config loads a plugin, and that ships startup files."""
+    root.mkdir()
+    (root / "app.py").write_text("def double(x: int) -> int:\n    return 2 * x\n", encoding="utf-8")
+    for shadow in ("pylint.py", "bandit.py", "mypy.py"):
+        (root / shadow).write_text(_marker_code(markers / f"shadow-{shadow}"), encoding="utf-8")
+    (root / "qualitytool").mkdir()
+    (root / "qualitytool" / "__init__.py").write_text(
+        _marker_code(markers / "shadow-qualitytool"), encoding="utf-8")
+    (root / ".pylintrc").write_text(
+        f"[MAIN]\ninit-hook={_marker_code(markers / 'pylint-init-hook').strip()}\n"
+        "load-plugins=evil_pylint_plugin\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        '[tool.mypy]\nplugins = ["evil_mypy_plugin"]\n', encoding="utf-8")
+    for name in ("conftest.py", "sitecustomize.py"):
+        (root / name).write_text(_marker_code(markers / name), encoding="utf-8")
+    (root / "evil.pth").write_text(f"import os; {_marker_code(markers / 'pth').strip()}\n",
+                                   encoding="utf-8")
+    return root
+
+
+@pytest.fixture()
+def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The project, and the folder where its code leaves a file whenever it runs.  The
+    plugins are importable (on PYTHONPATH, outside the project), so trusting them runs them."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "evil_pylint_plugin.py").write_text(
+        _marker_code(markers / "pylint-plugin") + "def register(linter):\n    pass\n",
+        encoding="utf-8")
+    (plugins / "evil_mypy_plugin.py").write_text(
+        _marker_code(markers / "mypy-plugin")
+        + "from mypy.plugin import Plugin\ndef plugin(version):\n    return Plugin\n",
+        encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(plugins))
+    return _hostile_project(tmp_path / "project", markers), markers
+
+
+def _ran(markers: Path) -> list[str]:
+    return sorted(p.name for p in markers.iterdir())
+
+
+def test_untrusted_report_runs_none_of_the_projects_code(hostile: tuple[Path, Path]) -> None:
+    from qualitytool.api import build_report
+
+    project, markers = hostile
+    report = build_report(project, tools=["pylint", "bandit", "mypy", "todos"],
+                          use_cache=False, untrusted=True)
+    assert _ran(markers) == []
+    statuses = {t.tool: (t.status.value, t.detail) for t in report.tools}
+    assert statuses["pylint"][0] == "ok" and statuses["bandit"][0] == "ok"
+    assert statuses["todos"][0] == "ok"
+    assert statuses["mypy"] == (
+        "skipped", "not run under --untrusted: pyproject.toml sets `plugins` (it would run the "
+        "project's code)")
+    assert [s.describe() for s in report.ignored] == [
+        ".pylintrc: pylint `init-hook`: ignored (pylint ran without it)",
+        ".pylintrc: pylint `load-plugins`: ignored (pylint ran without it)",
+        "pyproject.toml: mypy `plugins`: mypy not run",
+        "conftest.py: python `conftest.py`: not run (the report runs no tests and keeps the "
+        "project off sys.path)",
+        "sitecustomize.py: python `sitecustomize.py`: not run (the report runs no tests and "
+        "keeps the project off sys.path)",
+        "evil.pth: python `evil.pth`: not run (the report runs no tests and keeps the project "
+        "off sys.path)",
+    ]
+    # pylint really ran without its plugin: no message about the module it could not load.
+    pylint = report.tool("pylint")
+    assert pylint is not None and pylint.metrics["statements"] > 0
+
+
+def test_trusted_report_keeps_todays_behaviour_but_never_imports_the_root(
+    hostile: tuple[Path, Path],
+) -> None:
+    """Without --untrusted the project's configured hook and plugins run (as pylint and mypy
+    would run them for its developers); files at its root never replace the tools."""
+    from qualitytool.api import build_report
+
+    project, markers = hostile
+    report = build_report(project, tools=["pylint", "bandit", "mypy", "todos"], use_cache=False)
+    assert _ran(markers) == ["mypy-plugin", "pylint-init-hook", "pylint-plugin"]
+    assert report.ignored == ()
+    assert {t.tool: t.status.value for t in report.tools} == {
+        "bandit": "ok", "mypy": "ok", "pylint": "ok", "todos": "ok"}
+
+
+def test_untrusted_report_ignores_configured_commands(tmp_path: Path) -> None:
+    from qualitytool.api import build_report
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text("x = 1\n", encoding="utf-8")
+    marker = tmp_path / "command-ran"
+    (project / "pyproject.toml").write_text(
+        "[tool.qualitytool.report]\n"
+        f"commands = [\"pylint=/bin/sh -c 'touch {marker}; exit 3'\"]\n", encoding="utf-8")
+    report = build_report(project, tools=["pylint"], use_cache=False, untrusted=True)
+    assert not marker.exists()
+    assert report.tool("pylint").status.value == "ok"  # type: ignore[union-attr]
+    assert [s.describe() for s in report.ignored] == [
+        "pyproject.toml: qualitytool `commands: pylint`: ignored (the default command ran)"]
+    build_report(project, tools=["pylint"], use_cache=False)
+    assert marker.exists()  # trusted, the configured command is the command
