@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -56,6 +56,12 @@ def _load_config(paths: Sequence[Path], config_file: Path | None) -> Any:
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     return config
+
+
+def _fail(message: str) -> NoReturn:
+    """One ``error:`` line on standard error, then exit status 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 def _emit(text: str, output_file: Path | None) -> None:
@@ -306,10 +312,13 @@ def todos_scan_command(
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     if report_dir is not None:
-        from qualitytool.output.templates import templates_dir_of
+        from qualitytool.output.templates import TemplateRenderError, templates_dir_of
 
-        for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
-            click.echo(f"wrote {display_path(written)}", err=True)
+        try:
+            for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
+                click.echo(f"wrote {display_path(written)}", err=True)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
     if output_format == "text" and output_file is None:
         from rich.console import Console
 
@@ -543,11 +552,16 @@ def report_command(
             )
     except (BaselineError, SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
+    from qualitytool.output.templates import TemplateRenderError
+
     if out_dir is not None:
         from qualitytool.report.markdown import write_reports
 
-        for written in write_reports(report, out_dir):
-            click.echo(f"wrote {written.path}", err=True)
+        try:
+            for written in write_reports(report, out_dir):
+                click.echo(f"wrote {written.path}", err=True)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
     if save_baseline is not None:
         save_baseline.write_text(
             formats.dumps(snapshot(report.config, report.tools, report.metrics)),
@@ -558,8 +572,12 @@ def report_command(
     if summary_file:
         from qualitytool.report.markdown import step_summary
 
+        try:
+            summary = step_summary(report)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
         with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(report))
+            handle.write(summary)
     renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
                  "github": formats.to_github}
     _emit(renderers[output_format](report), output_file)

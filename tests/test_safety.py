@@ -154,3 +154,32 @@ def test_untrusted_report_ignores_configured_commands(tmp_path: Path) -> None:
         "pyproject.toml: qualitytool `commands: pylint`: ignored (the default command ran)"]
     build_report(project, tools=["pylint"], use_cache=False)
     assert marker.exists()  # trusted, the configured command is the command
+
+
+# --- templates render in the sandbox ----------------------------------------------------------
+
+ESCAPES = [
+    pytest.param("{{ cycler.__init__.__globals__.os.system('touch MARKER') }}", id="globals"),
+    pytest.param("{{ ''.__class__.__mro__[1].__subclasses__() }}", id="subclasses"),
+    pytest.param("{{ lipsum.__globals__['os'].environ }}", id="environment"),
+]
+
+
+@pytest.mark.parametrize("template", ESCAPES)
+def test_project_templates_cannot_reach_os(tmp_path: Path, template: str) -> None:
+    project = tmp_path / "project"
+    (project / "templates").mkdir(parents=True)
+    (project / "app.py").write_text("# TODO: one\n", encoding="utf-8")
+    marker = tmp_path / "ran"
+    (project / "templates" / "todo_report.md.j2").write_text(
+        template.replace("MARKER", str(marker)), encoding="utf-8")
+    (project / "pyproject.toml").write_text(
+        '[tool.qualitytool.report]\ntemplates-dir = "templates"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["todos", str(project), "--no-blame", "--format", "json",
+                                       "--report", str(tmp_path / "out")])
+    assert not marker.exists()
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("error: template todo_report.md.j2: forbidden by the sandbox: ")
+    assert not (tmp_path / "out" / "TODO_REPORT.md").exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding
-from qualitytool.output.templates import environment, templates_dir_of
+from qualitytool.output.templates import environment, render_template, templates_dir_of
 from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
 
@@ -93,7 +93,7 @@ def _of(tools: dict[str, Any], name: str) -> list[Finding]:
 
 
 def render(report: QualityReport, template: str) -> str:
-    return str(_environment(report).get_template(template).render(context(report)))
+    return render_template(_environment(report), template, context(report))
 
 
 def write_reports(report: QualityReport, out_dir: Path) -> list[Written]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.output.templates import cell, environment
+from qualitytool.output.templates import cell, environment, render_template
 from qualitytool.todos.model import CATEGORIES, RESOLUTIONS, ScanResult, TodoItem
 
 JSON_VERSION = 1
@@ -105,7 +105,7 @@ def render_report(result: ScanResult, template: str = "todo_report.md.j2",
                   templates_dir: Path | None = None) -> str:
     """One report template rendered with the scan (deterministic: no dates of the run)."""
     env = environment(templates_dir, {"md": cell})
-    return str(env.get_template(template).render(**_template_context(result)))
+    return render_template(env, template, _template_context(result))
 
 
 def write_reports(result: ScanResult, directory: Path,
