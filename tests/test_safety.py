@@ -183,3 +183,46 @@ def test_project_templates_cannot_reach_os(tmp_path: Path, template: str) -> Non
     last = result.output.strip().splitlines()[-1]
     assert last.startswith("error: template todo_report.md.j2: forbidden by the sandbox: ")
     assert not (tmp_path / "out" / "TODO_REPORT.md").exists()
+
+
+# --- a tool that crashed or timed out fails its gates under --check ------------------------
+
+def _small_project(root: Path, report_table: str) -> Path:
+    root.mkdir()
+    (root / "app.py").write_text(
+        '"""Doubling."""\n\n\ndef double(x: int) -> int:\n    """Twice x."""\n    return 2 * x\n',
+        encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        f"[tool.qualitytool.report]\n{report_table}", encoding="utf-8")
+    return root
+
+
+def test_a_timed_out_tool_fails_its_gate_under_check(tmp_path: Path) -> None:
+    project = _small_project(tmp_path / "project", (
+        'disable = ["bandit", "todos", "coverage", "check-exceptions", "annotations"]\n'
+        "tool-timeout = 0.01\n"))
+    result = CliRunner().invoke(main, ["report", str(project), "--no-cache", "--check"])
+    assert result.exit_code == 1, result.output
+    assert "gate failed: pylint score: not measured, pylint timeout: no result after 0.01 s" in (
+        result.output.splitlines())
+    assert "All measured gates pass." not in result.output
+    assert ("1 gate not measured because the tool crashed or timed out: pylint-score-min"
+            in result.output.splitlines())
+    # Without --check the report is still written and the exit status is 0.
+    plain = CliRunner().invoke(main, ["report", str(project), "--no-cache"])
+    assert plain.exit_code == 0, plain.output
+
+
+def test_symlink_loop_never_reads_as_all_gates_pass(tmp_path: Path) -> None:
+    """The reported case: every runner crashed on a symlink loop and `--check` said "All
+    measured gates pass" with exit 0."""
+    project = _small_project(tmp_path / "project", 'disable = ["todos", "coverage"]\n')
+    (project / "loop.py").symlink_to("loop.py")
+    result = CliRunner().invoke(main, ["report", str(project), "--no-cache", "--check",
+                                       "--format", "json"])
+    import json
+
+    tools = json.loads(result.stdout)["report"]["tools"]
+    broken = [t["tool"] for t in tools if t["status"] in ("crashed", "timeout")]
+    # Either the loop is skipped and the gates measured, or a crash fails --check.
+    assert result.exit_code == (1 if broken else 0), result.output
