@@ -51,8 +51,8 @@ def _load_config(paths: Sequence[Path], config_file: Path | None) -> Any:
 
     try:
         config = resolve_config(paths, config_file)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except ConfigError as exc:  # a usage error: exit 2, never 1 ("found something")
+        _fail(str(exc))
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     return config

@@ -51,7 +51,7 @@ def _marker_code(marker: Path) -> str:
 def _hostile_project(root: Path, markers: Path) -> Path:
     """A project whose root shadows the tools, whose pylint config runs a hook and a plugin,
     whose mypy config loads a plugin, and that ships startup files."""
-    root.mkdir()
+    root.mkdir(parents=True)
     (root / "app.py").write_text("def double(x: int) -> int:\n    return 2 * x\n", encoding="utf-8")
     for shadow in ("pylint.py", "bandit.py", "mypy.py"):
         (root / shadow).write_text(_marker_code(markers / f"shadow-{shadow}"), encoding="utf-8")
@@ -188,7 +188,7 @@ def test_project_templates_cannot_reach_os(tmp_path: Path, template: str) -> Non
 # --- a tool that crashed or timed out fails its gates under --check ------------------------
 
 def _small_project(root: Path, report_table: str) -> Path:
-    root.mkdir()
+    root.mkdir(parents=True)
     (root / "app.py").write_text(
         '"""Doubling."""\n\n\ndef double(x: int) -> int:\n    """Twice x."""\n    return 2 * x\n',
         encoding="utf-8")
@@ -226,3 +226,55 @@ def test_symlink_loop_never_reads_as_all_gates_pass(tmp_path: Path) -> None:
     broken = [t["tool"] for t in tools if t["status"] in ("crashed", "timeout")]
     # Either the loop is skipped and the gates measured, or a crash fails --check.
     assert result.exit_code == (1 if broken else 0), result.output
+
+
+# --- paths from the configuration stay inside the project ---------------------------------
+
+@pytest.mark.parametrize(("table", "key", "value"), [
+    pytest.param("report", "cache-dir", '"../../x"', id="cache-dir up"),
+    pytest.param("report", "cache-dir", '"/tmp/qualitytool-elsewhere"', id="cache-dir absolute"),
+    pytest.param("report", "cache-dir", '"~/cache"', id="cache-dir home"),
+    pytest.param("report", "cache-dir", '"outside-link/cache"', id="cache-dir through a symlink"),
+    pytest.param("report", "templates-dir", '"../templates"', id="templates-dir"),
+    pytest.param("report", "coverage-file", '"../coverage.json"', id="coverage-file"),
+    pytest.param("exceptions", "knowledge-bases", '["kb.toml", "../kb.toml"]', id="knowledge base"),
+    pytest.param("todos", "category-rules", '["/etc/rules.toml"]', id="category rules"),
+])
+def test_config_paths_cannot_leave_the_project(
+    tmp_path: Path, table: str, key: str, value: str
+) -> None:
+    from qualitytool.config import ConfigError, load_config
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (project / "outside-link").symlink_to(tmp_path / "elsewhere")
+    (project / "pyproject.toml").write_text(
+        f"[tool.qualitytool.{table}]\n{key} = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(project)
+    message = str(raised.value)
+    assert message.startswith(f"{project / 'pyproject.toml'}: key 'tool.qualitytool.{table}."
+                              f"{key}' must name a path inside the project ({project}); ")
+    assert message.endswith("leads out of it")
+
+
+def test_config_paths_inside_the_project_are_fine(tmp_path: Path) -> None:
+    from qualitytool.config import load_config
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.qualitytool.report]\ncache-dir = "build/../.cache/qt"\ntemplates-dir = "t"\n'
+        '[tool.qualitytool.exceptions]\nknowledge-bases = ["kb/vendor.toml"]\n',
+        encoding="utf-8")
+    config = load_config(tmp_path)
+    assert config.report.cache_dir == "build/../.cache/qt"
+
+
+def test_report_never_writes_its_cache_outside_the_project(tmp_path: Path) -> None:
+    project = _small_project(tmp_path / "a" / "b" / "project", (
+        'disable = ["bandit", "todos", "coverage", "pylint"]\ncache-dir = "../../x"\n'))
+    result = CliRunner().invoke(main, ["report", str(project)])
+    assert result.exit_code == 2
+    assert "cache-dir' must name a path inside the project" in result.output
+    assert not (tmp_path / "a" / "x").exists()
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b"]
