@@ -278,3 +278,18 @@ def test_report_never_writes_its_cache_outside_the_project(tmp_path: Path) -> No
     assert "cache-dir' must name a path inside the project" in result.output
     assert not (tmp_path / "a" / "x").exists()
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b"]
+
+
+def test_report_out_is_relative_to_the_working_directory(tmp_path: Path) -> None:
+    """`report tree --out rep` wrote the TODO reports into tree/rep (the todos runner works
+    from the project's root) and the others into ./rep."""
+    _small_project(tmp_path / "tree", 'disable = ["bandit", "pylint", "coverage"]\n')
+    (tmp_path / "tree" / "jobs.py").write_text("# TODO: retry later\n", encoding="utf-8")
+    result = qualitytool("report", "tree", "--out", "rep", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
+        "CODE_QUALITY_REPORT.md", "EXCEPTION_REFACTORING_REPORT.md", "KNOWN_LIMITATIONS.md",
+        "TEST_COVERAGE_REPORT.md", "TODO_REPORT.md",
+    ]
+    assert not (tmp_path / "tree" / "rep").exists()
+    assert "retry later" in (tmp_path / "rep" / "TODO_REPORT.md").read_text(encoding="utf-8")
