@@ -354,6 +354,8 @@ def todos_scan_command(
               help="Longest rate-limit wait in seconds before giving up until the next run.")
 @click.option("--link", is_flag=True,
               help="Rewrite each synced comment to reference its issue: # TODO(#123): text.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Seconds to wait for each answer from GitHub.")
 @click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, hidden=True,
               help="urllib3 backoff factor between read retries (tests set 0).")
 @click.option("--no-blame", is_flag=True, help="Skip git blame in the issue bodies.")
@@ -369,6 +371,7 @@ def todos_sync_command(
     write_pause: float,
     max_wait: float,
     link: bool,
+    timeout: float,
     retry_backoff: float,
     no_blame: bool,
     config_file: Path | None,
@@ -388,7 +391,7 @@ def todos_sync_command(
             repo=repo, api_url=api_url, dry_run=dry_run, max_new=max_new,
             categories=categories, resolutions=resolutions, labels=config.todos.labels,
             write_pause=write_pause, max_wait=max_wait, retry_backoff=retry_backoff,
-            link=link,
+            link=link, timeout=timeout,
         )
         report = sync_todos(paths, config, options, blame=not no_blame,
                             on_action=lambda a: click.echo(_describe_action(a)))
