@@ -293,3 +293,85 @@ def test_report_out_is_relative_to_the_working_directory(tmp_path: Path) -> None
     ]
     assert not (tmp_path / "tree" / "rep").exists()
     assert "retry later" in (tmp_path / "rep" / "TODO_REPORT.md").read_text(encoding="utf-8")
+
+
+# --- todos sync against servers that are not GitHub's API ----------------------------------
+
+SYNC_TOKEN = "ghp_test_secret_token_123"
+PROXY_PAGE = b"<html><body>Sign in to the corporate proxy</body></html>"
+
+
+@pytest.fixture()
+def fake_github():  # type: ignore[no-untyped-def]
+    from tests.github_server import FakeGitHub
+
+    server = FakeGitHub(token=SYNC_TOKEN).start()
+    yield server
+    server.stop()
+
+
+def _todo_repo(root: Path) -> Path:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(root)
+    repo.write("jobs.py", "# TODO: retry the upload\n")
+    repo.commit("initial")
+    return root
+
+
+def _sync(root: Path, api_url: str, *args: str,
+          monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.chdir(root)
+    env = {"GITHUB_TOKEN": SYNC_TOKEN, "GITHUB_REPOSITORY": "acme/app", "GITHUB_SHA": "",
+           "GITHUB_API_URL": api_url}
+    result = CliRunner().invoke(main, ["todos", "sync", "--no-blame", "--write-pause", "0",
+                                       "--retry-backoff", "0", "--max-wait", "1", *args],
+                                env=env)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("answer", ["302", "html"])
+def test_sync_refuses_answers_that_are_not_githubs(
+    tmp_path: Path, fake_github, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    method: str, answer: str,
+) -> None:
+    from tests.github_server import Fault
+
+    root = _todo_repo(tmp_path / "project")
+    if answer == "302":
+        fault = Fault(method, "/repos/acme/app/issues", status=302, times=10,
+                      headers={"Location": "https://sso.example/login"})
+        expected = (f"error: {method} /repos/acme/app/issues: GitHub's API does not redirect, "
+                    "but this server answered 302 to https://sso.example/login; is the API URL "
+                    "right (GitHub Enterprise: https://HOST/api/v3)?")
+    else:
+        fault = Fault(method, "/repos/acme/app/issues", status=200, times=10, raw=PROXY_PAGE,
+                      content_type="text/html")
+        expected = (f"error: {method} /repos/acme/app/issues: the server answered 200 with "
+                    "text/html, not GitHub's JSON (a proxy or login page?); is the API URL right?")
+    fake_github.add_fault(fault)
+    code, output = _sync(root, fake_github.base_url, monkeypatch=monkeypatch)
+    assert (code, output.strip().splitlines()[-1]) == (2, expected)
+    assert "[created]" not in output and "Traceback" not in output
+    assert fake_github.issues == {}
+
+
+@pytest.mark.parametrize(("url", "where"), [
+    pytest.param("not a url", "--api-url", id="words"),
+    pytest.param("api.github.com", "--api-url", id="no scheme"),
+    pytest.param("ftp://api.example", "--api-url", id="ftp"),
+    pytest.param("https://", "--api-url", id="no host"),
+    pytest.param("http://host:99999", "--api-url", id="bad port"),
+])
+def test_sync_rejects_an_api_url_that_is_not_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, where: str
+) -> None:
+    root = _todo_repo(tmp_path / "project")
+    code, output = _sync(root, "https://api.github.com", "--api-url", url,
+                         monkeypatch=monkeypatch)
+    assert code == 2
+    assert output.strip().splitlines()[-1] == (
+        f"error: {where} must be an http(s) URL such as https://api.github.com, got {url!r}")
+    code, output = _sync(root, url, monkeypatch=monkeypatch)
+    assert code == 2 and "error: GITHUB_API_URL must be an http(s) URL" in output

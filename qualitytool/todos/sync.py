@@ -100,7 +100,7 @@ class SyncOptions:
         if not token:
             raise SyncError("no token: set GITHUB_TOKEN (a token with issues: write)")
         where = "--api-url" if api_url else "GITHUB_API_URL"
-        api_url = (api_url or env.get("GITHUB_API_URL") or cls.api_url).rstrip("/")
+        api_url = api_url or env.get("GITHUB_API_URL") or cls.api_url
         if not _is_http_url(api_url):
             raise SyncError(
                 f"{where} must be an http(s) URL such as https://api.github.com, "
@@ -109,7 +109,7 @@ class SyncOptions:
         return cls(
             repo=repo,
             token=token,
-            api_url=api_url,
+            api_url=api_url.rstrip("/"),
             server_url=(env.get("GITHUB_SERVER_URL") or cls.server_url).rstrip("/"),
             sha=env.get("GITHUB_SHA") or None,
             **overrides,
