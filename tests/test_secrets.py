@@ -26,12 +26,13 @@ TOKEN = "ghp_fakeSecretToken0123456789abcdefABCDEF"
 ECHO = {"message": f"Bad credentials: token {TOKEN} is not valid"}
 ANY = r"/.*"
 
-FAILURES = {
-    "401": dict(fault=Fault("*", ANY, status=401, body=ECHO, times=1000)),
-    "403": dict(fault=Fault("*", ANY, status=403, body=ECHO, times=1000)),
-    "500": dict(fault=Fault("*", ANY, status=500, body=ECHO, times=1000)),
-    "tls": dict(tls=True),
-    "timeout": dict(fault=Fault("*", ANY, hang=3.0, times=1000)),
+# How the server fails; "tls" talks HTTPS to a plain-HTTP server, so the handshake fails.
+FAULTS: dict[str, Fault | None] = {
+    "401": Fault("*", ANY, status=401, body=ECHO, times=1000),
+    "403": Fault("*", ANY, status=403, body=ECHO, times=1000),
+    "500": Fault("*", ANY, status=500, body=ECHO, times=1000),
+    "tls": None,
+    "timeout": Fault("*", ANY, hang=3.0, times=1000),
 }
 EXPECTED = {  # the one error line each failure ends with
     "401": "error: GitHub answered 401: Bad credentials: token *** is not valid (check GITHUB_TOKEN)",
@@ -63,9 +64,13 @@ def project(tmp_path: Path) -> Path:
     return repo.root
 
 
-def _api_url(github: FakeGitHub, failure: str) -> str:
-    if FAILURES[failure].get("tls"):
-        return github.base_url.replace("http://", "https://")  # a plain-HTTP server: TLS fails
+def _failing(github: FakeGitHub, failure: str) -> str:
+    """Make ``github`` fail that way; the API URL to use."""
+    fault = FAULTS[failure]
+    if fault is not None:
+        github.add_fault(fault)
+    if failure == "tls":
+        return github.base_url.replace("http://", "https://")
     return github.base_url
 
 
@@ -83,17 +88,16 @@ def _written_text(root: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.mark.parametrize("failure", sorted(FAILURES))
+@pytest.mark.parametrize("failure", sorted(FAULTS))
 def test_token_is_never_shown_by_any_command(
     failure: str, project: Path, github: FakeGitHub, tmp_path: Path
 ) -> None:
-    if "fault" in FAILURES[failure]:
-        github.add_fault(FAILURES[failure]["fault"])  # type: ignore[arg-type]
+    api_url = _failing(github, failure)
     out = tmp_path / "out"
     summary = out / "summary.md"
     out.mkdir()
     env = {**os.environ, "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/app",
-           "GITHUB_API_URL": _api_url(github, failure), "GITHUB_SHA": "",
+           "GITHUB_API_URL": api_url, "GITHUB_SHA": "",
            "GITHUB_STEP_SUMMARY": str(summary)}
     commands = [
         ["check-exceptions", ".", "--format", "sarif"],
@@ -119,7 +123,7 @@ def test_token_is_never_shown_by_any_command(
     assert github.issues == {}
 
 
-@pytest.mark.parametrize("failure", sorted(FAILURES))
+@pytest.mark.parametrize("failure", sorted(FAULTS))
 def test_token_is_in_no_exception_or_log_record(
     failure: str, project: Path, github: FakeGitHub, caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -129,11 +133,9 @@ def test_token_is_in_no_exception_or_log_record(
     from qualitytool.todos.sync import SyncError, SyncOptions
 
     caplog.set_level(logging.DEBUG)
-    if "fault" in FAILURES[failure]:
-        github.add_fault(FAILURES[failure]["fault"])  # type: ignore[arg-type]
     options = SyncOptions.from_env(
         {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/app"},
-        api_url=_api_url(github, failure), write_pause=0, max_wait=1, retry_backoff=0,
+        api_url=_failing(github, failure), write_pause=0, max_wait=1, retry_backoff=0,
         timeout=1,
     )
     with pytest.raises(SyncError) as raised:

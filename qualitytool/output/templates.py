@@ -33,7 +33,7 @@ class TemplateRenderError(Exception):
 def render_template(env: Any, name: str, context: Mapping[str, Any]) -> str:
     """``name`` rendered with ``context``; any template failure is a TemplateRenderError."""
     import jinja2
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     try:
         return str(env.get_template(name).render(**context))

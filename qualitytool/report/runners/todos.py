@@ -26,7 +26,6 @@ class TodosRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
-
         from qualitytool.report.launch import launch_command
 
         override = ctx.command_override(self.name)
