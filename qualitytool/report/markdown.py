@@ -98,11 +98,13 @@ def render(report: QualityReport, template: str) -> str:
 
 def write_reports(report: QualityReport, out_dir: Path) -> list[Written]:
     """Write the three reports into ``out_dir`` (the todos runner writes its own there)."""
+    # Every template renders before anything is written: a broken one writes nothing.
+    texts = {name: render(report, template) for name, template in REPORTS.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, template in REPORTS.items():
+    for name, text in texts.items():
         target = out_dir / name
-        target.write_text(render(report, template), encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
         written.append(Written(target, name))
     todos = report.tool("todos")
     if todos is not None and todos.ok:

@@ -111,11 +111,14 @@ def render_report(result: ScanResult, template: str = "todo_report.md.j2",
 def write_reports(result: ScanResult, directory: Path,
                   templates_dir: Path | None = None) -> list[Path]:
     """Write ``TODO_REPORT.md`` and ``KNOWN_LIMITATIONS.md`` into ``directory``."""
+    # Every template renders before anything is written: a broken one writes nothing.
+    texts = {name: render_report(result, template, templates_dir)
+             for name, template in REPORT_FILES.items()}
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, template in REPORT_FILES.items():
+    for name, text in texts.items():
         path = directory / name
-        path.write_text(render_report(result, template, templates_dir), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
