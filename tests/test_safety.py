@@ -375,3 +375,50 @@ def test_sync_rejects_an_api_url_that_is_not_one(
         f"error: {where} must be an http(s) URL such as https://api.github.com, got {url!r}")
     code, output = _sync(root, url, monkeypatch=monkeypatch)
     assert code == 2 and "error: GITHUB_API_URL must be an http(s) URL" in output
+
+
+PYLINT_CONFIGS = [
+    pytest.param(".pylintrc", "[MAIN]\ninit-hook={hook}\nload-plugins=evil_pylint_plugin\n",
+                 id="pylintrc"),
+    pytest.param("pyproject.toml",
+                 '[tool.pylint.main]\ninit-hook = "{hook}"\nload-plugins = ["evil_pylint_plugin"]\n',
+                 id="pyproject"),
+    pytest.param("setup.cfg", "[pylint.main]\ninit-hook={hook}\nload-plugins=evil_pylint_plugin\n",
+                 id="setup.cfg"),
+    pytest.param("tox.ini", "[pylint]\ninit-hook = {hook}\nload-plugins = evil_pylint_plugin\n",
+                 id="tox.ini"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), PYLINT_CONFIGS)
+def test_pylint_under_untrusted_ignores_hook_and_plugins_in_every_config_format(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    from qualitytool.report.launch import launch_command
+    from qualitytool.report.untrusted import code_running_settings
+
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "evil_pylint_plugin.py").write_text(
+        _marker_code(markers / "plugin") + "def register(linter):\n    pass\n", encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text('"""App."""\n', encoding="utf-8")
+    hook = f"open('{markers / 'hook'}', 'w').write('ran')"
+    (project / name).write_text(text.format(hook=hook), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(plugins)}
+
+    def pylint(untrusted: bool) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*launch_command("pylint", untrusted=untrusted), "app.py"],
+                              cwd=project, env=env, capture_output=True, text=True, check=False,
+                              timeout=120)
+
+    completed = pylint(untrusted=True)
+    assert _ran(markers) == [], completed.stderr
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert [(s.source, s.setting) for s in code_running_settings(project)] == [
+        (name, "init-hook"), (name, "load-plugins")]
+    pylint(untrusted=False)
+    assert _ran(markers) == ["hook", "plugin"]  # the same config, trusted, runs both
