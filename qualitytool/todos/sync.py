@@ -433,6 +433,7 @@ def _refuse_answers_not_from_the_api(requester: Any, token: str) -> None:
 
     requester.requestJson = checked
 
+
 def _scrub(message: str, token: str) -> str:
     return message.replace(token, "***") if token else message
 
