@@ -258,12 +258,15 @@ def build_report(
     out_dir: Path | str | None = None,
     tools: Sequence[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    untrusted: bool = False,
 ) -> QualityReportType:
     """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
     type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
 
     ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
-    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress.
+    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress;
+    ``untrusted`` runs none of the project's code (its pylint hooks and plugins, mypy plugins,
+    configured commands) and lists what it ignored in ``report.ignored``.
     Render with :func:`qualitytool.report.markdown.write_reports`.
     """
     from qualitytool.report.baseline import load_baseline
@@ -275,5 +278,5 @@ def build_report(
         Path(path), config, since=since, baseline=baseline,
         baseline_source=str(baseline_file) if baseline_file is not None else "",
         use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
-        tools=tools, on_progress=on_progress,
+        tools=tools, on_progress=on_progress, untrusted=untrusted,
     )
