@@ -273,12 +273,15 @@ def build_report(
     tools: Sequence[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     shard: Shard | None = None,
+    untrusted: bool = False,
 ) -> QualityReportType:
     """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
     type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
 
     ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
-    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress.
+    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress;
+    ``untrusted`` runs none of the project's code (its pylint hooks and plugins, mypy plugins,
+    configured commands) and lists what it ignored in ``report.ignored``.
     ``shard`` measures only that share of the files, for :func:`merge_reports`.
     Render with :func:`qualitytool.report.markdown.write_reports`.
     """
@@ -291,7 +294,7 @@ def build_report(
         Path(path), config, since=since, baseline=baseline,
         baseline_source=str(baseline_file) if baseline_file is not None else "",
         use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
-        tools=tools, on_progress=on_progress, shard=shard,
+        tools=tools, on_progress=on_progress, shard=shard, untrusted=untrusted,
     )
 
 
@@ -303,11 +306,13 @@ def merge_reports(
     since: str | None = None,
     baseline_file: Path | str | None = None,
     cross_file: bool = True,
+    untrusted: bool = False,
 ) -> QualityReportType:
     """One report from the JSON of every shard of a sharded run (``report --shard I/N
     --format json``), with the gates evaluated as an unsharded run of the project at ``path``
     evaluates them.  ``cross_file`` computes pylint's cross-file messages over the project
-    (which must be checked out at ``path``).  Raises
+    (which must be checked out at ``path``); ``untrusted`` (implied when the shards ran with
+    it) runs that pylint pass as ``--untrusted`` does.  Raises
     :class:`qualitytool.report.merge.MergeError` when the shards do not add up."""
     from qualitytool.report.baseline import load_baseline
     from qualitytool.report.engine import assemble, project_root
@@ -316,10 +321,12 @@ def merge_reports(
 
     config = config or resolve_config([path])
     root = project_root(Path(path), config)
-    results, files = merge([Path(f) for f in shard_files], config, root, cross_file=cross_file)
+    merged = merge([Path(f) for f in shard_files], config, root, cross_file=cross_file,
+                   untrusted=untrusted)
     baseline = load_baseline(Path(baseline_file)) if baseline_file is not None else None
     return assemble(
-        root, config, results, files, since=since,
+        root, config, merged.tools, merged.files, since=since,
         changed=changed_lines(root, since) if since is not None else None,
         baseline=baseline, baseline_source=str(baseline_file) if baseline_file is not None else "",
+        untrusted=merged.untrusted, ignored=merged.ignored,
     )

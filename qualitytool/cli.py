@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -69,11 +69,17 @@ def _load_config(paths: Sequence[Path], config_file: Path | None) -> Any:
 
     try:
         config = resolve_config(paths, config_file)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except ConfigError as exc:  # a usage error: exit 2, never 1 ("found something")
+        _fail(str(exc))
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     return config
+
+
+def _fail(message: str) -> NoReturn:
+    """One ``error:`` line on standard error, then exit status 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 def _emit(text: str, output_file: Path | None) -> None:
@@ -458,10 +464,13 @@ def todos_scan_command(
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     if report_dir is not None:
-        from qualitytool.output.templates import templates_dir_of
+        from qualitytool.output.templates import TemplateRenderError, templates_dir_of
 
-        for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
-            click.echo(f"wrote {display_path(written)}", err=True)
+        try:
+            for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
+                click.echo(f"wrote {display_path(written)}", err=True)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
     if output_format == "text" and output_file is None:
         from rich.console import Console
 
@@ -497,6 +506,8 @@ def todos_scan_command(
               help="Longest rate-limit wait in seconds before giving up until the next run.")
 @click.option("--link", is_flag=True,
               help="Rewrite each synced comment to reference its issue: # TODO(#123): text.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Seconds to wait for each answer from GitHub.")
 @click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, hidden=True,
               help="urllib3 backoff factor between read retries (tests set 0).")
 @click.option("--no-blame", is_flag=True, help="Skip git blame in the issue bodies.")
@@ -512,6 +523,7 @@ def todos_sync_command(
     write_pause: float,
     max_wait: float,
     link: bool,
+    timeout: float,
     retry_backoff: float,
     no_blame: bool,
     config_file: Path | None,
@@ -531,7 +543,7 @@ def todos_sync_command(
             repo=repo, api_url=api_url, dry_run=dry_run, max_new=max_new,
             categories=categories, resolutions=resolutions, labels=config.todos.labels,
             write_pause=write_pause, max_wait=max_wait, retry_backoff=retry_backoff,
-            link=link,
+            link=link, timeout=timeout,
         )
         report = sync_todos(paths, config, options, blame=not no_blame,
                             on_action=lambda a: click.echo(_describe_action(a)))
@@ -652,6 +664,9 @@ class _ToolProgress:
 @click.option("--since", "since", metavar="REF",
               help="Apply the gates to lines changed since this git ref only.")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not read the cache.")
+@click.option("--untrusted", is_flag=True,
+              help="Run none of the project's code: ignore pylint's init-hook and plugins, "
+              "mypy plugins and configured commands; list what was ignored.")
 @_config_option
 @_output_option
 @_shard_option
@@ -668,6 +683,7 @@ def report_command(
     save_baseline: Path | None,
     since: str | None,
     no_cache: bool,
+    untrusted: bool,
     config_file: Path | None,
     output_file: Path | None,
     shard: Any,
@@ -702,24 +718,28 @@ def report_command(
     try:
         if merge:
             report = merge_reports(paths, config, path=path, since=since,
-                                   baseline_file=baseline_file)
+                                   baseline_file=baseline_file, untrusted=untrusted)
         else:
             with _ToolProgress() as progress:
                 report = build_report(
                     path, config, since=since, baseline_file=baseline_file,
                     use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
-                    shard=shard,
+                    untrusted=untrusted, shard=shard,
                 )
     except (BaselineError, SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
     except MergeError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        _fail(str(exc))
+    from qualitytool.output.templates import TemplateRenderError
+
     if out_dir is not None:
         from qualitytool.report.markdown import write_reports
 
-        for written in write_reports(report, out_dir):
-            click.echo(f"wrote {written.path}", err=True)
+        try:
+            for written in write_reports(report, out_dir):
+                click.echo(f"wrote {written.path}", err=True)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
     if save_baseline is not None:
         save_baseline.write_text(
             formats.dumps(snapshot(report.config, report.tools, report.metrics)),
@@ -730,12 +750,17 @@ def report_command(
     if summary_file and shard is None:
         from qualitytool.report.markdown import step_summary
 
+        try:
+            summary = step_summary(report)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
         with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(report))
+            handle.write(summary)
     renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
                  "github": formats.to_github}
     _emit(renderers[output_format](report), output_file)
-    if check and (report.failed_gates or (fail_unmeasured and report.unmeasured_gates)):
+    if check and (report.failed_gates or report.crashed_gates
+                  or (fail_unmeasured and report.unmeasured_gates)):
         for line in formats.gate_failures(report, unmeasured=fail_unmeasured):
             click.echo(line, err=True)
         sys.exit(EXIT_FOUND)

@@ -65,8 +65,10 @@ def atomic_write(path: Path, data: bytes, expected: bytes | None = None) -> bool
     """Replace ``path`` with ``data`` through a temporary file and a rename.
 
     When ``expected`` is given and the file no longer holds exactly those bytes (someone
-    changed it since it was read), nothing is written and ``False`` is returned.
+    changed it since it was read), nothing is written and ``False`` is returned.  A symlink
+    is written through: its target gets the new bytes and the link stays a link.
     """
+    path = Path(os.path.realpath(path))
     if expected is not None:
         try:
             if path.read_bytes() != expected:

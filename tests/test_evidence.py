@@ -437,3 +437,17 @@ def test_merge_joins_matrix_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     entries = by_line(load(root / ".qualitytool" / "evidence.json"))
     assert caught_names(entries[29]) == {"app.core.AppError": 2}
     assert caught_names(entries[21]) == {"subprocess.CalledProcessError": 1}
+
+
+def test_exception_report_counts_evidence_fixes(tmp_path: Path) -> None:
+    from qualitytool.api import build_report
+    from qualitytool.report.markdown import render
+
+    root = make_project(tmp_path / "proj")
+    record(root, [sys.executable, "-m", "unittest", "-q"])
+    fix_exceptions([root / "app"], Config(root=root), jobs=1,
+                   evidence_file=root / ".qualitytool" / "evidence.json")  # writes the run log
+    text = render(build_report(root, use_cache=False, tools=["check-exceptions"]),
+                  "exception_refactoring_report.md.j2")
+    assert "| narrowed with the tests' evidence (`--evidence`) | 2 |\n| boundary" in text
+    assert "### Narrowed with the tests' evidence\n" in text

@@ -275,15 +275,19 @@ def test_merge_refuses_shards_that_do_not_add_up(
     runner = CliRunner()
     missing = runner.invoke(main, ["report", "--merge", "shard-1.json"])
     assert missing.exit_code == 2
-    assert "Error: missing shard(s): 2/2" in missing.output
+    assert "error: missing shard(s): 2/2" in missing.output
+    trusted = runner.invoke(main, ["report", "--merge", "shard-1.json", "shard-2.json",
+                                   "--untrusted"])
+    assert trusted.exit_code == 2
+    assert "error: --untrusted: the shards ran without --untrusted" in trusted.output
     twice = runner.invoke(main, ["report", "--merge", "shard-1.json", "shard-1.json"])
     assert twice.exit_code == 2
-    assert "Error: shard 1/2 twice: shard-1.json and shard-1.json" in twice.output
+    assert "error: shard 1/2 twice: shard-1.json and shard-1.json" in twice.output
     (root / "pyproject.toml").write_text(
         (root / "pyproject.toml").read_text() + "\n[tool.qualitytool.gates]\ncoverage-min = 90\n")
     other = runner.invoke(main, ["report", "--merge", "shard-1.json", "shard-2.json"])
     assert other.exit_code == 2
-    assert ("Error: shard-1.json: shard 1/2 ran with another configuration than this one "
+    assert ("error: shard-1.json: shard 1/2 ran with another configuration than this one "
             "(config hash differs)") in other.output
     whole = runner.invoke(main, ["report", ".", "--format", "json", "--output", "whole.json"])
     assert whole.exit_code == 0
@@ -318,7 +322,7 @@ def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
     assert jobs["report"]["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
     assert jobs["report"]["needs"] == "tests" and jobs["merge"]["needs"] == "report"
     runs = [step.get("run", "") for step in jobs["report"]["steps"]]
-    assert ("qualitytool report . --shard ${{ matrix.shard }}/4 --format json "
+    assert ("qualitytool report . --untrusted --shard ${{ matrix.shard }}/4 --format json "
             "--output shard-${{ matrix.shard }}.json") in runs
     upload = jobs["report"]["steps"][-1]
     assert upload["with"] == {"name": "qualitytool-shard-${{ matrix.shard }}",
@@ -328,10 +332,13 @@ def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
     assert download["with"] == {"pattern": "qualitytool-shard-*", "merge-multiple": True,
                                 "path": "shards"}
     runs = [step.get("run", "") for step in merge]
-    assert ("qualitytool report --merge shards/*.json --out quality-reports --format sarif "
-            "--output qualitytool-report.sarif") in runs
-    assert ('qualitytool report --merge shards/*.json --check --since '
+    assert ("qualitytool report --merge shards/*.json --untrusted --out quality-reports "
+            "--format sarif --output qualitytool-report.sarif") in runs
+    assert ('qualitytool report --merge shards/*.json --untrusted --check --since '
             '"origin/${{ github.base_ref }}" --format github') in runs
+    # The report jobs never hold write permissions; only the merge uploads to code scanning.
+    assert jobs["report"]["permissions"] == {"contents": "read"}
+    assert jobs["merge"]["permissions"] == {"contents": "read", "security-events": "write"}
     # Without --shards (or with 1) the single-job workflow is unchanged.
     single = tmp_path / "single"
     assert CliRunner().invoke(main, ["init", str(single), "--ci", "--shards", "1"]).exit_code == 0

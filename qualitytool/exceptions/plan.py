@@ -88,7 +88,7 @@ class HandlerPlan:
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
     log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend
-    # evidence: the inferred part alone is closed (the fix is then safe); None without evidence
+    # an evidence fix whose inferred part alone is closed (so the joined set is safe)
     inferred_closed: bool = False
     exercised: int | None = None  # how often the tests ran the ``try`` body (None: no evidence)
 

@@ -22,6 +22,7 @@ from qualitytool.report.cache import ReportCache
 from qualitytool.report.gates import GATE_TOOLS, GateResult, evaluate, headline_metrics
 from qualitytool.report.model import RunContext, Runner, ToolResult, ToolStatus
 from qualitytool.report.tools import ToolError
+from qualitytool.report.untrusted import IgnoredSetting, code_running_settings
 from qualitytool.shard import Shard
 
 # The slowest tools start first so that the others fill the gaps around them.
@@ -43,6 +44,9 @@ class QualityReport:
     gate_metrics: Mapping[str, Any] | None = None  # over the changed lines with --since
     comparison: Comparison | None = None
     shard: Shard | None = None  # this report covers one shard's files only
+    # --untrusted: the project's settings and files that would have run its code, ignored.
+    untrusted: bool = False
+    ignored: tuple[IgnoredSetting, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -65,6 +69,15 @@ class QualityReport:
             if gate.status == "not measured" and (tool is None or not tool.ok):
                 unmeasured.append((gate, tool))
         return unmeasured
+
+    @property
+    def crashed_gates(self) -> list[tuple[GateResult, ToolResult]]:
+        """Enforced gates without a value because their tool crashed or timed out: these fail
+        ``--check`` (a broken tool must never read as a pass)."""
+        return [
+            (gate, tool) for gate, tool in self.unmeasured_gates
+            if tool is not None and tool.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT)
+        ]
 
     def tool(self, name: str) -> ToolResult | None:
         return next((t for t in self.tools if t.tool == name), None)
@@ -164,27 +177,38 @@ def build(
     tools: Sequence[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     shard: Shard | None = None,
+    untrusted: bool = False,
 ) -> QualityReport:
     """Run the tools over the project at ``path`` and evaluate the gates.
 
-    ``shard`` runs them over that share of the files only: a part for
+    ``untrusted``: run none of the project's code (``qualitytool.report.untrusted``).
+    ``shard`` runs the tools over that share of the files only: a part for
     :func:`qualitytool.report.merge.merge`, whose gates mean nothing on their own."""
     from qualitytool.report.since import changed_lines
 
     root = project_root(path, config)
     changed = changed_lines(root, since) if since is not None else None
-    files = tuple(discover_files([path], config))
-    if shard is not None:
-        files = tuple(shard.select(files, root))
+    discovered = tuple(discover_files([path], config))
+    files = tuple(shard.select(discovered, root)) if shard is not None else discovered
+    ignored = (
+        code_running_settings(  # over every file: each shard lists what the whole run would
+            root, config.report.commands,
+            [*discovered, *discover_files([path], config, include=("*.pth",))],
+        )
+        if untrusted else ()
+    )
     ctx = RunContext(
         config=config, root=root, files=files,
         cache=ReportCache(cache_directory(root, config)) if use_cache else None,
-        timeout=config.report.tool_timeout, on_progress=on_progress, out_dir=out_dir,
-        shard=shard,
+        timeout=config.report.tool_timeout, on_progress=on_progress,
+        # Absolute: the todos runner writes there from a process started in the project.
+        out_dir=out_dir.absolute() if out_dir is not None else None,
+        untrusted=untrusted, ignored=ignored, shard=shard,
     )
     results = _with_fewer_collections(lambda: run_tools(select_runners(config, tools), ctx))
     return assemble(root, config, results, len(files), since=since, changed=changed,
-                    baseline=baseline, baseline_source=baseline_source, shard=shard)
+                    baseline=baseline, baseline_source=baseline_source, shard=shard,
+                    untrusted=untrusted, ignored=ignored)
 
 
 def assemble(
@@ -198,6 +222,8 @@ def assemble(
     baseline: Mapping[str, Any] | None = None,
     baseline_source: str = "",
     shard: Shard | None = None,
+    untrusted: bool = False,
+    ignored: tuple[IgnoredSetting, ...] = (),
 ) -> QualityReport:
     """The report of the runners' ``results``: metrics, gates, the baseline comparison."""
     from qualitytool.report.baseline import compare
@@ -213,5 +239,5 @@ def assemble(
         root=root, config=config, tools=tuple(results), metrics=metrics,
         gates=tuple(evaluate(config.gates, gate_values)), files=files, since=since,
         changed=changed, gate_metrics=gate_values if changed is not None else None,
-        comparison=comparison, shard=shard,
+        comparison=comparison, untrusted=untrusted, ignored=ignored, shard=shard,
     )

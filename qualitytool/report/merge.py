@@ -27,6 +27,7 @@ from qualitytool import __version__
 from qualitytool.config import Config
 from qualitytool.findings import Finding, Fix, FixSafety, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
+from qualitytool.report.untrusted import IgnoredSetting
 from qualitytool.shard import Shard, ShardError
 
 SHARD_FORMAT = 1
@@ -50,6 +51,18 @@ class ShardPart:
     qualitytool: str
     files: int
     tools: tuple[ToolResult, ...]
+    untrusted: bool = False
+    ignored: tuple[IgnoredSetting, ...] = ()
+
+
+@dataclass(frozen=True)
+class MergedShards:
+    """The runners' results over every shard, as one run would have them."""
+
+    tools: list[ToolResult]
+    files: int
+    untrusted: bool
+    ignored: tuple[IgnoredSetting, ...]
 
 
 def shard_section(report: Any) -> dict[str, Any] | None:
@@ -91,6 +104,10 @@ def load_part(path: Path) -> ShardPart:
         return ShardPart(
             source=path, shard=shard, config_hash=str(section["config_hash"]),
             qualitytool=str(section["qualitytool"]), files=int(report["files"]), tools=tools,
+            untrusted=bool(report.get("untrusted", False)),
+            # Every shard lists what the whole run ignored (see engine.build).
+            ignored=tuple(IgnoredSetting(s["tool"], s["source"], s["setting"], s["effect"])
+                          for s in report.get("ignored", [])),
         )
     except MergeError:
         raise
@@ -137,6 +154,10 @@ def check_parts(parts: Sequence[ShardPart], config: Config) -> None:
         if part.qualitytool != __version__:
             raise MergeError(f"{part.source}: shard {part.shard} ran qualitytool "
                              f"{part.qualitytool}, this is {__version__}")
+        if part.untrusted != parts[0].untrusted:
+            raise MergeError(f"{part.source}: shard {part.shard} ran "
+                             f"{'with' if part.untrusted else 'without'} --untrusted, "
+                             f"{parts[0].source} {'with' if parts[0].untrusted else 'without'}")
 
 
 def merge_tools(
@@ -397,9 +418,19 @@ def merge(
     root: Path,
     *,
     cross_file: bool = True,
-) -> tuple[list[ToolResult], int]:
-    """The merged runner results of the shard ``files`` and how many files they covered."""
+    untrusted: bool = False,
+) -> MergedShards:
+    """The merged runner results of the shard ``files``.  Shards that ran ``--untrusted``
+    make the merge's own pylint pass untrusted too; ``untrusted`` requires that they did."""
     parts = [load_part(Path(f)) for f in files]
     check_parts(parts, config)
-    ctx = RunContext(config=config, root=root, files=())
-    return merge_tools(parts, ctx, cross_file=cross_file), sum(p.files for p in parts)
+    if untrusted and not parts[0].untrusted:
+        raise MergeError("--untrusted: the shards ran without --untrusted (they ran the "
+                         "project's pylint plugins and hooks); run them with it")
+    untrusted = parts[0].untrusted
+    ctx = RunContext(config=config, root=root, files=(), untrusted=untrusted,
+                     ignored=parts[0].ignored)
+    return MergedShards(
+        tools=merge_tools(parts, ctx, cross_file=cross_file),
+        files=sum(p.files for p in parts), untrusted=untrusted, ignored=parts[0].ignored,
+    )

@@ -19,6 +19,7 @@ from qualitytool.findings import Finding
 
 if TYPE_CHECKING:
     from qualitytool.report.cache import CacheBucket, ReportCache
+    from qualitytool.report.untrusted import IgnoredSetting
     from qualitytool.shard import Shard
 
 
@@ -67,6 +68,10 @@ class RunContext:
     out_dir: Path | None = None
     # A sharded run (``--shard I/N``): ``files`` are this shard's share only.
     shard: Shard | None = None
+    # --untrusted: run none of the project's code (see qualitytool.report.untrusted), and
+    # what that ignores.
+    untrusted: bool = False
+    ignored: tuple[IgnoredSetting, ...] = ()
 
     def relative(self, path: Path) -> str:
         """``path`` as reports show it: posix, relative to the project root."""
@@ -84,7 +89,10 @@ class RunContext:
         return self.cache.bucket(tool, version, config_key) if self.cache is not None else None
 
     def command_override(self, tool: str) -> str | None:
-        """The command configured for ``tool`` in ``[tool.qualitytool.report] commands``."""
+        """The command configured for ``tool`` in ``[tool.qualitytool.report] commands``
+        (never with --untrusted: the analysed repository's configuration chose it)."""
+        if self.untrusted:
+            return None
         for entry in self.config.report.commands:
             name, sep, command = entry.partition("=")
             if sep and name.strip() == tool:

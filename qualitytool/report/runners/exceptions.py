@@ -101,6 +101,7 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
         "unsafe": outcomes["unsafe"],
         "left": outcomes["left"],
         "boundary": outcomes["boundary"],
+        "evidence": outcomes["evidence"],
         "summary": log.get("summary", {}),
         "errors": log.get("errors", []),
         "files": [
