@@ -344,4 +344,4 @@ def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["init", str(single), "--ci", "--shards", "1"]).exit_code == 0
     assert list(yaml.safe_load(
         (single / ".github" / "workflows" / "qualitytool-report.yml").read_text())["jobs"]
-    ) == ["report"]
+    ) == ["tests", "report"]
