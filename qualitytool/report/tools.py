@@ -7,7 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qualitytool.report.model import RunContext, ToolStatus
@@ -83,6 +83,7 @@ def run_tool(
     ok_codes: Sequence[int] = (0,),
     stdin: str | None = None,
     background: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv``; a missing executable, a timeout or an unexpected exit is a ToolError.
 
@@ -95,7 +96,7 @@ def run_tool(
         process = subprocess.Popen(
             list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, text=True,
-            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
         )
     except FileNotFoundError as exc:
         raise ToolError(ToolStatus.MISSING, f"`{executable}` not found") from exc
