@@ -4,8 +4,8 @@ Every run is cold (``--no-cache``).  The shards run one after the other here; on
 they run side by side, each on its own machine, so the matrix's wall time is the slowest shard
 plus the merge (which lints the whole project once more for pylint's cross-file messages).
 Then the merged report is compared with the unsharded one: pylint score, findings, gates and
-metrics.  With ``-j 2`` pylint's ``cyclic-import`` and ``duplicate-code`` messages vary from run
-to run (see the README, "Speed, cache and templates"): differences in those are listed apart.
+metrics.  Differences in pylint's ``cyclic-import`` and ``duplicate-code`` messages (the ones the
+merge computes in its own pylint pass) are listed apart.
 """
 
 from __future__ import annotations
@@ -30,27 +30,27 @@ def _symbol(finding: dict[str, Any]) -> str:
 def run(repeat: int) -> dict[str, Any]:
     django = sdist("django", "5.2.8") / "django"
     qualitytool = tool("qualitytool")
-    with tempfile.TemporaryDirectory(prefix="qualitytool-shards-") as scratch:
-        out = Path(scratch)
-        whole_json = out / "whole.json"
-        whole = _timed([qualitytool, "report", ".", "--no-cache", "--format", "json",
-                        "--output", str(whole_json)], django)
-        shard_times = []
-        for index in range(1, SHARDS + 1):
-            shard_times.append(_timed(
-                [qualitytool, "report", ".", "--no-cache", "--shard", f"{index}/{SHARDS}",
-                 "--format", "json", "--output", str(out / f"shard-{index}.json")], django))
-        start = time.perf_counter()
-        merged_json = out / "merged.json"
-        _timed([qualitytool, "report", "--merge",
-                *(str(out / f"shard-{i}.json") for i in range(1, SHARDS + 1)),
-                "--format", "json", "--output", str(merged_json)], django)
-        merge = time.perf_counter() - start
-        a = json.loads(whole_json.read_text())
-        b = json.loads(merged_json.read_text())
-        files = [json.loads((out / f"shard-{i}.json").read_text())["report"]["files"]
-                 for i in range(1, SHARDS + 1)]
+    out = Path(tempfile.mkdtemp(prefix="qualitytool-shards-"))  # kept: the JSON to compare
+    whole_json = out / "whole.json"
+    whole = _timed([qualitytool, "report", ".", "--no-cache", "--format", "json",
+                    "--output", str(whole_json)], django)
+    shard_times = []
+    for index in range(1, SHARDS + 1):
+        shard_times.append(_timed(
+            [qualitytool, "report", ".", "--no-cache", "--shard", f"{index}/{SHARDS}",
+             "--format", "json", "--output", str(out / f"shard-{index}.json")], django))
+    start = time.perf_counter()
+    merged_json = out / "merged.json"
+    _timed([qualitytool, "report", "--merge",
+            *(str(out / f"shard-{i}.json") for i in range(1, SHARDS + 1)),
+            "--format", "json", "--output", str(merged_json)], django)
+    merge = time.perf_counter() - start
+    a = json.loads(whole_json.read_text())
+    b = json.loads(merged_json.read_text())
+    files = [json.loads((out / f"shard-{i}.json").read_text())["report"]["files"]
+             for i in range(1, SHARDS + 1)]
     print(f"\nreport on Django 5.2.8 `django/`, unsharded vs {SHARDS} shards merged (cold, 2 cores)")
+    print(f"outputs in {out}")
     print(f"unsharded report: {whole:.1f} s over {a['report']['files']} files")
     print("shards: " + ", ".join(f"{t:.1f} s ({n} files)" for t, n in zip(shard_times, files)))
     print(f"merge (with the cross-file pylint pass): {merge:.1f} s")
@@ -69,8 +69,11 @@ def run(repeat: int) -> dict[str, Any]:
     cross_a, cross_b = keyed(a, True), keyed(b, True)
     print(f"findings other than {', '.join(CROSS_FILE)}: "
           f"{'identical' if same_findings else 'DIFFERENT'} ({len(keyed(a, False))})")
-    print(f"{', '.join(CROSS_FILE)}: unsharded {len(cross_a)}, merged {len(cross_b)}, "
-          f"{len(set(cross_a) ^ set(cross_b))} differ")
+    for symbol in CROSS_FILE:
+        only_a = [f for f in cross_a if f'({symbol})"' in f]
+        only_b = [f for f in cross_b if f'({symbol})"' in f]
+        print(f"{symbol}: unsharded {len(only_a)}, merged {len(only_b)}, "
+              f"{len(set(only_a) ^ set(only_b))} differ")
     gates_a = [(g["key"], g["measured"], g["status"]) for g in a["report"]["gates"]]
     gates_b = [(g["key"], g["measured"], g["status"]) for g in b["report"]["gates"]]
     print(f"gates: {'identical' if gates_a == gates_b else 'DIFFERENT'}")
