@@ -345,3 +345,15 @@ def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
     assert list(yaml.safe_load(
         (single / ".github" / "workflows" / "qualitytool-report.yml").read_text())["jobs"]
     ) == ["tests", "report"]
+
+
+def test_discovery_order_matches_discovery(tmp_path: Path) -> None:
+    from qualitytool.discovery import discover_files
+    from qualitytool.report.merge import discovery_order
+
+    names = ["z.py", "a/b.py", "a/z.py", "a/b/c.py", "a/ba/d.py", "b.py", "a/b/a/e.py", "ab.py"]
+    _tree(tmp_path, {name: 1 for name in names})
+    config = resolve_config([tmp_path])
+    discovered = [p.relative_to(tmp_path).as_posix() for p in discover_files([tmp_path], config)]
+    assert discovered == sorted(names, key=discovery_order)
+    assert discovered[-1] == "a/ba/d.py"

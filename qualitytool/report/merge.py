@@ -390,6 +390,13 @@ METRICS_MERGERS: dict[str, MetricsMerger] = {
 }
 
 
+def discovery_order(relative: str) -> tuple[tuple[int, str], ...]:
+    """The place of a POSIX path in discovery's order (``os.walk`` top-down, names sorted):
+    a folder's files before its subfolders'."""
+    *folders, name = relative.split("/")
+    return (*((1, folder) for folder in folders), (0, name))
+
+
 def _with_cross_file(pylint: ToolResult, ctx: RunContext) -> ToolResult:
     """``pylint`` plus the messages only a whole-project run sees, rescored."""
     from dataclasses import replace
@@ -397,7 +404,9 @@ def _with_cross_file(pylint: ToolResult, ctx: RunContext) -> ToolResult:
     from qualitytool.report.runners.pylint import cross_file_findings
     from qualitytool.report.tools import ToolError
 
-    paths = [f["path"] for f in pylint.metrics["files"]]
+    # In discovery order, as an unsharded run passes them: pylint attaches these messages to
+    # the last module it lints, and pairs duplicated blocks in the order it read them.
+    paths = sorted((f["path"] for f in pylint.metrics["files"]), key=discovery_order)
     absent = [p for p in paths if not (ctx.root / p).is_file()]
     try:
         if absent:
