@@ -15,6 +15,7 @@ from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.fix_report import FixReport
+    from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.report.engine import QualityReport as QualityReportType
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
@@ -177,6 +178,34 @@ def fix_exceptions(
             reason = f"{exc.filename or config.root}: {exc.strerror or exc}"
             report = replace(report, run_log_error=reason)
     return report
+
+
+def scaffold_exceptions(
+    root: Path | str,
+    config: Config | None = None,
+    *,
+    module: str | None = None,
+    framework: str | None = None,
+    base_name: str | None = None,
+    force: bool = False,
+) -> ScaffoldReport:
+    """Write the project's exception hierarchy (and, for FastAPI/Starlette, the module with
+    ``register_exception_handlers(app)``) under ``root``; see ``qualitytool scaffold-exceptions``.
+
+    Arguments override ``[tool.qualitytool.exceptions.hierarchy]``.  Nothing is overwritten
+    unless ``force``: an existing hierarchy module only gets the classes it lacks.
+    """
+    from qualitytool.output.templates import templates_dir_of
+    from qualitytool.scaffold.spec import build_spec
+    from qualitytool.scaffold.write import scaffold
+
+    root = Path(root)
+    config = config or resolve_config([root])
+    spec = build_spec(
+        root, config.exceptions.hierarchy, module=module, framework=framework,
+        base_name=base_name,
+    )
+    return scaffold(root, spec, force=force, templates_dir=templates_dir_of(config))
 
 
 def _candidates(

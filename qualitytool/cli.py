@@ -243,6 +243,48 @@ def fix_exceptions_command(
     sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
 
 
+@main.command("scaffold-exceptions")
+@click.argument(
+    "root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--module", help="Where the hierarchy module goes, relative to ROOT "
+    "(default: the config's `module`, app/core/exceptions.py).",
+)
+@click.option(
+    "--framework", type=click.Choice(["fastapi", "starlette", "none"]),
+    help="Also write register_exception_handlers(app) for this framework "
+    "(default: read from the project's dependencies).",
+)
+@click.option("--base-name", help="The base class (default: the project's name + Error).")
+@click.option("--force", is_flag=True, help="Overwrite the modules if they exist.")
+@_config_option
+def scaffold_exceptions_command(
+    root: Path | None,
+    module: str | None,
+    framework: str | None,
+    base_name: str | None,
+    force: bool,
+    config_file: Path | None,
+) -> None:
+    """Write the project's exception hierarchy under ROOT (default: the current directory).
+
+    An existing hierarchy module only gets the classes it lacks.  Exit status 2 when a module
+    cannot be parsed (it is left unchanged).
+    """
+    from qualitytool.api import scaffold_exceptions
+    from qualitytool.scaffold.write import describe
+
+    root = root or Path(".")
+    config = _load_config([root], config_file)
+    report = scaffold_exceptions(
+        root, config, module=module, framework=framework, base_name=base_name, force=force
+    )
+    for line in describe(report):
+        click.echo(line)
+    sys.exit(EXIT_ERROR if report.failed else EXIT_CLEAN)
+
+
 class _DefaultCommandGroup(click.Group):
     """A group whose first argument, when it is not a subcommand, goes to ``default_command``:
     ``qualitytool todos PATH`` is ``qualitytool todos scan PATH``."""
