@@ -15,8 +15,8 @@ from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.fix_report import FixReport
-    from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.report.engine import QualityReport as QualityReportType
+    from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
 

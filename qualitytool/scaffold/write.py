@@ -16,7 +16,6 @@ from pathlib import Path
 
 from qualitytool.scaffold.spec import Framework, HierarchySpec
 from qualitytool.sources import (
-    PythonSource,
     SourceError,
     atomic_write,
     encode_python,
