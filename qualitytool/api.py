@@ -131,6 +131,8 @@ def fix_exceptions(
     unsafe_fixes: bool = False,
     keep_fallback: bool = False,
     boundaries: bool = False,
+    ladder: bool = False,
+    wrap: bool = False,
     jobs: int | None = None,
     record_run: bool = True,
     on_result: Callable[[FileResult], None] | None = None,
@@ -139,7 +141,8 @@ def fix_exceptions(
     """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
 
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
-    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
+    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.  ``ladder``
+    and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy (``scaffold_exceptions``).
     """
     from dataclasses import replace
 
@@ -154,6 +157,8 @@ def fix_exceptions(
         unsafe_fixes=unsafe_fixes,
         keep_fallback=keep_fallback,
         boundaries=boundaries,
+        ladder=ladder,
+        wrap=wrap,
         knowledge_files=knowledge_files(config),
     )
     prepare(options)  # fails early on a bad knowledge-base file

@@ -188,6 +188,14 @@ def _render(
     help="Keep catch-alls around callbacks, futures and plugins, and make them log the traceback.",
 )
 @click.option(
+    "--ladder", is_flag=True,
+    help="Unsafe: a middleware catch-all gets the exception hierarchy's families above it.",
+)
+@click.option(
+    "--wrap", is_flag=True,
+    help="Unsafe: a handler converting a service library's error raises ExternalServiceError from it.",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Output format.",
 )
@@ -201,6 +209,8 @@ def fix_exceptions_command(
     unsafe_fixes: bool,
     keep_fallback: bool,
     boundaries: bool,
+    ladder: bool,
+    wrap: bool,
     output_format: str,
     jobs: int | None,
     config_file: Path | None,
@@ -222,7 +232,8 @@ def fix_exceptions_command(
         with _Progress("fix-exceptions") as progress:
             report = fix_exceptions(
                 paths, config, write=write, unsafe_fixes=unsafe_fixes,
-                keep_fallback=keep_fallback, boundaries=boundaries, jobs=jobs,
+                keep_fallback=keep_fallback, boundaries=boundaries, ladder=ladder, wrap=wrap,
+                jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start,
             )
     except DiscoveryError as exc:

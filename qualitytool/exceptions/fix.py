@@ -48,7 +48,7 @@ class HandlerOutcome:
     col: int
     kind: str
     critical: bool
-    outcome: str  # "safe", "unsafe" or "left"
+    outcome: str  # "safe", "unsafe", "boundary", "laddered", "wrapped" or "left"
     exceptions: tuple[str, ...]
     reason: str | None
     applied: bool  # the rewrite is in the output (diff or written file)
@@ -83,6 +83,8 @@ class FixOptions:
     unsafe_fixes: bool = False
     keep_fallback: bool = False
     boundaries: bool = False
+    ladder: bool = False  # middleware catch-alls -> the hierarchy's ladder (opt-in, unsafe)
+    wrap: bool = False  # external-service conversions -> ExternalServiceError (opt-in, unsafe)
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
 
     def __call__(self, path: Path) -> FileResult:
@@ -160,6 +162,10 @@ def fix_source(
     inferrer.index.add(info)
     try:
         plans = plan_module(tree, text, info, inferrer, options.plan_options)
+        if plans and (options.ladder or options.wrap):
+            from qualitytool.exceptions.hierarchy_fixes import upgrade_plans
+
+            plans = upgrade_plans(plans, text, tree, info, inferrer, options)
     finally:
         inferrer.index.forget(info.name)
     if not any(p.applies(options.unsafe_fixes) for p in plans):

@@ -58,8 +58,9 @@ class FixReport:
         applied = sum(1 for h in self.handlers if h.applied) if self.write else 0
         return {
             "safe": counts["safe"], "unsafe": counts["unsafe"], "left": counts["left"],
-            "boundary": counts["boundary"], "applied": applied,
-            "files_changed": len(self.changed_files),
+            "boundary": counts["boundary"], "laddered": counts["laddered"],
+            "wrapped": counts["wrapped"], "narrowed": counts["safe"] + counts["unsafe"],
+            "applied": applied, "files_changed": len(self.changed_files),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -97,13 +98,15 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
                 f"`{caught}`: {handler.reason}"
             )
     summary = report.summary()
-    total = summary["safe"] + summary["unsafe"] + summary["boundary"] + summary["left"]
+    total = sum(summary[k] for k in ("safe", "unsafe", "boundary", "laddered", "wrapped", "left"))
     files = summary["files_changed"]
     verb = "changed" if report.write else "would change"
+    # laddered and wrapped only come with --ladder/--wrap: shown when there are some
+    opt_in = "".join(f"{summary[k]} {k}, " for k in ("laddered", "wrapped") if summary[k])
     lines.append(
         f"{total} broad handler{'s' if total != 1 else ''}: {summary['safe']} safe fix(es), "
         f"{summary['unsafe']} unsafe fix(es), {summary['boundary']} boundar"
-        f"{'ies' if summary['boundary'] != 1 else 'y'}, {summary['left']} left broad; "
+        f"{'ies' if summary['boundary'] != 1 else 'y'}, {opt_in}{summary['left']} left broad; "
         f"{files} file{'s' if files != 1 else ''} {verb}"
     )
     blockers = top_blockers(report.handlers)

@@ -32,6 +32,8 @@ from qualitytool.exceptions.infer import (
 from qualitytool.exceptions.project import ModuleInfo
 
 SAFE, UNSAFE, LEFT, BOUNDARY = "safe", "unsafe", "left", "boundary"
+# Set by the opt-in rewrites of qualitytool.exceptions.ladder and .wrap.
+LADDERED, WRAPPED = "laddered", "wrapped"
 # Logging calls a boundary handler may already make: the fix adds ``exc_info=True`` to it.
 LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug", "log")
 _TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
@@ -62,6 +64,10 @@ class HandlerPlan:
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
     log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend
+    clauses_above: tuple[str, ...] = ()  # ladder: ``except`` clauses inserted above it
+    as_name: str | None = None  # wrap: the ``as`` name the handler gets if it has none
+    replace_statement: int = -1  # wrap: the handler body's statement replaced ...
+    replacement: str | None = None  # ... by this one
 
     def applies(self, unsafe_fixes: bool) -> bool:
         """Whether the run applies it (a boundary only carries a fix under --boundaries)."""
@@ -69,6 +75,7 @@ class HandlerPlan:
             self.outcome == SAFE
             or (self.outcome == UNSAFE and unsafe_fixes)
             or (self.outcome == BOUNDARY and self.fix is not None)
+            or self.outcome in (LADDERED, WRAPPED)  # only planned when opted in
         )
 
 

@@ -63,6 +63,14 @@ class HandlerRewriting:
             return updated_node.with_changes(
                 body=_with_exc_info(updated_node.body, plan.log_statement)
             )
+        if plan.fix == "ladder":
+            from qualitytool.exceptions.ladder import apply_ladder
+
+            return apply_ladder(plan, updated_node, _prepend, _with_exc_info)
+        if plan.fix == "wrap":
+            from qualitytool.exceptions.wrap import apply_wrap
+
+            return apply_wrap(plan, updated_node, _new_type(plan, updated_node))
         narrowed = updated_node.with_changes(
             type=_new_type(plan, updated_node),
             whitespace_after_except=(
