@@ -280,7 +280,12 @@ def _boundary(
     with --boundaries make it log the traceback -- ``exc_info=True`` on the logging call it
     already makes, or a ``logger.exception(...)`` first -- keeping its message and flow."""
     reason = f"a boundary: {why}"
-    handed = _hands_on(handler)
+    def is_logger(expr: ast.expr) -> bool:
+        return _is_logger(expr, frame, inferrer) or (
+            inferrer.qualified(expr, frame) in options.logger_objects
+        )
+
+    handed = _hands_on(handler, is_logger)
     if handed is not None:
         return _left(found, f"{reason}; the handler hands the exception on (`{handed}`), so a "
                             "catch-all that logs would report it twice")
@@ -296,6 +301,9 @@ def _boundary(
         if any(k.arg == "exc_info" for k in log_call.keywords):
             return plan  # it logs the traceback at a level ruff does not count: nothing to do
         return replace(plan, fix="boundary-exc-info", log_statement=position)
+    if _logs_in_a_branch(handler, is_logger):
+        # which exceptions it logs is a decision (``if not isinstance(e, Quiet): log``)
+        return replace(plan, reason=f"{reason}; it logs in a branch, left as it decides")
     fallback = _fallback_logger(frame, inferrer)
     if fallback is None:
         return _left(found, f"{reason}; `logging` is shadowed in this module")
@@ -303,17 +311,26 @@ def _boundary(
     return replace(plan, fix="boundary-log", fallback_log=call, imports=imports)
 
 
-def _hands_on(handler: ast.ExceptHandler) -> str | None:
+# Builtins that only look at the exception: passing it to them hands nothing on.
+_INSPECTIONS = frozenset({"isinstance", "issubclass", "type", "id", "str", "repr", "getattr",
+                          "hasattr"})
+
+
+def _hands_on(
+    handler: ast.ExceptHandler, is_logger: Callable[[ast.expr], bool] = looks_like_logger
+) -> str | None:
     """The first statement of a handler that passes the exception to other code (a future,
     a callback, an attribute, ``return``): ``sys.exc_info()``, or the ``as`` name outside a
-    logging call."""
+    logging call and the builtins that only inspect it (``isinstance(e, ...)``)."""
     for node in ast.walk(ast.Module(body=list(handler.body), type_ignores=[])):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "exc_info":
                 return ast.unparse(node)
+            if isinstance(func, ast.Name) and func.id in _INSPECTIONS:
+                continue
             is_log = isinstance(func, ast.Attribute) and func.attr in LOG_LEVELS and (
-                looks_like_logger(func.value)
+                is_logger(func.value)
             )
             arguments = [*node.args, *(k.value for k in node.keywords)]
             if handler.name and not is_log and any(
@@ -325,6 +342,14 @@ def _hands_on(handler: ast.ExceptHandler) -> str | None:
             if isinstance(value, ast.Name) and value.id == handler.name:
                 return ast.unparse(node)
     return None
+
+
+def _logs_in_a_branch(handler: ast.ExceptHandler, is_logger: Callable[[ast.expr], bool]) -> bool:
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr in (*LOG_LEVELS, "exception") and is_logger(node.func.value)
+        for node in ast.walk(ast.Module(body=list(handler.body), type_ignores=[]))
+    )
 
 
 def _is_logger(expr: ast.expr, frame: Frame, inferrer: Inferrer) -> bool:
