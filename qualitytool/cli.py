@@ -228,6 +228,15 @@ def fix_exceptions_command(
 
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
+    if ladder or wrap:
+        from qualitytool.exceptions.families import load_project_hierarchy
+
+        if load_project_hierarchy(config) is None:
+            module = config.root / config.exceptions.hierarchy.module
+            click.echo(
+                f"warning: --ladder/--wrap do nothing: no exception hierarchy at {module} "
+                "(qualitytool scaffold-exceptions writes one)", err=True,
+            )
     try:
         with _Progress("fix-exceptions") as progress:
             report = fix_exceptions(

@@ -277,3 +277,18 @@ def test_laddered_middleware_answers_with_the_families(
     assert [(r.levelno, r.exc_info[0] if r.exc_info else None) for r in records] == [
         (logging.ERROR, RuntimeError)
     ]
+
+
+def test_cli_warns_when_there_is_no_hierarchy(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from qualitytool.cli import main
+
+    root = _project(tmp_path, hierarchy=False)
+    (root / "app" / "mod.py").write_text(LADDER_CASES[0].values[0])
+    result = CliRunner().invoke(main, ["fix-exceptions", str(root / "app"), "--ladder"])
+    assert result.exit_code == 0
+    assert (
+        f"warning: --ladder/--wrap do nothing: no exception hierarchy at "
+        f"{root.resolve() / 'app/core/exceptions.py'} (qualitytool scaffold-exceptions writes one)"
+    ) in result.output
