@@ -195,7 +195,8 @@ def scaffold_exceptions(
     force: bool = False,
 ) -> ScaffoldReport:
     """Write the project's exception hierarchy (and, for FastAPI/Starlette, the module with
-    ``register_exception_handlers(app)``) under ``root``; see ``qualitytool scaffold-exceptions``.
+    ``register_exception_handlers(app)``) in the project at ``root`` (its configuration root
+    when it has one); see ``qualitytool scaffold-exceptions``.
 
     Arguments override ``[tool.qualitytool.exceptions.hierarchy]``.  Nothing is overwritten
     unless ``force``: an existing hierarchy module only gets the classes it lacks.
@@ -204,8 +205,10 @@ def scaffold_exceptions(
     from qualitytool.scaffold.spec import build_spec
     from qualitytool.scaffold.write import scaffold
 
-    root = Path(root)
-    config = config or resolve_config([root])
+    config = config or resolve_config([Path(root)])
+    # The modules are placed relative to the project's configuration root (where
+    # fix-exceptions --ladder/--wrap look for them), or ``root`` without a configuration.
+    root = config.root if config.source is not None else Path(root)
     spec = build_spec(
         root, config.exceptions.hierarchy, module=module, framework=framework,
         base_name=base_name,

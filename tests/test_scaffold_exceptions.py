@@ -254,3 +254,14 @@ def test_base_name_from_the_project_name(project: str, base: str) -> None:
 def test_add_missing_classes_refuses_unparsable_text() -> None:
     with pytest.raises(ValueError, match="cannot parse"):
         add_missing_classes("def (:\n", "class A(Exception):\n    pass\n")
+
+
+def test_modules_go_under_the_configuration_root(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.qualitytool.exceptions.hierarchy]\nmodule = 'svc/errors.py'\nframework = 'none'\n"
+    )
+    (tmp_path / "svc" / "api").mkdir(parents=True)
+    report = scaffold_exceptions(tmp_path / "svc" / "api")
+    assert [(f.path, f.action) for f in report.files] == [("svc/errors.py", Action.CREATED)]
+    assert (tmp_path / "svc" / "errors.py").is_file()
+    assert report.spec.base.name == base_name_for(tmp_path.name)

@@ -108,10 +108,14 @@ def _write_whole(
     if target.exists():
         if not force:
             return ScaffoldFile(shown, Action.KEPT)
-        existing = read_python(target)
+        try:
+            existing = read_python(target)
+        except SourceError as exc:
+            return ScaffoldFile(shown, Action.FAILED, error=f"{exc}; left unchanged")
         if existing.text == text:
             return ScaffoldFile(shown, Action.UNCHANGED)
-        atomic_write(target, encode_python(existing, text))
+        if not atomic_write(target, encode_python(existing, text), expected=existing.raw):
+            return ScaffoldFile(shown, Action.FAILED, error=f"{shown}: changed since it was read")
         return ScaffoldFile(shown, Action.OVERWRITTEN, classes)
     _make_package_dirs(root, target.parent)
     _create(target, text.encode("utf-8"))
