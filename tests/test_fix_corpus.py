@@ -33,7 +33,7 @@ def test_example_project_handlers(tmp_path: Path) -> None:
     ]
     assert found == EXPECTED_EXAMPLE
     assert report.summary() == {
-        "safe": 6, "unsafe": 10, "left": 3, "boundary": 2,
+        "safe": 6, "unsafe": 10, "left": 3, "boundary": 2, "evidence": 0,
         "laddered": 0, "wrapped": 0, "narrowed": 16, "applied": 0, "files_changed": 5
     }
 

@@ -225,8 +225,8 @@ def test_outcomes_are_counted(tmp_path: Path) -> None:
     )
     report = fix_exceptions([root / "app"], jobs=1, record_run=False, ladder=True, wrap=True)
     assert report.summary() == {
-        "safe": 0, "unsafe": 0, "left": 0, "boundary": 1, "laddered": 1, "wrapped": 1,
-        "narrowed": 0, "applied": 0, "files_changed": 2,
+        "safe": 0, "unsafe": 0, "evidence": 0, "left": 0, "boundary": 1, "laddered": 1,
+        "wrapped": 1, "narrowed": 0, "applied": 0, "files_changed": 2,
     }
     assert render_text(report, show_diff=False).splitlines()[-1] == (
         "3 broad handlers: 0 safe fix(es), 0 unsafe fix(es), 1 boundary, 1 laddered, "

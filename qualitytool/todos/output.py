@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.output.templates import cell, environment
+from qualitytool.output.templates import cell, environment, render_template
 from qualitytool.todos.model import CATEGORIES, RESOLUTIONS, ScanResult, TodoItem
 
 JSON_VERSION = 1
@@ -105,17 +105,20 @@ def render_report(result: ScanResult, template: str = "todo_report.md.j2",
                   templates_dir: Path | None = None) -> str:
     """One report template rendered with the scan (deterministic: no dates of the run)."""
     env = environment(templates_dir, {"md": cell})
-    return str(env.get_template(template).render(**_template_context(result)))
+    return render_template(env, template, _template_context(result))
 
 
 def write_reports(result: ScanResult, directory: Path,
                   templates_dir: Path | None = None) -> list[Path]:
     """Write ``TODO_REPORT.md`` and ``KNOWN_LIMITATIONS.md`` into ``directory``."""
+    # Every template renders before anything is written: a broken one writes nothing.
+    texts = {name: render_report(result, template, templates_dir)
+             for name, template in REPORT_FILES.items()}
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, template in REPORT_FILES.items():
+    for name, text in texts.items():
         path = directory / name
-        path.write_text(render_report(result, template, templates_dir), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 

@@ -99,10 +99,17 @@ class SyncOptions:
         token = env.get("GITHUB_TOKEN", "")
         if not token:
             raise SyncError("no token: set GITHUB_TOKEN (a token with issues: write)")
+        where = "--api-url" if api_url else "GITHUB_API_URL"
+        api_url = api_url or env.get("GITHUB_API_URL") or cls.api_url
+        if not _is_http_url(api_url):
+            raise SyncError(
+                f"{where} must be an http(s) URL such as https://api.github.com, "
+                f"got {_scrub(api_url, token)!r}"
+            )
         return cls(
             repo=repo,
             token=token,
-            api_url=(api_url or env.get("GITHUB_API_URL") or cls.api_url).rstrip("/"),
+            api_url=api_url.rstrip("/"),
             server_url=(env.get("GITHUB_SERVER_URL") or cls.server_url).rstrip("/"),
             sha=env.get("GITHUB_SHA") or None,
             **overrides,
@@ -382,6 +389,51 @@ def removal_commit(root: Path, issue: ExistingIssue, fallback: str) -> str:
 
 # --- talking to GitHub ----------------------------------------------------------------------
 
+def _is_http_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (
+            parts.port is None or 0 < parts.port < 65536)
+    except ValueError:  # a bad port or IPv6 literal
+        return False
+
+
+def _refuse_answers_not_from_the_api(requester: Any, token: str) -> None:
+    """Make every answer that is neither an error nor GitHub's JSON a SyncError.
+
+    PyGithub raises only for statuses >= 400: a redirect (a login page, an API URL without
+    ``/api/v3``) or a proxy's HTML page answered 200 would read as success (an issue "created"
+    with no number) or break inside PyGithub with a traceback.
+    """
+    from urllib.parse import urlsplit
+
+    request_json = requester.requestJson
+
+    def checked(verb: str, url: str, *args: Any, **kwargs: Any) -> tuple[int, dict[str, Any], str]:
+        status, headers, output = request_json(verb, url, *args, **kwargs)
+        what = f"{verb} {urlsplit(url).path or url}"
+        lower = {k.lower(): v for k, v in headers.items()}
+        if 300 <= status < 400:
+            where = f" to {lower['location']}" if "location" in lower else ""
+            raise SyncError(_scrub(
+                f"{what}: GitHub's API does not redirect, but this server answered {status}"
+                f"{where}; is the API URL right (GitHub Enterprise: https://HOST/api/v3)?",
+                token), status)
+        if status < 300 and output.strip():
+            try:
+                json.loads(output)
+            except ValueError:
+                kind = lower.get("content-type", "unknown content").split(";")[0]
+                raise SyncError(_scrub(
+                    f"{what}: the server answered {status} with {kind}, not GitHub's JSON "
+                    "(a proxy or login page?); is the API URL right?", token), status) from None
+        return status, headers, output
+
+    requester.requestJson = checked
+
+
 def _scrub(message: str, token: str) -> str:
     return message.replace(token, "***") if token else message
 
@@ -420,11 +472,12 @@ class IssueTracker:
             auth=Auth.Token(options.token),
             retry=retry,
             per_page=100,
-            timeout=int(options.timeout),
+            timeout=max(1, round(options.timeout)),
             seconds_between_requests=None,
             seconds_between_writes=options.write_pause or None,
             lazy=True,
         )
+        _refuse_answers_not_from_the_api(self.github.requester, options.token)
         self.repo = self.github.get_repo(options.repo)
         self.known_labels: set[str] = set()
 
@@ -519,6 +572,9 @@ class IssueTracker:
             try:
                 issue = self._call(lambda: self.repo.create_issue(
                     title=title, body=body, labels=labels), write=True)
+                if not isinstance(issue.number, int) or issue.number <= 0:
+                    raise SyncError(f"creating {title!r}: the answer names no issue number; "
+                                    "is the API URL GitHub's?")
                 return issue.number, "created"
             except SyncError as exc:
                 if exc.status is None or exc.status < 500:
