@@ -68,6 +68,9 @@ class SyncOptions:
     categories: tuple[str, ...] = ()
     resolutions: tuple[str, ...] = ()
     labels: tuple[str, ...] = ("technical-debt", "todo")
+    # (category, issue label) pairs from the category rules; a category not listed is its
+    # own label.
+    category_labels: tuple[tuple[str, str], ...] = ()
     # GitHub asks integrators to space content-creating requests (about one a second).
     write_pause: float = 1.0
     # Longest rate-limit wait before giving up (the next scheduled run carries on).
@@ -77,6 +80,10 @@ class SyncOptions:
     retry_backoff: float = 1.0
     # Rewrite each synced comment to reference its issue (marker(#123): text).
     link: bool = False
+
+    def label_of(self, category: str) -> str:
+        """The GitHub label of a category (its configured label, else its name)."""
+        return dict(self.category_labels).get(category, category)
 
     @classmethod
     def from_env(
@@ -589,7 +596,7 @@ def sync(
         if options.dry_run:
             return SyncReport(plan, [], notes)
         if plan.creates or plan.updates:
-            tracker.ensure_labels([*options.labels, *(a.item.category for a in
+            tracker.ensure_labels([*options.labels, *(options.label_of(a.item.category) for a in
                                                      [*plan.creates, *plan.updates] if a.item)])
         done = []
         for action in plan.actions:
@@ -612,14 +619,15 @@ def _apply(tracker: IssueTracker, action: Action, location: Location, options: S
     if action.kind == "create":
         assert action.item is not None
         number, outcome = tracker.create(
-            action.title, issue_body(action.item, location), [*labels, action.item.category],
+            action.title, issue_body(action.item, location),
+            [*labels, options.label_of(action.item.category)],
             action.item.fingerprint,
         )
         return replace(action, number=number, outcome=outcome)
     if action.kind == "update":
         assert action.item is not None and action.issue is not None
         tracker.update(action.issue, action.title, issue_body(action.item, location),
-                       [*labels, action.item.category])
+                       [*labels, options.label_of(action.item.category)])
         return replace(action, outcome="updated")
     assert action.issue is not None
     commit = removal_commit(root, action.issue, location.sha)
