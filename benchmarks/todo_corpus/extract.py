@@ -36,6 +36,10 @@ PROJECTS = (
     ("click", "8.1.8"), ("httpie", "3.2.4"), ("salt", "3007.1"), ("paramiko", "3.5.1"),
     ("oauthlib", "3.2.2"), ("pyjwt", "2.10.1"), ("networkx", "3.4.2"), ("lnbits", "1.6.2"),
     ("twisted", "24.11.0"), ("docker", "7.1.0"), ("urllib3", "2.2.3"),
+    # added in a second round, for more security-relevant code: an identity service, a chat
+    # server, an OAuth library, a TLS binding, a web framework
+    ("keystone", "26.0.0"), ("matrix-synapse", "1.120.2"), ("authlib", "1.3.2"),
+    ("pyopenssl", "24.3.0"), ("sanic", "24.6.0"),
 )
 PER_PROJECT = 23
 MIN_WORDS = 3

@@ -36,6 +36,9 @@ else:  # pragma: no cover
 _MAX_MATCHES = {"comment": 2, "code": 1, "path": 1}
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
+
+
 class CategoryRulesError(Exception):
     """A category rule file is unreadable or malformed; the message names the file."""
 
@@ -137,7 +140,8 @@ class Categorizer:
     def judge(self, item: TodoItem) -> Verdict:
         """The category of ``item``, with the evidence for it."""
         texts = {
-            Where.COMMENT: item.text,
+            # A URL's words are not the comment's ("bugs.launchpad.net", "/security/...").
+            Where.COMMENT: _URL.sub(" ", item.text),
             Where.CODE: code_words(item.context, item.below),
             Where.PATH: path_words(item.path),
         }
