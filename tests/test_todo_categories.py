@@ -137,3 +137,174 @@ def test_code_and_path_back_up_weak_words() -> None:
     # A weaker phrase inside a stronger one's match is not counted twice.
     assert categorizer.judge(item("rotate the signing key")).reason == (
         'security 8: comment "signing key" +8')
+
+
+COMPLIANCE_RULES = """\
+[categories.compliance]
+priority = 90
+label = "area: compliance"
+phrases = ["gdpr", "pii", "retention period"]
+
+[[categories.compliance.signals]]
+in = "path"
+weight = 1
+phrases = ["privacy"]
+"""
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    server = FakeGitHub(token="ghp_categories_token").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def compliance_project(tmp_path: Path) -> GitRepo:
+    repo = GitRepo(tmp_path / "project")
+    repo.write("pyproject.toml", '[tool.qualitytool.todos]\ncategory-rules = ["compliance.toml"]\n')
+    repo.write("compliance.toml", COMPLIANCE_RULES)
+    repo.write("app/users.py", (
+        "def forget(user):\n"
+        "    # TODO: erase the PII once the retention period is over\n"
+        "    user.delete()\n\n\n"
+        "def listing():\n"
+        "    # TODO: add pagination\n"
+        "    return []\n"
+    ))
+    repo.commit("initial")
+    return repo
+
+
+def run(repo: GitRepo, args: list[str], monkeypatch: pytest.MonkeyPatch,
+        env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Exit code and standard output (standard error too when the command failed)."""
+    monkeypatch.chdir(repo.root)
+    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout if result.exit_code == 0 else result.output
+
+
+def test_a_user_category_in_the_table_json_and_reports(
+    compliance_project: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = run(compliance_project, ["todos", "--no-blame"], monkeypatch)
+    assert code == 0, out
+    assert out.splitlines()[0] == "feature (1)"
+    assert "compliance (1)" in out.splitlines()
+    code, out = run(compliance_project, ["todos", "--no-blame", "--format", "json",
+                                         "--report", "out"], monkeypatch)
+    document = json.loads(out)
+    gdpr = document["items"][0]
+    assert (gdpr["category"], gdpr["resolution"]) == ("compliance", "issue")
+    # A plain phrase weighs the minimum score: each is enough on its own.
+    assert gdpr["category_reason"] == ('compliance 4: comment "pii" +2, comment '
+                                       '"retention period" +2')
+    assert document["summary"]["by_category"] == {
+        "security": 0, "performance": 0, "bug": 0, "feature": 1, "refactor": 0,
+        "documentation": 0, "compliance": 1}
+    report = (compliance_project.root / "out" / "TODO_REPORT.md").read_text()
+    assert "| compliance | 1 |" in report
+    assert "## Compliance (1)" in report
+    assert "| `app/users.py:2` | TODO | erase the PII once the retention period is over |" in report
+
+
+def test_a_user_category_labels_its_issues(
+    compliance_project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"GITHUB_TOKEN": "ghp_categories_token", "GITHUB_REPOSITORY": "acme/app",
+           "GITHUB_API_URL": github.base_url, "GITHUB_SERVER_URL": "https://github.example",
+           "GITHUB_SHA": ""}
+    sync = ["todos", "sync", "--write-pause", "0", "--retry-backoff", "0", "--max-wait", "5"]
+    code, out = run(compliance_project, [*sync, "--category", "nonsense"], monkeypatch, env)
+    assert code == 2
+    assert ("error: --category: unknown category 'nonsense' (one of security, performance, bug, "
+            "feature, refactor, documentation, compliance)") in out
+    code, out = run(compliance_project, [*sync, "--category", "compliance"], monkeypatch, env)
+    assert code == 0, out
+    assert [(i["title"], i["labels"]) for i in github.issues.values()] == [
+        ("TODO: erase the PII once the retention period is over",
+         ["technical-debt", "todo", "area: compliance"])]
+    assert "area: compliance" in github.labels
+    assert "- category: **compliance**" in next(iter(github.issues.values()))["body"]
+
+
+def rules(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(text)
+    return path
+
+
+def test_rename_and_drop_categories(tmp_path: Path) -> None:
+    categorizer = load_categorizer([rules(tmp_path, (
+        'drop = ["documentation"]\n'
+        "[rename]\nsecurity = \"appsec\"\n"
+        "[categories.appsec]\nlabel = \"team: appsec\"\n"
+    ))])
+    assert categorizer.names == ("appsec", "performance", "bug", "feature", "refactor")
+    assert categorizer.labels["appsec"] == "team: appsec"
+    assert categorizer.apply(item("escape user input")).category == "appsec"
+    assert categorizer.apply(item("escape user input")).resolution == "implement"  # follows
+    assert categorizer.category("document the schema") == "feature"  # the fallback now
+    renamed_fallback = load_categorizer([rules(tmp_path, '[rename]\nfeature = "enhancement"\n')])
+    assert renamed_fallback.category("something else") == "enhancement"
+
+
+def test_scan_uses_the_configured_categories(tmp_path: Path) -> None:
+    rules(tmp_path, '[rename]\nperformance = "speed"\n')
+    (tmp_path / "a.py").write_text("x = 1  # TODO: N+1 queries\n")
+    config = Config(root=tmp_path, todos=TodosConfig(category_rules=("rules.toml",)))
+    result = scan_paths([tmp_path], config, blame=False)
+    assert [(i.category, i.category_reason) for i in result.items] == [
+        ("speed", 'speed 5: comment "n+1" +5')]
+    assert result.categories == ("security", "speed", "bug", "feature", "refactor",
+                                 "documentation")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('drop = ["chores"]\n', "rules.toml: drop: unknown category 'chores'"),
+        ('[rename]\nchores = "x"\n', "rules.toml: rename: unknown category 'chores'"),
+        ('[rename]\nbug = "feature"\n', "rules.toml: rename.bug: 'feature' already exists"),
+        ('[categories.Bad]\nphrases = ["x"]\n', "rules.toml: [categories.Bad]: a category name"),
+        ('[[categories.bug.signals]]\nin = "docs"\n', "rules.toml: key 'categories.bug."
+         "signals[0].in' must be one of comment, code, path"),
+        ('[[categories.bug.signals]]\nphrases = ["re:(("]\n', "bad regular expression"),
+        ('[[categories.bug.signals]]\nweight = "high"\n', "must be a number"),
+        ('[settings]\nfallback = "chores"\n', "settings.fallback: 'chores' is not a category"),
+        ('drop = ["security", "performance", "bug", "feature", "refactor", "documentation"]\n',
+         "no categories left"),
+        ("verbose = true\n", "rules.toml: unknown key 'verbose'"),
+    ],
+)
+def test_rule_file_errors_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(CategoryRulesError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        load_categorizer([rules(tmp_path, text)])
+
+
+def test_explain_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "auth").mkdir()
+    (tmp_path / "auth" / "views.py").write_text(
+        "def login(request):\n    # TODO: verify the token\n    return check(request)\n"
+        "# FIXME: slow\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["todos", "--no-blame", "--explain", "--output", "out.txt",
+                                       "."], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out.txt").read_text().splitlines() == [
+        "auth/views.py:2:7: TODO [security] verify the token",
+        '    why: security 4: comment "verify" +1, comment "token" +1, code "login" +1, '
+        'path "auth" +1',
+        "auth/views.py:4:3: FIXME [performance] slow",
+        '    why: performance 5: comment "slow" +5; next security 1',
+        "Found 2 TODO comments in 1 of 1 files: 0 linked to an issue, 2 not (1 implement, "
+        "1 issue).",
+    ]
+    table = CliRunner().invoke(main, ["todos", "--no-blame", "--explain", "."],
+                               catch_exceptions=False).output
+    assert "why: performance 5" in table
+
+
+def test_the_corpus_counts_match_the_projects(corpus: list[LabelledTodo]) -> None:
+    per_project = Counter(r.project for r in corpus)
+    assert max(per_project.values()) <= 29  # 23 sampled + at most 6 from security paths

@@ -293,8 +293,9 @@ def categorizer_from_documents(
     resolution: dict[str, Any] = {}
     for source, document in documents:
         _check_keys(source, "", document, {"categories", "settings", "resolution", "rename", "drop"})
-        _apply_categories(source, document.get("categories", {}), drafts)
+        # Renames first, so a file can rename a category and configure it under its new name.
         _apply_renames(source, document.get("rename", {}), drafts, settings, resolution)
+        _apply_categories(source, document.get("categories", {}), drafts)
         for name in _strings(source, "drop", document.get("drop", [])):
             if name not in drafts:
                 raise CategoryRulesError(f"{source}: drop: unknown category {name!r}")
