@@ -116,10 +116,8 @@ def sync_todos(
     (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
     import dataclasses
 
-    from qualitytool.todos.sync import sync
-
     from qualitytool.todos.scan import categorizer_for
-    from qualitytool.todos.sync import SyncError
+    from qualitytool.todos.sync import SyncError, sync
 
     config = config or resolve_config(paths)
     categorizer = categorizer_for(config)

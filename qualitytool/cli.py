@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -319,7 +319,7 @@ def todos_scan_command(
 
         output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
     else:
-        renderers = {
+        renderers: dict[str, Callable[[Any], str]] = {
             "json": output.render_json, "markdown": output.render_report,
             "sarif": output.render_sarif, "github": output.render_github,
             "text": functools.partial(_plain_todo_lines, explain=explain),

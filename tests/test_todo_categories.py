@@ -267,8 +267,8 @@ def test_scan_uses_the_configured_categories(tmp_path: Path) -> None:
         ('[rename]\nchores = "x"\n', "rules.toml: rename: unknown category 'chores'"),
         ('[rename]\nbug = "feature"\n', "rules.toml: rename.bug: 'feature' already exists"),
         ('[categories.Bad]\nphrases = ["x"]\n', "rules.toml: [categories.Bad]: a category name"),
-        ('[[categories.bug.signals]]\nin = "docs"\n', "rules.toml: key 'categories.bug."
-         "signals[0].in' must be one of comment, code, path"),
+        ('[[categories.bug.signals]]\nin = "docs"\n',
+         "rules.toml: key 'categories.bug.signals[0].in' must be one of comment, code, path"),
         ('[[categories.bug.signals]]\nphrases = ["re:(("]\n', "bad regular expression"),
         ('[[categories.bug.signals]]\nweight = "high"\n', "must be a number"),
         ('[settings]\nfallback = "chores"\n', "settings.fallback: 'chores' is not a category"),
@@ -293,12 +293,12 @@ def test_explain_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out.txt").read_text().splitlines() == [
         "auth/views.py:2:7: TODO [security] verify the token",
-        '    why: security 4: comment "verify" +1, comment "token" +1, code "login" +1, '
-        'path "auth" +1',
+        ('    why: security 4: comment "verify" +1, comment "token" +1, code "login" +1, '
+         'path "auth" +1'),
         "auth/views.py:4:3: FIXME [performance] slow",
         '    why: performance 5: comment "slow" +5; next security 1',
-        "Found 2 TODO comments in 1 of 1 files: 0 linked to an issue, 2 not (1 implement, "
-        "1 issue).",
+        ("Found 2 TODO comments in 1 of 1 files: 0 linked to an issue, 2 not (1 implement, "
+         "1 issue)."),
     ]
     table = CliRunner().invoke(main, ["todos", "--no-blame", "--explain", "."],
                                catch_exceptions=False).output

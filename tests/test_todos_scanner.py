@@ -12,8 +12,10 @@ from qualitytool.api import scan_todos, write_todo_reports
 from qualitytool.cli import main
 from qualitytool.config import Config, TodosConfig, load_config
 from qualitytool.todos.categories import CategoryRulesError, load_categorizer
+from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import TodoItem
-from qualitytool.todos.scanner import Markers, language_of, scan_source
+from qualitytool.todos.scanner import scan_source
+from qualitytool.todos.syntax import language_of
 
 from .conftest import EXAMPLE
 

@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import sdist  # noqa: E402
+from common import sdist
 
-from qualitytool.config import Config  # noqa: E402
-from qualitytool.discovery import discover_files  # noqa: E402
-from qualitytool.todos.context import statement_below  # noqa: E402
-from qualitytool.todos.scan import scan_files  # noqa: E402
+from qualitytool.config import Config
+from qualitytool.discovery import discover_files
+from qualitytool.todos.context import statement_below
+from qualitytool.todos.scan import scan_files
 
 # web frameworks, backends, CLIs, infrastructure, security libraries, scientific code
 PROJECTS = (

@@ -122,8 +122,9 @@ def render_scores(scores: Scores, title: str) -> str:
     def percent(value: float | None) -> str:
         return "-" if value is None else f"{100 * value:.1f}%"
 
-    lines = [f"{title}: {scores.total} comments, accuracy {percent(scores.accuracy)}, "
-             f"resolution accuracy {percent(scores.resolution_accuracy)}", ""]
+    head = (f"{title}: {scores.total} comments, accuracy {percent(scores.accuracy)}, "
+            f"resolution accuracy {percent(scores.resolution_accuracy)}")
+    lines = [head, ""]
     lines.append(f"{'category':<15}{'labelled':>9}{'given':>7}{'precision':>11}{'recall':>9}")
     for name in scores.categories:
         lines.append(f"{name:<15}{scores.support(name):>9}{scores.predicted(name):>7}"

@@ -15,15 +15,11 @@ from qualitytool.parallel import effective_jobs
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
 from qualitytool.todos.context import statement_below
+from qualitytool.todos.decoding import decode_source, read_bytes
+from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.scanner import (
-    Markers,
-    decode_source,
-    language_of,
-    read_bytes,
-    scan_source,
-    uses_hash_comments_only,
-)
+from qualitytool.todos.scanner import scan_source
+from qualitytool.todos.syntax import language_of, uses_hash_comments_only
 
 
 def categorizer_for(config: Config) -> Categorizer:
