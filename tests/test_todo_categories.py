@@ -308,3 +308,17 @@ def test_explain_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_the_corpus_counts_match_the_projects(corpus: list[LabelledTodo]) -> None:
     per_project = Counter(r.project for r in corpus)
     assert max(per_project.values()) <= 29  # 23 sampled + at most 6 from security paths
+
+
+def test_the_readme_rules_example_works(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("# qualitytool-todo-categories.toml\n")
+    example = readme[start:readme.index("```", start)]
+    categorizer = load_categorizer([rules(tmp_path, example)])
+    assert categorizer.names == ("appsec", "performance", "bug", "feature", "refactor",
+                                 "compliance")
+    assert categorizer.labels["compliance"] == "area: compliance"
+    assert categorizer.category("escape user input") == "appsec"
+    assert categorizer.category("export the PII") == "compliance"
+    verdict = categorizer.judge(item("keep this", path="app/privacy/consent_forms.py"))
+    assert verdict.reason == 'feature: no category reached the minimum score (the fallback); best compliance 1'

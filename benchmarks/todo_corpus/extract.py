@@ -7,8 +7,25 @@ an order fixed by a hash of the comment's location (not by its words, so the sam
 depend on what the rules match).  The split is assigned here, before any labelling or tuning:
 a third of the items (by a hash of project, path and line) is held back.
 
-Labels (category, resolution) are added by hand, by reading each comment and its code, into
-``todos.jsonl``; this script only shows how the comments were chosen.
+Labels (category, resolution) were added by hand, by reading each comment and its code, into
+``todos.jsonl`` (the fields above plus ``category`` and ``resolution``); this script only
+shows how the comments were chosen, and re-running it reproduces every other field.
+
+How the labels were given (one reader; the boundaries between feature, refactor and bug are
+judgement calls, which bounds the accuracy any categorizer can reach on this corpus):
+
+* security: a weakness or a missing control (validation, authorization, signatures, secrets,
+  TLS checks, unsafe deserialization), also when phrased as a question;
+* performance: speed, memory, I/O or work avoided (caching, streaming, parallelism);
+* bug: behaviour that is wrong or unexplained (failures, flaky tests, wrong errors, races,
+  workarounds for someone else's bug);
+* feature: something not there yet, tests included ("add a test for X");
+* refactor: the same behaviour in better code (removals after a deprecation or a version
+  drop, renames, moves, types, cleanups, test code restructured);
+* documentation: the comment explains rather than asks (a note, a caveat), or asks for docs.
+
+Resolution: ``implement`` when small and clear, ``issue`` when larger or needing a decision,
+``document`` when the comment states a known limitation.
 """
 
 from __future__ import annotations
