@@ -60,8 +60,8 @@ class Signal:
     phrases: tuple[str, ...]
 
     @property
-    def pattern(self) -> re.Pattern[str] | None:
-        return _phrase_pattern(self.phrases)
+    def matcher(self) -> _Matcher:
+        return _matcher(self.phrases)
 
 
 @dataclass(frozen=True)
@@ -141,9 +141,9 @@ class Categorizer:
         """The category of ``item``, with the evidence for it."""
         texts = {
             # A URL's words are not the comment's ("bugs.launchpad.net", "/security/...").
-            Where.COMMENT: _URL.sub(" ", item.text),
-            Where.CODE: code_words(item.context, item.below),
-            Where.PATH: path_words(item.path),
+            Where.COMMENT: _Text(_URL.sub(" ", item.text)),
+            Where.CODE: _Text(code_words(item.context, item.below)),
+            Where.PATH: _Text(path_words(item.path)),
         }
         scored: list[tuple[float, int, int, Category, tuple[Evidence, ...]]] = []
         for order, category in enumerate(self.categories):
@@ -191,21 +191,63 @@ class Categorizer:
                        resolution=self.resolution(item, verdict.category))
 
 
-def _evidence(category: Category, texts: dict[Where, str]) -> Iterable[Evidence]:
+class _Text:
+    """One text an item is judged on, split into words once for every signal."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = [(m.start(), m.end(), m[0].lower()) for m in _WORD.finditer(text)]
+        self.vocabulary = frozenset(word for _, _, word in self.words)
+
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """A signal's phrases, compiled: single words by set intersection (most of them), the
+    rest (prefixes, several words, punctuation, ``re:``) by one regex."""
+
+    words: frozenset[str]
+    pattern: re.Pattern[str] | None
+
+    def find(self, text: _Text) -> list[tuple[int, int, str]]:
+        """Every match as (start, end, phrase found), in text order, longest first."""
+        hits = self.words & text.vocabulary
+        found = [(start, end, word) for start, end, word in text.words if word in hits] if hits else []
+        if self.pattern is not None:
+            found += [(m.start(), m.end(), re.sub(r"\s+", " ", m[0].lower()))
+                      for m in self.pattern.finditer(text.text)]
+        found.sort(key=lambda f: (f[0], -f[1]))
+        return found
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(phrases: tuple[str, ...]) -> _Matcher:
+    words, others = set(), []
+    for phrase in phrases:
+        if _WORD.fullmatch(phrase):
+            words.add(phrase.lower())
+        else:
+            others.append(phrase)
+    return _Matcher(frozenset(words), _phrase_pattern(tuple(others)))
+
+
+def _evidence(category: Category, texts: dict[Where, _Text]) -> Iterable[Evidence]:
     # Strongest signals first; a weaker phrase inside a stronger one's match does not count
-    # again ("key" in "signing key").
+    # again ("key" in "signing key"), nor does a word inside a longer phrase of the same
+    # signal ("injection" in "sql injection").
     taken: dict[Where, list[tuple[int, int]]] = {where: [] for where in Where}
     for signal in sorted(category.signals, key=lambda s: -s.weight):
-        pattern = signal.pattern
-        if pattern is None or not texts[signal.where]:
+        text = texts[signal.where]
+        if not text.words:
             continue
         found: list[str] = []
         spans = taken[signal.where]
-        for match in pattern.finditer(texts[signal.where]):
-            if any(start < match.end() and match.start() < end for start, end in spans):
+        for start, end, phrase in signal.matcher.find(text):
+            if any(s < end and start < e for s, e in spans):
                 continue
-            spans.append(match.span())
-            phrase = re.sub(r"\s+", " ", match.group(0).lower())
+            spans.append((start, end))
             if phrase not in found:
                 found.append(phrase)
             if len(found) == _MAX_MATCHES[signal.where.value]:
@@ -272,7 +314,23 @@ class _Draft:
 def load_categorizer(
     extra_files: Sequence[Path] = (), limitation_phrases: Sequence[str] = ()
 ) -> Categorizer:
-    """The built-in rules extended by ``extra_files``, read in order."""
+    """The built-in rules extended by ``extra_files``, read in order (once per process while
+    the files are unchanged: every worker of a scan asks for it)."""
+    stamps = []
+    for path in extra_files:
+        try:
+            stat = path.stat()
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((str(path), -1, -1))  # reading it reports the error
+    return _load_categorizer(tuple(stamps), tuple(limitation_phrases))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_categorizer(
+    stamps: tuple[tuple[str, int, int], ...], limitation_phrases: tuple[str, ...]
+) -> Categorizer:
+    extra_files = [Path(name) for name, _, _ in stamps]
     builtin = resources.files("qualitytool.rules").joinpath("todo_categories.toml")
     documents = [("rules/todo_categories.toml",
                   _read("todo_categories.toml", builtin.read_text("utf-8")))]
