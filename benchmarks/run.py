@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ("check_exceptions", "fix_exceptions", "todos", "report", "narrowing",
+BENCHMARKS = ("check_exceptions", "fix_exceptions", "todos", "report", "narrowing", "evidence",
               "todo_categories")
 
 

@@ -14,6 +14,8 @@ from qualitytool.parallel import map_files
 from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
+    from qualitytool.evidence.run import EvidenceRun
+    from qualitytool.evidence.store import Evidence
     from qualitytool.exceptions.fix_report import FixReport
     from qualitytool.report.engine import QualityReport as QualityReportType
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
@@ -137,6 +139,7 @@ def fix_exceptions(
     unsafe_fixes: bool = False,
     keep_fallback: bool = False,
     boundaries: bool = False,
+    evidence_file: Path | str | None = None,
     jobs: int | None = None,
     record_run: bool = True,
     on_result: Callable[[FileResult], None] | None = None,
@@ -146,9 +149,12 @@ def fix_exceptions(
 
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
+    ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
+    catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
     """
     from dataclasses import replace
 
+    from qualitytool.evidence.store import load as load_evidence
     from qualitytool.exceptions.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
 
@@ -161,6 +167,7 @@ def fix_exceptions(
         keep_fallback=keep_fallback,
         boundaries=boundaries,
         knowledge_files=knowledge_files(config),
+        evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []
@@ -184,6 +191,46 @@ def fix_exceptions(
             reason = f"{exc.filename or config.root}: {exc.strerror or exc}"
             report = replace(report, run_log_error=reason)
     return report
+
+
+def evidence_path(config: Config, given: Path | str | None = None) -> Path:
+    """The evidence file: ``given``, or ``<project root>/.qualitytool/evidence.json``."""
+    from qualitytool.evidence.store import DEFAULT_PATH
+
+    return Path(given) if given is not None else config.root / DEFAULT_PATH
+
+
+def record_evidence(
+    command: Sequence[str],
+    paths: Sequence[Path | str] = (),
+    config: Config | None = None,
+    *,
+    evidence_file: Path | str | None = None,
+    trace: bool = False,
+) -> EvidenceRun:
+    """Run a test ``command`` with the evidence recorder in every Python process it starts,
+    watching the broad handlers under ``paths`` (default: the project root); merge what it
+    saw into the evidence file and write it.  The command's exit code is returned with it."""
+    from qualitytool.evidence.run import collect_sites, record
+
+    config = config or resolve_config([Path.cwd()])
+    table = collect_sites([Path(p) for p in paths] or [config.root], config)
+    return record(command, table, evidence_path(config, evidence_file), trace=trace)
+
+
+def merge_evidence(
+    files: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    evidence_file: Path | str | None = None,
+) -> Evidence:
+    """Merge evidence files (say, one per CI matrix job) into the evidence file, dropping
+    entries whose ``try`` statement no longer exists in the project."""
+    from qualitytool.evidence.run import collect_sites, merge_files
+
+    config = config or resolve_config([Path.cwd()])
+    table = collect_sites([config.root], config)
+    return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file))
 
 
 def _candidates(

@@ -189,6 +189,10 @@ def _render(
     help="Keep catch-alls around callbacks, futures and plugins, and make them log the traceback.",
 )
 @click.option(
+    "--evidence", "evidence_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Add what the tests saw each handler catch (from `qualitytool evidence run`).",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Output format.",
 )
@@ -202,6 +206,7 @@ def fix_exceptions_command(
     unsafe_fixes: bool,
     keep_fallback: bool,
     boundaries: bool,
+    evidence_file: Path | None,
     output_format: str,
     jobs: int | None,
     config_file: Path | None,
@@ -214,6 +219,7 @@ def fix_exceptions_command(
     """
     from qualitytool.api import fix_exceptions
     from qualitytool.discovery import DiscoveryError
+    from qualitytool.evidence.store import EvidenceError
     from qualitytool.exceptions.fix_report import render_json, render_text
     from qualitytool.exceptions.knowledge import KnowledgeBaseError
 
@@ -223,12 +229,13 @@ def fix_exceptions_command(
         with _Progress("fix-exceptions") as progress:
             report = fix_exceptions(
                 paths, config, write=write, unsafe_fixes=unsafe_fixes,
-                keep_fallback=keep_fallback, boundaries=boundaries, jobs=jobs,
+                keep_fallback=keep_fallback, boundaries=boundaries,
+                evidence_file=evidence_file, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start,
             )
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
-    except KnowledgeBaseError as exc:
+    except (KnowledgeBaseError, EvidenceError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     if report.run_log_error is not None:
@@ -242,6 +249,126 @@ def fix_exceptions_command(
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
+
+
+@main.group("evidence")
+def evidence_group() -> None:
+    """Learn from the test suite what each broad handler really catches."""
+
+
+@evidence_group.command("run", context_settings={"ignore_unknown_options": True})
+@click.option(
+    "--path", "paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+    help="Watch the broad handlers under this path (repeatable; default: the project root).",
+)
+@click.option(
+    "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The evidence file to merge into (default: <project root>/.qualitytool/evidence.json).",
+)
+@click.option(
+    "--trace", is_flag=True,
+    help="Record with sys.settrace also on Python 3.12+ (the 3.10/3.11 recorder; slower).",
+)
+@_config_option
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def evidence_run_command(
+    paths: tuple[Path, ...],
+    evidence_file: Path | None,
+    trace: bool,
+    config_file: Path | None,
+    command: tuple[str, ...],
+) -> None:
+    """Run a test COMMAND with a recorder in every Python process it starts.
+
+    \b
+    qualitytool evidence run -- python -m pytest -n auto
+    qualitytool evidence run -- python -m unittest
+
+    Writes, per `try` statement with a broad handler, which exception classes its handlers
+    caught (with counts and an example test) and how often its body ran.  Runs accumulate.
+    Exits with the command's own exit status.
+    """
+    from qualitytool.api import record_evidence
+    from qualitytool.evidence.store import EvidenceError
+
+    config = _load_config((Path("."),), config_file)  # the project the tests run in
+    try:
+        run = record_evidence(command, paths, config, evidence_file=evidence_file, trace=trace)
+    except EvidenceError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    for error in run.errors:
+        click.echo(f"warning: {error}", err=True)
+    if run.exit_code == 127 and not run.processes:
+        click.echo(f"Error: cannot run {command[0]!r}", err=True)
+    mine = run.evidence.entries
+    click.echo(
+        f"qualitytool evidence: {run.watched} try statements watched in {run.processes} Python "
+        f"process(es); {sum(1 for e in mine if e.runs or e.caught)} ran, "
+        f"{sum(1 for e in mine if e.caught)} caught something; written to {run.path}"
+        + (f" ({run.merged.dropped} stale entries dropped)" if run.merged.dropped else ""),
+        err=True,
+    )
+    sys.exit(run.exit_code)
+
+
+@evidence_group.command("merge")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The evidence file to merge into (default: <project root>/.qualitytool/evidence.json).",
+)
+@_config_option
+def evidence_merge_command(
+    files: tuple[Path, ...], evidence_file: Path | None, config_file: Path | None
+) -> None:
+    """Merge evidence FILES (one per CI matrix job, say) into the evidence file."""
+    from qualitytool.api import evidence_path, merge_evidence
+    from qualitytool.evidence.store import EvidenceError
+
+    config = _load_config((Path("."),), config_file)
+    try:
+        merged = merge_evidence(files, config, evidence_file=evidence_file)
+    except EvidenceError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(
+        f"{len(merged.entries)} try statements, {len(merged.runs)} recorded runs "
+        f"({merged.dropped} stale entries dropped) in {evidence_path(config, evidence_file)}"
+    )
+
+
+@evidence_group.command("show")
+@click.option(
+    "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The evidence file (default: <project root>/.qualitytool/evidence.json).",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="Output format.",
+)
+@_config_option
+@_output_option
+def evidence_show_command(
+    evidence_file: Path | None,
+    output_format: str,
+    config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    """Print what the recorded test runs showed, handler by handler."""
+    from qualitytool.api import evidence_path
+    from qualitytool.evidence.show import render_text
+    from qualitytool.evidence.store import EvidenceError, load
+
+    config = _load_config((Path("."),), config_file)
+    target = evidence_path(config, evidence_file)
+    try:
+        evidence = load(target)
+    except EvidenceError as exc:
+        click.echo(f"Error: {exc} (record it with `qualitytool evidence run -- CMD`)", err=True)
+        sys.exit(EXIT_ERROR)
+    _emit(evidence.to_json() if output_format == "json" else render_text(evidence), output_file)
 
 
 class _DefaultCommandGroup(click.Group):

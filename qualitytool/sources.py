@@ -73,7 +73,12 @@ def atomic_write(path: Path, data: bytes, expected: bytes | None = None) -> bool
                 return False
         except OSError:
             return False
-    mode = path.stat().st_mode & 0o7777
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:  # a new file: the permissions the umask gives
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
