@@ -119,9 +119,16 @@ def sync_todos(
     (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
     import dataclasses
 
-    from qualitytool.todos.sync import sync
+    from qualitytool.todos.scan import categorizer_for
+    from qualitytool.todos.sync import SyncError, sync
 
     config = config or resolve_config(paths)
+    categorizer = categorizer_for(config)
+    unknown = sorted(set(options.categories) - set(categorizer.names))
+    if unknown:
+        raise SyncError(f"--category: unknown category {unknown[0]!r} "
+                        f"(one of {', '.join(categorizer.names)})")
+    options = dataclasses.replace(options, category_labels=tuple(categorizer.labels.items()))
     result = scan_todos(paths, config, blame=blame)
     report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action)
     return dataclasses.replace(report, notes=[*result.notes, *report.notes])

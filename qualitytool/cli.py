@@ -6,8 +6,9 @@ pre-commit hook start fast.
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -19,7 +20,7 @@ else:  # pragma: no cover
 import click
 
 from qualitytool import __version__
-from qualitytool.todos.model import CATEGORIES, RESOLUTIONS
+from qualitytool.todos.model import RESOLUTIONS
 
 if TYPE_CHECKING:
     from qualitytool.findings import FileResult, Finding
@@ -466,6 +467,8 @@ def todos_group() -> None:
     help="Also write TODO_REPORT.md and KNOWN_LIMITATIONS.md into this directory.",
 )
 @click.option("--no-blame", is_flag=True, help="Skip git blame (faster; no ages or authors).")
+@click.option("--explain", is_flag=True,
+              help="Say why each item got its category (text format; JSON always has it).")
 @_config_option
 @_output_option
 def todos_scan_command(
@@ -474,6 +477,7 @@ def todos_scan_command(
     check: bool,
     report_dir: Path | None,
     no_blame: bool,
+    explain: bool,
     config_file: Path | None,
     output_file: Path | None,
 ) -> None:
@@ -508,12 +512,12 @@ def todos_scan_command(
     if output_format == "text" and output_file is None:
         from rich.console import Console
 
-        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()))
+        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
     else:
-        renderers = {
+        renderers: dict[str, Callable[[Any], str]] = {
             "json": output.render_json, "markdown": output.render_report,
             "sarif": output.render_sarif, "github": output.render_github,
-            "text": _plain_todo_lines,
+            "text": functools.partial(_plain_todo_lines, explain=explain),
         }
         _emit(renderers[output_format](result), output_file)
     unlinked = [item for item in result.items if not item.issue]
@@ -529,8 +533,9 @@ def todos_scan_command(
 @click.option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or api.github.com).")
 @click.option("--dry-run", is_flag=True, help="Print the plan (create/update/close); change nothing.")
 @click.option("--max-new", type=click.IntRange(min=0), help="Create at most N issues this run.")
-@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
-              help="Only create issues for items of this category (repeatable).")
+@click.option("--category", "categories", multiple=True,
+              help="Only create issues for items of this category (repeatable; the built-in "
+                   "categories and those of the configured category-rules).")
 @click.option("--resolution", "resolutions", multiple=True,
               type=click.Choice(RESOLUTIONS),
               help="Only create issues for items with this suggested resolution (repeatable).")
@@ -568,6 +573,7 @@ def todos_sync_command(
     Exit status: 0, or 2 when GitHub refuses (the message says why; never the token).
     """
     from qualitytool.api import sync_todos
+    from qualitytool.todos.categories import CategoryRulesError
     from qualitytool.todos.sync import SyncError, SyncOptions
 
     paths = paths or (Path("."),)
@@ -581,7 +587,7 @@ def todos_sync_command(
         )
         report = sync_todos(paths, config, options, blame=not no_blame,
                             on_action=lambda a: click.echo(_describe_action(a)))
-    except SyncError as exc:
+    except (SyncError, CategoryRulesError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     plan = report.plan
@@ -611,10 +617,14 @@ def _describe_action(action: Any) -> str:
     return f"{action.kind}{number}: {action.title}{where}{reason}{outcome}"
 
 
-def _plain_todo_lines(result: Any) -> str:
+def _plain_todo_lines(result: Any, *, explain: bool = False) -> str:
     from qualitytool.todos.output import summary_line
 
-    lines = [f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}" for i in result.items]
+    lines = []
+    for i in result.items:
+        lines.append(f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}")
+        if explain:
+            lines.append(f"    why: {i.category_reason}")
     return "\n".join([*lines, summary_line(result)]) + "\n"
 
 
