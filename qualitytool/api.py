@@ -242,16 +242,17 @@ def record_evidence(
     config: Config | None = None,
     *,
     evidence_file: Path | str | None = None,
-    trace: bool = False,
+    instrument: bool = False,
 ) -> EvidenceRun:
     """Run a test ``command`` with the evidence recorder in every Python process it starts,
     watching the broad handlers under ``paths`` (default: the project root); merge what it
-    saw into the evidence file and write it.  The command's exit code is returned with it."""
+    saw into the evidence file and write it.  The command's exit code is returned with it.
+    ``instrument`` uses the import-hook recorder of Python 3.10/3.11 on 3.12+ too."""
     from qualitytool.evidence.run import collect_sites, record
 
     config = config or resolve_config([Path.cwd()])
     table = collect_sites([Path(p) for p in paths] or [config.root], config)
-    return record(command, table, evidence_path(config, evidence_file), trace=trace)
+    return record(command, table, evidence_path(config, evidence_file), instrument=instrument)
 
 
 def merge_evidence(

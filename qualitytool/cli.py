@@ -331,15 +331,15 @@ def evidence_group() -> None:
     help="The evidence file to merge into (default: <project root>/.qualitytool/evidence.json).",
 )
 @click.option(
-    "--trace", is_flag=True,
-    help="Record with sys.settrace also on Python 3.12+ (the 3.10/3.11 recorder; slower).",
+    "--instrument", is_flag=True,
+    help="Record through an import hook also on Python 3.12+ (the 3.10/3.11 recorder).",
 )
 @_config_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def evidence_run_command(
     paths: tuple[Path, ...],
     evidence_file: Path | None,
-    trace: bool,
+    instrument: bool,
     config_file: Path | None,
     command: tuple[str, ...],
 ) -> None:
@@ -358,7 +358,8 @@ def evidence_run_command(
 
     config = _load_config((Path("."),), config_file)  # the project the tests run in
     try:
-        run = record_evidence(command, paths, config, evidence_file=evidence_file, trace=trace)
+        run = record_evidence(command, paths, config, evidence_file=evidence_file,
+                              instrument=instrument)
     except EvidenceError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
