@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult
 
 # Below this many files, worker start-up costs more than the parallel work saves.
@@ -30,8 +31,11 @@ def _guarded(func: Callable[[Path], FileResult], path: Path) -> FileResult:
     try:
         return func(path)
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the run
+        # One line naming the file: some messages (LibCST's) span many lines.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return FileResult(
-            path=str(path), error=f"internal error: {type(exc).__name__}: {exc}"
+            path=display_path(path),
+            error=f"{display_path(path)}: internal error: {type(exc).__name__}: {first}".rstrip(": "),
         )
 
 

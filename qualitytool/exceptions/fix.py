@@ -8,7 +8,6 @@ and one lazily-built project index for its whole share of the run.
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import gc
 import warnings
@@ -37,6 +36,7 @@ from qualitytool.sources import (
     decode_python,
     encode_python,
 )
+from qualitytool.textdiff import unified_diff
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,11 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
         tree = _parse(source, shown)
     except SourceError as exc:
         return FixFileResult(path=shown, error=str(exc))
-    plans, new_text = fix_source(source.text, tree, path, options)
+    try:
+        plans, new_text = fix_source(source.text, tree, path, options)
+    except SourceError as exc:  # LibCST's grammar refuses what CPython's accepted
+        separator = "" if str(exc)[:1].isdigit() else " "
+        return FixFileResult(path=shown, error=f"{shown}:{separator}{exc}")
     if not plans:
         return FixFileResult(path=shown)
     critical = matches_any(path, options.config.critical_paths, options.config.root)
@@ -216,11 +220,9 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
             path=shown, handlers=outcomes,
             error=f"{shown}: internal error: the rewrite does not parse ({exc.msg}); left unchanged",
         )
-    diff = "".join(
-        difflib.unified_diff(
-            source.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-            fromfile=f"a/{shown}", tofile=f"b/{shown}",
-        )
+    diff = unified_diff(
+        source.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+        fromfile=f"a/{shown}", tofile=f"b/{shown}",
     )
     if not diff.endswith("\n"):
         diff += "\n\\ No newline at end of file\n"
