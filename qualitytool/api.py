@@ -163,10 +163,10 @@ def fix_exceptions(
         jobs=config.jobs if jobs is None else jobs,
         on_result=on_result,
     )
-    for result in clean:  # files without a broad handler only advance the progress bar
+    for result in clean:  # folders that cannot be listed
         if on_result is not None:
             on_result(result)
-    ordered = sorted(results, key=lambda r: r.path)
+    ordered = sorted([*results, *clean], key=lambda r: r.path)
     report = FixReport(
         config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
     )
@@ -185,16 +185,19 @@ def _candidates(
     clean: list[FileResult],
     on_discovered: Callable[[int], None] | None,
 ) -> Iterator[Path]:
-    """The files that may hold a broad handler, streamed while discovery walks (so that the
-    workers start early); the others go to ``clean``.  ``on_discovered`` gets the number of
-    files once the walk is over."""
+    """The files to check, streamed while discovery walks (so that the workers start early);
+    a folder that cannot be listed goes to ``clean`` as an error.  ``on_discovered`` gets the
+    number of files once the walk is over."""
     from qualitytool.exceptions.check import candidate_files
 
     discovered = 0
 
+    def unreadable(folder: str, message: str) -> None:
+        clean.append(FileResult(path=folder, error=message))
+
     def counted() -> Iterator[Path]:
         nonlocal discovered
-        for path in iter_files(paths, config):
+        for path in iter_files(paths, config, on_error=unreadable):
             discovered += 1
             yield path
 

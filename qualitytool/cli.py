@@ -288,7 +288,8 @@ def todos_scan_command(
     """List the TODO comments under PATH... (default: the current directory).
 
     Exit status: 0, or 1 with --check when an item has no issue link (`TODO(#12)`,
-    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors.
+    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors or when a file or
+    folder cannot be read (the others are still scanned and reported).
     """
     from qualitytool.api import scan_todos, write_todo_reports
     from qualitytool.discovery import DiscoveryError, display_path
@@ -322,6 +323,8 @@ def todos_scan_command(
         }
         _emit(renderers[output_format](result), output_file)
     unlinked = [item for item in result.items if not item.issue]
+    if result.errors:  # an unread file may hold an unlinked TODO: --check cannot pass
+        sys.exit(EXIT_ERROR)
     if check and unlinked:
         if output_format != "text":
             click.echo(f"{len(unlinked)} TODO comment(s) without an issue link", err=True)

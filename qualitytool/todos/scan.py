@@ -114,8 +114,12 @@ def scan_paths(
     now: dt.datetime | None = None,
 ) -> ScanResult:
     """Discover the files under ``paths`` the TODO scanner reads, scan them, blame the items."""
-    files = discover_files(paths, config, include=config.todos.include)
+    unreadable: list[str] = []
+    files = discover_files(paths, config, include=config.todos.include,
+                           on_error=lambda _folder, message: unreadable.append(message))
     result = scan_files(files, config)
+    if unreadable:
+        result = replace(result, errors=sorted([*result.errors, *unreadable]))
     if not blame:
         return result
     from qualitytool.todos.blame import blame_items
