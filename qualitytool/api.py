@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from qualitytool.config import Config, load_config, load_config_file
 from qualitytool.discovery import iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
-from qualitytool.parallel import map_files
+from qualitytool.parallel import Interrupted, map_files
 from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
@@ -138,7 +138,8 @@ def fix_exceptions(
     """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
 
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
-    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
+    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.  SIGINT
+    stops the run promptly: the report (``interrupted``) covers the files finished before it.
     """
     from dataclasses import replace
 
@@ -157,18 +158,23 @@ def fix_exceptions(
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []
-    results = map_files(
-        options,
-        _candidates(paths, config, clean, on_discovered),
-        jobs=config.jobs if jobs is None else jobs,
-        on_result=on_result,
-    )
+    interrupted = False
+    try:
+        results = map_files(
+            options,
+            _candidates(paths, config, clean, on_discovered),
+            jobs=config.jobs if jobs is None else jobs,
+            on_result=on_result,
+        )
+    except Interrupted as stop:  # SIGINT: report and log what was done before it
+        results, interrupted = stop.results, True
     for result in clean:  # folders that cannot be listed
         if on_result is not None:
             on_result(result)
     ordered = sorted([*results, *clean], key=lambda r: r.path)
     report = FixReport(
-        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
+        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes,
+        interrupted=interrupted,
     )
     if record_run:
         try:

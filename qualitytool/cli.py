@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from qualitytool.findings import FileResult, Finding
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 _paths_argument = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path)
@@ -238,6 +239,10 @@ def fix_exceptions_command(
             click.echo(f"error: {error.error}", err=True)
     else:
         _emit(render_text(report, show_diff=show_diff or not write), output_file)
+    if report.interrupted:
+        click.echo(f"interrupted: stopped after {len(report.files)} file(s); the summary and "
+                   "the run log cover those only", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)

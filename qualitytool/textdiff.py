@@ -41,24 +41,27 @@ def _range(start: int, stop: int) -> str:
     return f"{start + 1 if length else start},{length}"
 
 
-class _AnchoredMatcher(difflib.SequenceMatcher):  # type: ignore[type-arg]
+class _AnchoredMatcher(difflib.SequenceMatcher[str]):
     def __init__(self, a: Sequence[str], b: Sequence[str]) -> None:
         super().__init__(None, a, b, autojunk=False)
+        self._lines = (a, b)
+        self._blocks: list[difflib.Match] | None = None
 
     def get_matching_blocks(self) -> list[difflib.Match]:
-        if self.matching_blocks is not None:
-            return self.matching_blocks  # type: ignore[no-any-return]
+        if self._blocks is not None:
+            return self._blocks
+        a, b = self._lines
         blocks: list[_Block] = []
-        _match(self.a, self.b, 0, len(self.a), 0, len(self.b), blocks)
+        _match(a, b, 0, len(a), 0, len(b), blocks)
         merged: list[_Block] = []
         for i, j, size in blocks:
             if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
                 merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + size)
             elif size:
                 merged.append((i, j, size))
-        merged.append((len(self.a), len(self.b), 0))
-        self.matching_blocks = [difflib.Match(*block) for block in merged]
-        return self.matching_blocks  # type: ignore[no-any-return]
+        merged.append((len(a), len(b), 0))
+        self._blocks = [difflib.Match(*block) for block in merged]
+        return self._blocks
 
 
 # Stretches between anchors are anchored again by their own unique lines, this many times

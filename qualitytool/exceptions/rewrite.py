@@ -172,7 +172,7 @@ def apply_plans(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> 
         return text, 0
     rewriter = _Rewriter(plans, unsafe_fixes)
     try:
-        module = cst.parse_module(text)
+        parsed = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         # CPython accepted the file (it was planned from its ast), LibCST's grammar does not.
         reason = exc.message.strip().splitlines()[0] if exc.message.strip() else "syntax error"
@@ -182,7 +182,7 @@ def apply_plans(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> 
         ) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested for LibCST; left unchanged") from exc
-    tree = module.visit(rewriter)
+    tree = parsed.visit(rewriter)
     if rewriter.imports:
         from libcst.codemod import CodemodContext
         from libcst.codemod.visitors import AddImportsVisitor

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files, display_path
-from qualitytool.parallel import effective_jobs
+from qualitytool.parallel import effective_jobs, worker_pool
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
@@ -50,11 +50,9 @@ def scan_files(
     if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
         items, errors = _scan_chunk(config, cwd, names)
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
         chunks = [names[i::workers * 4] for i in range(workers * 4)]
         items, errors = [], []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for chunk_items, chunk_errors in pool.map(
                 _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
             ):
