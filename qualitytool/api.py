@@ -120,8 +120,13 @@ def sync_todos(
 
     config = config or resolve_config(paths)
     result = scan_todos(paths, config, blame=blame)
-    report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action)
-    return dataclasses.replace(report, notes=[*result.notes, *report.notes])
+    report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action,
+                  complete=not result.errors)
+    unread = ["no issue closed this run: a file that could not be read may hold its TODO"]
+    return dataclasses.replace(
+        report, notes=[*(unread if result.errors else []), *result.notes, *report.notes],
+        errors=list(result.errors),
+    )
 def fix_exceptions(
     paths: Sequence[Path | str],
     config: Config | None = None,

@@ -375,7 +375,8 @@ def todos_sync_command(
     """Create, update and close one GitHub issue per TODO comment under PATH....
 
     Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL and GITHUB_SHA.
-    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token).
+    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token) or a
+    file or folder cannot be read (the others are synced; no issue is closed that run).
     """
     from qualitytool.api import sync_todos
     from qualitytool.todos.sync import SyncError, SyncOptions
@@ -405,12 +406,16 @@ def todos_sync_command(
             click.echo(f"linked {linked.linked} comment(s) in {linked.path}")
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
     verb = "would " if dry_run else ""
     click.echo(
         f"{'dry run: ' if dry_run else ''}{verb}create {len(plan.creates)}, {verb}update "
         f"{len(plan.updates)}, {verb}close {len(plan.closes)}; {plan.unchanged} unchanged, "
         f"{plan.linked} linked in the code."
     )
+    if report.errors:
+        sys.exit(EXIT_ERROR)
 
 
 def _describe_action(action: Any) -> str:

@@ -43,12 +43,17 @@ def parse_python(raw: bytes, path: Path) -> tuple[ast.Module, str]:
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
             tree = ast.parse(source.text, filename=str(path))
     except SyntaxError as exc:
-        raise SourceError(
-            f"{path}:{exc.lineno or 0}:{exc.offset or 0}: cannot parse: {exc.msg}"
-        ) from exc
+        raise SourceError(f"{syntax_error_place(path, exc)}: cannot parse: {exc.msg}") from exc
     except (ValueError, RecursionError, MemoryError) as exc:
         raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
     return tree, source.text
+
+
+def syntax_error_place(path: Path | str, error: SyntaxError) -> str:
+    """``path:line:col`` of a syntax error, or ``path`` when it has no position (a NUL byte)."""
+    if error.lineno is None:
+        return str(path)
+    return f"{path}:{error.lineno}:{error.offset or 0}"
 
 
 def _rule_for(handler: BroadHandler) -> Rule:

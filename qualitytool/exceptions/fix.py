@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
-from qualitytool.exceptions.check import read_candidate
+from qualitytool.exceptions.check import read_candidate, syntax_error_place
 from qualitytool.exceptions.infer import Inferrer
 from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
 from qualitytool.exceptions.plan import HandlerPlan, PlanOptions, plan_module
@@ -144,7 +144,7 @@ def _parse(source: PythonSource, shown: str) -> ast.Module:
             warnings.simplefilter("ignore")
             return ast.parse(source.text, filename=shown)
     except SyntaxError as exc:
-        raise SourceError(f"{shown}:{exc.lineno or 0}:{exc.offset or 0}: cannot parse: {exc.msg}") from exc
+        raise SourceError(f"{syntax_error_place(shown, exc)}: cannot parse: {exc.msg}") from exc
     except (ValueError, RecursionError, MemoryError) as exc:
         raise SourceError(f"{shown}: cannot parse: {type(exc).__name__}: {exc}") from exc
 
