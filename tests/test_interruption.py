@@ -27,7 +27,7 @@ from .github_server import FakeGitHub
 
 QUALITYTOOL = str(Path(sys.executable).parent / "qualitytool")
 TOKEN = "ghp_interruption_token_7"
-FILES = 240
+FILES = 120
 KILLS = 3
 
 
@@ -59,7 +59,7 @@ def alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("interrupt") / "original"
-    write_tree(root, FILES, per_package=40)
+    write_tree(root, FILES, per_package=20)
     (root / "pyproject.toml").write_text("[tool.qualitytool]\njobs = 2\n", encoding="utf-8")
     return root
 
