@@ -349,3 +349,65 @@ def test_report_pylint_survives_deep_nesting(tmp_path: Path) -> None:
     result = run(tmp_path, "report", "--no-cache", "--format", "json", ".", timeout=600)
     tools = {t["tool"]: t for t in json.loads(result.stdout)["report"]["tools"]}
     assert tools["pylint"]["status"] == "ok", tools["pylint"]["detail"]
+
+
+def _folder_nobody_can_list(root: Path) -> Path:
+    """A folder whose path is longer than PATH_MAX: listing it fails even for root."""
+    here = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(18):
+            os.mkdir("d" * 250, dir_fd=here)
+            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=here)
+            os.close(here)
+            here = inner
+        fd = os.open("hidden.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=here)
+        os.write(fd, b"# TODO: the only unlinked one\n" + HANDLER)
+        os.close(fd)
+    finally:
+        os.close(here)
+    return root / ("d" * 250)
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param(["check-exceptions", "."], id="check-exceptions"),
+    pytest.param(["fix-exceptions", "--write", "."], id="fix-exceptions"),
+    pytest.param(["todos", "--check", "--no-blame", "."], id="todos --check"),
+])
+def test_a_folder_that_cannot_be_listed_is_reported(argv: list[str], tmp_path: Path) -> None:
+    _folder_nobody_can_list(tmp_path)
+    (tmp_path / "fine.py").write_text("# TODO(#1): linked\nx = 1\n", encoding="utf-8")
+    result = run(tmp_path, *argv)
+    (line,) = [line for line in (result.stdout + result.stderr).splitlines()
+               if "cannot read folder" in line]
+    assert line.startswith("error: ddd") and line.endswith("File name too long")
+    assert result.returncode == 2  # todos --check: the unread TODO cannot pass
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root reads a mode-000 file")
+def test_todos_check_fails_when_the_only_todo_is_unreadable(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.py"
+    secret.write_text("# TODO: not linked\n", encoding="utf-8")
+    secret.chmod(0)
+    try:
+        result = run(tmp_path, "todos", "--check", "--no-blame", ".")
+    finally:
+        secret.chmod(0o644)
+    assert result.returncode == 2
+    assert "error: secret.py: cannot read: Permission denied" in result.stderr
+
+
+def test_code_libcst_refuses_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    # CPython accepts 6,000 implicitly concatenated strings; LibCST's grammar does not.
+    (tmp_path / "strings.py").write_text(
+        "import json\nx = " + " ".join(['"a"'] * 6000) + "\n\n\ndef f(s):\n    try:\n"
+        "        return json.loads(s)\n    except Exception:\n        return None\n",
+        encoding="utf-8",
+    )
+    before = (tmp_path / "strings.py").read_bytes()
+    result = run(tmp_path, "fix-exceptions", "--write", ".")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    (line,) = lines_naming(result.stdout + result.stderr, "strings.py")
+    assert line.startswith("error: strings.py:") and "LibCST cannot parse this file" in line
+    assert line.endswith("left unchanged")
+    assert (tmp_path / "strings.py").read_bytes() == before
