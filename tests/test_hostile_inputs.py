@@ -23,12 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from generated import module_text  # benchmarks/, on the path through conftest.py
 
 from .github_server import FakeGitHub
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-from benchmarks.generated import module_text  # noqa: E402
 
 QUALITYTOOL = str(Path(sys.executable).parent / "qualitytool")
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
