@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import tool  # noqa: E402
-from generated import module_text, write_tree  # noqa: E402
+from common import tool
+from generated import module_text, write_tree
 
 COMMANDS = {
     "check-exceptions": ["check-exceptions", "."],

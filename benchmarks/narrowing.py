@@ -322,10 +322,13 @@ def parse_pytest(output: str) -> SuiteResult:
     )
 
 
-def tornado_suite(root: Path) -> SuiteResult:
-    """tornado's own runner, standard library only, the copy first on PYTHONPATH."""
+def tornado_suite(
+    root: Path, python: str = sys.executable, prefix: tuple[str, ...] = ()
+) -> SuiteResult:
+    """tornado's own runner, standard library only, the copy first on PYTHONPATH.
+    ``prefix`` wraps the command (``qualitytool evidence run --``)."""
     output, seconds = run_process(
-        [sys.executable, "-m", "tornado.test.runtests"], root,
+        [*prefix, python, "-m", "tornado.test.runtests"], root,
         {"PYTHONPATH": str(root), "TORNADO_EXTENSION": "0"},
     )
     result = parse_unittest(output)
@@ -369,8 +372,9 @@ def lnbits_python(root: Path) -> Path:
     return python
 
 
-def lnbits_suite(root: Path) -> SuiteResult:
-    """lnbits' unit, API and wallet tests, each in its own process on a fresh database."""
+def lnbits_suite(root: Path, prefix: tuple[str, ...] = ()) -> SuiteResult:
+    """lnbits' unit, API and wallet tests, each in its own process on a fresh database.
+    ``prefix`` wraps each command (``qualitytool evidence run --``)."""
     python = lnbits_python(root)
     total = SuiteResult()
     env = {
@@ -381,7 +385,7 @@ def lnbits_suite(root: Path) -> SuiteResult:
         for data in (root / "tests" / "data", root / "data"):
             shutil.rmtree(data, ignore_errors=True)
         output, seconds = run_process(
-            [str(python), "-m", "pytest", suite, "-q", "-p", "no:cacheprovider", "-o",
+            [*prefix, str(python), "-m", "pytest", suite, "-q", "-p", "no:cacheprovider", "-o",
              "addopts="], root, env,
         )
         result = parse_pytest(output)

@@ -14,6 +14,8 @@ from qualitytool.parallel import Interrupted, map_files
 from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
+    from qualitytool.evidence.run import EvidenceRun
+    from qualitytool.evidence.store import Evidence
     from qualitytool.exceptions.fix_report import FixReport
     from qualitytool.report.engine import QualityReport as QualityReportType
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
@@ -116,9 +118,16 @@ def sync_todos(
     (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
     import dataclasses
 
-    from qualitytool.todos.sync import sync
+    from qualitytool.todos.scan import categorizer_for
+    from qualitytool.todos.sync import SyncError, sync
 
     config = config or resolve_config(paths)
+    categorizer = categorizer_for(config)
+    unknown = sorted(set(options.categories) - set(categorizer.names))
+    if unknown:
+        raise SyncError(f"--category: unknown category {unknown[0]!r} "
+                        f"(one of {', '.join(categorizer.names)})")
+    options = dataclasses.replace(options, category_labels=tuple(categorizer.labels.items()))
     result = scan_todos(paths, config, blame=blame)
     report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action,
                   complete=not result.errors)
@@ -135,6 +144,7 @@ def fix_exceptions(
     unsafe_fixes: bool = False,
     keep_fallback: bool = False,
     boundaries: bool = False,
+    evidence_file: Path | str | None = None,
     jobs: int | None = None,
     record_run: bool = True,
     on_result: Callable[[FileResult], None] | None = None,
@@ -143,11 +153,15 @@ def fix_exceptions(
     """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
 
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
-    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.  SIGINT
-    stops the run promptly: the report (``interrupted``) covers the files finished before it.
+    writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
+    ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
+    catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
+    SIGINT stops the run promptly: the report (``interrupted``) covers the files finished
+    before it.
     """
     from dataclasses import replace
 
+    from qualitytool.evidence.store import load as load_evidence
     from qualitytool.exceptions.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
 
@@ -160,6 +174,7 @@ def fix_exceptions(
         keep_fallback=keep_fallback,
         boundaries=boundaries,
         knowledge_files=knowledge_files(config),
+        evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []
@@ -188,6 +203,46 @@ def fix_exceptions(
             reason = f"{exc.filename or config.root}: {exc.strerror or exc}"
             report = replace(report, run_log_error=reason)
     return report
+
+
+def evidence_path(config: Config, given: Path | str | None = None) -> Path:
+    """The evidence file: ``given``, or ``<project root>/.qualitytool/evidence.json``."""
+    from qualitytool.evidence.store import DEFAULT_PATH
+
+    return Path(given) if given is not None else config.root / DEFAULT_PATH
+
+
+def record_evidence(
+    command: Sequence[str],
+    paths: Sequence[Path | str] = (),
+    config: Config | None = None,
+    *,
+    evidence_file: Path | str | None = None,
+    trace: bool = False,
+) -> EvidenceRun:
+    """Run a test ``command`` with the evidence recorder in every Python process it starts,
+    watching the broad handlers under ``paths`` (default: the project root); merge what it
+    saw into the evidence file and write it.  The command's exit code is returned with it."""
+    from qualitytool.evidence.run import collect_sites, record
+
+    config = config or resolve_config([Path.cwd()])
+    table = collect_sites([Path(p) for p in paths] or [config.root], config)
+    return record(command, table, evidence_path(config, evidence_file), trace=trace)
+
+
+def merge_evidence(
+    files: Sequence[Path | str],
+    config: Config | None = None,
+    *,
+    evidence_file: Path | str | None = None,
+) -> Evidence:
+    """Merge evidence files (say, one per CI matrix job) into the evidence file, dropping
+    entries whose ``try`` statement no longer exists in the project."""
+    from qualitytool.evidence.run import collect_sites, merge_files
+
+    config = config or resolve_config([Path.cwd()])
+    table = collect_sites([config.root], config)
+    return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file))
 
 
 def _candidates(
@@ -225,12 +280,15 @@ def build_report(
     out_dir: Path | str | None = None,
     tools: Sequence[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    untrusted: bool = False,
 ) -> QualityReportType:
     """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
     type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
 
     ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
-    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress.
+    before -> after comparisons; ``on_progress(tool, done, total)`` reports progress;
+    ``untrusted`` runs none of the project's code (its pylint hooks and plugins, mypy plugins,
+    configured commands) and lists what it ignored in ``report.ignored``.
     Render with :func:`qualitytool.report.markdown.write_reports`.
     """
     from qualitytool.report.baseline import load_baseline
@@ -242,5 +300,5 @@ def build_report(
         Path(path), config, since=since, baseline=baseline,
         baseline_source=str(baseline_file) if baseline_file is not None else "",
         use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
-        tools=tools, on_progress=on_progress,
+        tools=tools, on_progress=on_progress, untrusted=untrusted,
     )

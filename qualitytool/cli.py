@@ -6,10 +6,11 @@ pre-commit hook start fast.
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -19,7 +20,7 @@ else:  # pragma: no cover
 import click
 
 from qualitytool import __version__
-from qualitytool.todos.model import CATEGORIES, RESOLUTIONS
+from qualitytool.todos.model import RESOLUTIONS
 
 if TYPE_CHECKING:
     from qualitytool.findings import FileResult, Finding
@@ -52,11 +53,17 @@ def _load_config(paths: Sequence[Path], config_file: Path | None) -> Any:
 
     try:
         config = resolve_config(paths, config_file)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except ConfigError as exc:  # a usage error: exit 2, never 1 ("found something")
+        _fail(str(exc))
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     return config
+
+
+def _fail(message: str) -> NoReturn:
+    """One ``error:`` line on standard error, then exit status 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 def _emit(text: str, output_file: Path | None) -> None:
@@ -189,6 +196,10 @@ def _render(
     help="Keep catch-alls around callbacks, futures and plugins, and make them log the traceback.",
 )
 @click.option(
+    "--evidence", "evidence_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Add what the tests saw each handler catch (from `qualitytool evidence run`).",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Output format.",
 )
@@ -202,6 +213,7 @@ def fix_exceptions_command(
     unsafe_fixes: bool,
     keep_fallback: bool,
     boundaries: bool,
+    evidence_file: Path | None,
     output_format: str,
     jobs: int | None,
     config_file: Path | None,
@@ -214,6 +226,7 @@ def fix_exceptions_command(
     """
     from qualitytool.api import fix_exceptions
     from qualitytool.discovery import DiscoveryError
+    from qualitytool.evidence.store import EvidenceError
     from qualitytool.exceptions.fix_report import render_json, render_text
     from qualitytool.exceptions.knowledge import KnowledgeBaseError
 
@@ -223,12 +236,13 @@ def fix_exceptions_command(
         with _Progress("fix-exceptions") as progress:
             report = fix_exceptions(
                 paths, config, write=write, unsafe_fixes=unsafe_fixes,
-                keep_fallback=keep_fallback, boundaries=boundaries, jobs=jobs,
+                keep_fallback=keep_fallback, boundaries=boundaries,
+                evidence_file=evidence_file, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start,
             )
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
-    except KnowledgeBaseError as exc:
+    except (KnowledgeBaseError, EvidenceError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     if report.run_log_error is not None:
@@ -246,6 +260,126 @@ def fix_exceptions_command(
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
+
+
+@main.group("evidence")
+def evidence_group() -> None:
+    """Learn from the test suite what each broad handler really catches."""
+
+
+@evidence_group.command("run", context_settings={"ignore_unknown_options": True})
+@click.option(
+    "--path", "paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+    help="Watch the broad handlers under this path (repeatable; default: the project root).",
+)
+@click.option(
+    "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The evidence file to merge into (default: <project root>/.qualitytool/evidence.json).",
+)
+@click.option(
+    "--trace", is_flag=True,
+    help="Record with sys.settrace also on Python 3.12+ (the 3.10/3.11 recorder; slower).",
+)
+@_config_option
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def evidence_run_command(
+    paths: tuple[Path, ...],
+    evidence_file: Path | None,
+    trace: bool,
+    config_file: Path | None,
+    command: tuple[str, ...],
+) -> None:
+    """Run a test COMMAND with a recorder in every Python process it starts.
+
+    \b
+    qualitytool evidence run -- python -m pytest -n auto
+    qualitytool evidence run -- python -m unittest
+
+    Writes, per `try` statement with a broad handler, which exception classes its handlers
+    caught (with counts and an example test) and how often its body ran.  Runs accumulate.
+    Exits with the command's own exit status.
+    """
+    from qualitytool.api import record_evidence
+    from qualitytool.evidence.store import EvidenceError
+
+    config = _load_config((Path("."),), config_file)  # the project the tests run in
+    try:
+        run = record_evidence(command, paths, config, evidence_file=evidence_file, trace=trace)
+    except EvidenceError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    for error in run.errors:
+        click.echo(f"warning: {error}", err=True)
+    if run.exit_code == 127 and not run.processes:
+        click.echo(f"Error: cannot run {command[0]!r}", err=True)
+    mine = run.evidence.entries
+    click.echo(
+        f"qualitytool evidence: {run.watched} try statements watched in {run.processes} Python "
+        f"process(es); {sum(1 for e in mine if e.runs or e.caught)} ran, "
+        f"{sum(1 for e in mine if e.caught)} caught something; written to {run.path}"
+        + (f" ({run.merged.dropped} stale entries dropped)" if run.merged.dropped else ""),
+        err=True,
+    )
+    sys.exit(run.exit_code)
+
+
+@evidence_group.command("merge")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The evidence file to merge into (default: <project root>/.qualitytool/evidence.json).",
+)
+@_config_option
+def evidence_merge_command(
+    files: tuple[Path, ...], evidence_file: Path | None, config_file: Path | None
+) -> None:
+    """Merge evidence FILES (one per CI matrix job, say) into the evidence file."""
+    from qualitytool.api import evidence_path, merge_evidence
+    from qualitytool.evidence.store import EvidenceError
+
+    config = _load_config((Path("."),), config_file)
+    try:
+        merged = merge_evidence(files, config, evidence_file=evidence_file)
+    except EvidenceError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(
+        f"{len(merged.entries)} try statements, {len(merged.runs)} recorded runs "
+        f"({merged.dropped} stale entries dropped) in {evidence_path(config, evidence_file)}"
+    )
+
+
+@evidence_group.command("show")
+@click.option(
+    "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The evidence file (default: <project root>/.qualitytool/evidence.json).",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="Output format.",
+)
+@_config_option
+@_output_option
+def evidence_show_command(
+    evidence_file: Path | None,
+    output_format: str,
+    config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    """Print what the recorded test runs showed, handler by handler."""
+    from qualitytool.api import evidence_path
+    from qualitytool.evidence.show import render_text
+    from qualitytool.evidence.store import EvidenceError, load
+
+    config = _load_config((Path("."),), config_file)
+    target = evidence_path(config, evidence_file)
+    try:
+        evidence = load(target)
+    except EvidenceError as exc:
+        click.echo(f"Error: {exc} (record it with `qualitytool evidence run -- CMD`)", err=True)
+        sys.exit(EXIT_ERROR)
+    _emit(evidence.to_json() if output_format == "json" else render_text(evidence), output_file)
 
 
 class _DefaultCommandGroup(click.Group):
@@ -279,6 +413,8 @@ def todos_group() -> None:
     help="Also write TODO_REPORT.md and KNOWN_LIMITATIONS.md into this directory.",
 )
 @click.option("--no-blame", is_flag=True, help="Skip git blame (faster; no ages or authors).")
+@click.option("--explain", is_flag=True,
+              help="Say why each item got its category (text format; JSON always has it).")
 @_config_option
 @_output_option
 def todos_scan_command(
@@ -287,6 +423,7 @@ def todos_scan_command(
     check: bool,
     report_dir: Path | None,
     no_blame: bool,
+    explain: bool,
     config_file: Path | None,
     output_file: Path | None,
 ) -> None:
@@ -312,19 +449,22 @@ def todos_scan_command(
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     if report_dir is not None:
-        from qualitytool.output.templates import templates_dir_of
+        from qualitytool.output.templates import TemplateRenderError, templates_dir_of
 
-        for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
-            click.echo(f"wrote {display_path(written)}", err=True)
+        try:
+            for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
+                click.echo(f"wrote {display_path(written)}", err=True)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
     if output_format == "text" and output_file is None:
         from rich.console import Console
 
-        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()))
+        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
     else:
-        renderers = {
+        renderers: dict[str, Callable[[Any], str]] = {
             "json": output.render_json, "markdown": output.render_report,
             "sarif": output.render_sarif, "github": output.render_github,
-            "text": _plain_todo_lines,
+            "text": functools.partial(_plain_todo_lines, explain=explain),
         }
         _emit(renderers[output_format](result), output_file)
     unlinked = [item for item in result.items if not item.issue]
@@ -342,8 +482,9 @@ def todos_scan_command(
 @click.option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or api.github.com).")
 @click.option("--dry-run", is_flag=True, help="Print the plan (create/update/close); change nothing.")
 @click.option("--max-new", type=click.IntRange(min=0), help="Create at most N issues this run.")
-@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
-              help="Only create issues for items of this category (repeatable).")
+@click.option("--category", "categories", multiple=True,
+              help="Only create issues for items of this category (repeatable; the built-in "
+                   "categories and those of the configured category-rules).")
 @click.option("--resolution", "resolutions", multiple=True,
               type=click.Choice(RESOLUTIONS),
               help="Only create issues for items with this suggested resolution (repeatable).")
@@ -353,6 +494,8 @@ def todos_scan_command(
               help="Longest rate-limit wait in seconds before giving up until the next run.")
 @click.option("--link", is_flag=True,
               help="Rewrite each synced comment to reference its issue: # TODO(#123): text.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Seconds to wait for each answer from GitHub.")
 @click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, hidden=True,
               help="urllib3 backoff factor between read retries (tests set 0).")
 @click.option("--no-blame", is_flag=True, help="Skip git blame in the issue bodies.")
@@ -368,6 +511,7 @@ def todos_sync_command(
     write_pause: float,
     max_wait: float,
     link: bool,
+    timeout: float,
     retry_backoff: float,
     no_blame: bool,
     config_file: Path | None,
@@ -379,6 +523,7 @@ def todos_sync_command(
     file or folder cannot be read (the others are synced; no issue is closed that run).
     """
     from qualitytool.api import sync_todos
+    from qualitytool.todos.categories import CategoryRulesError
     from qualitytool.todos.sync import SyncError, SyncOptions
 
     paths = paths or (Path("."),)
@@ -388,11 +533,11 @@ def todos_sync_command(
             repo=repo, api_url=api_url, dry_run=dry_run, max_new=max_new,
             categories=categories, resolutions=resolutions, labels=config.todos.labels,
             write_pause=write_pause, max_wait=max_wait, retry_backoff=retry_backoff,
-            link=link,
+            link=link, timeout=timeout,
         )
         report = sync_todos(paths, config, options, blame=not no_blame,
                             on_action=lambda a: click.echo(_describe_action(a)))
-    except SyncError as exc:
+    except (SyncError, CategoryRulesError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     plan = report.plan
@@ -426,10 +571,14 @@ def _describe_action(action: Any) -> str:
     return f"{action.kind}{number}: {action.title}{where}{reason}{outcome}"
 
 
-def _plain_todo_lines(result: Any) -> str:
+def _plain_todo_lines(result: Any, *, explain: bool = False) -> str:
     from qualitytool.todos.output import summary_line
 
-    lines = [f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}" for i in result.items]
+    lines = []
+    for i in result.items:
+        lines.append(f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}")
+        if explain:
+            lines.append(f"    why: {i.category_reason}")
     return "\n".join([*lines, summary_line(result)]) + "\n"
 
 
@@ -513,6 +662,9 @@ class _ToolProgress:
 @click.option("--since", "since", metavar="REF",
               help="Apply the gates to lines changed since this git ref only.")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not read the cache.")
+@click.option("--untrusted", is_flag=True,
+              help="Run none of the project's code: ignore pylint's init-hook and plugins, "
+              "mypy plugins and configured commands; list what was ignored.")
 @_config_option
 @_output_option
 def report_command(
@@ -525,6 +677,7 @@ def report_command(
     save_baseline: Path | None,
     since: str | None,
     no_cache: bool,
+    untrusted: bool,
     config_file: Path | None,
     output_file: Path | None,
 ) -> None:
@@ -548,14 +701,20 @@ def report_command(
             report = build_report(
                 path, config, since=since, baseline_file=baseline_file,
                 use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
+                untrusted=untrusted,
             )
     except (BaselineError, SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
+    from qualitytool.output.templates import TemplateRenderError
+
     if out_dir is not None:
         from qualitytool.report.markdown import write_reports
 
-        for written in write_reports(report, out_dir):
-            click.echo(f"wrote {written.path}", err=True)
+        try:
+            for written in write_reports(report, out_dir):
+                click.echo(f"wrote {written.path}", err=True)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
     if save_baseline is not None:
         save_baseline.write_text(
             formats.dumps(snapshot(report.config, report.tools, report.metrics)),
@@ -566,12 +725,17 @@ def report_command(
     if summary_file:
         from qualitytool.report.markdown import step_summary
 
+        try:
+            summary = step_summary(report)
+        except TemplateRenderError as exc:
+            _fail(str(exc))
         with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(report))
+            handle.write(summary)
     renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
                  "github": formats.to_github}
     _emit(renderers[output_format](report), output_file)
-    if check and (report.failed_gates or (fail_unmeasured and report.unmeasured_gates)):
+    if check and (report.failed_gates or report.crashed_gates
+                  or (fail_unmeasured and report.unmeasured_gates)):
         for line in formats.gate_failures(report, unmeasured=fail_unmeasured):
             click.echo(line, err=True)
         sys.exit(EXIT_FOUND)

@@ -247,7 +247,31 @@ def _type_name(raw: Any) -> str:
     )
 
 
+# Paths a configuration names (section, field).  The configuration comes with the analysed
+# repository, so none of them may lead out of it: a pull request must not make the tool write
+# its cache, or read templates and knowledge, anywhere else on the machine.
+_PROJECT_PATHS = (
+    ("report", "cache_dir"), ("report", "templates_dir"), ("report", "coverage_file"),
+    ("exceptions", "knowledge_bases"), ("todos", "category_rules"),
+)
+
+
+def _check_inside(config: Config, source: Path) -> None:
+    root = config.root.resolve()
+    for section, name in _PROJECT_PATHS:
+        value = getattr(getattr(config, section), name)
+        for entry in (value if isinstance(value, tuple) else (value,) if value else ()):
+            path = Path(entry).expanduser()
+            resolved = (path if path.is_absolute() else root / path).resolve()
+            if resolved != root and root not in resolved.parents:
+                raise ConfigError(
+                    f"{source}: key '{TABLE}.{section}.{_key(name)}' must name a path inside "
+                    f"the project ({root}); {entry!r} leads out of it"
+                )
+
+
 def _validate(config: Config, source: Path) -> None:
+    _check_inside(config, source)
     if config.jobs < 0:
         raise ConfigError(f"{source}: key '{TABLE}.jobs' must be 0 (all cores) or more")
     rank = config.gates.worst_complexity_rank

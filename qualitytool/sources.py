@@ -78,15 +78,22 @@ def atomic_write(path: Path, data: bytes, expected: bytes | None = None) -> bool
     """Replace ``path`` with ``data`` through a temporary file and a rename.
 
     When ``expected`` is given and the file no longer holds exactly those bytes (someone
-    changed it since it was read), nothing is written and ``False`` is returned.
+    changed it since it was read), nothing is written and ``False`` is returned.  A symlink
+    is written through: its target gets the new bytes and the link stays a link.
     """
+    path = Path(os.path.realpath(path))
     if expected is not None:
         try:
             if path.read_bytes() != expected:
                 return False
         except OSError:
             return False
-    mode = path.stat().st_mode & 0o7777
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:  # a new file: the permissions the umask gives
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     _IN_FLIGHT.add(tmp_name)
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +26,9 @@ class Fault:
     """Answer the next request matching ``method`` and ``path`` (a regex) with ``status``.
 
     ``after`` lets the request take effect before the error is returned (a 502 after the
-    issue was created); ``drop`` closes the connection without an answer instead.
+    issue was created); ``drop`` closes the connection without an answer instead; ``raw`` is
+    sent instead of ``body`` as JSON (a proxy's HTML page); ``hang`` waits that many seconds
+    before answering (a server that stopped responding).
     """
 
     method: str
@@ -37,6 +40,9 @@ class Fault:
     drop: bool = False
     times: int = 1
     skip: int = 0  # let this many matching requests through first
+    raw: bytes | None = None
+    content_type: str = "application/json; charset=utf-8"
+    hang: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -234,6 +240,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else None
         with github.lock:
             fault = self._take_fault(split.path)
+        if fault is not None and fault.hang:
+            time.sleep(fault.hang)
+        with github.lock:
             if fault is not None and fault.drop:
                 if fault.after:
                     github.handle(self.command, split.path, query, body)
@@ -252,8 +261,11 @@ class _Handler(BaseHTTPRequestHandler):
                     status, headers, payload = fault.status, fault.headers, fault.body
             github.log.append(LoggedRequest(self.command, split.path, query, status, body))
         data = json.dumps(payload).encode()
+        content_type = "application/json; charset=utf-8"
+        if fault is not None and fault.raw is not None:
+            data, content_type = fault.raw, fault.content_type
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for key, value in headers.items():
             self.send_header(key, value)

@@ -33,7 +33,7 @@ def test_example_project_handlers(tmp_path: Path) -> None:
     ]
     assert found == EXPECTED_EXAMPLE
     assert report.summary() == {
-        "safe": 6, "unsafe": 10, "left": 3, "boundary": 2, "applied": 0, "files_changed": 5
+        "safe": 6, "unsafe": 10, "left": 3, "boundary": 2, "evidence": 0, "applied": 0, "files_changed": 5
     }
 
 

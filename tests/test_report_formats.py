@@ -85,12 +85,21 @@ def test_init_ci_writes_the_report_workflow(tmp_path: Path) -> None:
     assert result.exit_code == 0
     workflow = (tmp_path / ".github" / "workflows" / "qualitytool-report.yml").read_text()
     assert "  pull_request:\n" in workflow
-    assert "qualitytool report . --check --since \"origin/${{ github.base_ref }}\"" in workflow
+    assert ("qualitytool report . --untrusted --check --since \"origin/${{ github.base_ref }}\""
+            in workflow)
     assert "--format sarif --output qualitytool-report.sarif" in workflow
     assert "sarif_file: qualitytool-report.sarif" in workflow
     import yaml
 
-    assert yaml.safe_load(workflow)["jobs"]["report"]["steps"]
+    jobs = yaml.safe_load(workflow)["jobs"]
+    # The pull request's code runs only in the job without write permissions.
+    report_runs = [step.get("run", "") for step in jobs["report"]["steps"]]
+    assert [r.split()[:2] for r in report_runs if r] == [
+        ["pip", "install"], ["qualitytool", "report"], ["qualitytool", "report"]]
+    assert all("--untrusted" in r for r in report_runs if r.startswith("qualitytool"))
+    assert jobs["report"]["needs"] == "tests"
+    assert "pytest" in jobs["tests"]["steps"][2]["run"]
+    assert "permissions" not in jobs["tests"]
 
 
 def test_cache_reuses_unchanged_files(tmp_path: Path) -> None:

@@ -43,6 +43,9 @@ any input. An operation on a value of unknown type may run arbitrary code (a pro
 `__str__`, `__eq__`), so it makes the fix unsafe, applied only with `--unsafe-fixes`. A call
 we know nothing about leaves the handler broad, and the reason names the knowledge-base
 entry that would unlock it; add it to a file listed in `exceptions.knowledge-bases`.
+With `--evidence` (from `qualitytool evidence run -- <test command>`), the classes the test
+suite saw the handler catch join the inferred set: an unsafe fix (tests show what can happen,
+not all of it) unless the inferred part alone is closed.
 
 ## Options
 - `exceptions.exempt-reraise` (default `true`)

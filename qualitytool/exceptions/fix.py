@@ -16,10 +16,11 @@ from pathlib import Path
 
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
+from qualitytool.evidence.store import Evidence
 from qualitytool.exceptions.check import read_candidate, syntax_error_place
 from qualitytool.exceptions.infer import Inferrer
 from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
-from qualitytool.exceptions.plan import HandlerPlan, PlanOptions, plan_module
+from qualitytool.exceptions.plan import HandlerPlan, Outcome, PlanOptions, plan_module
 from qualitytool.exceptions.project import (
     ModuleInfo,
     ProjectIndex,
@@ -48,20 +49,24 @@ class HandlerOutcome:
     col: int
     kind: str
     critical: bool
-    outcome: str  # "safe", "unsafe" or "left"
+    outcome: Outcome
     exceptions: tuple[str, ...]
     reason: str | None
     applied: bool  # the rewrite is in the output (diff or written file)
     # knowledge-base [[callable]] names that would let a later run narrow it
     unlock: tuple[str, ...] = ()
+    exercised: int | None = None  # with --evidence: how often the tests ran the try body
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "path": self.path, "line": self.line, "col": self.col, "kind": self.kind,
-            "critical": self.critical, "outcome": self.outcome,
+            "critical": self.critical, "outcome": self.outcome.value,
             "exceptions": list(self.exceptions), "reason": self.reason,
             "unlock": list(self.unlock),
         }
+        if self.exercised is not None:
+            data["exercised"] = self.exercised
+        return data
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class FixOptions:
     keep_fallback: bool = False
     boundaries: bool = False
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
+    evidence: Evidence | None = None  # from ``evidence run`` (paths relative to config.root)
 
     def __call__(self, path: Path) -> FileResult:
         return fix_file(path, self)
@@ -158,8 +164,11 @@ def fix_source(
     )
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
+    evidence = None
+    if options.evidence is not None:
+        evidence = options.evidence.for_file(path)
     try:
-        plans = plan_module(tree, text, info, inferrer, options.plan_options)
+        plans = plan_module(tree, text, info, inferrer, options.plan_options, evidence)
     finally:
         inferrer.index.forget(info.name)
     if not any(p.applies(options.unsafe_fixes) for p in plans):
@@ -206,6 +215,7 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
             path=shown, line=p.line, col=p.col, kind=p.kind, critical=critical,
             outcome=p.outcome, exceptions=p.exceptions, reason=p.reason,
             applied=p.index in applying and new_text != source.text, unlock=p.unlock,
+            exercised=p.exercised,
         )
         for p in plans
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from qualitytool.config import Config
 from qualitytool.exceptions.fix import FixFileResult, HandlerOutcome
+from qualitytool.exceptions.plan import Outcome
 from qualitytool.findings import FileResult
 
 RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
@@ -59,8 +60,8 @@ class FixReport:
         counts = Counter(h.outcome for h in self.handlers)
         applied = sum(1 for h in self.handlers if h.applied) if self.write else 0
         return {
-            "safe": counts["safe"], "unsafe": counts["unsafe"], "left": counts["left"],
-            "boundary": counts["boundary"], "applied": applied,
+            **{outcome.value: counts[outcome] for outcome in Outcome},
+            "applied": applied,
             "files_changed": len(self.changed_files),
         }
 
@@ -95,19 +96,24 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
             lines.append(
                 f"{where}: kept broad, {handler.reason} (--boundaries makes it log the traceback)"
             )
-        elif not handler.applied and handler.outcome == "unsafe":
+        elif not handler.applied and handler.outcome in (Outcome.UNSAFE, Outcome.EVIDENCE):
             caught = ", ".join(handler.exceptions)
             lines.append(
-                f"{where}: unsafe fix not applied (use --unsafe-fixes): "
+                f"{where}: {handler.outcome} fix not applied (use --unsafe-fixes): "
                 f"`{caught}`: {handler.reason}"
             )
+        elif handler.outcome == Outcome.EVIDENCE:
+            lines.append(f"{where}: narrowed with evidence: {handler.reason}")
+        if handler.exercised == 0:
+            lines.append(f"{where}: not exercised by tests (the try body never ran)")
     summary = report.summary()
-    total = summary["safe"] + summary["unsafe"] + summary["boundary"] + summary["left"]
+    total = sum(summary[outcome.value] for outcome in Outcome)
     files = summary["files_changed"]
     verb = "changed" if report.write else "would change"
+    evidence = f"{summary['evidence']} evidence fix(es), " if summary["evidence"] else ""
     lines.append(
         f"{total} broad handler{'s' if total != 1 else ''}: {summary['safe']} safe fix(es), "
-        f"{summary['unsafe']} unsafe fix(es), {summary['boundary']} boundar"
+        f"{summary['unsafe']} unsafe fix(es), {evidence}{summary['boundary']} boundar"
         f"{'ies' if summary['boundary'] != 1 else 'y'}, {summary['left']} left broad; "
         f"{files} file{'s' if files != 1 else ''} {verb}"
     )

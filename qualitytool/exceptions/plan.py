@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import ast
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import enum
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from qualitytool.evidence.sites import fingerprints
 from qualitytool.exceptions.handlers import (
     BroadHandler,
     Resolver,
@@ -29,9 +32,32 @@ from qualitytool.exceptions.infer import (
     contains_yield,
     looks_like_logger,
 )
+from qualitytool.exceptions.observed import describe, join, observed_here
 from qualitytool.exceptions.project import ModuleInfo
 
-SAFE, UNSAFE, LEFT, BOUNDARY = "safe", "unsafe", "left", "boundary"
+if TYPE_CHECKING:
+    from qualitytool.evidence.store import ObservedClass, TryEvidence
+
+
+class Outcome(str, enum.Enum):
+    """What ``fix-exceptions`` does with a broad handler (the values are the JSON spelling)."""
+
+    SAFE = "safe"  # narrowed to a set that covers everything the body can raise
+    UNSAFE = "unsafe"  # narrowed to an open set: only with --unsafe-fixes
+    EVIDENCE = "evidence"  # narrowed to the inferred set plus what the test suite raised
+    BOUNDARY = "boundary"  # kept broad on purpose (callbacks, futures, plugins)
+    LEFT = "left"  # kept broad, with the reason
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+SAFE, UNSAFE, EVIDENCE, LEFT, BOUNDARY = (
+    Outcome.SAFE, Outcome.UNSAFE, Outcome.EVIDENCE, Outcome.LEFT, Outcome.BOUNDARY,
+)
 # Logging calls a boundary handler may already make: the fix adds ``exc_info=True`` to it.
 LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug", "log")
 _TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
@@ -52,7 +78,7 @@ class HandlerPlan:
     line: int
     col: int  # 1-based, pointing where check-exceptions points
     kind: str  # "Exception", "BaseException" or "bare"
-    outcome: str  # SAFE, UNSAFE or LEFT
+    outcome: Outcome
     exceptions: tuple[str, ...] = ()  # qualified names the handler will catch
     reason: str | None = None
     fix: str | None = None  # "narrow", "bare-to-exception" or "keep-fallback"
@@ -62,12 +88,16 @@ class HandlerPlan:
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
     log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend
+    # an evidence fix whose inferred part alone is closed (so the joined set is safe)
+    inferred_closed: bool = False
+    exercised: int | None = None  # how often the tests ran the ``try`` body (None: no evidence)
 
     def applies(self, unsafe_fixes: bool) -> bool:
         """Whether the run applies it (a boundary only carries a fix under --boundaries)."""
         return (
             self.outcome == SAFE
-            or (self.outcome == UNSAFE and unsafe_fixes)
+            or (self.outcome in (UNSAFE, EVIDENCE) and unsafe_fixes)
+            or (self.outcome == EVIDENCE and self.inferred_closed)
             or (self.outcome == BOUNDARY and self.fix is not None)
         )
 
@@ -153,8 +183,12 @@ def plan_module(
     module: ModuleInfo,
     inferrer: Inferrer,
     options: PlanOptions,
+    evidence: Mapping[str, TryEvidence] | None = None,
 ) -> list[HandlerPlan]:
-    """Plans for the broad handlers ``check-exceptions`` reports in one module."""
+    """Plans for the broad handlers ``check-exceptions`` reports in one module.
+
+    ``evidence`` (fingerprint -> what the tests showed, from ``evidence run``) adds the
+    exception classes the test suite saw each handler catch."""
     broad = {
         (h.handler_line, h.handler_col): h
         for h in find_broad_handlers(tree, text, options.logger_objects)
@@ -164,11 +198,15 @@ def plan_module(
     order = handler_order(tree)
     plans = []
     lines = sorted({line for line, _ in broad})
+    prints = fingerprints(tree, text) if evidence is not None else {}
     for handler, try_node, frame, is_star in _located_handlers(tree, module, inferrer, lines):
         found = broad.get((handler.lineno, handler.col_offset))
         if found is None or _exempt(found, options):
             continue
-        plan = _plan_handler(found, handler, try_node, frame, is_star, inferrer, options)
+        seen = None
+        if evidence is not None:
+            seen = evidence.get(prints.get(try_node.lineno, ""))
+        plan = _plan_handler(found, handler, try_node, frame, is_star, inferrer, options, seen)
         plans.append(_with_index(plan, order[(handler.lineno, handler.col_offset)]))
     return sorted(plans, key=lambda p: p.index)
 
@@ -205,6 +243,23 @@ def _plan_handler(
     is_star: bool,
     inferrer: Inferrer,
     options: PlanOptions,
+    seen: TryEvidence | None = None,
+) -> HandlerPlan:
+    plan = _plan_inferred(found, handler, try_node, frame, is_star, inferrer, options, seen)
+    if seen is None:
+        return plan
+    return replace(plan, exercised=seen.runs)
+
+
+def _plan_inferred(
+    found: BroadHandler,
+    handler: ast.ExceptHandler,
+    try_node: ast.Try,
+    frame: Frame,
+    is_star: bool,
+    inferrer: Inferrer,
+    options: PlanOptions,
+    seen: TryEvidence | None,
 ) -> HandlerPlan:
     structural = _structural_reason(try_node, frame, is_star, inferrer)
     if structural is not None:
@@ -213,6 +268,12 @@ def _plan_handler(
         return _left(found, "logs the traceback (a kept fallback)")
     answer = inferrer.infer_raised_exceptions(try_node.body, frame)
     answer = _minus_earlier_handlers(answer, try_node, handler, frame, inferrer)
+    if seen is not None and not answer.boundary:
+        observed = observed_here(seen, try_node, handler, frame, inferrer)
+        if observed:
+            plan = _with_evidence(found, handler, frame, inferrer, answer, observed)
+            if plan is not None:
+                return plan
     if answer.status == UNKNOWN:
         why = _summarise(answer.reasons)
         if answer.boundary and found.kind != "bare":
@@ -239,12 +300,7 @@ def _plan_handler(
     written, imports = rendered
     outcome = SAFE if answer.status == CLOSED else UNSAFE
     reason: str | None = None if outcome == SAFE else _summarise(answer.reasons)
-    broad_positions: tuple[int, ...] = ()
-    if isinstance(handler.type, ast.Tuple):
-        broad_positions = tuple(
-            i for i, element in enumerate(handler.type.elts)
-            if inferrer.qualified(element, frame) in ("builtins.Exception", "builtins.BaseException")
-        )
+    broad_positions = _broad_positions(handler, frame, inferrer)
     fix = "narrow"
     fallback_log: str | None = None
     if options.keep_fallback:
@@ -258,6 +314,54 @@ def _plan_handler(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=outcome,
         exceptions=tuple(names), reason=reason, fix=fix, names=tuple(written),
         broad_positions=broad_positions, imports=imports, fallback_log=fallback_log,
+    )
+
+
+def _broad_positions(
+    handler: ast.ExceptHandler, frame: Frame, inferrer: Inferrer
+) -> tuple[int, ...]:
+    """The broad elements of a tuple handler (the ones a narrowing replaces)."""
+    if not isinstance(handler.type, ast.Tuple):
+        return ()
+    return tuple(
+        i for i, element in enumerate(handler.type.elts)
+        if inferrer.qualified(element, frame) in ("builtins.Exception", "builtins.BaseException")
+    )
+
+
+def _with_evidence(
+    found: BroadHandler,
+    handler: ast.ExceptHandler,
+    frame: Frame,
+    inferrer: Inferrer,
+    answer: Answer,
+    observed: Sequence[ObservedClass],
+) -> HandlerPlan | None:
+    """Narrow to the inferred set plus what the test suite saw this handler catch: an unsafe
+    fix, unless the inferred part alone is closed (then the union covers it).  None when
+    the tests only confirm a closed inferred set (the plain safe fix stands)."""
+    inferred = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
+    if BROAD & set(inferred):
+        return _left(found, f"the try body raises `{min(BROAD & set(inferred))}` itself")
+    names = join(inferred, observed, inferrer)
+    if isinstance(names, str):
+        return _left(found, names)
+    if answer.status == CLOSED and set(names) == set(inferred):
+        return None
+    if len(names) > MAX_READABLE_NAMES:
+        return _left(found, (
+            f"the handler would list {len(names)} exceptions ({', '.join(names)}), with what "
+            "the tests raised: too many to read"
+        ))
+    rendered = _render_names(names, frame, inferrer)
+    if isinstance(rendered, str):
+        return _left(found, rendered)
+    written, imports = rendered
+    return HandlerPlan(
+        index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=EVIDENCE,
+        exceptions=tuple(names), reason=describe(answer, observed, inferred), fix="narrow",
+        names=tuple(written), broad_positions=_broad_positions(handler, frame, inferrer),
+        imports=imports, inferred_closed=answer.status == CLOSED,
     )
 
 
@@ -467,6 +571,9 @@ def _render_names(
             written.append(min(candidates, key=lambda c: (len(c), c)))
             continue
         module_name, _, obj = name.rpartition(".")
+        if module_name == frame.module.name and obj in frame.module.classes:
+            written.append(obj)  # a class of this very module
+            continue
         if inferrer.index.module(module_name) is not None:
             if obj in bound:
                 return f"cannot name `{name}` here: `{obj}` is taken"

@@ -1,7 +1,9 @@
 """The Jinja2 environment of every Markdown report: the user's templates first, then ours.
 
 Templates live in ``reports/templates/`` (installed as ``qualitytool.templates``); a project
-overrides any of them by file name from the folder named by ``templates-dir``.
+overrides any of them by file name from the folder named by ``templates-dir``.  A project's
+template is code from the analysed repository, so every template renders in Jinja2's sandbox:
+it sees the values it is given and cannot reach ``os``, the environment or private attributes.
 """
 
 from __future__ import annotations
@@ -23,17 +25,38 @@ def templates_dir_of(config: Config) -> Path | None:
     return folder if folder.is_absolute() else config.root / folder
 
 
+class TemplateRenderError(Exception):
+    """A report template could not be rendered (syntax error, unknown name, or something the
+    sandbox forbids); the message names the template."""
+
+
+def render_template(env: Any, name: str, context: Mapping[str, Any]) -> str:
+    """``name`` rendered with ``context``; any template failure is a TemplateRenderError."""
+    import jinja2
+    from jinja2.exceptions import SecurityError
+
+    try:
+        return str(env.get_template(name).render(**context))
+    except SecurityError as exc:
+        raise TemplateRenderError(f"template {name}: forbidden by the sandbox: {exc}") from exc
+    except jinja2.TemplateError as exc:
+        where = f" line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise TemplateRenderError(f"template {name}{where}: {type(exc).__name__}: {exc}") from exc
+
+
 def environment(
     templates_dir: Path | None = None, filters: Mapping[str, Callable[..., str]] | None = None
 ) -> Any:
-    """A strict, non-escaping (Markdown, not HTML) environment with ``cell`` and ``filters``."""
+    """A sandboxed, strict, non-escaping (Markdown, not HTML) environment with ``cell`` and
+    ``filters``."""
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
     loaders: list[Any] = []
     if templates_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     loaders.append(jinja2.FunctionLoader(_shipped_template))
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

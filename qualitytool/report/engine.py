@@ -22,6 +22,7 @@ from qualitytool.report.cache import ReportCache
 from qualitytool.report.gates import GATE_TOOLS, GateResult, evaluate, headline_metrics
 from qualitytool.report.model import RunContext, Runner, ToolResult, ToolStatus
 from qualitytool.report.tools import ToolError
+from qualitytool.report.untrusted import IgnoredSetting, code_running_settings
 
 # The slowest tools start first so that the others fill the gaps around them.
 _START_ORDER = ("pylint", "mypy", "basedpyright", "bandit")
@@ -41,6 +42,9 @@ class QualityReport:
     changed: Mapping[str, frozenset[int]] | None = None
     gate_metrics: Mapping[str, Any] | None = None  # over the changed lines with --since
     comparison: Comparison | None = None
+    # --untrusted: the project's settings and files that would have run its code, ignored.
+    untrusted: bool = False
+    ignored: tuple[IgnoredSetting, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -63,6 +67,15 @@ class QualityReport:
             if gate.status == "not measured" and (tool is None or not tool.ok):
                 unmeasured.append((gate, tool))
         return unmeasured
+
+    @property
+    def crashed_gates(self) -> list[tuple[GateResult, ToolResult]]:
+        """Enforced gates without a value because their tool crashed or timed out: these fail
+        ``--check`` (a broken tool must never read as a pass)."""
+        return [
+            (gate, tool) for gate, tool in self.unmeasured_gates
+            if tool is not None and tool.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT)
+        ]
 
     def tool(self, name: str) -> ToolResult | None:
         return next((t for t in self.tools if t.tool == name), None)
@@ -161,18 +174,32 @@ def build(
     out_dir: Path | None = None,
     tools: Sequence[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    untrusted: bool = False,
 ) -> QualityReport:
-    """Run the tools over the project at ``path`` and evaluate the gates."""
+    """Run the tools over the project at ``path`` and evaluate the gates.
+
+    ``untrusted``: run none of the project's code (``qualitytool.report.untrusted``).
+    """
     from qualitytool.report.baseline import compare
     from qualitytool.report.since import changed_lines
 
     root = project_root(path, config)
     changed = changed_lines(root, since) if since is not None else None
     files = tuple(discover_files([path], config))
+    ignored = (
+        code_running_settings(
+            root, config.report.commands,
+            [*files, *discover_files([path], config, include=("*.pth",))],
+        )
+        if untrusted else ()
+    )
     ctx = RunContext(
         config=config, root=root, files=files,
         cache=ReportCache(cache_directory(root, config)) if use_cache else None,
-        timeout=config.report.tool_timeout, on_progress=on_progress, out_dir=out_dir,
+        timeout=config.report.tool_timeout, on_progress=on_progress,
+        # Absolute: the todos runner writes there from a process started in the project.
+        out_dir=out_dir.absolute() if out_dir is not None else None,
+        untrusted=untrusted, ignored=ignored,
     )
     results = _with_fewer_collections(lambda: run_tools(select_runners(config, tools), ctx))
     by_name = {r.tool: r for r in results}
@@ -186,5 +213,5 @@ def build(
         root=root, config=config, tools=tuple(results), metrics=metrics,
         gates=tuple(evaluate(config.gates, gate_values)), files=len(files), since=since,
         changed=changed, gate_metrics=gate_values if changed is not None else None,
-        comparison=comparison,
+        comparison=comparison, untrusted=untrusted, ignored=ignored,
     )

@@ -44,6 +44,11 @@ def to_dict(report: QualityReport) -> dict[str, Any]:
         ],
         "metrics": dict(report.metrics),
         "gate_metrics": dict(report.gate_metrics) if report.gate_metrics is not None else None,
+        "untrusted": report.untrusted,
+        "ignored": [
+            {"tool": s.tool, "source": s.source, "setting": s.setting, "effect": s.effect}
+            for s in report.ignored
+        ],
         "tools": [
             {"tool": t.tool, "status": t.status.value, "version": t.version, "detail": t.detail,
              "files": t.files, "cached_files": t.cached_files, "findings": len(t.findings),
@@ -114,6 +119,11 @@ def to_github(report: QualityReport) -> str:
         f"{g.shortfall})"
         for g in report.failed_gates
     ]
+    lines += [
+        f"::error title=quality gate {g.key}::{g.label}: not measured, {tool.tool} "
+        f"{tool.status.value} (required {g.required})"
+        for g, tool in report.crashed_gates
+    ]
     findings = report.findings
     if report.changed is not None:
         from qualitytool.report.gates import on_changed_lines
@@ -146,12 +156,22 @@ def to_text(report: QualityReport) -> str:
                          f"({tool.files} files, {tool.cached_files} from cache)")
         elif tool.status is not ToolStatus.SKIPPED or tool.tool in ("coverage",):
             lines.append(f"{tool.tool}: {tool.status.value}: {tool.detail}")
+    if report.ignored:
+        lines.append("")
+        lines.append("--untrusted: not run, the project's code:")
+        lines.extend(f"  {setting.describe()}" for setting in report.ignored)
     failed = report.failed_gates
+    crashed = report.crashed_gates
     lines.append("")
-    lines.append(
-        f"{len(failed)} gate{'s' if len(failed) != 1 else ''} failed: "
-        + ", ".join(g.key for g in failed) if failed else "All measured gates pass."
-    )
+    if failed:
+        lines.append(f"{len(failed)} gate{'s' if len(failed) != 1 else ''} failed: "
+                     + ", ".join(g.key for g in failed))
+    if crashed:
+        lines.append(f"{len(crashed)} gate{'s' if len(crashed) != 1 else ''} not measured "
+                     "because the tool crashed or timed out: "
+                     + ", ".join(g.key for g, _ in crashed))
+    if not failed and not crashed:
+        lines.append("All measured gates pass.")
     return "\n".join(lines) + "\n"
 
 
@@ -161,8 +181,15 @@ def gate_failures(report: QualityReport, unmeasured: bool = False) -> list[str]:
         f"gate failed: {g.label}: {g.actual}, required {g.required} ({g.shortfall})"
         for g in report.failed_gates
     ]
+    lines += [
+        f"gate failed: {gate.label}: not measured, {GATE_TOOLS[gate.key]} "
+        f"{tool.status.value}: {tool.detail}"
+        for gate, tool in report.crashed_gates
+    ]
     if unmeasured:
         for gate, tool in report.unmeasured_gates:
+            if tool is not None and tool.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT):
+                continue  # listed above
             why = "not run" if tool is None else tool.status.value
             if tool is not None and tool.detail:
                 why += f": {tool.detail}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding
-from qualitytool.output.templates import environment, templates_dir_of
+from qualitytool.output.templates import environment, render_template, templates_dir_of
 from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
 
@@ -67,6 +67,8 @@ def context(report: QualityReport) -> dict[str, Any]:
         ],
         "gates": report.gates,
         "failed_gates": report.failed_gates,
+        "crashed_gates": [gate for gate, _ in report.crashed_gates],
+        "ignored": report.ignored,
         "metrics": report.metrics,
         "gate_metrics": report.gate_metrics,
         "since": report.since,
@@ -91,16 +93,18 @@ def _of(tools: dict[str, Any], name: str) -> list[Finding]:
 
 
 def render(report: QualityReport, template: str) -> str:
-    return str(_environment(report).get_template(template).render(context(report)))
+    return render_template(_environment(report), template, context(report))
 
 
 def write_reports(report: QualityReport, out_dir: Path) -> list[Written]:
     """Write the three reports into ``out_dir`` (the todos runner writes its own there)."""
+    # Every template renders before anything is written: a broken one writes nothing.
+    texts = {name: render(report, template) for name, template in REPORTS.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, template in REPORTS.items():
+    for name, text in texts.items():
         target = out_dir / name
-        target.write_text(render(report, template), encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
         written.append(Written(target, name))
     todos = report.tool("todos")
     if todos is not None and todos.ok:

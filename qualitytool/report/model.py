@@ -19,6 +19,7 @@ from qualitytool.findings import Finding
 
 if TYPE_CHECKING:
     from qualitytool.report.cache import CacheBucket, ReportCache
+    from qualitytool.report.untrusted import IgnoredSetting
 
 
 class ToolStatus(str, enum.Enum):
@@ -64,6 +65,10 @@ class RunContext:
     on_progress: Callable[[str, int, int], None] | None = None
     # Where runners that produce Markdown of their own (todos) may write it.
     out_dir: Path | None = None
+    # --untrusted: run none of the project's code (see qualitytool.report.untrusted), and
+    # what that ignores.
+    untrusted: bool = False
+    ignored: tuple[IgnoredSetting, ...] = ()
 
     def relative(self, path: Path) -> str:
         """``path`` as reports show it: posix, relative to the project root."""
@@ -81,7 +86,10 @@ class RunContext:
         return self.cache.bucket(tool, version, config_key) if self.cache is not None else None
 
     def command_override(self, tool: str) -> str | None:
-        """The command configured for ``tool`` in ``[tool.qualitytool.report] commands``."""
+        """The command configured for ``tool`` in ``[tool.qualitytool.report] commands``
+        (never with --untrusted: the analysed repository's configuration chose it)."""
+        if self.untrusted:
+            return None
         for entry in self.config.report.commands:
             name, sep, command = entry.partition("=")
             if sep and name.strip() == tool:

@@ -25,9 +25,11 @@ class ToolError(Exception):
 def python_module_tool(ctx: RunContext, tool: str, module: str) -> tuple[list[str], str]:
     """A tool we depend on: its command and version.
 
-    By default ``python -m qualitytool.report.launch module`` (``python -m module`` with the
-    garbage collector tuned) and the version from our environment's metadata, with no process
-    to start; a command configured for ``tool`` runs as given and answers ``--version``.
+    By default ``python -m module`` through :func:`~qualitytool.report.launch.launch_command`
+    (the garbage collector tuned, the project off ``sys.path``, and with ``--untrusted`` none of
+    its code-running settings) and the version from our environment's metadata, with no
+    process to start; a command configured for ``tool`` runs as given and answers
+    ``--version``.
     """
     override = ctx.command_override(tool)
     if override is not None:
@@ -35,8 +37,10 @@ def python_module_tool(ctx: RunContext, tool: str, module: str) -> tuple[list[st
         return command, tool_version(command, ctx.root)
     from importlib.metadata import PackageNotFoundError, version
 
+    from qualitytool.report.launch import launch_command
+
     try:
-        return [sys.executable, "-m", "qualitytool.report.launch", module], version(module)
+        return launch_command(module, untrusted=ctx.untrusted), version(module)
     except PackageNotFoundError as exc:
         raise ToolError(
             ToolStatus.MISSING, f"{module} is not installed for {sys.executable}"

@@ -14,15 +14,12 @@ from qualitytool.discovery import discover_files, display_path
 from qualitytool.parallel import effective_jobs, worker_pool
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
+from qualitytool.todos.context import statement_below
+from qualitytool.todos.decoding import decode_source, read_bytes
+from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.scanner import (
-    Markers,
-    decode_source,
-    language_of,
-    read_bytes,
-    scan_source,
-    uses_hash_comments_only,
-)
+from qualitytool.todos.scanner import scan_source
+from qualitytool.todos.syntax import language_of, uses_hash_comments_only
 
 
 def categorizer_for(config: Config) -> Categorizer:
@@ -60,7 +57,7 @@ def scan_files(
                 errors.extend(chunk_errors)
     items.sort(key=lambda i: (i.path, i.line, i.col))
     return ScanResult(items=_with_occurrences(items), files_scanned=len(names),
-                      errors=sorted(errors))
+                      errors=sorted(errors), categories=categorizer_for(config).names)
 
 
 def _scan_chunk(
@@ -80,10 +77,12 @@ def _scan_chunk(
         if not markers.in_bytes(raw, uses_hash_comments_only(language)):
             continue  # most files: never decoded
         text = decode_source(raw, file, language)
+        lines: list[str] | None = None
         for item in scan_source(text, language, markers, _display(file, cwd), file=file,
                                 tag_words=tag_words):
-            category, resolution = categorizer.classify(item)
-            items.append(replace(item, category=category, resolution=resolution))
+            lines = text.splitlines() if lines is None else lines
+            below = statement_below(lines, item.end_line, language)
+            items.append(categorizer.apply(replace(item, below=below)))
     return items, errors
 
 

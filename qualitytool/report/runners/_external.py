@@ -32,7 +32,11 @@ class CachedPythonTool:
 
     def run(self, ctx: RunContext) -> ToolResult:
         command, version = python_module_tool(ctx, self.name, self.module)
-        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, self.config_files))
+        # Results of a run with the project's plugins are not those of one without.
+        trust = ":untrusted" if ctx.untrusted else ""
+        bucket = ctx.bucket(
+            self.name, version, config_fingerprint(ctx.root, self.config_files) + trust
+        )
         per_file, hits = cached_per_file(
             ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files)
         )
@@ -55,6 +59,10 @@ class OptionalTool:
     name = ""
 
     def applies(self, ctx: RunContext) -> str | None:
+        from qualitytool.report.untrusted import blocked
+
+        if ctx.untrusted and (reason := blocked(ctx.ignored, self.name)) is not None:
+            return reason
         if uses(ctx.root, self.name, ctx.config.report.enable) is None:
             return (
                 f"not used by the project (no {self.name} configuration; enable it with "

@@ -1,7 +1,10 @@
-"""Broad exception handlers from ``check-exceptions`` and the last ``fix-exceptions`` run log.
+"""Broad exception handlers from ``check-exceptions``, the last ``fix-exceptions`` run log,
+and the evidence of the test suite.
 
 The log is ``<project root>/.qualitytool/last-fix-exceptions.json``, written by
-``qualitytool fix-exceptions``: what was narrowed safely, unsafely, or left, and why.
+``qualitytool fix-exceptions``: what was narrowed safely, unsafely, or left, and why.  The
+evidence is ``<project root>/.qualitytool/evidence.json``, written by ``qualitytool evidence
+run``: which handlers the tests exercised, what they caught, which never ran.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class ExceptionsRunner:
                 key=lambda e: e["path"],
             ),
             "fix_log": _summarise_log(log) if log is not None else None,
+            "evidence": _summarise_evidence(ctx.root),
         }
         ctx.progress(self.name, len(ctx.files), len(ctx.files))
         return ToolResult(
@@ -97,12 +101,39 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
         "unsafe": outcomes["unsafe"],
         "left": outcomes["left"],
         "boundary": outcomes["boundary"],
+        "evidence": outcomes["evidence"],
         "summary": log.get("summary", {}),
         "errors": log.get("errors", []),
         "files": [
             {"path": p, "safe": c["safe"], "unsafe": c["unsafe"], "left": c["left"]}
             for p, c in sorted(per_file.items())
         ],
+    }
+
+
+def _summarise_evidence(root: Path) -> dict[str, Any] | None:
+    """Counts and lists from the evidence file, or None when there is none (or it is bad)."""
+    from qualitytool.evidence.show import EvidenceCounts, never_ran
+    from qualitytool.evidence.store import DEFAULT_PATH, EvidenceError, load
+
+    target = root / DEFAULT_PATH
+    if not target.is_file():
+        return None
+    try:
+        evidence = load(target)
+    except EvidenceError:
+        return None
+    counts = EvidenceCounts.of(evidence)
+    caught = sorted((e for e in evidence.entries if e.caught), key=lambda e: (e.path, e.line))
+    return {
+        "watched": counts.watched, "exercised": counts.exercised, "caught": counts.caught,
+        "never_ran": counts.never_ran, "runs": len(evidence.runs),
+        "handlers_caught": [
+            {"path": e.path, "line": e.line, "runs": e.runs,
+             "classes": [f"{c.spelled or c.name} x{c.count}" for c in e.caught]}
+            for e in caught
+        ],
+        "never_ran_list": [{"path": e.path, "line": e.line} for e in never_ran(evidence)],
     }
 
 

@@ -7,7 +7,6 @@ installation has no ``todos`` command the tool is shown as not available.
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,10 @@ class TodosRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
+        from qualitytool.report.launch import launch_command
 
         override = ctx.command_override(self.name)
-        command = override.split() if override else [sys.executable, "-m", "qualitytool"]
+        command = override.split() if override else launch_command("qualitytool")
         with tempfile.TemporaryDirectory(prefix="qualitytool-todos-") as scratch:
             out_dir = ctx.out_dir or Path(scratch)
             argv = [*command, "todos", str(ctx.root), "--report", str(out_dir), "--format", "json"]
