@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import sys
 import tempfile
 import time
 import warnings
@@ -147,7 +148,7 @@ def check_link(text: str, directory: Path) -> int:
     return sum(r.linked for r in results)
 
 
-def fuzz(examples: int) -> dict[str, float]:
+def fuzz(examples: int, progress: bool = False) -> dict[str, float]:
     """Run ``examples`` programs through both checks; counts and the time taken."""
     counts = {"programs": 0, "rewritten": 0, "comments_linked": 0}
     with tempfile.TemporaryDirectory(prefix="qualitytool-fuzz-") as scratch:
@@ -160,6 +161,9 @@ def fuzz(examples: int) -> dict[str, float]:
             counts["programs"] += 1
             counts["rewritten"] += check_fix(text, directory)
             counts["comments_linked"] += check_link(text, directory)
+            if progress and counts["programs"] % 500 == 0:
+                print(f"  {counts['programs']} programs, {counts['rewritten']} rewritten",
+                      file=sys.stderr, flush=True)
 
         start = time.perf_counter()
         property_holds()
@@ -169,7 +173,7 @@ def fuzz(examples: int) -> dict[str, float]:
 
 def run(repeat: int, examples: int = 10_000) -> None:
     del repeat  # one long run: every program is different
-    figures = fuzz(examples)
+    figures = fuzz(examples, progress=True)
     print(f"\nfuzz: {figures['programs']} programs, {figures['rewritten']} rewritten, "
           f"{figures['comments_linked']} TODO comments linked, 0 crashes, 0 unparsable or "
           f"non-idempotent results, in {figures['seconds']} s")
