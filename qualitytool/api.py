@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from qualitytool.config import Config, load_config, load_config_file
 from qualitytool.discovery import iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
-from qualitytool.parallel import map_files
+from qualitytool.parallel import Interrupted, map_files
 from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
@@ -130,8 +130,13 @@ def sync_todos(
                         f"(one of {', '.join(categorizer.names)})")
     options = dataclasses.replace(options, category_labels=tuple(categorizer.labels.items()))
     result = scan_todos(paths, config, blame=blame)
-    report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action)
-    return dataclasses.replace(report, notes=[*result.notes, *report.notes])
+    report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action,
+                  complete=not result.errors)
+    unread = ["no issue closed this run: a file that could not be read may hold its TODO"]
+    return dataclasses.replace(
+        report, notes=[*(unread if result.errors else []), *result.notes, *report.notes],
+        errors=list(result.errors),
+    )
 def fix_exceptions(
     paths: Sequence[Path | str],
     config: Config | None = None,
@@ -155,7 +160,8 @@ def fix_exceptions(
     ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
     catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
-    (``scaffold_exceptions``).
+    (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
+    covers the files finished before it.
     """
     from dataclasses import replace
 
@@ -178,18 +184,23 @@ def fix_exceptions(
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []
-    results = map_files(
-        options,
-        _candidates(paths, config, clean, on_discovered),
-        jobs=config.jobs if jobs is None else jobs,
-        on_result=on_result,
-    )
-    for result in clean:  # files without a broad handler only advance the progress bar
+    interrupted = False
+    try:
+        results = map_files(
+            options,
+            _candidates(paths, config, clean, on_discovered),
+            jobs=config.jobs if jobs is None else jobs,
+            on_result=on_result,
+        )
+    except Interrupted as stop:  # SIGINT: report and log what was done before it
+        results, interrupted = stop.results, True
+    for result in clean:  # folders that cannot be listed
         if on_result is not None:
             on_result(result)
-    ordered = sorted(results, key=lambda r: r.path)
+    ordered = sorted([*results, *clean], key=lambda r: r.path)
     report = FixReport(
-        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
+        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes,
+        interrupted=interrupted,
     )
     if record_run:
         try:
@@ -276,16 +287,19 @@ def _candidates(
     clean: list[FileResult],
     on_discovered: Callable[[int], None] | None,
 ) -> Iterator[Path]:
-    """The files that may hold a broad handler, streamed while discovery walks (so that the
-    workers start early); the others go to ``clean``.  ``on_discovered`` gets the number of
-    files once the walk is over."""
+    """The files to check, streamed while discovery walks (so that the workers start early);
+    a folder that cannot be listed goes to ``clean`` as an error.  ``on_discovered`` gets the
+    number of files once the walk is over."""
     from qualitytool.exceptions.check import candidate_files
 
     discovered = 0
 
+    def unreadable(folder: str, message: str) -> None:
+        clean.append(FileResult(path=folder, error=message))
+
     def counted() -> Iterator[Path]:
         nonlocal discovered
-        for path in iter_files(paths, config):
+        for path in iter_files(paths, config, on_error=unreadable):
             discovered += 1
             yield path
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from qualitytool.findings import FileResult, Finding
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 _paths_argument = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path)
@@ -271,6 +272,10 @@ def fix_exceptions_command(
             click.echo(f"error: {error.error}", err=True)
     else:
         _emit(render_text(report, show_diff=show_diff or not write), output_file)
+    if report.interrupted:
+        click.echo(f"interrupted: stopped after {len(report.files)} file(s); the summary and "
+                   "the run log cover those only", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
@@ -485,7 +490,8 @@ def todos_scan_command(
     """List the TODO comments under PATH... (default: the current directory).
 
     Exit status: 0, or 1 with --check when an item has no issue link (`TODO(#12)`,
-    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors.
+    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors or when a file or
+    folder cannot be read (the others are still scanned and reported).
     """
     from qualitytool.api import scan_todos, write_todo_reports
     from qualitytool.discovery import DiscoveryError, display_path
@@ -522,6 +528,8 @@ def todos_scan_command(
         }
         _emit(renderers[output_format](result), output_file)
     unlinked = [item for item in result.items if not item.issue]
+    if result.errors:  # an unread file may hold an unlinked TODO: --check cannot pass
+        sys.exit(EXIT_ERROR)
     if check and unlinked:
         if output_format != "text":
             click.echo(f"{len(unlinked)} TODO comment(s) without an issue link", err=True)
@@ -571,7 +579,8 @@ def todos_sync_command(
     """Create, update and close one GitHub issue per TODO comment under PATH....
 
     Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL and GITHUB_SHA.
-    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token).
+    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token) or a
+    file or folder cannot be read (the others are synced; no issue is closed that run).
     """
     from qualitytool.api import sync_todos
     from qualitytool.todos.categories import CategoryRulesError
@@ -602,12 +611,16 @@ def todos_sync_command(
             click.echo(f"linked {linked.linked} comment(s) in {linked.path}")
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
     verb = "would " if dry_run else ""
     click.echo(
         f"{'dry run: ' if dry_run else ''}{verb}create {len(plan.creates)}, {verb}update "
         f"{len(plan.updates)}, {verb}close {len(plan.closes)}; {plan.unchanged} unchanged, "
         f"{plan.linked} linked in the code."
     )
+    if report.errors:
+        sys.exit(EXIT_ERROR)
 
 
 def _describe_action(action: Any) -> str:

@@ -32,6 +32,8 @@ class FixReport:
     unsafe_fixes: bool
     # why the run log could not be written (a read-only checkout, say), if it could not
     run_log_error: str | None = None
+    # SIGINT stopped the run: ``files`` are those finished before it
+    interrupted: bool = False
 
     @property
     def handlers(self) -> list[HandlerOutcome]:
@@ -65,12 +67,15 @@ class FixReport:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "version": 1,
             "handlers": [h.to_dict() for h in self.handlers],
             "summary": self.summary(),
             "errors": [{"path": f.path, "error": f.error} for f in self.errors],
         }
+        if self.interrupted:  # only then: the document of a complete run is unchanged
+            document["interrupted"] = True
+        return document
 
 
 def render_json(report: FixReport) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from qualitytool.exceptions.plan import HandlerPlan
+from qualitytool.sources import SourceError
 
 
 class HandlerRewriting:
@@ -171,11 +172,25 @@ class _Rewriter(HandlerRewriting, cst.CSTTransformer):
 
 
 def apply_plans(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> tuple[str, int]:
-    """``text`` with the applicable plans applied: (new text, rewrites applied)."""
+    """``text`` with the applicable plans applied: (new text, rewrites applied).
+
+    Raises :class:`SourceError` (one line, without the file name) when LibCST cannot parse
+    ``text``."""
     if not any(p.applies(unsafe_fixes) for p in plans):
         return text, 0
     rewriter = _Rewriter(plans, unsafe_fixes)
-    tree = cst.parse_module(text).visit(rewriter)
+    try:
+        parsed = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        # CPython accepted the file (it was planned from its ast), LibCST's grammar does not.
+        reason = exc.message.strip().splitlines()[0] if exc.message.strip() else "syntax error"
+        raise SourceError(
+            f"{exc.raw_line}:{exc.raw_column}: LibCST cannot parse this file ({reason}); "
+            "left unchanged"
+        ) from exc
+    except RecursionError as exc:
+        raise SourceError("too deeply nested for LibCST; left unchanged") from exc
+    tree = parsed.visit(rewriter)
     if rewriter.imports:
         from libcst.codemod import CodemodContext
         from libcst.codemod.visitors import AddImportsVisitor

@@ -16,9 +16,11 @@ def read_bytes(path: Path | str) -> bytes:
 
 
 def decode_source(raw: bytes, path: Path | str, language: str) -> str:
-    """A file's text; Python decoded as Python decodes it, others as UTF-8 (else Latin-1)."""
-    if b"\0" in raw[:8192]:
-        return ""  # binary: nothing to scan
+    """A file's text; Python decoded as Python decodes it, others as UTF-8 (else Latin-1).
+
+    A NUL byte does not stop the scan: the file matched a source pattern and the prefilter
+    found a marker in it, so its comments are read like any other's.
+    """
     if language == "python":
         try:
             return decode_python(raw, Path(path)).text

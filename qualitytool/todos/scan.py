@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files, display_path
-from qualitytool.parallel import effective_jobs
+from qualitytool.parallel import effective_jobs, worker_pool
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
 from qualitytool.todos.context import statement_below
@@ -47,11 +47,9 @@ def scan_files(
     if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
         items, errors = _scan_chunk(config, cwd, names)
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
         chunks = [names[i::workers * 4] for i in range(workers * 4)]
         items, errors = [], []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for chunk_items, chunk_errors in pool.map(
                 _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
             ):
@@ -113,8 +111,12 @@ def scan_paths(
     now: dt.datetime | None = None,
 ) -> ScanResult:
     """Discover the files under ``paths`` the TODO scanner reads, scan them, blame the items."""
-    files = discover_files(paths, config, include=config.todos.include)
+    unreadable: list[str] = []
+    files = discover_files(paths, config, include=config.todos.include,
+                           on_error=lambda _folder, message: unreadable.append(message))
     result = scan_files(files, config)
+    if unreadable:
+        result = replace(result, errors=sorted([*result.errors, *unreadable]))
     if not blame:
         return result
     from qualitytool.todos.blame import blame_items

@@ -54,6 +54,8 @@ class SyncReport:
     done: list[Action]
     notes: list[str]
     links: list[LinkResult] = field(default_factory=list)
+    # files or folders the scan could not read, one line each
+    errors: list[str] = field(default_factory=list)
 
 
 def select(options: SyncOptions) -> Callable[[TodoItem], bool]:
@@ -72,9 +74,11 @@ def sync(
     scanned: Sequence[Path | str] = (),
     on_action: Callable[[Action], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    complete: bool = True,
 ) -> SyncReport:
     """Plan, and unless ``options.dry_run`` apply, the issue changes for ``items``, found
-    by scanning the ``scanned`` paths (default: the whole work tree)."""
+    by scanning the ``scanned`` paths (default: the whole work tree).  ``complete`` false
+    (a file could not be read) closes nothing: a missing item may be in the unread file."""
     import requests
 
     tracker = IssueTracker(options, sleep=sleep)
@@ -88,7 +92,8 @@ def sync(
         # Paths in issues are relative to the repository, whatever the working directory.
         items = [replace(item, path=location.relative(item)) for item in items]
         plan = plan_sync(items, existing, repo=options.repo, selected=select(options),
-                         max_new=options.max_new, in_scope=_scope(work_root, scanned))
+                         max_new=options.max_new,
+                         in_scope=_scope(work_root, scanned) if complete else lambda _: False)
         notes = []
         if plan.capped:
             notes.append(f"--max-new {options.max_new}: {plan.capped} item(s) left for a later run")
