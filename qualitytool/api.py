@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from qualitytool.config import Config, load_config, load_config_file
 from qualitytool.discovery import iter_files
 from qualitytool.findings import FileResult, Finding, RunResult
-from qualitytool.parallel import map_files
+from qualitytool.parallel import Interrupted, map_files
 from qualitytool.todos.model import ScanResult
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from qualitytool.exceptions.fix_report import FixReport
     from qualitytool.report.engine import QualityReport as QualityReportType
     from qualitytool.shard import Shard
+    from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport
 
 
@@ -122,12 +123,24 @@ def sync_todos(
     (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
     import dataclasses
 
-    from qualitytool.todos.sync import sync
+    from qualitytool.todos.scan import categorizer_for
+    from qualitytool.todos.sync import SyncError, sync
 
     config = config or resolve_config(paths)
+    categorizer = categorizer_for(config)
+    unknown = sorted(set(options.categories) - set(categorizer.names))
+    if unknown:
+        raise SyncError(f"--category: unknown category {unknown[0]!r} "
+                        f"(one of {', '.join(categorizer.names)})")
+    options = dataclasses.replace(options, category_labels=tuple(categorizer.labels.items()))
     result = scan_todos(paths, config, blame=blame)
-    report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action)
-    return dataclasses.replace(report, notes=[*result.notes, *report.notes])
+    report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action,
+                  complete=not result.errors)
+    unread = ["no issue closed this run: a file that could not be read may hold its TODO"]
+    return dataclasses.replace(
+        report, notes=[*(unread if result.errors else []), *result.notes, *report.notes],
+        errors=list(result.errors),
+    )
 def fix_exceptions(
     paths: Sequence[Path | str],
     config: Config | None = None,
@@ -136,6 +149,8 @@ def fix_exceptions(
     unsafe_fixes: bool = False,
     keep_fallback: bool = False,
     boundaries: bool = False,
+    ladder: bool = False,
+    wrap: bool = False,
     evidence_file: Path | str | None = None,
     jobs: int | None = None,
     record_run: bool = True,
@@ -148,6 +163,9 @@ def fix_exceptions(
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
     ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
     catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
+    ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
+    (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
+    covers the files finished before it.
     """
     from dataclasses import replace
 
@@ -163,23 +181,30 @@ def fix_exceptions(
         unsafe_fixes=unsafe_fixes,
         keep_fallback=keep_fallback,
         boundaries=boundaries,
+        ladder=ladder,
+        wrap=wrap,
         knowledge_files=knowledge_files(config),
         evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []
-    results = map_files(
-        options,
-        _candidates(paths, config, clean, on_discovered),
-        jobs=config.jobs if jobs is None else jobs,
-        on_result=on_result,
-    )
-    for result in clean:  # files without a broad handler only advance the progress bar
+    interrupted = False
+    try:
+        results = map_files(
+            options,
+            _candidates(paths, config, clean, on_discovered),
+            jobs=config.jobs if jobs is None else jobs,
+            on_result=on_result,
+        )
+    except Interrupted as stop:  # SIGINT: report and log what was done before it
+        results, interrupted = stop.results, True
+    for result in clean:  # folders that cannot be listed
         if on_result is not None:
             on_result(result)
-    ordered = sorted(results, key=lambda r: r.path)
+    ordered = sorted([*results, *clean], key=lambda r: r.path)
     report = FixReport(
-        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes
+        config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes,
+        interrupted=interrupted,
     )
     if record_run:
         try:
@@ -190,6 +215,35 @@ def fix_exceptions(
     return report
 
 
+def scaffold_exceptions(
+    root: Path | str,
+    config: Config | None = None,
+    *,
+    module: str | None = None,
+    framework: str | None = None,
+    base_name: str | None = None,
+    force: bool = False,
+) -> ScaffoldReport:
+    """Write the project's exception hierarchy (and, for FastAPI/Starlette, the module with
+    ``register_exception_handlers(app)``) in the project at ``root`` (its configuration root
+    when it has one); see ``qualitytool scaffold-exceptions``.
+
+    Arguments override ``[tool.qualitytool.exceptions.hierarchy]``.  Nothing is overwritten
+    unless ``force``: an existing hierarchy module only gets the classes it lacks.
+    """
+    from qualitytool.output.templates import templates_dir_of
+    from qualitytool.scaffold.spec import build_spec
+    from qualitytool.scaffold.write import scaffold
+
+    config = config or resolve_config([Path(root)])
+    # The modules are placed relative to the project's configuration root (where
+    # fix-exceptions --ladder/--wrap look for them), or ``root`` without a configuration.
+    root = config.root if config.source is not None else Path(root)
+    spec = build_spec(
+        root, config.exceptions.hierarchy, module=module, framework=framework,
+        base_name=base_name,
+    )
+    return scaffold(root, spec, force=force, templates_dir=templates_dir_of(config))
 def evidence_path(config: Config, given: Path | str | None = None) -> Path:
     """The evidence file: ``given``, or ``<project root>/.qualitytool/evidence.json``."""
     from qualitytool.evidence.store import DEFAULT_PATH
@@ -203,13 +257,14 @@ def record_evidence(
     config: Config | None = None,
     *,
     evidence_file: Path | str | None = None,
-    trace: bool = False,
+    instrument: bool = False,
     shard: Shard | None = None,
 ) -> EvidenceRun:
     """Run a test ``command`` with the evidence recorder in every Python process it starts,
     watching the broad handlers under ``paths`` (default: the project root; ``shard``: its
     share of those files); merge what it saw into the evidence file and write it.  The
-    command's exit code is returned with it."""
+    command's exit code is returned with it.  ``instrument`` uses the import-hook recorder of
+    Python 3.10/3.11 on 3.12+ too."""
     from qualitytool.discovery import discover_files
     from qualitytool.evidence.run import collect_sites, record
 
@@ -218,7 +273,7 @@ def record_evidence(
     if shard is not None:
         watched = shard.select(discover_files(watched, config), config.root)
     table = collect_sites(watched, config)
-    return record(command, table, evidence_path(config, evidence_file), trace=trace)
+    return record(command, table, evidence_path(config, evidence_file), instrument=instrument)
 
 
 def merge_evidence(
@@ -243,16 +298,20 @@ def _candidates(
     on_discovered: Callable[[int], None] | None,
     shard: Shard | None = None,
 ) -> Iterator[Path]:
-    """The files that may hold a broad handler, streamed while discovery walks (so that the
-    workers start early); the others go to ``clean``.  ``on_discovered`` gets the number of
-    files once the walk is over.  A ``shard`` needs the whole walk before its first file."""
+    """The files to check, streamed while discovery walks (so that the workers start early);
+    a folder that cannot be listed goes to ``clean`` as an error.  ``on_discovered`` gets the
+    number of files once the walk is over.  A ``shard`` needs the whole walk before its first
+    file."""
     from qualitytool.exceptions.check import candidate_files
 
     discovered = 0
 
+    def unreadable(folder: str, message: str) -> None:
+        clean.append(FileResult(path=folder, error=message))
+
     def counted() -> Iterator[Path]:
         nonlocal discovered
-        files: Iterator[Path] = iter_files(paths, config)
+        files: Iterator[Path] = iter_files(paths, config, on_error=unreadable)
         if shard is not None:
             files = iter(shard.select(list(files), config.root))
         for path in files:

@@ -6,8 +6,9 @@ pre-commit hook start fast.
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -19,12 +20,13 @@ else:  # pragma: no cover
 import click
 
 from qualitytool import __version__
-from qualitytool.todos.model import CATEGORIES, RESOLUTIONS
+from qualitytool.todos.model import RESOLUTIONS
 
 if TYPE_CHECKING:
     from qualitytool.findings import FileResult, Finding
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 _paths_argument = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path)
@@ -214,6 +216,14 @@ def _render(
     help="Keep catch-alls around callbacks, futures and plugins, and make them log the traceback.",
 )
 @click.option(
+    "--ladder", is_flag=True,
+    help="Unsafe: a middleware catch-all gets the exception hierarchy's families above it.",
+)
+@click.option(
+    "--wrap", is_flag=True,
+    help="Unsafe: a handler converting a service library's error raises ExternalServiceError from it.",
+)
+@click.option(
     "--evidence", "evidence_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Add what the tests saw each handler catch (from `qualitytool evidence run`).",
 )
@@ -231,6 +241,8 @@ def fix_exceptions_command(
     unsafe_fixes: bool,
     keep_fallback: bool,
     boundaries: bool,
+    ladder: bool,
+    wrap: bool,
     evidence_file: Path | None,
     output_format: str,
     jobs: int | None,
@@ -250,11 +262,20 @@ def fix_exceptions_command(
 
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
+    if ladder or wrap:
+        from qualitytool.exceptions.families import load_project_hierarchy
+
+        if load_project_hierarchy(config) is None:
+            module = config.root / config.exceptions.hierarchy.module
+            click.echo(
+                f"warning: --ladder/--wrap do nothing: no exception hierarchy at {module} "
+                "(qualitytool scaffold-exceptions writes one)", err=True,
+            )
     try:
         with _Progress("fix-exceptions") as progress:
             report = fix_exceptions(
                 paths, config, write=write, unsafe_fixes=unsafe_fixes,
-                keep_fallback=keep_fallback, boundaries=boundaries,
+                keep_fallback=keep_fallback, boundaries=boundaries, ladder=ladder, wrap=wrap,
                 evidence_file=evidence_file, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start,
             )
@@ -271,11 +292,55 @@ def fix_exceptions_command(
             click.echo(f"error: {error.error}", err=True)
     else:
         _emit(render_text(report, show_diff=show_diff or not write), output_file)
+    if report.interrupted:
+        click.echo(f"interrupted: stopped after {len(report.files)} file(s); the summary and "
+                   "the run log cover those only", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
 
 
+@main.command("scaffold-exceptions")
+@click.argument(
+    "root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--module", help="Where the hierarchy module goes, relative to ROOT "
+    "(default: the config's `module`, app/core/exceptions.py).",
+)
+@click.option(
+    "--framework", type=click.Choice(["fastapi", "starlette", "none"]),
+    help="Also write register_exception_handlers(app) for this framework "
+    "(default: read from the project's dependencies).",
+)
+@click.option("--base-name", help="The base class (default: the project's name + Error).")
+@click.option("--force", is_flag=True, help="Overwrite the modules if they exist.")
+@_config_option
+def scaffold_exceptions_command(
+    root: Path | None,
+    module: str | None,
+    framework: str | None,
+    base_name: str | None,
+    force: bool,
+    config_file: Path | None,
+) -> None:
+    """Write the project's exception hierarchy under ROOT (default: the current directory).
+
+    An existing hierarchy module only gets the classes it lacks.  Exit status 2 when a module
+    cannot be parsed (it is left unchanged).
+    """
+    from qualitytool.api import scaffold_exceptions
+    from qualitytool.scaffold.write import describe
+
+    root = root or Path(".")
+    config = _load_config([root], config_file)
+    report = scaffold_exceptions(
+        root, config, module=module, framework=framework, base_name=base_name, force=force
+    )
+    for line in describe(report):
+        click.echo(line)
+    sys.exit(EXIT_ERROR if report.failed else EXIT_CLEAN)
 @main.group("evidence")
 def evidence_group() -> None:
     """Learn from the test suite what each broad handler really catches."""
@@ -291,8 +356,8 @@ def evidence_group() -> None:
     help="The evidence file to merge into (default: <project root>/.qualitytool/evidence.json).",
 )
 @click.option(
-    "--trace", is_flag=True,
-    help="Record with sys.settrace also on Python 3.12+ (the 3.10/3.11 recorder; slower).",
+    "--instrument", is_flag=True,
+    help="Record through an import hook also on Python 3.12+ (the 3.10/3.11 recorder).",
 )
 @_config_option
 @_shard_option
@@ -300,7 +365,7 @@ def evidence_group() -> None:
 def evidence_run_command(
     paths: tuple[Path, ...],
     evidence_file: Path | None,
-    trace: bool,
+    instrument: bool,
     config_file: Path | None,
     shard: Any,
     command: tuple[str, ...],
@@ -320,8 +385,8 @@ def evidence_run_command(
 
     config = _load_config((Path("."),), config_file)  # the project the tests run in
     try:
-        run = record_evidence(command, paths, config, evidence_file=evidence_file, trace=trace,
-                              shard=shard)
+        run = record_evidence(command, paths, config, evidence_file=evidence_file,
+                              instrument=instrument, shard=shard)
     except EvidenceError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -430,6 +495,8 @@ def todos_group() -> None:
     help="Also write TODO_REPORT.md and KNOWN_LIMITATIONS.md into this directory.",
 )
 @click.option("--no-blame", is_flag=True, help="Skip git blame (faster; no ages or authors).")
+@click.option("--explain", is_flag=True,
+              help="Say why each item got its category (text format; JSON always has it).")
 @_config_option
 @_output_option
 @_shard_option
@@ -439,6 +506,7 @@ def todos_scan_command(
     check: bool,
     report_dir: Path | None,
     no_blame: bool,
+    explain: bool,
     config_file: Path | None,
     output_file: Path | None,
     shard: Any,
@@ -446,7 +514,8 @@ def todos_scan_command(
     """List the TODO comments under PATH... (default: the current directory).
 
     Exit status: 0, or 1 with --check when an item has no issue link (`TODO(#12)`,
-    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors.
+    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors or when a file or
+    folder cannot be read (the others are still scanned and reported).
     """
     from qualitytool.api import scan_todos, write_todo_reports
     from qualitytool.discovery import DiscoveryError, display_path
@@ -474,15 +543,17 @@ def todos_scan_command(
     if output_format == "text" and output_file is None:
         from rich.console import Console
 
-        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()))
+        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
     else:
-        renderers = {
+        renderers: dict[str, Callable[[Any], str]] = {
             "json": output.render_json, "markdown": output.render_report,
             "sarif": output.render_sarif, "github": output.render_github,
-            "text": _plain_todo_lines,
+            "text": functools.partial(_plain_todo_lines, explain=explain),
         }
         _emit(renderers[output_format](result), output_file)
     unlinked = [item for item in result.items if not item.issue]
+    if result.errors:  # an unread file may hold an unlinked TODO: --check cannot pass
+        sys.exit(EXIT_ERROR)
     if check and unlinked:
         if output_format != "text":
             click.echo(f"{len(unlinked)} TODO comment(s) without an issue link", err=True)
@@ -495,8 +566,9 @@ def todos_scan_command(
 @click.option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or api.github.com).")
 @click.option("--dry-run", is_flag=True, help="Print the plan (create/update/close); change nothing.")
 @click.option("--max-new", type=click.IntRange(min=0), help="Create at most N issues this run.")
-@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
-              help="Only create issues for items of this category (repeatable).")
+@click.option("--category", "categories", multiple=True,
+              help="Only create issues for items of this category (repeatable; the built-in "
+                   "categories and those of the configured category-rules).")
 @click.option("--resolution", "resolutions", multiple=True,
               type=click.Choice(RESOLUTIONS),
               help="Only create issues for items with this suggested resolution (repeatable).")
@@ -531,9 +603,11 @@ def todos_sync_command(
     """Create, update and close one GitHub issue per TODO comment under PATH....
 
     Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL and GITHUB_SHA.
-    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token).
+    Exit status: 0, or 2 when GitHub refuses (the message says why; never the token) or a
+    file or folder cannot be read (the others are synced; no issue is closed that run).
     """
     from qualitytool.api import sync_todos
+    from qualitytool.todos.categories import CategoryRulesError
     from qualitytool.todos.sync import SyncError, SyncOptions
 
     paths = paths or (Path("."),)
@@ -547,7 +621,7 @@ def todos_sync_command(
         )
         report = sync_todos(paths, config, options, blame=not no_blame,
                             on_action=lambda a: click.echo(_describe_action(a)))
-    except SyncError as exc:
+    except (SyncError, CategoryRulesError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     plan = report.plan
@@ -561,12 +635,16 @@ def todos_sync_command(
             click.echo(f"linked {linked.linked} comment(s) in {linked.path}")
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
     verb = "would " if dry_run else ""
     click.echo(
         f"{'dry run: ' if dry_run else ''}{verb}create {len(plan.creates)}, {verb}update "
         f"{len(plan.updates)}, {verb}close {len(plan.closes)}; {plan.unchanged} unchanged, "
         f"{plan.linked} linked in the code."
     )
+    if report.errors:
+        sys.exit(EXIT_ERROR)
 
 
 def _describe_action(action: Any) -> str:
@@ -577,10 +655,14 @@ def _describe_action(action: Any) -> str:
     return f"{action.kind}{number}: {action.title}{where}{reason}{outcome}"
 
 
-def _plain_todo_lines(result: Any) -> str:
+def _plain_todo_lines(result: Any, *, explain: bool = False) -> str:
     from qualitytool.todos.output import summary_line
 
-    lines = [f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}" for i in result.items]
+    lines = []
+    for i in result.items:
+        lines.append(f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}")
+        if explain:
+            lines.append(f"    why: {i.category_reason}")
     return "\n".join([*lines, summary_line(result)]) + "\n"
 
 

@@ -28,6 +28,35 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class ExceptionFamily:
+    """One ``[[tool.qualitytool.exceptions.hierarchy.families]]`` entry: a family class of the
+    project's exception hierarchy, the HTTP status its errors map to, and its concrete leaves."""
+
+    name: str = ""
+    status: int = 500
+    leaves: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class HierarchyConfig:
+    """``[tool.qualitytool.exceptions.hierarchy]``: what ``scaffold-exceptions`` writes and what
+    ``fix-exceptions --ladder``/``--wrap`` use."""
+
+    # Where the hierarchy module is (relative to the project root).
+    module: str = "app/core/exceptions.py"
+    # Where the FastAPI/Starlette handlers module goes (default: next to ``module``).
+    handlers_module: str | None = None
+    # "fastapi", "starlette" or "none"; default: read from the project's dependencies.
+    framework: str | None = None
+    # The base class; default: the project's name in CamelCase + "Error".
+    base_name: str | None = None
+    # The families (default: authentication, authorization, not-found, validation, storage,
+    # external-service, each with its leaves; see ``qualitytool.scaffold.hierarchy``).
+    families: tuple[ExceptionFamily, ...] = ()
+
+
+@dataclass(frozen=True)
 class ExceptionsConfig:
     """``[tool.qualitytool.exceptions]``: how broad handlers are detected and fixed."""
 
@@ -42,6 +71,7 @@ class ExceptionsConfig:
     logger_objects: tuple[str, ...] = ()
     # Extra knowledge-base TOML files (relative to the config file) describing what raises what.
     knowledge_bases: tuple[str, ...] = ()
+    hierarchy: HierarchyConfig = field(default_factory=HierarchyConfig)
 
 
 @dataclass(frozen=True)
@@ -216,6 +246,13 @@ def _coerce(hint: Any, raw: Any, source: Path, where: str, warnings: list[str]) 
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(inner[0], raw, source, where, warnings)
+    if origin is tuple and dataclasses.is_dataclass(args[0]):
+        if not isinstance(raw, list):
+            raise ConfigError(f"{source}: key '{where}' must be an array of tables, got "
+                              f"{_type_name(raw)}")
+        return tuple(
+            _coerce(args[0], item, source, f"{where}[{i}]", warnings) for i, item in enumerate(raw)
+        )
     if origin is tuple:
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
             raise ConfigError(
@@ -284,4 +321,23 @@ def _validate(config: Config, source: Path) -> None:
         if not 0 <= value <= 100:
             raise ConfigError(
                 f"{source}: key '{TABLE}.gates.{_key(name)}' must be between 0 and 100"
+            )
+    hierarchy = config.exceptions.hierarchy
+    where = f"{TABLE}.exceptions.hierarchy"
+    if hierarchy.framework not in (None, "fastapi", "starlette", "none"):
+        raise ConfigError(
+            f"{source}: key '{where}.framework' must be fastapi, starlette or none, "
+            f"got {hierarchy.framework!r}"
+        )
+    for i, family in enumerate(hierarchy.families):
+        names = (family.name, *family.leaves)
+        if not all(name.isidentifier() for name in names):
+            raise ConfigError(
+                f"{source}: key '{where}.families[{i}]' needs a `name` and `leaves` that are "
+                f"Python class names, got {names!r}"
+            )
+        if not 400 <= family.status <= 599:
+            raise ConfigError(
+                f"{source}: key '{where}.families[{i}].status' must be an HTTP error status "
+                f"(400-599), got {family.status}"
             )

@@ -10,7 +10,7 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,19 +96,22 @@ def discover_files(
     paths: Sequence[Path | str],
     config: Config,
     include: Sequence[str] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
 ) -> list[Path]:
     """Files under ``paths`` to analyse (absolute), deterministic order, no duplicates."""
-    return list(iter_files(paths, config, include))
+    return list(iter_files(paths, config, include, on_error))
 
 
 def iter_files(
     paths: Sequence[Path | str],
     config: Config,
     include: Sequence[str] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
 ) -> Iterator[Path]:
     """:func:`discover_files` as a generator, so that work can start before the walk ends.
 
-    Every path is checked to exist before the first file is yielded.
+    Every path is checked to exist before the first file is yielded.  A folder that cannot
+    be listed is skipped and ``on_error`` gets its path and one line saying so.
     """
     for raw in paths:
         if not Path(raw).exists():
@@ -123,7 +126,7 @@ def iter_files(
                 seen.add(resolved)
                 yield resolved
             continue
-        for file in _walk(resolved, config, include_spec, exclude_spec):
+        for file in _walk(resolved, config, include_spec, exclude_spec, on_error):
             if file not in seen:
                 seen.add(file)
                 yield file
@@ -141,6 +144,7 @@ def _walk(
     config: Config,
     include_spec: _NameMatcher,
     exclude_spec: pathspec.PathSpec[Any] | None,
+    on_error: Callable[[str, str], None] | None = None,
 ) -> Iterator[Path]:
     # Plain strings and os.walk: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
@@ -167,8 +171,13 @@ def _walk(
                 return True
         return False
 
+    def unreadable(error: OSError) -> None:
+        if on_error is not None:
+            where = display_path(error.filename) if error.filename else top_dir
+            on_error(where, f"{where}: cannot read folder: {error.strerror or error}")
+
     # os.walk does not descend into symlinked folders (followlinks=False).
-    for current, dirnames, filenames in os.walk(top_dir):
+    for current, dirnames, filenames in os.walk(top_dir, onerror=unreadable):
         specs = specs_of.pop(current, [])
         if current != top_dir and "pyvenv.cfg" in filenames:
             dirnames[:] = []  # a virtualenv: never the project's own code

@@ -61,6 +61,19 @@ def encode_python(source: PythonSource, new_text: str) -> bytes:
     return data
 
 
+# Temporary files of writes in flight in this process, removed by a worker told to stop.
+_IN_FLIGHT: set[str] = set()
+
+
+def discard_temporary_files() -> None:
+    """Remove the temporary files of the writes in flight (the targets stay as they were)."""
+    for name in list(_IN_FLIGHT):
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
 def atomic_write(path: Path, data: bytes, expected: bytes | None = None) -> bool:
     """Replace ``path`` with ``data`` through a temporary file and a rename.
 
@@ -82,6 +95,7 @@ def atomic_write(path: Path, data: bytes, expected: bytes | None = None) -> bool
         os.umask(umask)
         mode = 0o666 & ~umask
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _IN_FLIGHT.add(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -97,4 +111,6 @@ def atomic_write(path: Path, data: bytes, expected: bytes | None = None) -> bool
         except OSError:
             pass
         raise
+    finally:
+        _IN_FLIGHT.discard(tmp_name)
     return True

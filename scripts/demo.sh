@@ -11,6 +11,12 @@ example=examples/legacy_app
 run() { echo; echo "\$ qualitytool $*"; .venv/bin/qualitytool "$@"; echo "(exit status $?)"; }
 run check-exceptions "$example"
 run fix-exceptions "$example"
+# The exception hierarchy and its FastAPI handlers, written into a temporary copy of the
+# example (the example itself is not changed).
+scaffolded="$(mktemp -d)/legacy_app"
+cp -R "$example" "$scaffolded"
+run scaffold-exceptions "$scaffolded" --framework fastapi
+echo "Hierarchy written to $scaffolded/app/core/"
 run todos "$example"
 # The quality report: tests under coverage first (coverage.json and .coverage are gitignored),
 # then the Markdown reports into a temporary folder, gates checked.

@@ -2,7 +2,7 @@
 
 Every run here is real: ``qualitytool evidence run`` starts a real test command (unittest,
 pytest, pytest-xdist workers, a subprocess the tests start) on a small project in a temporary
-folder, under this interpreter (3.10/3.11: the ``sys.settrace`` recorder) and, when one is
+folder, under this interpreter (3.10/3.11: the import-hook recorder) and, when one is
 installed, under Python 3.12+ (``sys.monitoring``).
 """
 
@@ -154,19 +154,19 @@ def python312() -> str | None:
 def interpreters() -> list[object]:
     params: list[object] = []
     if sys.version_info < (3, 12):
-        params.append(pytest.param((sys.executable, False), id="settrace-recorder"))
+        params.append(pytest.param((sys.executable, False), id="import-hook-recorder"))
     modern = python312()
     marks = [] if modern else [pytest.mark.skip(reason="no Python 3.12+ installed")]
     params.append(pytest.param((modern, False), id="sys.monitoring-recorder", marks=marks))
-    params.append(pytest.param((modern, True), id="settrace-recorder-on-3.12", marks=marks))
+    params.append(pytest.param((modern, True), id="import-hook-recorder-on-3.12", marks=marks))
     return params
 
 
-def record(root: Path, argv: list[str], trace: bool = False) -> object:
+def record(root: Path, argv: list[str], instrument: bool = False) -> object:
     previous = Path.cwd()
     os.chdir(root)
     try:
-        return record_evidence(argv, [root / "app"], trace=trace)
+        return record_evidence(argv, [root / "app"], instrument=instrument)
     finally:
         os.chdir(previous)
 
@@ -181,9 +181,9 @@ def caught_names(entry: TryEvidence) -> dict[str, int]:
 
 @pytest.mark.parametrize("interpreter", interpreters())
 def test_unittest_run_records_every_watched_try(tmp_path: Path, interpreter: tuple[str, bool]) -> None:
-    python, trace = interpreter
+    python, instrument = interpreter
     root = make_project(tmp_path / "proj")
-    run = record(root, [python, "-m", "unittest", "-q"], trace=trace)
+    run = record(root, [python, "-m", "unittest", "-q"], instrument=instrument)
     assert run.exit_code == 0  # type: ignore[attr-defined]
     assert run.processes >= 2  # type: ignore[attr-defined]  # the tests and their child
     evidence = load(root / ".qualitytool" / "evidence.json")

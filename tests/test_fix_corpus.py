@@ -33,7 +33,8 @@ def test_example_project_handlers(tmp_path: Path) -> None:
     ]
     assert found == EXPECTED_EXAMPLE
     assert report.summary() == {
-        "safe": 6, "unsafe": 10, "left": 3, "boundary": 2, "evidence": 0, "applied": 0, "files_changed": 5
+        "safe": 6, "unsafe": 10, "left": 3, "boundary": 2, "evidence": 0,
+        "laddered": 0, "wrapped": 0, "narrowed": 16, "applied": 0, "files_changed": 5
     }
 
 
@@ -62,7 +63,9 @@ def test_write_over_django_keeps_every_file_parsing(
     report = fix_exceptions(
         [copy], Config(root=copy), write=True, unsafe_fixes=True, record_run=False
     )
-    assert report.errors == []
+    # Django ships one module that does not parse on purpose (a test runner fixture): it is
+    # reported, as every file that cannot be parsed is, and left alone.
+    assert [Path(e.path.split(":")[0]).name for e in report.errors] == ["tests_syntax_error.py"]
     changed = {Path(f.path).resolve() for f in report.changed_files}
     assert len(changed) == report.summary()["files_changed"] > 0
     for path, old in before.items():

@@ -387,14 +387,16 @@ def test_cli_diff_exit_codes_and_run_log(tmp_path: Path) -> None:
     assert target.read_text() == before  # diff mode writes nothing
     log = json.loads((tmp_path / ".qualitytool" / "last-fix-exceptions.json").read_text())
     assert log["summary"] == {
-        "safe": 1, "unsafe": 0, "left": 0, "boundary": 0, "evidence": 0, "applied": 0, "files_changed": 1
+        "safe": 1, "unsafe": 0, "left": 0, "boundary": 0, "evidence": 0,
+        "laddered": 0, "wrapped": 0, "narrowed": 1, "applied": 0, "files_changed": 1
     }
     result = runner.invoke(main, ["fix-exceptions", "--write", str(tmp_path)])
     assert result.exit_code == 0
     assert target.read_text() == before.replace("except Exception:", "except OSError:")
     log = json.loads((tmp_path / ".qualitytool" / "last-fix-exceptions.json").read_text())
     assert log["summary"] == {
-        "safe": 1, "unsafe": 0, "left": 0, "boundary": 0, "evidence": 0, "applied": 1, "files_changed": 1
+        "safe": 1, "unsafe": 0, "left": 0, "boundary": 0, "evidence": 0,
+        "laddered": 0, "wrapped": 0, "narrowed": 1, "applied": 1, "files_changed": 1
     }
     assert runner.invoke(main, ["fix-exceptions", str(tmp_path)]).exit_code == 0
 
@@ -423,7 +425,8 @@ def test_json_format_contract(tmp_path: Path) -> None:
              "outcome": "left", "exceptions": [], "reason": "unknown call `gettext.translation`",
              "unlock": ["gettext.translation"]},
         ],
-        "summary": {"safe": 1, "unsafe": 0, "left": 2, "boundary": 0, "evidence": 0, "applied": 0,
+        "summary": {"safe": 1, "unsafe": 0, "left": 2, "boundary": 0, "evidence": 0,
+        "laddered": 0, "wrapped": 0, "narrowed": 1, "applied": 0,
                     "files_changed": 1},
         "errors": [],
     }

@@ -16,7 +16,8 @@ import pytest
 
 from qualitytool.api import scan_todos
 from qualitytool.config import Config
-from qualitytool.todos.scanner import Markers, PythonLexer, python_comments
+from qualitytool.todos.markers import Markers
+from qualitytool.todos.python_lexer import PythonLexer, python_comments
 
 from .conftest import ruff_locations
 

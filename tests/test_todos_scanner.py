@@ -12,8 +12,10 @@ from qualitytool.api import scan_todos, write_todo_reports
 from qualitytool.cli import main
 from qualitytool.config import Config, TodosConfig, load_config
 from qualitytool.todos.categories import CategoryRulesError, load_categorizer
+from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import TodoItem
-from qualitytool.todos.scanner import Markers, language_of, scan_source
+from qualitytool.todos.scanner import scan_source
+from qualitytool.todos.syntax import language_of
 
 from .conftest import EXAMPLE
 
@@ -179,7 +181,7 @@ def test_configured_markers() -> None:
         ("document the schema", "documentation"),
         ("add pagination", "feature"),
         ("refactor the loader", "refactor"),
-        ("something else", "bug"),
+        ("something else", "feature"),  # the fallback when no signal is strong enough
     ],
 )
 def test_categories(text: str, category: str) -> None:
@@ -191,10 +193,13 @@ def test_category_rules_extendable(tmp_path: Path) -> None:
     extra.write_text('[categories.security]\nphrases = ["gdpr"]\n'
                      '[categories.refactor]\npriority = 200\n')
     categorizer = load_categorizer([extra])
-    assert categorizer.category("gdpr export") == "security"
-    assert categorizer.category("refactor the password check") == "refactor"
-    extra.write_text('[categories.chores]\nphrases = ["x"]\n')
-    with pytest.raises(CategoryRulesError, match="more.toml: unknown category 'chores'"):
+    assert load_categorizer().category("gdpr export") == "feature"
+    assert categorizer.category("gdpr export") == "security"  # a plain phrase is enough alone
+    # Points decide; priority only breaks ties ("refactor" +4 against "rewrite" +4).
+    assert load_categorizer().category("refactor or rewrite it") == "refactor"
+    assert categorizer.category("refactor the password check") == "security"
+    extra.write_text('[categories.chores]\nphraze = ["x"]\n')
+    with pytest.raises(CategoryRulesError, match="more.toml: unknown key 'categories.chores.phraze'"):
         load_categorizer([extra])
 
 
@@ -213,7 +218,7 @@ def scan_todo_items(source: str, path: str) -> list[TodoItem]:
 
 
 EXAMPLE_ITEMS = [
-    ("app/api/health.py", 16, 3, "XXX", "bug", "implement", None, None, ""),
+    ("app/api/health.py", 16, 3, "XXX", "feature", "issue", None, None, ""),
     ("app/api/users.py", 104, 11, "TODO", "feature", "issue", None, None,
      "make_user_router.list_orders"),
     ("app/cache.py", 29, 11, "TODO", "security", "implement", None, None, "ResponseCache.get"),
@@ -271,15 +276,16 @@ def test_cli_json_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     assert storage == {
         "path": "app/services/storage.py", "line": 22, "col": 7, "marker": "TODO",
         "text": "add a real S3 backend instead of mirroring through the vendor SDK",
-        "category": "feature", "resolution": "issue", "author": None, "issue": "#12",
+        "category": "feature", "category_reason": 'feature 4: comment "add" +4; next refactor 2',
+        "resolution": "issue", "author": None, "issue": "#12",
         "fingerprint": storage["fingerprint"], "blame": None,
     }
     assert len(storage["fingerprint"]) == 16
     assert document["summary"] == {
         "total": 17, "linked": 1, "unlinked": 16,
-        "by_category": {"security": 5, "performance": 3, "feature": 4, "refactor": 1,
-                        "documentation": 1, "bug": 3},
-        "by_resolution": {"implement": 8, "issue": 8, "document": 1},
+        "by_category": {"security": 5, "performance": 3, "bug": 2, "feature": 5,
+                        "refactor": 1, "documentation": 1},
+        "by_resolution": {"implement": 7, "issue": 9, "document": 1},
     }
 
 
@@ -292,9 +298,9 @@ def test_cli_check_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
                         monkeypatch)
     assert code == 1
     assert out == (
-        "::notice file=a.py,line=1,col=3,endLine=1,title=TODO::TODO [bug, implement]: "
+        "::notice file=a.py,line=1,col=3,endLine=1,title=TODO::TODO [feature, issue]: "
         "linked (tracked in #1)\n"
-        "::warning file=b.ts,line=1,col=4,endLine=1,title=FIXME::FIXME [bug, implement]: "
+        "::warning file=b.ts,line=1,col=4,endLine=1,title=FIXME::FIXME [feature, issue]: "
         "unlinked (no issue linked)\n"
         "1 TODO comment(s) without an issue link\n"
     )

@@ -104,7 +104,7 @@ def test_first_sync_then_rerun_creates_nothing(
         *[("POST", "/repos/acme/app/labels")] * 5,
         *[("POST", ISSUES)] * 3,
     ]
-    assert sorted(github.labels) == ["bug", "feature", "security", "technical-debt", "todo"]
+    assert sorted(github.labels) == ["feature", "performance", "security", "technical-debt", "todo"]
 
     github.log.clear()
     result = sync(project, github, monkeypatch=monkeypatch)

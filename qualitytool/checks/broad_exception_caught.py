@@ -11,7 +11,8 @@ away, or never. `except BaseException:` also swallows `KeyboardInterrupt`, `Syst
 task cancellation.
 
 Handlers that re-raise (`raise`, `raise exc`, `raise AppError(...) from exc`) or log the
-traceback (`logger.exception(...)`, `logger.error(..., exc_info=True)`) are not reported by
+traceback (`logger.exception(...)`, `logger.error(..., exc_info=True)`, any level with
+`exc_info`) are not reported by
 default, as in ruff's BLE001: they do not hide the error. `--strict` reports them too.
 
 Handlers in files matched by `critical-paths` are reported as errors.

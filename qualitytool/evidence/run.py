@@ -161,15 +161,15 @@ def _bootstrap(folder: Path, table: SiteTable, raw_dir: Path) -> Path:
     return config_path
 
 
-def _environment(boot: Path, config_path: Path, trace: bool) -> dict[str, str]:
+def _environment(boot: Path, config_path: Path, instrument: bool) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(boot), env.get("PYTHONPATH")) if p)
     env[CONFIG_ENV] = str(config_path)
     env.pop("PYTEST_CURRENT_TEST", None)  # when run from a test: not the test of the children
-    if trace:
-        env["QUALITYTOOL_EVIDENCE_TRACE"] = "1"
+    if instrument:
+        env["QUALITYTOOL_EVIDENCE_INSTRUMENT"] = "1"
     else:
-        env.pop("QUALITYTOOL_EVIDENCE_TRACE", None)
+        env.pop("QUALITYTOOL_EVIDENCE_INSTRUMENT", None)
     return env
 
 
@@ -216,7 +216,7 @@ def collect_raw(raw_dir: Path, table: SiteTable) -> tuple[Evidence, int]:
 
 
 def record(
-    command: Sequence[str], table: SiteTable, target: Path, *, trace: bool = False
+    command: Sequence[str], table: SiteTable, target: Path, *, instrument: bool = False
 ) -> EvidenceRun:
     """Run ``command`` with the recorder watching ``table``; merge what it saw into the
     evidence file ``target`` (created if missing) and write it."""
@@ -227,7 +227,7 @@ def record(
         raw_dir = folder / "raw"
         raw_dir.mkdir()
         config_path = _bootstrap(folder, table, raw_dir)
-        env = _environment(folder / "boot", config_path, trace)
+        env = _environment(folder / "boot", config_path, instrument)
         try:
             exit_code = subprocess.run(list(command), env=env, check=False).returncode
         except FileNotFoundError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,12 +43,17 @@ def parse_python(raw: bytes, path: Path) -> tuple[ast.Module, str]:
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
             tree = ast.parse(source.text, filename=str(path))
     except SyntaxError as exc:
-        raise SourceError(
-            f"{path}:{exc.lineno or 0}:{exc.offset or 0}: cannot parse: {exc.msg}"
-        ) from exc
+        raise SourceError(f"{syntax_error_place(path, exc)}: cannot parse: {exc.msg}") from exc
     except (ValueError, RecursionError, MemoryError) as exc:
         raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
     return tree, source.text
+
+
+def syntax_error_place(path: Path | str, error: SyntaxError) -> str:
+    """``path:line:col`` of a syntax error, or ``path`` when it has no position (a NUL byte)."""
+    if error.lineno is None:
+        return str(path)
+    return f"{path}:{error.lineno}:{error.offset or 0}"
 
 
 def _rule_for(handler: BroadHandler) -> Rule:
@@ -107,9 +113,10 @@ def handler_findings(
 
 
 def prefilter(files: list[Path]) -> tuple[list[Path], list[FileResult]]:
-    """Split files into those that may hold a broad handler and clean results for the rest.
+    """Split files into those to hand to :func:`check_file` and clean results for the rest.
 
-    Unreadable files stay candidates so that :func:`check_file` reports them.
+    Every file is handed on: one without a broad handler is still decoded and parsed, so that
+    a file that cannot be read, decoded or parsed is reported whatever it holds.
     """
     clean: list[FileResult] = []
     candidates = list(candidate_files(files, clean))
@@ -117,28 +124,32 @@ def prefilter(files: list[Path]) -> tuple[list[Path], list[FileResult]]:
 
 
 def candidate_files(files: Iterable[Path], clean: list[FileResult]) -> Iterator[Path]:
-    """:func:`prefilter` as a stream: yields candidates, appends the others to ``clean``."""
-    for path in files:
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            yield path
-            continue
-        if might_have_broad_handler(raw):
-            yield path
-        else:
-            clean.append(FileResult(path=display_path(path)))
+    """:func:`prefilter` as a stream (``clean`` is kept for callers; nothing is added)."""
+    yield from files
 
 
 def read_candidate(path: Path) -> tuple[str, bytes | None, str | None]:
-    """``(display path, bytes, error)``: bytes only when the file may hold a broad handler,
-    an error line when it cannot be read."""
+    """``(display path, bytes, error)``: bytes only when the file may hold a broad handler;
+    an error line when it cannot be read, decoded or parsed."""
     shown = display_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return shown, None, f"{shown}: cannot read: {exc.strerror or exc}"
-    return shown, (raw if might_have_broad_handler(raw) else None), None
+    if might_have_broad_handler(raw):
+        return shown, raw, None
+    # No handler to find, but a file that does not parse is reported whatever it holds.  The
+    # tree is acyclic and dropped at once: the cyclic collector would only slow parsing down.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parse_python(raw, Path(shown))
+    except SourceError as exc:
+        return shown, None, str(exc)
+    finally:
+        if collecting:
+            gc.enable()
+    return shown, None, None
 
 
 def check_file(path: Path, config: Config, strict: bool = False) -> FileResult:

@@ -8,7 +8,6 @@ and one lazily-built project index for its whole share of the run.
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import gc
 import warnings
@@ -18,7 +17,7 @@ from pathlib import Path
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
 from qualitytool.evidence.store import Evidence
-from qualitytool.exceptions.check import read_candidate
+from qualitytool.exceptions.check import read_candidate, syntax_error_place
 from qualitytool.exceptions.infer import Inferrer
 from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
 from qualitytool.exceptions.plan import HandlerPlan, Outcome, PlanOptions, plan_module
@@ -38,6 +37,7 @@ from qualitytool.sources import (
     decode_python,
     encode_python,
 )
+from qualitytool.textdiff import unified_diff
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class FixOptions:
     unsafe_fixes: bool = False
     keep_fallback: bool = False
     boundaries: bool = False
+    ladder: bool = False  # middleware catch-alls -> the hierarchy's ladder (opt-in, unsafe)
+    wrap: bool = False  # external-service conversions -> ExternalServiceError (opt-in, unsafe)
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
     evidence: Evidence | None = None  # from ``evidence run`` (paths relative to config.root)
 
@@ -150,7 +152,7 @@ def _parse(source: PythonSource, shown: str) -> ast.Module:
             warnings.simplefilter("ignore")
             return ast.parse(source.text, filename=shown)
     except SyntaxError as exc:
-        raise SourceError(f"{shown}:{exc.lineno or 0}:{exc.offset or 0}: cannot parse: {exc.msg}") from exc
+        raise SourceError(f"{syntax_error_place(shown, exc)}: cannot parse: {exc.msg}") from exc
     except (ValueError, RecursionError, MemoryError) as exc:
         raise SourceError(f"{shown}: cannot parse: {type(exc).__name__}: {exc}") from exc
 
@@ -169,6 +171,10 @@ def fix_source(
         evidence = options.evidence.for_file(path)
     try:
         plans = plan_module(tree, text, info, inferrer, options.plan_options, evidence)
+        if plans and (options.ladder or options.wrap):
+            from qualitytool.exceptions.hierarchy_fixes import upgrade_plans
+
+            plans = upgrade_plans(plans, text, tree, info, inferrer, options)
     finally:
         inferrer.index.forget(info.name)
     if not any(p.applies(options.unsafe_fixes) for p in plans):
@@ -201,7 +207,11 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
         tree = _parse(source, shown)
     except SourceError as exc:
         return FixFileResult(path=shown, error=str(exc))
-    plans, new_text = fix_source(source.text, tree, path, options)
+    try:
+        plans, new_text = fix_source(source.text, tree, path, options)
+    except SourceError as exc:  # LibCST's grammar refuses what CPython's accepted
+        separator = "" if str(exc)[:1].isdigit() else " "
+        return FixFileResult(path=shown, error=f"{shown}:{separator}{exc}")
     if not plans:
         return FixFileResult(path=shown)
     critical = matches_any(path, options.config.critical_paths, options.config.root)
@@ -226,11 +236,9 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
             path=shown, handlers=outcomes,
             error=f"{shown}: internal error: the rewrite does not parse ({exc.msg}); left unchanged",
         )
-    diff = "".join(
-        difflib.unified_diff(
-            source.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-            fromfile=f"a/{shown}", tofile=f"b/{shown}",
-        )
+    diff = unified_diff(
+        source.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+        fromfile=f"a/{shown}", tofile=f"b/{shown}",
     )
     if not diff.endswith("\n"):
         diff += "\n\\ No newline at end of file\n"

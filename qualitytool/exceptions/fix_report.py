@@ -32,6 +32,8 @@ class FixReport:
     unsafe_fixes: bool
     # why the run log could not be written (a read-only checkout, say), if it could not
     run_log_error: str | None = None
+    # SIGINT stopped the run: ``files`` are those finished before it
+    interrupted: bool = False
 
     @property
     def handlers(self) -> list[HandlerOutcome]:
@@ -59,17 +61,21 @@ class FixReport:
         applied = sum(1 for h in self.handlers if h.applied) if self.write else 0
         return {
             **{outcome.value: counts[outcome] for outcome in Outcome},
+            "narrowed": counts[Outcome.SAFE] + counts[Outcome.UNSAFE] + counts[Outcome.EVIDENCE],
             "applied": applied,
             "files_changed": len(self.changed_files),
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "version": 1,
             "handlers": [h.to_dict() for h in self.handlers],
             "summary": self.summary(),
             "errors": [{"path": f.path, "error": f.error} for f in self.errors],
         }
+        if self.interrupted:  # only then: the document of a complete run is unchanged
+            document["interrupted"] = True
+        return document
 
 
 def render_json(report: FixReport) -> str:
@@ -106,10 +112,12 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
     files = summary["files_changed"]
     verb = "changed" if report.write else "would change"
     evidence = f"{summary['evidence']} evidence fix(es), " if summary["evidence"] else ""
+    # laddered and wrapped only come with --ladder/--wrap: shown when there are some
+    opt_in = "".join(f"{summary[k]} {k}, " for k in ("laddered", "wrapped") if summary[k])
     lines.append(
         f"{total} broad handler{'s' if total != 1 else ''}: {summary['safe']} safe fix(es), "
         f"{summary['unsafe']} unsafe fix(es), {evidence}{summary['boundary']} boundar"
-        f"{'ies' if summary['boundary'] != 1 else 'y'}, {summary['left']} left broad; "
+        f"{'ies' if summary['boundary'] != 1 else 'y'}, {opt_in}{summary['left']} left broad; "
         f"{files} file{'s' if files != 1 else ''} {verb}"
     )
     blockers = top_blockers(report.handlers)

@@ -231,12 +231,16 @@ def reraises(body: Sequence[ast.stmt], name: str | None) -> bool:
     return False
 
 
-def _is_const_true(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and expr.value is True
+# The logging methods whose ``exc_info`` ruff's BLE001 counts (0.17: every level and ``log``;
+# not ``fatal``), with any value but a falsy literal (``exc_info=e`` counts).
+_EXC_INFO_LEVELS = ("debug", "info", "warn", "warning", "error", "critical", "log")
 
 
 def _has_exc_info(call: ast.Call) -> bool:
-    return any(kw.arg == "exc_info" and _is_const_true(kw.value) for kw in call.keywords)
+    return any(
+        kw.arg == "exc_info" and not (isinstance(kw.value, ast.Constant) and not kw.value.value)
+        for kw in call.keywords
+    )
 
 
 def _is_logger_candidate(
@@ -260,7 +264,8 @@ def _is_logger_candidate(
 def logs_traceback(
     body: Sequence[ast.stmt], resolver: Resolver, logger_objects: Sequence[str]
 ) -> bool:
-    """ruff's logging test: ``logger.exception()`` or ``.error/.critical(exc_info=True)``."""
+    """ruff's logging test: ``logger.exception()``, or a level method or ``log`` with an
+    ``exc_info`` that is not a falsy literal (``logger.debug(..., exc_info=True)``)."""
     for stmt in _walk_handler_body(body):
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
             continue
@@ -270,13 +275,14 @@ def logs_traceback(
             if _is_logger_candidate(func, resolver, logger_objects):
                 if func.attr == "exception":
                     return True
-                if func.attr in ("error", "critical") and _has_exc_info(call):
+                if func.attr in _EXC_INFO_LEVELS and _has_exc_info(call):
                     return True
         elif isinstance(func, ast.Name):
             qualified = resolver.qualified_name(func)
             if qualified == "logging.exception":
                 return True
-            if qualified in ("logging.error", "logging.critical") and _has_exc_info(call):
+            if qualified in tuple(f"logging.{level}" for level in _EXC_INFO_LEVELS) \
+                    and _has_exc_info(call):
                 return True
     return False
 

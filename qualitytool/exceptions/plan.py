@@ -47,6 +47,8 @@ class Outcome(str, enum.Enum):
     EVIDENCE = "evidence"  # narrowed to the inferred set plus what the test suite raised
     BOUNDARY = "boundary"  # kept broad on purpose (callbacks, futures, plugins)
     LEFT = "left"  # kept broad, with the reason
+    LADDERED = "laddered"  # --ladder: the hierarchy's families above a middleware catch-all
+    WRAPPED = "wrapped"  # --wrap: a service library's errors raised as ExternalServiceError
 
     def __str__(self) -> str:
         return self.value
@@ -58,6 +60,8 @@ class Outcome(str, enum.Enum):
 SAFE, UNSAFE, EVIDENCE, LEFT, BOUNDARY = (
     Outcome.SAFE, Outcome.UNSAFE, Outcome.EVIDENCE, Outcome.LEFT, Outcome.BOUNDARY,
 )
+# Set by the opt-in rewrites of qualitytool.exceptions.ladder and .wrap.
+LADDERED, WRAPPED = Outcome.LADDERED, Outcome.WRAPPED
 # Logging calls a boundary handler may already make: the fix adds ``exc_info=True`` to it.
 LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug", "log")
 _TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
@@ -88,6 +92,10 @@ class HandlerPlan:
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
     log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend
+    clauses_above: tuple[str, ...] = ()  # ladder: ``except`` clauses inserted above it
+    as_name: str | None = None  # wrap: the ``as`` name the handler gets if it has none
+    replace_statement: int = -1  # wrap: the handler body's statement replaced ...
+    replacement: str | None = None  # ... by this one
     # an evidence fix whose inferred part alone is closed (so the joined set is safe)
     inferred_closed: bool = False
     exercised: int | None = None  # how often the tests ran the ``try`` body (None: no evidence)
@@ -99,6 +107,7 @@ class HandlerPlan:
             or (self.outcome in (UNSAFE, EVIDENCE) and unsafe_fixes)
             or (self.outcome == EVIDENCE and self.inferred_closed)
             or (self.outcome == BOUNDARY and self.fix is not None)
+            or self.outcome in (LADDERED, WRAPPED)  # only planned when opted in
         )
 
 
@@ -377,7 +386,12 @@ def _boundary(
     with --boundaries make it log the traceback -- ``exc_info=True`` on the logging call it
     already makes, or a ``logger.exception(...)`` first -- keeping its message and flow."""
     reason = f"a boundary: {why}"
-    handed = _hands_on(handler)
+    def is_logger(expr: ast.expr) -> bool:
+        return _is_logger(expr, frame, inferrer) or (
+            inferrer.qualified(expr, frame) in options.logger_objects
+        )
+
+    handed = _hands_on(handler, is_logger)
     if handed is not None:
         return _left(found, f"{reason}; the handler hands the exception on (`{handed}`), so a "
                             "catch-all that logs would report it twice")
@@ -393,6 +407,9 @@ def _boundary(
         if any(k.arg == "exc_info" for k in log_call.keywords):
             return plan  # it logs the traceback at a level ruff does not count: nothing to do
         return replace(plan, fix="boundary-exc-info", log_statement=position)
+    if _logs_in_a_branch(handler, is_logger):
+        # which exceptions it logs is a decision (``if not isinstance(e, Quiet): log``)
+        return replace(plan, reason=f"{reason}; it logs in a branch, left as it decides")
     fallback = _fallback_logger(frame, inferrer)
     if fallback is None:
         return _left(found, f"{reason}; `logging` is shadowed in this module")
@@ -400,17 +417,26 @@ def _boundary(
     return replace(plan, fix="boundary-log", fallback_log=call, imports=imports)
 
 
-def _hands_on(handler: ast.ExceptHandler) -> str | None:
+# Builtins that only look at the exception: passing it to them hands nothing on.
+_INSPECTIONS = frozenset({"isinstance", "issubclass", "type", "id", "str", "repr", "getattr",
+                          "hasattr"})
+
+
+def _hands_on(
+    handler: ast.ExceptHandler, is_logger: Callable[[ast.expr], bool] = looks_like_logger
+) -> str | None:
     """The first statement of a handler that passes the exception to other code (a future,
     a callback, an attribute, ``return``): ``sys.exc_info()``, or the ``as`` name outside a
-    logging call."""
+    logging call and the builtins that only inspect it (``isinstance(e, ...)``)."""
     for node in ast.walk(ast.Module(body=list(handler.body), type_ignores=[])):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "exc_info":
                 return ast.unparse(node)
+            if isinstance(func, ast.Name) and func.id in _INSPECTIONS:
+                continue
             is_log = isinstance(func, ast.Attribute) and func.attr in LOG_LEVELS and (
-                looks_like_logger(func.value)
+                is_logger(func.value)
             )
             arguments = [*node.args, *(k.value for k in node.keywords)]
             if handler.name and not is_log and any(
@@ -422,6 +448,14 @@ def _hands_on(handler: ast.ExceptHandler) -> str | None:
             if isinstance(value, ast.Name) and value.id == handler.name:
                 return ast.unparse(node)
     return None
+
+
+def _logs_in_a_branch(handler: ast.ExceptHandler, is_logger: Callable[[ast.expr], bool]) -> bool:
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr in (*LOG_LEVELS, "exception") and is_logger(node.func.value)
+        for node in ast.walk(ast.Module(body=list(handler.body), type_ignores=[]))
+    )
 
 
 def _is_logger(expr: ast.expr, frame: Frame, inferrer: Inferrer) -> bool:

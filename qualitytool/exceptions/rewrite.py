@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from qualitytool.exceptions.plan import HandlerPlan
+from qualitytool.sources import SourceError
 
 
 class HandlerRewriting:
@@ -63,6 +64,14 @@ class HandlerRewriting:
             return updated_node.with_changes(
                 body=_with_exc_info(updated_node.body, plan.log_statement)
             )
+        if plan.fix == "ladder":
+            from qualitytool.exceptions.ladder import apply_ladder
+
+            return apply_ladder(plan, updated_node, _prepend, _with_exc_info)
+        if plan.fix == "wrap":
+            from qualitytool.exceptions.wrap import apply_wrap
+
+            return apply_wrap(plan, updated_node, _new_type(plan, updated_node))
         narrowed = updated_node.with_changes(
             type=_new_type(plan, updated_node),
             whitespace_after_except=(
@@ -163,11 +172,25 @@ class _Rewriter(HandlerRewriting, cst.CSTTransformer):
 
 
 def apply_plans(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> tuple[str, int]:
-    """``text`` with the applicable plans applied: (new text, rewrites applied)."""
+    """``text`` with the applicable plans applied: (new text, rewrites applied).
+
+    Raises :class:`SourceError` (one line, without the file name) when LibCST cannot parse
+    ``text``."""
     if not any(p.applies(unsafe_fixes) for p in plans):
         return text, 0
     rewriter = _Rewriter(plans, unsafe_fixes)
-    tree = cst.parse_module(text).visit(rewriter)
+    try:
+        parsed = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        # CPython accepted the file (it was planned from its ast), LibCST's grammar does not.
+        reason = exc.message.strip().splitlines()[0] if exc.message.strip() else "syntax error"
+        raise SourceError(
+            f"{exc.raw_line}:{exc.raw_column}: LibCST cannot parse this file ({reason}); "
+            "left unchanged"
+        ) from exc
+    except RecursionError as exc:
+        raise SourceError("too deeply nested for LibCST; left unchanged") from exc
+    tree = parsed.visit(rewriter)
     if rewriter.imports:
         from libcst.codemod import CodemodContext
         from libcst.codemod.visitors import AddImportsVisitor

@@ -77,7 +77,7 @@ class RunContext:
         """``path`` as reports show it: posix, relative to the project root."""
         try:
             return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
+        except (ValueError, RuntimeError, OSError):  # outside the root; a symlink loop
             return path.as_posix()
 
     def progress(self, tool: str, done: int, total: int) -> None:

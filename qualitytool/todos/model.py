@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-CATEGORIES = ("security", "performance", "feature", "refactor", "documentation", "bug")
 RESOLUTIONS = ("implement", "issue", "document")
 
 
@@ -38,11 +37,13 @@ class TodoItem:
     issue_ref: str | None = None  # "#123" or "owner/repo#123" from TODO(#123)
     link: str | None = None  # from "TODO: text - https://..."
     tags: tuple[str, ...] = ()  # other words in TODO(...), e.g. "limitation"
-    category: str = "bug"
+    category: str = "bug"  # one of the configured categories (rules/todo_categories.toml)
     resolution: str = "issue"
     blame: Blame | None = None
     occurrence: int = 0  # index among items with the same file name, context and text
     file: str = field(default="", compare=False)  # absolute path, for blame, sync and --link
+    below: str = field(default="", compare=False)  # the first line of code below the comment
+    category_reason: str = field(default="", compare=False)  # why it got its category
 
     @property
     def issue(self) -> str | None:
@@ -80,3 +81,5 @@ class ScanResult:
     notes: list[str] = field(default_factory=list)
     files_scanned: int = 0
     errors: list[str] = field(default_factory=list)
+    # The configured categories in display order (built-in rules plus the user's).
+    categories: tuple[str, ...] = ()

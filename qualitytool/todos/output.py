@@ -13,7 +13,7 @@ from typing import Any
 
 from qualitytool.findings import Finding, Severity
 from qualitytool.output.templates import cell, environment, render_template
-from qualitytool.todos.model import CATEGORIES, RESOLUTIONS, ScanResult, TodoItem
+from qualitytool.todos.model import RESOLUTIONS, ScanResult, TodoItem
 
 JSON_VERSION = 1
 REPORT_FILES = {"TODO_REPORT.md": "todo_report.md.j2", "KNOWN_LIMITATIONS.md": "known_limitations.md.j2"}
@@ -28,6 +28,7 @@ def item_to_dict(item: TodoItem) -> dict[str, Any]:
         "marker": item.marker,
         "text": item.text,
         "category": item.category,
+        "category_reason": item.category_reason,
         "resolution": item.resolution,
         "author": item.author,
         "issue": item.issue,
@@ -41,15 +42,20 @@ def item_to_dict(item: TodoItem) -> dict[str, Any]:
     }
 
 
-def summary(items: Sequence[TodoItem]) -> dict[str, Any]:
+def category_order(items: Sequence[TodoItem], categories: Sequence[str] = ()) -> list[str]:
+    """The configured categories, then any other category an item has (sorted)."""
+    return [*categories, *sorted({i.category for i in items} - set(categories))]
+
+
+def summary(items: Sequence[TodoItem], categories: Sequence[str] = ()) -> dict[str, Any]:
     linked = sum(1 for i in items if i.issue)
-    categories = Counter(i.category for i in items)
+    counts = Counter(i.category for i in items)
     resolutions = Counter(i.resolution for i in items)
     return {
         "total": len(items),
         "linked": linked,
         "unlinked": len(items) - linked,
-        "by_category": {c: categories[c] for c in CATEGORIES},
+        "by_category": {c: counts[c] for c in category_order(items, categories)},
         "by_resolution": {r: resolutions[r] for r in RESOLUTIONS},
     }
 
@@ -58,7 +64,7 @@ def render_json(result: ScanResult) -> str:
     document = {
         "version": JSON_VERSION,
         "items": [item_to_dict(i) for i in result.items],
-        "summary": summary(result.items),
+        "summary": summary(result.items, result.categories),
         "notes": list(result.notes),
     }
     return json.dumps(document, indent=2) + "\n"
@@ -72,11 +78,13 @@ def oldest_first(items: Sequence[TodoItem]) -> list[TodoItem]:
     )
 
 
-def by_category(items: Sequence[TodoItem]) -> list[tuple[str, list[TodoItem]]]:
-    """Non-empty categories in their fixed order, each oldest first."""
+def by_category(
+    items: Sequence[TodoItem], categories: Sequence[str] = ()
+) -> list[tuple[str, list[TodoItem]]]:
+    """Non-empty categories in the configured order, each oldest first."""
     return [
         (category, oldest_first([i for i in items if i.category == category]))
-        for category in CATEGORIES
+        for category in category_order(items, categories)
         if any(i.category == category for i in items)
     ]
 
@@ -89,10 +97,10 @@ def _template_context(result: ScanResult) -> dict[str, Any]:
     files = Counter(i.path for i in items)
     return {
         "items": items,
-        "summary": summary(items),
-        "categories": CATEGORIES,
+        "summary": summary(items, result.categories),
+        "categories": category_order(items, result.categories),
         "resolutions": RESOLUTIONS,
-        "grouped": by_category(items),
+        "grouped": by_category(items, result.categories),
         "oldest": [i for i in oldest_first(items) if i.blame is not None][:10],
         "by_author": sorted(authors.items(), key=lambda kv: (-kv[1], kv[0])),
         "by_file": sorted(files.items(), key=lambda kv: (-kv[1], kv[0])),
@@ -161,12 +169,13 @@ def render_github(result: ScanResult) -> str:
     return github.render(to_findings(result.items), [])
 
 
-def render_table(result: ScanResult, console: Any) -> None:
-    """A rich table per category, oldest first, then a one-line summary."""
+def render_table(result: ScanResult, console: Any, *, explain: bool = False) -> None:
+    """A rich table per category, oldest first, then a one-line summary; ``explain`` adds
+    why each item got its category."""
     from rich.table import Table
     from rich.text import Text
 
-    for category, items in by_category(result.items):
+    for category, items in by_category(result.items, result.categories):
         table = Table(title=f"{category} ({len(items)})", title_justify="left", expand=True)
         table.add_column("age", justify="right", no_wrap=True)
         table.add_column("where and what", ratio=1, overflow="fold")
@@ -175,6 +184,8 @@ def render_table(result: ScanResult, console: Any) -> None:
         for item in items:
             cell = Text(f"{item.path}:{item.line}", style="cyan")
             cell.append(f"\n{item.marker}: {item.text}", style="")
+            if explain:
+                cell.append(f"\nwhy: {item.category_reason}", style="dim")
             table.add_row(
                 f"{item.blame.age_days}d" if item.blame else "-",
                 cell,

@@ -11,19 +11,16 @@ from pathlib import Path, PurePosixPath
 
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files, display_path
-from qualitytool.parallel import effective_jobs
+from qualitytool.parallel import effective_jobs, worker_pool
 from qualitytool.shard import Shard
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer, load_categorizer
+from qualitytool.todos.context import statement_below
+from qualitytool.todos.decoding import decode_source, read_bytes
+from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.scanner import (
-    Markers,
-    decode_source,
-    language_of,
-    read_bytes,
-    scan_source,
-    uses_hash_comments_only,
-)
+from qualitytool.todos.scanner import scan_source
+from qualitytool.todos.syntax import language_of, uses_hash_comments_only
 
 
 def categorizer_for(config: Config) -> Categorizer:
@@ -51,11 +48,9 @@ def scan_files(
     if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
         items, errors = _scan_chunk(config, cwd, names)
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
         chunks = [names[i::workers * 4] for i in range(workers * 4)]
         items, errors = [], []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for chunk_items, chunk_errors in pool.map(
                 _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
             ):
@@ -63,7 +58,7 @@ def scan_files(
                 errors.extend(chunk_errors)
     items.sort(key=lambda i: (i.path, i.line, i.col))
     return ScanResult(items=_with_occurrences(items), files_scanned=len(names),
-                      errors=sorted(errors))
+                      errors=sorted(errors), categories=categorizer_for(config).names)
 
 
 def _scan_chunk(
@@ -83,10 +78,12 @@ def _scan_chunk(
         if not markers.in_bytes(raw, uses_hash_comments_only(language)):
             continue  # most files: never decoded
         text = decode_source(raw, file, language)
+        lines: list[str] | None = None
         for item in scan_source(text, language, markers, _display(file, cwd), file=file,
                                 tag_words=tag_words):
-            category, resolution = categorizer.classify(item)
-            items.append(replace(item, category=category, resolution=resolution))
+            lines = text.splitlines() if lines is None else lines
+            below = statement_below(lines, item.end_line, language)
+            items.append(categorizer.apply(replace(item, below=below)))
     return items, errors
 
 
@@ -117,10 +114,14 @@ def scan_paths(
 ) -> ScanResult:
     """Discover the files under ``paths`` the TODO scanner reads (``shard``: its share of
     them), scan them, blame the items."""
-    files = discover_files(paths, config, include=config.todos.include)
+    unreadable: list[str] = []
+    files = discover_files(paths, config, include=config.todos.include,
+                           on_error=lambda _folder, message: unreadable.append(message))
     if shard is not None:
         files = shard.select(files, config.root)
     result = scan_files(files, config)
+    if unreadable:
+        result = replace(result, errors=sorted([*result.errors, *unreadable]))
     if not blame:
         return result
     from qualitytool.todos.blame import blame_items

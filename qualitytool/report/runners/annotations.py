@@ -40,7 +40,7 @@ def _function_counts(node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: boo
 def analyse_file(path: Path) -> dict[str, Any]:
     try:
         tree = ast.parse(read_python(path).text)
-    except (SourceError, SyntaxError, ValueError) as exc:
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
     functions: list[list[Any]] = []
 

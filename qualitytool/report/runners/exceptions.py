@@ -102,10 +102,14 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
         "left": outcomes["left"],
         "boundary": outcomes["boundary"],
         "evidence": outcomes["evidence"],
+        "laddered": outcomes["laddered"],
+        "wrapped": outcomes["wrapped"],
+        "narrowed": outcomes["safe"] + outcomes["unsafe"] + outcomes["evidence"],
         "summary": log.get("summary", {}),
         "errors": log.get("errors", []),
         "files": [
-            {"path": p, "safe": c["safe"], "unsafe": c["unsafe"], "left": c["left"]}
+            {"path": p, "safe": c["safe"], "unsafe": c["unsafe"], "left": c["left"],
+             "boundary": c["boundary"], "laddered": c["laddered"], "wrapped": c["wrapped"]}
             for p, c in sorted(per_file.items())
         ],
     }

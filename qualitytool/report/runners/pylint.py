@@ -54,7 +54,7 @@ def count_statements(path: Path) -> int:
     """
     try:
         tree = ast.parse(read_python(path).text)
-    except (SourceError, SyntaxError, ValueError):
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return 0
     count = 0
     for node in ast.walk(tree):

@@ -23,7 +23,7 @@ def analyse_file(path: Path) -> dict[str, Any]:
 
     try:
         return file_metrics(read_python(path).text)
-    except (SourceError, SyntaxError, ValueError) as exc:
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
 
 

@@ -36,8 +36,9 @@ class TodosRunner:
             if ctx.shard is not None:
                 argv += ["--shard", str(ctx.shard)]
             try:
-                completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1),
-                                     background=True)
+                # 2: a file or folder could not be read; the JSON still covers the others
+                completed = run_tool(self.name, argv, ctx.root, ctx.timeout,
+                                     ok_codes=(0, 1, 2), background=True)
             except ToolError as exc:
                 if "No such command" in exc.detail or "no such option" in exc.detail.lower():
                     raise ToolError(
@@ -70,7 +71,9 @@ class TodosRunner:
             "by_category": dict(sorted(summary.get("by_category", {}).items())),
             "by_resolution": dict(sorted(summary.get("by_resolution", {}).items())),
             "reports": written if ctx.out_dir is not None else [],
-            "notes": list(document.get("notes", [])),
+            "notes": [*document.get("notes", []),
+                      *(line for line in (completed.stderr or "").splitlines()
+                        if line.startswith("error: "))],
         }
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=f"qualitytool {__version__}",

@@ -1,0 +1,1 @@
+"""``scaffold-exceptions``: write a project's exception hierarchy and its HTTP handlers."""

@@ -1,0 +1,196 @@
+"""Render the hierarchy and handlers modules and write them without losing anyone's code.
+
+A module that does not exist is created (with ``__init__.py`` in the folders created for it).
+An existing hierarchy module gets only the classes it lacks, appended with LibCST; every byte
+already there stays (line endings and encoding included).  An existing handlers module is kept
+unless ``force``.  ``force`` overwrites both.  A module that cannot be parsed is left alone and
+reported.  Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualitytool.scaffold.spec import Framework, HierarchySpec
+from qualitytool.sources import (
+    SourceError,
+    atomic_write,
+    encode_python,
+    read_python,
+)
+
+HIERARCHY_TEMPLATE = "exception_hierarchy.py.j2"
+HANDLERS_TEMPLATE = "exception_handlers.py.j2"
+
+
+class Action(enum.Enum):
+    """What happened to one file."""
+
+    CREATED = "created"
+    EXTENDED = "extended"  # classes added to an existing module
+    OVERWRITTEN = "overwritten"
+    UNCHANGED = "unchanged"  # it already has every class
+    KEPT = "kept"  # it exists and force was not given
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ScaffoldFile:
+    """One file's outcome (``path`` relative to the project root)."""
+
+    path: str
+    action: Action
+    added: tuple[str, ...] = ()  # classes added (EXTENDED) or written (CREATED, OVERWRITTEN)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ScaffoldReport:
+    spec: HierarchySpec
+    files: tuple[ScaffoldFile, ...]
+
+    @property
+    def failed(self) -> bool:
+        return any(f.action is Action.FAILED for f in self.files)
+
+
+def render(spec: HierarchySpec, template: str, templates_dir: Path | None = None) -> str:
+    """The text of one generated module (``templates_dir`` overrides the shipped templates)."""
+    from qualitytool.output.templates import environment
+
+    env = environment(templates_dir)
+    return str(env.get_template(template).render(
+        project=spec.project, base=spec.base, families=spec.families, module=spec.module,
+        framework=spec.framework.value,
+    ))
+
+
+def scaffold(
+    root: Path, spec: HierarchySpec, *, force: bool = False, templates_dir: Path | None = None
+) -> ScaffoldReport:
+    """Write the hierarchy module (and the handlers module for FastAPI/Starlette) under ``root``."""
+    files = [_write_hierarchy(root, spec, render(spec, HIERARCHY_TEMPLATE, templates_dir), force)]
+    if spec.handlers_path is not None and spec.framework is not Framework.NONE:
+        text = render(spec, HANDLERS_TEMPLATE, templates_dir)
+        files.append(_write_whole(root, spec.handlers_path, text, force))
+    return ScaffoldReport(spec=spec, files=tuple(files))
+
+
+def _class_names(spec: HierarchySpec) -> tuple[str, ...]:
+    return tuple(c.name for c in spec.classes)
+
+
+def _write_hierarchy(root: Path, spec: HierarchySpec, text: str, force: bool) -> ScaffoldFile:
+    target = root / spec.module_path
+    shown = spec.module_path.as_posix()
+    if force or not target.exists():
+        return _write_whole(root, spec.module_path, text, force, _class_names(spec))
+    try:
+        source = read_python(target)
+        merged, added = add_missing_classes(source.text, text)
+    except (SourceError, ValueError) as exc:
+        return ScaffoldFile(shown, Action.FAILED, error=f"{exc}; left unchanged")
+    if not added:
+        return ScaffoldFile(shown, Action.UNCHANGED)
+    if not atomic_write(target, encode_python(source, merged), expected=source.raw):
+        return ScaffoldFile(shown, Action.FAILED, error=f"{shown}: changed since it was read")
+    return ScaffoldFile(shown, Action.EXTENDED, added)
+
+
+def _write_whole(
+    root: Path, relative: Path, text: str, force: bool, classes: tuple[str, ...] = ()
+) -> ScaffoldFile:
+    target = root / relative
+    shown = relative.as_posix()
+    if target.exists():
+        if not force:
+            return ScaffoldFile(shown, Action.KEPT)
+        try:
+            existing = read_python(target)
+        except SourceError as exc:
+            return ScaffoldFile(shown, Action.FAILED, error=f"{exc}; left unchanged")
+        if existing.text == text:
+            return ScaffoldFile(shown, Action.UNCHANGED)
+        if not atomic_write(target, encode_python(existing, text), expected=existing.raw):
+            return ScaffoldFile(shown, Action.FAILED, error=f"{shown}: changed since it was read")
+        return ScaffoldFile(shown, Action.OVERWRITTEN, classes)
+    _make_package_dirs(root, target.parent)
+    _create(target, text.encode("utf-8"))
+    return ScaffoldFile(shown, Action.CREATED, classes)
+
+
+def _make_package_dirs(root: Path, folder: Path) -> None:
+    """Create ``folder``; every folder created below ``root`` gets an empty ``__init__.py``."""
+    missing = []
+    current = folder
+    while not current.exists() and current != root:
+        missing.append(current)
+        current = current.parent
+    for created in reversed(missing):
+        created.mkdir()
+        (created / "__init__.py").touch()
+
+
+def _create(target: Path, data: bytes) -> None:
+    """Write a new file atomically, failing if someone created it meanwhile."""
+    import tempfile
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        os.link(tmp_name, target)  # fails if the target appeared meanwhile
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def add_missing_classes(existing: str, rendered: str) -> tuple[str, tuple[str, ...]]:
+    """``existing`` with the top-level classes of ``rendered`` it lacks appended (in the
+    rendered order, so bases come first); raises ValueError if ``existing`` does not parse."""
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(existing)
+    except cst.ParserSyntaxError as exc:
+        raise ValueError(f"cannot parse: {exc.message} (line {exc.raw_line})") from exc
+    have = {
+        statement.name.value for statement in module.body if isinstance(statement, cst.ClassDef)
+    }
+    new = [
+        statement for statement in cst.parse_module(rendered).body
+        if isinstance(statement, cst.ClassDef) and statement.name.value not in have
+    ]
+    if not new:
+        return existing, ()
+    spaced = [
+        statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+        for statement in new
+    ]
+    merged = module.with_changes(body=[*module.body, *spaced])
+    return merged.code, tuple(statement.name.value for statement in new)
+
+
+def describe(report: ScaffoldReport) -> list[str]:
+    """One line per file, for people."""
+    lines = []
+    for item in report.files:
+        if item.action is Action.CREATED:
+            what = f" ({len(item.added)} classes)" if item.added else ""
+            lines.append(f"created {item.path}{what}")
+        elif item.action is Action.EXTENDED:
+            lines.append(f"added {len(item.added)} classes to {item.path}: {', '.join(item.added)}")
+        elif item.action is Action.OVERWRITTEN:
+            lines.append(f"overwrote {item.path}")
+        elif item.action is Action.UNCHANGED:
+            lines.append(f"unchanged {item.path} (nothing missing)")
+        elif item.action is Action.KEPT:
+            lines.append(f"kept {item.path}: it exists (--force overwrites it)")
+        else:
+            lines.append(f"error: {item.path}: {item.error}")
+    return lines

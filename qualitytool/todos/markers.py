@@ -1,0 +1,112 @@
+"""TODO markers: where one opens a comment, and what its head says (author, issue, tags, link).
+
+A marker is recognised where ruff's FIX rules recognise it: at the start of a comment (after
+the comment opener and whitespace, or after a further ``#`` inside a ``#`` comment), in any
+case, followed by a word boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class Markers:
+    """The configured markers, compiled once per scan."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        alternatives = "|".join(re.escape(m) for m in sorted(self.names, key=len, reverse=True))
+        self._start = re.compile(rf"(?i)({alternatives})(?![A-Za-z0-9_])")
+        self._anywhere = re.compile(rf"(?i)(?:{alternatives})")
+        # A marker right after "#" and blanks (or more "#"): a necessary condition for a
+        # marker at the start of a "#" comment, checked by one regex search per file.
+        self._after_hash = re.compile(rf"(?i)#(?:[^\S\n]|#)*(?:{alternatives})(?![A-Za-z0-9_])")
+        self._canonical = {m.lower(): m for m in self.names}
+        encoded = b"|".join(re.escape(m.encode()) for m in sorted(self.names, key=len, reverse=True))
+        self._anywhere_bytes = re.compile(rb"(?i)(?:" + encoded + rb")")
+        self._after_hash_bytes = re.compile(
+            rb"(?i)#(?:[ \t\f\v\r#]|\xc2\xa0)*(?:" + encoded + rb")(?![A-Za-z0-9_])"
+        )
+
+    def in_text(self, text: str, hash_comments: bool = True) -> bool:
+        """Cheap prefilter: could this file hold a marker at the start of a comment?"""
+        pattern = self._after_hash if hash_comments else self._anywhere
+        return pattern.search(text) is not None
+
+    def in_bytes(self, raw: bytes, hash_comments: bool = True) -> bool:
+        """:meth:`in_text` on the undecoded file (the markers are ASCII in every encoding
+        source files use), so that files without a marker are never decoded."""
+        pattern = self._after_hash_bytes if hash_comments else self._anywhere_bytes
+        return pattern.search(raw) is not None
+
+    def hash_positions(self, text: str) -> list[int]:
+        """Offsets of each "#" that a marker follows (the candidates of :meth:`in_text`)."""
+        return [m.start() for m in self._after_hash.finditer(text)]
+
+    def at_start(self, text: str, hash_sections: bool) -> tuple[int, str] | None:
+        """The offset in ``text`` and canonical name of a marker opening the comment."""
+        offset = 0
+        while True:
+            stripped = text[offset:].lstrip()
+            start = len(text) - len(stripped)
+            match = self._start.match(text, start)
+            if match is not None:
+                return start, self._canonical[match[1].lower()]
+            if not hash_sections:
+                return None
+            # As in ruff, a marker after a second "#" in the comment counts too.
+            next_hash = text.find("#", start)
+            if next_hash < 0:
+                return None
+            offset = next_hash + 1
+
+
+_ISSUE_REF = re.compile(r"^(?:[\w.-]+/[\w.-]+)?#\d+$")
+_URL = re.compile(r"^https?://\S+$")
+_HEAD = re.compile(r"^\s*(?:\((?P<paren>[^)]*)\))?\s*(?::|-(?!-)|–|—)?\s*")
+_TRAILING_LINK = re.compile(
+    r"\s+[-–—]\s+(?P<link>https?://\S+|(?:[\w.-]+/[\w.-]+)?#\d+)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class ParsedHead:
+    text: str
+    author: str | None
+    issue_ref: str | None
+    link: str | None
+    tags: tuple[str, ...]
+
+
+def parse_marker_text(rest: str, tag_words: Sequence[str] = ()) -> ParsedHead:
+    """Split what follows a marker into author, issue reference, tags, text and link.
+
+    ``(alice)`` is an author, ``(#12)`` / ``(owner/repo#12)`` / ``(https://...)`` an issue,
+    a word from ``tag_words`` (``limitation``) a tag; a trailing `` - <url or #N>`` a link.
+    """
+    head = _HEAD.match(rest)
+    assert head is not None  # every part of the pattern is optional
+    author = issue_ref = None
+    tags: list[str] = []
+    tag_set = {w.lower() for w in tag_words}
+    if head["paren"] is not None:
+        for part in (p.strip() for p in head["paren"].split(",")):
+            if not part:
+                continue
+            if _ISSUE_REF.match(part) or _URL.match(part):
+                issue_ref = issue_ref or part
+            elif part.lower() in tag_set:
+                tags.append(part.lower())
+            elif author is None:
+                author = part.lstrip("@")
+            else:
+                tags.append(part)
+    text = rest[head.end():].strip()
+    link = None
+    trailing = _TRAILING_LINK.search(text)
+    if trailing is not None:
+        link = trailing["link"]
+        text = text[: trailing.start()].rstrip()
+    return ParsedHead(text, author, issue_ref, link, tuple(tags))
