@@ -298,14 +298,12 @@ def _plan_inferred(
         if answer.status == CLOSED:
             return _left(found, "nothing in the try body raises an exception worth catching")
         return _left(found, _summarise(answer.reasons))
-    if len(names) > MAX_READABLE_NAMES and not options.keep_fallback:
-        return _left(found, (
-            f"the handler would list {len(names)} exceptions ({', '.join(names)}): too many "
-            "to read; --keep-fallback adds them above a kept catch-all"
-        ))
-    rendered = _render_names(names, frame, inferrer)
-    if isinstance(rendered, str):
-        return _left(found, rendered)
+    rendered = _written(
+        found, names, frame, inferrer, None if options.keep_fallback else
+        "too many to read; --keep-fallback adds them above a kept catch-all",
+    )
+    if isinstance(rendered, HandlerPlan):
+        return rendered
     written, imports = rendered
     outcome = SAFE if answer.status == CLOSED else UNSAFE
     reason: str | None = None if outcome == SAFE else _summarise(answer.reasons)
@@ -324,6 +322,23 @@ def _plan_inferred(
         exceptions=tuple(names), reason=reason, fix=fix, names=tuple(written),
         broad_positions=broad_positions, imports=imports, fallback_log=fallback_log,
     )
+
+
+def _written(
+    found: BroadHandler,
+    names: Sequence[str],
+    frame: Frame,
+    inferrer: Inferrer,
+    too_many: str | None,
+) -> tuple[list[str], tuple[tuple[str, str | None], ...]] | HandlerPlan:
+    """How to write ``names`` in this module and the imports that needs; or the handler left
+    broad: more than MAX_READABLE_NAMES names (``too_many`` says why that matters here; None
+    when the length does not), or a name that cannot be written."""
+    if too_many is not None and len(names) > MAX_READABLE_NAMES:
+        return _left(found, f"the handler would list {len(names)} exceptions "
+                            f"({', '.join(names)}): {too_many}")
+    rendered = _render_names(names, frame, inferrer)
+    return _left(found, rendered) if isinstance(rendered, str) else rendered
 
 
 def _broad_positions(
@@ -357,14 +372,9 @@ def _with_evidence(
         return _left(found, names)
     if answer.status == CLOSED and set(names) == set(inferred):
         return None
-    if len(names) > MAX_READABLE_NAMES:
-        return _left(found, (
-            f"the handler would list {len(names)} exceptions ({', '.join(names)}), with what "
-            "the tests raised: too many to read"
-        ))
-    rendered = _render_names(names, frame, inferrer)
-    if isinstance(rendered, str):
-        return _left(found, rendered)
+    rendered = _written(found, names, frame, inferrer, "with what the tests raised: too many to read")
+    if isinstance(rendered, HandlerPlan):
+        return rendered
     written, imports = rendered
     return HandlerPlan(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=EVIDENCE,
