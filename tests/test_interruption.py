@@ -138,8 +138,13 @@ def test_sigkill_during_todos_link(original: Path, tmp_path: Path,
 def test_sigint_stops_fix_exceptions_promptly_with_summary_and_log(
         original: Path, tmp_path: Path) -> None:
     root = fresh_copy(original, tmp_path / "tree")
+    before = snapshot(root)
     process = start(root, ["fix-exceptions", "--write", "--jobs", "2", "."])
-    time.sleep(3.0)
+    deadline = time.perf_counter() + 120
+    # SIGINT as soon as the first file is written: mid-run on a fast machine as on a slow one
+    while snapshot(root) == before and process.poll() is None and time.perf_counter() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "the run was over before it could be interrupted"
     process.send_signal(signal.SIGINT)
     stopped = time.perf_counter()
     out, err = process.communicate(timeout=120)
