@@ -216,6 +216,8 @@ def plan_module(
         if evidence is not None:
             seen = evidence.get(prints.get(try_node.lineno, ""))
         plan = _plan_handler(found, handler, try_node, frame, is_star, inferrer, options, seen)
+        if seen is not None:
+            plan = replace(plan, exercised=seen.runs)
         plans.append(_with_index(plan, order[(handler.lineno, handler.col_offset)]))
     return sorted(plans, key=lambda p: p.index)
 
@@ -245,22 +247,6 @@ def _left(found: BroadHandler, reason: str, unlock: tuple[str, ...] = ()) -> Han
 
 
 def _plan_handler(
-    found: BroadHandler,
-    handler: ast.ExceptHandler,
-    try_node: ast.Try,
-    frame: Frame,
-    is_star: bool,
-    inferrer: Inferrer,
-    options: PlanOptions,
-    seen: TryEvidence | None = None,
-) -> HandlerPlan:
-    plan = _plan_inferred(found, handler, try_node, frame, is_star, inferrer, options, seen)
-    if seen is None:
-        return plan
-    return replace(plan, exercised=seen.runs)
-
-
-def _plan_inferred(
     found: BroadHandler,
     handler: ast.ExceptHandler,
     try_node: ast.Try,
