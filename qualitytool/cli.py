@@ -392,8 +392,6 @@ def evidence_run_command(
         sys.exit(EXIT_ERROR)
     for error in run.errors:
         click.echo(f"warning: {error}", err=True)
-    if run.exit_code == 127 and not run.processes:
-        click.echo(f"Error: cannot run {command[0]!r}", err=True)
     mine = run.evidence.entries
     click.echo(
         f"qualitytool evidence: {run.watched} try statements watched in {run.processes} Python "

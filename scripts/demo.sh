@@ -17,6 +17,16 @@ scaffolded="$(mktemp -d)/legacy_app"
 cp -R "$example" "$scaffolded"
 run scaffold-exceptions "$scaffolded" --framework fastapi
 echo "Hierarchy written to $scaffolded/app/core/"
+# Evidence: the example's own tests run under the recorder (in a temporary copy), then
+# fix-exceptions adds what they saw each handler catch.
+evidenced="$(mktemp -d)/legacy_app"
+cp -R "$example" "$evidenced"
+tool="$PWD/.venv/bin/qualitytool" python="$PWD/.venv/bin/python"
+echo; echo "\$ qualitytool evidence run -- python -m pytest -q   (in $evidenced)"
+(cd "$evidenced" && "$tool" evidence run -- "$python" -m pytest -q -p no:cacheprovider >/dev/null)
+echo "(exit status $?)"
+run evidence show --evidence "$evidenced/.qualitytool/evidence.json"
+run fix-exceptions "$evidenced" --evidence "$evidenced/.qualitytool/evidence.json"
 run todos "$example"
 # The quality report: tests under coverage first (coverage.json and .coverage are gitignored),
 # then the Markdown reports into a temporary folder, gates checked.

@@ -451,3 +451,13 @@ def test_exception_report_counts_evidence_fixes(tmp_path: Path) -> None:
                   "exception_refactoring_report.md.j2")
     assert "| narrowed with the tests' evidence (`--evidence`) | 2 |\n| boundary" in text
     assert "### Narrowed with the tests' evidence\n" in text
+
+
+def test_a_command_that_cannot_start_writes_nothing(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path / "proj")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["evidence", "run", "--", "no-such-command-qualitytool"])
+    assert result.exit_code == 2
+    assert "cannot run 'no-such-command-qualitytool'" in result.output
+    assert not (root / ".qualitytool" / "evidence.json").exists()

@@ -26,7 +26,15 @@ from qualitytool.config import Config
 from qualitytool.discovery import iter_files
 from qualitytool.evidence import recorder
 from qualitytool.evidence.sites import Site, find_sites
-from qualitytool.evidence.store import Evidence, ObservedClass, TryEvidence, load, merge, save
+from qualitytool.evidence.store import (
+    Evidence,
+    EvidenceError,
+    ObservedClass,
+    TryEvidence,
+    load,
+    merge,
+    save,
+)
 from qualitytool.exceptions.handlers import might_have_broad_handler
 from qualitytool.sources import SourceError, decode_python
 
@@ -136,7 +144,7 @@ class EvidenceRun:
     """What one ``evidence run`` did."""
 
     path: Path  # the evidence file written
-    exit_code: int  # the test command's (127: it could not be started)
+    exit_code: int  # the test command's
     watched: int  # try statements with a broad handler
     processes: int  # Python processes that reported
     evidence: Evidence  # this run alone
@@ -230,8 +238,8 @@ def record(
         env = _environment(folder / "boot", config_path, instrument)
         try:
             exit_code = subprocess.run(list(command), env=env, check=False).returncode
-        except FileNotFoundError:
-            exit_code = 127
+        except (FileNotFoundError, PermissionError) as exc:
+            raise EvidenceError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
         except KeyboardInterrupt:
             exit_code = 130
         evidence, processes = collect_raw(raw_dir, table)
