@@ -204,7 +204,10 @@ def _start_monitoring(recorder: _Recorder) -> None:
             return
         try_line = recorder.clauses[path].get(clause_line)
         if try_line is not None:
-            recorder.handled(path, try_line, exc)
+            try:
+                recorder.handled(path, try_line, exc)
+            except Exception:  # noqa: BLE001, S110 -- a class's or module's __getattr__ is user code
+                pass
 
     monitoring.register_callback(tool, events.PY_START, on_start)
     monitoring.register_callback(tool, events.LINE, on_line)
