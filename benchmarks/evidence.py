@@ -9,7 +9,7 @@ Corpora (PyPI sdists, as in ``narrowing.py``):
 
 - tornado 6.6.1, ``python -m tornado.test.runtests`` (unittest, standard library only), under
   a Python 3.12+ when one is installed (the ``sys.monitoring`` recorder) and under this
-  interpreter when it is older (the ``sys.settrace`` recorder);
+  interpreter when it is older (the import-hook recorder);
 - lnbits 1.6.2, a FastAPI backend: ``pytest tests/unit``, ``tests/api``, ``tests/wallets``
   in its own virtualenv (``narrowing.lnbits_python``), one evidence run per suite,
   accumulated in one file.
@@ -160,7 +160,7 @@ def run(repeat: int) -> list[Any]:
         version = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
                                  capture_output=True, text=True, check=True).stdout.strip()
         recorder = "sys.monitoring" if tuple(map(int, version.split(".")[:2])) >= (3, 12) \
-            else "settrace"
+            else "import hook"
         rows.append(measure(
             f"tornado 6.6.1, Python {version} ({recorder})", tornado, "tornado",
             lambda root, prefix, python=python: tornado_suite(root, python, prefix),
