@@ -8,7 +8,7 @@ a rewrite needs an import added.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
@@ -115,9 +115,19 @@ def _prepend(body: cst.BaseSuite, statement: str) -> cst.BaseSuite:
 def _with_exc_info(body: cst.BaseSuite, index: int) -> cst.BaseSuite:
     """``body`` with ``exc_info=True`` added to the logging call of its ``index``-th
     statement (counted as the ``ast`` counts them: ``a; b`` is two)."""
+    return map_statement(body, index, _extended)
+
+
+def map_statement(
+    body: cst.BaseSuite,
+    index: int,
+    change: Callable[[cst.BaseSmallStatement], cst.BaseSmallStatement],
+) -> cst.BaseSuite:
+    """``body`` with ``change`` applied to its ``index``-th simple statement, counted as the
+    ``ast`` counts them (``a; b`` is two, a compound statement is one)."""
     if isinstance(body, cst.SimpleStatementSuite):
         statements = list(body.body)
-        statements[index] = _extended(statements[index])
+        statements[index] = change(statements[index])
         return body.with_changes(body=statements)
     assert isinstance(body, cst.IndentedBlock)
     lines = list(body.body)
@@ -128,7 +138,7 @@ def _with_exc_info(body: cst.BaseSuite, index: int) -> cst.BaseSuite:
             continue
         inner = list(line.body)
         if seen + len(inner) > index:
-            inner[index - seen] = _extended(inner[index - seen])
+            inner[index - seen] = change(inner[index - seen])
             lines[at] = line.with_changes(body=inner)
             return body.with_changes(body=lines)
         seen += len(inner)

@@ -160,25 +160,9 @@ def apply_wrap(
 
 def _replaced(body: cst.BaseSuite, index: int, source: str) -> cst.BaseSuite:
     """``body`` with its ``index``-th statement (counted as ``ast`` counts them) replaced."""
+    from qualitytool.exceptions.rewrite import map_statement
+
     new = cst.parse_statement(source)
     assert isinstance(new, cst.SimpleStatementLine)
     small = new.body[0]
-    if isinstance(body, cst.SimpleStatementSuite):
-        statements = list(body.body)
-        statements[index] = small.with_changes(semicolon=statements[index].semicolon)
-        return body.with_changes(body=statements)
-    assert isinstance(body, cst.IndentedBlock)
-    lines = list(body.body)
-    seen = 0
-    for at, line in enumerate(lines):
-        if not isinstance(line, cst.SimpleStatementLine):
-            seen += 1
-            continue
-        inner = list(line.body)
-        if seen + len(inner) > index:
-            old = inner[index - seen]
-            inner[index - seen] = small.with_changes(semicolon=old.semicolon)
-            lines[at] = line.with_changes(body=inner)
-            return body.with_changes(body=lines)
-        seen += len(inner)
-    return body
+    return map_statement(body, index, lambda old: small.with_changes(semicolon=old.semicolon))
