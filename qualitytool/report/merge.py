@@ -227,7 +227,7 @@ def _pylint_symbol(finding: Finding) -> str:
 def _merge_pylint(parts: list[Metrics], findings: tuple[Finding, ...], _ctx: RunContext) -> dict[
     str, Any
 ]:
-    from qualitytool.report.runners.pylint import score
+    from qualitytool.report.runners.pylint import file_entry, summary_metrics
 
     statements_of = {f["path"]: f["statements"] for f in _concat(parts, "files")}
     counts: Counter[str] = Counter(f.category for f in findings)
@@ -236,28 +236,11 @@ def _merge_pylint(parts: list[Metrics], findings: tuple[Finding, ...], _ctx: Run
     for finding in findings:
         per_file.setdefault(finding.path, Counter())[finding.category] += 1
         symbols[(finding.rule_id, _pylint_symbol(finding), finding.category)] += 1
-    files = []
-    for path, statements in statements_of.items():
-        file_counts = per_file.get(path, Counter())
-        file_score = score(file_counts, statements)
-        files.append({"path": path, "statements": statements,
-                      "messages": sum(file_counts.values()),
-                      "score": round(file_score, 2) if file_score is not None else None})
-    total = sum(statements_of.values())
-    total_score = score(counts, total)
-    return {
-        "score": round(total_score, 2) if total_score is not None else None,
-        "statements": total,
-        "by_type": {k: counts[k] for k in ("fatal", "error", "warning", "refactor",
-                                          "convention", "info")},
-        "top_messages": [
-            {"id": msg_id, "symbol": symbol, "type": kind, "count": n}
-            for (msg_id, symbol, kind), n in sorted(
-                symbols.items(), key=lambda item: (-item[1], item[0][0])
-            )
-        ],
-        "files": _by_path(files),
-    }
+    files = [
+        file_entry(path, statements, per_file.get(path, Counter()))
+        for path, statements in statements_of.items()
+    ]
+    return summary_metrics(counts, symbols, files, sum(statements_of.values()))
 
 
 def _merge_radon(parts: list[Metrics], _findings: tuple[Finding, ...], _ctx: RunContext) -> dict[

@@ -190,24 +190,8 @@ class PylintRunner(CachedPythonTool):
                 file_counts[kind] += 1
                 symbols[(msg_id, symbol, kind)] += 1
                 findings.append(message_finding(relative, record))
-            file_score = score(file_counts, result["statements"])
-            files.append({"path": relative, "statements": result["statements"],
-                          "messages": sum(file_counts.values()),
-                          "score": round(file_score, 2) if file_score is not None else None})
-        total_score = score(counts, statements)
-        metrics = {
-            "score": round(total_score, 2) if total_score is not None else None,
-            "statements": statements,
-            "by_type": {k: counts[k] for k in ("fatal", "error", "warning", "refactor",
-                                              "convention", "info")},
-            "top_messages": [
-                {"id": msg_id, "symbol": symbol, "type": kind, "count": n}
-                for (msg_id, symbol, kind), n in sorted(
-                    symbols.items(), key=lambda item: (-item[1], item[0][0])
-                )
-            ],
-            "files": sorted(files, key=lambda f: f["path"]),
-        }
+            files.append(file_entry(relative, result["statements"], file_counts))
+        metrics = summary_metrics(counts, symbols, files, statements)
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=version,
             findings=tuple(sorted(findings, key=Finding.sort_key)), metrics=metrics,
@@ -216,3 +200,34 @@ class PylintRunner(CachedPythonTool):
 
 
 RUNNER = PylintRunner()
+
+
+def file_entry(path: str, statements: int, counts: Counter[str]) -> dict[str, Any]:
+    """One file's row of the pylint metrics: statements, messages and score."""
+    file_score = score(counts, statements)
+    return {"path": path, "statements": statements, "messages": sum(counts.values()),
+            "score": round(file_score, 2) if file_score is not None else None}
+
+
+def summary_metrics(
+    counts: Counter[str],
+    symbols: Counter[tuple[str, str, str]],
+    files: list[dict[str, Any]],
+    statements: int,
+) -> dict[str, Any]:
+    """The pylint metrics of a run (or of merged shards) from its message counts by type,
+    by (id, symbol, type), the per-file rows and the statement count."""
+    total_score = score(counts, statements)
+    return {
+        "score": round(total_score, 2) if total_score is not None else None,
+        "statements": statements,
+        "by_type": {k: counts[k] for k in ("fatal", "error", "warning", "refactor",
+                                          "convention", "info")},
+        "top_messages": [
+            {"id": msg_id, "symbol": symbol, "type": kind, "count": n}
+            for (msg_id, symbol, kind), n in sorted(
+                symbols.items(), key=lambda item: (-item[1], item[0][0])
+            )
+        ],
+        "files": sorted(files, key=lambda f: f["path"]),
+    }
