@@ -76,6 +76,28 @@ CASES = [
         "        return importlib.import_module(name)\n    except Exception:\n        return None\n",
         id="no-op: importlib.import_module has a contract (unsafe ImportError, not a boundary)",
     ),
+    pytest.param(
+        LOGGER + "async def close(serving):\n    try:\n        await serving\n"
+        "    except Exception:\n        # already logged by the loop\n        pass  # ignore\n",
+        LOGGER + "async def close(serving):\n    try:\n        await serving\n"
+        "    except Exception:\n        # already logged by the loop\n"
+        "        logger.exception(\"unexpected error\")  # ignore\n",
+        id="a body of only `pass` is replaced, its comments kept (tornado's http1connection)",
+    ),
+    pytest.param(
+        "def run(callback):\n    try:\n        callback()\n    except Exception: pass\n",
+        "import logging\n\ndef run(callback):\n    try:\n        callback()\n"
+        "    except Exception: logging.getLogger(__name__).exception(\"unexpected error\")\n",
+        id="`except Exception: pass` on one line",
+    ),
+    pytest.param(
+        "import logging\n\ncurl_log = logging.getLogger('app.curl')\n\n\n"
+        "def run(callback):\n    try:\n        callback()\n    except Exception:\n        return 1\n",
+        "import logging\n\ncurl_log = logging.getLogger('app.curl')\n\n\n"
+        "def run(callback):\n    try:\n        callback()\n    except Exception:\n"
+        "        curl_log.exception(\"unexpected error\")\n        return 1\n",
+        id="the module's only logger, whatever its name (tornado's curl_log)",
+    ),
 ]
 
 
@@ -176,3 +198,78 @@ def test_libcst_tool_runs_the_boundary_fix(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "mod.py").read_text() == after
+
+
+def _two_modules(tmp_path: Path, app: str) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "log.py").write_text(
+        "import logging\n\napp_log = logging.getLogger('app')\n"
+        "gen_log = logging.getLogger('gen')\n"
+    )
+    path = tmp_path / "pkg" / "app.py"
+    path.write_text(app)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("imports", "logger"),
+    [
+        pytest.param("from pkg.log import gen_log\n", "gen_log", id="the only imported logger"),
+        pytest.param("from pkg.log import app_log, gen_log\n",
+                     "logging.getLogger(__name__)", id="two imported loggers: no guess"),
+    ],
+)
+def test_an_imported_logger_is_used_when_it_is_the_only_one(
+    tmp_path: Path, imports: str, logger: str
+) -> None:
+    body = "\n\ndef run(callback):\n    try:\n        callback()\n    except Exception:\n"
+    path = _two_modules(tmp_path, imports + body + "        return None\n")
+    fix_exceptions([tmp_path / "pkg"], Config(root=tmp_path), write=True, boundaries=True,
+                   record_run=False)
+    assert f'        {logger}.exception("unexpected error")\n        return None\n' in (
+        path.read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        pytest.param("app_log.error('callback %r failed', callback, exc_info=True)",
+                     id="logs with exc_info (tornado's handle_callback_exception)"),
+        pytest.param("app_log.exception('callback failed')", id="logger.exception"),
+        pytest.param("report(traceback.format_exc())", id="formats the current traceback"),
+        pytest.param("raise", id="re-raises with a bare raise"),
+    ],
+)
+def test_a_handler_calling_a_method_that_reports_the_exception_is_left(
+    tmp_path: Path, helper: str
+) -> None:
+    code = (
+        "import traceback\n\nfrom pkg.log import app_log\n\n\nclass Client:\n"
+        "    def run(self, callback):\n        try:\n            callback()\n"
+        "        except Exception:\n            self.handle_callback_exception(callback)\n\n"
+        f"    def handle_callback_exception(self, callback):\n        {helper}\n"
+    )
+    path = _two_modules(tmp_path, code)
+    report = fix_exceptions([tmp_path / "pkg"], Config(root=tmp_path), write=True,
+                            boundaries=True, record_run=False)
+    assert path.read_text() == code
+    ((handler),) = report.handlers
+    assert handler.outcome == "left"
+    assert "hands the exception on (`self.handle_callback_exception(callback)`)" in handler.reason
+
+
+def test_a_method_that_only_handles_its_own_exceptions_does_not_hand_on(tmp_path: Path) -> None:
+    code = (
+        "from pkg.log import app_log\n\n\nclass Client:\n"
+        "    def run(self, callback):\n        try:\n            callback()\n"
+        "        except Exception:\n            self.cleanup()\n\n"
+        "    def cleanup(self):\n        try:\n            self.close()\n"
+        "        except OSError:\n            app_log.error('close', exc_info=True)\n"
+        "            raise\n"
+    )
+    path = _two_modules(tmp_path, code)
+    fix_exceptions([tmp_path / "pkg"], Config(root=tmp_path), write=True, boundaries=True,
+                   record_run=False)
+    assert 'app_log.exception("unexpected error")\n            self.cleanup()' in path.read_text()

@@ -104,12 +104,28 @@ def _new_type(plan: HandlerPlan, node: cst.ExceptHandler) -> cst.BaseExpression:
 
 
 def _prepend(body: cst.BaseSuite, statement: str) -> cst.BaseSuite:
+    """``statement`` first in ``body``; it takes the place of a body that is only ``pass``
+    (whose line keeps its comments)."""
     call = cst.Expr(cst.parse_expression(statement))
     if isinstance(body, cst.IndentedBlock):
+        if len(body.body) == 1 and _only_pass(body.body[0]):
+            only = body.body[0]
+            assert isinstance(only, cst.SimpleStatementLine)
+            return body.with_changes(body=[only.with_changes(body=[call])])
         line = cst.SimpleStatementLine(body=[call])
         return body.with_changes(body=[line, *body.body])
     assert isinstance(body, cst.SimpleStatementSuite)
+    if len(body.body) == 1 and isinstance(body.body[0], cst.Pass):
+        return body.with_changes(body=[call])
     return body.with_changes(body=[call, *body.body])
+
+
+def _only_pass(line: cst.BaseStatement) -> bool:
+    return (
+        isinstance(line, cst.SimpleStatementLine)
+        and len(line.body) == 1
+        and isinstance(line.body[0], cst.Pass)
+    )
 
 
 def _with_exc_info(body: cst.BaseSuite, index: int) -> cst.BaseSuite:
