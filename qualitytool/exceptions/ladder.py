@@ -20,17 +20,10 @@ from dataclasses import replace
 import libcst as cst
 
 from qualitytool.exceptions.families import ProjectHierarchy
+from qualitytool.exceptions.handler_logging import fallback_logger, first_log_call, is_logger_at
 from qualitytool.exceptions.infer import Frame, Inferrer
-from qualitytool.exceptions.plan import (
-    BOUNDARY,
-    LADDERED,
-    HandlerPlan,
-    _bound_names,
-    _fallback_logger,
-    _is_logger,
-    _render_names,
-    first_log_call,
-)
+from qualitytool.exceptions.naming import bound_names, render_names
+from qualitytool.exceptions.plan import BOUNDARY, LADDERED, HandlerPlan
 
 # The calls that hand a request to the rest of the application.
 _NEXT_APP = ("call_next", "self.app", "self.get_response", "self.application")
@@ -69,14 +62,14 @@ def ladder_plan(
     if not hierarchy.families:
         return f"the hierarchy module `{hierarchy.module}` has no families"
     families = [hierarchy.qualified(f.name) for f in hierarchy.families]
-    rendered = _render_names(families, frame, inferrer)
+    rendered = render_names(families, frame, inferrer)
     if isinstance(rendered, str):
         return rendered
     family_names, imports = rendered
     http_exception, http_import = _http_exception(frame, inferrer)
     imports = imports + http_import
     name = handler.name or _free_name(handler)
-    found_log = first_log_call(handler.body, lambda e: _is_logger(e, frame, inferrer))
+    found_log = first_log_call(handler.body, lambda e: is_logger_at(e, frame, inferrer))
     if found_log is not None:
         position, log_call = found_log
         logger = _spelled(text, log_call.func.value)  # type: ignore[attr-defined]
@@ -88,7 +81,7 @@ def ladder_plan(
         # exc_info=True on its log call, unless it already logs the traceback
         log_statement = -1 if any(k.arg == "exc_info" for k in log_call.keywords) else position
     else:
-        fallback = _fallback_logger(frame, inferrer)
+        fallback = fallback_logger(frame, inferrer)
         if fallback is None:
             return "`logging` is shadowed in this module"
         call, logging_import = fallback
@@ -125,13 +118,13 @@ def _http_exception(
 ) -> tuple[str, tuple[tuple[str, str | None], ...]]:
     """How to write Starlette's HTTPException here (FastAPI's derives from it), and the import
     that needs."""
-    bound = _bound_names(frame)
+    bound = bound_names(frame)
     for local, target in bound.items():
         if target == _HTTP_EXCEPTION:
             return local, ()
     if "HTTPException" not in bound:
         return "HTTPException", (("starlette.exceptions", "HTTPException"),)
-    rendered = _render_names([_HTTP_EXCEPTION], frame, inferrer)
+    rendered = render_names([_HTTP_EXCEPTION], frame, inferrer)
     if isinstance(rendered, str):
         return "starlette.exceptions.HTTPException", (("starlette.exceptions", None),)
     return rendered[0][0], rendered[1]

@@ -9,11 +9,19 @@ from __future__ import annotations
 import ast
 import bisect
 import enum
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qualitytool.evidence.sites import fingerprints
+from qualitytool.exceptions.handler_logging import (
+    fallback_logger,
+    first_log_call,
+    hands_on,
+    is_logger_at,
+    logs_in_a_branch,
+    reports_active,
+)
 from qualitytool.exceptions.handlers import (
     BroadHandler,
     Resolver,
@@ -30,10 +38,10 @@ from qualitytool.exceptions.infer import (
     Frame,
     Inferrer,
     contains_yield,
-    looks_like_logger,
 )
+from qualitytool.exceptions.naming import render_names
 from qualitytool.exceptions.observed import describe, join, observed_here
-from qualitytool.exceptions.project import ClassInfo, FunctionNode, ModuleInfo
+from qualitytool.exceptions.project import ModuleInfo
 
 if TYPE_CHECKING:
     from qualitytool.evidence.store import ObservedClass, TryEvidence
@@ -62,14 +70,11 @@ SAFE, UNSAFE, EVIDENCE, LEFT, BOUNDARY = (
 )
 # Set by the opt-in rewrites of qualitytool.exceptions.ladder and .wrap.
 LADDERED, WRAPPED = Outcome.LADDERED, Outcome.WRAPPED
-# Logging calls a boundary handler may already make: the fix adds ``exc_info=True`` to it.
-LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug", "log")
 _TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
 _BARE_REASON = (
     "bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, "
     "GeneratorExit and cancellation"
 )
-FALLBACK_MESSAGE = "unexpected error"
 # A narrowed handler longer than this is harder to read than the catch-all it replaces.
 MAX_READABLE_NAMES = 4
 
@@ -297,7 +302,7 @@ def _plan_handler(
     fix = "narrow"
     fallback_log: str | None = None
     if options.keep_fallback:
-        fallback = _fallback_logger(frame, inferrer)
+        fallback = fallback_logger(frame, inferrer)
         if fallback is None:
             return _left(found, "keep-fallback: `logging` is shadowed in this module")
         fallback_log, logging_import = fallback
@@ -323,7 +328,7 @@ def _written(
     if too_many is not None and len(names) > MAX_READABLE_NAMES:
         return _left(found, f"the handler would list {len(names)} exceptions "
                             f"({', '.join(names)}): {too_many}")
-    rendered = _render_names(names, frame, inferrer)
+    rendered = render_names(names, frame, inferrer)
     return _left(found, rendered) if isinstance(rendered, str) else rendered
 
 
@@ -382,12 +387,15 @@ def _boundary(
     with --boundaries make it log the traceback -- ``exc_info=True`` on the logging call it
     already makes, or a ``logger.exception(...)`` first -- keeping its message and flow."""
     reason = f"a boundary: {why}"
-    def is_logger(expr: ast.expr) -> bool:
-        return _is_logger(expr, frame, inferrer) or (
+
+    def counts_as_logger(expr: ast.expr) -> bool:
+        return is_logger_at(expr, frame, inferrer) or (
             inferrer.qualified(expr, frame) in options.logger_objects
         )
 
-    handed = _hands_on(handler, is_logger, lambda call: _reports_active(call, frame, inferrer))
+    handed = hands_on(
+        handler, counts_as_logger, lambda call: reports_active(call, frame, inferrer)
+    )
     if handed is not None:
         return _left(found, f"{reason}; the handler hands the exception on (`{handed}`), so a "
                             "catch-all that logs would report it twice")
@@ -397,159 +405,20 @@ def _boundary(
     )
     if not options.boundaries:
         return plan
-    found_log = first_log_call(handler.body, lambda e: _is_logger(e, frame, inferrer))
+    found_log = first_log_call(handler.body, lambda e: is_logger_at(e, frame, inferrer))
     if found_log is not None:
         position, log_call = found_log
         if any(k.arg == "exc_info" for k in log_call.keywords):
             return plan  # it logs the traceback at a level ruff does not count: nothing to do
         return replace(plan, fix="boundary-exc-info", log_statement=position)
-    if _logs_in_a_branch(handler, is_logger):
+    if logs_in_a_branch(handler, counts_as_logger):
         # which exceptions it logs is a decision (``if not isinstance(e, Quiet): log``)
         return replace(plan, reason=f"{reason}; it logs in a branch, left as it decides")
-    fallback = _fallback_logger(frame, inferrer)
+    fallback = fallback_logger(frame, inferrer)
     if fallback is None:
         return _left(found, f"{reason}; `logging` is shadowed in this module")
     call, imports = fallback
     return replace(plan, fix="boundary-log", fallback_log=call, imports=imports)
-
-
-# Builtins that only look at the exception: passing it to them hands nothing on.
-_INSPECTIONS = frozenset({"isinstance", "issubclass", "type", "id", "str", "repr", "getattr",
-                          "hasattr"})
-
-
-def _hands_on(
-    handler: ast.ExceptHandler,
-    is_logger: Callable[[ast.expr], bool] = looks_like_logger,
-    reports_active: Callable[[ast.Call], bool] = lambda call: False,
-) -> str | None:
-    """The first statement of a handler that passes the exception to other code (a future,
-    a callback, an attribute, ``return``): ``sys.exc_info()``, the ``as`` name outside a
-    logging call and the builtins that only inspect it (``isinstance(e, ...)``), or a call
-    of a project function that reports the exception being handled (``reports_active``)."""
-    for node in ast.walk(ast.Module(body=list(handler.body), type_ignores=[])):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr == "exc_info":
-                return ast.unparse(node)
-            if reports_active(node):
-                return ast.unparse(node)
-            if isinstance(func, ast.Name) and func.id in _INSPECTIONS:
-                continue
-            is_log = isinstance(func, ast.Attribute) and func.attr in LOG_LEVELS and (
-                is_logger(func.value)
-            )
-            arguments = [*node.args, *(k.value for k in node.keywords)]
-            if handler.name and not is_log and any(
-                isinstance(a, ast.Name) and a.id == handler.name for a in arguments
-            ):
-                return ast.unparse(node)
-        elif isinstance(node, (ast.Assign, ast.Return, ast.AnnAssign)) and handler.name:
-            value = node.value
-            if isinstance(value, ast.Name) and value.id == handler.name:
-                return ast.unparse(node)
-    return None
-
-
-# Calls that report the exception being handled without being given it.
-_TRACEBACK_REPORTERS = frozenset({"traceback.print_exc", "traceback.format_exc",
-                                  "sys.exc_info", "sys.exception"})
-
-
-def _reports_active(call: ast.Call, frame: Frame, inferrer: Inferrer) -> bool:
-    """Whether ``call`` is of a project function (or a method of the handler's class) whose
-    own body reports the exception being handled: it logs with a traceback
-    (``logger.exception``, ``exc_info=...``), reads ``sys.exc_info()``, prints or formats
-    the current traceback, or re-raises it with a bare ``raise``.  Such a handler already
-    hands the exception on; a boundary fix there would report it twice.
-
-    Only the callee's own statements are read (not what it calls in turn).  A subclass may
-    override a method: the answer only ever makes the boundary fix leave a handler alone."""
-    callee = _project_callee(call, frame, inferrer)
-    if callee is None:
-        return False
-    node, module = callee
-    callee_frame = Frame.for_function(module, node, None)
-    for inner in _own_nodes(node):
-        if isinstance(inner, ast.Raise) and inner.exc is None:
-            return True
-        if not isinstance(inner, ast.Call):
-            continue
-        func = inner.func
-        if isinstance(func, ast.Attribute) and func.attr == "exception":
-            return True
-        if any(k.arg == "exc_info" and not _is_falsy_literal(k.value) for k in inner.keywords):
-            return True
-        if inferrer.qualified(func, callee_frame) in _TRACEBACK_REPORTERS:
-            return True
-    return False
-
-
-def _project_callee(
-    call: ast.Call, frame: Frame, inferrer: Inferrer
-) -> tuple[FunctionNode, ModuleInfo] | None:
-    """The definition of a project function or method that ``call`` calls, and its module."""
-    func = call.func
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id == "self"
-        and frame.cls is not None
-    ):
-        method = inferrer.index.find_method(frame.cls, func.attr)
-        return (method[1], method[0].module) if method is not None else None
-    qualified = inferrer.qualified(func, frame)
-    found = inferrer.index.lookup(qualified) if qualified is not None else None
-    if found is None or isinstance(found[1], ClassInfo):
-        return None
-    return found[1], found[2]
-
-
-def _own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
-    """The nodes of a function's body, not those of functions, lambdas or classes defined in
-    it, nor of its own ``except`` handlers (a bare ``raise`` there re-raises their exception)."""
-    stack: list[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                      ast.ClassDef, ast.ExceptHandler)):
-                stack.append(child)
-
-
-def _is_falsy_literal(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and not expr.value
-
-
-def _logs_in_a_branch(handler: ast.ExceptHandler, is_logger: Callable[[ast.expr], bool]) -> bool:
-    return any(
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-        and node.func.attr in (*LOG_LEVELS, "exception") and is_logger(node.func.value)
-        for node in ast.walk(ast.Module(body=list(handler.body), type_ignores=[]))
-    )
-
-
-def _is_logger(expr: ast.expr, frame: Frame, inferrer: Inferrer) -> bool:
-    return looks_like_logger(expr) or inferrer.type_of(expr, frame) == "logging.Logger"
-
-
-def first_log_call(
-    body: Sequence[ast.stmt], is_logger: Callable[[ast.expr], bool] = looks_like_logger
-) -> tuple[int, ast.Call] | None:
-    """The first top-level ``logger.error(...)``-like statement of a handler body, with its
-    position (None when it also passes ``**kwargs``, where ``exc_info`` may hide)."""
-    for position, stmt in enumerate(body):
-        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
-            continue
-        call = stmt.value
-        if (
-            isinstance(call.func, ast.Attribute)
-            and call.func.attr in LOG_LEVELS
-            and (is_logger(call.func.value) or any(k.arg == "exc_info" for k in call.keywords))
-        ):
-            return None if any(k.arg is None for k in call.keywords) else (position, call)
-    return None
 
 
 def _caught_by_original(
@@ -639,93 +508,3 @@ def _minus_earlier_handlers(
     return answer.without(answer.raises - frozenset(remaining))
 
 
-def _bound_names(frame: Frame) -> dict[str, str | None]:
-    """Names visible in the handler: module bindings overlaid with enclosing functions'."""
-    names = dict(frame.module.bindings)
-    chain = []
-    current: Frame | None = frame
-    while current is not None and current.function is not None:
-        chain.append(current)
-        current = current.parent
-    for function_frame in reversed(chain):
-        names.update(function_frame.bindings)
-    return names
-
-
-def _render_names(
-    names: Sequence[str], frame: Frame, inferrer: Inferrer
-) -> tuple[list[str], tuple[tuple[str, str | None], ...]] | str:
-    """How to write each exception in this module, and the imports that needs."""
-    bound = _bound_names(frame)
-    written: list[str] = []
-    imports: list[tuple[str, str | None]] = []
-    for name in names:
-        if "." not in name:
-            if bound.get(name, f"builtins.{name}") != f"builtins.{name}" and name in bound:
-                return f"cannot name `{name}` here: the name is shadowed"
-            written.append(name)
-            continue
-        candidates = []
-        for local, target in bound.items():
-            if target is None:
-                continue
-            if target == name:
-                candidates.append(local)
-            elif name.startswith(target + "."):
-                candidates.append(local + name[len(target):])
-        if candidates:
-            written.append(min(candidates, key=lambda c: (len(c), c)))
-            continue
-        module_name, _, obj = name.rpartition(".")
-        if module_name == frame.module.name and obj in frame.module.classes:
-            written.append(obj)  # a class of this very module
-            continue
-        if inferrer.index.module(module_name) is not None:
-            if obj in bound:
-                return f"cannot name `{name}` here: `{obj}` is taken"
-            written.append(obj)
-            imports.append((module_name, obj))
-            continue
-        top = module_name.split(".")[0]
-        if top in bound and bound[top] != top:
-            return f"cannot name `{name}` here: `{top}` is taken"
-        written.append(name)
-        imports.append((module_name, None))
-    return written, tuple(imports)
-
-
-_LOGGER_NAMES = ("logger", "log", "LOGGER", "LOG", "_logger", "_log")
-
-
-def _fallback_logger(
-    frame: Frame, inferrer: Inferrer
-) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
-    """The statement that logs the traceback where a handler does not: the module's own
-    logger (one of the usual names, else its only module-level logger), else the only logger
-    it imports (tornado's ``gen_log``), else ``logging.getLogger(__name__)``."""
-    module = frame.module
-    bound = _bound_names(frame)
-    module_frame = Frame(module=module)
-
-    def is_logger(name: str) -> bool:
-        return inferrer.type_of(ast.Name(id=name, ctx=ast.Load()), module_frame) == (
-            "logging.Logger"
-        )
-
-    own = [name for name in module.assignments if bound.get(name, "x") is None]
-    imported = [
-        name for name, target in module.bindings.items()
-        if target is not None and name not in module.assignments
-        and bound.get(name) == target and not target.startswith(f"{module.name}.")
-    ]
-    usual = [name for name in _LOGGER_NAMES if name in own and is_logger(name)]
-    for candidates in (usual, [n for n in own if is_logger(n)],
-                       [n for n in imported if is_logger(n)]):
-        if len(candidates) == 1 or (candidates and candidates is usual):
-            return f'{candidates[0]}.exception("{FALLBACK_MESSAGE}")', ()
-    if "logging" in bound and bound["logging"] != "logging":
-        return None
-    imports: tuple[tuple[str, str | None], ...] = (
-        () if bound.get("logging") == "logging" else (("logging", None),)
-    )
-    return f'logging.getLogger(__name__).exception("{FALLBACK_MESSAGE}")', imports

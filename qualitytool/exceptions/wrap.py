@@ -26,7 +26,8 @@ else:  # pragma: no cover
 
 from qualitytool.exceptions.families import EXTERNAL_SERVICE_FAMILY, ProjectHierarchy
 from qualitytool.exceptions.infer import Frame, Inferrer
-from qualitytool.exceptions.plan import BOUNDARY, WRAPPED, HandlerPlan, _render_names
+from qualitytool.exceptions.naming import render_names
+from qualitytool.exceptions.plan import BOUNDARY, WRAPPED, HandlerPlan
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def wrap_plan(
         return "the try body calls no external-service library"
     errors = sorted({e for s in services for e in s.errors})
     names = inferrer.hierarchy.minimal(errors)
-    rendered = _render_names(names, frame, inferrer)
+    rendered = render_names(names, frame, inferrer)
     if isinstance(rendered, str):
         return rendered
     written, imports = rendered
@@ -119,7 +120,7 @@ def wrap_plan(
     else:
         leaves = {s.leaf for s in services if s.leaf and hierarchy.has(s.leaf)}
         leaf = leaves.pop() if len(leaves) == 1 and len(services) == 1 else EXTERNAL_SERVICE_FAMILY
-        rendered_leaf = _render_names([hierarchy.qualified(leaf)], frame, inferrer)
+        rendered_leaf = render_names([hierarchy.qualified(leaf)], frame, inferrer)
         if isinstance(rendered_leaf, str):
             return rendered_leaf
         imports = imports + rendered_leaf[1]
