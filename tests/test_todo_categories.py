@@ -46,8 +46,10 @@ def test_corpus_is_labelled_real_comments_split_by_location(corpus: list[Labelle
     assert {r.category for r in corpus} == SIX
     assert {r.resolution for r in corpus} == {"implement", "issue", "document"}
     assert all(r.split.value == split_of(r.project, r.path, r.line) for r in corpus)
-    held = len(of_split(corpus, Split.HELD_BACK))
-    assert 0.28 < held / len(corpus) < 0.38
+    held = of_split(corpus, Split.HELD_BACK)
+    assert 0.28 < len(held) / len(corpus) < 0.38
+    # enough security items held back for its precision and recall to mean something
+    assert sum(r.category == "security" for r in held) >= 20
     assert len({(r.project, r.path, r.line) for r in corpus}) == len(corpus)
 
 
@@ -79,13 +81,15 @@ def test_tuning_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
 
 
 def test_held_back_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
-    # Measured when the rules were written: 61.6% (see the README).  A floor, not the goal.
+    # Measured once the rules were frozen: 56.1% of 237 (see the README).  A floor, not the goal.
     scores = evaluate(load_categorizer(), of_split(corpus, Split.HELD_BACK))
-    assert scores.accuracy >= 0.60
+    assert scores.accuracy >= 0.56
+    assert (scores.recall("security") or 0) >= 8 / 22
 
 
-@pytest.mark.xfail(strict=True, reason="not yet: the held-back split is at 61.6% accuracy, "
-                   "security recall 1 of 3, precision 1 of 7 (issue 16's targets)")
+@pytest.mark.xfail(strict=True, reason="not yet: the held-back split (237 comments, 22 security) "
+                   "is at 56.1% accuracy, security recall 8 of 22 (36.4%), precision 8 of 15 "
+                   "(53.3%) (issue 16's targets: 85%, 95%, 80%)")
 def test_held_back_split_meets_the_targets(corpus: list[LabelledTodo]) -> None:
     scores = evaluate(load_categorizer(), of_split(corpus, Split.HELD_BACK))
     assert scores.accuracy >= 0.85
