@@ -46,8 +46,10 @@ def test_corpus_is_labelled_real_comments_split_by_location(corpus: list[Labelle
     assert {r.category for r in corpus} == SIX
     assert {r.resolution for r in corpus} == {"implement", "issue", "document"}
     assert all(r.split.value == split_of(r.project, r.path, r.line) for r in corpus)
-    held = len(of_split(corpus, Split.HELD_BACK))
-    assert 0.28 < held / len(corpus) < 0.38
+    held = of_split(corpus, Split.HELD_BACK)
+    assert 0.28 < len(held) / len(corpus) < 0.38
+    # enough security items held back for its precision and recall to mean something
+    assert sum(r.category == "security" for r in held) >= 20
     assert len({(r.project, r.path, r.line) for r in corpus}) == len(corpus)
 
 
@@ -72,19 +74,22 @@ def test_scores_on_a_small_labelled_set() -> None:
 
 
 def test_tuning_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
+    # Measured when the rules were last tuned: 72.3%, security recall 26 of 39 (the README).
     scores = evaluate(load_categorizer(), of_split(corpus, Split.TUNING))
-    assert scores.accuracy >= 0.80
-    assert (scores.recall("security") or 0) >= 0.80
+    assert scores.accuracy >= 0.72
+    assert (scores.recall("security") or 0) >= 0.66
 
 
 def test_held_back_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
-    # Measured when the rules were written: 61.6% (see the README).  A floor, not the goal.
+    # Measured once the rules were frozen: 56.1% of 237 (see the README).  A floor, not the goal.
     scores = evaluate(load_categorizer(), of_split(corpus, Split.HELD_BACK))
-    assert scores.accuracy >= 0.60
+    assert scores.accuracy >= 0.56
+    assert (scores.recall("security") or 0) >= 8 / 22
 
 
-@pytest.mark.xfail(strict=True, reason="not yet: the held-back split is at 61.6% accuracy, "
-                   "security recall 1 of 3, precision 1 of 7 (issue 16's targets)")
+@pytest.mark.xfail(strict=True, reason="not yet: the held-back split (237 comments, 22 security) "
+                   "is at 56.1% accuracy, security recall 8 of 22 (36.4%), precision 8 of 15 "
+                   "(53.3%) (issue 16's targets: 85%, 95%, 80%)")
 def test_held_back_split_meets_the_targets(corpus: list[LabelledTodo]) -> None:
     scores = evaluate(load_categorizer(), of_split(corpus, Split.HELD_BACK))
     assert scores.accuracy >= 0.85
@@ -130,13 +135,39 @@ def test_code_and_path_back_up_weak_words() -> None:
                                      below="return hmac.compare_digest(a, b)"))
     assert verdict.category == "security"
     assert [(e.where.value, e.phrase, e.weight) for e in verdict.evidence] == [
-        ("comment", "verify", 1.0), ("comment", "token", 1.0), ("code", "hmac", 1.0),
+        ("comment", "verify", 1.0), ("comment", "token", 1.0), ("code", "token", 1.0),
         ("path", "auth", 1.0)]
     assert verdict.reason == ('security 4: comment "verify" +1, comment "token" +1, '
-                              'code "hmac" +1, path "auth" +1')
+                              'code "token" +1, path "auth" +1')
     # A weaker phrase inside a stronger one's match is not counted twice.
     assert categorizer.judge(item("rotate the signing key")).reason == (
         'security 8: comment "signing key" +8')
+
+
+def test_a_topic_counts_once_and_needs_backing() -> None:
+    categorizer = load_categorizer()
+    # A security topic alone is not enough: TODOs in a hashing library all mention hashes.
+    alone = categorizer.judge(item("store the encrypted password"))
+    assert (alone.category, alone.fallback) == ("feature", True)
+    assert alone.reason == ("feature: no category reached the minimum score (the fallback); "
+                            "best security 3")
+    # Two topic words are one topic (the signal's `max = 1`); the code backs it.
+    backed = categorizer.judge(item("store the encrypted password", context="save_credentials"))
+    assert backed.reason == 'security 4: comment "encrypted" +3, code "credentials" +1'
+    # A comment that names what a check does to input is backed by a security path.
+    assert categorizer.judge(item("reject packets of length 0", path="proxy/tls/records.py")
+                             ).reason == 'security 4: comment "reject" +3, path "tls" +1'
+
+
+def test_a_signal_max_limits_the_phrases_that_count(tmp_path: Path) -> None:
+    extra = ("[[categories.bug.signals]]\nweight = 1\n{max}"
+             'phrases = ["hangs", "stalls", "freezes", "segfaults"]\n')
+    text = "hangs, stalls, freezes and segfaults"
+    default = load_categorizer([rules(tmp_path, extra.format(max=""))])
+    assert default.judge(item(text)).reason == 'bug 2: comment "hangs" +1, comment "stalls" +1'
+    three = load_categorizer([rules(tmp_path, extra.format(max="max = 3\n"))])
+    assert three.judge(item(text)).reason == (
+        'bug 3: comment "hangs" +1, comment "stalls" +1, comment "freezes" +1')
 
 
 COMPLIANCE_RULES = """\
@@ -271,6 +302,8 @@ def test_scan_uses_the_configured_categories(tmp_path: Path) -> None:
          "rules.toml: key 'categories.bug.signals[0].in' must be one of comment, code, path"),
         ('[[categories.bug.signals]]\nphrases = ["re:(("]\n', "bad regular expression"),
         ('[[categories.bug.signals]]\nweight = "high"\n', "must be a number"),
+        ('[[categories.bug.signals]]\nmax = 0\n',
+         "rules.toml: key 'categories.bug.signals[0].max' must be a positive integer"),
         ('[settings]\nfallback = "chores"\n', "settings.fallback: 'chores' is not a category"),
         ('drop = ["security", "performance", "bug", "feature", "refactor", "documentation"]\n',
          "no categories left"),

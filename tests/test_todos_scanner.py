@@ -197,7 +197,7 @@ def test_category_rules_extendable(tmp_path: Path) -> None:
     assert categorizer.category("gdpr export") == "security"  # a plain phrase is enough alone
     # Points decide; priority only breaks ties ("refactor" +4 against "rewrite" +4).
     assert load_categorizer().category("refactor or rewrite it") == "refactor"
-    assert categorizer.category("refactor the password check") == "security"
+    assert categorizer.category("refactor the csrf check") == "security"
     extra.write_text('[categories.chores]\nphraze = ["x"]\n')
     with pytest.raises(CategoryRulesError, match="more.toml: unknown key 'categories.chores.phraze'"):
         load_categorizer([extra])

@@ -32,7 +32,7 @@ else:  # pragma: no cover
 
 # How many distinct phrases of one signal count: two in the comment (one long comment should
 # not outvote a short one by its length), one in the code or the path (``oauth/oauth1/`` is
-# one piece of evidence, not two).
+# one piece of evidence, not two).  A signal's ``max`` overrides it.
 _MAX_MATCHES = {"comment": 2, "code": 1, "path": 1}
 
 
@@ -58,6 +58,11 @@ class Signal:
     where: Where
     weight: float
     phrases: tuple[str, ...]
+    max_matches: int | None = None  # distinct phrases that count (default: by ``where``)
+
+    @property
+    def limit(self) -> int:
+        return _MAX_MATCHES[self.where.value] if self.max_matches is None else self.max_matches
 
     @property
     def matcher(self) -> _Matcher:
@@ -250,7 +255,7 @@ def _evidence(category: Category, texts: dict[Where, _Text]) -> Iterable[Evidenc
             spans.append((start, end))
             if phrase not in found:
                 found.append(phrase)
-            if len(found) == _MAX_MATCHES[signal.where.value]:
+            if len(found) == signal.limit:
                 break
         for phrase in found:
             yield Evidence(category.name, signal.where, phrase, signal.weight)
@@ -393,7 +398,7 @@ def categorizer_from_documents(
 
 
 _CATEGORY_KEYS = {"priority", "label", "phrases", "signals", "min-score"}
-_SIGNAL_KEYS = {"in", "weight", "phrases"}
+_SIGNAL_KEYS = {"in", "weight", "phrases", "max"}
 _DEFAULT_WEIGHT = 2.0  # of a signal that does not say
 
 
@@ -438,6 +443,9 @@ def _signal(source: str, where: str, raw: Any) -> Signal:
     weight = table.get("weight", _DEFAULT_WEIGHT)
     if not isinstance(weight, (int, float)) or isinstance(weight, bool):
         raise CategoryRulesError(f"{source}: key '{where}.weight' must be a number")
+    limit = table.get("max")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise CategoryRulesError(f"{source}: key '{where}.max' must be a positive integer")
     phrases = _strings(source, f"{where}.phrases", table.get("phrases", []))
     for phrase in phrases:
         if phrase.startswith("re:"):
@@ -447,7 +455,7 @@ def _signal(source: str, where: str, raw: Any) -> Signal:
                 raise CategoryRulesError(
                     f"{source}: key '{where}.phrases': bad regular expression {phrase!r}: {exc}"
                 ) from None
-    return Signal(place, float(weight), tuple(phrases))
+    return Signal(place, float(weight), tuple(phrases), limit)
 
 
 def _apply_renames(source: str, renames: Any, drafts: dict[str, _Draft],
