@@ -58,7 +58,7 @@ def path_command(ctx: RunContext, tool: str, executable: str) -> list[str]:
     return [executable]
 
 
-# The niceness of secondary work (our own per-file analyses, the todos subprocess): the slowest
+# The niceness of secondary work (our own per-file analyses): the slowest
 # tool keeps the CPU it wants and the rest fill the gaps around it.  bandit, one process, keeps
 # normal priority: lowered, it would finish alone on one core after pylint.
 BACKGROUND_NICENESS = 10
