@@ -27,9 +27,10 @@ class TodosRunner:
         from qualitytool.todos.scan import scan_paths
 
         try:
-            # In this thread (jobs=1): forking worker processes from the report's runner
-            # threads is unsafe.  Paths relative to the project's root, as the others'.
-            result = scan_paths([ctx.root], ctx.config, shard=ctx.shard, jobs=1, base=ctx.root)
+            # Large trees in background workers (this is a runner thread); paths relative to
+            # the project's root, as the other runners'.
+            result = scan_paths([ctx.root], ctx.config, shard=ctx.shard, base=ctx.root,
+                                background=True)
             written = (
                 [path.name for path in write_reports(result, ctx.out_dir,
                                                      templates_dir_of(ctx.config))]
