@@ -54,10 +54,13 @@ _ERRORS = {
     "SyncError": "qualitytool.todos.sync",
 }
 
-__all__ = [  # what is re-exported here (for type checkers); the functions below are the API too
+# The entry points defined below, and what is re-exported: the output formats, the TODO
+# resolutions and the errors callers catch.
+__all__ = [
     "RESOLUTIONS",
     "BaselineError",
     "CategoryRulesError",
+    "CheckReport",
     "ConfigError",
     "DiscoveryError",
     "EvidenceError",
@@ -69,7 +72,36 @@ __all__ = [  # what is re-exported here (for type checkers); the functions below
     "SinceError",
     "SyncError",
     "TemplateRenderError",
+    "build_report",
+    "check_exceptions",
+    "describe_action",
+    "describe_scaffold",
+    "display_path",
+    "evidence_path",
+    "find_rule",
+    "fix_exceptions",
     "format_names",
+    "gate_failures",
+    "load_evidence",
+    "merge_evidence",
+    "merge_reports",
+    "missing_hierarchy",
+    "parse_shard",
+    "print_todo_table",
+    "record_evidence",
+    "render",
+    "resolve_config",
+    "rules",
+    "save_baseline",
+    "scaffold_exceptions",
+    "scan_todos",
+    "step_summary",
+    "sync_options_from_env",
+    "sync_todos",
+    "templates_dir",
+    "write_ci_workflows",
+    "write_report_files",
+    "write_todo_reports",
 ]
 
 

@@ -144,3 +144,13 @@ def test_render_matches_the_command_output(tmp_path: Path) -> None:
         assert result.stdout == api.render(ResultKind.CHECK, name, report), name
     data = json.loads(api.render(ResultKind.CHECK, "json", report))
     assert len(data["findings"]) == len(report.findings)
+
+
+def test_the_api_names_everything_it_offers() -> None:
+    tree = ast.parse(Path(api.__file__).read_text(encoding="utf-8"))
+    public = {node.name for node in tree.body
+              if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")}
+    assert public <= set(api.__all__)
+    for name in api.__all__:  # each resolves, the lazily imported errors too
+        assert getattr(api, name) is not None, name
+    assert issubclass(api.SyncError, Exception) and issubclass(api.ShardError, ValueError)
