@@ -1,26 +1,114 @@
-"""Library entry points.  The CLI is a thin layer over these; nothing here imports click."""
+"""Library entry points.  The CLI is a thin layer over these; nothing here imports click.
+
+This module is imported by ``qualitytool --help``: everything beyond the standard library is
+imported inside the functions (the error classes the CLI catches are re-exported lazily, by
+:func:`__getattr__`).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from qualitytool.config import Config, load_config, load_config_file
-from qualitytool.discovery import iter_files
-from qualitytool.findings import FileResult, Finding, RunResult
-from qualitytool.parallel import Interrupted, map_files
-from qualitytool.todos.model import ScanResult
+from qualitytool.output.registry import RenderOptions, ResultKind, format_names
+from qualitytool.todos.model import RESOLUTIONS
 
 if TYPE_CHECKING:
+    from qualitytool.checks import Rule
+    from qualitytool.config import Config, ConfigError
+    from qualitytool.discovery import DiscoveryError
     from qualitytool.evidence.run import EvidenceRun
-    from qualitytool.evidence.store import Evidence
+    from qualitytool.evidence.store import Evidence, EvidenceError
     from qualitytool.exceptions.fix_report import FixReport
-    from qualitytool.report.engine import QualityReport as QualityReportType
+    from qualitytool.exceptions.knowledge import KnowledgeBaseError
+    from qualitytool.findings import FileResult, Finding, RunResult
+    from qualitytool.init import WrittenFile
+    from qualitytool.output.templates import TemplateRenderError
+    from qualitytool.report.baseline import BaselineError
+    from qualitytool.report.engine import QualityReport
+    from qualitytool.report.markdown import Written
+    from qualitytool.report.merge import MergeError
+    from qualitytool.report.since import SinceError
     from qualitytool.scaffold.write import ScaffoldReport
-    from qualitytool.shard import Shard
-    from qualitytool.todos.sync import Action, SyncOptions, SyncReport
+    from qualitytool.shard import Shard, ShardError
+    from qualitytool.todos.categories import CategoryRulesError
+    from qualitytool.todos.model import ScanResult
+    from qualitytool.todos.sync import Action, SyncError, SyncOptions, SyncReport
+
+
+# The errors callers catch, each imported from its module on first use.
+_ERRORS = {
+    "ConfigError": "qualitytool.config",
+    "DiscoveryError": "qualitytool.discovery",
+    "EvidenceError": "qualitytool.evidence.store",
+    "KnowledgeBaseError": "qualitytool.exceptions.knowledge",
+    "TemplateRenderError": "qualitytool.output.templates",
+    "BaselineError": "qualitytool.report.baseline",
+    "MergeError": "qualitytool.report.merge",
+    "SinceError": "qualitytool.report.since",
+    "ShardError": "qualitytool.shard",
+    "CategoryRulesError": "qualitytool.todos.categories",
+    "SyncError": "qualitytool.todos.sync",
+}
+
+# The entry points defined below, and what is re-exported: the output formats, the TODO
+# resolutions and the errors callers catch.
+__all__ = [
+    "RESOLUTIONS",
+    "BaselineError",
+    "CategoryRulesError",
+    "CheckReport",
+    "ConfigError",
+    "DiscoveryError",
+    "EvidenceError",
+    "KnowledgeBaseError",
+    "MergeError",
+    "RenderOptions",
+    "ResultKind",
+    "ShardError",
+    "SinceError",
+    "SyncError",
+    "TemplateRenderError",
+    "build_report",
+    "check_exceptions",
+    "describe_action",
+    "describe_scaffold",
+    "display_path",
+    "evidence_path",
+    "find_rule",
+    "fix_exceptions",
+    "format_names",
+    "gate_failures",
+    "load_evidence",
+    "merge_evidence",
+    "merge_reports",
+    "missing_hierarchy",
+    "parse_shard",
+    "print_todo_table",
+    "record_evidence",
+    "render",
+    "resolve_config",
+    "rules",
+    "save_baseline",
+    "scaffold_exceptions",
+    "scan_todos",
+    "step_summary",
+    "sync_options_from_env",
+    "sync_todos",
+    "templates_dir",
+    "write_ci_workflows",
+    "write_report_files",
+    "write_todo_reports",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ERRORS:
+        return getattr(importlib.import_module(_ERRORS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +133,8 @@ class CheckReport:
 
 def resolve_config(paths: Sequence[Path | str], config_file: Path | str | None = None) -> Config:
     """The configuration for a run: an explicit file, or the one found from the first path."""
+    from qualitytool.config import load_config, load_config_file
+
     if config_file is not None:
         return load_config_file(Path(config_file))
     return load_config(Path(paths[0]) if paths else Path.cwd())
@@ -67,6 +157,8 @@ def check_exceptions(
     of the discovered files (see :mod:`qualitytool.shard`).
     """
     from qualitytool.exceptions.check import CheckOptions
+    from qualitytool.findings import RunResult
+    from qualitytool.parallel import map_files
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
@@ -172,6 +264,7 @@ def fix_exceptions(
     from qualitytool.evidence.store import load as load_evidence
     from qualitytool.exceptions.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
+    from qualitytool.parallel import Interrupted, map_files
 
     config = config or resolve_config(paths)
     options = FixOptions(
@@ -302,7 +395,9 @@ def _candidates(
     a folder that cannot be listed goes to ``clean`` as an error.  ``on_discovered`` gets the
     number of files once the walk is over.  A ``shard`` needs the whole walk before its first
     file."""
+    from qualitytool.discovery import iter_files
     from qualitytool.exceptions.check import candidate_files
+    from qualitytool.findings import FileResult
 
     discovered = 0
 
@@ -333,7 +428,7 @@ def build_report(
     on_progress: Callable[[str, int, int], None] | None = None,
     shard: Shard | None = None,
     untrusted: bool = False,
-) -> QualityReportType:
+) -> QualityReport:
     """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
     type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
 
@@ -366,7 +461,7 @@ def merge_reports(
     baseline_file: Path | str | None = None,
     cross_file: bool = True,
     untrusted: bool = False,
-) -> QualityReportType:
+) -> QualityReport:
     """One report from the JSON of every shard of a sharded run (``report --shard I/N
     --format json``), with the gates evaluated as an unsharded run of the project at ``path``
     evaluates them.  ``cross_file`` computes pylint's cross-file messages over the project
@@ -389,3 +484,137 @@ def merge_reports(
         baseline=baseline, baseline_source=str(baseline_file) if baseline_file is not None else "",
         untrusted=merged.untrusted, ignored=merged.ignored,
     )
+
+
+# Presentation: the output formats of every command (qualitytool.output.registry) and the
+# helpers the command line prints with.
+
+
+def render(
+    kind: ResultKind, output_format: str, result: Any, options: RenderOptions | None = None
+) -> str:
+    """``result`` (what the command of ``kind`` returned) in ``output_format``, one of
+    :func:`format_names` ``(kind)``."""
+    from qualitytool.output.registry import render as render_registered
+
+    return render_registered(kind, output_format, result, options)
+
+
+def print_todo_table(result: ScanResult, console: Any, *, explain: bool = False) -> None:
+    """The terminal view of ``todos``: a rich table per category on ``console``."""
+    from qualitytool.todos.output import render_table
+
+    render_table(result, console, explain=explain)
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` as the messages show it (relative to the working directory when inside it)."""
+    from qualitytool.discovery import display_path as shown
+
+    return shown(path)
+
+
+def parse_shard(text: str) -> Shard:
+    """``"I/N"`` as a :class:`qualitytool.shard.Shard`; raises ``ShardError``."""
+    from qualitytool.shard import Shard
+
+    return Shard.parse(text)
+
+
+def templates_dir(config: Config) -> Path | None:
+    """The project's templates directory (``report.templates-dir``), if it configures one."""
+    from qualitytool.output.templates import templates_dir_of
+
+    return templates_dir_of(config)
+
+
+def missing_hierarchy(config: Config) -> Path | None:
+    """Where the exception hierarchy module should be when the project has none (what
+    ``fix_exceptions(ladder=..., wrap=...)`` need), else None."""
+    from qualitytool.exceptions.families import load_project_hierarchy
+
+    if load_project_hierarchy(config) is None:
+        return config.root / config.exceptions.hierarchy.module
+    return None
+
+
+def describe_scaffold(report: ScaffoldReport) -> list[str]:
+    """One line per file :func:`scaffold_exceptions` wrote, kept or could not parse."""
+    from qualitytool.scaffold.write import describe
+
+    return describe(report)
+
+
+def load_evidence(config: Config, evidence_file: Path | str | None = None) -> Evidence:
+    """The evidence file (:func:`evidence_path`); raises ``EvidenceError``."""
+    from qualitytool.evidence.store import load
+
+    return load(evidence_path(config, evidence_file))
+
+
+def sync_options_from_env(**options: Any) -> SyncOptions:
+    """:class:`qualitytool.todos.sync.SyncOptions` from ``GITHUB_*`` variables and ``options``
+    (see ``SyncOptions.from_env``)."""
+    from qualitytool.todos.sync import SyncOptions
+
+    return SyncOptions.from_env(**options)
+
+
+def describe_action(action: Action) -> str:
+    """One line per step of a TODO sync (``create #12: title (path:line)``)."""
+    return action.describe()
+
+
+def rules() -> list[Rule]:
+    """The rules of ``check-exceptions``, by code."""
+    from qualitytool.checks import all_rules
+
+    return list(all_rules().values())
+
+
+def find_rule(code_or_name: str) -> Rule | None:
+    """A rule by code, name or ruff alias."""
+    from qualitytool.checks import get_rule
+
+    return get_rule(code_or_name)
+
+
+def write_report_files(report: QualityReport, out_dir: Path | str) -> list[Written]:
+    """The Markdown reports of :func:`build_report` in ``out_dir``; raises
+    ``TemplateRenderError`` when a project template fails."""
+    from qualitytool.report.markdown import write_reports
+
+    return write_reports(report, Path(out_dir))
+
+
+def step_summary(report: QualityReport) -> str:
+    """The report's GitHub Actions job summary (Markdown)."""
+    from qualitytool.report.markdown import step_summary as summary
+
+    return summary(report)
+
+
+def save_baseline(report: QualityReport, path: Path | str) -> None:
+    """Write the report's baseline snapshot (JSON) to ``path``, for ``baseline_file``."""
+    from qualitytool.report import formats
+    from qualitytool.report.baseline import snapshot
+
+    Path(path).write_text(
+        formats.dumps(snapshot(report.config, report.tools, report.metrics)), encoding="utf-8"
+    )
+
+
+def gate_failures(report: QualityReport, *, unmeasured: bool = False) -> list[str]:
+    """One line per failed gate (and, with ``unmeasured``, per gate whose tool did not run)."""
+    from qualitytool.report.formats import gate_failures as failures
+
+    return failures(report, unmeasured=unmeasured)
+
+
+def write_ci_workflows(
+    root: Path | str, *, force: bool = False, default_branch: str = "main", shards: int = 1
+) -> list[WrittenFile]:
+    """The GitHub Actions workflows of ``qualitytool init --ci`` in ``root``."""
+    from qualitytool.init import write_ci_workflows as write
+
+    return write(Path(root), force=force, default_branch=default_branch, shards=shards)

@@ -1,12 +1,13 @@
 """The ``qualitytool`` command line: parse options, call :mod:`qualitytool.api`, print, exit.
 
-Heavy modules are imported inside the commands so that ``qualitytool --help`` and the
-pre-commit hook start fast.
+Of the package it imports :mod:`qualitytool.api` only (which imports its own modules inside
+its functions, so that ``qualitytool --help`` and the pre-commit hook start fast); click
+parses the options and rich draws the terminal's progress bars and TODO tables.  Every
+``--format`` choice comes from :mod:`qualitytool.output.registry` (``api.format_names``).
 """
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,11 +20,14 @@ else:  # pragma: no cover
 
 import click
 
-from qualitytool import __version__
-from qualitytool.todos.model import RESOLUTIONS
+from qualitytool import __version__, api
+from qualitytool.api import ResultKind
 
 if TYPE_CHECKING:
-    from qualitytool.findings import FileResult, Finding
+    from click.decorators import FC
+
+    from qualitytool.config import Config
+    from qualitytool.findings import FileResult
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -46,11 +50,9 @@ _jobs_option = click.option(
 def _parse_shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
     if value is None:
         return None
-    from qualitytool.shard import Shard, ShardError
-
     try:
-        return Shard.parse(value)
-    except ShardError as exc:
+        return api.parse_shard(value)
+    except api.ShardError as exc:
         raise click.BadParameter(str(exc)) from exc
 
 
@@ -65,13 +67,19 @@ _output_option = click.option(
 )
 
 
-def _load_config(paths: Sequence[Path], config_file: Path | None) -> Any:
-    from qualitytool.api import resolve_config
-    from qualitytool.config import ConfigError
+def _format_option(
+    kind: ResultKind, help_text: str = "Output format."
+) -> Callable[[FC], FC]:
+    return click.option(
+        "--format", "output_format", type=click.Choice(api.format_names(kind)), default="text",
+        show_default=True, help=help_text,
+    )
 
+
+def _load_config(paths: Sequence[Path], config_file: Path | None) -> Config:
     try:
-        config = resolve_config(paths, config_file)
-    except ConfigError as exc:  # a usage error: exit 2, never 1 ("found something")
+        config = api.resolve_config(paths, config_file)
+    except api.ConfigError as exc:  # a usage error: exit 2, never 1 ("found something")
         _fail(str(exc))
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -128,10 +136,7 @@ def main() -> None:
 
 @main.command("check-exceptions")
 @_paths_argument
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
-    default="text", show_default=True, help="Output format.",
-)
+@_format_option(ResultKind.CHECK)
 @click.option(
     "--strict", is_flag=True,
     help="Also report handlers that re-raise or log the traceback (exempt by default).",
@@ -153,50 +158,21 @@ def check_exceptions_command(
 
     Exit status: 0 when none are found, 1 when some are, 2 on usage or file errors.
     """
-    from qualitytool.api import check_exceptions
-    from qualitytool.discovery import DiscoveryError
-
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
     try:
         with _Progress("check-exceptions") as progress:
-            report = check_exceptions(
+            report = api.check_exceptions(
                 paths, config, strict=strict, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start, shard=shard,
             )
-    except DiscoveryError as exc:
+    except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
-    _emit(_render(output_format, report.findings, report.errors, report.files_checked,
-                  "broad exception handler"), output_file)
+    _emit(api.render(ResultKind.CHECK, output_format, report), output_file)
     if output_format != "text" and report.errors:
         for error in report.errors:
             click.echo(f"error: {error.error}", err=True)
     sys.exit(EXIT_ERROR if report.errors else EXIT_FOUND if report.findings else EXIT_CLEAN)
-
-
-def _render(
-    output_format: str,
-    findings: list[Finding],
-    errors: list[FileResult],
-    files_checked: int,
-    noun: str,
-) -> str:
-    if output_format == "json":
-        from qualitytool.output import json as json_output
-
-        return json_output.render(findings, errors, files_checked)
-    if output_format == "sarif":
-        from qualitytool.output import sarif
-        from qualitytool.output.rule_info import own_rules
-
-        return sarif.render(findings, errors, own_rules())
-    if output_format == "github":
-        from qualitytool.output import github
-
-        return github.render(findings, errors)
-    from qualitytool.output import text
-
-    return text.render(findings, errors, files_checked, noun)
 
 
 @main.command("fix-exceptions")
@@ -227,10 +203,7 @@ def _render(
     "--evidence", "evidence_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Add what the tests saw each handler catch (from `qualitytool evidence run`).",
 )
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-    show_default=True, help="Output format.",
-)
+@_format_option(ResultKind.FIX)
 @_jobs_option
 @_config_option
 @_output_option
@@ -254,44 +227,35 @@ def fix_exceptions_command(
     Without --write, prints the diff and exits 1 if anything would change.  Exit status 2
     when a file cannot be read, decoded or parsed (it is left untouched; the run goes on).
     """
-    from qualitytool.api import fix_exceptions
-    from qualitytool.discovery import DiscoveryError
-    from qualitytool.evidence.store import EvidenceError
-    from qualitytool.exceptions.fix_report import render_json, render_text
-    from qualitytool.exceptions.knowledge import KnowledgeBaseError
-
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
     if ladder or wrap:
-        from qualitytool.exceptions.families import load_project_hierarchy
-
-        if load_project_hierarchy(config) is None:
-            module = config.root / config.exceptions.hierarchy.module
+        module = api.missing_hierarchy(config)
+        if module is not None:
             click.echo(
                 f"warning: --ladder/--wrap do nothing: no exception hierarchy at {module} "
                 "(qualitytool scaffold-exceptions writes one)", err=True,
             )
     try:
         with _Progress("fix-exceptions") as progress:
-            report = fix_exceptions(
+            report = api.fix_exceptions(
                 paths, config, write=write, unsafe_fixes=unsafe_fixes,
                 keep_fallback=keep_fallback, boundaries=boundaries, ladder=ladder, wrap=wrap,
                 evidence_file=evidence_file, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start,
             )
-    except DiscoveryError as exc:
+    except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
-    except (KnowledgeBaseError, EvidenceError) as exc:
+    except (api.KnowledgeBaseError, api.EvidenceError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     if report.run_log_error is not None:
         click.echo(f"warning: cannot write the run log: {report.run_log_error}", err=True)
-    if output_format == "json":
-        _emit(render_json(report), output_file)
+    _emit(api.render(ResultKind.FIX, output_format, report,
+                     api.RenderOptions(show_diff=show_diff or not write)), output_file)
+    if output_format != "text":
         for error in report.errors:
             click.echo(f"error: {error.error}", err=True)
-    else:
-        _emit(render_text(report, show_diff=show_diff or not write), output_file)
     if report.interrupted:
         click.echo(f"interrupted: stopped after {len(report.files)} file(s); the summary and "
                    "the run log cover those only", err=True)
@@ -330,15 +294,12 @@ def scaffold_exceptions_command(
     An existing hierarchy module only gets the classes it lacks.  Exit status 2 when a module
     cannot be parsed (it is left unchanged).
     """
-    from qualitytool.api import scaffold_exceptions
-    from qualitytool.scaffold.write import describe
-
     root = root or Path(".")
     config = _load_config([root], config_file)
-    report = scaffold_exceptions(
+    report = api.scaffold_exceptions(
         root, config, module=module, framework=framework, base_name=base_name, force=force
     )
-    for line in describe(report):
+    for line in api.describe_scaffold(report):
         click.echo(line)
     sys.exit(EXIT_ERROR if report.failed else EXIT_CLEAN)
 @main.group("evidence")
@@ -380,14 +341,11 @@ def evidence_run_command(
     caught (with counts and an example test) and how often its body ran.  Runs accumulate.
     Exits with the command's own exit status.
     """
-    from qualitytool.api import record_evidence
-    from qualitytool.evidence.store import EvidenceError
-
     config = _load_config((Path("."),), config_file)  # the project the tests run in
     try:
-        run = record_evidence(command, paths, config, evidence_file=evidence_file,
-                              instrument=instrument, shard=shard)
-    except EvidenceError as exc:
+        run = api.record_evidence(command, paths, config, evidence_file=evidence_file,
+                                  instrument=instrument, shard=shard)
+    except api.EvidenceError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     for error in run.errors:
@@ -415,18 +373,15 @@ def evidence_merge_command(
     files: tuple[Path, ...], evidence_file: Path | None, config_file: Path | None
 ) -> None:
     """Merge evidence FILES (one per CI matrix job, say) into the evidence file."""
-    from qualitytool.api import evidence_path, merge_evidence
-    from qualitytool.evidence.store import EvidenceError
-
     config = _load_config((Path("."),), config_file)
     try:
-        merged = merge_evidence(files, config, evidence_file=evidence_file)
-    except EvidenceError as exc:
+        merged = api.merge_evidence(files, config, evidence_file=evidence_file)
+    except api.EvidenceError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(
         f"{len(merged.entries)} try statements, {len(merged.runs)} recorded runs "
-        f"({merged.dropped} stale entries dropped) in {evidence_path(config, evidence_file)}"
+        f"({merged.dropped} stale entries dropped) in {api.evidence_path(config, evidence_file)}"
     )
 
 
@@ -435,10 +390,7 @@ def evidence_merge_command(
     "--evidence", "evidence_file", type=click.Path(dir_okay=False, path_type=Path),
     help="The evidence file (default: <project root>/.qualitytool/evidence.json).",
 )
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-    show_default=True, help="Output format.",
-)
+@_format_option(ResultKind.EVIDENCE)
 @_config_option
 @_output_option
 def evidence_show_command(
@@ -448,18 +400,13 @@ def evidence_show_command(
     output_file: Path | None,
 ) -> None:
     """Print what the recorded test runs showed, handler by handler."""
-    from qualitytool.api import evidence_path
-    from qualitytool.evidence.show import render_text
-    from qualitytool.evidence.store import EvidenceError, load
-
     config = _load_config((Path("."),), config_file)
-    target = evidence_path(config, evidence_file)
     try:
-        evidence = load(target)
-    except EvidenceError as exc:
+        evidence = api.load_evidence(config, evidence_file)
+    except api.EvidenceError as exc:
         click.echo(f"Error: {exc} (record it with `qualitytool evidence run -- CMD`)", err=True)
         sys.exit(EXIT_ERROR)
-    _emit(evidence.to_json() if output_format == "json" else render_text(evidence), output_file)
+    _emit(api.render(ResultKind.EVIDENCE, output_format, evidence), output_file)
 
 
 class _DefaultCommandGroup(click.Group):
@@ -482,11 +429,7 @@ def todos_group() -> None:
 
 @todos_group.command("scan")
 @_paths_argument
-@click.option(
-    "--format", "output_format",
-    type=click.Choice(["text", "json", "markdown", "sarif", "github"]), default="text",
-    show_default=True, help="Output format (text: a table per category, oldest first).",
-)
+@_format_option(ResultKind.TODOS, "Output format (text: a table per category, oldest first).")
 @click.option("--check", is_flag=True, help="Exit 1 when an item has no issue link.")
 @click.option(
     "--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -515,40 +458,29 @@ def todos_scan_command(
     `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors or when a file or
     folder cannot be read (the others are still scanned and reported).
     """
-    from qualitytool.api import scan_todos, write_todo_reports
-    from qualitytool.discovery import DiscoveryError, display_path
-    from qualitytool.todos import output
-    from qualitytool.todos.categories import CategoryRulesError
-
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
     try:
-        result = scan_todos(paths, config, blame=not no_blame, shard=shard)
-    except DiscoveryError as exc:
+        result = api.scan_todos(paths, config, blame=not no_blame, shard=shard)
+    except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
-    except CategoryRulesError as exc:
+    except api.CategoryRulesError as exc:
         raise click.ClickException(str(exc)) from exc
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     if report_dir is not None:
-        from qualitytool.output.templates import TemplateRenderError, templates_dir_of
-
         try:
-            for written in write_todo_reports(result, report_dir, templates_dir_of(config)):
-                click.echo(f"wrote {display_path(written)}", err=True)
-        except TemplateRenderError as exc:
+            for written in api.write_todo_reports(result, report_dir, api.templates_dir(config)):
+                click.echo(f"wrote {api.display_path(written)}", err=True)
+        except api.TemplateRenderError as exc:
             _fail(str(exc))
     if output_format == "text" and output_file is None:
         from rich.console import Console
 
-        output.render_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
+        api.print_todo_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
     else:
-        renderers: dict[str, Callable[[Any], str]] = {
-            "json": output.render_json, "markdown": output.render_report,
-            "sarif": output.render_sarif, "github": output.render_github,
-            "text": functools.partial(_plain_todo_lines, explain=explain),
-        }
-        _emit(renderers[output_format](result), output_file)
+        _emit(api.render(ResultKind.TODOS, output_format, result,
+                         api.RenderOptions(explain=explain)), output_file)
     unlinked = [item for item in result.items if not item.issue]
     if result.errors:  # an unread file may hold an unlinked TODO: --check cannot pass
         sys.exit(EXIT_ERROR)
@@ -568,7 +500,7 @@ def todos_scan_command(
               help="Only create issues for items of this category (repeatable; the built-in "
                    "categories and those of the configured category-rules).")
 @click.option("--resolution", "resolutions", multiple=True,
-              type=click.Choice(RESOLUTIONS),
+              type=click.Choice(api.RESOLUTIONS),
               help="Only create issues for items with this suggested resolution (repeatable).")
 @click.option("--write-pause", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between writes (GitHub asks for a pause between content creations).")
@@ -604,28 +536,24 @@ def todos_sync_command(
     Exit status: 0, or 2 when GitHub refuses (the message says why; never the token) or a
     file or folder cannot be read (the others are synced; no issue is closed that run).
     """
-    from qualitytool.api import sync_todos
-    from qualitytool.todos.categories import CategoryRulesError
-    from qualitytool.todos.sync import SyncError, SyncOptions
-
     paths = paths or (Path("."),)
     config = _load_config(paths, config_file)
     try:
-        options = SyncOptions.from_env(
+        options = api.sync_options_from_env(
             repo=repo, api_url=api_url, dry_run=dry_run, max_new=max_new,
             categories=categories, resolutions=resolutions, labels=config.todos.labels,
             write_pause=write_pause, max_wait=max_wait, retry_backoff=retry_backoff,
             link=link, timeout=timeout,
         )
-        report = sync_todos(paths, config, options, blame=not no_blame,
-                            on_action=lambda a: click.echo(_describe_action(a)))
-    except (SyncError, CategoryRulesError) as exc:
+        report = api.sync_todos(paths, config, options, blame=not no_blame,
+                                on_action=lambda a: click.echo(api.describe_action(a)))
+    except (api.SyncError, api.CategoryRulesError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     plan = report.plan
     if dry_run:
         for action in plan.actions:
-            click.echo(_describe_action(action))
+            click.echo(api.describe_action(action))
     for linked in report.links:
         if linked.error:
             click.echo(f"error: {linked.error}", err=True)
@@ -645,25 +573,6 @@ def todos_sync_command(
         sys.exit(EXIT_ERROR)
 
 
-def _describe_action(action: Any) -> str:
-    number = f" #{action.number}" if action.number else ""
-    where = f" ({action.item.path}:{action.item.line})" if action.item is not None else ""
-    outcome = f" [{action.outcome}]" if action.outcome else ""
-    reason = f": {action.reason}" if action.reason and action.kind != "create" else ""
-    return f"{action.kind}{number}: {action.title}{where}{reason}{outcome}"
-
-
-def _plain_todo_lines(result: Any, *, explain: bool = False) -> str:
-    from qualitytool.todos.output import summary_line
-
-    lines = []
-    for i in result.items:
-        lines.append(f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}")
-        if explain:
-            lines.append(f"    why: {i.category_reason}")
-    return "\n".join([*lines, summary_line(result)]) + "\n"
-
-
 @main.command("config")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @_config_option
@@ -680,14 +589,12 @@ def config_command(path: Path | None, config_file: Path | None) -> None:
 @click.argument("code", required=False)
 def rule_command(code: str | None) -> None:
     """Explain a rule (by code, name or ruff alias), or list all rules."""
-    from qualitytool.checks import all_rules, get_rule
-
     if code is None:
-        for rule in all_rules().values():
+        for rule in api.rules():
             aliases = f" (also {', '.join(rule.aliases)})" if rule.aliases else ""
             click.echo(f"{rule.code}  {rule.name}{aliases}")
         return
-    found = get_rule(code)
+    found = api.find_rule(code)
     if found is None:
         raise click.UsageError(f"unknown rule {code!r}; `qualitytool rule` lists them")
     click.echo(f"# {found.name} ({found.code})\n")
@@ -733,10 +640,7 @@ class _ToolProgress:
 @click.option("--fail-unmeasured", is_flag=True,
               help="With --check, also exit 1 when a gate's tool did not run (missing, "
               "crashed, timed out, skipped, no coverage.json).")
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
-    default="text", show_default=True, help="What to print (or write with --output).",
-)
+@_format_option(ResultKind.REPORT, "What to print (or write with --output).")
 @click.option("--baseline", "baseline_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Compare with this baseline (before -> after).")
 @click.option("--save-baseline", "save_baseline", type=click.Path(dir_okay=False,
@@ -779,12 +683,6 @@ def report_command(
     """
     import os
 
-    from qualitytool.api import build_report, merge_reports
-    from qualitytool.report import formats
-    from qualitytool.report.baseline import BaselineError, snapshot
-    from qualitytool.report.merge import MergeError
-    from qualitytool.report.since import SinceError
-
     if fail_unmeasured and not check:
         raise click.UsageError("--fail-unmeasured only means something with --check")
     if shard is not None and (check or merge):
@@ -797,51 +695,40 @@ def report_command(
     config = _load_config([path], config_file)
     try:
         if merge:
-            report = merge_reports(paths, config, path=path, since=since,
+            report = api.merge_reports(paths, config, path=path, since=since,
                                    baseline_file=baseline_file, untrusted=untrusted)
         else:
             with _ToolProgress() as progress:
-                report = build_report(
+                report = api.build_report(
                     path, config, since=since, baseline_file=baseline_file,
                     use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
                     untrusted=untrusted, shard=shard,
                 )
-    except (BaselineError, SinceError) as exc:
+    except (api.BaselineError, api.SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
-    except MergeError as exc:
+    except api.MergeError as exc:
         _fail(str(exc))
-    from qualitytool.output.templates import TemplateRenderError
-
     if out_dir is not None:
-        from qualitytool.report.markdown import write_reports
-
         try:
-            for written in write_reports(report, out_dir):
+            for written in api.write_report_files(report, out_dir):
                 click.echo(f"wrote {written.path}", err=True)
-        except TemplateRenderError as exc:
+        except api.TemplateRenderError as exc:
             _fail(str(exc))
     if save_baseline is not None:
-        save_baseline.write_text(
-            formats.dumps(snapshot(report.config, report.tools, report.metrics)),
-            encoding="utf-8",
-        )
+        api.save_baseline(report, save_baseline)
         click.echo(f"wrote baseline {save_baseline}", err=True)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file and shard is None:
-        from qualitytool.report.markdown import step_summary
-
         try:
-            summary = step_summary(report)
-        except TemplateRenderError as exc:
+            summary = api.step_summary(report)
+        except api.TemplateRenderError as exc:
             _fail(str(exc))
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(summary)
-    renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
-                 "github": formats.to_github}
-    _emit(renderers[output_format](report), output_file)
+    _emit(api.render(ResultKind.REPORT, output_format, report), output_file)
     if check and (report.failed_gates or report.crashed_gates
                   or (fail_unmeasured and report.unmeasured_gates)):
-        for line in formats.gate_failures(report, unmeasured=fail_unmeasured):
+        for line in api.gate_failures(report, unmeasured=fail_unmeasured):
             click.echo(line, err=True)
         sys.exit(EXIT_FOUND)
 
@@ -856,10 +743,8 @@ def report_command(
               "merge job.")
 def init_command(path: Path, ci: bool, force: bool, branch: str, shards: int) -> None:
     """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows)."""
-    from qualitytool.discovery import display_path
-    from qualitytool.init import write_ci_workflows
-
     if not ci:
         raise click.UsageError("nothing to do: pass --ci to write the GitHub Actions workflows")
-    for written in write_ci_workflows(path, force=force, default_branch=branch, shards=shards):
-        click.echo(f"{written.action}: {display_path(written.path)}")
+    for written in api.write_ci_workflows(path, force=force, default_branch=branch,
+                                          shards=shards):
+        click.echo(f"{written.action}: {api.display_path(written.path)}")

@@ -11,9 +11,12 @@ import dataclasses
 import sys
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
+
+from qualitytool.gate_table import GATES, Gate, Threshold
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -92,18 +95,31 @@ class TodosConfig:
     labels: tuple[str, ...] = ("technical-debt", "todo")
 
 
-@dataclass(frozen=True)
-class GatesConfig:
-    """``[tool.qualitytool.gates]``: thresholds ``report --check`` enforces."""
+def gates_config_class(gates: Sequence[Gate] = GATES) -> type:
+    """The frozen dataclass of ``[tool.qualitytool.gates]``: one field per gate of the table,
+    named by its key, typed and defaulted by it."""
+    cls = dataclasses.make_dataclass(
+        "GatesConfig",
+        [(g.field, g.value_type, field(default=g.default)) for g in gates],
+        frozen=True,
+    )
+    cls.__module__ = __name__  # pickled with the Config sent to worker processes
+    cls.__doc__ = """``[tool.qualitytool.gates]``: thresholds ``report --check`` enforces
+    (one field per record of :data:`qualitytool.gate_table.GATES`)."""
+    return cls
 
-    pylint_score_min: float = 8.5
-    bandit_high_max: int = 0
-    bandit_medium_max: int | None = None
-    coverage_min: float = 80.0
-    critical_broad_handlers_max: int = 0
-    unlinked_todos_max: int = 0
-    worst_complexity_rank: str = "C"
-    annotation_coverage_min: float = 95.0
+
+if TYPE_CHECKING:
+
+    class GatesConfig:
+        """What type checkers see of the class :func:`gates_config_class` builds."""
+
+        def __init__(self, **thresholds: Threshold) -> None: ...
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    GatesConfig = gates_config_class()
 
 
 @dataclass(frozen=True)
@@ -311,17 +327,10 @@ def _validate(config: Config, source: Path) -> None:
     _check_inside(config, source)
     if config.jobs < 0:
         raise ConfigError(f"{source}: key '{TABLE}.jobs' must be 0 (all cores) or more")
-    rank = config.gates.worst_complexity_rank
-    if rank not in ("A", "B", "C", "D", "E", "F"):
-        raise ConfigError(
-            f"{source}: key '{TABLE}.gates.worst-complexity-rank' must be one of A-F, got {rank!r}"
-        )
-    for name in ("coverage_min", "annotation_coverage_min"):
-        value = getattr(config.gates, name)
-        if not 0 <= value <= 100:
-            raise ConfigError(
-                f"{source}: key '{TABLE}.gates.{_key(name)}' must be between 0 and 100"
-            )
+    for gate in GATES:
+        problem = gate.invalid(getattr(config.gates, gate.field))
+        if problem is not None:
+            raise ConfigError(f"{source}: key '{TABLE}.gates.{gate.key}' {problem}")
     hierarchy = config.exceptions.hierarchy
     where = f"{TABLE}.exceptions.hierarchy"
     if hierarchy.framework not in (None, "fastapi", "starlette", "none"):

@@ -1,14 +1,19 @@
-"""Run a per-file function over many files in worker processes, never crashing the run.
+"""Worker processes: the one process pool of qualitytool, and :func:`map_files` over it.
 
 As in LibCST's codemod runner, every file becomes a :class:`FileResult`; an unexpected error
 in one file is recorded on that file (with the exception's type and message) and the others
 carry on.  Small runs stay in-process: starting workers costs more than it saves.
+
+:func:`worker_pool` is the only place that starts worker processes (``check-exceptions``,
+``fix-exceptions``, the TODO scanner and the report's per-file analyses all use it): its
+workers die with the parent, and in ``background`` they yield the CPU.
 """
 
 from __future__ import annotations
 
 import ctypes
 import itertools
+import multiprocessing
 import os
 import signal
 import sys
@@ -23,11 +28,25 @@ from qualitytool.findings import FileResult
 from qualitytool.sources import discard_temporary_files
 
 # Below this many files, worker start-up costs more than the parallel work saves.
-_SERIAL_THRESHOLD = 48
+SERIAL_THRESHOLD = 48
 # Files per task sent to a worker: small enough to balance two cores over a few dozen
 # files, large enough that pickling the task stays negligible.
 _CHUNK_SIZE = 4
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# The niceness of secondary work (the report's per-file analyses): the slowest tool keeps the
+# CPU it wants and the rest fill the gaps around it.
+BACKGROUND_NICENESS = 10
+
+
+def lower_priority(pid: int = 0) -> None:
+    """Make process ``pid`` (0: this one) yield the CPU to normal-priority work, where the OS
+    allows it; its children inherit the priority."""
+    if hasattr(os, "setpriority"):
+        try:
+            current = os.getpriority(os.PRIO_PROCESS, pid)
+            os.setpriority(os.PRIO_PROCESS, pid, max(current, BACKGROUND_NICENESS))
+        except OSError:  # gone already, or not ours to change: a speed hint, never an error
+            pass
 
 
 def effective_jobs(jobs: int) -> int:
@@ -81,9 +100,9 @@ def map_files(
         results.append(result)
 
     try:
-        head = list(itertools.islice(iterator, _SERIAL_THRESHOLD))
+        head = list(itertools.islice(iterator, SERIAL_THRESHOLD))
         workers = effective_jobs(jobs)
-        if workers == 1 or len(head) < _SERIAL_THRESHOLD:
+        if workers == 1 or len(head) < SERIAL_THRESHOLD:
             for path in itertools.chain(head, iterator):
                 collect(_guarded(func, path))
             return results
@@ -112,17 +131,44 @@ def map_files(
     return results
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers ignore SIGINT (the parent decides what an interrupt
-    stops) and die with the parent process, even when it is killed with SIGKILL."""
+def worker_pool(workers: int, *, background: bool = False) -> ProcessPoolExecutor:
+    """A process pool whose workers die with the parent process, even when it is killed
+    with SIGKILL, and ignore SIGINT (the parent decides what an interrupt stops).
+
+    ``background`` is for read-only work started from the report's runner threads, beside
+    the tools: the workers come from a fork server (forking a threaded process can copy a
+    lock another thread holds, an import lock say, into the child), run at a lower CPU
+    priority, collect garbage less often (parsing allocates many objects that are not
+    garbage) and stop on SIGINT as the tools do.
+    """
+    if background:
+        # The workers' parent is the fork server, which exits when this process does.
+        context = multiprocessing.get_context("forkserver")
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                   initializer=_worker_setup, initargs=(os.getpid(), True))
     return ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_setup, initargs=(os.getpid(),)
+        max_workers=workers, initializer=_worker_setup, initargs=(os.getpid(), False)
     )
 
 
-def _worker_setup(parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_setup(parent: int, background: bool) -> None:
+    if background:
+        import gc
+
+        # A constant of the tools' launcher (a module importing nothing of ours).
+        from qualitytool.report.launch import GC_THRESHOLDS
+
+        lower_priority()
+        gc.set_threshold(*GC_THRESHOLDS)
+    else:  # background workers only read: Ctrl-C stops them at once, with the tools beside
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminated)
+    if background:
+        # The worker's parent is the fork server, which lives as long as any of its children
+        # (each holds its liveness pipe): watch the process that made the pool instead.
+        started = _start_time(parent)
+        threading.Thread(target=_watch_process, args=(parent, started), daemon=True).start()
+        return
     if sys.platform.startswith("linux"):
         try:  # the kernel sends SIGTERM when the parent dies, however it dies
             libc = ctypes.CDLL(None, use_errno=True)
@@ -137,6 +183,29 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _watch_process(pid: int, started: str | None) -> None:
+    while _start_time(pid) == started is not None:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _start_time(pid: int) -> str | None:
+    """What identifies a running process ``pid`` (its start time on Linux), or None when it
+    is gone (or a zombie: dead, not yet reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(") ", 1)[1].split()
+    except OSError:  # gone, or no /proc (macOS): whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "" if not os.path.isdir("/proc") else None
+    return None if fields[0] == "Z" else fields[19]  # state, starttime (man 5 proc)
 
 
 def _terminated(_signum: int, _frame: object) -> None:

@@ -79,3 +79,62 @@ def test_package_passes_mypy_strict() -> None:
         cwd=REPO_ROOT, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# One process pool (qualitytool.parallel.worker_pool) for every caller, in both of its modes.
+
+_ORPHAN = """
+import os, signal, sys
+from qualitytool.parallel import worker_pool
+
+def pid(_):
+    return os.getpid()
+
+if __name__ == "__main__":
+    pool = worker_pool(2, background=sys.argv[1] == "background")
+    pids = sorted(set(pool.map(pid, range(40))))
+    print(" ".join(map(str, pids)), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().split(") ", 1)[1][0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("mode", ["fork", "background"])
+def test_pool_workers_die_with_a_killed_parent(tmp_path: Path, mode: str) -> None:
+    import time
+
+    script = tmp_path / "orphan.py"
+    script.write_text(_ORPHAN, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), mode], check=False, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == -9, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert workers
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in workers if _alive(pid)] == []
+
+
+def test_background_todo_scan_equals_the_serial_one(tmp_path: Path) -> None:
+    from qualitytool.todos.scan import _PARALLEL_THRESHOLD, scan_files
+
+    files = []
+    for index in range(_PARALLEL_THRESHOLD + 20):
+        path = tmp_path / f"m{index:03}.py"
+        path.write_text(f"x = {index}  # TODO: item {index % 7}\n" if index % 5 == 0
+                        else "x = 1\n", encoding="utf-8")
+        files.append(path)
+    config = Config(root=tmp_path, jobs=2)
+    serial = scan_files(files, config, jobs=1, base=tmp_path)
+    background = scan_files(files, config, base=tmp_path, background=True)
+    assert len(serial.items) == (_PARALLEL_THRESHOLD + 20 + 4) // 5
+    assert background == serial

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from qualitytool.cli import main
-from qualitytool.config import GatesConfig
-from qualitytool.report.gates import evaluate
+from qualitytool.config import Config, ConfigError, GatesConfig, load_config_file
+from qualitytool.gate_table import GATES
+from qualitytool.report.gates import GATE_TOOLS, evaluate, headline_metrics
 from tests.fixtures.report_support import copy_project
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+GATES_BY_KEY = {g.key: g for g in GATES}
 MEASURED = {
     "pylint_score": 7.2, "bandit_high": 1, "bandit_medium": 5, "coverage": 81.0,
     "critical_broad_handlers": 0, "unlinked_todos": None, "worst_complexity_rank": "D",
@@ -117,3 +128,96 @@ def test_fail_unmeasured_needs_check(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(tmp_path), "--fail-unmeasured"])
     assert result.exit_code == 2
     assert "--fail-unmeasured only means something with --check" in result.output
+
+
+# The gate table: every consumer is derived from qualitytool.gate_table.GATES.
+
+
+def test_config_fields_are_the_gate_table(tmp_path: Path) -> None:
+    fields = dataclasses.fields(GatesConfig)
+    assert [(f.name, f.default) for f in fields] == [(g.field, g.default) for g in GATES]
+    assert Config(root=tmp_path).to_dict()["gates"] == {g.key: g.default for g in GATES}
+    assert GATE_TOOLS == {g.key: g.tool for g in GATES}
+
+
+def test_every_gate_reads_a_measured_metric() -> None:
+    measured = headline_metrics({})
+    assert {g.metric for g in GATES} <= set(measured)
+    assert [g.key for g in evaluate(GatesConfig(), measured)] == [g.key for g in GATES]
+
+
+def test_readme_lists_the_default_gates() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Gates\n\n```toml\n", 1)[1].split("```", 1)[0]
+    documented = tomllib.loads(block)["tool"]["qualitytool"]["gates"]
+    assert list(documented) == [g.key for g in GATES]
+    assert {k: v for k, v in documented.items() if GATES_BY_KEY[k].default is not None} == {
+        g.key: g.default for g in GATES if g.default is not None
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        pytest.param('worst-complexity-rank = "G"',
+                     "key 'tool.qualitytool.gates.worst-complexity-rank' must be one of A-F, "
+                     "got 'G'", id="rank"),
+        pytest.param("coverage-min = 101",
+                     "key 'tool.qualitytool.gates.coverage-min' must be between 0 and 100",
+                     id="percent"),
+        pytest.param('bandit-high-max = "none"',
+                     "key 'tool.qualitytool.gates.bandit-high-max' must be an integer, "
+                     "got 'none'", id="type"),
+    ],
+)
+def test_bad_thresholds_name_the_key(tmp_path: Path, setting: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.qualitytool.gates]\n{setting}\n",
+                                             encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config_file(tmp_path / "pyproject.toml")
+
+
+# A gate appended to the table, in a fresh interpreter (the configuration's class is built
+# from the table when qualitytool.config is imported).
+_ADDED_GATE = """
+import json, sys
+from pathlib import Path
+
+from qualitytool import gate_table
+
+gate_table.GATES = (*gate_table.GATES, gate_table.Gate(
+    "bandit-high-soft-max", "bandit high-severity findings (soft)", "bandit", "bandit_high",
+    gate_table.Direction.AT_MOST, 5))
+
+from qualitytool import api
+from qualitytool.report import formats
+from qualitytool.report.baseline import LOWER_IS_BETTER
+
+root = Path(sys.argv[1])
+config = api.resolve_config([root])
+report = api.build_report(root, config, tools=["bandit"], use_cache=False)
+gates = {g["key"]: g for g in formats.to_dict(report)["gates"]}
+print(json.dumps({
+    "configured": config.to_dict()["gates"]["bandit-high-soft-max"],
+    "gate": gates["bandit-high-soft-max"],
+    "unmeasured": [g.key for g, _ in report.unmeasured_gates],
+    "lower_is_better": "bandit_high" in LOWER_IS_BETTER,
+}))
+"""
+
+
+def test_a_gate_added_to_the_table_is_configured_evaluated_and_reported(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    _configure(root, "bandit-high-soft-max = 1")
+    done = subprocess.run([sys.executable, "-c", _ADDED_GATE, str(root)], capture_output=True,
+                          text=True, check=True, cwd=Path(__file__).parents[1])
+    result = json.loads(done.stdout)
+    assert result["configured"] == 1
+    assert result["gate"] == {
+        "key": "bandit-high-soft-max", "label": "bandit high-severity findings (soft)",
+        "required": "<= 1", "measured": "2", "status": "fail", "shortfall": "1 over",
+    }
+    # Only bandit ran: the other tools' gates are unmeasured, the new gate is not.
+    assert "bandit-high-soft-max" not in result["unmeasured"]
+    assert "pylint-score-min" in result["unmeasured"]
+    assert result["lower_is_better"] is True

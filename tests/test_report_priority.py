@@ -1,5 +1,5 @@
-"""Secondary work yields the CPU to the slowest tool: lower priority for the todos
-subprocess and the report's own worker processes, which also collect garbage less often."""
+"""Secondary work yields the CPU to the slowest tool: lower priority for background
+subprocesses and the report's own worker processes, which also collect garbage less often."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from qualitytool.config import load_config
-from qualitytool.parallel import effective_jobs
+from qualitytool.parallel import BACKGROUND_NICENESS, effective_jobs
 from qualitytool.report.launch import GC_THRESHOLDS
 from qualitytool.report.model import RunContext
 from qualitytool.report.pool import map_cached
-from qualitytool.report.tools import BACKGROUND_NICENESS, run_tool
+from qualitytool.report.tools import run_tool
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities")
 

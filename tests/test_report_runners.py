@@ -191,6 +191,36 @@ commands = [
     assert gates["worst-complexity-rank"] == "pass"
 
 
+def test_todos_runner_finds_what_the_todos_command_finds(tmp_path: Path) -> None:
+    """The runner calls the scanner in the report's process (whose working directory is not
+    the project); the command, run from the project's root, reports the same items, counts
+    and notes."""
+    project = copy_project(tmp_path)
+    (project / "shop" / "later.py").write_text(
+        "def paginate(items):\n    # TODO: cache the catalog\n    # TODO(#12): paginate\n"
+        "    # HACK: the vendor API ignores page sizes\n    return items\n"
+    )
+    (project / "deploy.sh").write_text("#!/bin/sh\n# FIXME: pin the image digest\n")
+    command = subprocess.run(
+        [sys.executable, "-m", "qualitytool", "todos", str(project), "--format", "json"],
+        cwd=project, capture_output=True, text=True, check=True,
+    )
+    document = json.loads(command.stdout)
+    report = build_report(project, load_config(project), use_cache=False, tools=["todos"])
+    todos = _tool(report, "todos")
+    assert todos.status is ToolStatus.OK, todos.detail
+    assert [(f.path, f.line, f.col, f.context, f.category) for f in todos.findings] == [
+        (i["path"], i["line"], i["col"], i["fingerprint"], i["category"])
+        for i in document["items"] if not i["issue"]
+    ]
+    assert [f.path for f in todos.findings] == ["deploy.sh", "shop/later.py", "shop/later.py"]
+    assert {key: todos.metrics[key] for key in ("total", "linked", "unlinked")} == {
+        key: document["summary"][key] for key in ("total", "linked", "unlinked")
+    }
+    assert todos.metrics["by_category"] == dict(sorted(document["summary"]["by_category"].items()))
+    assert todos.metrics["notes"] == document["notes"]
+
+
 def test_type_checker_and_formatters_the_project_configures(tmp_path: Path) -> None:
     project = _with_config(copy_project(tmp_path), """
 [tool.mypy]

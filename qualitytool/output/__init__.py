@@ -1,5 +1,2 @@
-"""Reporters: each turns findings (and per-file errors) into one output format."""
-
-from __future__ import annotations
-
-FORMATS = ("text", "json", "sarif", "github")
+"""Reporters: each turns findings (and per-file errors) into one output format; the formats
+of every command are registered in :mod:`qualitytool.output.registry`."""

@@ -20,13 +20,15 @@ from typing import Any
 from qualitytool import __version__
 from qualitytool.config import Config
 from qualitytool.findings import Finding
+from qualitytool.gate_table import GATES
 from qualitytool.report.model import ToolResult
 
 FORMAT_VERSION = 1
-# Metrics where a lower value is better (for the arrows of the deltas).
+# Metrics where a lower value is better (for the arrows of the deltas): those of the gates
+# that set a maximum, and the tracked metrics no gate reads.
 LOWER_IS_BETTER = frozenset(
-    {"bandit_high", "bandit_medium", "critical_broad_handlers", "unlinked_todos",
-     "broad_handlers", "average_complexity", "findings", "worst_complexity_rank"}
+    {gate.metric for gate in GATES if gate.direction.lower_is_better}
+    | {"broad_handlers", "average_complexity", "findings"}
 )
 
 

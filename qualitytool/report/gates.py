@@ -1,5 +1,8 @@
 """Quality gates: ``[tool.qualitytool.gates]`` thresholds against the measured metrics.
 
+The gates themselves are records of :data:`qualitytool.gate_table.GATES`; this module
+measures the headline metrics they read and evaluates each record.
+
 A gate whose tool did not run (missing, crashed, no coverage.json) is *not measured*: shown as
 such, never silently passed, and it fails ``--check`` only with ``--fail-unmeasured`` (the
 tool's status is in the report).  With ``--since REF`` every gate is computed on the changed
@@ -8,22 +11,17 @@ lines only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from qualitytool.config import GatesConfig
 from qualitytool.findings import Finding, Severity
+from qualitytool.gate_table import GATES, RANKS, Direction, Gate
 from qualitytool.report.model import ToolResult, ToolStatus
 
-RANKS = "ABCDEF"
 # The runner behind each gate: a gate is unmeasured because this runner did not run.
-GATE_TOOLS = {
-    "pylint-score-min": "pylint", "bandit-high-max": "bandit", "bandit-medium-max": "bandit",
-    "coverage-min": "coverage", "critical-broad-handlers-max": "check-exceptions",
-    "unlinked-todos-max": "todos", "worst-complexity-rank": "radon",
-    "annotation-coverage-min": "annotations",
-}
+GATE_TOOLS = {gate.key: gate.tool for gate in GATES}
 
 
 @dataclass(frozen=True)
@@ -146,39 +144,35 @@ def _annotations(metrics: Mapping[str, Any] | None, changed: Changed | None) -> 
     return round(100.0 * annotated / total, 1) if total else 100.0
 
 
-def evaluate(gates: GatesConfig, values: Mapping[str, Any]) -> list[GateResult]:
-    """Each configured gate against ``values`` (from :func:`headline_metrics`)."""
-    return [
-        _minimum("pylint-score-min", "pylint score", values["pylint_score"],
-                 gates.pylint_score_min, "{:.2f}"),
-        _maximum("bandit-high-max", "bandit high-severity findings", values["bandit_high"],
-                 gates.bandit_high_max),
-        _maximum("bandit-medium-max", "bandit medium-severity findings",
-                 values["bandit_medium"], gates.bandit_medium_max),
-        _minimum("coverage-min", "test coverage %", values["coverage"], gates.coverage_min,
-                 "{:.1f}"),
-        _maximum("critical-broad-handlers-max", "broad exception handlers in critical paths",
-                 values["critical_broad_handlers"], gates.critical_broad_handlers_max),
-        _maximum("unlinked-todos-max", "TODOs without an issue link", values["unlinked_todos"],
-                 gates.unlinked_todos_max),
-        _rank(values["worst_complexity_rank"], gates.worst_complexity_rank),
-        _minimum("annotation-coverage-min", "annotation coverage %",
-                 values["annotation_coverage"], gates.annotation_coverage_min, "{:.1f}"),
-    ]
+def evaluate(
+    gates: GatesConfig, values: Mapping[str, Any], table: Sequence[Gate] = GATES
+) -> list[GateResult]:
+    """Each gate of ``table`` with its configured threshold against ``values`` (from
+    :func:`headline_metrics`), in table order."""
+    return [_evaluate(gate, values[gate.metric], getattr(gates, gate.field)) for gate in table]
 
 
-def _minimum(key: str, label: str, value: float | None, limit: float, fmt: str) -> GateResult:
+def _evaluate(gate: Gate, value: Any, limit: Any) -> GateResult:
+    if gate.direction is Direction.AT_LEAST:
+        return _minimum(gate, value, limit)
+    if gate.direction is Direction.AT_MOST:
+        return _maximum(gate, value, limit)
+    return _rank(gate, value, limit)
+
+
+def _minimum(gate: Gate, value: float | None, limit: float) -> GateResult:
     required = ">= " + _trim(limit)
     if value is None:
-        return GateResult(key, label, required, None, "not measured")
+        return GateResult(gate.key, gate.label, required, None, "not measured")
     passed = value >= limit
     return GateResult(
-        key, label, required, fmt.format(value), "pass" if passed else "fail",
+        gate.key, gate.label, required, f"{value:.{gate.digits}f}", "pass" if passed else "fail",
         "" if passed else f"{_trim(limit - value)} below",
     )
 
 
-def _maximum(key: str, label: str, value: int | None, limit: int | None) -> GateResult:
+def _maximum(gate: Gate, value: int | None, limit: int | None) -> GateResult:
+    key, label = gate.key, gate.label
     if limit is None:
         return GateResult(key, label, "not enforced", None if value is None else str(value), "off")
     required = f"<= {limit}"
@@ -189,10 +183,8 @@ def _maximum(key: str, label: str, value: int | None, limit: int | None) -> Gate
                       "" if passed else f"{value - limit} over")
 
 
-def _rank(value: str | None, limit: str) -> GateResult:
-    key, label, required = "worst-complexity-rank", "worst cyclomatic complexity rank", (
-        f"{limit} or better"
-    )
+def _rank(gate: Gate, value: str | None, limit: str) -> GateResult:
+    key, label, required = gate.key, gate.label, f"{limit} or better"
     if value is None:
         return GateResult(key, label, required, None, "not measured")
     passed = RANKS.index(value) <= RANKS.index(limit)

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from qualitytool.parallel import effective_jobs
+from qualitytool.parallel import SERIAL_THRESHOLD, effective_jobs, worker_pool
 from qualitytool.report.cache import CacheBucket, cached_per_file
-from qualitytool.report.launch import GC_THRESHOLDS
 from qualitytool.report.model import RunContext
-from qualitytool.report.tools import lower_priority
-
-# Below this many files, worker start-up costs more than the parallel work saves.
-_SERIAL_THRESHOLD = 48
 
 PerFile = Callable[[Path], dict[str, Any]]
-
-
-def _worker_setup() -> None:
-    """Secondary work: yield the CPU to the slowest tool running beside; and collect garbage
-    less often (parsing files allocates many objects that are not garbage, see ``launch``)."""
-    import gc
-
-    lower_priority()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _guarded(func: PerFile, path: Path) -> dict[str, Any]:
@@ -67,19 +51,15 @@ def _map(ctx: RunContext, tool: str, func: PerFile, todo: list[Path]) -> dict[Pa
     done = len(ctx.files) - len(todo)
     workers = min(effective_jobs(ctx.config.jobs), max(1, len(todo)))
     computed: list[dict[str, Any]] = []
-    if workers == 1 or len(todo) < _SERIAL_THRESHOLD:
+    if workers == 1 or len(todo) < SERIAL_THRESHOLD:
         for path in todo:
             computed.append(_guarded(func, path))
             ctx.progress(tool, done + len(computed), len(ctx.files))
     else:
         size = max(1, -(-len(todo) // (workers * 8)))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        # Not fork: the report's runners are threads, and forking a threaded process can
-        # copy a lock another thread holds (an import lock, say) into the child.
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_worker_setup
-        ) as pool:
+        # Secondary work started from a runner thread: see worker_pool.
+        with worker_pool(workers, background=True) as pool:
             for chunk_results in pool.map(_chunk, [func] * len(chunks), chunks):
                 computed.extend(chunk_results)
                 ctx.progress(tool, done + len(computed), len(ctx.files))

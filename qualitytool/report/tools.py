@@ -10,6 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from qualitytool.parallel import lower_priority
 from qualitytool.report.model import RunContext, ToolStatus
 
 
@@ -58,23 +59,6 @@ def path_command(ctx: RunContext, tool: str, executable: str) -> list[str]:
     return [executable]
 
 
-# The niceness of secondary work (our own per-file analyses, the todos subprocess): the slowest
-# tool keeps the CPU it wants and the rest fill the gaps around it.  bandit, one process, keeps
-# normal priority: lowered, it would finish alone on one core after pylint.
-BACKGROUND_NICENESS = 10
-
-
-def lower_priority(pid: int = 0) -> None:
-    """Make process ``pid`` (0: this one) yield the CPU to normal-priority work, where the OS
-    allows it; its children inherit the priority."""
-    if hasattr(os, "setpriority"):
-        try:
-            current = os.getpriority(os.PRIO_PROCESS, pid)
-            os.setpriority(os.PRIO_PROCESS, pid, max(current, BACKGROUND_NICENESS))
-        except OSError:  # gone already, or not ours to change: a speed hint, never an error
-            pass
-
-
 def run_tool(
     tool: str,
     argv: Sequence[str],
@@ -87,7 +71,9 @@ def run_tool(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv``; a missing executable, a timeout or an unexpected exit is a ToolError.
 
-    ``background`` runs it at a lower CPU priority (see ``BACKGROUND_NICENESS``).
+    ``background`` runs it at a lower CPU priority (``qualitytool.parallel.lower_priority``;
+    bandit, one process, keeps normal priority: lowered, it would finish alone on one core
+    after pylint).
     """
     executable = argv[0]
     if os.sep not in executable and shutil.which(executable) is None:

@@ -208,3 +208,14 @@ def summary_line(result: ScanResult) -> str:
         f"{result.files_scanned} files: {data['linked']} linked to an issue, "
         f"{data['unlinked']} not ({resolutions})."
     )
+
+
+def plain_lines(result: ScanResult, *, explain: bool = False) -> str:
+    """One ``path:line:col: MARKER [category] text`` line per item, then the summary line
+    (the text format when the output is not a terminal)."""
+    lines = []
+    for i in result.items:
+        lines.append(f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}")
+        if explain:
+            lines.append(f"    why: {i.category_reason}")
+    return "\n".join([*lines, summary_line(result)]) + "\n"

@@ -34,23 +34,31 @@ _PARALLEL_THRESHOLD = 400
 
 
 def scan_files(
-    files: Sequence[Path], config: Config, *, jobs: int | None = None
+    files: Sequence[Path],
+    config: Config,
+    *,
+    jobs: int | None = None,
+    base: Path | None = None,
+    background: bool = False,
 ) -> ScanResult:
-    """The categorised items of ``files`` (no blame), sorted by path and line.
+    """The categorised items of ``files`` (no blame), sorted by path and line; their paths
+    are relative to ``base`` (default: the working directory).
 
     Large trees are split across worker processes (``jobs``, default the config's: 0 means
-    one per core); each worker reads, scans and categorises its share.
+    one per core); each worker reads, scans and categorises its share.  ``background``
+    workers suit a scan started from a thread beside other work (see
+    :func:`qualitytool.parallel.worker_pool`).
     """
     names = [(name, language) for name in map(str, files)
              if (language := language_of(name)) is not None]
-    cwd = str(Path.cwd().resolve()).rstrip(os.sep) + os.sep
+    cwd = str((base or Path.cwd()).resolve()).rstrip(os.sep) + os.sep
     workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
     if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
         items, errors = _scan_chunk(config, cwd, names)
     else:
         chunks = [names[i::workers * 4] for i in range(workers * 4)]
         items, errors = [], []
-        with worker_pool(workers) as pool:
+        with worker_pool(workers, background=background) as pool:
             for chunk_items, chunk_errors in pool.map(
                 _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
             ):
@@ -111,15 +119,19 @@ def scan_paths(
     blame: bool = True,
     now: dt.datetime | None = None,
     shard: Shard | None = None,
+    jobs: int | None = None,
+    base: Path | None = None,
+    background: bool = False,
 ) -> ScanResult:
     """Discover the files under ``paths`` the TODO scanner reads (``shard``: its share of
-    them), scan them, blame the items."""
+    them), scan them, blame the items.  ``jobs``, ``base`` and ``background`` as for
+    :func:`scan_files`."""
     unreadable: list[str] = []
     files = discover_files(paths, config, include=config.todos.include,
                            on_error=lambda _folder, message: unreadable.append(message))
     if shard is not None:
         files = shard.select(files, config.root)
-    result = scan_files(files, config)
+    result = scan_files(files, config, jobs=jobs, base=base, background=background)
     if unreadable:
         result = replace(result, errors=sorted([*result.errors, *unreadable]))
     if not blame:

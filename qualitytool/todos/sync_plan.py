@@ -43,6 +43,14 @@ class Action:
     number: int | None = None  # the issue number once known
     outcome: str = ""  # "done", "adopted (created before a failed answer)", "failed: ..."
 
+    def describe(self) -> str:
+        """One line: ``create #12: title (path:line): reason [outcome]``."""
+        number = f" #{self.number}" if self.number else ""
+        where = f" ({self.item.path}:{self.item.line})" if self.item is not None else ""
+        outcome = f" [{self.outcome}]" if self.outcome else ""
+        reason = f": {self.reason}" if self.reason and self.kind != "create" else ""
+        return f"{self.kind}{number}: {self.title}{where}{reason}{outcome}"
+
 
 @dataclass(frozen=True)
 class Plan:

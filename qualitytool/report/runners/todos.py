@@ -1,21 +1,15 @@
-"""TODO counts and links from ``qualitytool todos PATH --report DIR --format json``.
+"""TODO counts and links: the TODO scanner of ``qualitytool todos``, called in this process.
 
-Run as a subprocess of our own command (the TODO scanner is its own feature); when this
-installation has no ``todos`` command the tool is shown as not available.
+It reads what ``qualitytool todos ROOT --report DIR`` reads (the configuration's
+``todos.include``, not the report's Python files), with git blame for the reports' ages, and
+writes ``TODO_REPORT.md`` and ``KNOWN_LIMITATIONS.md`` into the report's ``--out``.
 """
 
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
-from typing import Any
-
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.tools import ToolError, run_tool
-
-REPORT_FILES = ("TODO_REPORT.md", "KNOWN_LIMITATIONS.md")
+from qualitytool.report.tools import ToolError
 
 
 class TodosRunner:
@@ -26,59 +20,48 @@ class TodosRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
-        from qualitytool.report.launch import launch_command
+        from qualitytool.discovery import DiscoveryError
+        from qualitytool.output.templates import TemplateRenderError, templates_dir_of
+        from qualitytool.todos.categories import CategoryRulesError
+        from qualitytool.todos.output import summary, write_reports
+        from qualitytool.todos.scan import scan_paths
 
-        override = ctx.command_override(self.name)
-        command = override.split() if override else launch_command("qualitytool")
-        with tempfile.TemporaryDirectory(prefix="qualitytool-todos-") as scratch:
-            out_dir = ctx.out_dir or Path(scratch)
-            argv = [*command, "todos", str(ctx.root), "--report", str(out_dir), "--format", "json"]
-            if ctx.shard is not None:
-                argv += ["--shard", str(ctx.shard)]
-            try:
-                # 2: a file or folder could not be read; the JSON still covers the others
-                completed = run_tool(self.name, argv, ctx.root, ctx.timeout,
-                                     ok_codes=(0, 1, 2), background=True)
-            except ToolError as exc:
-                if "No such command" in exc.detail or "no such option" in exc.detail.lower():
-                    raise ToolError(
-                        ToolStatus.MISSING,
-                        "not available (this qualitytool has no `todos` command)",
-                    ) from exc
-                raise
-            try:
-                document = json.loads(completed.stdout)
-                items: list[dict[str, Any]] = document["items"]
-                summary = document["summary"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ToolError(ToolStatus.CRASHED, f"unreadable JSON output: {exc}") from exc
-            written = [name for name in REPORT_FILES if (out_dir / name).is_file()]
+        try:
+            # Large trees in background workers (this is a runner thread); paths relative to
+            # the project's root, as the other runners'.
+            result = scan_paths([ctx.root], ctx.config, shard=ctx.shard, base=ctx.root,
+                                background=True)
+            written = (
+                [path.name for path in write_reports(result, ctx.out_dir,
+                                                     templates_dir_of(ctx.config))]
+                if ctx.out_dir is not None else []
+            )
+        except (DiscoveryError, CategoryRulesError, TemplateRenderError) as exc:
+            raise ToolError(ToolStatus.CRASHED, str(exc)) from exc
         findings = [
             Finding(
-                rule_id="TODO", tool=self.name, path=item["path"], line=item["line"],
-                col=item.get("col", 1),
-                message=f"{item['marker']} without an issue link: {item['text']}",
-                severity=Severity.WARNING, context=str(item.get("fingerprint", item["text"])),
-                category=str(item.get("category", "")),
+                rule_id="TODO", tool=self.name, path=item.path, line=item.line, col=item.col,
+                message=f"{item.marker} without an issue link: {item.text}",
+                severity=Severity.WARNING, context=item.fingerprint, category=item.category,
             )
-            for item in items
-            if not item.get("issue")
+            for item in result.items
+            if not item.issue
         ]
+        counts = summary(result.items, result.categories)
         metrics = {
-            "total": summary.get("total", len(items)),
-            "linked": summary.get("linked", 0),
-            "unlinked": summary.get("unlinked", len(findings)),
-            "by_category": dict(sorted(summary.get("by_category", {}).items())),
-            "by_resolution": dict(sorted(summary.get("by_resolution", {}).items())),
-            "reports": written if ctx.out_dir is not None else [],
-            "notes": [*document.get("notes", []),
-                      *(line for line in (completed.stderr or "").splitlines()
-                        if line.startswith("error: "))],
+            "total": counts["total"],
+            "linked": counts["linked"],
+            "unlinked": counts["unlinked"],
+            "by_category": dict(sorted(counts["by_category"].items())),
+            "by_resolution": dict(sorted(counts["by_resolution"].items())),
+            "reports": written,
+            # A file that could not be read: an error line, as `qualitytool todos` prints it.
+            "notes": [*result.notes, *(f"error: {error}" for error in result.errors)],
         }
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=f"qualitytool {__version__}",
             findings=tuple(sorted(findings, key=Finding.sort_key)), metrics=metrics,
-            files=len({item["path"] for item in items}),
+            files=len({item.path for item in result.items}),
         )
 
 
