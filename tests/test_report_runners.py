@@ -267,3 +267,21 @@ def test_todos_runner_runs_the_real_todos_command(tmp_path: Path) -> None:
     assert "shop/later.py:2" in (out / "TODO_REPORT.md").read_text()
     assert {g.key: (g.actual, g.status) for g in report.gates}["unlinked-todos-max"] == (
         "1", "fail")
+
+
+def test_a_command_no_runner_uses_is_a_config_warning(tmp_path: Path) -> None:
+    """``commands`` replaces the command of a tool the report starts; an entry for a tool that
+    runs in-process (todos, radon), for no tool, or without ``=`` would otherwise be silently
+    ignored."""
+    project = copy_project(tmp_path)
+    _with_config(project, """
+[tool.qualitytool.report]
+commands = ["todos=qualitytool todos", "pylnt=/bin/pylint", "bandit", "pylint=/bin/pylint"]
+""")
+    warnings = load_config(project).warnings
+    assert len(warnings) == 3
+    assert "'todos=qualitytool todos' names `todos`, which runs in-process" in warnings[0]
+    assert "'pylnt=/bin/pylint' names no tool of the report (`pylnt`)" in warnings[1]
+    assert "'bandit' is not `tool=command`" in warnings[2]
+    assert "tools that take a command: bandit, basedpyright, black, isort, mypy, pylint, " \
+        "ruff-format" in warnings[0]

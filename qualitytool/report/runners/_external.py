@@ -24,6 +24,7 @@ class CachedPythonTool:
     keyed by its version and configuration files; only files without a cached result run."""
 
     name = ""
+    takes_command = True  # `[tool.qualitytool.report] commands` may replace its command
     module = ""  # run as `python -m module`; also the distribution its version comes from
     config_files: tuple[str, ...] = ()
 
@@ -62,6 +63,7 @@ class OptionalTool:
     """Runs only when the project uses the tool (its configuration) or our config enables it."""
 
     name = ""
+    takes_command = True  # `[tool.qualitytool.report] commands` may replace its command
 
     def applies(self, ctx: RunContext) -> str | None:
         from qualitytool.report.untrusted import blocked
