@@ -59,23 +59,49 @@ def check_exceptions(
     on_result: Callable[[FileResult], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
     shard: Shard | None = None,
+    use_cache: bool = True,
 ) -> CheckReport:
     """Find broad exception handlers under ``paths``.
 
     ``on_discovered`` is told how many files will be checked (to size a progress bar),
     ``on_result`` gets each file's result as it arrives.  ``shard`` checks only that share
-    of the discovered files (see :mod:`qualitytool.shard`).
+    of the discovered files (see :mod:`qualitytool.shard`).  ``use_cache`` reuses the results
+    of files unchanged since a previous run and stores the others (see
+    :mod:`qualitytool.exceptions.check_cache`).
     """
     from qualitytool.exceptions.check import CheckOptions
+    from qualitytool.exceptions.check_cache import CheckCache, FileStamp
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
+    cache = CheckCache.for_run(config, strict) if use_cache else None
+    # The files sent to the workers, in order, with their stamps taken before they are read.
+    stamped: list[tuple[str, FileStamp | None]] = []
+
+    def uncached(files: Iterator[Path], cache: CheckCache) -> Iterator[Path]:
+        for path in files:
+            name = str(path)
+            stamp = FileStamp.of(name)
+            if stamp is not None:
+                hit = cache.lookup(name, stamp)
+                if hit is not None:
+                    clean.append(hit)
+                    continue
+            stamped.append((name, stamp))
+            yield path
+
+    files = _candidates(paths, config, clean, on_discovered, shard)
     results = map_files(
         CheckOptions(config=config, strict=strict),
-        _candidates(paths, config, clean, on_discovered, shard),
+        uncached(files, cache) if cache is not None else files,
         jobs=config.jobs if jobs is None else jobs,
         on_result=on_result,
     )
+    if cache is not None:
+        for (name, stamp), result in zip(stamped, results, strict=True):
+            if stamp is not None:
+                cache.store(name, stamp, result)
+        cache.save()
     for result in clean:
         if on_result is not None:
             on_result(result)
