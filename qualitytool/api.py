@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualitytool.config import Config, load_config, load_config_file
-from qualitytool.discovery import iter_files
+from qualitytool.discovery import iter_file_names
 from qualitytool.findings import FileResult, Finding, RunResult
 from qualitytool.parallel import Interrupted, map_files
 from qualitytool.todos.model import ScanResult
@@ -69,7 +70,6 @@ def check_exceptions(
     of files unchanged since a previous run and stores the others (see
     :mod:`qualitytool.exceptions.check_cache`).
     """
-    from qualitytool.exceptions.check import CheckOptions
     from qualitytool.exceptions.check_cache import CheckCache, FileStamp
 
     config = config or resolve_config(paths)
@@ -78,9 +78,8 @@ def check_exceptions(
     # The files sent to the workers, in order, with their stamps taken before they are read.
     stamped: list[tuple[str, FileStamp | None]] = []
 
-    def uncached(files: Iterator[Path], cache: CheckCache) -> Iterator[Path]:
-        for path in files:
-            name = str(path)
+    def uncached(names: Iterator[str], cache: CheckCache) -> Iterator[str]:
+        for name in names:
             stamp = FileStamp.of(name)
             if stamp is not None:
                 hit = cache.lookup(name, stamp)
@@ -88,15 +87,21 @@ def check_exceptions(
                     clean.append(hit)
                     continue
             stamped.append((name, stamp))
-            yield path
+            yield name
 
-    files = _candidates(paths, config, clean, on_discovered, shard)
-    results = map_files(
-        CheckOptions(config=config, strict=strict),
-        uncached(files, cache) if cache is not None else files,
-        jobs=config.jobs if jobs is None else jobs,
-        on_result=on_result,
-    )
+    names = _candidate_names(paths, config, clean, on_discovered, shard)
+    misses = uncached(names, cache) if cache is not None else names
+    first = next(misses, None)
+    results: list[FileResult] = []
+    if first is not None:  # the checker is loaded only when a file needs it
+        from qualitytool.exceptions.check import CheckOptions
+
+        results = map_files(
+            CheckOptions(config=config, strict=strict),
+            (Path(name) for name in itertools.chain((first,), misses)),
+            jobs=config.jobs if jobs is None else jobs,
+            on_result=on_result,
+        )
     if cache is not None:
         for (name, stamp), result in zip(stamped, results, strict=True):
             if stamp is not None:
@@ -324,29 +329,37 @@ def _candidates(
     on_discovered: Callable[[int], None] | None,
     shard: Shard | None = None,
 ) -> Iterator[Path]:
-    """The files to check, streamed while discovery walks (so that the workers start early);
-    a folder that cannot be listed goes to ``clean`` as an error.  ``on_discovered`` gets the
-    number of files once the walk is over.  A ``shard`` needs the whole walk before its first
-    file."""
-    from qualitytool.exceptions.check import candidate_files
+    """The files to analyse: :func:`_candidate_names` as paths."""
+    for name in _candidate_names(paths, config, clean, on_discovered, shard):
+        yield Path(name)
 
+
+def _candidate_names(
+    paths: Sequence[Path | str],
+    config: Config,
+    clean: list[FileResult],
+    on_discovered: Callable[[int], None] | None,
+    shard: Shard | None = None,
+) -> Iterator[str]:
+    """The files to analyse (absolute path strings), streamed while discovery walks (so that
+    the workers start early); a folder that cannot be listed goes to ``clean`` as an error.
+    ``on_discovered`` gets the number of files once the walk is over.  A ``shard`` needs the
+    whole walk before its first file."""
     discovered = 0
 
     def unreadable(folder: str, message: str) -> None:
         clean.append(FileResult(path=folder, error=message))
 
-    def counted() -> Iterator[Path]:
-        nonlocal discovered
-        files: Iterator[Path] = iter_files(paths, config, on_error=unreadable)
-        if shard is not None:
-            files = iter(shard.select(list(files), config.root))
-        for path in files:
-            discovered += 1
-            yield path
-
-    yield from candidate_files(counted(), clean)
+    names: Iterator[str] = iter_file_names(paths, config, on_error=unreadable)
+    if shard is not None:
+        names = iter([str(p) for p in shard.select([Path(n) for n in names], config.root)])
+    for name in names:
+        discovered += 1
+        yield name
     if on_discovered is not None:
         on_discovered(discovered)
+
+
 def build_report(
     path: Path | str,
     config: Config | None = None,

@@ -7,20 +7,19 @@ carry on.  Small runs stay in-process: starting workers costs more than it saves
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import os
 import signal
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult
-from qualitytool.sources import discard_temporary_files
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # Below this many files, worker start-up costs more than the parallel work saves.
 _SERIAL_THRESHOLD = 48
@@ -115,12 +114,19 @@ def map_files(
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers ignore SIGINT (the parent decides what an interrupt
     stops) and die with the parent process, even when it is killed with SIGKILL."""
+    # Imported here: a run small enough to stay in-process (or served by a cache) should not
+    # pay for loading multiprocessing.
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_setup, initargs=(os.getpid(),)
     )
 
 
 def _worker_setup(parent: int) -> None:
+    import ctypes
+    import threading
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminated)
     if sys.platform.startswith("linux"):
@@ -134,6 +140,8 @@ def _worker_setup(parent: int) -> None:
 
 
 def _watch_parent(parent: int) -> None:
+    import time
+
     while os.getppid() == parent:
         time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGTERM)
@@ -141,8 +149,11 @@ def _watch_parent(parent: int) -> None:
 
 def _terminated(_signum: int, _frame: object) -> None:
     # The temporary file of a write in flight is removed; the file it would have replaced
-    # is untouched.  os._exit: the pool's queues would block on a dead parent.
-    discard_temporary_files()
+    # is untouched.  os._exit: the pool's queues would block on a dead parent.  A worker that
+    # never loaded the writer has nothing in flight (and a signal handler must not import).
+    sources = sys.modules.get("qualitytool.sources")
+    if sources is not None:
+        sources.discard_temporary_files()
     os._exit(128 + signal.SIGTERM)
 
 

@@ -22,8 +22,7 @@ import os
 import re
 import stat
 import sys
-import tempfile
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +46,11 @@ _FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
 _CONTENT_ERROR = re.compile(r"(:\d+:\d+)?: (cannot parse|cannot decode|not valid [^ :]+): ")
 
 
-@dataclass(frozen=True)
-class FileStamp:
-    """What ``os.stat`` says about a regular file; equal stamps mean an unchanged file."""
+class FileStamp(tuple[int, int, int, int]):
+    """``(size, mtime_ns, ctime_ns, inode)`` of a regular file, from ``os.stat``; equal stamps
+    mean an unchanged file.  A plain tuple: one is made per file on every run."""
 
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    inode: int
+    __slots__ = ()
 
     @classmethod
     def of(cls, path: str) -> FileStamp | None:
@@ -66,10 +62,10 @@ class FileStamp:
             return None
         if not stat.S_ISREG(info.st_mode):
             return None
-        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        return cls((info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
 
     def as_list(self) -> list[int]:
-        return [self.size, self.mtime_ns, self.ctime_ns, self.inode]
+        return list(self)
 
 
 def settings_key(config: Config, strict: bool) -> str:
@@ -167,6 +163,8 @@ class CheckCache:
             return
         files = {p: e for p, e in self._entries.items() if os.path.exists(p)}
         data = json.dumps({"format": _FORMAT, "files": files}, separators=(",", ":"))
+        import tempfile  # only a run that changed something writes
+
         tmp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
