@@ -86,6 +86,40 @@ def time_command(
     return Measurement(label, times)
 
 
+@dataclass(frozen=True)
+class Command:
+    """One command of a side-by-side measurement."""
+
+    label: str
+    argv: Sequence[str]
+    ok_codes: Sequence[int] = (0, 1)
+
+
+def time_side_by_side(commands: Sequence[Command], cwd: Path, repeat: int) -> list[Measurement]:
+    """Wall time of each command, ``repeat`` rounds after one warm-up round; each round runs
+    every command once, in turn, so that the load of a shared machine falls on all alike."""
+    for command in commands:
+        subprocess.run(command.argv, cwd=cwd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+    times: dict[str, list[float]] = {c.label: [] for c in commands}
+    for _ in range(repeat):
+        for command in commands:
+            start = time.perf_counter()
+            result = subprocess.run(command.argv, cwd=cwd, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True, check=False)
+            times[command.label].append(time.perf_counter() - start)
+            if result.returncode not in command.ok_codes:
+                raise SystemExit(f"{command.label}: exit {result.returncode}: "
+                                 f"{result.stderr[-500:]}")
+    return [Measurement(c.label, times[c.label]) for c in commands]
+
+
+def load_line() -> str:
+    """The machine's load, to print next to wall times measured on a shared machine."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def print_table(title: str, measurements: Sequence[Measurement], baseline: str) -> None:
     """Medians and each tool's ratio to ``baseline`` (ours / theirs)."""
     by_label = {m.label: m for m in measurements}

@@ -100,6 +100,8 @@ class CheckCache:
         self.path = path
         self._entries: dict[str, Any] = {}
         self._changed = False
+        # Most paths are under the working folder: shown without calling display_path.
+        self._under_cwd = os.path.join(os.getcwd(), "")
         try:
             loaded = json.loads(path.read_bytes())
         except (OSError, ValueError, RecursionError):
@@ -125,7 +127,10 @@ class CheckCache:
         entry = self._entries.get(path)
         if not isinstance(entry, dict) or entry.get("stamp") != stamp.as_list():
             return None
-        shown = display_path(path)
+        if path.startswith(self._under_cwd) and os.sep + "." not in path:
+            shown = path[len(self._under_cwd):].replace(os.sep, "/")
+        else:  # "." and ".." need normalising; a folder elsewhere is shown whole
+            shown = display_path(path)
         try:
             error = entry["error"]
             if error is not None:
