@@ -50,9 +50,11 @@ def run(repeat: int) -> list[Measurement]:
     print(f"{load} (during the side-by-side rounds)")
     cold = ours_cold.median / ruff_cold.median
     warm = ours_warm.median / ruff_warm.median
-    print(f"cold (no cache): ours is {cold:.2f}x ruff's time; warm (cached): {warm:.2f}x "
+    print(f"cold (no cache): ours is {cold:.2f}x ruff's wall time; warm (cached): {warm:.2f}x "
           f"(target <= 2x: cold {'met' if cold <= 2 else 'NOT met'}, "
           f"warm {'met' if warm <= 2 else 'NOT met'})")
+    print(f"CPU time (user + system): cold {ours_cold.median_cpu / ruff_cold.median_cpu:.2f}x "
+          f"ruff's, warm {ours_warm.median_cpu / ruff_warm.median_cpu:.2f}x")
     print(f"pylint / ours: {pylint.median / ours_cold.median:.1f}x faster than pylint cold "
           "(target >= 20x)")
     return measurements
