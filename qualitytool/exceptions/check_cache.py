@@ -16,6 +16,7 @@ inodes of the files on this machine.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -102,10 +103,17 @@ class CheckCache:
         self._changed = False
         # Most paths are under the working folder: shown without calling display_path.
         self._under_cwd = os.path.join(os.getcwd(), "")
+        # The loaded entries hold no cycles: the cyclic collector would only scan them again
+        # and again while they are built.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             loaded = json.loads(path.read_bytes())
         except (OSError, ValueError, RecursionError):
             loaded = None
+        finally:
+            if collecting:
+                gc.enable()
         if isinstance(loaded, dict) and loaded.get("format") == _FORMAT:
             entries = loaded.get("files")
             if isinstance(entries, dict):
