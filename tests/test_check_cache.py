@@ -260,3 +260,21 @@ def test_only_errors_of_the_bytes_are_cached(tmp_path: Path, error: str, kept: b
     finally:
         os.chdir(cwd)
     assert (hit == FileResult(path="m.py", error=error)) if kept else hit is None
+
+
+def test_a_cache_folder_it_makes_is_ignored_by_git(tmp_path: Path) -> None:
+    import subprocess
+
+    root = project(tmp_path)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    check(root)
+    assert len(cache_files(root)) == 1
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                            cwd=root, capture_output=True, text=True, check=True).stdout
+    assert ".qualitytool" not in status
+    assert "pkg/handler.py" in status
+    # A configured folder that exists already is not given a .gitignore.
+    (root / "pyproject.toml").write_text('[tool.qualitytool.report]\ncache-dir = "pkg"\n')
+    check(root)
+    assert not (root / "pkg" / ".gitignore").exists()
+    assert len(list((root / "pkg").glob("check-exceptions-*.json"))) == 1

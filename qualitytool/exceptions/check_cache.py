@@ -40,6 +40,7 @@ _DECIDING_MODULES = (
     "exceptions/check.py", "exceptions/handlers.py", "checks/__init__.py",
     "checks/bare_except.py", "checks/broad_exception_caught.py", "sources.py", "findings.py",
 )
+_GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
 # The errors that depend on a file's bytes alone (made by ``sources.decode_python`` and
 # ``check.parse_python``), after the path: only those are cached, never "cannot read" (a
@@ -180,7 +181,12 @@ class CheckCache:
 
         tmp = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            directory = self.path.parent
+            if not directory.is_dir():
+                directory.mkdir(parents=True)
+                # As ruff does: a folder it made itself tells git to leave it alone, so that a
+                # run (the pre-commit hook) leaves no untracked files behind.
+                (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(data)
