@@ -7,6 +7,7 @@ unit tests.  Each benchmark module exposes ``run(repeat: int) -> list[Measuremen
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -14,7 +15,7 @@ import sys
 import tarfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -63,10 +64,17 @@ def tool(name: str) -> str:
 class Measurement:
     label: str
     seconds: list[float]
+    # CPU seconds (user + system) of each run, when measured: less distorted than wall time
+    # by the load of a shared machine.
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
 
 
 def time_command(
@@ -86,11 +94,52 @@ def time_command(
     return Measurement(label, times)
 
 
+@dataclass(frozen=True)
+class Command:
+    """One command of a side-by-side measurement."""
+
+    label: str
+    argv: Sequence[str]
+    ok_codes: Sequence[int] = (0, 1)
+
+
+def time_side_by_side(commands: Sequence[Command], cwd: Path, repeat: int) -> list[Measurement]:
+    """Wall time of each command, ``repeat`` rounds after one warm-up round; each round runs
+    every command once, in turn, so that the load of a shared machine falls on all alike."""
+    for command in commands:
+        subprocess.run(command.argv, cwd=cwd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+    times: dict[str, list[float]] = {c.label: [] for c in commands}
+    cpu: dict[str, list[float]] = {c.label: [] for c in commands}
+    for _ in range(repeat):
+        for command in commands:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            result = subprocess.run(command.argv, cwd=cwd, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True, check=False)
+            times[command.label].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[command.label].append(after.ru_utime - before.ru_utime
+                                      + after.ru_stime - before.ru_stime)
+            if result.returncode not in command.ok_codes:
+                raise SystemExit(f"{command.label}: exit {result.returncode}: "
+                                 f"{result.stderr[-500:]}")
+    return [Measurement(c.label, times[c.label], cpu[c.label]) for c in commands]
+
+
+def load_line() -> str:
+    """The machine's load, to print next to wall times measured on a shared machine."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def print_table(title: str, measurements: Sequence[Measurement], baseline: str) -> None:
     """Medians and each tool's ratio to ``baseline`` (ours / theirs)."""
     by_label = {m.label: m for m in measurements}
     reference = by_label[baseline].median
     print(f"\n{title}")
-    print(f"{'command':<48} {'median s':>9} {'runs':>5} {'vs ' + baseline:>16}")
+    print(f"{'command':<48} {'median s':>9} {'runs':>5} {'vs ' + baseline:>16} {'CPU s':>7}")
     for m in measurements:
-        print(f"{m.label:<48} {m.median:>9.3f} {len(m.seconds):>5} {m.median / reference:>15.2f}x")
+        cpu = f"{m.median_cpu:>7.3f}" if m.cpu else f"{'-':>7}"
+        print(f"{m.label:<48} {m.median:>9.3f} {len(m.seconds):>5} {m.median / reference:>15.2f}x"
+              f" {cpu}")

@@ -149,25 +149,57 @@ def check_exceptions(
     on_result: Callable[[FileResult], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
     shard: Shard | None = None,
+    use_cache: bool = True,
 ) -> CheckReport:
     """Find broad exception handlers under ``paths``.
 
     ``on_discovered`` is told how many files will be checked (to size a progress bar),
     ``on_result`` gets each file's result as it arrives.  ``shard`` checks only that share
-    of the discovered files (see :mod:`qualitytool.shard`).
+    of the discovered files (see :mod:`qualitytool.shard`).  ``use_cache`` reuses the results
+    of files unchanged since a previous run and stores the others (see
+    :mod:`qualitytool.exceptions.check_cache`).
     """
-    from qualitytool.exceptions.check import CheckOptions
+    import itertools
+
+    from qualitytool.exceptions.check_cache import CheckCache, FileStamp
     from qualitytool.findings import RunResult
-    from qualitytool.parallel import map_files
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
-    results = map_files(
-        CheckOptions(config=config, strict=strict),
-        _candidates(paths, config, clean, on_discovered, shard),
-        jobs=config.jobs if jobs is None else jobs,
-        on_result=on_result,
-    )
+    cache = CheckCache.for_run(config, strict) if use_cache else None
+    # The files sent to the workers, in order, with their stamps taken before they are read.
+    stamped: list[tuple[str, FileStamp | None]] = []
+
+    def uncached(names: Iterator[str], cache: CheckCache) -> Iterator[str]:
+        for name in names:
+            stamp = FileStamp.of(name)
+            if stamp is not None:
+                hit = cache.lookup(name, stamp)
+                if hit is not None:
+                    clean.append(hit)
+                    continue
+            stamped.append((name, stamp))
+            yield name
+
+    names = _candidate_names(paths, config, clean, on_discovered, shard)
+    misses = uncached(names, cache) if cache is not None else names
+    first = next(misses, None)
+    results: list[FileResult] = []
+    if first is not None:  # the checker is loaded only when a file needs it
+        from qualitytool.exceptions.check import CheckOptions
+        from qualitytool.parallel import map_files
+
+        results = map_files(
+            CheckOptions(config=config, strict=strict),
+            (Path(name) for name in itertools.chain((first,), misses)),
+            jobs=config.jobs if jobs is None else jobs,
+            on_result=on_result,
+        )
+    if cache is not None:
+        for (name, stamp), result in zip(stamped, results, strict=True):
+            if stamp is not None:
+                cache.store(name, stamp, result)
+        cache.save()
     for result in clean:
         if on_result is not None:
             on_result(result)
@@ -391,12 +423,23 @@ def _candidates(
     on_discovered: Callable[[int], None] | None,
     shard: Shard | None = None,
 ) -> Iterator[Path]:
-    """The files to check, streamed while discovery walks (so that the workers start early);
-    a folder that cannot be listed goes to ``clean`` as an error.  ``on_discovered`` gets the
-    number of files once the walk is over.  A ``shard`` needs the whole walk before its first
-    file."""
-    from qualitytool.discovery import iter_files
-    from qualitytool.exceptions.check import candidate_files
+    """The files to analyse: :func:`_candidate_names` as paths."""
+    for name in _candidate_names(paths, config, clean, on_discovered, shard):
+        yield Path(name)
+
+
+def _candidate_names(
+    paths: Sequence[Path | str],
+    config: Config,
+    clean: list[FileResult],
+    on_discovered: Callable[[int], None] | None,
+    shard: Shard | None = None,
+) -> Iterator[str]:
+    """The files to analyse (absolute path strings), streamed while discovery walks (so that
+    the workers start early); a folder that cannot be listed goes to ``clean`` as an error.
+    ``on_discovered`` gets the number of files once the walk is over.  A ``shard`` needs the
+    whole walk before its first file."""
+    from qualitytool.discovery import iter_file_names
     from qualitytool.findings import FileResult
 
     discovered = 0
@@ -404,18 +447,16 @@ def _candidates(
     def unreadable(folder: str, message: str) -> None:
         clean.append(FileResult(path=folder, error=message))
 
-    def counted() -> Iterator[Path]:
-        nonlocal discovered
-        files: Iterator[Path] = iter_files(paths, config, on_error=unreadable)
-        if shard is not None:
-            files = iter(shard.select(list(files), config.root))
-        for path in files:
-            discovered += 1
-            yield path
-
-    yield from candidate_files(counted(), clean)
+    names: Iterator[str] = iter_file_names(paths, config, on_error=unreadable)
+    if shard is not None:
+        names = iter([str(p) for p in shard.select([Path(n) for n in names], config.root)])
+    for name in names:
+        discovered += 1
+        yield name
     if on_discovered is not None:
         on_discovered(discovered)
+
+
 def build_report(
     path: Path | str,
     config: Config | None = None,

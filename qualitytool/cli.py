@@ -141,6 +141,10 @@ def main() -> None:
     "--strict", is_flag=True,
     help="Also report handlers that re-raise or log the traceback (exempt by default).",
 )
+@click.option(
+    "--no-cache", is_flag=True,
+    help="Check every file again, neither reading nor writing the cache (.qualitytool/cache/).",
+)
 @_jobs_option
 @_config_option
 @_output_option
@@ -149,6 +153,7 @@ def check_exceptions_command(
     paths: tuple[Path, ...],
     output_format: str,
     strict: bool,
+    no_cache: bool,
     jobs: int | None,
     config_file: Path | None,
     output_file: Path | None,
@@ -165,6 +170,7 @@ def check_exceptions_command(
             report = api.check_exceptions(
                 paths, config, strict=strict, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start, shard=shard,
+                use_cache=not no_cache,
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc

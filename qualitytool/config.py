@@ -181,6 +181,16 @@ class Config:
         return result
 
 
+def cache_directory(root: Path, config: Config) -> Path:
+    """Where per-file results are cached: ``[tool.qualitytool.report] cache-dir`` (relative
+    to the configuration's root), else ``.qualitytool/cache`` under ``root``."""
+    configured = config.report.cache_dir
+    if configured:
+        candidate = Path(configured).expanduser()
+        return candidate if candidate.is_absolute() else config.root / candidate
+    return root / ".qualitytool" / "cache"
+
+
 def _key(field_name: str) -> str:
     return field_name.replace("_", "-")
 

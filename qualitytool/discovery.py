@@ -54,6 +54,8 @@ class _NameMatcher:
         self._regex = (
             re.compile("|".join(fnmatch.translate(p) for p in simple)) if simple else None
         )
+        # The name-only patterns, for a caller that tries them before building a path.
+        self.simple = self._regex
         rest = [p for p in patterns if p not in simple]
         self._spec = _spec(rest) if rest else None
 
@@ -113,23 +115,36 @@ def iter_files(
     Every path is checked to exist before the first file is yielded.  A folder that cannot
     be listed is skipped and ``on_error`` gets its path and one line saying so.
     """
+    for name in iter_file_names(paths, config, include, on_error):
+        yield Path(name)
+
+
+def iter_file_names(
+    paths: Sequence[Path | str],
+    config: Config,
+    include: Sequence[str] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> Iterator[str]:
+    """:func:`iter_files` as absolute path strings: building a ``Path`` per file costs more
+    than a cache lookup that needs none."""
     for raw in paths:
         if not Path(raw).exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
     include_spec = _NameMatcher(include if include is not None else config.include)
     exclude_spec = _spec(config.exclude) if config.exclude else None
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
         resolved = Path(raw).resolve()
         if resolved.is_file():
-            if resolved not in seen:
-                seen.add(resolved)
-                yield resolved
+            name = str(resolved)
+            if name not in seen:
+                seen.add(name)
+                yield name
             continue
-        for file in _walk(resolved, config, include_spec, exclude_spec, on_error):
-            if file not in seen:
-                seen.add(file)
-                yield file
+        for name in _walk(resolved, config, include_spec, exclude_spec, on_error):
+            if name not in seen:
+                seen.add(name)
+                yield name
 
 
 def _relative_to_root(path: Path, root: Path) -> str | None:
@@ -145,8 +160,8 @@ def _walk(
     include_spec: _NameMatcher,
     exclude_spec: pathspec.PathSpec[Any] | None,
     on_error: Callable[[str, str], None] | None = None,
-) -> Iterator[Path]:
-    # Plain strings and os.walk: pathlib objects per file cost more than the whole prefilter.
+) -> Iterator[str]:
+    # Plain strings: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
     top_dir = str(directory)
     root_prefix = str(config.root).rstrip(os.sep) + os.sep
@@ -176,19 +191,56 @@ def _walk(
             where = display_path(error.filename) if error.filename else top_dir
             on_error(where, f"{where}: cannot read folder: {error.strerror or error}")
 
-    # os.walk does not descend into symlinked folders (followlinks=False).
-    for current, dirnames, filenames in os.walk(top_dir, onerror=unreadable):
+    # Depth first, a folder's files before its subfolders, names sorted: os.walk's top-down
+    # order.  os.scandir directly: the entry types come with the listing, where os.walk would
+    # lstat every folder again; symlinked folders are not descended into (as os.walk).
+    simple_names = include_spec.simple
+    top_prefix = top_dir if top_dir.endswith(os.sep) else top_dir + os.sep
+    pending = [top_dir]
+    while pending:
+        current = pending.pop()
         specs = specs_of.pop(current, [])
-        if current != top_dir and "pyvenv.cfg" in filenames:
-            dirnames[:] = []  # a virtualenv: never the project's own code
+        folders: list[str] = []
+        filenames: list[str] = []
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        if not entry.is_symlink():
+                            folders.append(entry.name)
+                    else:
+                        filenames.append(entry.name)
+        except OSError as error:
+            unreadable(error)
             continue
+        if current != top_dir and "pyvenv.cfg" in filenames:
+            continue  # a virtualenv: never the project's own code
         if use_gitignore and current != top_dir and ".gitignore" in filenames:
             own = _read_gitignore(Path(current))
             if own is not None:
                 specs = specs + [(current, own)]
+        prefix = current if current.endswith(os.sep) else current + os.sep
+        relative_prefix = prefix[len(top_prefix) :].replace(os.sep, "/")
+        for name in sorted(filenames):
+            if (simple_names is None or not simple_names.match(name)) and not (
+                include_spec.matches(name, relative_prefix + name)
+            ):
+                continue
+            file = prefix + name
+            if exclude_spec is not None:
+                rel = rel_to_root(file)
+                if rel is not None and exclude_spec.match_file(rel):
+                    continue
+            if use_gitignore and specs and ignored(file, False, specs):
+                continue
+            yield file
         kept = []
-        for name in sorted(dirnames):
-            child = os.path.join(current, name)
+        for name in sorted(folders):
+            child = prefix + name
             if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info"):
                 continue
             if exclude_spec is not None:
@@ -199,20 +251,8 @@ def _walk(
                 if specs and ignored(child, True, specs):
                     continue
                 specs_of[child] = specs
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            file = os.path.join(current, name)
-            relative = file[len(top_dir) + 1 :].replace(os.sep, "/")
-            if not include_spec.matches(name, relative):
-                continue
-            if exclude_spec is not None:
-                rel = rel_to_root(file)
-                if rel is not None and exclude_spec.match_file(rel):
-                    continue
-            if use_gitignore and specs and ignored(file, False, specs):
-                continue
-            yield Path(file)
+            kept.append(child)
+        pending.extend(reversed(kept))
 
 
 def display_path(path: Path | str) -> str:

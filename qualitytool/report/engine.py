@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qualitytool.config import Config
+from qualitytool.config import Config, cache_directory
 from qualitytool.discovery import discover_files
 from qualitytool.findings import Finding
 from qualitytool.report.baseline import Comparison
@@ -90,14 +90,6 @@ def project_root(path: Path, config: Config) -> Path:
     if directory == config.root or config.root in directory.parents:
         return config.root
     return directory
-
-
-def cache_directory(root: Path, config: Config) -> Path:
-    configured = config.report.cache_dir
-    if configured:
-        candidate = Path(configured).expanduser()
-        return candidate if candidate.is_absolute() else config.root / candidate
-    return root / ".qualitytool" / "cache"
 
 
 def select_runners(config: Config, names: Sequence[str] | None = None) -> list[Runner]:

@@ -1,0 +1,215 @@
+"""``check-exceptions``' per-file cache: a file's result is reused while the file is unchanged.
+
+As ruff's cache does, a file counts as unchanged while ``os.stat`` gives the same size,
+modification time, change time and inode; nothing is read or parsed for it.  One JSON file
+per (qualitytool version and sources, Python version, settings that change findings) holds,
+for each absolute path, that stamp and the result: the findings, or the reason the file
+cannot be decoded or parsed.  Results of files that could not be read are never cached.
+
+The cache lives in the project's cache folder (``[tool.qualitytool.report] cache-dir``,
+default ``.qualitytool/cache/``).  It is written through a temporary file and a rename; a
+cache that is missing, corrupt, of another shape or unwritable only costs time, and it is
+JSON, never pickle: a repository may ship one, and reading it must not run anything.
+A forged cache cannot hide a finding: its stamps would have to match the change times and
+inodes of the files on this machine.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import re
+import stat
+import sys
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from qualitytool import __version__
+from qualitytool.config import Config, cache_directory
+from qualitytool.discovery import display_path
+from qualitytool.findings import FileResult, Finding, Severity
+
+# Bumped when the shape of an entry changes.
+_FORMAT = "1"
+# The modules whose code decides a file's result: an edited checkout (an editable install
+# keeps its version number) must not reuse results computed by older code.
+_DECIDING_MODULES = (
+    "exceptions/check.py", "exceptions/handlers.py", "checks/__init__.py",
+    "checks/bare_except.py", "checks/broad_exception_caught.py", "sources.py", "findings.py",
+)
+_GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
+# The errors that depend on a file's bytes alone (made by ``sources.decode_python`` and
+# ``check.parse_python``), after the path: only those are cached, never "cannot read" (a
+# permission, an I/O error) nor an internal error.
+_CONTENT_ERROR = re.compile(r"(:\d+:\d+)?: (cannot parse|cannot decode|not valid [^ :]+): ")
+
+
+class FileStamp(tuple[int, int, int, int]):
+    """``(size, mtime_ns, ctime_ns, inode)`` of a regular file, from ``os.stat``; equal stamps
+    mean an unchanged file.  A plain tuple: one is made per file on every run."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, path: str) -> FileStamp | None:
+        """The stamp of the file ``path`` (following links), or None when it is not a
+        regular file that can be stat'ed (those are never cached)."""
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return cls((info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
+
+    def as_list(self) -> list[int]:
+        return list(self)
+
+
+def settings_key(config: Config, strict: bool) -> str:
+    """Everything besides a file's bytes that its result depends on, as one short hash."""
+    package = Path(__file__).resolve().parent.parent
+    sources = []
+    for name in _DECIDING_MODULES:
+        stamp = FileStamp.of(str(package / name))
+        sources.append(stamp.as_list() if stamp is not None else None)
+    options = config.exceptions
+    parts = {
+        "format": _FORMAT,
+        "qualitytool": __version__,
+        "sources": sources,
+        "python": sys.version,
+        "root": str(config.root),
+        "critical_paths": list(config.critical_paths),
+        "exempt_reraise": options.exempt_reraise,
+        "exempt_logged": options.exempt_logged,
+        "honour_noqa": options.honour_noqa,
+        "logger_objects": list(options.logger_objects),
+        "strict": strict,
+    }
+    text = json.dumps(parts, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class CheckCache:
+    """The cached results of one ``check-exceptions`` setting, by absolute path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries: dict[str, Any] = {}
+        self._changed = False
+        # Most paths are under the working folder: shown without calling display_path.
+        self._under_cwd = os.path.join(os.getcwd(), "")
+        # The loaded entries hold no cycles: the cyclic collector would only scan them again
+        # and again while they are built.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            loaded = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            loaded = None
+        finally:
+            if collecting:
+                gc.enable()
+        if isinstance(loaded, dict) and loaded.get("format") == _FORMAT:
+            entries = loaded.get("files")
+            if isinstance(entries, dict):
+                self._entries = entries
+
+    @classmethod
+    def for_run(cls, config: Config, strict: bool) -> CheckCache | None:
+        """The cache of a run with this configuration and ``strict``; None when the cache
+        folder leads out of the project (a symbolic link shipped with the repository)."""
+        directory = cache_directory(config.root, config)
+        root = os.path.realpath(config.root)
+        if not os.path.realpath(directory).startswith(root.rstrip(os.sep) + os.sep):
+            return None
+        return cls(directory / f"check-exceptions-{settings_key(config, strict)}.json")
+
+    def lookup(self, path: str, stamp: FileStamp) -> FileResult | None:
+        """The cached result of the file at absolute ``path`` if it has ``stamp``; None
+        when there is none (or it is unusable)."""
+        entry = self._entries.get(path)
+        if not isinstance(entry, dict) or entry.get("stamp") != stamp.as_list():
+            return None
+        if path.startswith(self._under_cwd) and os.sep + "." not in path:
+            shown = path[len(self._under_cwd):].replace(os.sep, "/")
+        else:  # "." and ".." need normalising; a folder elsewhere is shown whole
+            shown = display_path(path)
+        try:
+            error = entry["error"]
+            if error is not None:
+                if not isinstance(error, str):
+                    return None
+                return FileResult(path=shown, error=shown + error)
+            findings = tuple(_finding(shown, item) for item in entry["findings"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return FileResult(path=shown, findings=findings)
+
+    def store(self, path: str, stamp: FileStamp, result: FileResult) -> None:
+        """Remember ``result`` (computed after ``stamp`` was taken) for the file ``path``."""
+        entry: dict[str, Any] = {"stamp": stamp.as_list(), "error": None, "findings": []}
+        if result.error is not None:
+            # The path is kept out of the entry: it is shown relative to the working folder.
+            suffix = result.error[len(result.path):]
+            if not result.error.startswith(result.path) or not _CONTENT_ERROR.match(suffix):
+                return
+            if "MemoryError" in suffix:  # this machine, now; not the file
+                return
+            entry["error"] = suffix
+        else:
+            if any(f.fix is not None or f.path != result.path for f in result.findings):
+                return
+            entry["findings"] = [_finding_entry(f) for f in result.findings]
+        if self._entries.get(path) != entry:
+            self._entries[path] = entry
+            self._changed = True
+
+    def save(self) -> None:
+        """Write the cache if this run changed it; entries of files that no longer exist are
+        dropped.  Failing to write (a read-only project) is not an error."""
+        if not self._changed:
+            return
+        files = {p: e for p, e in self._entries.items() if os.path.exists(p)}
+        data = json.dumps({"format": _FORMAT, "files": files}, separators=(",", ":"))
+        import tempfile  # only a run that changed something writes
+
+        tmp = None
+        try:
+            directory = self.path.parent
+            if not directory.is_dir():
+                directory.mkdir(parents=True)
+                # As ruff does: a folder it made itself tells git to leave it alone, so that a
+                # run (the pre-commit hook) leaves no untracked files behind.
+                (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+            os.replace(tmp, self.path)
+        except OSError:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+
+def _finding_entry(finding: Finding) -> dict[str, Any]:
+    entry = {name: getattr(finding, name) for name in _FINDING_FIELDS}
+    entry["severity"] = finding.severity.value
+    return entry
+
+
+def _finding(path: str, entry: Any) -> Finding:
+    if not isinstance(entry, dict) or set(entry) != set(_FINDING_FIELDS):
+        raise ValueError("not a cached finding")
+    values = dict(entry)
+    values["severity"] = Severity(values["severity"])
+    if values["fix"] is not None:
+        raise ValueError("a cached finding has no fix")
+    return Finding(path=path, **values)
