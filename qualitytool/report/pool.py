@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.parallel import effective_jobs
-from qualitytool.report.cache import CacheBucket, cached_per_file
+from qualitytool.report.cache import CacheBucket
+from qualitytool.report.incremental import cached_per_file
 from qualitytool.report.launch import GC_THRESHOLDS
 from qualitytool.report.model import RunContext
 from qualitytool.report.tools import lower_priority

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qualitytool.report.cache import cached_per_file, config_fingerprint
+from qualitytool.report.cache import config_fingerprint
+from qualitytool.report.incremental import cached_per_file
 from qualitytool.report.model import RunContext, ToolResult
 from qualitytool.report.project import uses
 from qualitytool.report.tools import python_module_tool
