@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from qualitytool.evidence.run import EvidenceRun
     from qualitytool.evidence.store import Evidence
     from qualitytool.exceptions.fix_report import FixReport
-    from qualitytool.report.engine import QualityReport as QualityReportType
+    from qualitytool.report.result import QualityReport as QualityReportType
     from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.shard import Shard
     from qualitytool.todos.sync import Action, SyncOptions, SyncReport

@@ -12,8 +12,8 @@ import pytest
 
 from qualitytool.api import build_report
 from qualitytool.config import load_config
-from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
+from qualitytool.report.result import QualityReport
 from tests.fixtures.report_support import copy_project, run_coverage, write_fix_log
 
 
