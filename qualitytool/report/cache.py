@@ -16,10 +16,13 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from qualitytool import __version__
+
+T = TypeVar("T")
 
 # Bumped when the shape of cached results changes.
 _FORMAT = "1"
@@ -40,12 +43,24 @@ def config_fingerprint(root: Path, names: tuple[str, ...], extra: str = "") -> s
 
 
 class ReportCache:
-    """The cache directory and the content hashes of this run's files."""
+    """The cache directory, and the content hashes (and other shared facts) of this run's
+    files."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._hashes: dict[Path, str] = {}
         self._lock = threading.Lock()
+        self._once: dict[str, Any] = {}
+        self._once_lock = threading.Lock()
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``name`` is asked for in this run, then that value
+        (what several runners share, such as the import graph)."""
+        with self._once_lock:
+            if name not in self._once:
+                self._once[name] = compute()
+            value: T = self._once[name]
+            return value
 
     def file_hash(self, path: Path) -> str:
         with self._lock:

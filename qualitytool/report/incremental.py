@@ -10,8 +10,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qualitytool.report.cache import CacheBucket
+from qualitytool.report.cache import CacheBucket, ReportCache
+from qualitytool.report.imports import (
+    ImportRecord,
+    closure_digests,
+    file_imports,
+    import_graph,
+    package_anchor,
+)
 from qualitytool.report.model import RunContext
+
+# The shape of the cached import records (bucket "imports").
+_IMPORT_RECORDS = "1"
 
 
 def cached_per_file(
@@ -57,3 +67,37 @@ def cached_per_file(
         bucket.save()
     ctx.progress(tool, len(ctx.files), len(ctx.files))
     return results, hits
+
+
+def import_closure_digests(ctx: RunContext) -> Callable[[Path], str] | None:
+    """The digest of each file's import closure (:mod:`qualitytool.report.imports`), for the
+    results of a tool that follows imports; ``None`` when not caching.  The graph is built
+    once, on the first digest asked for; the import statements of unchanged files come from
+    the cache, so a warm run parses only the files that changed."""
+    cache = ctx.cache
+    if cache is None:
+        return None
+    return lambda path: cache.once("import-closure", lambda: _closure_digests(ctx, cache))[path]
+
+
+def _closure_digests(ctx: RunContext, cache: ReportCache) -> dict[Path, str]:
+    bucket = cache.bucket("imports", _IMPORT_RECORDS, "")
+
+    def imports_of(path: Path) -> list[ImportRecord]:
+        key, digest = ctx.relative(path), cache.file_hash(path)
+        stored = bucket.get(key, digest)
+        if stored is None:
+            records = file_imports(path)
+            bucket.put(key, digest, records)
+            return records
+        return [(module, level, tuple(names)) for module, level, names in stored]
+
+    graph = import_graph(ctx.files, imports_of, ctx.root)
+    bucket.save()
+
+    def identity(path: Path) -> str:
+        # The module's name too: adding an __init__.py above a file changes what it is.
+        name = path.relative_to(package_anchor(path)).as_posix()
+        return f"{ctx.relative(path)}\0{name}\0{cache.file_hash(path)}"
+
+    return closure_digests(graph, identity)

@@ -1,29 +1,34 @@
 """pylint: messages and the score, in a fresh process with ``--output-format=json2``.
 
 pylint runs in a subprocess (reusing it in-process returns stale results after a file
-changes) and only on the files whose content changed since the cached run.  The score is
+changes) and only on the files whose import closure changed since the cached run: the file or
+any project module it imports, directly or not (:mod:`qualitytool.report.imports`), since
+pylint's inference follows imports.  The score is
 computed from the per-file message counts and statement counts with pylint's default
 evaluation, so cached and fresh files add up to the score pylint itself prints.
 
-In a sharded run (``--shard I/N``) pylint sees one shard's files, so the messages computed
-across files (``CROSS_FILE_MESSAGES``) are disabled there and computed once over the whole
-project by the merge (``qualitytool report --merge``).
-
-Caveat of per-file caching: messages that depend on other files (``duplicate-code``,
-``cyclic-import``, inference through an imported module that changed) are recomputed only for
-the files being linted again.  ``--no-cache`` gives pylint's whole-project view.
+The messages computed across files (``CROSS_FILE_MESSAGES``) belong to no file alone: pylint
+attaches them to the last module it lints.  So the per-file runs disable them, and one pass
+with only them enabled runs over every file when any file's import closure changed (cached
+otherwise): a warm report equals a cold one.  In a sharded run (``--shard I/N``) the merge
+(``qualitytool report --merge``) makes that pass.  ``--no-cache`` runs pylint once over
+everything with all messages on; which import cycles that pass names can differ from the
+separate pass's (pylint's cycle search depends on what else it inferred).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
+from qualitytool.report.incremental import import_closure_digests
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
@@ -38,8 +43,10 @@ _SEVERITY = {
 _OK_CODES = tuple(range(32))
 # Below this many files one pylint process is faster than spawning workers.
 _PARALLEL_FROM = 16
-# Messages that depend on other files than the one they are on: not computed per shard.
+# Messages that depend on other files than the one they are on: not computed per file.
 CROSS_FILE_MESSAGES = ("duplicate-code", "cyclic-import")
+# The key of the cross-file messages in their cache bucket: they belong to the whole project.
+_PROJECT = "*project*"
 # Which import cycles pylint reports depends on the iteration order of its sets of module
 # names, so on the hash seed: measured on Django's django/db, two runs of the same command
 # with seeds 1 and 2 reported 70 and 76 cycles, 2 of them in common.  A fixed seed makes the
@@ -113,6 +120,14 @@ def _jobs(ctx: RunContext, files: int) -> str:
 def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list[Finding]:
     """The ``CROSS_FILE_MESSAGES`` the project's pylint configuration enables, over ``paths``
     (relative to the root) together: what the merge of a sharded run adds."""
+    return [message_finding(path, record)
+            for path, record in cross_file_records(ctx, paths, version)]
+
+
+def cross_file_records(
+    ctx: RunContext, paths: list[str], version: str
+) -> list[tuple[str, list[Any]]]:
+    """``cross_file_findings`` as (path, ``_message_record``) pairs."""
     command, installed = python_module_tool(ctx, "pylint", "pylint")
     if version and installed != version:
         raise ToolError(ToolStatus.MISSING,
@@ -131,8 +146,7 @@ def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list
         messages = json.loads(completed.stdout)["messages"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
-    return [message_finding(m["path"], _message_record(m)) for m in messages
-            if m["symbol"] in enabled]
+    return [(m["path"], _message_record(m)) for m in messages if m["symbol"] in enabled]
 
 
 class PylintRunner(CachedPythonTool):
@@ -143,12 +157,15 @@ class PylintRunner(CachedPythonTool):
     def cache_variant(self, ctx: RunContext) -> str:
         return "sharded" if ctx.shard is not None else ""
 
+    def digest_of(self, ctx: RunContext) -> Callable[[Path], str] | None:
+        return import_closure_digests(ctx)
+
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
         jobs = _jobs(ctx, len(files))
-        sharded = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if ctx.shard is not None else []
-        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs, *sharded,
+        apart = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if _per_file(ctx) else []
+        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs, *apart,
                 *(ctx.relative(p) for p in files)]
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         with ThreadPoolExecutor(max_workers=1) as counter:
@@ -175,6 +192,12 @@ class PylintRunner(CachedPythonTool):
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
     ) -> ToolResult:
+        detail = ""
+        if _per_file(ctx) and ctx.shard is None:
+            try:
+                per_file = _with_records(ctx, per_file, self._cross_file(ctx, version))
+            except ToolError as exc:
+                detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
         findings: list[Finding] = []
         counts: Counter[str] = Counter()
         symbols: Counter[tuple[str, str, str]] = Counter()
@@ -193,13 +216,53 @@ class PylintRunner(CachedPythonTool):
             files.append(file_entry(relative, result["statements"], file_counts))
         metrics = summary_metrics(counts, symbols, files, statements)
         return ToolResult(
-            tool=self.name, status=ToolStatus.OK, version=version,
+            tool=self.name, status=ToolStatus.OK, version=version, detail=detail,
             findings=tuple(sorted(findings, key=Finding.sort_key)), metrics=metrics,
             files=len(per_file), cached_files=hits,
         )
 
+    def _cross_file(self, ctx: RunContext, version: str) -> list[tuple[str, list[Any]]]:
+        """The cross-file messages over every file, cached while no import closure changes."""
+        bucket = ctx.bucket(f"{self.name}-cross-file", version, self.config_key(ctx))
+        digest_of = self.digest_of(ctx)
+        if bucket is None or digest_of is None:
+            return []
+        project = hashlib.sha256()
+        for path in ctx.files:  # in discovery order: pylint's attribution depends on it
+            project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
+        digest = project.hexdigest()
+        stored = bucket.get(_PROJECT, digest)
+        if stored is None:
+            stored = cross_file_records(ctx, [ctx.relative(p) for p in ctx.files], version)
+            bucket.put(_PROJECT, digest, stored)
+        bucket.save()
+        return [(path, record) for path, record in stored]
+
 
 RUNNER = PylintRunner()
+
+
+def _per_file(ctx: RunContext) -> bool:
+    """Whether pylint lints files apart (cached, or one shard's), without the cross-file
+    messages."""
+    return ctx.cache is not None or ctx.shard is not None
+
+
+def _with_records(
+    ctx: RunContext, per_file: dict[Path, dict[str, Any]], extra: list[tuple[str, list[Any]]]
+) -> dict[Path, dict[str, Any]]:
+    """``per_file`` plus the ``extra`` messages on their files (the cached results untouched)."""
+    by_relative: dict[str, list[list[Any]]] = {}
+    for relative, record in extra:
+        by_relative.setdefault(relative, []).append(record)
+    combined: dict[Path, dict[str, Any]] = {}
+    for path, result in per_file.items():
+        records = by_relative.get(ctx.relative(path))
+        combined[path] = result if not records else {
+            **result,
+            "messages": sorted([*result["messages"], *records], key=lambda m: (m[3], m[4], m[0])),
+        }
+    return combined
 
 
 def file_entry(path: str, statements: int, counts: Counter[str]) -> dict[str, Any]:
