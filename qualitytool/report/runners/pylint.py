@@ -3,17 +3,19 @@
 pylint runs in a subprocess (reusing it in-process returns stale results after a file
 changes) and only on the files whose import closure changed since the cached run: the file or
 any project module it imports, directly or not (:mod:`qualitytool.report.imports`), since
-pylint's inference follows imports.  The score is
-computed from the per-file message counts and statement counts with pylint's default
-evaluation, so cached and fresh files add up to the score pylint itself prints.
+pylint's inference follows imports.  The score is computed from the per-file message counts
+and statement counts with pylint's default evaluation, so cached and fresh files add up to the
+score pylint itself prints.
 
 The messages computed across files (``CROSS_FILE_MESSAGES``) belong to no file alone: pylint
-attaches them to the last module it lints.  So the per-file runs disable them, and one pass
-with only them enabled runs over every file when any file's import closure changed (cached
-otherwise): a warm report equals a cold one.  In a sharded run (``--shard I/N``) the merge
-(``qualitytool report --merge``) makes that pass.  ``--no-cache`` runs pylint once over
-everything with all messages on; which import cycles that pass names can differ from the
-separate pass's (pylint's cycle search depends on what else it inferred).
+attaches them to the last module it lints.  So the cached per-file runs disable them, and one
+pass with only them enabled (one job: deterministic pairs of duplicated blocks) runs over
+every file when any file's import closure changed, cached otherwise: a warm report equals a
+cold one.  (Which copy of a duplicated block pylint quotes still varies from run to run.)  In
+a sharded run (``--shard I/N``) the merge (``qualitytool report --merge``) makes that pass.
+``--no-cache`` runs pylint once over everything with all messages on; the import cycles that
+run names can differ from the separate pass's (pylint's cycle search depends on what else it
+inferred).
 """
 
 from __future__ import annotations
@@ -125,9 +127,10 @@ def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list
 
 
 def cross_file_records(
-    ctx: RunContext, paths: list[str], version: str
+    ctx: RunContext, paths: list[str], version: str, *, jobs: str | None = None
 ) -> list[tuple[str, list[Any]]]:
-    """``cross_file_findings`` as (path, ``_message_record``) pairs."""
+    """``cross_file_findings`` as (path, ``_message_record``) pairs; ``jobs``: pylint's ``-j``
+    (by default one per core from 16 files)."""
     command, installed = python_module_tool(ctx, "pylint", "pylint")
     if version and installed != version:
         raise ToolError(ToolStatus.MISSING,
@@ -138,7 +141,7 @@ def cross_file_records(
     enabled = [m for m in CROSS_FILE_MESSAGES if f"{m} (" in enabled_part]
     if not enabled or not paths:
         return []
-    argv = [*command, "--output-format=json2", "--persistent=n", "-j", _jobs(ctx, len(paths)),
+    argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs or _jobs(ctx, len(paths)),
             "--disable=all", "--enable=" + ",".join(enabled), *paths]
     completed = run_tool("pylint", argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
                          env=PYLINT_ENV)
@@ -233,7 +236,11 @@ class PylintRunner(CachedPythonTool):
         digest = project.hexdigest()
         stored = bucket.get(_PROJECT, digest)
         if stored is None:
-            stored = cross_file_records(ctx, [ctx.relative(p) for p in ctx.files], version)
+            # One job: with several, which duplicated blocks pylint pairs depends on the order
+            # its workers answer (two runs on tornado found 18 and 17), so a warm report
+            # could not equal a cold one.
+            stored = cross_file_records(ctx, [ctx.relative(p) for p in ctx.files], version,
+                                        jobs="1")
             bucket.put(_PROJECT, digest, stored)
         bucket.save()
         return [(path, record) for path, record in stored]
