@@ -5,6 +5,8 @@ so a warm report equals a cold one; files that do not import it stay cached."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,28 @@ def test_warm_report_after_an_imported_module_changes_equals_a_cold_one(
     # Only other.py imports neither; the package's empty __init__.py is not imported by a
     # `from app.b import` (astroid reads app.b only) and stays cached too.
     assert cached_files(after) == (2 if name == "direct" else 1)
+
+
+def test_report_modules_import_one_way() -> None:
+    """No import cycle in ``qualitytool/report`` (``TYPE_CHECKING`` and function-level imports
+    included), and importing the formats and Markdown reports loads none of the engine."""
+    package = Path(__file__).resolve().parent.parent / "qualitytool"
+    report = package / "report"
+    graph = import_graph(sorted(report.rglob("*.py")), file_imports, package.parent)
+    digests = closure_digests(graph, lambda path: path.as_posix())
+    members: dict[str, list[str]] = {}
+    for path, digest in digests.items():
+        if report in path.parents:
+            members.setdefault(digest, []).append(path.relative_to(report).as_posix())
+    assert [sorted(m) for m in members.values() if len(m) > 1] == []
+
+    code = (
+        "import sys\n"
+        "import qualitytool.report.formats, qualitytool.report.markdown\n"
+        "print(sorted(m for m in sys.modules if m.startswith('qualitytool')))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    for module in ("engine", "cache", "tools", "untrusted", "baseline"):
+        assert f"'qualitytool.report.{module}'" not in loaded, module
+    assert "'qualitytool.report.result'" in loaded
