@@ -26,11 +26,12 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.report.incremental import import_closure_digests
+from qualitytool.report.incremental import cached_per_file, import_closure_digests
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
@@ -163,6 +164,26 @@ class PylintRunner(CachedPythonTool):
     def digest_of(self, ctx: RunContext) -> Callable[[Path], str] | None:
         return import_closure_digests(ctx)
 
+    def run(self, ctx: RunContext) -> ToolResult:
+        if ctx.cache is None or ctx.shard is not None:  # one pass; a shard's: the merge's job
+            return super().run(ctx)
+        command, version = python_module_tool(ctx, self.name, self.module)
+        bucket = ctx.bucket(self.name, version, self.config_key(ctx))
+        # The cross-file pass runs beside the per-file one (they are independent): it fills
+        # the gaps of the per-file pass's workers.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
+            cross = side.submit(self._cross_file, ctx, version)
+            per_file, hits = cached_per_file(
+                ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files),
+                digest_of=self.digest_of(ctx),
+            )
+            try:
+                per_file = _with_records(ctx, per_file, cross.result())
+                detail = ""
+            except ToolError as exc:
+                detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
+        return replace(self.result(ctx, per_file, version, hits), detail=detail)
+
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
@@ -195,12 +216,6 @@ class PylintRunner(CachedPythonTool):
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
     ) -> ToolResult:
-        detail = ""
-        if _per_file(ctx) and ctx.shard is None:
-            try:
-                per_file = _with_records(ctx, per_file, self._cross_file(ctx, version))
-            except ToolError as exc:
-                detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
         findings: list[Finding] = []
         counts: Counter[str] = Counter()
         symbols: Counter[tuple[str, str, str]] = Counter()
@@ -219,7 +234,7 @@ class PylintRunner(CachedPythonTool):
             files.append(file_entry(relative, result["statements"], file_counts))
         metrics = summary_metrics(counts, symbols, files, statements)
         return ToolResult(
-            tool=self.name, status=ToolStatus.OK, version=version, detail=detail,
+            tool=self.name, status=ToolStatus.OK, version=version,
             findings=tuple(sorted(findings, key=Finding.sort_key)), metrics=metrics,
             files=len(per_file), cached_files=hits,
         )
