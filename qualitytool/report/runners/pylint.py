@@ -11,7 +11,9 @@ The messages computed across files (``CROSS_FILE_MESSAGES``) belong to no file a
 attaches them to the last module it lints.  So the cached per-file runs disable them, and one
 pass with only them enabled (one job: deterministic pairs of duplicated blocks) runs over
 every file when any file's import closure changed, cached otherwise: a warm report equals a
-cold one.  (Which copy of a duplicated block pylint quotes still varies from run to run.)  In
+cold one, except where pylint's inference depends on what else the same process linted
+(``not-callable`` on some of tornado's tests) and in which copy of a duplicated block pylint
+quotes (that varies from run to run).  In
 a sharded run (``--shard I/N``) the merge (``qualitytool report --merge``) makes that pass.
 ``--no-cache`` runs pylint once over everything with all messages on; the import cycles that
 run names can differ from the separate pass's (pylint's cycle search depends on what else it
