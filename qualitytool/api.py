@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from qualitytool.init import WrittenFile
     from qualitytool.output.templates import TemplateRenderError
     from qualitytool.report.baseline import BaselineError
-    from qualitytool.report.engine import QualityReport
     from qualitytool.report.markdown import Written
     from qualitytool.report.merge import MergeError
+    from qualitytool.report.result import QualityReport
     from qualitytool.report.since import SinceError
     from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.shard import Shard, ShardError
@@ -133,11 +133,20 @@ class CheckReport:
 
 def resolve_config(paths: Sequence[Path | str], config_file: Path | str | None = None) -> Config:
     """The configuration for a run: an explicit file, or the one found from the first path."""
+    import dataclasses
+
     from qualitytool.config import load_config, load_config_file
 
     if config_file is not None:
-        return load_config_file(Path(config_file))
-    return load_config(Path(paths[0]) if paths else Path.cwd())
+        config = load_config_file(Path(config_file))
+    else:
+        config = load_config(Path(paths[0]) if paths else Path.cwd())
+    if not config.report.commands:
+        return config
+    from qualitytool.report.runners import command_warnings
+
+    unused = command_warnings(config.report.commands, config.source)
+    return dataclasses.replace(config, warnings=(*config.warnings, *unused))
 
 
 def check_exceptions(

@@ -235,35 +235,7 @@ def load_config_file(source: Path) -> Config:
     values = _build(Config, table, source, TABLE, warnings, skip=("root", "source", "warnings"))
     config = Config(root=source.parent.resolve(), source=source.resolve(), **values)
     _validate(config, source)
-    warnings.extend(_command_warnings(config.report.commands, source))
     return dataclasses.replace(config, warnings=tuple(warnings))
-
-
-def _command_warnings(commands: Sequence[str], source: Path) -> list[str]:
-    """A warning for each ``commands`` entry that no runner would use (the runners that start
-    a tool of their own say so with ``takes_command``; the others run in-process)."""
-    if not commands:
-        return []
-    from qualitytool.report.runners import all_runners
-
-    runners = all_runners()
-    takers = sorted(name for name, runner in runners.items()
-                    if getattr(runner, "takes_command", False))
-    warnings = []
-    for entry in commands:
-        name, sep, command = entry.partition("=")
-        name = name.strip()
-        if not sep or not command.strip():
-            problem = "is not `tool=command`"
-        elif name in runners and name not in takers:
-            problem = f"names `{name}`, which runs in-process and takes no command"
-        elif name not in runners:
-            problem = f"names no tool of the report (`{name}`)"
-        else:
-            continue
-        warnings.append(f"{source}: [{TABLE}.report] commands entry '{entry}' {problem}; "
-                        f"ignored (tools that take a command: {', '.join(takers)})")
-    return warnings
 
 
 def _build(

@@ -16,8 +16,8 @@ import pytest
 
 from qualitytool.api import build_report
 from qualitytool.config import load_config
-from qualitytool.report.engine import QualityReport
 from qualitytool.report.markdown import REPORTS, render, step_summary, write_reports
+from qualitytool.report.result import QualityReport
 from tests.fixtures.report_support import GOLDEN, copy_project, run_coverage, write_fix_log
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from qualitytool.api import build_report
+from qualitytool.api import build_report, resolve_config
 from qualitytool.config import load_config
-from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
+from qualitytool.report.result import QualityReport
 from tests.fixtures.report_support import copy_project, run_coverage, write_fix_log
 
 
@@ -278,7 +278,7 @@ def test_a_command_no_runner_uses_is_a_config_warning(tmp_path: Path) -> None:
 [tool.qualitytool.report]
 commands = ["todos=qualitytool todos", "pylnt=/bin/pylint", "bandit", "pylint=/bin/pylint"]
 """)
-    warnings = load_config(project).warnings
+    warnings = resolve_config([project]).warnings
     assert len(warnings) == 3
     assert "'todos=qualitytool todos' names `todos`, which runs in-process" in warnings[0]
     assert "'pylnt=/bin/pylint' names no tool of the report (`pylnt`)" in warnings[1]

@@ -1,8 +1,10 @@
-"""Per-file results cached by tool, tool version, relevant configuration and content hash.
+"""Per-file results cached by tool, tool version, relevant configuration and a digest.
 
-One JSON file per (tool, tool version, configuration) holds, for each file, the hash of the
-content it was computed from and the result.  A rerun recomputes only files whose content
-changed; a new tool version or a changed configuration starts a fresh bucket.  The default
+One JSON file per (tool, tool version, configuration) holds, for each file, the digest of what
+its result was computed from and the result.  The digest is the file's content hash, or for a
+tool that follows imports (pylint) the digest of the file's import closure
+(:mod:`qualitytool.report.imports`).  A rerun recomputes only files whose digest changed; a new
+tool version or a changed configuration starts a fresh bucket.  The default
 place is ``.qualitytool/cache/`` under the project root (add ``.qualitytool/`` to
 ``.gitignore``), or ``[tool.qualitytool.report] cache-dir``.
 """
@@ -16,12 +18,11 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from qualitytool import __version__
 
-if TYPE_CHECKING:
-    from qualitytool.report.model import RunContext
+T = TypeVar("T")
 
 # Bumped when the shape of cached results changes.
 _FORMAT = "1"
@@ -42,12 +43,24 @@ def config_fingerprint(root: Path, names: tuple[str, ...], extra: str = "") -> s
 
 
 class ReportCache:
-    """The cache directory and the content hashes of this run's files."""
+    """The cache directory, and the content hashes (and other shared facts) of this run's
+    files."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._hashes: dict[Path, str] = {}
         self._lock = threading.Lock()
+        self._once: dict[str, Any] = {}
+        self._once_lock = threading.Lock()
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``name`` is asked for in this run, then that value
+        (what several runners share, such as the import graph)."""
+        with self._once_lock:
+            if name not in self._once:
+                self._once[name] = compute()
+            value: T = self._once[name]
+            return value
 
     def file_hash(self, path: Path) -> str:
         with self._lock:
@@ -65,14 +78,13 @@ class ReportCache:
     def bucket(self, tool: str, version: str, config_key: str) -> CacheBucket:
         parts = (_FORMAT, __version__, tool, version, config_key)
         key = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
-        return CacheBucket(self, self.directory / f"{tool}-{key}.json")
+        return CacheBucket(self.directory / f"{tool}-{key}.json")
 
 
 class CacheBucket:
     """The cached per-file results of one tool at one version and configuration."""
 
-    def __init__(self, cache: ReportCache, path: Path) -> None:
-        self._cache = cache
+    def __init__(self, path: Path) -> None:
         self.path = path
         self._entries: dict[str, dict[str, Any]] = {}
         try:
@@ -83,17 +95,21 @@ class CacheBucket:
             pass
         self._fresh: dict[str, dict[str, Any]] = {}
 
-    def get(self, key: str, path: Path) -> Any | None:
-        """The cached result for file ``path`` (stored under ``key``) if its content is unchanged."""
+    def __contains__(self, key: str) -> bool:
+        """Whether a result is stored under ``key`` (computed from whatever digest)."""
+        return key in self._entries
+
+    def get(self, key: str, digest: str) -> Any | None:
+        """The result stored under ``key`` if it was computed from ``digest``; kept for the
+        next run."""
         entry = self._entries.get(key)
-        digest = self._cache.file_hash(path)
         if entry is not None and entry.get("hash") == digest:
             self._fresh[key] = entry
             return entry["result"]
         return None
 
-    def put(self, key: str, path: Path, result: Any) -> None:
-        self._fresh[key] = {"hash": self._cache.file_hash(path), "result": result}
+    def put(self, key: str, digest: str, result: Any) -> None:
+        self._fresh[key] = {"hash": digest, "result": result}
 
     def save(self) -> None:
         """Write this run's entries (files no longer analysed are dropped)."""
@@ -105,34 +121,3 @@ class CacheBucket:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache that cannot be written only costs time
-
-
-def cached_per_file(
-    ctx: RunContext,
-    tool: str,
-    bucket: CacheBucket | None,
-    compute: Callable[[list[Path]], dict[Path, Any]],
-) -> tuple[dict[Path, Any], int]:
-    """Per-file results of ``tool`` over the context's files: cached ones from ``bucket``, the
-    others from ``compute(files)`` (then cached).  Also returns how many came from the cache."""
-    results: dict[Path, Any] = {}
-    todo: list[Path] = []
-    for path in ctx.files:
-        cached = bucket.get(ctx.relative(path), path) if bucket is not None else None
-        if cached is None:
-            todo.append(path)
-        else:
-            results[path] = cached
-    hits = len(results)
-    ctx.progress(tool, hits, len(ctx.files))
-    if todo:
-        fresh = compute(todo)
-        results.update(fresh)
-        if bucket is not None:
-            for path in todo:
-                if fresh[path].get("cache", True):
-                    bucket.put(ctx.relative(path), path, fresh[path])
-    if bucket is not None:
-        bucket.save()
-    ctx.progress(tool, len(ctx.files), len(ctx.files))
-    return results, hits

@@ -10,77 +10,21 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qualitytool.config import Config, cache_directory
 from qualitytool.discovery import discover_files
-from qualitytool.findings import Finding
-from qualitytool.report.baseline import Comparison
 from qualitytool.report.cache import ReportCache
-from qualitytool.report.gates import GATE_TOOLS, GateResult, evaluate, headline_metrics
+from qualitytool.report.gates import evaluate, headline_metrics
 from qualitytool.report.model import RunContext, Runner, ToolResult, ToolStatus
+from qualitytool.report.result import QualityReport
 from qualitytool.report.tools import ToolError
 from qualitytool.report.untrusted import IgnoredSetting, code_running_settings
 from qualitytool.shard import Shard
 
 # The slowest tools start first so that the others fill the gaps around them.
 _START_ORDER = ("pylint", "mypy", "basedpyright", "bandit")
-
-
-@dataclass(frozen=True)
-class QualityReport:
-    """Everything ``qualitytool report`` measured, and the gates over it."""
-
-    root: Path
-    config: Config
-    tools: tuple[ToolResult, ...]
-    metrics: Mapping[str, Any]  # headline metrics over the whole project
-    gates: tuple[GateResult, ...]
-    files: int
-    since: str | None = None
-    changed: Mapping[str, frozenset[int]] | None = None
-    gate_metrics: Mapping[str, Any] | None = None  # over the changed lines with --since
-    comparison: Comparison | None = None
-    shard: Shard | None = None  # this report covers one shard's files only
-    # --untrusted: the project's settings and files that would have run its code, ignored.
-    untrusted: bool = False
-    ignored: tuple[IgnoredSetting, ...] = ()
-
-    @property
-    def findings(self) -> list[Finding]:
-        return sorted((f for t in self.tools for f in t.findings), key=Finding.sort_key)
-
-    @property
-    def failed_gates(self) -> list[GateResult]:
-        return [g for g in self.gates if g.failed]
-
-    @property
-    def unmeasured_gates(self) -> list[tuple[GateResult, ToolResult | None]]:
-        """Enforced gates without a value because their tool did not run, with that tool.
-
-        (With ``--since`` a gate whose tool ran can still lack a value: no changed line to
-        measure.  That is not a failure to measure.)
-        """
-        unmeasured = []
-        for gate in self.gates:
-            tool = self.tool(GATE_TOOLS[gate.key])
-            if gate.status == "not measured" and (tool is None or not tool.ok):
-                unmeasured.append((gate, tool))
-        return unmeasured
-
-    @property
-    def crashed_gates(self) -> list[tuple[GateResult, ToolResult]]:
-        """Enforced gates without a value because their tool crashed or timed out: these fail
-        ``--check`` (a broken tool must never read as a pass)."""
-        return [
-            (gate, tool) for gate, tool in self.unmeasured_gates
-            if tool is not None and tool.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT)
-        ]
-
-    def tool(self, name: str) -> ToolResult | None:
-        return next((t for t in self.tools if t.tool == name), None)
 
 
 def project_root(path: Path, config: Config) -> Path:

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from qualitytool.findings import FileResult, Finding, Severity
-from qualitytool.report.engine import QualityReport
 from qualitytool.report.gates import GATE_TOOLS
 from qualitytool.report.model import ToolStatus
+from qualitytool.report.result import QualityReport
 
 # GitHub code scanning keeps at most 25,000 results per run (and shows 5,000).
 SARIF_RESULT_LIMIT = 25_000

@@ -14,8 +14,8 @@ from typing import Any
 
 from qualitytool.findings import Finding
 from qualitytool.output.templates import environment, render_template, templates_dir_of
-from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
+from qualitytool.report.result import QualityReport
 
 REPORTS = {
     "CODE_QUALITY_REPORT.md": "code_quality_report.md.j2",

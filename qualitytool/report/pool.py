@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.parallel import SERIAL_THRESHOLD, effective_jobs, worker_pool
-from qualitytool.report.cache import CacheBucket, cached_per_file
+from qualitytool.report.cache import CacheBucket
+from qualitytool.report.incremental import cached_per_file
 from qualitytool.report.model import RunContext
 
 PerFile = Callable[[Path], dict[str, Any]]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
+from pathlib import Path
 
 from qualitytool.report.model import Runner
 
@@ -22,3 +24,28 @@ def all_runners() -> dict[str, Runner]:
         if runner is not None:
             found[runner.name] = runner
     return dict(sorted(found.items()))
+
+
+def command_warnings(commands: Sequence[str], source: Path | None) -> list[str]:
+    """A warning for each ``[tool.qualitytool.report] commands`` entry that no runner would
+    use: runners that start a tool of their own say so with ``takes_command``; the others
+    run in-process."""
+    runners = all_runners()
+    takers = sorted(name for name, runner in runners.items()
+                    if getattr(runner, "takes_command", False))
+    warnings = []
+    for entry in commands:
+        name, sep, command = entry.partition("=")
+        name = name.strip()
+        if not sep or not command.strip():
+            problem = "is not `tool=command`"
+        elif name in runners and name not in takers:
+            problem = f"names `{name}`, which runs in-process and takes no command"
+        elif name not in runners:
+            problem = f"names no tool of the report (`{name}`)"
+        else:
+            continue
+        warnings.append(f"{source or 'configuration'}: [tool.qualitytool.report] commands "
+                        f"entry '{entry}' {problem}; ignored (tools that take a command: "
+                        f"{', '.join(takers)})")
+    return warnings

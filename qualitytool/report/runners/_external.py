@@ -8,10 +8,12 @@ checkers, formatters); they run over the whole project in one process, with thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qualitytool.report.cache import cached_per_file, config_fingerprint
+from qualitytool.report.cache import config_fingerprint
+from qualitytool.report.incremental import cached_per_file
 from qualitytool.report.model import RunContext, ToolResult
 from qualitytool.report.project import uses
 from qualitytool.report.tools import python_module_tool
@@ -33,20 +35,26 @@ class CachedPythonTool:
 
     def run(self, ctx: RunContext) -> ToolResult:
         command, version = python_module_tool(ctx, self.name, self.module)
-        # Results of a run with the project's plugins are not those of one without.
-        trust = ":untrusted" if ctx.untrusted else ""
-        bucket = ctx.bucket(
-            self.name, version,
-            config_fingerprint(ctx.root, self.config_files, self.cache_variant(ctx)) + trust,
-        )
+        bucket = ctx.bucket(self.name, version, self.config_key(ctx))
         per_file, hits = cached_per_file(
-            ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files)
+            ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files),
+            digest_of=self.digest_of(ctx),
         )
         return self.result(ctx, per_file, version, hits)
+
+    def config_key(self, ctx: RunContext) -> str:
+        """The configuration the cached results were computed with."""
+        # Results of a run with the project's plugins are not those of one without.
+        trust = ":untrusted" if ctx.untrusted else ""
+        return config_fingerprint(ctx.root, self.config_files, self.cache_variant(ctx)) + trust
 
     def cache_variant(self, ctx: RunContext) -> str:
         """What else the per-file results depend on (their own cache bucket when it changes)."""
         return ""
+
+    def digest_of(self, ctx: RunContext) -> Callable[[Path], str] | None:
+        """What one file's result depends on, as a digest; ``None``: its content only."""
+        return None
 
     def analyse(self, ctx: RunContext, command: list[str], files: list[Path]) -> PerFileResults:
         """Run the tool on ``files``: one JSON-serialisable result per file."""

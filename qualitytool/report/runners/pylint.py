@@ -1,29 +1,39 @@
 """pylint: messages and the score, in a fresh process with ``--output-format=json2``.
 
 pylint runs in a subprocess (reusing it in-process returns stale results after a file
-changes) and only on the files whose content changed since the cached run.  The score is
-computed from the per-file message counts and statement counts with pylint's default
-evaluation, so cached and fresh files add up to the score pylint itself prints.
+changes) and only on the files whose import closure changed since the cached run: the file or
+any project module it imports, directly or not (:mod:`qualitytool.report.imports`), since
+pylint's inference follows imports.  The score is computed from the per-file message counts
+and statement counts with pylint's default evaluation, so cached and fresh files add up to the
+score pylint itself prints.
 
-In a sharded run (``--shard I/N``) pylint sees one shard's files, so the messages computed
-across files (``CROSS_FILE_MESSAGES``) are disabled there and computed once over the whole
-project by the merge (``qualitytool report --merge``).
-
-Caveat of per-file caching: messages that depend on other files (``duplicate-code``,
-``cyclic-import``, inference through an imported module that changed) are recomputed only for
-the files being linted again.  ``--no-cache`` gives pylint's whole-project view.
+The messages computed across files (``CROSS_FILE_MESSAGES``) belong to no file alone: pylint
+attaches them to the last module it lints.  So the cached per-file runs disable them, and one
+pass with only them enabled (one job: deterministic pairs of duplicated blocks) runs over
+every file when any file's import closure changed, cached otherwise: a warm report equals a
+cold one, except where pylint's inference depends on what else the same process linted
+(``not-callable`` on some of tornado's tests) and in which copy of a duplicated block pylint
+quotes (that varies from run to run).  In
+a sharded run (``--shard I/N``) the merge (``qualitytool report --merge``) makes that pass.
+``--no-cache`` runs pylint once over everything with all messages on; the import cycles that
+run names can differ from the separate pass's (pylint's cycle search depends on what else it
+inferred).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
+from qualitytool.report.incremental import cached_per_file, import_closure_digests
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
@@ -38,8 +48,10 @@ _SEVERITY = {
 _OK_CODES = tuple(range(32))
 # Below this many files one pylint process is faster than spawning workers.
 _PARALLEL_FROM = 16
-# Messages that depend on other files than the one they are on: not computed per shard.
+# Messages that depend on other files than the one they are on: not computed per file.
 CROSS_FILE_MESSAGES = ("duplicate-code", "cyclic-import")
+# The key of the cross-file messages in their cache bucket: they belong to the whole project.
+_PROJECT = "*project*"
 # Which import cycles pylint reports depends on the iteration order of its sets of module
 # names, so on the hash seed: measured on Django's django/db, two runs of the same command
 # with seeds 1 and 2 reported 70 and 76 cycles, 2 of them in common.  A fixed seed makes the
@@ -113,6 +125,15 @@ def _jobs(ctx: RunContext, files: int) -> str:
 def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list[Finding]:
     """The ``CROSS_FILE_MESSAGES`` the project's pylint configuration enables, over ``paths``
     (relative to the root) together: what the merge of a sharded run adds."""
+    return [message_finding(path, record)
+            for path, record in cross_file_records(ctx, paths, version)]
+
+
+def cross_file_records(
+    ctx: RunContext, paths: list[str], version: str, *, jobs: str | None = None
+) -> list[tuple[str, list[Any]]]:
+    """``cross_file_findings`` as (path, ``_message_record``) pairs; ``jobs``: pylint's ``-j``
+    (by default one per core from 16 files)."""
     command, installed = python_module_tool(ctx, "pylint", "pylint")
     if version and installed != version:
         raise ToolError(ToolStatus.MISSING,
@@ -123,7 +144,7 @@ def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list
     enabled = [m for m in CROSS_FILE_MESSAGES if f"{m} (" in enabled_part]
     if not enabled or not paths:
         return []
-    argv = [*command, "--output-format=json2", "--persistent=n", "-j", _jobs(ctx, len(paths)),
+    argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs or _jobs(ctx, len(paths)),
             "--disable=all", "--enable=" + ",".join(enabled), *paths]
     completed = run_tool("pylint", argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
                          env=PYLINT_ENV)
@@ -131,8 +152,7 @@ def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list
         messages = json.loads(completed.stdout)["messages"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
-    return [message_finding(m["path"], _message_record(m)) for m in messages
-            if m["symbol"] in enabled]
+    return [(m["path"], _message_record(m)) for m in messages if m["symbol"] in enabled]
 
 
 class PylintRunner(CachedPythonTool):
@@ -143,12 +163,35 @@ class PylintRunner(CachedPythonTool):
     def cache_variant(self, ctx: RunContext) -> str:
         return "sharded" if ctx.shard is not None else ""
 
+    def digest_of(self, ctx: RunContext) -> Callable[[Path], str] | None:
+        return import_closure_digests(ctx)
+
+    def run(self, ctx: RunContext) -> ToolResult:
+        if ctx.cache is None or ctx.shard is not None:  # one pass; a shard's: the merge's job
+            return super().run(ctx)
+        command, version = python_module_tool(ctx, self.name, self.module)
+        bucket = ctx.bucket(self.name, version, self.config_key(ctx))
+        # The cross-file pass runs beside the per-file one (they are independent): it fills
+        # the gaps of the per-file pass's workers.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
+            cross = side.submit(self._cross_file, ctx, version)
+            per_file, hits = cached_per_file(
+                ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files),
+                digest_of=self.digest_of(ctx),
+            )
+            try:
+                per_file = _with_records(ctx, per_file, cross.result())
+                detail = ""
+            except ToolError as exc:
+                detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
+        return replace(self.result(ctx, per_file, version, hits), detail=detail)
+
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
         jobs = _jobs(ctx, len(files))
-        sharded = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if ctx.shard is not None else []
-        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs, *sharded,
+        apart = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if _per_file(ctx) else []
+        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs, *apart,
                 *(ctx.relative(p) for p in files)]
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         with ThreadPoolExecutor(max_workers=1) as counter:
@@ -198,8 +241,52 @@ class PylintRunner(CachedPythonTool):
             files=len(per_file), cached_files=hits,
         )
 
+    def _cross_file(self, ctx: RunContext, version: str) -> list[tuple[str, list[Any]]]:
+        """The cross-file messages over every file, cached while no import closure changes."""
+        bucket = ctx.bucket(f"{self.name}-cross-file", version, self.config_key(ctx))
+        digest_of = self.digest_of(ctx)
+        if bucket is None or digest_of is None:
+            return []
+        project = hashlib.sha256()
+        for path in ctx.files:  # in discovery order: pylint's attribution depends on it
+            project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
+        digest = project.hexdigest()
+        stored = bucket.get(_PROJECT, digest)
+        if stored is None:
+            # One job: with several, which duplicated blocks pylint pairs depends on the order
+            # its workers answer (two runs on tornado found 18 and 17), so a warm report
+            # could not equal a cold one.
+            stored = cross_file_records(ctx, [ctx.relative(p) for p in ctx.files], version,
+                                        jobs="1")
+            bucket.put(_PROJECT, digest, stored)
+        bucket.save()
+        return [(path, record) for path, record in stored]
+
 
 RUNNER = PylintRunner()
+
+
+def _per_file(ctx: RunContext) -> bool:
+    """Whether pylint lints files apart (cached, or one shard's), without the cross-file
+    messages."""
+    return ctx.cache is not None or ctx.shard is not None
+
+
+def _with_records(
+    ctx: RunContext, per_file: dict[Path, dict[str, Any]], extra: list[tuple[str, list[Any]]]
+) -> dict[Path, dict[str, Any]]:
+    """``per_file`` plus the ``extra`` messages on their files (the cached results untouched)."""
+    by_relative: dict[str, list[list[Any]]] = {}
+    for relative, record in extra:
+        by_relative.setdefault(relative, []).append(record)
+    combined: dict[Path, dict[str, Any]] = {}
+    for path, result in per_file.items():
+        records = by_relative.get(ctx.relative(path))
+        combined[path] = result if not records else {
+            **result,
+            "messages": sorted([*result["messages"], *records], key=lambda m: (m[3], m[4], m[0])),
+        }
+    return combined
 
 
 def file_entry(path: str, statements: int, counts: Counter[str]) -> dict[str, Any]:
