@@ -136,8 +136,9 @@ class CheckCache:
         entry = self._entries.get(path)
         if not isinstance(entry, dict) or entry.get("stamp") != stamp.as_list():
             return None
-        if path.startswith(self._under_cwd) and os.sep + "." not in path:
-            shown = path[len(self._under_cwd):].replace(os.sep, "/")
+        rest = path[len(self._under_cwd):] if path.startswith(self._under_cwd) else None
+        if rest is not None and os.sep + "." not in os.sep + rest:
+            shown = rest.replace(os.sep, "/")
         else:  # "." and ".." need normalising; a folder elsewhere is shown whole
             shown = display_path(path)
         try:
