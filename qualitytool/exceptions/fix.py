@@ -161,6 +161,19 @@ def fix_source(
     text: str, tree: ast.Module, path: Path, options: FixOptions
 ) -> tuple[list[HandlerPlan], str]:
     """The plans for one parsed module and its text with the applicable ones applied."""
+    plans = plan_source(text, tree, path, options)
+    if not any(p.applies(options.unsafe_fixes) for p in plans):
+        return plans, text
+    from qualitytool.exceptions.piecewise import rewrite_module  # imports LibCST: only when needed
+
+    new_text, _ = rewrite_module(text, tree, plans, options.unsafe_fixes)
+    return plans, new_text
+
+
+def plan_source(
+    text: str, tree: ast.Module, path: Path, options: FixOptions
+) -> list[HandlerPlan]:
+    """The plans for one parsed module (``path`` places it in its project)."""
     inferrer = _inferrer(
         _roots_for(path, options), options.knowledge_files, options.config.root
     )
@@ -177,12 +190,7 @@ def fix_source(
             plans = upgrade_plans(plans, text, tree, info, inferrer, options)
     finally:
         inferrer.index.forget(info.name)
-    if not any(p.applies(options.unsafe_fixes) for p in plans):
-        return plans, text
-    from qualitytool.exceptions.rewrite import apply_plans  # imports LibCST: only when needed
-
-    new_text, _ = apply_plans(text, plans, options.unsafe_fixes)
-    return plans, new_text
+    return plans
 
 
 def fix_file(path: Path, options: FixOptions) -> FileResult:
