@@ -839,7 +839,7 @@ def report_command(
     renderers = {"text": formats.to_text, "json": formats.to_json, "sarif": formats.to_sarif,
                  "github": formats.to_github}
     _emit(renderers[output_format](report), output_file)
-    if check and (report.failed_gates or report.crashed_gates
+    if check and (report.failed_gates or report.crashed_gates or report.incomplete_gates
                   or (fail_unmeasured and report.unmeasured_gates)):
         for line in formats.gate_failures(report, unmeasured=fail_unmeasured):
             click.echo(line, err=True)
