@@ -111,3 +111,15 @@ def test_link_changes_only_the_comment_line(tmp_path: Path, tail: str) -> None:
     assert link_items([(items[0], "#7")]) == [LinkResult(str(path), 1)]
     assert path.read_bytes() == before.replace("TODO: narrow", "TODO(#7): narrow").encode()
     compile(path.read_bytes(), "mod.py", "exec", dont_inherit=True)
+
+
+def test_link_after_a_carriage_return_inside_a_comment(tmp_path: Path) -> None:
+    """A lone \\r inside a comment (found by the fuzz): LibCST counted it as a line end and
+    missed the TODO the scanner found on the next line; the line edit links it."""
+    before = "import os\n\n#\r0\n# TODO: generated code above\nx = os.sep\n"
+    path = tmp_path / "mod.py"
+    path.write_bytes(before.encode("utf-8"))
+    items = scan_paths([path], Config(root=tmp_path)).items
+    assert [(i.line, i.col) for i in items] == [(4, 3)]
+    assert link_items([(items[0], "#7")]) == [LinkResult(str(path), 1)]
+    assert path.read_bytes() == before.replace("TODO: gen", "TODO(#7): gen").encode()
