@@ -181,3 +181,19 @@ def test_a_piece_libcst_would_change_is_refused(tmp_path: Path) -> None:
     assert result.error == (f"{target}:3:9: LibCST cannot parse this file "
                             "(parser error: expected INDENT); left unchanged")
     assert target.read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("tail", [
+    pytest.param("return 1\n", id="module-level return (the compiler refuses it)"),
+    pytest.param("nonlocal x\n", id="module-level nonlocal (the compiler refuses it)"),
+])
+def test_the_rewrite_check_accepts_what_ast_accepts(tmp_path: Path, tail: str) -> None:
+    """The check that a rewrite parses compiles it first (less memory); code only the
+    compiler refuses is still written, as ``ast.parse`` accepts it (and as before)."""
+    before = "import json\n" + HANDLER.format(n=1) + tail
+    target = tmp_path / "odd.py"
+    target.write_text(before, encoding="utf-8")
+    result = fix_file(target, FixOptions(config=Config(root=tmp_path), write=True))
+    assert result.error is None and result.written
+    assert target.read_text(encoding="utf-8") == before.replace(
+        "except Exception:", "except (TypeError, ValueError):")
