@@ -235,9 +235,12 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
     )
     if new_text == source.text:
         return FixFileResult(path=shown, handlers=outcomes)
-    del tree  # its memory (a GB for a 10 MB module) serves the check below
+    del tree  # its memory (a GB for a 10 MB module) serves what follows
+    from qualitytool.exceptions.piecewise import PIECEWISE_THRESHOLD  # loaded by the rewrite
+
     try:
-        _check_parses(new_text)
+        if len(source.text) <= PIECEWISE_THRESHOLD:  # larger: each rewritten piece was checked
+            _check_parses(new_text)
     except SyntaxError as exc:  # never write code that does not parse
         return FixFileResult(
             path=shown, handlers=outcomes,

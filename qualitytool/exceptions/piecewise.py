@@ -7,7 +7,9 @@ that hold a handler to rewrite (a few neighbours at a time) and, when imports ar
 head of the module up to its first statement after the imports.  Every other character of
 the file is copied as it was.
 
-The result is the text the whole-module rewrite (:func:`rewrite.apply_plans`) produces: each
+Each rewritten piece is checked to parse on its own (so no second tree of the whole module
+is built); the result is the text the whole-module rewrite (:func:`rewrite.apply_plans`)
+produces: each
 piece is parsed behind a two-line prelude that makes LibCST detect the module's own default
 newline and indentation (new lines and blocks are written with those), and the handlers are
 counted from the piece's first line on, as :func:`plan.handler_order` ranks them.
@@ -20,6 +22,7 @@ import bisect
 import io
 import re
 import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +34,7 @@ from qualitytool.exceptions.rewrite import (
     apply_plans,
     parse_for_rewrite,
 )
+from qualitytool.sources import SourceError
 
 # Smaller modules take the whole-module path: LibCST's tree of 256 KB is about 85 MB.
 PIECEWISE_THRESHOLD = 256 * 1024
@@ -101,6 +105,8 @@ def apply_plans_piecewise(
         code = piece.visit(rewriter).code
         if not code.startswith(prelude):  # the rewrite never touches the prelude
             raise AssertionError("the piecewise rewrite changed its prelude")
+        if rewriter.applied:
+            _check_parses(code, first, units[end].last)
         pieces += [text[copied:start], code[len(prelude):]]
         copied = stop
         imports += rewriter.imports
@@ -136,9 +142,26 @@ def _with_imports(
         raise InexactParse("LibCST would not write the imports at the top of this file back as "
                            "they were; left unchanged")
     head = add_imports(parsed, imports).code
+    _check_parses(head, 1, units[stop].first if stop < len(units) else len(starts))
     if not head.endswith(placeholder):
         raise AssertionError("adding imports changed the statement after them")
     return head[: len(head) - len(placeholder)] + text[cut:]
+
+
+def _check_parses(code: str, first: int, last: int) -> None:
+    """Each rewritten piece is checked on its own, instead of the whole new module (a second
+    tree of it would double the peak memory): a piece starts and ends between top-level
+    statements, and what lies between the pieces is unchanged, so the module parses when
+    every piece does."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(
+            f"{first}: internal error: the rewrite of lines {first}-{last} does not parse "
+            f"({type(exc).__name__}: {exc}); left unchanged"
+        ) from exc
 
 
 def _pieces(
