@@ -123,3 +123,14 @@ def test_link_after_a_carriage_return_inside_a_comment(tmp_path: Path) -> None:
     assert [(i.line, i.col) for i in items] == [(4, 3)]
     assert link_items([(items[0], "#7")]) == [LinkResult(str(path), 1)]
     assert path.read_bytes() == before.replace("TODO: gen", "TODO(#7): gen").encode()
+
+
+def test_link_in_code_only_the_compiler_refuses(tmp_path: Path) -> None:
+    """A module-level ``return`` parses (ast) but does not compile: the file is linked, as
+    every command treats what ``ast.parse`` accepts as parsable."""
+    before = "# TODO: narrow this\nreturn 1\n"
+    path = tmp_path / "mod.py"
+    path.write_bytes(before.encode("utf-8"))
+    items = scan_paths([path], Config(root=tmp_path)).items
+    assert link_items([(items[0], "#7")]) == [LinkResult(str(path), 1)]
+    assert path.read_bytes() == b"# TODO(#7): narrow this\nreturn 1\n"

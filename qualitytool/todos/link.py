@@ -7,6 +7,7 @@ file that changed since it was read; linking twice changes nothing.
 
 from __future__ import annotations
 
+import ast
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
@@ -75,16 +76,22 @@ def _link_python(path: Path, links: list[tuple[TodoItem, str]]) -> int:
 
 
 def _refuse_unparsable(path: Path, text: str) -> None:
-    """A file Python cannot parse is left alone (compiled, never run: a code object costs a
-    fraction of the ``ast`` objects' memory)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    """A file Python cannot parse is left alone.  Compiled first, never run (the compiler's
+    arena takes a fraction of the memory of ``ast``'s objects); what only the compiler
+    refuses (a module-level ``return``) is decided by ``ast.parse``, as everywhere else."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             compile(text, str(path), "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        raise SourceError(f"{path}: cannot parse: {exc.msg}") from exc
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
+            return
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        try:
+            ast.parse(text)
+        except SyntaxError as exc:
+            raise SourceError(f"{path}: cannot parse: {exc.msg}") from exc
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
 
 
 def _linked_line(line: str, item: TodoItem, reference: str) -> str | None:
