@@ -14,6 +14,7 @@ from qualitytool.api import build_report
 from qualitytool.config import load_config
 from qualitytool.report.engine import QualityReport
 from qualitytool.report.model import ToolStatus
+from qualitytool.report.tools import ToolError
 from tests.fixtures.report_support import copy_project, run_coverage, write_fix_log
 
 
@@ -237,3 +238,20 @@ def test_todos_runner_runs_the_real_todos_command(tmp_path: Path) -> None:
     assert "shop/later.py:2" in (out / "TODO_REPORT.md").read_text()
     assert {g.key: (g.actual, g.status) for g in report.gates}["unlinked-todos-max"] == (
         "1", "fail")
+
+
+def test_a_tool_that_dies_leaving_a_child_does_not_hang_the_run(tmp_path: Path) -> None:
+    """pylint's parallel mode can die and leave its workers holding its output: the run takes
+    the tool's own exit, not the end of its workers (it waited forever on the 20,000-file
+    benchmark)."""
+    import time
+
+    from qualitytool.report.tools import run_tool
+
+    script = ("import subprocess, sys; subprocess.Popen([sys.executable, '-c', "
+              "'import time; time.sleep(120)']); print('done'); sys.exit(3)")
+    start = time.monotonic()
+    with pytest.raises(ToolError) as crashed:
+        run_tool("python", [sys.executable, "-c", script], tmp_path, timeout=60)
+    assert time.monotonic() - start < 30
+    assert crashed.value.status is ToolStatus.CRASHED and crashed.value.detail == "exit status 3: done"
