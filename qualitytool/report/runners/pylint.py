@@ -149,7 +149,9 @@ class PylintRunner(CachedPythonTool):
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         with ThreadPoolExecutor(max_workers=1) as counter:
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
-            messages_of = self._messages(ctx, command, files)
+            # Bisecting a crash that is not one file's costs runs: at most a few per level.
+            runs = [4 * len(files).bit_length() + 4]
+            messages_of = self._messages(ctx, command, files, runs)
             statements_of = statements.result()
         results: dict[Path, dict[str, Any]] = {}
         for path in files:
@@ -165,7 +167,7 @@ class PylintRunner(CachedPythonTool):
         return results
 
     def _messages(
-        self, ctx: RunContext, command: list[str], files: list[Path]
+        self, ctx: RunContext, command: list[str], files: list[Path], runs: list[int]
     ) -> dict[Path, list[list[Any]] | str]:
         """Each file's message records, or why pylint could not analyse it.
 
@@ -173,7 +175,9 @@ class PylintRunner(CachedPythonTool):
         ends the whole run), the files are linted again in halves, down to the files that
         make it die: those are reported as not analysed and the others keep their messages.
         A fatal message (astroid-error, parse-error) also means pylint did not analyse the
-        file: not a finding about the code."""
+        file: not a finding about the code.  When the halves keep dying beyond ``runs[0]``
+        runs, the crash is not one file's: the whole run is reported as crashed."""
+        runs[0] -= 1
         sharded = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if ctx.shard is not None else []
         argv = [*command, "--output-format=json2", "--persistent=n", "-j",
                 _jobs(ctx, len(files)), *sharded, *(ctx.relative(p) for p in files)]
@@ -191,9 +195,11 @@ class PylintRunner(CachedPythonTool):
             return _by_file(ctx, files, messages)
         if len(files) == 1:
             return {files[0]: f"pylint crashed on it ({crash})"}
+        if runs[0] < 2:
+            raise ToolError(ToolStatus.CRASHED, crash)
         middle = len(files) // 2
-        return {**self._messages(ctx, command, files[:middle]),
-                **self._messages(ctx, command, files[middle:])}
+        return {**self._messages(ctx, command, files[:middle], runs),
+                **self._messages(ctx, command, files[middle:], runs)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
