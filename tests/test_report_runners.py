@@ -244,14 +244,18 @@ def test_a_tool_that_dies_leaving_a_child_does_not_hang_the_run(tmp_path: Path) 
     """pylint's parallel mode can die and leave its workers holding its output: the run takes
     the tool's own exit, not the end of its workers (it waited forever on the 20,000-file
     benchmark)."""
+    import os
+    import signal
     import time
 
     from qualitytool.report.tools import run_tool
 
-    script = ("import subprocess, sys; subprocess.Popen([sys.executable, '-c', "
-              "'import time; time.sleep(120)']); print('done'); sys.exit(3)")
+    script = ("import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', "
+              "'import time; time.sleep(120)']); print(child.pid); sys.exit(3)")
     start = time.monotonic()
     with pytest.raises(ToolError) as crashed:
         run_tool("python", [sys.executable, "-c", script], tmp_path, timeout=60)
     assert time.monotonic() - start < 30
-    assert crashed.value.status is ToolStatus.CRASHED and crashed.value.detail == "exit status 3: done"
+    status, child = crashed.value.detail.split(": ")
+    os.kill(int(child), signal.SIGKILL)  # the leftover worker, still running
+    assert crashed.value.status is ToolStatus.CRASHED and status == "exit status 3"
