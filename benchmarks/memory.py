@@ -1,19 +1,22 @@
 """Peak memory and wall time of each command on a generated 20,000-file tree and on one 10 MB
 module: ``python benchmarks/memory.py [--files N] [--megabytes M] [--commands ...]``.
 
-Peak memory is the largest sum of resident set sizes over the command's whole process tree
+``todos --link`` syncs with a local fake of GitHub's REST API (the first 2,000 issues, then
+their links).  Peak memory is the largest sum of resident set sizes over the command's whole process tree
 (its workers included), sampled every 50 ms from /proc (Linux).  The goal is under 1 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,9 +28,28 @@ COMMANDS = {
     "fix-exceptions": ["fix-exceptions", "."],
     "fix-exceptions --write": ["fix-exceptions", "--write", "."],
     "todos": ["todos", "--no-blame", "--format", "json", "."],
+    # Against a local fake of GitHub's REST API; the first LINKED issues, then their links.
+    "todos --link": ["todos", "sync", "--link", "--no-blame", "--write-pause", "0",
+                     "--max-new", "{linked}", "--max-wait", "5", "."],
     "report": ["report", "--no-cache", "--format", "json", "."],
 }
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+LINKED = 2_000
+
+
+@contextlib.contextmanager
+def _fake_github() -> Iterator[dict[str, str]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from github_server import FakeGitHub
+
+    token = "ghp_memory_benchmark_token"
+    server = FakeGitHub(token=token).start()
+    try:
+        yield {"GITHUB_TOKEN": token, "GITHUB_REPOSITORY": "acme/app",
+               "GITHUB_API_URL": server.base_url, "GITHUB_SERVER_URL": "https://github.example",
+               "GITHUB_SHA": ""}
+    finally:
+        server.stop()
 
 
 def _tree_rss(root_pid: int) -> int:
@@ -51,12 +73,13 @@ def _tree_rss(root_pid: int) -> int:
     return total
 
 
-def measure(argv: list[str], cwd: Path, timeout: float) -> tuple[float, int, int]:
+def measure(argv: list[str], cwd: Path, timeout: float,
+            env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(seconds, peak bytes over the process tree, exit status)."""
     start = time.perf_counter()
     process = subprocess.Popen([tool("qualitytool"), *argv], cwd=cwd,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "CI": "1"})
+                               env={**os.environ, "CI": "1", **(env or {})})
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_rss(process.pid))
@@ -89,7 +112,12 @@ def run(repeat: int, files: int = 20_000, megabytes: float = 10.0,
                 work = base / "work"
                 shutil.rmtree(work, ignore_errors=True)
                 shutil.copytree(root, work)
-                seconds, peak, status = measure(COMMANDS[name], work, timeout)
+                argv = [a.replace("{linked}", str(LINKED)) for a in COMMANDS[name]]
+                if name == "todos --link":
+                    with _fake_github() as env:
+                        seconds, peak, status = measure(argv, work, timeout, env)
+                else:
+                    seconds, peak, status = measure(argv, work, timeout)
                 killed = " (killed at the time limit)" if status == -9 else ""
                 print(f"{name:<26} {label:<20} {seconds:>8.1f} {peak / 2**20:>8.0f} "
                       f"{status:>5}{killed}", flush=True)

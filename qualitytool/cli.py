@@ -732,7 +732,7 @@ def report_command(
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(summary)
     _emit(api.render(ResultKind.REPORT, output_format, report), output_file)
-    if check and (report.failed_gates or report.crashed_gates
+    if check and (report.failed_gates or report.crashed_gates or report.incomplete_gates
                   or (fail_unmeasured and report.unmeasured_gates)):
         for line in api.gate_failures(report, unmeasured=fail_unmeasured):
             click.echo(line, err=True)

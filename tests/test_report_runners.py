@@ -14,6 +14,7 @@ from qualitytool.api import build_report, resolve_config
 from qualitytool.config import load_config
 from qualitytool.report.model import ToolStatus
 from qualitytool.report.result import QualityReport
+from qualitytool.report.tools import ToolError
 from tests.fixtures.report_support import copy_project, run_coverage, write_fix_log
 
 
@@ -285,3 +286,24 @@ commands = ["todos=qualitytool todos", "pylnt=/bin/pylint", "bandit", "pylint=/b
     assert "'bandit' is not `tool=command`" in warnings[2]
     assert "tools that take a command: bandit, basedpyright, black, isort, mypy, pylint, " \
         "ruff-format" in warnings[0]
+
+
+def test_a_tool_that_dies_leaving_a_child_does_not_hang_the_run(tmp_path: Path) -> None:
+    """pylint's parallel mode can die and leave its workers holding its output: the run takes
+    the tool's own exit, not the end of its workers (it waited forever on the 20,000-file
+    benchmark)."""
+    import os
+    import signal
+    import time
+
+    from qualitytool.report.tools import run_tool
+
+    script = ("import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', "
+              "'import time; time.sleep(120)']); print(child.pid); sys.exit(3)")
+    start = time.monotonic()
+    with pytest.raises(ToolError) as crashed:
+        run_tool("python", [sys.executable, "-c", script], tmp_path, timeout=60)
+    assert time.monotonic() - start < 30
+    status, child = crashed.value.detail.split(": ")
+    os.kill(int(child), signal.SIGKILL)  # the leftover worker, still running
+    assert crashed.value.status is ToolStatus.CRASHED and status == "exit status 3"

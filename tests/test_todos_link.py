@@ -95,3 +95,42 @@ def test_sync_link_end_to_end(
     assert writes(github) == []
     assert [i["state"] for i in github.issues.values()] == ["open", "open"]
     assert TOKEN not in result.output
+
+
+@pytest.mark.parametrize("tail", [
+    pytest.param("globalA;\n\\\r\n", id="a backslash ending the file (found by the fuzz)"),
+    pytest.param("x = 1\n\n \n", id="whitespace-only last lines"),
+])
+def test_link_changes_only_the_comment_line(tmp_path: Path, tail: str) -> None:
+    """LibCST's tree would write these files back changed (the first one no longer parsing):
+    linking edits the comment's line and nothing else."""
+    before = "import os\n\n\ndef f():\n    # TODO: narrow this\n    return os.sep\n" + tail
+    path = tmp_path / "mod.py"
+    path.write_bytes(before.encode("utf-8"))
+    items = scan_paths([path], Config(root=tmp_path)).items
+    assert link_items([(items[0], "#7")]) == [LinkResult(str(path), 1)]
+    assert path.read_bytes() == before.replace("TODO: narrow", "TODO(#7): narrow").encode()
+    compile(path.read_bytes(), "mod.py", "exec", dont_inherit=True)
+
+
+def test_link_after_a_carriage_return_inside_a_comment(tmp_path: Path) -> None:
+    """A lone \\r inside a comment (found by the fuzz): LibCST counted it as a line end and
+    missed the TODO the scanner found on the next line; the line edit links it."""
+    before = "import os\n\n#\r0\n# TODO: generated code above\nx = os.sep\n"
+    path = tmp_path / "mod.py"
+    path.write_bytes(before.encode("utf-8"))
+    items = scan_paths([path], Config(root=tmp_path)).items
+    assert [(i.line, i.col) for i in items] == [(4, 3)]
+    assert link_items([(items[0], "#7")]) == [LinkResult(str(path), 1)]
+    assert path.read_bytes() == before.replace("TODO: gen", "TODO(#7): gen").encode()
+
+
+def test_link_in_code_only_the_compiler_refuses(tmp_path: Path) -> None:
+    """A module-level ``return`` parses (ast) but does not compile: the file is linked, as
+    every command treats what ``ast.parse`` accepts as parsable."""
+    before = "# TODO: narrow this\nreturn 1\n"
+    path = tmp_path / "mod.py"
+    path.write_bytes(before.encode("utf-8"))
+    items = scan_paths([path], Config(root=tmp_path)).items
+    assert link_items([(items[0], "#7")]) == [LinkResult(str(path), 1)]
+    assert path.read_bytes() == b"# TODO(#7): narrow this\nreturn 1\n"

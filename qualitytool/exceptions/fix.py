@@ -161,6 +161,19 @@ def fix_source(
     text: str, tree: ast.Module, path: Path, options: FixOptions
 ) -> tuple[list[HandlerPlan], str]:
     """The plans for one parsed module and its text with the applicable ones applied."""
+    plans = plan_source(text, tree, path, options)
+    if not any(p.applies(options.unsafe_fixes) for p in plans):
+        return plans, text
+    from qualitytool.exceptions.piecewise import rewrite_module  # imports LibCST: only when needed
+
+    new_text, _ = rewrite_module(text, tree, plans, options.unsafe_fixes)
+    return plans, new_text
+
+
+def plan_source(
+    text: str, tree: ast.Module, path: Path, options: FixOptions
+) -> list[HandlerPlan]:
+    """The plans for one parsed module (``path`` places it in its project)."""
     inferrer = _inferrer(
         _roots_for(path, options), options.knowledge_files, options.config.root
     )
@@ -177,12 +190,7 @@ def fix_source(
             plans = upgrade_plans(plans, text, tree, info, inferrer, options)
     finally:
         inferrer.index.forget(info.name)
-    if not any(p.applies(options.unsafe_fixes) for p in plans):
-        return plans, text
-    from qualitytool.exceptions.rewrite import apply_plans  # imports LibCST: only when needed
-
-    new_text, _ = apply_plans(text, plans, options.unsafe_fixes)
-    return plans, new_text
+    return plans
 
 
 def fix_file(path: Path, options: FixOptions) -> FileResult:
@@ -227,10 +235,12 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
     )
     if new_text == source.text:
         return FixFileResult(path=shown, handlers=outcomes)
+    del tree  # its memory (a GB for a 10 MB module) serves what follows
+    from qualitytool.exceptions.piecewise import PIECEWISE_THRESHOLD  # loaded by the rewrite
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(new_text)
+        if len(source.text) <= PIECEWISE_THRESHOLD:  # larger: each rewritten piece was checked
+            _check_parses(new_text)
     except SyntaxError as exc:  # never write code that does not parse
         return FixFileResult(
             path=shown, handlers=outcomes,
@@ -251,6 +261,19 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
                 error=f"{shown}: changed since it was read; skipped",
             )
     return FixFileResult(path=shown, handlers=outcomes, diff=diff, written=written)
+
+
+def _check_parses(text: str) -> None:
+    """Raise SyntaxError unless ``text`` parses.  Compiling (never running) it first: CPython's
+    compiler keeps its syntax tree in an arena, a fraction of the memory of ``ast``'s objects;
+    only code it refuses beyond the grammar (a module-level ``return``, deep nesting) needs
+    ``ast.parse``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(text, "<rewrite>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            ast.parse(text)  # the compiler's own limits (nesting) are not the grammar's
 
 
 def _unapplied(outcomes: tuple[HandlerOutcome, ...]) -> tuple[HandlerOutcome, ...]:

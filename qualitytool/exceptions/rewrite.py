@@ -8,12 +8,15 @@ a rewrite needs an import added.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import libcst as cst
 
 from qualitytool.exceptions.plan import HandlerPlan
 from qualitytool.sources import SourceError
+
+_LIBCST_PLACE = re.compile(r"error at (\d+):(\d+): ")
 
 
 class HandlerRewriting:
@@ -187,7 +190,9 @@ def _add_exc_info(call: cst.Call) -> cst.Call:
     return call.with_changes(args=[*args, flag])
 
 
-class _Rewriter(HandlerRewriting, cst.CSTTransformer):
+class Rewriter(HandlerRewriting, cst.CSTTransformer):
+    """The rewrite as a plain transformer; the imports it needs are collected in ``imports``."""
+
     def __init__(self, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> None:
         super().__init__()
         self.setup_rewriting(plans, unsafe_fixes)
@@ -201,28 +206,52 @@ def apply_plans(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> 
     """``text`` with the applicable plans applied: (new text, rewrites applied).
 
     Raises :class:`SourceError` (one line, without the file name) when LibCST cannot parse
-    ``text``."""
+    ``text``, :class:`InexactParse` when it would not write it back as it was."""
     if not any(p.applies(unsafe_fixes) for p in plans):
         return text, 0
-    rewriter = _Rewriter(plans, unsafe_fixes)
+    rewriter = Rewriter(plans, unsafe_fixes)
+    tree = parse_for_rewrite(text)
+    if tree.code != text:
+        raise InexactParse("LibCST would not write this file back as it was; left unchanged")
+    tree = tree.visit(rewriter)
+    return add_imports(tree, rewriter.imports).code, len(rewriter.applied)
+
+
+class InexactParse(SourceError):
+    """LibCST's tree of a text does not give the text back (it drops some whitespace-only
+    lines and line continuations): a rewrite through it would change other lines too."""
+
+
+def parse_for_rewrite(text: str, first_line: int = 1) -> cst.Module:
+    """LibCST's tree of ``text`` (whose line 1 is the file's line ``first_line``), or
+    :class:`SourceError` saying where LibCST refused it."""
     try:
-        parsed = cst.parse_module(text)
+        return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         # CPython accepted the file (it was planned from its ast), LibCST's grammar does not.
         reason = exc.message.strip().splitlines()[0] if exc.message.strip() else "syntax error"
+        # LibCST's message names the token it stopped at ("error at L:C"), counted from the
+        # start of what it was given; its raw_line is one further down.
+        place = _LIBCST_PLACE.search(reason)
+        line, col = (int(place[1]), int(place[2])) if place else (exc.raw_line, exc.raw_column)
+        reason = _LIBCST_PLACE.sub("", reason)
         raise SourceError(
-            f"{exc.raw_line}:{exc.raw_column}: LibCST cannot parse this file ({reason}); "
+            f"{line + first_line - 1}:{col}: LibCST cannot parse this file ({reason}); "
             "left unchanged"
         ) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested for LibCST; left unchanged") from exc
-    tree = parsed.visit(rewriter)
-    if rewriter.imports:
-        from libcst.codemod import CodemodContext
-        from libcst.codemod.visitors import AddImportsVisitor
 
-        context = CodemodContext()
-        for module, obj in rewriter.imports:
-            AddImportsVisitor.add_needed_import(context, module, obj)
-        tree = AddImportsVisitor(context).transform_module(tree)
-    return tree.code, len(rewriter.applied)
+
+def add_imports(tree: cst.Module, imports: Sequence[tuple[str, str | None]]) -> cst.Module:
+    """``tree`` with ``imports`` (module, object) added where LibCST's AddImportsVisitor puts
+    them: after the module's first block of imports, unless already imported there."""
+    if not imports:
+        return tree
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    context = CodemodContext()
+    for module, obj in imports:
+        AddImportsVisitor.add_needed_import(context, module, obj)
+    return AddImportsVisitor(context).transform_module(tree)

@@ -7,7 +7,7 @@ from typing import Any
 
 from qualitytool.findings import FileResult, Finding, Severity
 from qualitytool.report.gates import GATE_TOOLS
-from qualitytool.report.model import ToolStatus
+from qualitytool.report.model import ToolResult, ToolStatus
 from qualitytool.report.result import QualityReport
 
 # GitHub code scanning keeps at most 25,000 results per run (and shows 5,000).
@@ -21,7 +21,17 @@ def _tool_failures(report: QualityReport) -> list[FileResult]:
         FileResult(path=".", error=f"{t.tool}: {t.status.value}: {t.detail}")
         for t in report.tools
         if t.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT)
+    ] + [
+        FileResult(path=path, error=f"{t.tool} could not analyse this file: {why}")
+        for t in report.tools for path, why in t.unanalysed
     ]
+
+
+def _incomplete(gate_label: str, tool: ToolResult) -> str:
+    files = "; ".join(f"{path}: {why}" for path, why in tool.unanalysed)
+    count = len(tool.unanalysed)
+    return (f"{gate_label}: {tool.tool} could not analyse {count} file"
+            f"{'s' if count != 1 else ''} ({files})")
 
 
 def _most_severe(findings: list[Finding], limit: int) -> list[Finding]:
@@ -52,7 +62,8 @@ def to_dict(report: QualityReport) -> dict[str, Any]:
         "tools": [
             {"tool": t.tool, "status": t.status.value, "version": t.version, "detail": t.detail,
              "files": t.files, "cached_files": t.cached_files, "findings": len(t.findings),
-             "metrics": dict(t.metrics)}
+             "metrics": dict(t.metrics),
+             "unanalysed": [{"path": path, "reason": why} for path, why in t.unanalysed]}
             for t in report.tools
         ],
     }
@@ -128,6 +139,10 @@ def to_github(report: QualityReport) -> str:
         f"{tool.status.value} (required {g.required})"
         for g, tool in report.crashed_gates
     ]
+    lines += [
+        f"::error title=quality gate {g.key}::{_incomplete(g.label, tool)}"
+        for g, tool in report.incomplete_gates
+    ]
     findings = report.findings
     if report.changed is not None:
         from qualitytool.report.gates import on_changed_lines
@@ -158,6 +173,8 @@ def to_text(report: QualityReport) -> str:
         elif tool.status is ToolStatus.OK:
             lines.append(f"{tool.tool}: {len(tool.findings)} findings "
                          f"({tool.files} files, {tool.cached_files} from cache)")
+            lines.extend(f"{tool.tool}: could not analyse {path}: {why}"
+                         for path, why in tool.unanalysed)
         elif tool.status is not ToolStatus.SKIPPED or tool.tool in ("coverage",):
             lines.append(f"{tool.tool}: {tool.status.value}: {tool.detail}")
     if report.ignored:
@@ -174,7 +191,12 @@ def to_text(report: QualityReport) -> str:
         lines.append(f"{len(crashed)} gate{'s' if len(crashed) != 1 else ''} not measured "
                      "because the tool crashed or timed out: "
                      + ", ".join(g.key for g, _ in crashed))
-    if not failed and not crashed:
+    incomplete = report.incomplete_gates
+    if incomplete:
+        lines.append(f"{len(incomplete)} gate{'s' if len(incomplete) != 1 else ''} measured "
+                     "without the files their tool could not analyse: "
+                     + ", ".join(g.key for g, _ in incomplete))
+    if not failed and not crashed and not incomplete:
         lines.append("All measured gates pass.")
     return "\n".join(lines) + "\n"
 
@@ -190,6 +212,8 @@ def gate_failures(report: QualityReport, unmeasured: bool = False) -> list[str]:
         f"{tool.status.value}: {tool.detail}"
         for gate, tool in report.crashed_gates
     ]
+    lines += [f"gate failed: {_incomplete(gate.label, tool)}"
+              for gate, tool in report.incomplete_gates]
     if unmeasured:
         for gate, tool in report.unmeasured_gates:
             if tool is not None and tool.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT):

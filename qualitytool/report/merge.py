@@ -98,6 +98,7 @@ def load_part(path: Path) -> ShardPart:
                 detail=t["detail"], metrics=t["metrics"], files=t["files"],
                 cached_files=t["cached_files"],
                 findings=tuple(_finding(f) for f in findings.get(t["tool"], [])),
+                unanalysed=tuple((u["path"], u["reason"]) for u in t.get("unanalysed", ())),
             )
             for t in report["tools"]
         )
@@ -205,6 +206,7 @@ def _merge_one(name: str, results: list[tuple[Shard, ToolResult]], ctx: RunConte
         tool=name, status=ToolStatus.OK, version=ok[0].version, detail=detail,
         findings=findings, metrics=metrics, files=sum(t.files for t in ok),
         cached_files=sum(t.cached_files for t in ok),
+        unanalysed=tuple(sorted(u for t in ok for u in t.unanalysed)),
     )
 
 

@@ -46,6 +46,8 @@ class ToolResult:
     metrics: Mapping[str, Any] = field(default_factory=dict)
     files: int = 0
     cached_files: int = 0
+    # (path, why) of the files the tool could not analyse; its other results stand.
+    unanalysed: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -71,5 +71,16 @@ class QualityReport:
             if tool is not None and tool.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT)
         ]
 
+    @property
+    def incomplete_gates(self) -> list[tuple[GateResult, ToolResult]]:
+        """Enforced gates measured by a tool that could not analyse some files: these fail
+        ``--check`` too (what the tool did not see cannot pass)."""
+        incomplete = []
+        for gate in self.gates:
+            tool = self.tool(GATE_TOOLS[gate.key])
+            if gate.status in ("pass", "fail") and tool is not None and tool.unanalysed:
+                incomplete.append((gate, tool))
+        return incomplete
+
     def tool(self, name: str) -> ToolResult | None:
         return next((t for t in self.tools if t.tool == name), None)

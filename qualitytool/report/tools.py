@@ -7,8 +7,10 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from qualitytool.parallel import lower_priority
 from qualitytool.report.model import RunContext, ToolStatus
@@ -78,25 +80,38 @@ def run_tool(
     executable = argv[0]
     if os.sep not in executable and shutil.which(executable) is None:
         raise ToolError(ToolStatus.MISSING, f"`{executable}` not found on PATH")
-    try:
-        process = subprocess.Popen(
-            list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, text=True,
-            env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
-        )
-    except FileNotFoundError as exc:
-        raise ToolError(ToolStatus.MISSING, f"`{executable}` not found") from exc
-    except PermissionError as exc:
-        raise ToolError(ToolStatus.MISSING, f"`{executable}` is not executable") from exc
-    if background:
-        lower_priority(process.pid)
-    with process:
+    # Output goes to files, not pipes: a tool that dies leaving its own workers behind (pylint's
+    # parallel mode does) would otherwise hold the pipes open, and the run would wait forever.
+    # (The tool stays in our process group, so that Ctrl-C reaches it as before.)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
-            stdout, stderr = process.communicate(stdin, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            process.kill()
-            process.communicate()
-            raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s") from exc
+            process = subprocess.Popen(
+                list(argv), cwd=cwd, stdout=out, stderr=err,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
+            )
+        except FileNotFoundError as exc:
+            raise ToolError(ToolStatus.MISSING, f"`{executable}` not found") from exc
+        except PermissionError as exc:
+            raise ToolError(ToolStatus.MISSING, f"`{executable}` is not executable") from exc
+        if background:
+            lower_priority(process.pid)
+        try:
+            if stdin is not None and process.stdin is not None:
+                with process.stdin:
+                    try:
+                        process.stdin.write(stdin.encode("utf-8"))
+                    except BrokenPipeError:
+                        pass  # the tool exited without reading it: its status says why
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s") from exc
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        stdout, stderr = _read_text(out), _read_text(err)
     completed = subprocess.CompletedProcess(list(argv), process.returncode, stdout, stderr)
     if completed.returncode not in ok_codes:
         if "No module named" in completed.stderr:
@@ -106,6 +121,13 @@ def run_tool(
             f"exit status {completed.returncode}: {_last_line(completed.stderr or completed.stdout)}",
         )
     return completed
+
+
+def _read_text(handle: IO[bytes]) -> str:
+    handle.seek(0)
+    # As text=True read pipes: universal newlines.
+    text = handle.read().decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def tool_version(argv: Sequence[str], cwd: Path, timeout: float = 60.0) -> str:

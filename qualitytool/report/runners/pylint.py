@@ -189,31 +189,60 @@ class PylintRunner(CachedPythonTool):
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
-        jobs = _jobs(ctx, len(files))
-        apart = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if _per_file(ctx) else []
-        argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs, *apart,
-                *(ctx.relative(p) for p in files)]
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         with ThreadPoolExecutor(max_workers=1) as counter:
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
-            completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
-                                 env=PYLINT_ENV)
+            # Bisecting a crash that is not one file's costs runs: at most a few per level.
+            runs = [4 * len(files).bit_length() + 4]
+            messages_of = self._messages(ctx, command, files, runs)
             statements_of = statements.result()
-        try:
-            document = json.loads(completed.stdout)
-            messages = document["messages"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
-        by_path: dict[str, list[list[Any]]] = {}
-        for message in messages:
-            by_path.setdefault(message["path"], []).append(_message_record(message))
-        return {
-            path: {
-                "messages": sorted(by_path.get(ctx.relative(path), []), key=lambda m: (m[3], m[4], m[0])),
+        results: dict[Path, dict[str, Any]] = {}
+        for path in files:
+            outcome = messages_of[path]
+            if isinstance(outcome, str):  # pylint could not analyse it: not cached, retried
+                results[path] = {"messages": [], "statements": statements_of[path],
+                                 "unanalysed": outcome, "cache": False}
+                continue
+            results[path] = {
+                "messages": sorted(outcome, key=lambda m: (m[3], m[4], m[0])),
                 "statements": statements_of[path],
             }
-            for path in files
-        }
+        return results
+
+    def _messages(
+        self, ctx: RunContext, command: list[str], files: list[Path], runs: list[int]
+    ) -> dict[Path, list[list[Any]] | str]:
+        """Each file's message records, or why pylint could not analyse it.
+
+        When pylint dies on the run (in parallel mode one file's RecursionError in astroid
+        ends the whole run), the files are linted again in halves, down to the files that
+        make it die: those are reported as not analysed and the others keep their messages.
+        A fatal message (astroid-error, parse-error) also means pylint did not analyse the
+        file: not a finding about the code.  When the halves keep dying beyond ``runs[0]``
+        runs, the crash is not one file's: the whole run is reported as crashed."""
+        runs[0] -= 1
+        apart = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if _per_file(ctx) else []
+        argv = [*command, "--output-format=json2", "--persistent=n", "-j",
+                _jobs(ctx, len(files)), *apart, *(ctx.relative(p) for p in files)]
+        try:
+            completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
+                                 env=PYLINT_ENV)
+            messages = json.loads(completed.stdout)["messages"]
+        except ToolError as exc:
+            if exc.status is not ToolStatus.CRASHED:
+                raise
+            crash = exc.detail
+        except (ValueError, KeyError, TypeError) as exc:
+            crash = f"unreadable json2 output: {exc}"
+        else:
+            return _by_file(ctx, files, messages)
+        if len(files) == 1:
+            return {files[0]: f"pylint crashed on it ({crash})"}
+        if runs[0] < 2:
+            raise ToolError(ToolStatus.CRASHED, crash)
+        middle = len(files) // 2
+        return {**self._messages(ctx, command, files[:middle], runs),
+                **self._messages(ctx, command, files[middle:], runs)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
@@ -223,8 +252,12 @@ class PylintRunner(CachedPythonTool):
         symbols: Counter[tuple[str, str, str]] = Counter()
         files: list[dict[str, Any]] = []
         statements = 0
+        unanalysed: list[tuple[str, str]] = []
         for path, result in per_file.items():
             relative = ctx.relative(path)
+            if "unanalysed" in result:
+                unanalysed.append((relative, result["unanalysed"]))
+                continue
             file_counts: Counter[str] = Counter()
             statements += result["statements"]
             for record in result["messages"]:
@@ -238,7 +271,7 @@ class PylintRunner(CachedPythonTool):
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=version,
             findings=tuple(sorted(findings, key=Finding.sort_key)), metrics=metrics,
-            files=len(per_file), cached_files=hits,
+            files=len(per_file), cached_files=hits, unanalysed=tuple(sorted(unanalysed)),
         )
 
     def _cross_file(self, ctx: RunContext, version: str) -> list[tuple[str, list[Any]]]:
@@ -287,6 +320,24 @@ def _with_records(
             "messages": sorted([*result["messages"], *records], key=lambda m: (m[3], m[4], m[0])),
         }
     return combined
+
+
+def _by_file(
+    ctx: RunContext, files: list[Path], messages: list[dict[str, Any]]
+) -> dict[Path, list[list[Any]] | str]:
+    records: dict[str, list[list[Any]]] = {}
+    fatal: dict[str, str] = {}
+    for message in messages:
+        if message["type"] == "fatal":
+            first = str(message["message"]).strip().splitlines()[0][:200]
+            fatal.setdefault(message["path"], f"{message['symbol']}: {first}")
+        else:
+            records.setdefault(message["path"], []).append(_message_record(message))
+    outcome: dict[Path, list[list[Any]] | str] = {}
+    for path in files:
+        relative = ctx.relative(path)
+        outcome[path] = fatal.get(relative) or records.get(relative, [])
+    return outcome
 
 
 def file_entry(path: str, statements: int, counts: Counter[str]) -> dict[str, Any]:
