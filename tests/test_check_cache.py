@@ -278,3 +278,22 @@ def test_a_cache_folder_it_makes_is_ignored_by_git(tmp_path: Path) -> None:
     check(root)
     assert not (root / "pkg" / ".gitignore").exists()
     assert len(list((root / "pkg").glob("check-exceptions-*.json"))) == 1
+
+
+def test_editing_any_module_of_the_package_changes_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editable checkout keeps its version number: results computed by older code of any
+    module (discovery's path matching decides a finding's severity, say) are not reused."""
+    from qualitytool.exceptions import check_cache
+
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    module = package / "sub" / "discovery.py"
+    module.write_text("x = 1\n")
+    monkeypatch.setattr(check_cache, "_PACKAGE", package)
+    config = Config(root=tmp_path)
+    before = check_cache.settings_key(config, strict=False)
+    assert check_cache.settings_key(config, strict=False) == before
+    module.write_text("x = 22\n")
+    assert check_cache.settings_key(config, strict=False) != before

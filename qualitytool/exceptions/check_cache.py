@@ -34,12 +34,10 @@ from qualitytool.findings import FileResult, Finding, Severity
 
 # Bumped when the shape of an entry changes.
 _FORMAT = "1"
-# The modules whose code decides a file's result: an edited checkout (an editable install
-# keeps its version number) must not reuse results computed by older code.
-_DECIDING_MODULES = (
-    "exceptions/check.py", "exceptions/handlers.py", "checks/__init__.py",
-    "checks/bare_except.py", "checks/broad_exception_caught.py", "sources.py", "findings.py",
-)
+# An edited checkout (an editable install keeps its version number) must not reuse results
+# computed by older code: the key holds the stamp of every module of the package (about a
+# hundred stats; a hand-kept list of "the modules that matter" would go stale).
+_PACKAGE = Path(__file__).resolve().parent.parent
 _GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
 # The errors that depend on a file's bytes alone (made by ``sources.decode_python`` and
@@ -72,11 +70,13 @@ class FileStamp(tuple[int, int, int, int]):
 
 def settings_key(config: Config, strict: bool) -> str:
     """Everything besides a file's bytes that its result depends on, as one short hash."""
-    package = Path(__file__).resolve().parent.parent
     sources = []
-    for name in _DECIDING_MODULES:
-        stamp = FileStamp.of(str(package / name))
-        sources.append(stamp.as_list() if stamp is not None else None)
+    for folder, _dirs, names in sorted(os.walk(_PACKAGE)):
+        for name in sorted(names):
+            if name.endswith((".py", ".toml")):
+                stamp = FileStamp.of(os.path.join(folder, name))
+                sources.append([os.path.relpath(os.path.join(folder, name), _PACKAGE),
+                                stamp.as_list() if stamp is not None else None])
     options = config.exceptions
     parts = {
         "format": _FORMAT,
