@@ -128,17 +128,14 @@ def run(repeat: int) -> list[Measurement]:
     print(f"pylint score {after['report']['metrics'].get('pylint_score')} (warm) and "
           f"{recold['report']['metrics'].get('pylint_score')} (cold); "
           f"{len(after['findings'])} and {len(recold['findings'])} findings")
-    exact = _differences(after, recold)
-    print(f"warm report after the change equals the cold one: {not exact}"
-          + (f"; differ in: {exact}" if exact else ""))
-    ranges = _differences(after, recold, snippets=False)
-    print("  with duplicate-code reduced to its ranges: "
-          f"{not ranges}" + (f"; differ in: {ranges}" if ranges else ""))
+    _print_equality("warm report after the change equals the cold one", after, recold)
     # pylint's own run-to-run variation: what two cold runs of the same files differ in.
-    reference = _differences(recold_again, recold)
-    print(f"two cold runs equal each other: {not reference}"
-          + (f"; differ in: {reference}" if reference else ""))
-    reference = _differences(recold_again, recold, snippets=False)
-    print("  with duplicate-code reduced to its ranges: "
-          f"{not reference}" + (f"; differ in: {reference}" if reference else ""))
+    _print_equality("two cold runs equal each other", recold_again, recold)
     return measurements
+
+
+def _print_equality(title: str, first: dict[str, Any], second: dict[str, Any]) -> None:
+    """Whether two reports are equal, exactly and with duplicate-code reduced to its ranges."""
+    for label, snippets in ((title, True), ("  with duplicate-code reduced to its ranges", False)):
+        differ = _differences(first, second, snippets=snippets)
+        print(f"{label}: {not differ}" + (f"; differ in: {differ}" if differ else ""))

@@ -648,10 +648,10 @@ def save_baseline(report: QualityReport, path: Path | str) -> None:
     """Write the report's baseline snapshot (JSON) to ``path``, for ``baseline_file``."""
     from qualitytool.report import formats
     from qualitytool.report.baseline import snapshot
+    from qualitytool.sources import atomic_write
 
-    Path(path).write_text(
-        formats.dumps(snapshot(report.config, report.tools, report.metrics)), encoding="utf-8"
-    )
+    text = formats.dumps(snapshot(report.config, report.tools, report.metrics))
+    atomic_write(Path(path), text.encode("utf-8"))
 
 
 def gate_failures(report: QualityReport, *, unmeasured: bool = False) -> list[str]:
