@@ -21,7 +21,7 @@ class ResultKind(enum.Enum):
     FIX = "fix-exceptions"  # qualitytool.exceptions.fix_report.FixReport
     EVIDENCE = "evidence show"  # qualitytool.evidence.store.Evidence
     TODOS = "todos"  # qualitytool.todos.model.ScanResult
-    REPORT = "report"  # qualitytool.report.engine.QualityReport
+    REPORT = "report"  # qualitytool.report.result.QualityReport
 
 
 @dataclass(frozen=True)
