@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from qualitytool.exceptions.knowledge import KnowledgeBaseError
     from qualitytool.findings import FileResult, Finding, RunResult
     from qualitytool.init import WrittenFile
+    from qualitytool.listing_cache import ListingCache
     from qualitytool.output.templates import TemplateRenderError
     from qualitytool.report.baseline import BaselineError
     from qualitytool.report.markdown import Written
@@ -172,10 +173,12 @@ def check_exceptions(
 
     from qualitytool.exceptions.check_cache import CheckCache, FileStamp
     from qualitytool.findings import RunResult
+    from qualitytool.listing_cache import ListingCache
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
     cache = CheckCache.for_run(config, strict) if use_cache else None
+    listings = ListingCache.for_project(config) if use_cache else None
     # The files sent to the workers, in order, with their stamps taken before they are read.
     stamped: list[tuple[str, FileStamp | None]] = []
 
@@ -190,7 +193,7 @@ def check_exceptions(
             stamped.append((name, stamp))
             yield name
 
-    names = _candidate_names(paths, config, clean, on_discovered, shard)
+    names = _candidate_names(paths, config, clean, on_discovered, shard, listings)
     misses = uncached(names, cache) if cache is not None else names
     first = next(misses, None)
     results: list[FileResult] = []
@@ -209,6 +212,8 @@ def check_exceptions(
             if stamp is not None:
                 cache.store(name, stamp, result)
         cache.save()
+    if listings is not None:
+        listings.save()
     for result in clean:
         if on_result is not None:
             on_result(result)
@@ -443,11 +448,12 @@ def _candidate_names(
     clean: list[FileResult],
     on_discovered: Callable[[int], None] | None,
     shard: Shard | None = None,
+    listings: ListingCache | None = None,
 ) -> Iterator[str]:
     """The files to analyse (absolute path strings), streamed while discovery walks (so that
     the workers start early); a folder that cannot be listed goes to ``clean`` as an error.
     ``on_discovered`` gets the number of files once the walk is over.  A ``shard`` needs the
-    whole walk before its first file."""
+    whole walk before its first file.  ``listings``: see :mod:`qualitytool.listing_cache`."""
     from qualitytool.discovery import iter_file_names
     from qualitytool.findings import FileResult
 
@@ -456,7 +462,7 @@ def _candidate_names(
     def unreadable(folder: str, message: str) -> None:
         clean.append(FileResult(path=folder, error=message))
 
-    names: Iterator[str] = iter_file_names(paths, config, on_error=unreadable)
+    names: Iterator[str] = iter_file_names(paths, config, on_error=unreadable, listings=listings)
     if shard is not None:
         names = iter([str(p) for p in shard.select([Path(n) for n in names], config.root)])
     for name in names:

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualitytool.config import Config
+from qualitytool.listing_cache import list_folder
 
 if TYPE_CHECKING:
     import pathspec
+
+    from qualitytool.listing_cache import ListingCache
 
 # Folders that never hold the project's own code.  Matched by name at any depth.
 DEFAULT_EXCLUDED_DIRS = frozenset(
@@ -26,7 +29,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
         ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype",
         ".ruff_cache", ".svn", ".tox", ".venv", ".vscode", ".idea", "__pypackages__",
         "__pycache__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages",
-        "venv", ".qualitytool-cache",
+        "venv", ".qualitytool", ".qualitytool-cache",
     }
 )
 
@@ -124,9 +127,11 @@ def iter_file_names(
     config: Config,
     include: Sequence[str] | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    listings: ListingCache | None = None,
 ) -> Iterator[str]:
     """:func:`iter_files` as absolute path strings: building a ``Path`` per file costs more
-    than a cache lookup that needs none."""
+    than a cache lookup that needs none.  ``listings`` reuses the listings of folders
+    unchanged since an earlier run (the caller saves it)."""
     for raw in paths:
         if not Path(raw).exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
@@ -141,7 +146,7 @@ def iter_file_names(
                 seen.add(name)
                 yield name
             continue
-        for name in _walk(resolved, config, include_spec, exclude_spec, on_error):
+        for name in _walk(resolved, config, include_spec, exclude_spec, on_error, listings):
             if name not in seen:
                 seen.add(name)
                 yield name
@@ -160,6 +165,7 @@ def _walk(
     include_spec: _NameMatcher,
     exclude_spec: pathspec.PathSpec[Any] | None,
     on_error: Callable[[str, str], None] | None = None,
+    listings: ListingCache | None = None,
 ) -> Iterator[str]:
     # Plain strings: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
@@ -192,28 +198,18 @@ def _walk(
             on_error(where, f"{where}: cannot read folder: {error.strerror or error}")
 
     # Depth first, a folder's files before its subfolders, names sorted: os.walk's top-down
-    # order.  os.scandir directly: the entry types come with the listing, where os.walk would
-    # lstat every folder again; symlinked folders are not descended into (as os.walk).
+    # order.  Symlinked folders are not descended into (as os.walk).
     simple_names = include_spec.simple
     top_prefix = top_dir if top_dir.endswith(os.sep) else top_dir + os.sep
     pending = [top_dir]
     while pending:
         current = pending.pop()
         specs = specs_of.pop(current, [])
-        folders: list[str] = []
-        filenames: list[str] = []
         try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    try:
-                        is_dir = entry.is_dir()
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        if not entry.is_symlink():
-                            folders.append(entry.name)
-                    else:
-                        filenames.append(entry.name)
+            if listings is not None:
+                folders, filenames = listings.list(current)
+            else:
+                folders, filenames, _links = list_folder(current)
         except OSError as error:
             unreadable(error)
             continue
@@ -225,7 +221,7 @@ def _walk(
                 specs = specs + [(current, own)]
         prefix = current if current.endswith(os.sep) else current + os.sep
         relative_prefix = prefix[len(top_prefix) :].replace(os.sep, "/")
-        for name in sorted(filenames):
+        for name in filenames:
             if (simple_names is None or not simple_names.match(name)) and not (
                 include_spec.matches(name, relative_prefix + name)
             ):
@@ -239,7 +235,7 @@ def _walk(
                 continue
             yield file
         kept = []
-        for name in sorted(folders):
+        for name in folders:
             child = prefix + name
             if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info"):
                 continue

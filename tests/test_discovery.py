@@ -4,10 +4,15 @@ a folder's files before its subfolders', names sorted), symlinked folders not en
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+import pytest
+
+from qualitytool import listing_cache
 from qualitytool.config import Config
 from qualitytool.discovery import DEFAULT_EXCLUDED_DIRS, iter_file_names, iter_files
+from qualitytool.listing_cache import ListingCache
 
 from .conftest import REPO_ROOT
 
@@ -52,6 +57,28 @@ def test_walk_matches_os_walk(tmp_path: Path) -> None:
 def test_walk_matches_os_walk_on_this_repository() -> None:
     config = Config(root=REPO_ROOT, respect_gitignore=False)
     assert list(iter_file_names([REPO_ROOT], config)) == oracle(REPO_ROOT)
+
+
+def test_walk_with_stored_listings_matches_os_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(tmp_path)
+    real = time.time_ns
+    monkeypatch.setattr(listing_cache.time, "time_ns", lambda: real() + 3600 * 10**9)
+    config = Config(root=root, respect_gitignore=False)
+    for _ in range(3):  # listings stored, the root listed again (the cache folder is new), reused
+        listings = ListingCache.for_project(config)
+        assert listings is not None
+        assert list(iter_file_names([root], config, listings=listings)) == oracle(root)
+        listings.save()
+
+
+def test_the_cache_folder_is_never_walked(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    (root / ".qualitytool" / "cache").mkdir(parents=True)
+    (root / ".qualitytool" / "cache" / "stray.py").write_text("x = 1\n")
+    names = list(iter_file_names([root], Config(root=root)))
+    assert not [n for n in names if ".qualitytool" in n]
 
 
 def test_a_path_given_twice_is_listed_once(tmp_path: Path) -> None:

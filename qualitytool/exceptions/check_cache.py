@@ -7,16 +7,13 @@ for each absolute path, that stamp and the result: the findings, or the reason t
 cannot be decoded or parsed.  Results of files that could not be read are never cached.
 
 The cache lives in the project's cache folder (``[tool.qualitytool.report] cache-dir``,
-default ``.qualitytool/cache/``).  It is written through a temporary file and a rename; a
-cache that is missing, corrupt, of another shape or unwritable only costs time, and it is
-JSON, never pickle: a repository may ship one, and reading it must not run anything.
-A forged cache cannot hide a finding: its stamps would have to match the change times and
+default ``.qualitytool/cache/``; see :mod:`qualitytool.cache_files`).  A forged cache
+cannot hide a finding: its stamps would have to match the change times and
 inodes of the files on this machine.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -28,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool import __version__
-from qualitytool.config import Config, cache_directory
+from qualitytool.cache_files import project_cache_file, read_json, write_json
+from qualitytool.config import Config
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult, Finding, Severity
 
@@ -38,7 +36,6 @@ _FORMAT = "1"
 # computed by older code: the key holds the stamp of every module of the package (about a
 # hundred stats; a hand-kept list of "the modules that matter" would go stale).
 _PACKAGE = Path(__file__).resolve().parent.parent
-_GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
 # The errors that depend on a file's bytes alone (made by ``sources.decode_python`` and
 # ``check.parse_python``), after the path: only those are cached, never "cannot read" (a
@@ -70,18 +67,11 @@ class FileStamp(tuple[int, int, int, int]):
 
 def settings_key(config: Config, strict: bool) -> str:
     """Everything besides a file's bytes that its result depends on, as one short hash."""
-    sources = []
-    for folder, _dirs, names in sorted(os.walk(_PACKAGE)):
-        for name in sorted(names):
-            if name.endswith((".py", ".toml")):
-                stamp = FileStamp.of(os.path.join(folder, name))
-                sources.append([os.path.relpath(os.path.join(folder, name), _PACKAGE),
-                                stamp.as_list() if stamp is not None else None])
     options = config.exceptions
     parts = {
         "format": _FORMAT,
         "qualitytool": __version__,
-        "sources": sources,
+        "sources": _package_stamps(),
         "python": sys.version,
         "root": str(config.root),
         "critical_paths": list(config.critical_paths),
@@ -95,6 +85,30 @@ def settings_key(config: Config, strict: bool) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _package_stamps() -> list[list[Any]]:
+    """``[relative path, size, mtime, ctime, inode]`` of every module and data file of the
+    package, sorted (a scandir walk: it runs on every check)."""
+    stamps: list[list[Any]] = []
+    pending = [""]
+    while pending:
+        relative = pending.pop()
+        try:
+            with os.scandir(os.path.join(_PACKAGE, relative)) as entries:
+                for entry in entries:
+                    name = relative + entry.name
+                    if entry.is_dir():
+                        if entry.name != "__pycache__":
+                            pending.append(name + "/")
+                    elif entry.name.endswith((".py", ".toml")):
+                        info = entry.stat()
+                        stamps.append([name, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+                                       info.st_ino])
+        except OSError:
+            stamps.append([relative, None])
+    stamps.sort()
+    return stamps
+
+
 class CheckCache:
     """The cached results of one ``check-exceptions`` setting, by absolute path."""
 
@@ -104,17 +118,7 @@ class CheckCache:
         self._changed = False
         # Most paths are under the working folder: shown without calling display_path.
         self._under_cwd = os.path.join(os.getcwd(), "")
-        # The loaded entries hold no cycles: the cyclic collector would only scan them again
-        # and again while they are built.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            loaded = json.loads(path.read_bytes())
-        except (OSError, ValueError, RecursionError):
-            loaded = None
-        finally:
-            if collecting:
-                gc.enable()
+        loaded = read_json(path)
         if isinstance(loaded, dict) and loaded.get("format") == _FORMAT:
             entries = loaded.get("files")
             if isinstance(entries, dict):
@@ -124,11 +128,9 @@ class CheckCache:
     def for_run(cls, config: Config, strict: bool) -> CheckCache | None:
         """The cache of a run with this configuration and ``strict``; None when the cache
         folder leads out of the project (a symbolic link shipped with the repository)."""
-        directory = cache_directory(config.root, config)
-        root = os.path.realpath(config.root)
-        if not os.path.realpath(directory).startswith(root.rstrip(os.sep) + os.sep):
-            return None
-        return cls(directory / f"check-exceptions-{settings_key(config, strict)}.json")
+        name = f"check-exceptions-{settings_key(config, strict)}.json"
+        path = project_cache_file(config, name)
+        return cls(path) if path is not None else None
 
     def lookup(self, path: str, stamp: FileStamp) -> FileResult | None:
         """The cached result of the file at absolute ``path`` if it has ``stamp``; None
@@ -147,7 +149,10 @@ class CheckCache:
                 if not isinstance(error, str):
                     return None
                 return FileResult(path=shown, error=shown + error)
-            findings = tuple(_finding(shown, item) for item in entry["findings"])
+            items = entry["findings"]
+            if not items:  # most files: no findings, nothing to build
+                return FileResult(shown)
+            findings = tuple(_finding(shown, item) for item in items)
         except (KeyError, TypeError, ValueError):
             return None
         return FileResult(path=shown, findings=findings)
@@ -177,27 +182,7 @@ class CheckCache:
         if not self._changed:
             return
         files = {p: e for p, e in self._entries.items() if os.path.exists(p)}
-        data = json.dumps({"format": _FORMAT, "files": files}, separators=(",", ":"))
-        import tempfile  # only a run that changed something writes
-
-        tmp = None
-        try:
-            directory = self.path.parent
-            if not directory.is_dir():
-                directory.mkdir(parents=True)
-                # As ruff does: a folder it made itself tells git to leave it alone, so that a
-                # run (the pre-commit hook) leaves no untracked files behind.
-                (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.replace(tmp, self.path)
-        except OSError:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+        write_json(self.path, {"format": _FORMAT, "files": files})
 
 
 def _finding_entry(finding: Finding) -> dict[str, Any]:

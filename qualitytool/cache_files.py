@@ -1,0 +1,68 @@
+"""The files of qualitytool's caches in a project's cache folder: where they live, how they
+are read and how they are written.
+
+Every cache is JSON, never pickle (a repository may ship a cache, and reading it must not
+run anything), read with the cyclic collector paused (the data is acyclic, and the collector
+would only rescan it while it is built) and written through a temporary file and a rename.
+A cache that is missing, corrupt or unwritable only costs time: nothing here raises.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from qualitytool.config import Config, cache_directory
+
+_GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
+
+
+def project_cache_file(config: Config, name: str) -> Path | None:
+    """``name`` in the cache folder of the project of ``config``; None when that folder
+    leads out of the project (a symbolic link shipped with the repository)."""
+    directory = cache_directory(config.root, config)
+    root = os.path.realpath(config.root)
+    if not os.path.realpath(directory).startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    return directory / name
+
+
+def read_json(path: Path) -> Any:
+    """The data of the cache file ``path``; None when it is missing or unreadable."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Replace the cache file ``path`` with ``data``.  A cache folder made here gets a
+    ``.gitignore`` telling git to leave it alone (as ruff's does), so that a run, the
+    pre-commit hook, leaves no untracked files behind."""
+    text = json.dumps(data, separators=(",", ":"))
+    import tempfile  # only a run that changed something writes
+
+    tmp = None
+    try:
+        directory = path.parent
+        if not directory.is_dir():
+            directory.mkdir(parents=True)
+            (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
