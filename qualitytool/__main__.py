@@ -1,3 +1,3 @@
-from qualitytool.cli import main
+from qualitytool.cli import entry
 
-main()
+entry()

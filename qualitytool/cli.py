@@ -754,3 +754,32 @@ def init_command(path: Path, ci: bool, force: bool, branch: str, shards: int) ->
     for written in api.write_ci_workflows(path, force=force, default_branch=branch,
                                           shards=shards):
         click.echo(f"{written.action}: {api.display_path(written.path)}")
+
+
+def entry() -> NoReturn:
+    """The console script and ``python -m qualitytool``: :func:`main`, then an immediate exit.
+
+    When a command has returned, its files are written and closed and its worker processes
+    have stopped; what is left is the interpreter freeing its objects one by one, a tenth of
+    a warm ``check-exceptions`` run.  As mypy does, the process then ends without that
+    teardown, once its output is flushed.  Should a thread still run (none should), the exit
+    is the ordinary one, which waits for it.
+    """
+    import os
+    import threading
+
+    try:
+        main()
+        code: object = 0
+    except SystemExit as stop:
+        code = stop.code
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon]
+    if others or not isinstance(code, int | None):
+        sys.exit(code)  # type: ignore[arg-type]
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: what the ordinary exit would meet too
+        sys.exit(code)
+    os._exit(code or 0)

@@ -154,3 +154,34 @@ EXPECTED_EXAMPLE = [
     ('app/services/storage.py', 58, 'QT001', 'warning'),
     ('app/services/storage.py', 73, 'QT002', 'warning'),
 ]
+
+
+@pytest.mark.parametrize("argv", [["-m", "qualitytool"], ["console script"]])
+def test_the_process_exits_with_the_command_s_code_and_all_its_output(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    """The console script ends the process without the interpreter's teardown
+    (``cli.entry``): every line is still written, and the exit code is the command's."""
+    import shutil
+    import sys
+
+    handlers = "".join(f"try:\n    f{i}()\nexcept Exception:\n    pass\n" for i in range(3000))
+    (tmp_path / "many.py").write_text(handlers)
+    (tmp_path / "broken.py").write_text("def broken(:\n")
+    if argv == ["console script"]:
+        script = shutil.which("qualitytool", path=str(Path(sys.executable).parent))
+        assert script is not None
+        command = [script]
+    else:
+        command = [sys.executable, *argv]
+    result = subprocess.run([*command, "check-exceptions", "--no-cache", "."], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2  # a file could not be analysed
+    assert result.stdout.count("QT001") == 3000
+    assert result.stdout.rstrip().endswith("1 file could not be analysed.")
+    assert "error: broken.py:1:12: cannot parse" in result.stdout
+    help_run = subprocess.run([*command, "--help"], capture_output=True, text=True, check=False)
+    assert help_run.returncode == 0 and "check-exceptions" in help_run.stdout
+    usage = subprocess.run([*command, "check-exceptions", "--bogus"], capture_output=True,
+                           text=True, check=False)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
