@@ -12,12 +12,15 @@ from __future__ import annotations
 import gc
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from qualitytool.config import Config, cache_directory
 
 _GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
+# A cache file of other settings (another version, other options) unused this long goes.
+STALE_DAYS = 30
 
 
 def project_cache_file(config: Config, name: str) -> Path | None:
@@ -66,3 +69,16 @@ def write_json(path: Path, data: Any) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def prune(directory: Path, pattern: str, keep: Path) -> None:
+    """Delete the cache files matching ``pattern`` in ``directory``, other than ``keep``,
+    not written for :data:`STALE_DAYS` days: each version and setting has its own file, and
+    those of an upgraded version or a setting no longer used would pile up forever."""
+    cutoff = time.time() - STALE_DAYS * 86400
+    try:
+        for other in directory.glob(pattern):
+            if other != keep and other.stat().st_mtime < cutoff:
+                other.unlink()
+    except OSError:
+        pass

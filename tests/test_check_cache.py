@@ -51,11 +51,16 @@ def cache_files(root: Path) -> list[Path]:
 
 
 def cache_entries(root: Path) -> dict[str, dict[str, object]]:
+    """The cached entries by path, as ``{"stamp", "error", "findings"}``."""
     (path,) = cache_files(root)
     data = json.loads(path.read_text())
-    assert data["format"] == "1"
-    files: dict[str, dict[str, object]] = data["files"]
-    return files
+    assert data["format"] == "2"
+    return {key: _as_dict(entry) for key, entry in data["files"].items()}
+
+
+def _as_dict(entry: list[object]) -> dict[str, object]:
+    stamp, error, findings = entry if len(entry) == 3 else (entry[0], None, [])
+    return {"stamp": stamp, "error": error, "findings": findings}
 
 
 def edit_cache(root: Path, edit: dict[str, dict[str, object]]) -> None:
@@ -64,7 +69,9 @@ def edit_cache(root: Path, edit: dict[str, dict[str, object]]) -> None:
     data = json.loads(path.read_text())
     for name, changes in edit.items():
         (key,) = [k for k in data["files"] if k.endswith(f"/{name}")]
-        data["files"][key].update(changes)
+        entry = _as_dict(data["files"][key])
+        entry.update(changes)
+        data["files"][key] = [entry["stamp"], entry["error"], entry["findings"]]
     path.write_text(json.dumps(data))
 
 
@@ -155,8 +162,8 @@ def test_a_changed_file_is_checked_again(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"{not json", b"[]", b'{"format": "1", "files": []}', b'{"format": "0", "files": {}}',
-     b'{"format": "1", "files": {"x": 1}}', b"\xff\xfe\x00", b"[" * 100_000],
+    [b"{not json", b"[]", b'{"format": "2", "files": []}', b'{"format": "1", "files": {}}',
+     b'{"format": "2", "files": {"x": 1}}', b"\xff\xfe\x00", b"[" * 100_000],
     ids=["not JSON", "a list", "files not a table", "another format", "odd entry", "binary",
          "nesting that exhausts the JSON parser"],
 )
@@ -297,3 +304,17 @@ def test_editing_any_module_of_the_package_changes_the_key(
     assert check_cache.settings_key(config, strict=False) == before
     module.write_text("x = 22\n")
     assert check_cache.settings_key(config, strict=False) != before
+
+
+def test_cache_files_of_other_settings_unused_for_a_month_are_deleted(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    folder = root / ".qualitytool" / "cache"
+    folder.mkdir(parents=True)
+    old, recent = folder / "check-exceptions-0000old.json", folder / "check-exceptions-0recent.json"
+    for stale in (old, recent):
+        stale.write_text('{"format": "2", "files": {}}')
+    month = 31 * 86400
+    os.utime(old, (old.stat().st_atime - month, old.stat().st_mtime - month))
+    check(root)
+    assert not old.exists() and recent.exists()
+    assert len(cache_files(root)) == 2  # this run's and the recent one

@@ -3,8 +3,9 @@
 As ruff's cache does, a file counts as unchanged while ``os.stat`` gives the same size,
 modification time, change time and inode; nothing is read or parsed for it.  One JSON file
 per (qualitytool version and sources, Python version, settings that change findings) holds,
-for each absolute path, that stamp and the result: the findings, or the reason the file
-cannot be decoded or parsed.  Results of files that could not be read are never cached.
+for each absolute path, that stamp and the result: ``[stamp]`` for a file without findings
+(most files: the smaller the entry, the faster a warm run loads it), else ``[stamp, error,
+findings]`` with the findings or the reason the file cannot be decoded or parsed.  Results of files that could not be read are never cached.
 
 The cache lives in the project's cache folder (``[tool.qualitytool.report] cache-dir``,
 default ``.qualitytool/cache/``; see :mod:`qualitytool.cache_files`).  A forged cache
@@ -25,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool import __version__
-from qualitytool.cache_files import project_cache_file, read_json, write_json
+from qualitytool.cache_files import project_cache_file, prune, read_json, write_json
 from qualitytool.config import Config
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult, Finding, Severity
 
 # Bumped when the shape of an entry changes.
-_FORMAT = "1"
+_FORMAT = "2"
 # An edited checkout (an editable install keeps its version number) must not reuse results
 # computed by older code: the key holds the stamp of every module of the package (about a
 # hundred stats; a hand-kept list of "the modules that matter" would go stale).
@@ -136,30 +137,29 @@ class CheckCache:
         """The cached result of the file at absolute ``path`` if it has ``stamp``; None
         when there is none (or it is unusable)."""
         entry = self._entries.get(path)
-        if not isinstance(entry, dict) or entry.get("stamp") != stamp.as_list():
+        if entry.__class__ is not list or not entry or entry[0] != stamp.as_list():
             return None
         rest = path[len(self._under_cwd):] if path.startswith(self._under_cwd) else None
         if rest is not None and os.sep + "." not in os.sep + rest:
             shown = rest.replace(os.sep, "/")
         else:  # "." and ".." need normalising; a folder elsewhere is shown whole
             shown = display_path(path)
+        if len(entry) == 1:  # most files: no findings, nothing to build
+            return FileResult(shown)
         try:
-            error = entry["error"]
+            _stamp, error, items = entry
             if error is not None:
                 if not isinstance(error, str):
                     return None
                 return FileResult(path=shown, error=shown + error)
-            items = entry["findings"]
-            if not items:  # most files: no findings, nothing to build
-                return FileResult(shown)
             findings = tuple(_finding(shown, item) for item in items)
-        except (KeyError, TypeError, ValueError):
+        except (TypeError, ValueError):
             return None
         return FileResult(path=shown, findings=findings)
 
     def store(self, path: str, stamp: FileStamp, result: FileResult) -> None:
         """Remember ``result`` (computed after ``stamp`` was taken) for the file ``path``."""
-        entry: dict[str, Any] = {"stamp": stamp.as_list(), "error": None, "findings": []}
+        entry: list[Any] = [stamp.as_list()]
         if result.error is not None:
             # The path is kept out of the entry: it is shown relative to the working folder.
             suffix = result.error[len(result.path):]
@@ -167,11 +167,11 @@ class CheckCache:
                 return
             if "MemoryError" in suffix:  # this machine, now; not the file
                 return
-            entry["error"] = suffix
-        else:
+            entry += [suffix, []]
+        elif result.findings:
             if any(f.fix is not None or f.path != result.path for f in result.findings):
                 return
-            entry["findings"] = [_finding_entry(f) for f in result.findings]
+            entry += [None, [_finding_entry(f) for f in result.findings]]
         if self._entries.get(path) != entry:
             self._entries[path] = entry
             self._changed = True
@@ -183,6 +183,7 @@ class CheckCache:
             return
         files = {p: e for p, e in self._entries.items() if os.path.exists(p)}
         write_json(self.path, {"format": _FORMAT, "files": files})
+        prune(self.path.parent, "check-exceptions-*.json", keep=self.path)
 
 
 def _finding_entry(finding: Finding) -> dict[str, Any]:
