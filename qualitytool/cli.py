@@ -8,6 +8,7 @@ parses the options and rich draws the terminal's progress bars and TODO tables. 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -759,23 +760,19 @@ def init_command(path: Path, ci: bool, force: bool, branch: str, shards: int) ->
 def entry() -> NoReturn:
     """The console script and ``python -m qualitytool``: :func:`main`, then an immediate exit.
 
-    When a command has returned, its files are written and closed and its worker processes
-    have stopped; what is left is the interpreter freeing its objects one by one, a tenth of
-    a warm ``check-exceptions`` run.  As mypy does, the process then ends without that
-    teardown, once its output is flushed.  Should a thread still run (none should), the exit
-    is the ordinary one, which waits for it.
+    When a command has returned, its files are written and closed; what is left is the
+    interpreter freeing its objects one by one, a tenth of a warm ``check-exceptions`` run.
+    As mypy does, the process then ends without that teardown, once its output is flushed,
+    but only when nothing else waits for the end: no thread still running, no ``atexit``
+    callback (logging's, multiprocessing's clean-up, coverage's), no profiler or tracer.
+    Otherwise the exit is the ordinary one.
     """
-    import os
-    import threading
-
     try:
         main()
         code: object = 0
     except SystemExit as stop:
         code = stop.code
-    others = [t for t in threading.enumerate()
-              if t is not threading.main_thread() and not t.daemon]
-    if others or not isinstance(code, int | None):
+    if not isinstance(code, int | None) or not _nothing_waits_for_the_exit():
         sys.exit(code)  # type: ignore[arg-type]
     try:
         sys.stdout.flush()
@@ -783,3 +780,14 @@ def entry() -> NoReturn:
     except (OSError, ValueError):  # a closed pipe: what the ordinary exit would meet too
         sys.exit(code)
     os._exit(code or 0)
+
+
+def _nothing_waits_for_the_exit() -> bool:
+    import atexit
+    import threading
+
+    callbacks = getattr(atexit, "_ncallbacks", None)
+    if callbacks is None or callbacks() or sys.gettrace() or sys.getprofile():
+        return False
+    main_thread = threading.main_thread()
+    return all(t is main_thread or t.daemon for t in threading.enumerate())

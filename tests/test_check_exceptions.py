@@ -156,32 +156,58 @@ EXPECTED_EXAMPLE = [
 ]
 
 
-@pytest.mark.parametrize("argv", [["-m", "qualitytool"], ["console script"]])
+# Runs cli.entry() and says on stderr whether it will end the process without the teardown.
+_ENTRY = """
+import sys
+import qualitytool.cli as cli
+decide = cli._nothing_waits_for_the_exit
+def told() -> bool:
+    verdict = decide()
+    print("hard exit" if verdict else "ordinary exit", file=sys.stderr)
+    return verdict
+cli._nothing_waits_for_the_exit = told
+sys.argv[0] = "qualitytool"
+cli.entry()
+"""
+
+
+@pytest.mark.parametrize("command", ["python -m qualitytool", "console script", "entry"])
 def test_the_process_exits_with_the_command_s_code_and_all_its_output(
-    tmp_path: Path, argv: list[str]
+    tmp_path: Path, command: str
 ) -> None:
-    """The console script ends the process without the interpreter's teardown
-    (``cli.entry``): every line is still written, and the exit code is the command's."""
+    """The console script ends the process without the interpreter's teardown when nothing
+    waits for it (``cli.entry``): every line is still written, and the exit code is the
+    command's.  The first run starts workers (an ordinary exit), the second is served from
+    the cache (the quick exit)."""
     import shutil
     import sys
 
     handlers = "".join(f"try:\n    f{i}()\nexcept Exception:\n    pass\n" for i in range(3000))
-    (tmp_path / "many.py").write_text(handlers)
+    for n in range(60):  # enough files for worker processes
+        (tmp_path / f"m{n}.py").write_text(handlers if n == 0 else "x = 1\n")
     (tmp_path / "broken.py").write_text("def broken(:\n")
-    if argv == ["console script"]:
+    if command == "console script":
         script = shutil.which("qualitytool", path=str(Path(sys.executable).parent))
         assert script is not None
-        command = [script]
+        argv = [script]
+    elif command == "entry":
+        argv = [sys.executable, "-c", _ENTRY]
     else:
-        command = [sys.executable, *argv]
-    result = subprocess.run([*command, "check-exceptions", "--no-cache", "."], cwd=tmp_path,
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 2  # a file could not be analysed
-    assert result.stdout.count("QT001") == 3000
-    assert result.stdout.rstrip().endswith("1 file could not be analysed.")
-    assert "error: broken.py:1:12: cannot parse" in result.stdout
-    help_run = subprocess.run([*command, "--help"], capture_output=True, text=True, check=False)
+        argv = [sys.executable, "-m", "qualitytool"]
+    outputs = []
+    for exit_kind in ("ordinary exit", "hard exit"):
+        result = subprocess.run([*argv, "check-exceptions", "."], cwd=tmp_path,
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 2  # a file could not be analysed
+        assert result.stdout.count("QT001") == 3000
+        assert result.stdout.rstrip().endswith("1 file could not be analysed.")
+        assert "error: broken.py:1:12: cannot parse" in result.stdout
+        if command == "entry":
+            assert result.stderr.strip().splitlines()[-1] == exit_kind
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    help_run = subprocess.run([*argv, "--help"], capture_output=True, text=True, check=False)
     assert help_run.returncode == 0 and "check-exceptions" in help_run.stdout
-    usage = subprocess.run([*command, "check-exceptions", "--bogus"], capture_output=True,
+    usage = subprocess.run([*argv, "check-exceptions", "--bogus"], capture_output=True,
                            text=True, check=False)
     assert usage.returncode == 2 and "No such option" in usage.stderr
