@@ -71,7 +71,13 @@ def run_tools(runners: Sequence[Runner], ctx: RunContext) -> list[ToolResult]:
         return []
     with ThreadPoolExecutor(max_workers=len(runners), thread_name_prefix="qt-runner") as pool:
         futures = [pool.submit(run_one, runner, ctx) for runner in runners]
-        results = [f.result() for f in futures]
+        try:
+            results = [f.result() for f in futures]
+        except KeyboardInterrupt:
+            from qualitytool.report.tools import interrupt_tools
+
+            interrupt_tools()  # each in a process group of its own: Ctrl-C did not reach them
+            raise
     return sorted(results, key=lambda r: r.tool)
 
 

@@ -5,15 +5,41 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 from qualitytool.parallel import lower_priority
 from qualitytool.report.model import RunContext, ToolStatus
+
+# Each tool runs in a process group of its own (POSIX), so that the processes it leaves behind
+# when it dies (pylint's parallel workers do) can be killed with it.  The groups running now,
+# for :func:`interrupt_tools`.
+_OWN_GROUPS = hasattr(os, "killpg") and sys.version_info >= (3, 11)
+_RUNNING: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def interrupt_tools() -> None:
+    """Send SIGINT to every tool running now, with its workers: in process groups of their
+    own, they no longer get the Ctrl-C that the terminal sends to ours.  Called when the run
+    is interrupted; each tool then stops as it would on Ctrl-C."""
+    with _RUNNING_LOCK:
+        groups = list(_RUNNING)
+    for group in groups:
+        _signal_group(group, signal.SIGINT)
+
+
+def _signal_group(group: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(group, sig)
+    except (ProcessLookupError, PermissionError):  # the group is empty: nothing left
+        pass
 
 
 class ToolError(Exception):
@@ -82,18 +108,23 @@ def run_tool(
         raise ToolError(ToolStatus.MISSING, f"`{executable}` not found on PATH")
     # Output goes to files, not pipes: a tool that dies leaving its own workers behind (pylint's
     # parallel mode does) would otherwise hold the pipes open, and the run would wait forever.
-    # (The tool stays in our process group, so that Ctrl-C reaches it as before.)
+    # Those workers are killed when the tool has ended: they are in its process group.
+    group: dict[str, int] = {"process_group": 0} if _OWN_GROUPS else {}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             process = subprocess.Popen(
                 list(argv), cwd=cwd, stdout=out, stderr=err,
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                 env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
+                **group,  # type: ignore[call-overload]
             )
         except FileNotFoundError as exc:
             raise ToolError(ToolStatus.MISSING, f"`{executable}` not found") from exc
         except PermissionError as exc:
             raise ToolError(ToolStatus.MISSING, f"`{executable}` is not executable") from exc
+        if group:
+            with _RUNNING_LOCK:
+                _RUNNING.add(process.pid)
         if background:
             lower_priority(process.pid)
         try:
@@ -111,6 +142,11 @@ def run_tool(
             if process.poll() is None:
                 process.kill()
             process.wait()
+            if group:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(process.pid)
+                # What the tool left running (its workers, after a crash) ends with it.
+                _signal_group(process.pid, signal.SIGKILL)
         stdout, stderr = _read_text(out), _read_text(err)
     completed = subprocess.CompletedProcess(list(argv), process.returncode, stdout, stderr)
     if completed.returncode not in ok_codes:
