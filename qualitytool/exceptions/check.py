@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import gc
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,11 @@ from qualitytool.discovery import display_path, matches_any
 from qualitytool.exceptions.handlers import (
     BroadHandler,
     find_broad_handlers,
+    find_broad_handlers_in_parts,
     might_have_broad_handler,
     suppressed_codes,
 )
+from qualitytool.exceptions.parts import NotInParts, cut_points, module_parts, parses_in_parts
 from qualitytool.findings import FileResult, Finding, Severity
 from qualitytool.sources import SourceError, decode_python
 
@@ -37,16 +39,34 @@ class CheckOptions:
 
 def parse_python(raw: bytes, path: Path) -> tuple[ast.Module, str]:
     """Decode and parse, raising :class:`SourceError` with a one-line reason."""
-    source = decode_python(raw, path)
+    text = decode_python(raw, path).text
+    return parse_text(text, path), text
+
+
+def parse_text(text: str, path: Path) -> ast.Module:
+    """Parse decoded source, raising :class:`SourceError` with a one-line reason."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
-            tree = ast.parse(source.text, filename=str(path))
+            return ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         raise SourceError(f"{syntax_error_place(path, exc)}: cannot parse: {exc.msg}") from exc
     except (ValueError, RecursionError, MemoryError) as exc:
         raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
-    return tree, source.text
+
+
+def broad_handlers(raw: bytes, path: Path, logger_objects: Sequence[str]) -> list[BroadHandler]:
+    """Every broad handler of the module ``raw`` (see :func:`find_broad_handlers`); a large
+    module is parsed one part at a time (:mod:`qualitytool.exceptions.parts`).  Raises
+    :class:`SourceError` when it cannot be decoded or parsed."""
+    text = decode_python(raw, path).text
+    points = cut_points(text)
+    if points is not None:
+        try:
+            return find_broad_handlers_in_parts(module_parts(text, points), text, logger_objects)
+        except NotInParts:
+            pass  # parsed whole below: the same handlers, or the module's syntax error
+    return find_broad_handlers(parse_text(text, path), text, logger_objects)
 
 
 def syntax_error_place(path: Path | str, error: SyntaxError) -> str:
@@ -143,7 +163,9 @@ def read_candidate(path: Path) -> tuple[str, bytes | None, str | None]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        parse_python(raw, Path(shown))
+        text = decode_python(raw, Path(shown)).text
+        if not parses_in_parts(text):  # a large module is checked one part at a time
+            parse_text(text, Path(shown))
     except SourceError as exc:
         return shown, None, str(exc)
     finally:
@@ -158,9 +180,8 @@ def check_file(path: Path, config: Config, strict: bool = False) -> FileResult:
     if raw is None:
         return FileResult(path=shown, error=error)
     try:
-        tree, text = parse_python(raw, Path(shown))
+        handlers = broad_handlers(raw, Path(shown), config.exceptions.logger_objects)
     except SourceError as exc:
         return FileResult(path=shown, error=str(exc))
-    handlers = find_broad_handlers(tree, text, config.exceptions.logger_objects)
     findings = handler_findings(handlers, path, config, strict=strict)
     return FileResult(path=shown, findings=tuple(findings))

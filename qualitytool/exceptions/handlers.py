@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -325,6 +325,10 @@ class _LazyScope(Scope):
         self._walrus = walrus
         self._loaded = False
 
+    def loaded(self) -> None:
+        """Its bindings are complete as they are (collected by the caller)."""
+        self._loaded = True
+
     def load(self) -> None:
         if self._loaded:
             return
@@ -452,6 +456,31 @@ def find_broad_handlers(
         source_text.splitlines(), logger_objects, walrus=":=" in source_text
     )
     finder.run(tree)
+    return sorted(finder.found, key=lambda h: (h.line, h.col))
+
+
+def find_broad_handlers_in_parts(
+    parts: Callable[[bool], Iterator[ast.Module]],
+    source_text: str,
+    logger_objects: Sequence[str] = (),
+) -> list[BroadHandler]:
+    """:func:`find_broad_handlers` over a module given as its parts (consecutive stretches of
+    top-level statements, see :mod:`qualitytool.exceptions.parts`), parsed anew by each call
+    of ``parts``: first to last, or last to first when given True.
+
+    A name bound anywhere in a module is bound in all of it, so the module's bindings are
+    collected over every part first, last part first: the order in which
+    :func:`collect_bindings` visits a whole module's statements, so that a name bound twice
+    resolves as it would there.  Then the handlers are found one part at a time."""
+    walrus = ":=" in source_text
+    module = _LazyScope("module", ast.Module(body=[], type_ignores=[]), walrus)
+    for tree in parts(True):
+        collect_bindings(tree.body, module, walrus)
+    module.loaded()
+    finder = _HandlerFinder(source_text.splitlines(), logger_objects, walrus)
+    finder.scopes.append(module)
+    for tree in parts(False):
+        finder._body(tree.body)
     return sorted(finder.found, key=lambda h: (h.line, h.col))
 
 
