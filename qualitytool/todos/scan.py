@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from qualitytool.config import Config
-from qualitytool.discovery import discover_files, display_path
+from qualitytool.discovery import display_path, iter_file_names
 from qualitytool.parallel import effective_jobs, worker_pool
 from qualitytool.shard import Shard
 from qualitytool.sources import SourceError
@@ -34,7 +34,7 @@ _PARALLEL_THRESHOLD = 400
 
 
 def scan_files(
-    files: Sequence[Path],
+    files: Sequence[Path | str],
     config: Config,
     *,
     jobs: int | None = None,
@@ -127,10 +127,13 @@ def scan_paths(
     them), scan them, blame the items.  ``jobs``, ``base`` and ``background`` as for
     :func:`scan_files`."""
     unreadable: list[str] = []
-    files = discover_files(paths, config, include=config.todos.include,
-                           on_error=lambda _folder, message: unreadable.append(message))
+    # Path strings: a Path per file would cost more than the scan of most files.
+    files: Sequence[Path | str] = list(iter_file_names(
+        paths, config, include=config.todos.include,
+        on_error=lambda _folder, message: unreadable.append(message),
+    ))
     if shard is not None:
-        files = shard.select(files, config.root)
+        files = shard.select([Path(name) for name in files], config.root)
     result = scan_files(files, config, jobs=jobs, base=base, background=background)
     if unreadable:
         result = replace(result, errors=sorted([*result.errors, *unreadable]))
