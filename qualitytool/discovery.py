@@ -49,6 +49,9 @@ def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
+_GLOB = re.compile(r"[*?\[\\]")
+
+
 class _NameMatcher:
     """Include patterns; name-only globs (``*.py``, ``Dockerfile``) skip pathspec entirely."""
 
@@ -59,8 +62,13 @@ class _NameMatcher:
         )
         # The name-only patterns, for a caller that tries them before building a path.
         self.simple = self._regex
+        # When every one is ``*.ext`` (the default ``*.py``, ``*.pyi``): the extensions, for
+        # ``str.endswith``, twice as fast as the regular expression.
+        extensions = [p[1:] for p in simple if p.startswith("*.") and not _GLOB.search(p[1:])]
+        self.suffixes = tuple(extensions) if simple and len(extensions) == len(simple) else None
         rest = [p for p in patterns if p not in simple]
         self._spec = _spec(rest) if rest else None
+        self.has_path_patterns = self._spec is not None
 
     def matches(self, name: str, relative: str) -> bool:
         if self._regex is not None and self._regex.match(name):
@@ -146,7 +154,11 @@ def iter_file_names(
                 seen.add(name)
                 yield name
             continue
-        for name in _walk(resolved, config, include_spec, exclude_spec, on_error, listings):
+        walk = _walk(resolved, config, include_spec, exclude_spec, on_error, listings)
+        if len(paths) == 1:  # one walk never gives a file twice
+            yield from walk
+            continue
+        for name in walk:
             if name not in seen:
                 seen.add(name)
                 yield name
@@ -200,6 +212,8 @@ def _walk(
     # Depth first, a folder's files before its subfolders, names sorted: os.walk's top-down
     # order.  Symlinked folders are not descended into (as os.walk).
     simple_names = include_spec.simple
+    suffixes = include_spec.suffixes
+    path_patterns = include_spec.has_path_patterns
     top_prefix = top_dir if top_dir.endswith(os.sep) else top_dir + os.sep
     pending = [top_dir]
     while pending:
@@ -222,8 +236,12 @@ def _walk(
         prefix = current if current.endswith(os.sep) else current + os.sep
         relative_prefix = prefix[len(top_prefix) :].replace(os.sep, "/")
         for name in filenames:
-            if (simple_names is None or not simple_names.match(name)) and not (
-                include_spec.matches(name, relative_prefix + name)
+            if suffixes is not None:
+                hit = name.endswith(suffixes)
+            else:
+                hit = simple_names is not None and simple_names.match(name) is not None
+            if not hit and not (
+                path_patterns and include_spec.matches(name, relative_prefix + name)
             ):
                 continue
             file = prefix + name

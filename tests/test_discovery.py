@@ -88,3 +88,32 @@ def test_a_path_given_twice_is_listed_once(tmp_path: Path) -> None:
     assert list(iter_file_names([root / "a.py", root, root / "z"], config)) == [
         str(root / "a.py"), *[n for n in once if n != str(root / "a.py")]
     ]
+
+
+@pytest.mark.parametrize(
+    "include",
+    [
+        ("*.py", "*.pyi"),
+        ("*.py",),
+        ("*.p?",),
+        ("*.[pP]y",),
+        ("*.txt", "m/n/o/*.pyi"),
+        ("z/**/*.py",),
+        ("A.py", "*.pyi"),
+        ("*",),
+    ],
+)
+def test_include_patterns_match_as_gitignore_globs(tmp_path: Path, include: tuple[str, ...]) -> None:
+    """The fast paths for name-only patterns (``*.py``: a suffix test) pick what pathspec
+    picks: a name-only glob matches the name at any depth, a path glob the relative path."""
+    import pathspec
+
+    root = tree(tmp_path)
+    names = [os.path.relpath(n, root) for n in iter_file_names([root], Config(root=root),
+                                                                include=include)]
+    spec = pathspec.GitIgnoreSpec.from_lines(list(include))
+    everything = [os.path.relpath(n, root) for n in iter_file_names(
+        [root], Config(root=root), include=("*",))]
+    assert names == [n for n in everything if spec.match_file(n)]
+    if include == ("*.py", "*.pyi"):
+        assert "m/readme.txt" not in names and "m/n/o/p.pyi" in names
