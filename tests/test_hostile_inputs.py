@@ -360,6 +360,63 @@ def test_report_pylint_survives_deep_nesting(tmp_path: Path) -> None:
                                 "(deep.py: astroid-error: ")
 
 
+# pylint dying outright on one file (its process ends with a traceback, no JSON) cannot be
+# provoked on purpose with the real pylint: this stand-in dies whenever poison.py is among
+# the files it is given, and lints the others as pylint would a file without a docstring.
+_DYING_PYLINT = """
+import json, sys
+args = sys.argv[1:]
+if "--version" in args:
+    print("pylint 3.9.9")
+    sys.exit(0)
+if "--list-msgs-enabled" in args:
+    print("Enabled messages:\\n  duplicate-code (R0801)\\nDisabled messages:\\n")
+    sys.exit(0)
+files = [a for a in args if a.endswith(".py")]
+if any(f.endswith("poison.py") for f in files):
+    sys.stderr.write("Traceback (most recent call last):\\nRecursionError: too deep\\n")
+    sys.exit(70)
+per_file = "--enable=duplicate-code" not in args
+print(json.dumps({"messages": [
+    {"type": "convention", "symbol": "missing-module-docstring", "messageId": "C0114",
+     "message": "Missing module docstring", "obj": "", "line": 1, "column": 0,
+     "endLine": None, "endColumn": None, "path": f, "module": f[:-3]}
+    for f in files if per_file
+]}))
+"""
+
+
+def test_report_pylint_dying_on_one_file_is_bisected_to_it(tmp_path: Path) -> None:
+    """When pylint's process dies, the files are linted again in halves down to the one it
+    dies on: that file is reported as not analysed (the crash named), the others keep their
+    messages, and ``--check`` fails on the pylint gate."""
+    import json
+    import sys
+
+    fake = tmp_path / "tools" / "dying_pylint.py"
+    fake.parent.mkdir()
+    fake.write_text(_DYING_PYLINT, encoding="utf-8")
+    (tmp_path / "poison.py").write_text("x = 1\n", encoding="utf-8")
+    for n in range(6):
+        (tmp_path / f"fine_{n}.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.qualitytool]\nexclude = [\"tools/\"]\n"
+        "[tool.qualitytool.gates]\npylint-score-min = 0\n"
+        f"[tool.qualitytool.report]\ncommands = [\"pylint={sys.executable} {fake}\"]\n",
+        encoding="utf-8")
+    result = run(tmp_path, "report", "--no-cache", "--format", "json", ".")
+    tools = {t["tool"]: t for t in json.loads(result.stdout)["report"]["tools"]}
+    pylint = tools["pylint"]
+    assert pylint["status"] == "ok", pylint["detail"]
+    assert [u["path"] for u in pylint["unanalysed"]] == ["poison.py"]
+    reason = pylint["unanalysed"][0]["reason"]
+    assert reason == "pylint crashed on it (exit status 70: RecursionError: too deep)"
+    assert pylint["files"] == 7 and pylint["findings"] == 6  # one message on each fine file
+    checked = run(tmp_path, "report", "--no-cache", "--check", ".")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "pylint: could not analyse poison.py: pylint crashed on it" in checked.stdout
+
+
 def _folder_nobody_can_list(root: Path) -> Path:
     """A folder whose path is longer than PATH_MAX: listing it fails even for root."""
     here = os.open(root, os.O_RDONLY)
