@@ -46,6 +46,17 @@ def read_json(path: Path) -> Any:
             gc.enable()
 
 
+def read_table(path: Path, version: str, key: str) -> dict[str, Any]:
+    """The table ``key`` of the cache file ``path`` when it is of format ``version``; empty
+    when the file is missing, unreadable or of another format or shape."""
+    loaded = read_json(path)
+    if isinstance(loaded, dict) and loaded.get("format") == version:
+        table = loaded.get(key)
+        if isinstance(table, dict):
+            return table
+    return {}
+
+
 def write_json(path: Path, data: Any) -> None:
     """Replace the cache file ``path`` with ``data``.  A cache folder made here gets a
     ``.gitignore`` telling git to leave it alone (as ruff's does), so that a run, the

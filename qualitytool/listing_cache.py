@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qualitytool.cache_files import project_cache_file, read_json, write_json
+from qualitytool.cache_files import project_cache_file, read_table, write_json
 from qualitytool.config import Config
 
 _FORMAT = "1"
@@ -70,14 +70,9 @@ class ListingCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._entries: dict[str, Any] = {}
         self._changed = False
         self._settled_before = time.time_ns() - SETTLE_SECONDS * 1_000_000_000
-        loaded = read_json(path)
-        if isinstance(loaded, dict) and loaded.get("format") == _FORMAT:
-            entries = loaded.get("folders")
-            if isinstance(entries, dict):
-                self._entries = entries
+        self._entries: dict[str, Any] = read_table(path, _FORMAT, "folders")
 
     @classmethod
     def for_project(cls, config: Config) -> ListingCache | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool import __version__
-from qualitytool.cache_files import project_cache_file, prune, read_json, write_json
+from qualitytool.cache_files import project_cache_file, prune, read_table, write_json
 from qualitytool.config import Config
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult, Finding, Severity
@@ -115,15 +115,10 @@ class CheckCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._entries: dict[str, Any] = {}
         self._changed = False
         # Most paths are under the working folder: shown without calling display_path.
         self._under_cwd = os.path.join(os.getcwd(), "")
-        loaded = read_json(path)
-        if isinstance(loaded, dict) and loaded.get("format") == _FORMAT:
-            entries = loaded.get("files")
-            if isinstance(entries, dict):
-                self._entries = entries
+        self._entries: dict[str, Any] = read_table(path, _FORMAT, "files")
 
     @classmethod
     def for_run(cls, config: Config, strict: bool) -> CheckCache | None:
