@@ -37,12 +37,6 @@ class CheckOptions:
         return check_file(path, self.config, strict=self.strict)
 
 
-def parse_python(raw: bytes, path: Path) -> tuple[ast.Module, str]:
-    """Decode and parse, raising :class:`SourceError` with a one-line reason."""
-    text = decode_python(raw, path).text
-    return parse_text(text, path), text
-
-
 def parse_text(text: str, path: Path) -> ast.Module:
     """Parse decoded source, raising :class:`SourceError` with a one-line reason."""
     try:

@@ -39,7 +39,7 @@ _FORMAT = "2"
 _PACKAGE = Path(__file__).resolve().parent.parent
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
 # The errors that depend on a file's bytes alone (made by ``sources.decode_python`` and
-# ``check.parse_python``), after the path: only those are cached, never "cannot read" (a
+# ``check.parse_text``), after the path: only those are cached, never "cannot read" (a
 # permission, an I/O error) nor an internal error.
 _CONTENT_ERROR = re.compile(r"(:\d+:\d+)?: (cannot parse|cannot decode|not valid [^ :]+): ")
 
