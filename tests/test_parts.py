@@ -53,9 +53,12 @@ MODULES = {
     ),
     "inside brackets": "A = B = 1\nX = (A\n@ B)\n" + handlers("Exception") + "Y = (A\n@ B)\n",
     "after a backslash": "A = B = 1\nx = A \\\n@ B\n" + handlers("Exception", "Exception"),
-    "a decorator cut from its function": (
+    "decorated definitions": (
         "import functools\n@functools.cache\n" + handlers("Exception", "Exception")
         + "@property\n@functools.cache\nclass C:\n    pass\n"
+    ),
+    "a comment between a decorator and its function": (
+        handlers("Exception") + "@functools.cache\n# cached\n" + handlers("Exception")
     ),
     "Exception rebound in a later part": (
         handlers("Exception", "E") + "E = Exception\n" + handlers("E") + "Exception = ValueError\n"
@@ -85,7 +88,7 @@ MODULES = {
 
 # The modules where a cut falls where no statement starts: parsed whole.
 WRONG_CUTS = {"a definition line inside a string", "inside brackets", "after a backslash",
-              "a decorator cut from its function"}
+              "a comment between a decorator and its function"}
 
 
 @pytest.mark.parametrize("name", list(MODULES), ids=list(MODULES))
@@ -150,3 +153,13 @@ def test_line_endings_other_than_newline_are_parsed_whole() -> None:
 def test_a_small_module_is_parsed_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parts, "PARTS_THRESHOLD", 10_000)
     assert parts.cut_points(handlers("Exception")) is None
+
+
+def test_a_cut_never_falls_between_a_decorator_and_its_definition() -> None:
+    text = "import functools\n" + "".join(
+        f"@functools.cache\n@staticmethod\ndef f{n}():\n    return {n}\n" for n in range(20)
+    )
+    points = parts.cut_points(text)
+    assert points is not None and len(points) > 10
+    assert all(text.startswith("@functools.cache\n", point) for point in points[1:])
+    assert parts.parses_in_parts(text)

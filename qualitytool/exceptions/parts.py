@@ -3,7 +3,8 @@
 CPython's ``ast`` tree takes about 115 bytes per byte of source: 1.2 GB for a 10 MB
 generated module, where ``check-exceptions`` needs only one statement's tree at a time.  So
 above :data:`PARTS_THRESHOLD` characters the module is cut before top-level definitions
-(lines starting at column 0 with ``def``, ``async def``, ``class`` or ``@``) into parts of
+(lines starting at column 0 with ``def``, ``async def``, ``class`` or ``@``; above the
+decorators of a definition) into parts of
 about :data:`PART_SIZE` characters, and each part is parsed on its own, behind as many
 newlines as there are lines before it (so that line numbers are the module's).
 
@@ -41,10 +42,21 @@ def cut_points(text: str) -> list[int] | None:
         return None
     points = [0]
     for match in _DEFINITION.finditer(text, PART_SIZE):
-        start = match.start()
+        start = _before_decorators(text, match.start())
         if start - points[-1] >= PART_SIZE:
             points.append(start)
     return points if len(points) > 1 else None
+
+
+def _before_decorators(text: str, start: int) -> int:
+    """``start``, or the start of the decorator lines right above it: a cut between a
+    decorator and its definition would send the module back to the whole parse."""
+    while start > 0:
+        previous = text.rfind("\n", 0, start - 1) + 1
+        if not text.startswith("@", previous):
+            break
+        start = previous
+    return start
 
 
 def module_parts(text: str, points: list[int]) -> Callable[[bool], Iterator[ast.Module]]:
