@@ -5,7 +5,8 @@ modification time, change time and inode; nothing is read or parsed for it.  One
 per (qualitytool version and sources, Python version, settings that change findings) holds,
 for each absolute path, that stamp and the result: ``[stamp]`` for a file without findings
 (most files: the smaller the entry, the faster a warm run loads it), else ``[stamp, error,
-findings]`` with the findings or the reason the file cannot be decoded or parsed.  Results of files that could not be read are never cached.
+findings]`` with the findings or the reason the file cannot be decoded or parsed.  Results
+of files that could not be read are never cached.
 
 The cache lives in the project's cache folder (``[tool.qualitytool.report] cache-dir``,
 default ``.qualitytool/cache/``; see :mod:`qualitytool.cache_files`).  A forged cache
