@@ -103,7 +103,9 @@ def test_a_path_given_twice_is_listed_once(tmp_path: Path) -> None:
         ("*",),
     ],
 )
-def test_include_patterns_match_as_gitignore_globs(tmp_path: Path, include: tuple[str, ...]) -> None:
+def test_include_patterns_match_as_gitignore_globs(
+    tmp_path: Path, include: tuple[str, ...]
+) -> None:
     """The fast paths for name-only patterns (``*.py``: a suffix test) pick what pathspec
     picks: a name-only glob matches the name at any depth, a path glob the relative path."""
     import pathspec

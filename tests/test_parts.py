@@ -48,7 +48,8 @@ def handlers(*kinds: str) -> str:
 MODULES = {
     "plain": handlers("Exception", "BaseException", "ValueError", "Exception"),
     "a definition line inside a string": (
-        'DOC = """\ndef inside():\n    try:\n        pass\n    except Exception:\n        pass\n"""\n'
+        'DOC = """\ndef inside():\n    try:\n        pass\n'
+        '    except Exception:\n        pass\n"""\n'
         + handlers("Exception", "Exception")
     ),
     "inside brackets": "A = B = 1\nX = (A\n@ B)\n" + handlers("Exception") + "Y = (A\n@ B)\n",
