@@ -164,3 +164,24 @@ def test_a_cut_never_falls_between_a_decorator_and_its_definition() -> None:
     assert points is not None and len(points) > 10
     assert all(text.startswith("@functools.cache\n", point) for point in points[1:])
     assert parts.parses_in_parts(text)
+
+
+@pytest.mark.parametrize("name", list(MODULES), ids=list(MODULES))
+def test_the_report_s_statement_and_annotation_counts_by_parts_are_the_whole_s(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pylint's statement count and the annotation count, which the report computes beside
+    the tools, go by parts too: the same figures as from the whole module's tree."""
+    import importlib
+
+    # (``from qualitytool.report.runners import annotations`` gives the __future__ feature.)
+    annotations = importlib.import_module("qualitytool.report.runners.annotations")
+    pylint = importlib.import_module("qualitytool.report.runners.pylint")
+    text = (MODULES[name] + '"""not a docstring"""\n'
+            'class K:\n    """doc"""\n    def m(self, x: int): ...\n')
+    path = tmp_path / "m.py"
+    path.write_text(text, encoding="utf-8")
+    by_parts = (pylint.count_statements(path), annotations.analyse_file(path))
+    monkeypatch.setattr(parts, "PARTS_THRESHOLD", 10**9)  # the whole module, as before
+    assert by_parts == (pylint.count_statements(path), annotations.analyse_file(path))
+    assert by_parts[0] > 0 and by_parts[1]["functions"]

@@ -23,11 +23,13 @@ import ast
 import re
 import warnings
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 # Below this many characters a module is parsed whole (a 2 MB module's tree is about 240 MB).
 PARTS_THRESHOLD = 2 * 1024 * 1024
 # Parts are at least this long (fewer parser calls), cut at the next definition after it.
 PART_SIZE = 256 * 1024
+T = TypeVar("T")
 _DEFINITION = re.compile(r"^(?:(?:def|async|class)\b|@)", re.MULTILINE)
 
 
@@ -83,15 +85,20 @@ def module_parts(text: str, points: list[int]) -> Callable[[bool], Iterator[ast.
     return parts
 
 
+def each_part(text: str, work: Callable[[ast.Module], T]) -> list[T] | None:
+    """``work`` done on each part's tree of ``text``, in order; None when ``text`` is small
+    or a part does not parse on its own: then the caller parses the whole module (and any
+    result ``work`` computed is to be dropped)."""
+    points = cut_points(text)
+    if points is None:
+        return None
+    try:
+        return [work(tree) for tree in module_parts(text, points)(False)]
+    except NotInParts:
+        return None
+
+
 def parses_in_parts(text: str) -> bool:
     """Whether ``text`` could be checked to parse one part at a time (and does); False when
     it is small, or a part does not parse (then the whole module must be parsed to know)."""
-    points = cut_points(text)
-    if points is None:
-        return False
-    try:
-        for _tree in module_parts(text, points)(False):
-            pass
-    except NotInParts:
-        return False
-    return True
+    return each_part(text, lambda _tree: None) is not None

@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from qualitytool.exceptions.parts import each_part
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
 from qualitytool.sources import SourceError, read_python
@@ -39,9 +40,18 @@ def _function_counts(node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: boo
 
 def analyse_file(path: Path) -> dict[str, Any]:
     try:
-        tree = ast.parse(read_python(path).text)
+        text = read_python(path).text
+        by_part = each_part(text, _functions)  # a large module: one part's tree at a time
+        parts = by_part if by_part is not None else [_functions(ast.parse(text))]
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+    functions = [function for part in parts for function in part]
+    functions.sort(key=lambda f: (f[1], f[0]))
+    return {"functions": functions}
+
+
+def _functions(tree: ast.Module) -> list[list[Any]]:
+    """``[qualified name, line, annotated, total]`` of every function in ``tree``."""
     functions: list[list[Any]] = []
 
     def visit(node: ast.AST, in_class: bool, prefix: str) -> None:
@@ -56,8 +66,7 @@ def analyse_file(path: Path) -> dict[str, Any]:
                 visit(child, in_class, prefix)
 
     visit(tree, False, "")
-    functions.sort(key=lambda f: (f[1], f[0]))
-    return {"functions": functions}
+    return functions
 
 
 def percent(annotated: int, total: int) -> float:

@@ -32,6 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from qualitytool.exceptions.parts import each_part
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
@@ -65,9 +66,14 @@ def count_statements(path: Path) -> int:
     Python's statements and except clauses, less docstrings (astroid keeps those apart).
     """
     try:
-        tree = ast.parse(read_python(path).text)
+        text = read_python(path).text
+        by_part = each_part(text, _statements)  # a large module: one part's tree at a time
+        return sum(by_part) if by_part is not None else _statements(ast.parse(text))
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return 0
+
+
+def _statements(tree: ast.Module) -> int:
     count = 0
     for node in ast.walk(tree):
         if isinstance(node, (ast.stmt, ast.ExceptHandler)):
