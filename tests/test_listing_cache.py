@@ -4,8 +4,8 @@ when it is safe to.
 
 The cache stores only folders changed more than ``SETTLE_SECONDS`` before the run; the tests
 that need stored listings move the clock of the cache forward instead of waiting.  A change
-is made a tenth of a second after the listing it must invalidate: file systems stamp times
-at the granularity of a clock tick (a few milliseconds), and the settling rule, tested on its
+is made once the file system's clock has moved on since the listing it must invalidate: file
+systems stamp times at the granularity of a clock tick, and the settling rule, tested on its
 own below, is what covers a change within the same tick.
 """
 
@@ -23,7 +23,20 @@ from qualitytool.config import load_config
 from qualitytool.discovery import iter_file_names
 from qualitytool.listing_cache import ListingCache
 
-TICK = 0.1
+
+def next_tick(folder: Path) -> None:
+    """Wait until the file system's clock has moved on (its granularity may be coarser than a
+    tenth of a second): a change made after this gets a later time stamp than any before."""
+    probe = folder / ".tick"
+    probe.write_text("")
+    before = probe.stat().st_mtime_ns
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        probe.write_text("")
+        if probe.stat().st_mtime_ns != before:
+            break
+    probe.unlink()
 
 
 def make_tree(root: Path) -> Path:
@@ -88,7 +101,7 @@ def test_a_warm_walk_finds_what_a_cold_walk_finds_after_a_change(
     root = make_tree(tmp_path)
     assert walk(root, cached=True) == walk(root, cached=False)
     assert "pkg" in stored(root)  # the listings were stored, so the next walk reuses them
-    time.sleep(TICK)
+    next_tick(tmp_path.parent)
     EDITS[edit](root)
     assert walk(root, cached=True) == walk(root, cached=False)
 
@@ -109,7 +122,7 @@ def test_an_unchanged_tree_is_not_listed_again(
     monkeypatch.setattr(listing_cache, "list_folder", counting)
     assert walk(root, cached=True) == first
     assert listed == []
-    time.sleep(TICK)
+    next_tick(tmp_path.parent)
     (root / "pkg" / "sub" / "new.py").write_text("")
     warm = walk(root, cached=True)
     assert listed == [str(root / "pkg" / "sub")]
@@ -176,7 +189,7 @@ def test_check_exceptions_uses_the_cache_and_no_cache_leaves_it_alone(
     assert not (root / ".qualitytool").exists()
     check_exceptions([root], config, jobs=1)
     assert "pkg/sub" in stored(root)
-    time.sleep(TICK)
+    next_tick(tmp_path.parent)
     (root / "pkg" / "sub" / "h.py").write_text("try:\n    f()\nexcept Exception:\n    pass\n")
     report = check_exceptions([root], config, jobs=1)
     assert [f.path.rsplit("/", 1)[-1] for f in report.result.findings] == ["h.py"]
