@@ -17,7 +17,10 @@ import pytest
 from qualitytool.report.model import ToolStatus
 from qualitytool.report.tools import ToolError, run_tool
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "killpg") or not os.path.isdir("/proc/self"),
+    reason="POSIX process groups, and /proc to tell a live process from a reaped one",
+)
 
 # A "tool" that starts a worker (sleeping, as a pylint worker waits for work), writes the
 # worker's pid, then dies.
