@@ -57,11 +57,11 @@ def read_table(path: Path, version: str, key: str) -> dict[str, Any]:
     return {}
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None:
     """Replace the cache file ``path`` with ``data``.  A cache folder made here gets a
     ``.gitignore`` telling git to leave it alone (as ruff's does), so that a run, the
     pre-commit hook, leaves no untracked files behind."""
-    text = json.dumps(data, separators=(",", ":"))
+    text = json.dumps(data, separators=(",", ":"), sort_keys=sort_keys)
     import tempfile  # only a run that changed something writes
 
     tmp = None

@@ -5,22 +5,21 @@ its result was computed from and the result.  The digest is the file's content h
 tool that follows imports (pylint) the digest of the file's import closure
 (:mod:`qualitytool.report.imports`).  A rerun recomputes only files whose digest changed; a new
 tool version or a changed configuration starts a fresh bucket.  The default
-place is ``.qualitytool/cache/`` under the project root (add ``.qualitytool/`` to
-``.gitignore``), or ``[tool.qualitytool.report] cache-dir``.
+place is ``.qualitytool/cache/`` under the project root, or ``[tool.qualitytool.report]
+cache-dir``; files are read and written through :mod:`qualitytool.cache_files` (a cache
+folder it makes holds a ``.gitignore`` of ``*``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from qualitytool import __version__
+from qualitytool.cache_files import read_json, write_json
 
 T = TypeVar("T")
 
@@ -86,13 +85,8 @@ class CacheBucket:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._entries: dict[str, dict[str, Any]] = {}
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                self._entries = loaded
-        except (OSError, ValueError):
-            pass
+        loaded = read_json(path)
+        self._entries: dict[str, dict[str, Any]] = loaded if isinstance(loaded, dict) else {}
         self._fresh: dict[str, dict[str, Any]] = {}
 
     def __contains__(self, key: str) -> bool:
@@ -113,11 +107,4 @@ class CacheBucket:
 
     def save(self) -> None:
         """Write this run's entries (files no longer analysed are dropped)."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self._fresh, handle, separators=(",", ":"), sort_keys=True)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        write_json(self.path, self._fresh, sort_keys=True)
