@@ -66,8 +66,10 @@ def module_parts(text: str, points: list[int]) -> Callable[[bool], Iterator[ast.
     last to first when given True), each parsed anew: only one part's tree lives at a time.
     Raises :class:`NotInParts` when a part does not parse on its own."""
     bounds = list(zip(points, [*points[1:], len(text)], strict=True))
-    # Newlines before each part: its first line number less one.
-    offsets = [text.count("\n", 0, start) for start, _end in bounds]
+    # Newlines before each part (its first line number less one), counted once over the text.
+    offsets = [0]
+    for start, end in bounds[:-1]:
+        offsets.append(offsets[-1] + text.count("\n", start, end))
 
     def parts(reverse: bool = False) -> Iterator[ast.Module]:
         order = range(len(bounds) - 1, -1, -1) if reverse else range(len(bounds))
