@@ -17,7 +17,7 @@ from pathlib import Path
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
 from qualitytool.evidence.store import Evidence
-from qualitytool.exceptions.check import read_candidate, syntax_error_place
+from qualitytool.exceptions.check import cannot_parse, read_candidate
 from qualitytool.exceptions.infer import Inferrer
 from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
 from qualitytool.exceptions.plan import HandlerPlan, Outcome, PlanOptions, plan_module
@@ -151,10 +151,8 @@ def _parse(source: PythonSource, shown: str) -> ast.Module:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(source.text, filename=shown)
-    except SyntaxError as exc:
-        raise SourceError(f"{syntax_error_place(shown, exc)}: cannot parse: {exc.msg}") from exc
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise SourceError(f"{shown}: cannot parse: {type(exc).__name__}: {exc}") from exc
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(cannot_parse(shown, exc)) from exc
 
 
 def fix_source(

@@ -19,8 +19,13 @@ from qualitytool.report.model import RunContext, ToolStatus
 
 # Each tool runs in a process group of its own (POSIX), so that the processes it leaves behind
 # when it dies (pylint's parallel workers do) can be killed with it.  The groups running now,
-# for :func:`interrupt_tools`.
-_OWN_GROUPS = hasattr(os, "killpg") and sys.version_info >= (3, 11)
+# for :func:`interrupt_tools`.  Python 3.10 has no ``process_group``: a session of its own
+# (``setsid`` in the child, as thread-safe) makes the tool a group leader just the same.
+_OWN_GROUPS = hasattr(os, "killpg")
+_NEW_GROUP: dict[str, object] = (
+    {} if not _OWN_GROUPS else {"process_group": 0} if sys.version_info >= (3, 11)
+    else {"start_new_session": True}
+)
 _RUNNING: set[int] = set()
 _RUNNING_LOCK = threading.Lock()
 
@@ -109,7 +114,7 @@ def run_tool(
     # Output goes to files, not pipes: a tool that dies leaving its own workers behind (pylint's
     # parallel mode does) would otherwise hold the pipes open, and the run would wait forever.
     # Those workers are killed when the tool has ended: they are in its process group.
-    group: dict[str, int] = {"process_group": 0} if _OWN_GROUPS else {}
+    group = _NEW_GROUP
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             process = subprocess.Popen(
