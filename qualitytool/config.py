@@ -8,6 +8,7 @@ reported as a warning (never silently ignored, never fatal).
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import types
 import typing
@@ -155,6 +156,10 @@ class Config:
     critical_paths: tuple[str, ...] = ()
     # Worker processes; 0 means one per core.
     jobs: int = 0
+    # The oldest Python the project runs on, as ruff spells it ("py311"); default: the lower
+    # bound of the project's requires-python, else py310.  fix-exceptions reads typeshed's
+    # stubs for it.
+    target_version: str | None = None
     exceptions: ExceptionsConfig = field(default_factory=ExceptionsConfig)
     todos: TodosConfig = field(default_factory=TodosConfig)
     gates: GatesConfig = field(default_factory=GatesConfig)
@@ -337,6 +342,9 @@ def _validate(config: Config, source: Path) -> None:
     _check_inside(config, source)
     if config.jobs < 0:
         raise ConfigError(f"{source}: key '{TABLE}.jobs' must be 0 (all cores) or more")
+    if config.target_version is not None and not re.fullmatch(r"py3\d+", config.target_version):
+        raise ConfigError(f"{source}: key '{TABLE}.target-version' must be of the form py311, "
+                          f"got {config.target_version!r}")
     for gate in GATES:
         problem = gate.invalid(getattr(config.gates, gate.field))
         if problem is not None:

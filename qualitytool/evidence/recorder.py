@@ -26,6 +26,7 @@ import dis
 import json
 import os
 import sys
+import types
 import uuid
 from typing import Any
 
@@ -132,7 +133,7 @@ def _spelling(cls: type) -> str | None:
     return None
 
 
-def _qualified_name(code: Any, module_globals: dict[str, Any]) -> str:
+def _qualified_name(code: types.CodeType, module_globals: dict[str, Any]) -> str:
     """``Class.test_name`` for a test method: ``co_qualname`` from 3.11; on 3.10 the class of
     the module whose attribute runs this code (the module's globals, never the frame's
     locals)."""

@@ -28,6 +28,7 @@ from qualitytool.exceptions.project import (
     package_root,
     search_roots,
 )
+from qualitytool.exceptions.pythons import SUPPORTED, target_python
 from qualitytool.exceptions.stubs import default_stubs
 from qualitytool.findings import FileResult
 from qualitytool.sources import (
@@ -123,9 +124,11 @@ def _knowledge(files: tuple[str, ...]) -> KnowledgeBase:
 
 @functools.lru_cache(maxsize=32)
 def _inferrer(
-    roots: tuple[str, ...], files: tuple[str, ...], project_root: Path | None = None
+    roots: tuple[str, ...], files: tuple[str, ...], project_root: Path | None = None,
+    target_version: str | None = None,
 ) -> Inferrer:
-    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs(project_root))
+    version = target_python(project_root, target_version) if project_root else SUPPORTED[0]
+    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs(project_root, version))
 
 
 def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
@@ -173,7 +176,8 @@ def plan_source(
 ) -> list[HandlerPlan]:
     """The plans for one parsed module (``path`` places it in its project)."""
     inferrer = _inferrer(
-        _roots_for(path, options), options.knowledge_files, options.config.root
+        _roots_for(path, options), options.knowledge_files, options.config.root,
+        options.config.target_version,
     )
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
@@ -301,7 +305,8 @@ def standalone_plans(
         config=config, roots=roots, keep_fallback=keep_fallback, boundaries=boundaries,
         knowledge_files=knowledge_files(config),
     )
-    inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root)
+    inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root,
+                         options.config.target_version)
     info = ModuleInfo.build(name, path, tree)
     inferrer.index.add(info)
     return plan_module(tree, code, info, inferrer, options.plan_options)

@@ -30,7 +30,7 @@ from qualitytool.exceptions.handlers import (
     logs_traceback,
     suppressed_codes,
 )
-from qualitytool.exceptions.hierarchy import BROAD, runtime_class
+from qualitytool.exceptions.hierarchy import BROAD, analysis_class
 from qualitytool.exceptions.infer import (
     CLOSED,
     UNKNOWN,
@@ -429,7 +429,7 @@ def _caught_by_original(
         return list(raised)
     kept = []
     for name in raised:
-        cls = runtime_class(name)
+        cls = analysis_class(name)
         if cls is not None and not issubclass(cls, Exception):
             continue
         kept.append(name)
