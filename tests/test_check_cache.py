@@ -249,7 +249,7 @@ def test_files_that_cannot_be_read_are_not_cached(tmp_path: Path) -> None:
     ],
 )
 def test_only_errors_of_the_bytes_are_cached(tmp_path: Path, error: str, kept: bool) -> None:
-    from qualitytool.exceptions.check_cache import CheckCache, FileStamp
+    from qualitytool.exceptions.checking.check_cache import CheckCache, FileStamp
     from qualitytool.findings import FileResult
 
     source = tmp_path / "m.py"
@@ -292,7 +292,7 @@ def test_editing_any_module_of_the_package_changes_the_key(
 ) -> None:
     """An editable checkout keeps its version number: results computed by older code of any
     module (discovery's path matching decides a finding's severity, say) are not reused."""
-    from qualitytool.exceptions import check_cache
+    from qualitytool.exceptions.checking import check_cache
 
     package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)

@@ -39,7 +39,7 @@ class ExceptionsRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
-        from qualitytool.exceptions.check import CheckOptions, prefilter
+        from qualitytool.exceptions.checking.check import CheckOptions, prefilter
 
         # What `check-exceptions` does, in this thread: forking worker processes from the
         # report's runner threads is unsafe, and the check is fast enough to hide behind pylint.

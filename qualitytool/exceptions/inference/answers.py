@@ -19,8 +19,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from qualitytool.exceptions.hierarchy import analysis_class
-from qualitytool.exceptions.pythons import VERSION_SPLIT_CLASSES
+from qualitytool.exceptions.inference.hierarchy import analysis_class
+from qualitytool.exceptions.inference.pythons import VERSION_SPLIT_CLASSES
 
 
 class Certainty(enum.IntEnum):

@@ -32,7 +32,7 @@ import typeshed_client
 from typeshed_client import ImportedName, InvalidStub, ModulePath, NameDict, OverloadedName
 from typeshed_client.parser import get_dunder_all_from_info
 
-from qualitytool.exceptions.pythons import SUPPORTED
+from qualitytool.exceptions.inference.pythons import SUPPORTED
 
 logger = logging.getLogger(__name__)
 
