@@ -133,15 +133,16 @@ class CheckReport:
 
 
 def resolve_config(paths: Sequence[Path | str], config_file: Path | str | None = None) -> Config:
-    """The configuration for a run: an explicit file, or the one found from the first path."""
+    """The configuration for a run: an explicit file, or the one found above the folder that
+    holds every path (see :func:`qualitytool.config.load_config`)."""
     import dataclasses
 
-    from qualitytool.config import load_config, load_config_file
+    from qualitytool.config import common_start, load_config, load_config_file
 
     if config_file is not None:
         config = load_config_file(Path(config_file))
     else:
-        config = load_config(Path(paths[0]) if paths else Path.cwd())
+        config = load_config(common_start(paths))
     if not config.report.commands:
         return config
     from qualitytool.report.runners import command_warnings
@@ -355,7 +356,7 @@ def fix_exceptions(
 
 
 def scaffold_exceptions(
-    root: Path | str,
+    root: Path | str | None = None,
     config: Config | None = None,
     *,
     module: str | None = None,
@@ -365,7 +366,8 @@ def scaffold_exceptions(
 ) -> ScaffoldReport:
     """Write the project's exception hierarchy (and, for FastAPI/Starlette, the module with
     ``register_exception_handlers(app)``) in the project at ``root`` (its configuration root
-    when it has one); see ``qualitytool scaffold-exceptions``.
+    when it has one; by default the project root of the current folder); see ``qualitytool
+    scaffold-exceptions``.
 
     Arguments override ``[tool.qualitytool.exceptions.hierarchy]``.  Nothing is overwritten
     unless ``force``: an existing hierarchy module only gets the classes it lacks.
@@ -374,10 +376,10 @@ def scaffold_exceptions(
     from qualitytool.scaffold.spec import build_spec
     from qualitytool.scaffold.write import scaffold
 
-    config = config or resolve_config([Path(root)])
+    config = config or resolve_config([Path(root)] if root is not None else [])
     # The modules are placed relative to the project's configuration root (where
-    # fix-exceptions --ladder/--wrap look for them), or ``root`` without a configuration.
-    root = config.root if config.source is not None else Path(root)
+    # fix-exceptions --ladder/--wrap look for them), or ``root`` given without a configuration.
+    root = config.root if config.source is not None or root is None else Path(root)
     spec = build_spec(
         root, config.exceptions.hierarchy, module=module, framework=framework,
         base_name=base_name,
@@ -668,9 +670,13 @@ def gate_failures(report: QualityReport, *, unmeasured: bool = False) -> list[st
 
 
 def write_ci_workflows(
-    root: Path | str, *, force: bool = False, default_branch: str = "main", shards: int = 1
+    root: Path | str | None = None, *, force: bool = False, default_branch: str = "main",
+    shards: int = 1,
 ) -> list[WrittenFile]:
-    """The GitHub Actions workflows of ``qualitytool init --ci`` in ``root``."""
+    """The GitHub Actions workflows of ``qualitytool init --ci`` in ``root`` (by default the
+    top of the git repository around the current folder, where GitHub reads them)."""
+    from qualitytool.config import find_repository_root
     from qualitytool.init import write_ci_workflows as write
 
-    return write(Path(root), force=force, default_branch=default_branch, shards=shards)
+    top = Path(root) if root is not None else find_repository_root(Path.cwd())
+    return write(top, force=force, default_branch=default_branch, shards=shards)

@@ -296,13 +296,13 @@ def scaffold_exceptions_command(
     force: bool,
     config_file: Path | None,
 ) -> None:
-    """Write the project's exception hierarchy under ROOT (default: the current directory).
+    """Write the project's exception hierarchy under ROOT (default: the project root: the
+    nearest folder above with a pyproject.toml or .git).
 
     An existing hierarchy module only gets the classes it lacks.  Exit status 2 when a module
     cannot be parsed (it is left unchanged).
     """
-    root = root or Path(".")
-    config = _load_config([root], config_file)
+    config = _load_config([root] if root is not None else [], config_file)
     report = api.scaffold_exceptions(
         root, config, module=module, framework=framework, base_name=base_name, force=force
     )
@@ -741,15 +741,16 @@ def report_command(
 
 
 @main.command("init")
-@click.argument("path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--ci", "ci", is_flag=True, help="Write the GitHub Actions workflows.")
 @click.option("--force", is_flag=True, help="Overwrite workflow files that already exist.")
 @click.option("--branch", default="main", show_default=True, help="The default branch.")
 @click.option("--shards", type=click.IntRange(min=1), default=1, show_default=True,
               help="With --ci: run the report as a matrix of N jobs (`--shard I/N`) and a "
               "merge job.")
-def init_command(path: Path, ci: bool, force: bool, branch: str, shards: int) -> None:
-    """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows)."""
+def init_command(path: Path | None, ci: bool, force: bool, branch: str, shards: int) -> None:
+    """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows in PATH, by
+    default the top of the git repository around the current folder)."""
     if not ci:
         raise click.UsageError("nothing to do: pass --ci to write the GitHub Actions workflows")
     for written in api.write_ci_workflows(path, force=force, default_branch=branch,

@@ -8,6 +8,7 @@ reported as a warning (never silently ignored, never fatal).
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import sys
 import types
@@ -216,14 +217,48 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
+def find_project_root(start: Path) -> Path:
+    """The project ``start`` (a file or folder) belongs to, as ruff finds it: the nearest
+    folder at or above it holding a ``pyproject.toml`` or ``.git``; ``start``'s own folder when
+    there is none.  Its ``.qualitytool/`` folder is the only one a run writes."""
+    resolved = start.resolve()
+    directory = resolved if resolved.is_dir() else resolved.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
+def find_repository_root(start: Path) -> Path:
+    """The top of the git work tree ``start`` is in, else its project root
+    (:func:`find_project_root`)."""
+    resolved = start.resolve()
+    directory = resolved if resolved.is_dir() else resolved.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return find_project_root(start)
+
+
+def common_start(paths: Sequence[Path | str]) -> Path:
+    """The folder all ``paths`` are in (the current one when there are none): where the
+    configuration and the project root are looked for, whatever order the paths come in."""
+    if not paths:
+        return Path.cwd()
+    folders = []
+    for path in paths:
+        resolved = Path(path).resolve()
+        folders.append(str(resolved if resolved.is_dir() else resolved.parent))
+    return Path(os.path.commonpath(folders))
+
+
 def load_config(start: Path | str = ".") -> Config:
-    """Load the configuration that applies to ``start`` (a file or directory)."""
+    """Load the configuration that applies to ``start`` (a file or directory): the nearest
+    ``[tool.qualitytool]`` above it, else the defaults with the project root above it."""
     start_path = Path(start)
     source = find_config_file(start_path)
     if source is None:
-        resolved = start_path.resolve()
-        root = resolved if resolved.is_dir() else resolved.parent
-        return Config(root=root)
+        return Config(root=find_project_root(start_path))
     return load_config_file(source)
 
 

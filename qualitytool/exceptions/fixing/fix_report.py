@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qualitytool.cache_files import ignore_state_folder
 from qualitytool.config import Config
 from qualitytool.exceptions.fixing.fix import FixFileResult, HandlerOutcome
 from qualitytool.exceptions.fixing.plan import Outcome
@@ -158,6 +159,7 @@ def write_run_log(report: FixReport) -> Path:
     """Atomically write the JSON document to ``<root>/.qualitytool/last-fix-exceptions.json``."""
     target = report.config.root / RUN_LOG
     target.parent.mkdir(parents=True, exist_ok=True)
+    ignore_state_folder(target.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=".last-fix-exceptions.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
