@@ -92,6 +92,12 @@ class TodosConfig:
     )
     # Extra category rule files (TOML, same format as rules/todo_categories.toml).
     category_rules: tuple[str, ...] = ()
+    # Skip code the project carries but did not write: vendored libraries, minified and
+    # generated files (rules/vendored.toml, and the project's .gitattributes linguist-vendored
+    # and linguist-generated).
+    skip_vendored: bool = True
+    # More gitignore-style patterns of files the TODO scan skips (after the vendored ones).
+    exclude: tuple[str, ...] = ()
     # Phrases that mark a TODO as a documented limitation rather than work to do.
     limitation_phrases: tuple[str, ...] = ("limitation", "known issue", "wontfix", "won't fix")
     labels: tuple[str, ...] = ("technical-debt", "todo")
@@ -152,6 +158,12 @@ class Config:
     source: Path | None = None
     include: tuple[str, ...] = ("*.py", "*.pyi")
     exclude: tuple[str, ...] = ()
+    # More patterns to exclude, kept apart from ``exclude`` so that ``--exclude`` can replace
+    # those while these stay (ruff's ``extend-exclude``).
+    extend_exclude: tuple[str, ...] = ()
+    # Apply the exclusions to files named on the command line too (ruff's ``force-exclude``;
+    # pre-commit names every file it checks).
+    force_exclude: bool = False
     respect_gitignore: bool = True
     # gitignore-style globs of code where no broad handler is tolerated (reported as errors).
     critical_paths: tuple[str, ...] = ()
