@@ -73,6 +73,7 @@ __all__ = [
     "SinceError",
     "SyncError",
     "TemplateRenderError",
+    "apply_exclusions",
     "build_report",
     "check_exceptions",
     "describe_action",
@@ -81,6 +82,7 @@ __all__ = [
     "evidence_path",
     "find_rule",
     "fix_exceptions",
+    "fix_summary",
     "format_names",
     "gate_failures",
     "load_evidence",
@@ -96,6 +98,7 @@ __all__ = [
     "save_baseline",
     "scaffold_exceptions",
     "scan_todos",
+    "statistics",
     "step_summary",
     "sync_options_from_env",
     "sync_todos",
@@ -151,6 +154,30 @@ def resolve_config(paths: Sequence[Path | str], config_file: Path | str | None =
     return dataclasses.replace(config, warnings=(*config.warnings, *unused))
 
 
+def apply_exclusions(
+    config: Config,
+    *,
+    exclude: Sequence[str] | None = None,
+    extend_exclude: Sequence[str] = (),
+    force_exclude: bool = False,
+) -> Config:
+    """``config`` with the command line's exclusions, as ruff takes them: ``exclude``
+    replaces the configured ``exclude`` (not ``extend-exclude``), ``extend_exclude`` adds to
+    it, ``force_exclude`` applies them to files named on the command line too.  A pattern may
+    hold several, separated by commas."""
+    import dataclasses
+
+    def split(patterns: Sequence[str]) -> tuple[str, ...]:
+        return tuple(p.strip() for text in patterns for p in text.split(",") if p.strip())
+
+    return dataclasses.replace(
+        config,
+        exclude=split(exclude) if exclude else config.exclude,
+        extend_exclude=(*config.extend_exclude, *split(extend_exclude)),
+        force_exclude=force_exclude or config.force_exclude,
+    )
+
+
 def check_exceptions(
     paths: Sequence[Path | str],
     config: Config | None = None,
@@ -161,6 +188,7 @@ def check_exceptions(
     on_discovered: Callable[[int], None] | None = None,
     shard: Shard | None = None,
     use_cache: bool = True,
+    since: str | None = None,
 ) -> CheckReport:
     """Find broad exception handlers under ``paths``.
 
@@ -168,7 +196,9 @@ def check_exceptions(
     ``on_result`` gets each file's result as it arrives.  ``shard`` checks only that share
     of the discovered files (see :mod:`qualitytool.shard`).  ``use_cache`` reuses the results
     of files unchanged since a previous run and stores the others (see
-    :mod:`qualitytool.exceptions.checking.check_cache`).
+    :mod:`qualitytool.exceptions.checking.check_cache`).  ``since`` (a git revision) checks
+    only the files changed since then and reports only handlers on changed lines (raises
+    ``SinceError``).
     """
     import itertools
 
@@ -194,7 +224,10 @@ def check_exceptions(
             stamped.append((name, stamp))
             yield name
 
+    changed = _changed_since(config, since) if since is not None else None
     names = _candidate_names(paths, config, clean, on_discovered, shard, listings)
+    if changed is not None:
+        names = (name for name in names if name in changed)
     misses = uncached(names, cache) if cache is not None else names
     first = next(misses, None)
     results: list[FileResult] = []
@@ -219,6 +252,8 @@ def check_exceptions(
         if on_result is not None:
             on_result(result)
     ordered = sorted([*results, *clean], key=lambda r: r.path)
+    if changed is not None:
+        ordered = _on_changed_lines(ordered, changed)
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
 
 
@@ -228,14 +263,23 @@ def scan_todos(
     *,
     blame: bool = True,
     shard: Shard | None = None,
+    since: str | None = None,
 ) -> ScanResult:
     """TODO/FIXME/XXX/HACK comments under ``paths``: categorised, with git blame unless
     ``blame`` is false.  ``.items`` are sorted by path and line; ``.notes`` say what was
-    skipped (no git, shallow clone).  ``shard`` scans only that share of the files."""
+    skipped (no git, shallow clone).  ``shard`` scans only that share of the files;
+    ``since`` (a git revision) keeps the comments on lines changed since then."""
+    import dataclasses
+
     from qualitytool.todos.scan import scan_paths
 
     config = config or resolve_config(paths)
-    return scan_paths(paths, config, blame=blame, shard=shard)
+    result = scan_paths(paths, config, blame=blame, shard=shard)
+    if since is None:
+        return result
+    changed = _changed_since(config, since)
+    items = [i for i in result.items if i.line in changed.get(_absolute(i.path), ())]
+    return dataclasses.replace(result, items=items)
 
 
 def write_todo_reports(
@@ -295,6 +339,7 @@ def fix_exceptions(
     record_run: bool = True,
     on_result: Callable[[FileResult], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
+    since: str | None = None,
 ) -> FixReport:
     """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
 
@@ -304,7 +349,8 @@ def fix_exceptions(
     catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
     (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
-    covers the files finished before it.
+    covers the files finished before it.  ``since`` (a git revision) considers only the
+    handlers on lines changed since then (raises ``SinceError``).
     """
     from dataclasses import replace
 
@@ -325,14 +371,19 @@ def fix_exceptions(
         wrap=wrap,
         knowledge_files=knowledge_files(config),
         evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
+        changed=_changed_since(config, since) if since is not None else None,
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []
     interrupted = False
     try:
+        candidates = _candidates(paths, config, clean, on_discovered)
+        if options.changed is not None:
+            changed = options.changed
+            candidates = (p for p in candidates if str(p) in changed)
         results = map_files(
             options,
-            _candidates(paths, config, clean, on_discovered),
+            candidates,
             jobs=config.jobs if jobs is None else jobs,
             on_result=on_result,
         )
@@ -430,6 +481,36 @@ def merge_evidence(
     config = config or resolve_config([Path.cwd()])
     table = collect_sites([config.root], config)
     return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file))
+
+
+def _changed_since(config: Config, since: str) -> dict[str, frozenset[int]]:
+    """The lines changed since the git revision ``since``, by absolute file path."""
+    from qualitytool.report.since import changed_lines
+
+    return {
+        str(config.root / name): lines for name, lines in changed_lines(config.root, since).items()
+    }
+
+
+def _absolute(shown: str) -> str:
+    """A path as messages show it (relative to the working folder) made absolute again."""
+    import os
+
+    return os.path.normpath(os.path.join(os.getcwd(), shown))
+
+
+def _on_changed_lines(
+    results: Sequence[FileResult], changed: dict[str, frozenset[int]]
+) -> list[FileResult]:
+    """``results`` keeping only the findings on changed lines (errors are kept)."""
+    import dataclasses
+
+    kept = []
+    for result in results:
+        lines = changed.get(_absolute(result.path), frozenset())
+        findings = tuple(f for f in result.findings if f.line in lines)
+        kept.append(dataclasses.replace(result, findings=findings))
+    return kept
 
 
 def _candidates(
@@ -556,6 +637,27 @@ def render(
     from qualitytool.output.registry import render as render_registered
 
     return render_registered(kind, output_format, result, options)
+
+
+def statistics(kind: ResultKind, result: Any) -> str:
+    """``--statistics``: how many findings of each kind, most first, as ruff prints them."""
+    from qualitytool.output import statistics as stats
+
+    if kind is ResultKind.CHECK:
+        return stats.check_statistics(result.findings)
+    if kind is ResultKind.FIX:
+        return stats.fix_statistics(result.handlers, unsafe_fixes=result.unsafe_fixes,
+                                    write=result.write)
+    if kind is ResultKind.TODOS:
+        return stats.todo_statistics(result.items)
+    raise ValueError(f"no statistics for {kind}")
+
+
+def fix_summary(report: FixReport) -> str:
+    """The one-line summary of a ``fix-exceptions`` run."""
+    from qualitytool.exceptions.fixing.fix_report import summary_line
+
+    return summary_line(report)
 
 
 def print_todo_table(result: ScanResult, console: Any, *, explain: bool = False) -> None:

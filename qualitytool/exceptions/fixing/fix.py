@@ -11,6 +11,7 @@ import ast
 import functools
 import gc
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,8 @@ class FixOptions:
     wrap: bool = False  # external-service conversions -> ExternalServiceError (opt-in, unsafe)
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
     evidence: Evidence | None = None  # from ``evidence run`` (paths relative to config.root)
+    # ``--since``: the changed lines by absolute path; only handlers there are considered
+    changed: Mapping[str, frozenset[int]] | None = None
 
     def __call__(self, path: Path) -> FileResult:
         return fix_file(path, self)
@@ -163,6 +166,9 @@ def fix_source(
 ) -> tuple[list[HandlerPlan], str]:
     """The plans for one parsed module and its text with the applicable ones applied."""
     plans = plan_source(text, tree, path, options)
+    if options.changed is not None:
+        lines = options.changed.get(str(path), frozenset())
+        plans = [p for p in plans if p.line in lines]
     if not any(p.applies(options.unsafe_fixes) for p in plans):
         return plans, text
     from qualitytool.exceptions.fixing.piecewise import (
