@@ -305,10 +305,14 @@ def sync_todos(
     """Scan ``paths`` and bring the GitHub issues of ``options.repo`` in step with the items
     (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
     import dataclasses
+    import importlib.util
 
     from qualitytool.todos.scan import categorizer_for
     from qualitytool.todos.sync import SyncError, sync
 
+    if importlib.util.find_spec("github") is None:
+        raise SyncError("todos sync needs PyGithub, which is not installed: "
+                        "pip install 'qualitytool[todos]'")
     config = config or resolve_config(paths)
     categorizer = categorizer_for(config)
     unknown = sorted(set(options.categories) - set(categorizer.names))

@@ -76,9 +76,16 @@ def python_module_tool(ctx: RunContext, tool: str, module: str) -> tuple[list[st
     try:
         return launch_command(module, untrusted=ctx.untrusted), version(module)
     except PackageNotFoundError as exc:
-        raise ToolError(
-            ToolStatus.MISSING, f"{module} is not installed for {sys.executable}"
-        ) from exc
+        raise ToolError(ToolStatus.MISSING, not_installed(module)) from exc
+
+
+# What to install for a tool the report runs (extras of qualitytool's own package).
+REPORT_EXTRA = "pip install 'qualitytool[report]'"
+
+
+def not_installed(module: str) -> str:
+    """The status detail of a tool of the ``report`` extra that is not installed."""
+    return f"{module} is not installed for {sys.executable} ({REPORT_EXTRA})"
 
 
 def path_command(ctx: RunContext, tool: str, executable: str) -> list[str]:
