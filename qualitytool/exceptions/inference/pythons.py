@@ -18,7 +18,6 @@ and 3.13 and comparing their module names and every exception class's method res
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 from pathlib import Path
@@ -79,7 +78,6 @@ def requires_python_floor(specifier: str) -> tuple[int, int] | None:
     return (3, max(floors)) if floors else None
 
 
-@functools.lru_cache(maxsize=16)
 def target_python(root: Path, configured: str | None = None) -> tuple[int, int]:
     """The oldest Python the project at ``root`` runs on: ``configured`` (``target-version``),
     else its ``pyproject.toml``'s ``requires-python`` lower bound, else the oldest supported;
