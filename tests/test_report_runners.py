@@ -107,7 +107,31 @@ def test_bandit_findings(report: QualityReport) -> None:
         ("shop/payments.py", 17, "B324", "HIGH", "high", 327),
         ("shop/payments.py", 21, "B602", "HIGH", "high", 78),
     ]
-    assert _tool(report, "bandit").metrics["by_severity"] == {"HIGH": 2, "MEDIUM": 1, "LOW": 6}
+    # The project has no bandit configuration: its tests' asserts (B101) are not reported.
+    assert [f for f in _tool(report, "bandit").findings if f.path.startswith("tests/")] == []
+    assert _tool(report, "bandit").metrics["by_severity"] == {"HIGH": 2, "MEDIUM": 1, "LOW": 2}
+
+
+@pytest.mark.parametrize(
+    ("configuration", "reported"),
+    [
+        pytest.param({}, [("app.py", "B101")], id="no configuration: B101 off in tests"),
+        pytest.param({"pyproject.toml": "[tool.bandit]\nskips = []\n"},
+                     [("app.py", "B101"), ("tests/test_app.py", "B101")],
+                     id="[tool.bandit] decides"),
+        pytest.param({".bandit": "[bandit]\nskips = B101\n"}, [], id=".bandit decides"),
+    ],
+)
+def test_bandit_skips_asserts_in_tests_unless_the_project_configures_it(
+    tmp_path: Path, configuration: dict[str, str], reported: list[tuple[str, str]]
+) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "app.py").write_text("def check(x):\n    assert x\n")
+    (tmp_path / "tests" / "test_app.py").write_text("def test_check():\n    assert 1\n")
+    for name, text in configuration.items():
+        (tmp_path / name).write_text(text)
+    report = build_report(tmp_path, use_cache=False, tools=["bandit"])
+    assert [(f.path, f.rule_id) for f in _tool(report, "bandit").findings] == reported
 
 
 def test_radon_complexity(report: QualityReport) -> None:
@@ -182,7 +206,8 @@ commands = [
     assert statuses == {
         "pylint": (ToolStatus.MISSING, "`/nonexistent/bin/pylint` not found"),
         "bandit": (ToolStatus.CRASHED, "exit status 3: Traceback: boom"),
-        "mypy": (ToolStatus.TIMEOUT, "no result after 2 s"),
+        "mypy": (ToolStatus.TIMEOUT,
+                 "no result after 2 s (raise `tool-timeout` of [tool.qualitytool.report])"),
         "black": (ToolStatus.MISSING, "`black` not found on PATH"),
         "radon": (ToolStatus.OK, ""),
     }
