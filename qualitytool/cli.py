@@ -293,6 +293,11 @@ def check_exceptions_command(
     help="Add what the tests saw each handler catch (from `qualitytool evidence run`).",
 )
 @_format_option(ResultKind.FIX)
+@click.option(
+    "--show-hints", is_flag=True,
+    help="Print the knowledge-base entry that would unlock each handler left broad, and the "
+    "top blockers, also when the output is not a terminal (on one, always).",
+)
 @_since_option
 @_exclusion_options
 @_exit_zero_option
@@ -311,6 +316,7 @@ def fix_exceptions_command(
     wrap: bool,
     evidence_file: Path | None,
     output_format: str,
+    show_hints: bool,
     since: str | None,
     exclude: tuple[str, ...],
     extend_exclude: tuple[str, ...],
@@ -359,8 +365,10 @@ def fix_exceptions_command(
         sys.exit(EXIT_ERROR)
     if report.run_log_error is not None:
         click.echo(f"warning: cannot write the run log: {report.run_log_error}", err=True)
-    options = api.RenderOptions(show_diff=not write, summary=not diff_only,
-                                concise=not _is_terminal() and output_file is None)
+    options = api.RenderOptions(
+        show_diff=not write, summary=not diff_only,
+        concise=not show_hints and not (_is_terminal() and output_file is None),
+    )
     if statistics:
         _emit(api.statistics(ResultKind.FIX, report), output_file)
     else:
@@ -630,7 +638,7 @@ def todos_scan_command(
     elif output_format == "text" and output_file is None and _is_terminal():
         from rich.console import Console
 
-        api.print_todo_table(result, Console(), explain=explain)
+        api.print_todo_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
     else:
         _emit(api.render(ResultKind.TODOS, output_format, result,
                          api.RenderOptions(explain=explain)), output_file)
