@@ -125,7 +125,7 @@ def test_a_dry_run_fails_on_any_broad_handler_and_exit_zero_does_not(tmp_path: P
     assert run(root, "fix-exceptions", ".").returncode == 1
     assert run(root, "fix-exceptions", "--exit-zero", ".").returncode == 0
     assert run(root, "check-exceptions", "-e", ".").returncode == 0
-    (root / "broken.py").write_text("def (:\n")
+    (root / "broken.py").write_text("try:\n    x(\nexcept Exception:\n    pass\n")
     assert run(root, "check-exceptions", "--exit-zero", ".").returncode == 2  # still an error
 
 
