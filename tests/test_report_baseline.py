@@ -90,8 +90,8 @@ def test_markdown_shows_before_and_after(project: tuple[Path, Path], tmp_path: P
     assert "| `shop/payments.py:21` | bandit | B602 |" in text
     chart = text[text.index("xychart-beta"):text.index("| tool | baseline | now |")]
     assert '    x-axis ["bandit", "check-exceptions", "pylint", "radon"]\n' in chart
-    assert "    bar [9, 2, 13, 1]\n    bar [11, 2, 14, 1]\n" in chart
-    assert "| bandit | 9 | 11 |" in text
+    assert "    bar [5, 2, 13, 1]\n    bar [7, 2, 14, 1]\n" in chart
+    assert "| bandit | 5 | 7 |" in text
 
 
 def test_tool_version_change_is_not_a_regression(

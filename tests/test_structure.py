@@ -117,6 +117,11 @@ def test_a_registered_format_reaches_the_command(
     extended = (*FORMATS, OutputFormat("count", ResultKind.CHECK, count))
     monkeypatch.setattr(registry, "FORMATS", extended)
     # The CLI builds its choices when it is imported: import it again with the new table.
+    # Both handles on the module are restored afterwards: sys.modules and the package's
+    # attribute (which dotted monkeypatch targets such as "qualitytool.cli.x" resolve through).
+    import qualitytool
+
+    monkeypatch.setattr(qualitytool, "cli", sys.modules["qualitytool.cli"])
     monkeypatch.delitem(sys.modules, "qualitytool.cli")
     from qualitytool.cli import main as fresh_main
 

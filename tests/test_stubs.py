@@ -194,11 +194,6 @@ KINDS = [
     pytest.param("nonexistent", None, id="unknown module"),
     pytest.param("os.nonexistent", None, id="unknown name"),
     pytest.param(
-        "datetime.UTC",
-        "attribute" if sys.version_info >= (3, 11) else None,
-        id="datetime.UTC: the stub's sys.version_info branch for this interpreter",
-    ),
-    pytest.param(
         "os.getuid",
         None if sys.platform == "win32" else "function",
         id="os.getuid: the stub's sys.platform branch",
@@ -209,6 +204,13 @@ KINDS = [
 @pytest.mark.parametrize(("qualified", "expected"), KINDS)
 def test_kind(stubs: Stubs, qualified: str, expected: str | None) -> None:
     assert stubs.kind(qualified) == expected
+
+
+@pytest.mark.parametrize(("version", "expected"), [((3, 10), None), ((3, 11), "attribute")])
+def test_kind_follows_the_target_version(version: tuple[int, int], expected: str | None) -> None:
+    """The stubs' sys.version_info branches are read for the project's target version, not
+    for the interpreter the tool runs on: datetime.UTC exists from 3.11."""
+    assert Stubs(site_packages(), version).kind("datetime.UTC") == expected
 
 
 BASES = [
