@@ -596,13 +596,18 @@ def choose_logger(frame: Frame, inferrer: Inferrer) -> LoggerChoice | str:
             if len(libraries) == 1:  # several loggers of one library: a logger of its own
                 return _library_logger(libraries.pop(), bound, module)
             return "the module logs through several loggers of different libraries"
-    wrappers = [n for n, lib in {**own_loggers, **imported_loggers}.items()
-                if lib == LogLibrary.UNKNOWN and n in _LOGGER_NAMES]
-    if wrappers:
-        return (f"the module logs through `{wrappers[0]}`, whose logging library qualitytool "
+    unknown = [n for n, lib in {**own_loggers, **imported_loggers}.items()
+               if lib == LogLibrary.UNKNOWN and n in _LOGGER_NAMES]
+    if unknown:
+        return (f"the module logs through `{unknown[0]}`, whose logging library qualitytool "
                 "cannot tell")
-    found = _module_library(module) or project_library(module.path)
-    return _library_logger(found, bound, module)
+    imported_library = _module_library(module)
+    if imported_library is None:
+        neighbours = _neighbours_logger(module, inferrer)
+        if isinstance(neighbours, LoggerChoice):
+            return neighbours
+        imported_library = neighbours
+    return _library_logger(imported_library, bound, module)
 
 
 def _most_used(loggers: dict[str, LogLibrary], module: ModuleInfo) -> LoggerChoice | None:
@@ -648,6 +653,76 @@ def _library_logger(
     return LoggerChoice("logging.getLogger(__name__)", LogLibrary.STDLIB, imports)
 
 
+def _neighbours_logger(
+    module: ModuleInfo, inferrer: Inferrer
+) -> LoggerChoice | LogLibrary | None:
+    """How the modules next to this one log: the logger most of them import (a project's
+    ``from app.log import logger``, loguru's ``from loguru import logger``) when its library
+    is known and its name is free here, else the library most of them import."""
+    way = _usual_import(str(module.path.resolve().parent))
+    if way is None:
+        return project_library(module.path)
+    source, name = way
+    absolute = source
+    if source.startswith("."):
+        package = module.name if module.is_package else module.name.rpartition(".")[0]
+        for _ in range(len(source) - len(source.lstrip(".")) - 1):
+            package = package.rpartition(".")[0]
+        absolute = f"{package}.{source.lstrip('.')}".strip(".")
+    library = _qualified_library(f"{absolute}.{name}", inferrer, 0)
+    if library is None or library == LogLibrary.UNKNOWN or absolute == module.name:
+        return project_library(module.path)
+    if name in module.names_bound_anywhere:
+        return library
+    return LoggerChoice(name, library, ((source, name),))
+
+
+_LOGGER_IMPORT = re.compile(
+    r"^from[ \t]+(?P<source>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>[\w \t,]+?)[ \t]*(?:#.*)?$",
+    re.MULTILINE,
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _usual_import(folder: str) -> tuple[str, str] | None:
+    """The ``from X import logger`` that most modules of ``folder`` (or, when none does, of
+    the packages above it) have, if any."""
+    directory = Path(folder)
+    for _ in range(3):
+        counts: Counter[tuple[str, str]] = Counter()
+        for text in _heads(directory):
+            found = set()
+            for match in _LOGGER_IMPORT.finditer(text):
+                names = [n.strip() for n in match["names"].split(",")]
+                for name in names:
+                    if name in _LOGGER_NAMES:
+                        found.add((match["source"], name))
+            counts.update(found)
+        if counts:
+            (way, _), *_ = counts.most_common(1)
+            if not way[0].startswith("."):
+                return way
+            return way if directory == Path(folder) else None  # relative to another package
+        if not (directory / "__init__.py").exists() or directory.parent == directory:
+            return None
+        directory = directory.parent
+    return None
+
+
+def _heads(directory: Path) -> Iterator[str]:
+    """The first 64 KB of the modules of a folder (at most ``_NEIGHBOURS`` of them)."""
+    try:
+        files = sorted(directory.glob("*.py"))[:_NEIGHBOURS]
+    except OSError:
+        return
+    for file in files:
+        try:
+            with file.open(encoding="utf-8", errors="replace") as handle:
+                yield handle.read(64 * 1024)
+        except OSError:
+            continue
+
+
 _LIBRARY_IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<from>loguru|structlog|logging)\b|import[ \t]+(?P<import>loguru"
     r"|structlog|logging)\b)",
@@ -668,16 +743,7 @@ def _project_library(folder: str) -> LogLibrary | None:
     directory = Path(folder)
     for _ in range(3):
         counts: Counter[LogLibrary] = Counter()
-        try:
-            files = sorted(directory.glob("*.py"))[:_NEIGHBOURS]
-        except OSError:
-            return None
-        for file in files:
-            try:
-                with file.open(encoding="utf-8", errors="replace") as handle:
-                    head = handle.read(64 * 1024)
-            except OSError:
-                continue
+        for head in _heads(directory):
             counts.update({LogLibrary(m["from"] or m["import"])
                            for m in _LIBRARY_IMPORT.finditer(head)})
         for library in (LogLibrary.LOGURU, LogLibrary.STRUCTLOG):

@@ -17,7 +17,7 @@ import fnmatch
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
@@ -183,12 +183,16 @@ def _add_one(tree: cst.Module, module: str, name: str | None, style: ImportStyle
         return _new_block(tree, body, start, statement)
     same = [e for e in entries if e.section == new.section]
     if same:
-        keys = [e.key(style) for e in same]
-        if keys == sorted(keys):
-            after = [e for e in same if e.key(style) <= new.key(style)]
-            if not after:
-                return _insert_before(tree, body, same[0].position, statement)
-            return _insert_after(tree, body, after[-1].position, statement)
+        # the configured order, else the other one when the section follows it (a project
+        # sorting with ``force-sort-within-sections`` that we found no configuration of)
+        for sorting in (style, replace(style, force_sort_within_sections=(
+                not style.force_sort_within_sections))):
+            keys = [e.key(sorting) for e in same]
+            if keys == sorted(keys):
+                after = [e for e in same if e.key(sorting) <= new.key(sorting)]
+                if not after:
+                    return _insert_before(tree, body, same[0].position, statement)
+                return _insert_after(tree, body, after[-1].position, statement)
         return _insert_after(tree, body, same[-1].position, statement)
     order = {section: rank for rank, section in enumerate(style.section_order)}
     rank = order.get(new.section, len(order))

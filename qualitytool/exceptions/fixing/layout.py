@@ -58,6 +58,14 @@ _SPACE = cst.SimpleWhitespace(" ")
 _NONE = cst.SimpleWhitespace("")
 
 
+def keyword_argument(name: str, value: str) -> cst.Arg:
+    """``name=value``, spaced as black spaces a keyword argument."""
+    return cst.Arg(
+        keyword=cst.Name(name), value=cst.parse_expression(value),
+        equal=cst.AssignEqual(whitespace_before=_NONE, whitespace_after=_NONE),
+    )
+
+
 def except_type(
     names: Sequence[str], column: int, after: int, limits: LineLimits, indent: str
 ) -> cst.BaseExpression:

@@ -48,6 +48,16 @@ def render_names(
         if module_name == frame.module.name and obj in frame.module.classes:
             written.append(obj)  # a class of this very module
             continue
+        # a project module's class, or one of a module the module already imports names
+        # from (``from importlib.metadata import version``): imported the same way
+        imports_from = any(
+            target is not None and target.rpartition(".")[0] == module_name
+            for target in frame.module.bindings.values()
+        )
+        if imports_from and obj not in bound:
+            written.append(obj)
+            imports.append((module_name, obj))
+            continue
         if inferrer.index.module(module_name) is not None:
             if obj in bound:
                 return f"cannot name `{name}` here: `{obj}` is taken"

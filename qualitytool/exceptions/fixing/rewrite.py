@@ -213,7 +213,7 @@ class HandlerPlace:
         elif fix == TracebackFix.OPT_EXCEPTION:
             func = func.with_changes(value=_with_opt_exception(func.value))
         else:
-            added = [cst.Arg(keyword=cst.Name("exc_info"), value=cst.Name("True"))]
+            added = [layout.keyword_argument("exc_info", "True")]
         return layout.call(call, func, added, column, after, self.limits, self.indent)
 
 
@@ -221,7 +221,7 @@ def _with_opt_exception(receiver: cst.BaseExpression) -> cst.BaseExpression:
     """A loguru logger expression with ``exception=True`` in its ``.opt(...)``: added to the
     chain's own ``opt`` call (a second ``opt`` would reset its other options), else a new
     ``.opt(exception=True)`` at the end of the chain."""
-    flag = cst.Arg(keyword=cst.Name("exception"), value=cst.Name("True"))
+    flag = layout.keyword_argument("exception", "True")
     current = receiver
     while isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
         if current.func.attr.value == "opt":
