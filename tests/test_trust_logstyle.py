@@ -397,7 +397,7 @@ def _run(module: ModuleType) -> Outcome:
             asyncio.run(run(failing()))
         else:
             run(_fail)
-    except Exception as exc:  # the old rewrite's own failure, recorded as behaviour
+    except Exception as exc:  # noqa: BLE001 -- the old rewrite's own failure, recorded
         raised = type(exc).__name__
     return Outcome(raised)
 
