@@ -226,3 +226,28 @@ def test_a_configuration_from_a_stranger_is_validated(tmp_path: Path, pyproject:
     style = project_style(tmp_path / "mod.py")
     assert style.limits.limit in (79, 88)
     assert style.imports.known == ()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        pytest.param('"""Doc."""\n\n\nclass A:\n    pass\n', id="a class below the docstring"),
+        pytest.param('"""Doc."""\n\n# about A\nclass A:\n    pass\n',
+                     id="a comment on the class"),
+        pytest.param('"""Doc."""\n\n# about the module\n\n\nclass A:\n    pass\n',
+                     id="a comment set off from the class (Django's smartif.py)"),
+        pytest.param("VALUE = 1\n", id="code"),
+        pytest.param("def f():\n    pass\n", id="a function, no docstring"),
+    ],
+)
+def test_a_first_import_is_set_off_as_black_and_isort_want(tmp_path: Path, module: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(ISORT_PROJECT)
+    path = tmp_path / "mod.py"
+    path.write_text(module)
+    style = project_style(path).imports
+    path.write_text(add_imports(cst.parse_module(module), [("logging", None)], style).code)
+    for check in ((_tool("black"), "--check", "--quiet", "mod.py"),
+                  (_tool("isort"), "--check-only", "--quiet", "mod.py")):
+        result = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True,
+                                check=False)
+        assert result.returncode == 0, (check[0], path.read_text(), result.stderr)

@@ -348,9 +348,14 @@ def _new_block(
     if start < len(body):
         following = body[start]
         assert isinstance(following, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
-        is_definition = isinstance(following, (cst.FunctionDef, cst.ClassDef))
-        blanks = [cst.EmptyLine()] * (2 if is_definition else 1)
         comments = _without_leading_blanks(following.leading_lines)
+        # a comment set off from the definition below it is what follows the imports (black
+        # and isort then want one blank line); one on the definition's line above counts
+        # as the definition
+        is_definition = isinstance(following, (cst.FunctionDef, cst.ClassDef)) and all(
+            line.comment is not None for line in comments
+        )
+        blanks = [cst.EmptyLine()] * (2 if is_definition else 1)
         if not start:
             statement = statement.with_changes(leading_lines=[])
         body[start] = following.with_changes(leading_lines=[*blanks, *comments])
