@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import logging
+import subprocess
 import sys
 import textwrap
 import uuid
@@ -560,3 +561,127 @@ def test_a_logger_whose_library_cannot_be_told_is_left_alone(tmp_path: Path) -> 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__]))
+
+
+# --- on real loguru backends -----------------------------------------------------------------
+
+
+class _Anything:
+    """Stands for every value a log statement reads that the test does not provide."""
+
+    def __getattr__(self, name: str) -> _Anything:
+        return _Anything()
+
+    def __call__(self, *args: object, **kwargs: object) -> _Anything:
+        return _Anything()
+
+    def __getitem__(self, key: object) -> _Anything:
+        return _Anything()
+
+    def __str__(self) -> str:
+        return "anything"
+
+    def __format__(self, spec: str) -> str:
+        return "anything"
+
+
+class _Names(dict[str, object]):
+    def __missing__(self, name: str) -> object:
+        import builtins
+
+        return getattr(builtins, name, _Anything())
+
+
+def _new_log_statements(before: str, after: str) -> list[tuple[str, str | None]]:
+    """The statements the rewrite added or changed in the handlers of a module, with the
+    ``as`` name of their handler."""
+    import ast
+
+    def handlers(text: str) -> list[ast.ExceptHandler]:
+        tree = ast.parse(text)
+        found = [n for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)]
+        return sorted(found, key=lambda h: (h.lineno, h.col_offset))
+
+    old, new = handlers(before), handlers(after)
+    assert len(old) == len(new)
+    changed = []
+    for was, now in zip(old, new):
+        kept = {ast.dump(s) for s in was.body}
+        changed += [(ast.unparse(s), now.name) for s in now.body if ast.dump(s) not in kept]
+    return changed
+
+
+def _wheel(name: str, version: str) -> Path:
+    """A pure-Python wheel's sources, unpacked under the corpus cache (its sdist needs a
+    build backend pip cannot install here)."""
+    import zipfile
+
+    from benchmarks.common import corpus_dir  # type: ignore[import-not-found]
+
+    folder = corpus_dir() / f"{name}-{version}-wheel"
+    if not (folder / ".complete").exists():
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary",
+             ":all:", f"{name}=={version}", "-d", str(corpus_dir())],
+            capture_output=True, text=True, check=False,
+        )
+        wheels = list(corpus_dir().glob(f"{name}-{version}-*.whl"))
+        if not wheels:
+            pytest.skip(f"cannot download the {name} {version} wheel: {result.stderr[-300:]}")
+        with zipfile.ZipFile(wheels[0]) as archive:
+            archive.extractall(folder)
+        (folder / ".complete").touch()
+    return folder
+
+
+# lnbits' packages where its boundaries are (the whole project is indexed all the same)
+LNBITS_PARTS = ("lnbits/wallets", "lnbits/core/services", "lnbits/core/views",
+                "lnbits/core/tasks.py", "lnbits/utils", "lnbits/task_manager.py", "lnbits/app.py")
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("project", "package", "parts", "minimum"),
+    [pytest.param("lnbits", "lnbits", LNBITS_PARTS, 20, id="lnbits 1.6.2"),
+     pytest.param("nonebot2", "nonebot", ("nonebot",), 7,
+                  id="nonebot2 2.5.0 (loguru through nonebot.log)")],
+)
+def test_on_loguru_backends_every_boundary_log_call_logs_the_traceback(
+    tmp_path: Path, captured: io.StringIO, project: str, package: str,
+    parts: tuple[str, ...], minimum: int,
+) -> None:
+    import shutil
+
+    from .conftest import fetch_sdist
+
+    source = fetch_sdist("lnbits", "1.6.2") if project == "lnbits" else _wheel(
+        "nonebot2", "2.5.0"
+    )
+    copy = tmp_path / project
+    shutil.copytree(source / package, copy / package)
+    originals = {p: p.read_text() for p in (copy / package).rglob("*.py")}
+    fix_exceptions([copy / part for part in parts], Config(root=copy), write=True,
+                   boundaries=True, unsafe_fixes=True, record_run=False)
+    statements = []
+    for path, before in originals.items():
+        after = path.read_text()
+        if after == before:
+            continue
+        assert "import logging" not in after.replace(before, "") or "import logging" in before
+        assert after.count("logging.getLogger(") == before.count("logging.getLogger(")
+        statements += _new_log_statements(before, after)
+    assert len(statements) >= minimum
+    for statement, name in statements:
+        assert "exc_info" not in statement, statement  # loguru takes no keyword for it
+        namespace = _Names(logger=loguru.logger)
+        try:
+            raise RuntimeError("boom {'braces': 1}")
+        except RuntimeError as exc:
+            if name:
+                namespace[name] = exc
+            before_run = len(captured.getvalue())
+            exec(statement, {"__builtins__": __builtins__}, namespace)  # noqa: S102
+        logged = captured.getvalue()[before_run:]
+        assert "Traceback (most recent call last)" in logged and "RuntimeError" in logged, (
+            statement
+        )

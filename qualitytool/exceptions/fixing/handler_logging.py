@@ -686,7 +686,7 @@ _LOGGER_IMPORT = re.compile(
 @functools.lru_cache(maxsize=256)
 def _usual_import(folder: str) -> tuple[str, str] | None:
     """The ``from X import logger`` that most modules of ``folder`` (or, when none does, of
-    the packages above it) have, if any."""
+    the folders above it, up to the project's top, three at most) have, if any."""
     directory = Path(folder)
     for _ in range(3):
         counts: Counter[tuple[str, str]] = Counter()
@@ -703,10 +703,20 @@ def _usual_import(folder: str) -> tuple[str, str] | None:
             if not way[0].startswith("."):
                 return way
             return way if directory == Path(folder) else None  # relative to another package
-        if not (directory / "__init__.py").exists() or directory.parent == directory:
+        if _is_top(directory):
             return None
         directory = directory.parent
     return None
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+def _is_top(directory: Path) -> bool:
+    """Whether the modules above ``directory`` are another project's (or there are none)."""
+    return directory.parent == directory or any(
+        (directory / name).exists() for name in _PROJECT_FILES
+    )
 
 
 def _heads(directory: Path) -> Iterator[str]:
@@ -732,8 +742,8 @@ _NEIGHBOURS = 60  # modules read to tell a project's logging library
 
 
 def project_library(path: Path) -> LogLibrary | None:
-    """The logging library the modules next to ``path`` use (its package, else the packages
-    above it): loguru or structlog where any of them imports it and more of them do than
+    """The logging library the modules next to ``path`` use (its folder, else the folders
+    above it up to the project's top, three at most): loguru or structlog where any of them imports it and more of them do than
     import :mod:`logging`, else the standard library when one of them imports it."""
     return _project_library(str(path.resolve().parent))
 
@@ -751,7 +761,7 @@ def _project_library(folder: str) -> LogLibrary | None:
                 return library
         if counts[LogLibrary.STDLIB]:
             return LogLibrary.STDLIB
-        if not (directory / "__init__.py").exists() or directory.parent == directory:
+        if _is_top(directory):
             return None
         directory = directory.parent
     return None
