@@ -65,8 +65,9 @@ LADDER_CASES = [
         + _ladder("exc", 'logger.{level}("request %s failed: %s", request.url.path, exc)',
                   indent="        ")
         + "        except Exception as exc:\n"
-        "            logger.exception(\"request %s failed: %s\", request.url.path, exc)"
-        "  # keep\n"
+        "            logger.exception(\n"
+        "                \"request %s failed: %s\", request.url.path, exc\n"
+        "            )  # keep\n"
         "            return JSONResponse({\"detail\": \"internal error\"}, status_code=500)\n",
         id="BaseHTTPMiddleware.dispatch with a log call: its message at each family's level",
     ),

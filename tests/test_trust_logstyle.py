@@ -342,6 +342,29 @@ CASES = [
                     )
             """),
         library="logging",
+    ),    Case(
+        "a name from a module imported from already: imported the same way, in order",
+        "from importlib.metadata import version\n\n\n" + _code("""
+            def installed(name):
+                try:
+                    return version(name)
+                except Exception:
+                    return None
+            """),
+        "from importlib.metadata import version\nimport importlib.metadata\n\n\n" + _code("""
+            def installed(name):
+                try:
+                    return version(name)
+                except importlib.metadata.PackageNotFoundError:
+                    return None
+            """),
+        "from importlib.metadata import PackageNotFoundError, version\n\n\n" + _code("""
+            def installed(name):
+                try:
+                    return version(name)
+                except PackageNotFoundError:
+                    return None
+            """),
     ),
 ]
 
