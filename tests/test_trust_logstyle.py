@@ -312,6 +312,74 @@ CASES = [
             """),
     ),
     Case(
+        "the twin of a handler whose comment says it is quiet on purpose (Django's smartif)",
+        _code("""
+            def infix(func):
+                def eval(context, first, second):
+                    try:
+                        return func(context, first, second)
+                    except Exception:
+                        # Templates shouldn't throw exceptions when rendering.
+                        return False
+
+                return eval
+
+
+            def prefix(func):
+                def eval(context, first):
+                    try:
+                        return func(context, first)
+                    except Exception:
+                        return False
+
+                return eval
+            """),
+        "import logging\n\n" + _code("""
+            def infix(func):
+                def eval(context, first, second):
+                    try:
+                        return func(context, first, second)
+                    except Exception:
+                        logging.getLogger(__name__).exception("unexpected error")
+                        # Templates shouldn't throw exceptions when rendering.
+                        return False
+
+                return eval
+
+
+            def prefix(func):
+                def eval(context, first):
+                    try:
+                        return func(context, first)
+                    except Exception:
+                        logging.getLogger(__name__).exception("unexpected error")
+                        return False
+
+                return eval
+            """),
+        _code("""
+            def infix(func):
+                def eval(context, first, second):
+                    try:
+                        return func(context, first, second)
+                    except Exception:
+                        # Templates shouldn't throw exceptions when rendering.
+                        return False
+
+                return eval
+
+
+            def prefix(func):
+                def eval(context, first):
+                    try:
+                        return func(context, first)
+                    except Exception:
+                        return False
+
+                return eval
+            """),
+    ),
+    Case(
         "a split log call: no trailing whitespace, laid out as black would",
         "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n" + _code("""
             def run(callback, payment="p"):

@@ -429,11 +429,35 @@ def _without_directives(comment: str) -> str:
     return _DIRECTIVE.sub("", comment)
 
 
-def handler_comments(handler: ast.ExceptHandler, text: str) -> list[str]:
-    """The comments on a handler's lines, from its ``except`` line to its last line."""
+def handler_comments(
+    handler: ast.ExceptHandler, text: str, tree: ast.Module | None = None
+) -> list[str]:
+    """The comments on a handler's lines, from its ``except`` line to its last line, and on
+    its twins in ``tree``: the same handler (clause and body) after a ``try`` that calls the
+    same callee first (Django's smartif.py says once why its operators return False)."""
     comments = _comments_by_line(text)
-    last = handler.end_lineno or handler.lineno
-    return [comments[line] for line in range(handler.lineno, last + 1) if line in comments]
+    found = [handler, *(_twins(handler, tree) if tree is not None else ())]
+    return [comments[line] for node in found
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+            if line in comments]
+
+
+def _twins(handler: ast.ExceptHandler, tree: ast.Module) -> list[ast.ExceptHandler]:
+    shape = ast.dump(handler)
+    tries = [node for node in ast.walk(tree) if isinstance(node, ast.Try)]
+    own = next((t for t in tries if any(h is handler for h in t.handlers)), None)
+    if own is None:
+        return []
+    callee = _first_callee(own)
+    return [other for node in tries if node is not own and _first_callee(node) == callee
+            for other in node.handlers if ast.dump(other) == shape]
+
+
+def _first_callee(try_node: ast.Try) -> str | None:
+    for node in ast.walk(ast.Module(body=list(try_node.body), type_ignores=[])):
+        if isinstance(node, ast.Call):
+            return ast.unparse(node.func)
+    return None
 
 
 @functools.lru_cache(maxsize=2)

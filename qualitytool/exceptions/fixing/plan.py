@@ -413,7 +413,8 @@ def _boundary(
         reason=reason,
     )
     reported = already_reported(
-        handler, frame, inferrer, library, handler_comments(handler, text) if text else ()
+        handler, frame, inferrer, library,
+        handler_comments(handler, text, frame.module.tree) if text else (),
     )
     if reported is not None:
         return replace(plan, reason=f"{reason}; {reported}")

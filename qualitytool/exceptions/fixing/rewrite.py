@@ -173,8 +173,15 @@ class HandlerPlace:
                 assert isinstance(only, cst.SimpleStatementLine)
                 call = self._laid_out(parsed, column, _comment_length(only.trailing_whitespace))
                 return body.with_changes(body=[only.with_changes(body=[cst.Expr(call)])])
-            line = cst.SimpleStatementLine(body=[cst.Expr(self._laid_out(parsed, column, 0))])
-            return body.with_changes(body=[line, *body.body])
+            # the comments above the body's first statement open the handler: they stay on top
+            first = body.body[0]
+            assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+            line = cst.SimpleStatementLine(
+                body=[cst.Expr(self._laid_out(parsed, column, 0))],
+                leading_lines=first.leading_lines,
+            )
+            return body.with_changes(body=[line, first.with_changes(leading_lines=()),
+                                           *body.body[1:]])
         assert isinstance(body, cst.SimpleStatementSuite)
         expression = cst.Expr(parsed)  # ``except X: pass``: not black's style; kept on its line
         if len(body.body) == 1 and isinstance(body.body[0], cst.Pass):
