@@ -17,9 +17,10 @@ from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor
 
+from qualitytool.exceptions.fixing.imports import add_imports
 from qualitytool.exceptions.fixing.plan import HandlerPlan
+from qualitytool.exceptions.fixing.project_style import ProjectStyle, project_style
 from qualitytool.exceptions.fixing.rewrite import HandlerRewriting
 
 
@@ -42,6 +43,7 @@ class FixExceptionsCommand(HandlerRewriting, VisitorBasedCodemodCommand):
         self.keep_fallback = keep_fallback
         self.boundaries = boundaries
         self.setup_rewriting((), unsafe_fixes)
+        self.needed_imports: list[tuple[str, str | None]] = []
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
@@ -59,7 +61,7 @@ class FixExceptionsCommand(HandlerRewriting, VisitorBasedCodemodCommand):
         )
 
     def add_import(self, module: str, obj: str | None) -> None:
-        AddImportsVisitor.add_needed_import(self.context, module, obj)
+        self.needed_imports.append((module, obj))
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         plans = self._given_plans
@@ -67,10 +69,16 @@ class FixExceptionsCommand(HandlerRewriting, VisitorBasedCodemodCommand):
             plans = _plans_for(
                 tree.code, self.context.filename, self.keep_fallback, self.boundaries
             )
-        self.setup_rewriting(plans, self.unsafe_fixes)
+        filename = self.context.filename
+        style = project_style(Path(filename)) if filename else ProjectStyle()
+        self.setup_rewriting(plans, self.unsafe_fixes, style.limits)
+        self.needed_imports = []
         if not self.plans_by_rank:
             return tree
-        return super().transform_module_impl(tree)
+        # the imports go where the project's isort settings put them, not where LibCST's
+        # AddImportsVisitor would (after the last import of the first block)
+        return add_imports(super().transform_module_impl(tree), self.needed_imports,
+                           style.imports)
 
 
 def _plans_for(

@@ -34,7 +34,7 @@ def test_an_imported_project_logger_is_a_logger_not_a_hand_off(tmp_path: Path) -
     )
     text, outcome, _ = _fix(tmp_path, code)
     assert outcome == "boundary"
-    assert text == code.replace("path, e)", "path, e, exc_info=True)")
+    assert text == code.replace("gen_log.error(", "gen_log.exception(")
 
 
 @pytest.mark.parametrize(

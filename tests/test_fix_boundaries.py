@@ -3,8 +3,8 @@
 A try body that runs callers' code -- a callback, a middleware's next app, a plugin, the
 result of a future -- can raise anything, and no contract will ever say otherwise.  Such a
 handler is reported as a *boundary*; ``--boundaries`` keeps it broad and makes it log the
-traceback: ``exc_info=True`` on the logging call it already makes, or ``logger.exception``
-first.  Its message and control flow stay.
+traceback: ``exc_info=True`` on the logging call it already makes (``.exception`` in place of
+``.error``), or ``logger.exception`` first.  Its message and control flow stay.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ CASES = [
         LOGGER + "def send(receivers, signal, **named):\n    for receiver in receivers:\n"
         "        try:\n            receiver(signal=signal, **named)\n"
         "        except Exception as err:\n"
-        "            logger.error('Error calling %s', receiver, exc_info=True)\n",
-        id="signal receivers (Django's dispatcher): exc_info added to its log call",
+        "            logger.exception('Error calling %s', receiver)\n",
+        id="signal receivers (Django's dispatcher): its error call becomes .exception",
     ),
     pytest.param(
         LOGGER + "class Timing:\n    def __init__(self, app):\n        self.app = app\n\n"
@@ -47,7 +47,7 @@ CASES = [
     pytest.param(
         "async def dispatch(request, call_next):\n    try:\n"
         "        return await call_next(request)\n    except Exception:\n        return None\n",
-        "import logging\n\nasync def dispatch(request, call_next):\n    try:\n"
+        "import logging\n\n\nasync def dispatch(request, call_next):\n    try:\n"
         "        return await call_next(request)\n    except Exception:\n"
         "        logging.getLogger(__name__).exception(\"unexpected error\")\n        return None\n",
         id="Starlette dispatch(call_next), no logger yet: logging imported",
@@ -78,15 +78,15 @@ CASES = [
     ),
     pytest.param(
         LOGGER + "async def close(serving):\n    try:\n        await serving\n"
-        "    except Exception:\n        # already logged by the loop\n        pass  # ignore\n",
+        "    except Exception:\n        # the connection is closing\n        pass  # next\n",
         LOGGER + "async def close(serving):\n    try:\n        await serving\n"
-        "    except Exception:\n        # already logged by the loop\n"
-        "        logger.exception(\"unexpected error\")  # ignore\n",
+        "    except Exception:\n        # the connection is closing\n"
+        "        logger.exception(\"unexpected error\")  # next\n",
         id="a body of only `pass` is replaced, its comments kept (tornado's http1connection)",
     ),
     pytest.param(
         "def run(callback):\n    try:\n        callback()\n    except Exception: pass\n",
-        "import logging\n\ndef run(callback):\n    try:\n        callback()\n"
+        "import logging\n\n\ndef run(callback):\n    try:\n        callback()\n"
         "    except Exception: logging.getLogger(__name__).exception(\"unexpected error\")\n",
         id="`except Exception: pass` on one line",
     ),
@@ -136,10 +136,10 @@ def test_a_boundary_is_reported_with_its_reason(tmp_path: Path) -> None:
 def test_exc_info_goes_to_the_logger_call_not_another_info_method(tmp_path: Path) -> None:
     code = (
         LOGGER + "def run(callback, stats):\n    try:\n        callback()\n"
-        "    except Exception:\n        stats.info('failed'); logger.error('failed')\n"
+        "    except Exception:\n        stats.info('failed'); logger.warning('failed')\n"
     )
     assert fixed(tmp_path, code) == code.replace(
-        "logger.error('failed')", "logger.error('failed', exc_info=True)"
+        "logger.warning('failed')", "logger.warning('failed', exc_info=True)"
     )
 
 
@@ -175,13 +175,26 @@ def test_a_boundary_that_already_logs_the_traceback_is_left_as_it_is(tmp_path: P
     assert fixed(tmp_path, code) == code
 
 
-def test_a_logger_known_by_its_type_gets_exc_info(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("level", "after"),
+    [
+        pytest.param("warning", "app_log.warning('callback %r failed', callback, exc_info=True)",
+                     id="a warning gets exc_info=True"),
+        pytest.param("error", "app_log.exception('callback %r failed', callback)",
+                     id="an error becomes .exception: the same level, with the traceback"),
+    ],
+)
+def test_a_logger_known_by_its_type_logs_the_traceback(
+    tmp_path: Path, level: str, after: str
+) -> None:
     code = (
         "import logging\n\napp_log = logging.getLogger('app')\n\n\n"
         "def run(callback):\n    try:\n        callback()\n    except Exception:\n"
-        "        app_log.error('callback %r failed', callback)\n"
+        f"        app_log.{level}('callback %r failed', callback)\n"
     )
-    assert fixed(tmp_path, code) == code.replace("callback)\n", "callback, exc_info=True)\n")
+    assert fixed(tmp_path, code) == code.replace(
+        f"app_log.{level}('callback %r failed', callback)", after
+    )
 
 
 def test_libcst_tool_runs_the_boundary_fix(tmp_path: Path) -> None:

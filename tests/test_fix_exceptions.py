@@ -177,9 +177,9 @@ CASES = [
     pytest.param(
         "from sqlite3 import connect\n\ndef f(p):\n    try:\n        connect(p)\n"
         "    except Exception:\n        return None\n",
-        "from sqlite3 import connect\nimport sqlite3\n\ndef f(p):\n    try:\n        connect(p)\n"
+        "import sqlite3\nfrom sqlite3 import connect\n\ndef f(p):\n    try:\n        connect(p)\n"
         "    except sqlite3.Error:\n        return None\n",
-        id="import added",
+        id="import added where isort puts it: `import x` above `from x import`",
     ),
     pytest.param(
         "import os\n# before\ntry:  # keep\n    os.remove(p)  # remove it\n"
@@ -315,7 +315,7 @@ def test_keep_fallback(tmp_path: Path) -> None:
 def test_keep_fallback_without_a_logger_imports_logging(tmp_path: Path) -> None:
     code = "import os\ntry:\n    os.remove(p)\nexcept: pass\n"
     assert fixed(tmp_path, code, keep_fallback=True) == (
-        "import os\nimport logging\n\ntry:\n    os.remove(p)\nexcept OSError: pass\n"
+        "import logging\nimport os\ntry:\n    os.remove(p)\nexcept OSError: pass\n"
         'except: logging.getLogger(__name__).exception("unexpected error")\n'
     )  # the log call takes the place of a lone ``pass``
 
@@ -331,7 +331,7 @@ def test_exception_from_another_project_module_is_imported(tmp_path: Path) -> No
     }
     result = run_fix(tmp_path, files)
     assert result["pkg/api.py"] == (
-        "from pkg.service import run\nfrom pkg.errors import AppError\n\ndef handle(x):\n"
+        "from pkg.errors import AppError\nfrom pkg.service import run\n\ndef handle(x):\n"
         "    try:\n        return run(x)\n    except AppError:\n        return None\n"
     )
 

@@ -22,10 +22,15 @@ MIDDLEWARE_HEAD = (
     "import logging\n\nfrom starlette.middleware.base import BaseHTTPMiddleware\n"
     "from starlette.responses import JSONResponse\n\nlogger = logging.getLogger(__name__)\n"
 )
-IMPORTS_ADDED = (
-    "from app.core.exceptions import AuthenticationError, AuthorizationError, "
-    "ExternalServiceError, InputValidationError, NotFoundError, StorageError\n"
-    "from starlette.exceptions import HTTPException\n"
+# the imports where isort puts them: Starlette's among the third-party ones, the project's
+# hierarchy in a first-party section of its own, one name a line (too long for one)
+HEAD_AFTER = (
+    "import logging\n\nfrom starlette.exceptions import HTTPException\n"
+    "from starlette.middleware.base import BaseHTTPMiddleware\n"
+    "from starlette.responses import JSONResponse\n\nfrom app.core.exceptions import (\n"
+    "    AuthenticationError,\n    AuthorizationError,\n    ExternalServiceError,\n"
+    "    InputValidationError,\n    NotFoundError,\n    StorageError,\n)\n\n"
+    "logger = logging.getLogger(__name__)\n"
 )
 
 
@@ -34,10 +39,10 @@ def _ladder(as_name: str, log: str, response: str = "JSONResponse", indent: str 
     for family, status in (("AuthenticationError", 401), ("AuthorizationError", 403),
                            ("NotFoundError", 404), ("InputValidationError", 422),
                            ("StorageError", 500), ("ExternalServiceError", 502)):
-        level, tail = ("warning", "") if status < 500 else ("error", ", exc_info=True")
+        level = "warning" if status < 500 else "exception"
         clauses.append(
             f"{indent}except {family} as {as_name}:\n"
-            f"{indent}    {log.format(level=level, tail=tail)}\n"
+            f"{indent}    {log.format(level=level)}\n"
             f"{indent}    return {response}(status_code={as_name}.status_code, "
             f"content={as_name}.to_dict())\n"
         )
@@ -53,18 +58,16 @@ LADDER_CASES = [
         "        except Exception as exc:\n"
         "            logger.error(\"request %s failed: %s\", request.url.path, exc)  # keep\n"
         "            return JSONResponse({\"detail\": \"internal error\"}, status_code=500)\n",
-        MIDDLEWARE_HEAD.replace(
-            "from starlette.responses import JSONResponse\n",
-            "from starlette.responses import JSONResponse\n" + IMPORTS_ADDED,
-        ) + "\n\nclass Errors(BaseHTTPMiddleware):\n"
+        HEAD_AFTER + "\n\nclass Errors(BaseHTTPMiddleware):\n"
         "    async def dispatch(self, request, call_next):\n        try:\n"
         "            return await call_next(request)\n"
         "        # the last line of defence\n"
-        + _ladder("exc", 'logger.{level}("request %s failed: %s", request.url.path, exc{tail})',
+        + _ladder("exc", 'logger.{level}("request %s failed: %s", request.url.path, exc)',
                   indent="        ")
         + "        except Exception as exc:\n"
-        "            logger.error(\"request %s failed: %s\", request.url.path, exc, exc_info=True)"
-        "  # keep\n"
+        "            logger.exception(\n"
+        "                \"request %s failed: %s\", request.url.path, exc\n"
+        "            )  # keep\n"
         "            return JSONResponse({\"detail\": \"internal error\"}, status_code=500)\n",
         id="BaseHTTPMiddleware.dispatch with a log call: its message at each family's level",
     ),
@@ -73,12 +76,9 @@ LADDER_CASES = [
         "        response = await call_next(request)\n    except Exception:\n"
         "        return JSONResponse({'detail': 'oops'}, status_code=500)\n"
         "    return response\n",
-        MIDDLEWARE_HEAD.replace(
-            "from starlette.responses import JSONResponse\n",
-            "from starlette.responses import JSONResponse\n" + IMPORTS_ADDED,
-        ) + "\n\nasync def errors(request, call_next):\n    try:\n"
+        HEAD_AFTER + "\n\nasync def errors(request, call_next):\n    try:\n"
         "        response = await call_next(request)\n"
-        + _ladder("exc", 'logger.{level}("request failed: %s", exc{tail})', indent="    ")
+        + _ladder("exc", 'logger.{level}("request failed: %s", exc)', indent="    ")
         + "    except Exception:\n        logger.exception(\"unexpected error\")\n"
         "        return JSONResponse({'detail': 'oops'}, status_code=500)\n"
         "    return response\n",
@@ -112,7 +112,7 @@ WRAP_CASES = [
         "def charge(customer, amount):\n    try:\n"
         "        return stripe.PaymentIntent.create(customer=customer, amount=amount)\n"
         "    except Exception as e:\n        raise PaymentFailed(str(e))\n",
-        "import stripe\nfrom app.core.exceptions import StripePaymentError\n\n\n"
+        "import stripe\n\nfrom app.core.exceptions import StripePaymentError\n\n\n"
         "class PaymentFailed(Exception):\n    pass\n\n\n"
         "def charge(customer, amount):\n    try:\n"
         "        return stripe.PaymentIntent.create(customer=customer, amount=amount)\n"
@@ -124,7 +124,7 @@ WRAP_CASES = [
         "        response = requests.get(url, timeout=5)\n        response.raise_for_status()\n"
         "        return response.json()\n    except Exception:  # the rates service is flaky\n"
         "        raise RuntimeError(\"rates unavailable\")\n",
-        "import requests\nfrom app.core.exceptions import ExternalServiceError\n\n\n"
+        "import requests\n\nfrom app.core.exceptions import ExternalServiceError\n\n\n"
         "def fetch_rates(url):\n    try:\n"
         "        response = requests.get(url, timeout=5)\n        response.raise_for_status()\n"
         "        return response.json()\n"

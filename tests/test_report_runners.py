@@ -196,9 +196,11 @@ commands = [
     "pylint=/nonexistent/bin/pylint",
     'bandit={sys.executable} {fake} crash',
     'mypy={sys.executable} {fake} sleep',
+    "black=black-not-installed",
 ]
 """)
-    # PATH without black: the formatter the config enables is missing; nothing else breaks.
+    # black configured as a program nowhere on PATH (the dev extras install the real one beside
+    # our Python): the formatter the config enables is missing; nothing else breaks.
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     report = build_report(project, load_config(project), use_cache=False,
                           tools=["pylint", "bandit", "mypy", "black", "radon"])
@@ -208,7 +210,7 @@ commands = [
         "bandit": (ToolStatus.CRASHED, "exit status 3: Traceback: boom"),
         "mypy": (ToolStatus.TIMEOUT,
                  "no result after 2 s (raise `tool-timeout` of [tool.qualitytool.report])"),
-        "black": (ToolStatus.MISSING, "`black` not found on PATH"),
+        "black": (ToolStatus.MISSING, "`black-not-installed` not found on PATH"),
         "radon": (ToolStatus.OK, ""),
     }
     gates = {g.key: g.status for g in report.gates}

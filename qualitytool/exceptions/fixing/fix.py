@@ -175,8 +175,9 @@ def fix_source(
     from qualitytool.exceptions.fixing.piecewise import (
         rewrite_module,  # imports LibCST: only when needed
     )
+    from qualitytool.exceptions.fixing.project_style import project_style
 
-    new_text, _ = rewrite_module(text, tree, plans, options.unsafe_fixes)
+    new_text, _ = rewrite_module(text, tree, plans, options.unsafe_fixes, project_style(path))
     return plans, new_text
 
 

@@ -21,9 +21,11 @@ import libcst as cst
 
 from qualitytool.exceptions.fixing.families import ProjectHierarchy
 from qualitytool.exceptions.fixing.handler_logging import (
-    fallback_logger,
+    TracebackFix,
+    choose_logger,
     first_log_call,
-    is_logger_at,
+    library_reader,
+    traceback_fix,
 )
 from qualitytool.exceptions.fixing.naming import bound_names, render_names
 from qualitytool.exceptions.fixing.plan import BOUNDARY, LADDERED, HandlerPlan
@@ -73,39 +75,47 @@ def ladder_plan(
     http_exception, http_import = _http_exception(frame, inferrer)
     imports = imports + http_import
     name = handler.name or _free_name(handler)
-    found_log = first_log_call(handler.body, lambda e: is_logger_at(e, frame, inferrer))
+    found_log = first_log_call(handler.body, library_reader(frame, inferrer))
+    fix = None
     if found_log is not None:
-        position, log_call = found_log
+        position, log = found_log
+        log_call = log.call
         logger = _spelled(text, log_call.func.value)  # type: ignore[attr-defined]
         arguments = [_spelled(text, a) for a in log_call.args] + [
             f"{k.arg}={_spelled(text, k.value)}" for k in log_call.keywords
             if k.arg != "exc_info"
         ]
         fallback_log: str | None = None
-        # exc_info=True on its log call, unless it already logs the traceback
-        log_statement = -1 if any(k.arg == "exc_info" for k in log_call.keywords) else position
+        # its log call made to log the traceback, unless it already does
+        log_statement = -1 if log.traceback else position
+        if not log.traceback:
+            found_fix = traceback_fix(log)
+            if not isinstance(found_fix, TracebackFix):
+                return found_fix
+            fix = found_fix
     else:
-        fallback = fallback_logger(frame, inferrer)
-        if fallback is None:
-            return "`logging` is shadowed in this module"
-        call, logging_import = fallback
-        imports = imports + logging_import
-        logger = call.rsplit(".exception(", 1)[0]
+        choice = choose_logger(frame, inferrer)
+        if isinstance(choice, str):
+            return choice
+        imports = imports + choice.imports
+        logger = choice.logger
         arguments = ['"request failed: %s"', name]
-        fallback_log, log_statement = call, -1
+        fallback_log, log_statement = choice.exception_call(), -1
     clauses = [f"except {http_exception}:\n    raise\n"]
     for family, written_name in zip(hierarchy.families, family_names):
-        level, traceback = ("warning", "") if family.status < 500 else ("error", ", exc_info=True")
+        # the 5xx families log with the traceback: ``.exception`` logs at the error level in
+        # every logging library (loguru takes no ``exc_info``)
+        level = "warning" if family.status < 500 else "exception"
         clauses.append(
             f"except {written_name} as {name}:\n"
-            f"    {logger}.{level}({', '.join(arguments)}{traceback})\n"
+            f"    {logger}.{level}({', '.join(arguments)})\n"
             f"    return {response}(status_code={name}.status_code, content={name}.to_dict())\n"
         )
     return replace(
         plan, outcome=LADDERED, fix="ladder", clauses_above=tuple(clauses), imports=imports,
         reason=f"{plan.reason}; laddered: HTTPException re-raised, "
                f"{len(family_names)} families of `{hierarchy.module}` answered",
-        log_statement=log_statement, fallback_log=fallback_log,
+        log_statement=log_statement, fallback_log=fallback_log, traceback_fix=fix,
     )
 
 

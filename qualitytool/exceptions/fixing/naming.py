@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from qualitytool.exceptions.inference.infer import Frame, Inferrer
 
+_VAGUE = frozenset({"Error", "Exception", "Warning", "Timeout", "TimeoutError"})
+
 
 def bound_names(frame: Frame) -> dict[str, str | None]:
     """Names visible in the handler: module bindings overlaid with enclosing functions'."""
@@ -47,6 +49,17 @@ def render_names(
         module_name, _, obj = name.rpartition(".")
         if module_name == frame.module.name and obj in frame.module.classes:
             written.append(obj)  # a class of this very module
+            continue
+        # a project module's class, or one of a module the module already imports names
+        # from (``from importlib.metadata import version``): imported the same way, unless
+        # the name says little without its module (``sqlite3.Error``, ``re.error``)
+        imports_from = obj not in _VAGUE and obj[:1].isupper() and any(
+            target is not None and target.rpartition(".")[0] == module_name
+            for target in frame.module.bindings.values()
+        )
+        if imports_from and obj not in bound:
+            written.append(obj)
+            imports.append((module_name, obj))
             continue
         if inferrer.index.module(module_name) is not None:
             if obj in bound:

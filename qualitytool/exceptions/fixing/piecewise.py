@@ -26,11 +26,12 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qualitytool.exceptions.fixing.imports import add_imports
 from qualitytool.exceptions.fixing.plan import HandlerPlan, handler_order
+from qualitytool.exceptions.fixing.project_style import ProjectStyle
 from qualitytool.exceptions.fixing.rewrite import (
     InexactParse,
     Rewriter,
-    add_imports,
     apply_plans,
     parse_for_rewrite,
 )
@@ -53,6 +54,7 @@ class StatementLines:
     statements: int
     simple: bool  # not a compound statement (an import, an assignment, a docstring, ...)
     is_import: bool
+    is_definition: bool = False  # a function or class (imports above it take two blank lines)
 
 
 def rewrite_module(
@@ -60,25 +62,31 @@ def rewrite_module(
     tree: ast.Module,
     plans: Sequence[HandlerPlan],
     unsafe_fixes: bool,
+    style: ProjectStyle | None = None,
 ) -> tuple[str, int]:
     """``text`` with the applicable plans applied: (new text, rewrites applied).
 
     Modules longer than :data:`PIECEWISE_THRESHOLD` characters are rewritten piecewise."""
     if len(text) <= PIECEWISE_THRESHOLD:
         try:
-            return apply_plans(text, plans, unsafe_fixes)
+            return apply_plans(text, plans, unsafe_fixes, style)
         except InexactParse:
             pass  # the pieces may leave the lines LibCST would change outside them
-    return apply_plans_piecewise(text, tree, plans, unsafe_fixes)
+    return apply_plans_piecewise(text, tree, plans, unsafe_fixes, style)
 
 
 def apply_plans_piecewise(
-    text: str, tree: ast.Module, plans: Sequence[HandlerPlan], unsafe_fixes: bool
+    text: str,
+    tree: ast.Module,
+    plans: Sequence[HandlerPlan],
+    unsafe_fixes: bool,
+    style: ProjectStyle | None = None,
 ) -> tuple[str, int]:
     """:func:`rewrite.apply_plans`'s result, parsing only the statements it changes."""
     applying = [p for p in plans if p.applies(unsafe_fixes)]
     if not applying:
         return text, 0
+    style = style or ProjectStyle()
     starts = _line_starts(text)
     units = _statement_lines(tree)
     positions = sorted(handler_order(tree))
@@ -93,7 +101,7 @@ def apply_plans_piecewise(
         # From the line after the previous statement: a clean place to start tokenizing.
         first = units[begin - 1].last + 1 if begin else 1
         start, stop = _offset(starts, first, text), _offset(starts, units[end].last + 1, text)
-        rewriter = Rewriter(applying, unsafe_fixes)
+        rewriter = Rewriter(applying, unsafe_fixes, style.limits)
         rewriter.seen = bisect.bisect_left(positions, (first, -1))
         given = prelude + text[start:stop]
         piece = parse_for_rewrite(given, first - 2)
@@ -114,7 +122,7 @@ def apply_plans_piecewise(
     pieces.append(text[copied:])
     new_text = "".join(pieces)
     if imports:
-        new_text = _with_imports(new_text, units, starts, imports, newline)
+        new_text = _with_imports(new_text, units, starts, imports, newline, style)
     return new_text, applied
 
 
@@ -124,9 +132,10 @@ def _with_imports(
     starts: Sequence[int],
     imports: Sequence[tuple[str, str | None]],
     newline: str,
+    style: ProjectStyle,
 ) -> str:
-    """``text`` with ``imports`` added by LibCST to its head only: the statements before the
-    first one that can end the first import block, which a placeholder stands for.
+    """``text`` with ``imports`` added to its head only: the statements before the first one
+    that can end the first import block, which a placeholder of its kind stands for.
 
     The rewrites never change a line above that statement, so ``starts`` still holds."""
     stop = next(
@@ -135,13 +144,16 @@ def _with_imports(
         len(units),
     )
     cut = _offset(starts, units[stop].first, text) if stop < len(units) else len(text)
-    placeholder = f"pass{newline}" if stop < len(units) else ""
+    placeholder = ""
+    if stop < len(units):
+        # a stand-in of the same kind: new imports are set off from a definition by two lines
+        placeholder = f"def _(): pass{newline}" if units[stop].is_definition else f"pass{newline}"
     given = text[:cut] + placeholder
     parsed = parse_for_rewrite(given)
     if parsed.code != given:
         raise InexactParse("LibCST would not write the imports at the top of this file back as "
                            "they were; left unchanged")
-    head = add_imports(parsed, imports).code
+    head = add_imports(parsed, imports, style.imports).code
     _check_parses(head, 1, units[stop].first if stop < len(units) else len(starts))
     if not head.endswith(placeholder):
         raise AssertionError("adding imports changed the statement after them")
@@ -190,12 +202,13 @@ def _statement_lines(tree: ast.Module) -> list[StatementLines]:
         last = stmt.end_lineno or stmt.lineno
         simple = not hasattr(stmt, "body")
         is_import = isinstance(stmt, (ast.Import, ast.ImportFrom))
+        definition = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         if units and first <= units[-1].last:  # shares a line with the one before
             prior = units.pop()
             units.append(StatementLines(prior.first, max(prior.last, last),
                                         prior.statements + 1, prior.simple and simple, False))
         else:
-            units.append(StatementLines(first, last, 1, simple, is_import))
+            units.append(StatementLines(first, last, 1, simple, is_import, definition))
     return units
 
 

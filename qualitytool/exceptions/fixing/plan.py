@@ -23,12 +23,17 @@ from qualitytool.exceptions.checking.handlers import (
     suppressed_codes,
 )
 from qualitytool.exceptions.fixing.handler_logging import (
+    TracebackFix,
+    already_reported,
+    choose_logger,
     fallback_logger,
     first_log_call,
+    handler_comments,
     hands_on,
-    is_logger_at,
+    library_reader,
     logs_in_a_branch,
     reports_active,
+    traceback_fix,
 )
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.observed import describe, join, observed_here
@@ -96,7 +101,8 @@ class HandlerPlan:
     imports: tuple[tuple[str, str | None], ...] = ()  # (module, object) to import
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
-    log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend
+    log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend ...
+    traceback_fix: TracebackFix | None = None  # ... and how it gets the traceback
     clauses_above: tuple[str, ...] = ()  # ladder: ``except`` clauses inserted above it
     as_name: str | None = None  # wrap: the ``as`` name the handler gets if it has none
     replace_statement: int = -1  # wrap: the handler body's statement replaced ...
@@ -220,7 +226,9 @@ def plan_module(
         seen = None
         if evidence is not None:
             seen = evidence.get(prints.get(try_node.lineno, ""))
-        plan = _plan_handler(found, handler, try_node, frame, is_star, inferrer, options, seen)
+        plan = _plan_handler(
+            found, handler, try_node, frame, is_star, inferrer, options, seen, text
+        )
         if seen is not None:
             plan = replace(plan, exercised=seen.runs)
         plans.append(_with_index(plan, order[(handler.lineno, handler.col_offset)]))
@@ -260,6 +268,7 @@ def _plan_handler(
     inferrer: Inferrer,
     options: PlanOptions,
     seen: TryEvidence | None,
+    text: str = "",
 ) -> HandlerPlan:
     structural = _structural_reason(try_node, frame, is_star, inferrer)
     if structural is not None:
@@ -277,7 +286,9 @@ def _plan_handler(
     if answer.status == UNKNOWN:
         why = _summarise(answer.reasons)
         if answer.boundary and found.kind != "bare":
-            return _boundary(found, handler, frame, inferrer, answer.boundary[0], options)
+            return _boundary(
+                found, handler, frame, inferrer, answer.boundary[0], options, text
+            )
         if found.kind == "bare":
             return _bare_to_exception(found, f"{_BARE_REASON}; {why}")
         return _left(found, why, answer.unlock)
@@ -382,20 +393,18 @@ def _boundary(
     inferrer: Inferrer,
     why: str,
     options: PlanOptions,
+    text: str = "",
 ) -> HandlerPlan:
     """A catch-all that belongs where it is (the try body runs callers' code): keep it, and
-    with --boundaries make it log the traceback -- ``exc_info=True`` on the logging call it
-    already makes, or a ``logger.exception(...)`` first -- keeping its message and flow."""
+    with --boundaries make it log the traceback the way the module logs -- on the logging
+    call it already makes (``exc_info=True``; ``.exception(...)`` for an error; loguru's
+    ``.opt(exception=True)``), or a ``logger.exception(...)`` first through the module's
+    logger -- keeping its message and flow.  A handler that already reports the traceback
+    (or whose comment says the error is logged elsewhere or dropped on purpose) is kept
+    as it is."""
     reason = f"a boundary: {why}"
-
-    def counts_as_logger(expr: ast.expr) -> bool:
-        return is_logger_at(expr, frame, inferrer) or (
-            inferrer.qualified(expr, frame) in options.logger_objects
-        )
-
-    handed = hands_on(
-        handler, counts_as_logger, lambda call: reports_active(call, frame, inferrer)
-    )
+    library = library_reader(frame, inferrer, options.logger_objects)
+    handed = hands_on(handler, library, lambda call: reports_active(call, frame, inferrer))
     if handed is not None:
         return _left(found, f"{reason}; the handler hands the exception on (`{handed}`), so a "
                             "catch-all that logs would report it twice")
@@ -403,22 +412,31 @@ def _boundary(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=BOUNDARY,
         reason=reason,
     )
+    reported = already_reported(
+        handler, frame, inferrer, library,
+        handler_comments(handler, text, frame.module.tree) if text else (),
+    )
+    if reported is not None:
+        return replace(plan, reason=f"{reason}; {reported}")
     if not options.boundaries:
         return plan
-    found_log = first_log_call(handler.body, lambda e: is_logger_at(e, frame, inferrer))
+    found_log = first_log_call(handler.body, library)
     if found_log is not None:
         position, log_call = found_log
-        if any(k.arg == "exc_info" for k in log_call.keywords):
+        if log_call.traceback:
             return plan  # it logs the traceback at a level ruff does not count: nothing to do
-        return replace(plan, fix="boundary-exc-info", log_statement=position)
-    if logs_in_a_branch(handler, counts_as_logger):
+        fix = traceback_fix(log_call)
+        if not isinstance(fix, TracebackFix):
+            return replace(plan, reason=f"{reason}; {fix}")
+        return replace(plan, fix="boundary-exc-info", log_statement=position, traceback_fix=fix)
+    if logs_in_a_branch(handler, library):
         # which exceptions it logs is a decision (``if not isinstance(e, Quiet): log``)
         return replace(plan, reason=f"{reason}; it logs in a branch, left as it decides")
-    fallback = fallback_logger(frame, inferrer)
-    if fallback is None:
-        return _left(found, f"{reason}; `logging` is shadowed in this module")
-    call, imports = fallback
-    return replace(plan, fix="boundary-log", fallback_log=call, imports=imports)
+    choice = choose_logger(frame, inferrer)
+    if isinstance(choice, str):
+        return _left(found, f"{reason}; {choice}")
+    return replace(plan, fix="boundary-log", fallback_log=choice.exception_call(),
+                   imports=choice.imports)
 
 
 def _caught_by_original(

@@ -2,18 +2,27 @@
 
 :class:`HandlerRewriting` is the rewrite itself, shared by the LibCST codemod
 (``qualitytool.codemods.fix_exceptions``) and :func:`apply_plans`, the fast path qualitytool's
-own runs take: it needs no metadata and imports ``libcst.codemod`` (slow to import) only when
-a rewrite needs an import added.
+own runs take: it needs no metadata and never imports ``libcst.codemod`` (slow to import).
+
+What it writes follows the project's style (:mod:`project_style`): changed lines wrap as
+black would within the project's line length (:mod:`layout`), new imports go where its
+isort or ruff settings put them (:mod:`imports`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
+from qualitytool.exceptions.fixing import layout
+from qualitytool.exceptions.fixing.handler_logging import TracebackFix
+from qualitytool.exceptions.fixing.imports import add_imports
+from qualitytool.exceptions.fixing.layout import LineLimits
 from qualitytool.exceptions.fixing.plan import HandlerPlan
+from qualitytool.exceptions.fixing.project_style import ProjectStyle
 from qualitytool.sources import SourceError
 
 _LIBCST_PLACE = re.compile(r"error at (\d+):(\d+): ")
@@ -22,11 +31,19 @@ _LIBCST_PLACE = re.compile(r"error at (\d+):(\d+): ")
 class HandlerRewriting:
     """Visitor methods that rewrite the handlers ``plans`` name (mixed into a transformer)."""
 
-    def setup_rewriting(self, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> None:
+    def setup_rewriting(
+        self,
+        plans: Sequence[HandlerPlan],
+        unsafe_fixes: bool,
+        limits: LineLimits | None = None,
+    ) -> None:
         self.plans_by_rank = {p.index: p for p in plans if p.applies(unsafe_fixes)}
         self.ranks: dict[int, int] = {}
         self.seen = 0
         self.applied: list[HandlerPlan] = []
+        self.limits = limits or LineLimits()
+        self.indents: list[str] = []  # of the blocks around the node being visited
+        self.default_indent = "    "
 
     def add_import(self, module: str, obj: str | None) -> None:
         raise NotImplementedError
@@ -37,6 +54,20 @@ class HandlerRewriting:
         if isinstance(node, (cst.BaseExpression, cst.SimpleStatementLine, cst.Decorator)):
             return False
         return super().on_visit(node)  # type: ignore[misc, no-any-return]
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.default_indent = node.default_indent
+        return True
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        self.indents.append(self.default_indent if node.indent is None else node.indent)
+        return True
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.BaseSuite:
+        self.indents.pop()
+        return updated_node
 
     # ExceptHandler and ExceptStarHandler are counted together, in source order, as
     # ``plan.handler_order`` counts ast.ExceptHandler nodes.
@@ -61,22 +92,28 @@ class HandlerRewriting:
         for module, obj in plan.imports:
             self.add_import(module, obj)
         self.applied.append(plan)
+        place = self._place(updated_node)
         if plan.fix == "boundary-log" and plan.fallback_log is not None:
-            return updated_node.with_changes(body=_prepend(updated_node.body, plan.fallback_log))
+            return updated_node.with_changes(body=place.prepend(updated_node.body,
+                                                                 plan.fallback_log))
         if plan.fix == "boundary-exc-info":
             return updated_node.with_changes(
-                body=_with_exc_info(updated_node.body, plan.log_statement)
+                body=place.with_traceback(updated_node.body, plan.log_statement,
+                                          plan.traceback_fix)
             )
         if plan.fix == "ladder":
             from qualitytool.exceptions.fixing.ladder import apply_ladder
 
-            return apply_ladder(plan, updated_node, _prepend, _with_exc_info)
+            return apply_ladder(
+                plan, updated_node, place.prepend,
+                lambda body, index: place.with_traceback(body, index, plan.traceback_fix),
+            )
         if plan.fix == "wrap":
             from qualitytool.exceptions.fixing.wrap import apply_wrap
 
-            return apply_wrap(plan, updated_node, _new_type(plan, updated_node))
+            return apply_wrap(plan, updated_node, place.except_type(plan, updated_node))
         narrowed = updated_node.with_changes(
-            type=_new_type(plan, updated_node),
+            type=place.except_type(plan, updated_node),
             whitespace_after_except=(
                 cst.SimpleWhitespace(" ")
                 if updated_node.type is None
@@ -86,41 +123,146 @@ class HandlerRewriting:
         if plan.fix != "keep-fallback" or plan.fallback_log is None:
             return narrowed
         fallback = updated_node.with_changes(
-            leading_lines=(), body=_prepend(updated_node.body, plan.fallback_log)
+            leading_lines=(), body=place.prepend(updated_node.body, plan.fallback_log)
         )
         return cst.FlattenSentinel([narrowed, fallback])
 
-
-def _new_type(plan: HandlerPlan, node: cst.ExceptHandler) -> cst.BaseExpression:
-    names = list(plan.names)
-    if plan.broad_positions and isinstance(node.type, cst.Tuple):
-        module = cst.Module(body=[])
-        kept = [
-            module.code_for_node(element.value)
-            for i, element in enumerate(node.type.elements)
-            if i not in plan.broad_positions
-        ]
-        names = kept + [n for n in names if n not in kept]
-    if len(names) == 1:
-        return cst.parse_expression(names[0])
-    return cst.parse_expression("(" + ", ".join(names) + ")")
+    def _place(self, handler: cst.ExceptHandler) -> HandlerPlace:
+        column = sum(len(indent) for indent in self.indents)
+        body = handler.body
+        inner = self.default_indent
+        if isinstance(body, cst.IndentedBlock) and body.indent is not None:
+            inner = body.indent
+        return HandlerPlace(column, self.default_indent, inner, self.limits)
 
 
-def _prepend(body: cst.BaseSuite, statement: str) -> cst.BaseSuite:
-    """``statement`` first in ``body``; it takes the place of a body that is only ``pass``
-    (whose line keeps its comments)."""
-    call = cst.Expr(cst.parse_expression(statement))
+@dataclass(frozen=True)
+class HandlerPlace:
+    """Where a handler stands (its ``except`` keyword's column; the module's indentation and
+    its body's), for laying out what the rewrite writes in it."""
+
+    column: int
+    indent: str
+    body_indent: str
+    limits: LineLimits
+
+    def except_type(self, plan: HandlerPlan, node: cst.ExceptHandler) -> cst.BaseExpression:
+        """The new type of the handler, on its line when it fits, else one name per line."""
+        names = list(plan.names)
+        if plan.broad_positions and isinstance(node.type, cst.Tuple):
+            kept = [
+                layout.code(element.value)
+                for i, element in enumerate(node.type.elements)
+                if i not in plan.broad_positions
+            ]
+            names = kept + [n for n in names if n not in kept]
+        after = len(layout.code(node.whitespace_before_colon)) + 1 + _rest_of_line(node.body)
+        if node.name is not None:
+            after += len(layout.code(node.name))
+        return layout.except_type(names, self.column, after, self.limits, self.indent)
+
+    def prepend(self, body: cst.BaseSuite, statement: str) -> cst.BaseSuite:
+        """``statement`` (a call) first in ``body``; it takes the place of a body that is only
+        ``pass`` (whose line keeps its comments)."""
+        parsed = cst.parse_expression(statement)
+        assert isinstance(parsed, cst.Call)
+        if isinstance(body, cst.IndentedBlock):
+            column = self.column + len(self.body_indent)
+            if len(body.body) == 1 and _only_pass(body.body[0]):
+                only = body.body[0]
+                assert isinstance(only, cst.SimpleStatementLine)
+                call = self._laid_out(parsed, column, _comment_length(only.trailing_whitespace))
+                return body.with_changes(body=[only.with_changes(body=[cst.Expr(call)])])
+            # the comments above the body's first statement open the handler: they stay on top
+            first = body.body[0]
+            assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+            line = cst.SimpleStatementLine(
+                body=[cst.Expr(self._laid_out(parsed, column, 0))],
+                leading_lines=first.leading_lines,
+            )
+            return body.with_changes(body=[line, first.with_changes(leading_lines=()),
+                                           *body.body[1:]])
+        assert isinstance(body, cst.SimpleStatementSuite)
+        expression = cst.Expr(parsed)  # ``except X: pass``: not black's style; kept on its line
+        if len(body.body) == 1 and isinstance(body.body[0], cst.Pass):
+            return body.with_changes(body=[expression])
+        return body.with_changes(body=[expression, *body.body])
+
+    def _laid_out(self, parsed: cst.Call, column: int, after: int) -> cst.Call:
+        form = layout.choose(parsed.func, parsed.args, column, after, self.limits, self.indent)
+        return layout.build(parsed.func, parsed.args, form, self.indent, parsed)
+
+    def with_traceback(
+        self, body: cst.BaseSuite, index: int, fix: TracebackFix | None
+    ) -> cst.BaseSuite:
+        """``body`` with the logging call of its ``index``-th statement (counted as the
+        ``ast`` counts them: ``a; b`` is two) made to log the traceback its library's way."""
+        column = self.column + len(self.body_indent)
+
+        def change(statement: cst.BaseSmallStatement, before: int, after: int) -> (
+            cst.BaseSmallStatement
+        ):
+            assert isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call)
+            return statement.with_changes(
+                value=self._traced(statement.value, fix, column + before, after)
+            )
+
+        return map_statement_at(body, index, change)
+
+    def _traced(self, call: cst.Call, fix: TracebackFix | None, column: int, after: int) -> (
+        cst.Call
+    ):
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        added: list[cst.Arg] = []
+        if fix == TracebackFix.EXCEPTION:
+            func = func.with_changes(attr=cst.Name("exception"))
+        elif fix == TracebackFix.OPT_EXCEPTION:
+            func = func.with_changes(value=_with_opt_exception(func.value))
+        else:
+            added = [layout.keyword_argument("exc_info", "True")]
+        return layout.call(call, func, added, column, after, self.limits, self.indent)
+
+
+def _with_opt_exception(receiver: cst.BaseExpression) -> cst.BaseExpression:
+    """A loguru logger expression with ``exception=True`` in its ``.opt(...)``: added to the
+    chain's own ``opt`` call (a second ``opt`` would reset its other options), else a new
+    ``.opt(exception=True)`` at the end of the chain."""
+    flag = layout.keyword_argument("exception", "True")
+    current = receiver
+    while isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+        if current.func.attr.value == "opt":
+            break
+        current = current.func.value
+    else:
+        return cst.Call(func=cst.Attribute(value=receiver, attr=cst.Name("opt")), args=[flag])
+    opt = current
+
+    def replaced(node: cst.BaseExpression) -> cst.BaseExpression:
+        if node is opt:
+            kept = [a for a in opt.args if not (a.keyword and a.keyword.value == "exception")]
+            base = opt.with_changes(args=kept)
+            if kept:
+                return layout.call(base, base.func, [flag], 0, 0, layout.LineLimits(10**6),
+                                   "    ")
+            return base.with_changes(args=[flag])
+        assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        return node.with_changes(func=node.func.with_changes(value=replaced(node.func.value)))
+
+    return replaced(receiver)
+
+
+def _rest_of_line(body: cst.BaseSuite) -> int:
+    """How many characters follow the colon of a clause on its line."""
     if isinstance(body, cst.IndentedBlock):
-        if len(body.body) == 1 and _only_pass(body.body[0]):
-            only = body.body[0]
-            assert isinstance(only, cst.SimpleStatementLine)
-            return body.with_changes(body=[only.with_changes(body=[call])])
-        line = cst.SimpleStatementLine(body=[call])
-        return body.with_changes(body=[line, *body.body])
-    assert isinstance(body, cst.SimpleStatementSuite)
-    if len(body.body) == 1 and isinstance(body.body[0], cst.Pass):
-        return body.with_changes(body=[call])
-    return body.with_changes(body=[call, *body.body])
+        return _comment_length(body.header)
+    return len(layout.code(body).split("\n", 1)[0].rstrip("\r"))
+
+
+def _comment_length(trailing: cst.TrailingWhitespace) -> int:
+    if trailing.comment is None:
+        return 0
+    return len(trailing.whitespace.value) + len(trailing.comment.value)
 
 
 def _only_pass(line: cst.BaseStatement) -> bool:
@@ -131,12 +273,6 @@ def _only_pass(line: cst.BaseStatement) -> bool:
     )
 
 
-def _with_exc_info(body: cst.BaseSuite, index: int) -> cst.BaseSuite:
-    """``body`` with ``exc_info=True`` added to the logging call of its ``index``-th
-    statement (counted as the ``ast`` counts them: ``a; b`` is two)."""
-    return map_statement(body, index, _extended)
-
-
 def map_statement(
     body: cst.BaseSuite,
     index: int,
@@ -144,9 +280,20 @@ def map_statement(
 ) -> cst.BaseSuite:
     """``body`` with ``change`` applied to its ``index``-th simple statement, counted as the
     ``ast`` counts them (``a; b`` is two, a compound statement is one)."""
+    return map_statement_at(body, index, lambda statement, _before, _after: change(statement))
+
+
+def map_statement_at(
+    body: cst.BaseSuite,
+    index: int,
+    change: Callable[[cst.BaseSmallStatement, int, int], cst.BaseSmallStatement],
+) -> cst.BaseSuite:
+    """:func:`map_statement` whose ``change`` is also told how many characters precede the
+    statement on its line (after the indentation) and follow it (other statements after
+    ``;``, a comment)."""
     if isinstance(body, cst.SimpleStatementSuite):
         statements = list(body.body)
-        statements[index] = change(statements[index])
+        statements[index] = change(statements[index], 0, 0)
         return body.with_changes(body=statements)
     assert isinstance(body, cst.IndentedBlock)
     lines = list(body.body)
@@ -157,64 +304,54 @@ def map_statement(
             continue
         inner = list(line.body)
         if seen + len(inner) > index:
-            inner[index - seen] = change(inner[index - seen])
+            position = index - seen
+            before = sum(len(layout.code(s)) for s in inner[:position])
+            after = sum(len(layout.code(s)) for s in inner[position + 1:])
+            after += _comment_length(line.trailing_whitespace)
+            semicolon = inner[position].semicolon
+            if isinstance(semicolon, cst.Semicolon):
+                after += len(layout.code(semicolon))
+            inner[position] = change(inner[position], before, after)
             lines[at] = line.with_changes(body=inner)
             return body.with_changes(body=lines)
         seen += len(inner)
     return body
 
 
-def _extended(statement: cst.CSTNode) -> cst.BaseSmallStatement:
-    assert isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call)
-    return statement.with_changes(value=_add_exc_info(statement.value))
-
-
-def _add_exc_info(call: cst.Call) -> cst.Call:
-    flag = cst.Arg(
-        keyword=cst.Name("exc_info"), value=cst.Name("True"),
-        equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ),
-    )
-    args = list(call.args)
-    if not args:
-        return call.with_changes(args=[flag])
-    last = args[-1]
-    if isinstance(last.comma, cst.Comma):  # a trailing comma: the new argument takes it
-        between = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) \
-            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        args[-1] = last.with_changes(comma=between)
-        flag = flag.with_changes(comma=last.comma)
-    else:
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    return call.with_changes(args=[*args, flag])
-
-
 class Rewriter(HandlerRewriting, cst.CSTTransformer):
     """The rewrite as a plain transformer; the imports it needs are collected in ``imports``."""
 
-    def __init__(self, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> None:
+    def __init__(
+        self, plans: Sequence[HandlerPlan], unsafe_fixes: bool, limits: LineLimits | None = None
+    ) -> None:
         super().__init__()
-        self.setup_rewriting(plans, unsafe_fixes)
+        self.setup_rewriting(plans, unsafe_fixes, limits)
         self.imports: list[tuple[str, str | None]] = []
 
     def add_import(self, module: str, obj: str | None) -> None:
         self.imports.append((module, obj))
 
 
-def apply_plans(text: str, plans: Sequence[HandlerPlan], unsafe_fixes: bool) -> tuple[str, int]:
-    """``text`` with the applicable plans applied: (new text, rewrites applied).
+def apply_plans(
+    text: str,
+    plans: Sequence[HandlerPlan],
+    unsafe_fixes: bool,
+    style: ProjectStyle | None = None,
+) -> tuple[str, int]:
+    """``text`` with the applicable plans applied: (new text, rewrites applied), written in
+    the project's ``style`` (line lengths, import sorting).
 
     Raises :class:`SourceError` (one line, without the file name) when LibCST cannot parse
     ``text``, :class:`InexactParse` when it would not write it back as it was."""
     if not any(p.applies(unsafe_fixes) for p in plans):
         return text, 0
-    rewriter = Rewriter(plans, unsafe_fixes)
+    style = style or ProjectStyle()
+    rewriter = Rewriter(plans, unsafe_fixes, style.limits)
     tree = parse_for_rewrite(text)
     if tree.code != text:
         raise InexactParse("LibCST would not write this file back as it was; left unchanged")
     tree = tree.visit(rewriter)
-    return add_imports(tree, rewriter.imports).code, len(rewriter.applied)
+    return add_imports(tree, rewriter.imports, style.imports).code, len(rewriter.applied)
 
 
 class InexactParse(SourceError):
@@ -241,17 +378,3 @@ def parse_for_rewrite(text: str, first_line: int = 1) -> cst.Module:
         ) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested for LibCST; left unchanged") from exc
-
-
-def add_imports(tree: cst.Module, imports: Sequence[tuple[str, str | None]]) -> cst.Module:
-    """``tree`` with ``imports`` (module, object) added where LibCST's AddImportsVisitor puts
-    them: after the module's first block of imports, unless already imported there."""
-    if not imports:
-        return tree
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
-
-    context = CodemodContext()
-    for module, obj in imports:
-        AddImportsVisitor.add_needed_import(context, module, obj)
-    return AddImportsVisitor(context).transform_module(tree)
