@@ -118,6 +118,8 @@ class CheckReport:
 
     config: Config
     result: RunResult
+    # Files of qualitytool's own folders ignored (a cache that came with the checkout...).
+    warnings: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -171,14 +173,16 @@ def check_exceptions(
     """
     import itertools
 
+    from qualitytool.cache_files import CacheFolder
     from qualitytool.exceptions.check_cache import CheckCache, FileStamp
     from qualitytool.findings import RunResult
     from qualitytool.listing_cache import ListingCache
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
-    cache = CheckCache.for_run(config, strict) if use_cache else None
-    listings = ListingCache.for_project(config) if use_cache else None
+    folder = CacheFolder.of(config) if use_cache else None
+    cache = CheckCache.for_run(config, strict, folder) if folder is not None else None
+    listings = ListingCache.for_project(config, folder) if folder is not None else None
     # The files sent to the workers, in order, with their stamps taken before they are read.
     stamped: list[tuple[str, FileStamp | None]] = []
 
@@ -218,7 +222,8 @@ def check_exceptions(
         if on_result is not None:
             on_result(result)
     ordered = sorted([*results, *clean], key=lambda r: r.path)
-    return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
+    return CheckReport(config=config, result=RunResult(files=tuple(ordered)),
+                       warnings=tuple(folder.warnings) if folder is not None else ())
 
 
 def scan_todos(
@@ -310,6 +315,7 @@ def fix_exceptions(
     from qualitytool.evidence.store import load as load_evidence
     from qualitytool.exceptions.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fix_report import FixReport, write_run_log
+    from qualitytool.own_files import OwnFileRefused
     from qualitytool.parallel import Interrupted, map_files
 
     config = config or resolve_config(paths)
@@ -351,6 +357,8 @@ def fix_exceptions(
         except OSError as exc:
             reason = f"{exc.filename or config.root}: {exc.strerror or exc}"
             report = replace(report, run_log_error=reason)
+        except OwnFileRefused as exc:  # a .qualitytool leading out of the project
+            report = replace(report, run_log_error=str(exc))
     return report
 
 
@@ -412,7 +420,8 @@ def record_evidence(
     if shard is not None:
         watched = shard.select(discover_files(watched, config), config.root)
     table = collect_sites(watched, config)
-    return record(command, table, evidence_path(config, evidence_file), instrument=instrument)
+    return record(command, table, evidence_path(config, evidence_file), instrument=instrument,
+                  root=config.root if evidence_file is None else None)
 
 
 def merge_evidence(
@@ -427,7 +436,8 @@ def merge_evidence(
 
     config = config or resolve_config([Path.cwd()])
     table = collect_sites([config.root], config)
-    return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file))
+    return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file),
+                       config.root if evidence_file is None else None)
 
 
 def _candidates(
@@ -605,7 +615,8 @@ def load_evidence(config: Config, evidence_file: Path | str | None = None) -> Ev
     """The evidence file (:func:`evidence_path`); raises ``EvidenceError``."""
     from qualitytool.evidence.store import load
 
-    return load(evidence_path(config, evidence_file))
+    return load(evidence_path(config, evidence_file),
+                config.root if evidence_file is None else None)
 
 
 def sync_options_from_env(**options: Any) -> SyncOptions:

@@ -87,6 +87,12 @@ def _load_config(paths: Sequence[Path], config_file: Path | None) -> Config:
     return config
 
 
+def _warn(warnings: Sequence[str]) -> None:
+    """One ``warning:`` line on standard error per warning."""
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 def _fail(message: str) -> NoReturn:
     """One ``error:`` line on standard error, then exit status 2."""
     click.echo(f"error: {message}", err=True)
@@ -175,6 +181,7 @@ def check_exceptions_command(
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
+    _warn(report.warnings)
     _emit(api.render(ResultKind.CHECK, output_format, report), output_file)
     if output_format != "text" and report.errors:
         for error in report.errors:
@@ -715,6 +722,7 @@ def report_command(
         raise click.UsageError(str(exc)) from exc
     except api.MergeError as exc:
         _fail(str(exc))
+    _warn(report.warnings)
     if out_dir is not None:
         try:
             for written in api.write_report_files(report, out_dir):

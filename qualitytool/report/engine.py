@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from qualitytool.config import Config, cache_directory
+from qualitytool.cache_files import CacheFolder
+from qualitytool.config import Config
 from qualitytool.discovery import discover_files
 from qualitytool.report.cache import ReportCache
 from qualitytool.report.gates import evaluate, headline_metrics
@@ -139,18 +140,22 @@ def build(
         )
         if untrusted else ()
     )
+    # --untrusted uses no cache: whatever the checkout holds is not read, and nothing a run
+    # over a stranger's code computed is kept for the next one.
+    folder = CacheFolder.of(config) if use_cache and not untrusted else None
     ctx = RunContext(
-        config=config, root=root, files=files,
-        cache=ReportCache(cache_directory(root, config)) if use_cache else None,
+        config=config, root=root, files=files, project_files=discovered,
+        cache=ReportCache(folder) if folder is not None and folder.usable else None,
         timeout=config.report.tool_timeout, on_progress=on_progress,
         # Absolute: the todos runner writes there from a process started in the project.
         out_dir=out_dir.absolute() if out_dir is not None else None,
         untrusted=untrusted, ignored=ignored, shard=shard,
     )
     results = _with_fewer_collections(lambda: run_tools(select_runners(config, tools), ctx))
+    warnings = [*(folder.warnings if folder is not None else ()), *ctx.warnings]
     return assemble(root, config, results, len(files), since=since, changed=changed,
                     baseline=baseline, baseline_source=baseline_source, shard=shard,
-                    untrusted=untrusted, ignored=ignored)
+                    untrusted=untrusted, ignored=ignored, warnings=tuple(warnings))
 
 
 def assemble(
@@ -166,6 +171,7 @@ def assemble(
     shard: Shard | None = None,
     untrusted: bool = False,
     ignored: tuple[IgnoredSetting, ...] = (),
+    warnings: tuple[str, ...] = (),
 ) -> QualityReport:
     """The report of the runners' ``results``: metrics, gates, the baseline comparison."""
     from qualitytool.report.baseline import compare
@@ -182,4 +188,5 @@ def assemble(
         gates=tuple(evaluate(config.gates, gate_values)), files=files, since=since,
         changed=changed, gate_metrics=gate_values if changed is not None else None,
         comparison=comparison, untrusted=untrusted, ignored=ignored, shard=shard,
+        warnings=warnings,
     )

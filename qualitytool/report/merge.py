@@ -396,7 +396,7 @@ def _with_cross_file(pylint: ToolResult, ctx: RunContext) -> ToolResult:
     try:
         if absent:
             raise ToolError(ToolStatus.MISSING, f"{absent[0]} is not here to lint")
-        extra = cross_file_findings(ctx, paths, pylint.version or "")
+        extra = cross_file_findings(ctx, paths, pylint.version or "", jobs="1")
     except ToolError as exc:
         note = (f"duplicate-code and cyclic-import not available in this sharded run "
                 f"({exc.detail})")

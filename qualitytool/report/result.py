@@ -39,6 +39,9 @@ class QualityReport:
     # --untrusted: the project's settings and files that would have run its code, ignored.
     untrusted: bool = False
     ignored: tuple[IgnoredSetting, ...] = ()
+    # Files of qualitytool's own folders ignored (a cache that came with the checkout, a bad
+    # run log...), one line each.
+    warnings: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:

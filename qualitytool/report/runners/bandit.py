@@ -11,10 +11,16 @@ from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, run_tool
+from qualitytool.shapes import Int, ListOf, OneOf, Record, Row
 
 CONFIG_FILES = ("pyproject.toml", ".bandit")
 _SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
 SEVERITIES = ("HIGH", "MEDIUM", "LOW")
+# One issue as a file's result keeps it: test id and name, severity, confidence, CWE, line,
+# column, end column, text, more-info URL, code.
+ISSUE = Row((str, str, str, str, OneOf(Int(0), None), Int(0), Int(0), OneOf(Int(0), None), str,
+             OneOf(str, None), str))
+FILE_RESULT = Record({"issues": ListOf(ISSUE)}, optional={"error": str})
 
 
 def _has_bandit_table(root: Path) -> bool:
@@ -29,6 +35,7 @@ class BanditRunner(CachedPythonTool):
     name = "bandit"
     module = "bandit"
     config_files = CONFIG_FILES
+    result_shape = FILE_RESULT
 
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]

@@ -25,9 +25,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,9 +37,11 @@ from typing import Any
 from qualitytool.exceptions.parts import each_part
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
+from qualitytool.report.launch import WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
+from qualitytool.shapes import Const, Int, ListOf, OneOf, Record, Row
 from qualitytool.sources import SourceError, read_python
 
 CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")
@@ -58,6 +62,14 @@ _PROJECT = "*project*"
 # with seeds 1 and 2 reported 70 and 76 cycles, 2 of them in common.  A fixed seed makes the
 # report, and the merge of a sharded run, repeatable.
 PYLINT_ENV = {"PYTHONHASHSEED": "0"}
+# Message types, as pylint's JSON names them (the score weighs them).
+MESSAGE_TYPES = ("fatal", "error", "warning", "refactor", "convention", "info")
+# One message, as ``_message_record`` keeps it (in the cache and in shards' findings).
+MESSAGE_RECORD = Row((str, str, Const(*MESSAGE_TYPES), Int(0), Int(0), OneOf(Int(0), None),
+                      OneOf(Int(0), None), str, str))
+# One file's cached result (files pylint could not analyse are never cached).
+FILE_RESULT = Record({"messages": ListOf(MESSAGE_RECORD), "statements": Int(0, 10**9)})
+CROSS_FILE_RESULT = ListOf(Row((str, MESSAGE_RECORD)))
 
 
 def count_statements(path: Path) -> int:
@@ -128,11 +140,13 @@ def _jobs(ctx: RunContext, files: int) -> str:
     return str(effective_jobs(ctx.config.jobs)) if files >= _PARALLEL_FROM else "1"
 
 
-def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list[Finding]:
+def cross_file_findings(
+    ctx: RunContext, paths: list[str], version: str, *, jobs: str | None = None
+) -> list[Finding]:
     """The ``CROSS_FILE_MESSAGES`` the project's pylint configuration enables, over ``paths``
     (relative to the root) together: what the merge of a sharded run adds."""
     return [message_finding(path, record)
-            for path, record in cross_file_records(ctx, paths, version)]
+            for path, record in cross_file_records(ctx, paths, version, jobs=jobs)]
 
 
 def cross_file_records(
@@ -165,6 +179,7 @@ class PylintRunner(CachedPythonTool):
     name = "pylint"
     module = "pylint"
     config_files = CONFIG_FILES
+    result_shape = FILE_RESULT
 
     def cache_variant(self, ctx: RunContext) -> str:
         return "sharded" if ctx.shard is not None else ""
@@ -173,34 +188,46 @@ class PylintRunner(CachedPythonTool):
         return import_closure_digests(ctx)
 
     def run(self, ctx: RunContext) -> ToolResult:
-        if ctx.cache is None or ctx.shard is not None:  # one pass; a shard's: the merge's job
-            return super().run(ctx)
+        """Two passes, cached or not, sharded or not, so that every way of running gives the
+        same messages: the per-file pass (without the cross-file messages, every module of
+        the project built first: see :mod:`qualitytool.report.launch`), and beside it the
+        cross-file pass over every file (in a sharded run, the merge's)."""
+        ctx = replace(ctx, files=lintable(ctx.files))
         command, version = python_module_tool(ctx, self.name, self.module)
-        bucket = ctx.bucket(self.name, version, self.config_key(ctx))
-        # The cross-file pass runs beside the per-file one (they are independent): it fills
-        # the gaps of the per-file pass's workers.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
-            cross = side.submit(self._cross_file, ctx, version)
-            per_file, hits = cached_per_file(
-                ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files),
-                digest_of=self.digest_of(ctx),
-            )
-            try:
-                per_file = _with_records(ctx, per_file, cross.result())
-                detail = ""
-            except ToolError as exc:
-                detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
+        bucket = ctx.bucket(self.name, version, self.config_key(ctx), shape=self.result_shape)
+        with _world_file(ctx) as world:
+            if ctx.shard is not None:  # the cross-file pass is the merge's job
+                per_file, hits = cached_per_file(
+                    ctx, self.name, bucket,
+                    lambda files: self.analyse(ctx, command, files, world),
+                    digest_of=self.digest_of(ctx),
+                )
+                return self.result(ctx, per_file, version, hits)
+            # The cross-file pass runs beside the per-file one (they are independent): it
+            # fills the gaps of the per-file pass's workers.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
+                cross = side.submit(self._cross_file, ctx, version)
+                per_file, hits = cached_per_file(
+                    ctx, self.name, bucket,
+                    lambda files: self.analyse(ctx, command, files, world),
+                    digest_of=self.digest_of(ctx),
+                )
+                try:
+                    per_file = _with_records(ctx, per_file, cross.result())
+                    detail = ""
+                except ToolError as exc:
+                    detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
         return replace(self.result(ctx, per_file, version, hits), detail=detail)
 
     def analyse(
-        self, ctx: RunContext, command: list[str], files: list[Path]
+        self, ctx: RunContext, command: list[str], files: list[Path], world: str | None = None
     ) -> dict[Path, dict[str, Any]]:
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         with ThreadPoolExecutor(max_workers=1) as counter:
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
             # Bisecting a crash that is not one file's costs runs: at most a few per level.
             runs = [4 * len(files).bit_length() + 4]
-            messages_of = self._messages(ctx, command, files, runs)
+            messages_of = self._messages(ctx, command, files, runs, world)
             statements_of = statements.result()
         results: dict[Path, dict[str, Any]] = {}
         for path in files:
@@ -216,7 +243,12 @@ class PylintRunner(CachedPythonTool):
         return results
 
     def _messages(
-        self, ctx: RunContext, command: list[str], files: list[Path], runs: list[int]
+        self,
+        ctx: RunContext,
+        command: list[str],
+        files: list[Path],
+        runs: list[int],
+        world: str | None,
     ) -> dict[Path, list[list[Any]] | str]:
         """Each file's message records, or why pylint could not analyse it.
 
@@ -227,12 +259,13 @@ class PylintRunner(CachedPythonTool):
         file: not a finding about the code.  When the halves keep dying beyond ``runs[0]``
         runs, the crash is not one file's: the whole run is reported as crashed."""
         runs[0] -= 1
-        apart = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if _per_file(ctx) else []
         argv = [*command, "--output-format=json2", "--persistent=n", "-j",
-                _jobs(ctx, len(files)), *apart, *(ctx.relative(p) for p in files)]
+                _jobs(ctx, len(files)), "--disable=" + ",".join(CROSS_FILE_MESSAGES),
+                *(ctx.relative(p) for p in files)]
+        env = {**PYLINT_ENV, WORLD_ENV: world} if world is not None else PYLINT_ENV
         try:
             completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
-                                 env=PYLINT_ENV)
+                                 env=env)
             messages = json.loads(completed.stdout)["messages"]
         except ToolError as exc:
             if exc.status is not ToolStatus.CRASHED:
@@ -247,8 +280,8 @@ class PylintRunner(CachedPythonTool):
         if runs[0] < 2:
             raise ToolError(ToolStatus.CRASHED, crash)
         middle = len(files) // 2
-        return {**self._messages(ctx, command, files[:middle], runs),
-                **self._messages(ctx, command, files[middle:], runs)}
+        return {**self._messages(ctx, command, files[:middle], runs, world),
+                **self._messages(ctx, command, files[middle:], runs, world)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
@@ -282,10 +315,14 @@ class PylintRunner(CachedPythonTool):
 
     def _cross_file(self, ctx: RunContext, version: str) -> list[tuple[str, list[Any]]]:
         """The cross-file messages over every file, cached while no import closure changes."""
-        bucket = ctx.bucket(f"{self.name}-cross-file", version, self.config_key(ctx))
+        paths = [ctx.relative(p) for p in ctx.files]
+        bucket = ctx.bucket(f"{self.name}-cross-file", version, self.config_key(ctx),
+                            shape=CROSS_FILE_RESULT)
         digest_of = self.digest_of(ctx)
         if bucket is None or digest_of is None:
-            return []
+            # One job: with several, which duplicated blocks pylint pairs depends on the order
+            # its workers answer (two runs on tornado found 18 and 17).
+            return cross_file_records(ctx, paths, version, jobs="1")
         project = hashlib.sha256()
         for path in ctx.files:  # in discovery order: pylint's attribution depends on it
             project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
@@ -295,8 +332,7 @@ class PylintRunner(CachedPythonTool):
             # One job: with several, which duplicated blocks pylint pairs depends on the order
             # its workers answer (two runs on tornado found 18 and 17), so a warm report
             # could not equal a cold one.
-            stored = cross_file_records(ctx, [ctx.relative(p) for p in ctx.files], version,
-                                        jobs="1")
+            stored = cross_file_records(ctx, paths, version, jobs="1")
             bucket.put(_PROJECT, digest, stored)
         bucket.save()
         return [(path, record) for path, record in stored]
@@ -305,10 +341,25 @@ class PylintRunner(CachedPythonTool):
 RUNNER = PylintRunner()
 
 
-def _per_file(ctx: RunContext) -> bool:
-    """Whether pylint lints files apart (cached, or one shard's), without the cross-file
-    messages."""
-    return ctx.cache is not None or ctx.shard is not None
+def lintable(files: Sequence[Path]) -> tuple[Path, ...]:
+    """``files`` without the stubs pylint cannot lint: given ``m.pyi`` beside ``m.py``, pylint
+    lints ``m.py`` (again) and reports it under that name."""
+    return tuple(p for p in files if p.suffix != ".pyi" or not p.with_suffix(".py").is_file())
+
+
+@contextmanager
+def _world_file(ctx: RunContext) -> Iterator[str | None]:
+    """A file naming every module of the project, for pylint to build before it lints (see
+    :mod:`qualitytool.report.launch`); None when pylint is a configured command."""
+    if ctx.command_override("pylint") is not None:
+        yield None
+        return
+    names = [ctx.relative(p) for p in lintable(ctx.project_files or ctx.files)]
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="qualitytool-pylint-",
+                                     suffix=".txt") as handle:
+        handle.write("\0".join(names))
+        handle.flush()
+        yield handle.name
 
 
 def _with_records(
