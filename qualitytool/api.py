@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from qualitytool.report.merge import MergeError
     from qualitytool.report.result import QualityReport
     from qualitytool.report.since import SinceError
+    from qualitytool.scaffold.spec import ScaffoldError
     from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.shard import Shard, ShardError
     from qualitytool.todos.categories import CategoryRulesError
@@ -51,6 +52,7 @@ _ERRORS = {
     "MergeError": "qualitytool.report.merge",
     "SinceError": "qualitytool.report.since",
     "ShardError": "qualitytool.shard",
+    "ScaffoldError": "qualitytool.scaffold.spec",
     "CategoryRulesError": "qualitytool.todos.categories",
     "SyncError": "qualitytool.todos.sync",
 }
@@ -69,6 +71,7 @@ __all__ = [
     "MergeError",
     "RenderOptions",
     "ResultKind",
+    "ScaffoldError",
     "ShardError",
     "SinceError",
     "SyncError",
@@ -376,7 +379,9 @@ def scaffold_exceptions(
     when it has one); see ``qualitytool scaffold-exceptions``.
 
     Arguments override ``[tool.qualitytool.exceptions.hierarchy]``.  Nothing is overwritten
-    unless ``force``: an existing hierarchy module only gets the classes it lacks.
+    unless ``force``: an existing hierarchy module only gets the classes it lacks.  Raises
+    :class:`qualitytool.scaffold.spec.ScaffoldError` for a module path leading out of the
+    project or a base name that is no class name.
     """
     from qualitytool.output.templates import templates_dir_of
     from qualitytool.scaffold.spec import build_spec

@@ -8,6 +8,8 @@ parses the options and rich draws the terminal's progress bars and TODO tables. 
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -102,8 +104,11 @@ def _fail(message: str) -> NoReturn:
 def _emit(text: str, output_file: Path | None) -> None:
     if output_file is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         output_file.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a write's error does not name the file: this one does
+        raise OSError(exc.errno, exc.strerror, str(output_file)) from exc
 
 
 class _Progress:
@@ -135,7 +140,31 @@ class _Progress:
             self._bar.stop()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OutputLost(Exception):
+    """Writing the output failed (a closed pipe, a full disk): raised instead of the OSError
+    so that click does not turn a broken pipe into a silent exit status 1 ("found")."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno in _OUTPUT_ERRORS:
+                raise _OutputLost(exc) from exc
+            raise
+
+
+# What writing to a stream or a file can fail with, beside the programs' own errors.
+_OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG,
+                            getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualitytool")
 def main() -> None:
     """Find and narrow broad exception handlers, track TODOs, report code quality."""
@@ -310,9 +339,12 @@ def scaffold_exceptions_command(
     """
     root = root or Path(".")
     config = _load_config([root], config_file)
-    report = api.scaffold_exceptions(
-        root, config, module=module, framework=framework, base_name=base_name, force=force
-    )
+    try:
+        report = api.scaffold_exceptions(
+            root, config, module=module, framework=framework, base_name=base_name, force=force
+        )
+    except api.ScaffoldError as exc:
+        _fail(str(exc))
     for line in api.describe_scaffold(report):
         click.echo(line)
     sys.exit(EXIT_ERROR if report.failed else EXIT_CLEAN)
@@ -774,20 +806,62 @@ def entry() -> NoReturn:
     but only when nothing else waits for the end: no thread still running, no ``atexit``
     callback (logging's, multiprocessing's clean-up, coverage's), no profiler or tracer.
     Otherwise the exit is the ordinary one.
+
+    Output that cannot be written (standard output closed, a closed pipe, a full disk) ends
+    the run with one ``error:`` line on standard error and exit status 2, never a traceback.
     """
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = _ClosedOutput()
     try:
         main()
         code: object = 0
     except SystemExit as stop:
         code = stop.code
-    if not isinstance(code, int | None) or not _nothing_waits_for_the_exit():
-        sys.exit(code)  # type: ignore[arg-type]
+    except _OutputLost as lost:
+        code = _output_failed(lost.error)
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRORS:
+            raise
+        code = _output_failed(exc)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe: what the ordinary exit would meet too
-        sys.exit(code)
+    except (OSError, ValueError) as exc:  # the last of the output: same error, same exit
+        code = _output_failed(exc if isinstance(exc, OSError) else OSError(errno.EBADF, str(exc)))
+    if not isinstance(code, int | None) or not _nothing_waits_for_the_exit():
+        sys.exit(code)  # type: ignore[arg-type]
     os._exit(code or 0)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the process started without one: writing to it fails."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _output_failed(error: OSError) -> int:
+    """Say why the output could not be written, on standard error if it can be; exit status
+    2.  Standard output is pointed at the null device first, so that the interpreter's own
+    last flush of what is still buffered cannot fail again with a traceback."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+    where = f"{error.filename}: " if error.filename else "cannot write the output: "
+    try:
+        sys.stderr.write(f"error: {where}{error.strerror or error}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # standard error is gone too
+        pass
+    return EXIT_ERROR
 
 
 def _nothing_waits_for_the_exit() -> bool:

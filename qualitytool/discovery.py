@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualitytool.config import Config
 from qualitytool.listing_cache import list_folder
+from qualitytool.sources import read_text
 
 if TYPE_CHECKING:
     import pathspec
@@ -79,7 +80,7 @@ class _NameMatcher:
 def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     gitignore = directory / ".gitignore"
     try:
-        text = gitignore.read_text(encoding="utf-8", errors="replace")
+        text = read_text(gitignore, "replace")
     except OSError:
         return None
     return _spec(text.splitlines())

@@ -71,36 +71,44 @@ def read_regular_file(path: Path, limit: int, *, follow: bool = False) -> bytes 
     """The bytes of the regular file ``path`` (never more than ``limit``: a larger file is
     refused); None when it does not exist.  ``follow``: a symbolic link is followed (a path
     the user named), else refused.  Raises :class:`OwnFileRefused`."""
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-    if not follow:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags)
+        return read_file(path, limit, follow=follow)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
+        if exc.errno == errno.ELOOP and not follow:
             raise OwnFileRefused(f"{path} is a symbolic link") from exc
+        if exc.errno in (errno.EINVAL, errno.EFBIG):
+            raise OwnFileRefused(f"{path} is {exc.strerror}") from exc
         raise OwnFileRefused(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def read_file(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
+    """The bytes of the regular file ``path``, as ``Path.read_bytes`` reads them, but never
+    from a device, a FIFO or a socket (reading ``/dev/zero`` never ends; opening a FIFO
+    waits for a writer) and never more than ``limit`` bytes.  Raises ``OSError``: its
+    ``strerror`` is "not a regular file" or "larger than N MB" for those."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OwnFileRefused(f"{path} is not a regular file")
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         if info.st_size > limit:
-            raise OwnFileRefused(f"{path} is larger than {_size(limit)}")
+            raise OSError(errno.EFBIG, f"larger than {_size(limit)}", str(path))
         chunks = []
         remaining = limit + 1  # one byte more: a file that grew past the cap is refused
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, MEGABYTE))
+            chunk = os.read(fd, min(remaining, 16 * MEGABYTE))
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
         if remaining <= 0:
-            raise OwnFileRefused(f"{path} is larger than {_size(limit)}")
+            raise OSError(errno.EFBIG, f"larger than {_size(limit)}", str(path))
         return b"".join(chunks)
-    except OSError as exc:
-        raise OwnFileRefused(f"{path}: cannot read: {exc.strerror or exc}") from exc
     finally:
         os.close(fd)
 

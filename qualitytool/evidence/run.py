@@ -37,7 +37,7 @@ from qualitytool.evidence.store import (
 )
 from qualitytool.exceptions.handlers import might_have_broad_handler
 from qualitytool.shapes import Int, ListOf, MapOf, OneOf, Record, Row, Str, is_dotted_name, problem
-from qualitytool.sources import SourceError, decode_python
+from qualitytool.sources import SourceError, decode_python, read_bytes
 
 CONFIG_ENV = "QUALITYTOOL_EVIDENCE_CONFIG"
 _RECORDER_MODULE = "_qualitytool_evidence"
@@ -120,7 +120,7 @@ def collect_sites(paths: Iterable[Path], config: Config) -> SiteTable:
         except ValueError:
             scanned.add(real.as_posix())
         try:
-            raw = path.read_bytes()
+            raw = read_bytes(path)
         except OSError as exc:
             errors.append(f"{path}: cannot read: {exc.strerror or exc}")
             continue

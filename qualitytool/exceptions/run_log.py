@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.own_files import MEGABYTE, OwnFileRefused, leads_out, read_own_file, tracked_by_git
-from qualitytool.shapes import Const, Int, ListOf, MapOf, Record, Str, problem
+from qualitytool.shapes import Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
 
 RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
 RUN_LOG_LIMIT = 256 * MEGABYTE
 HANDLER_SHAPE = Record(
     {"path": str, "line": Int(0), "col": Int(0), "kind": str, "critical": bool,
-     "outcome": str, "exceptions": ListOf(str), "reason": str, "unlock": ListOf(str)},
+     "outcome": str, "exceptions": ListOf(str), "reason": OneOf(str, None),
+     "unlock": ListOf(str)},
     optional={"exercised": Int(0)},
 )
 RUN_LOG_SHAPE = Record(

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from qualitytool import __version__
 from qualitytool.cache_files import CacheFolder
 from qualitytool.shapes import Record, Str, problem
+from qualitytool.sources import read_bytes
 
 T = TypeVar("T")
 
@@ -40,7 +41,7 @@ def config_fingerprint(root: Path, names: tuple[str, ...], extra: str = "") -> s
     for name in names:
         candidate = root / name
         if candidate.is_file():
-            digest.update(name.encode("utf-8") + b"\0" + candidate.read_bytes() + b"\0")
+            digest.update(name.encode("utf-8") + b"\0" + read_bytes(candidate) + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -75,7 +76,7 @@ class ReportCache:
         if known is not None:
             return known
         try:
-            value = content_hash(path.read_bytes())
+            value = content_hash(read_bytes(path))
         except OSError:
             value = "unreadable"
         with self._lock:

@@ -12,6 +12,7 @@ from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, run_tool
 from qualitytool.shapes import Int, ListOf, OneOf, Record, Row
+from qualitytool.sources import read_text
 
 CONFIG_FILES = ("pyproject.toml", ".bandit")
 _SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
@@ -26,7 +27,7 @@ FILE_RESULT = Record({"issues": ListOf(ISSUE)}, optional={"error": str})
 def _has_bandit_table(root: Path) -> bool:
     pyproject = root / "pyproject.toml"
     try:
-        return "[tool.bandit]" in pyproject.read_text(encoding="utf-8")
+        return "[tool.bandit]" in read_text(pyproject, "replace")
     except OSError:
         return False
 
