@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from qualitytool.report.merge import MergeError
     from qualitytool.report.result import QualityReport
     from qualitytool.report.since import SinceError
+    from qualitytool.report.trusted import TrustedSettings, TrustError
     from qualitytool.scaffold.spec import ScaffoldError
     from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.shard import Shard, ShardError
@@ -55,6 +57,7 @@ _ERRORS = {
     "ScaffoldError": "qualitytool.scaffold.spec",
     "CategoryRulesError": "qualitytool.todos.categories",
     "SyncError": "qualitytool.todos.sync",
+    "TrustError": "qualitytool.report.trusted",
 }
 
 # The entry points defined below, and what is re-exported: the output formats, the TODO
@@ -76,6 +79,7 @@ __all__ = [
     "SinceError",
     "SyncError",
     "TemplateRenderError",
+    "TrustError",
     "build_report",
     "check_exceptions",
     "describe_action",
@@ -103,6 +107,7 @@ __all__ = [
     "sync_options_from_env",
     "sync_todos",
     "templates_dir",
+    "trusted_settings",
     "write_ci_workflows",
     "write_report_files",
     "write_todo_reports",
@@ -499,6 +504,7 @@ def build_report(
     on_progress: Callable[[str, int, int], None] | None = None,
     shard: Shard | None = None,
     untrusted: bool = False,
+    trusted: TrustedSettings | None = None,
 ) -> QualityReport:
     """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
     type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
@@ -506,7 +512,9 @@ def build_report(
     ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
     before -> after comparisons; ``on_progress(tool, done, total)`` reports progress;
     ``untrusted`` runs none of the project's code (its pylint hooks and plugins, mypy plugins,
-    configured commands) and lists what it ignored in ``report.ignored``.
+    configured commands), reads none of its configuration files (``config`` is the caller's;
+    ``trusted``, from :func:`trusted_settings`, gives pylint's and bandit's) and lists what
+    it ignored in ``report.ignored``.
     ``shard`` measures only that share of the files, for :func:`merge_reports`.
     Render with :func:`qualitytool.report.markdown.write_reports`.
     """
@@ -520,7 +528,21 @@ def build_report(
         baseline_source=str(baseline_file) if baseline_file is not None else "",
         use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
         tools=tools, on_progress=on_progress, shard=shard, untrusted=untrusted,
+        trusted=trusted,
     )
+
+
+def trusted_settings(
+    path: Path | str, *, config_file: Path | str | None = None, ref: str | None = None
+) -> AbstractContextManager[TrustedSettings]:
+    """The configuration of a ``report --untrusted`` over ``path``, from ``ref`` (the base
+    branch, through git) or ``config_file``, never from the checkout; defaults without
+    either (see :mod:`qualitytool.report.trusted`).  A context manager: the tools' copies
+    of it live until it ends.  Raises ``TrustError`` or ``ConfigError``."""
+    from qualitytool.report.trusted import trusted_settings as settings
+
+    return settings(Path(path), config_file=Path(config_file) if config_file is not None
+                    else None, ref=ref)
 
 
 def merge_reports(
@@ -532,6 +554,7 @@ def merge_reports(
     baseline_file: Path | str | None = None,
     cross_file: bool = True,
     untrusted: bool = False,
+    trusted: TrustedSettings | None = None,
 ) -> QualityReport:
     """One report from the JSON of every shard of a sharded run (``report --shard I/N
     --format json``), with the gates evaluated as an unsharded run of the project at ``path``
@@ -547,13 +570,14 @@ def merge_reports(
     config = config or resolve_config([path])
     root = project_root(Path(path), config)
     merged = merge([Path(f) for f in shard_files], config, root, cross_file=cross_file,
-                   untrusted=untrusted)
+                   untrusted=untrusted, trusted=trusted)
     baseline = load_baseline(Path(baseline_file)) if baseline_file is not None else None
     return assemble(
         root, config, merged.tools, merged.files, since=since,
         changed=changed_lines(root, since) if since is not None else None,
         baseline=baseline, baseline_source=str(baseline_file) if baseline_file is not None else "",
-        untrusted=merged.untrusted, ignored=merged.ignored,
+        untrusted=merged.untrusted, ignored=merged.ignored, warnings=merged.warnings,
+        errors=merged.errors,
     )
 
 

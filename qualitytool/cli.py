@@ -695,8 +695,14 @@ class _ToolProgress:
               help="Apply the gates to lines changed since this git ref only.")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not read the cache.")
 @click.option("--untrusted", is_flag=True,
-              help="Run none of the project's code: ignore pylint's init-hook and plugins, "
-              "mypy plugins and configured commands; list what was ignored.")
+              help="Run none of the project's code and read none of its configuration files "
+              "(a pull request from a stranger); list what was ignored.")
+@click.option("--trusted-ref", metavar="REF",
+              help="With --untrusted: read the configuration (qualitytool's, pylint's, "
+              "bandit's) as committed at this git ref, the base branch (origin/main).")
+@click.option("--trusted-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --untrusted: read the configuration from this pyproject.toml, from "
+              "outside the checkout.")
 @_config_option
 @_output_option
 @_shard_option
@@ -714,6 +720,8 @@ def report_command(
     since: str | None,
     no_cache: bool,
     untrusted: bool,
+    trusted_ref: str | None,
+    trusted_config: Path | None,
     config_file: Path | None,
     output_file: Path | None,
     shard: Any,
@@ -724,8 +732,13 @@ def report_command(
     `report [PATH] --shard I/N --format json --output shard-I.json` measures one share of the
     files; `report --merge shard-*.json` reports on all the shards as one run.
 
+    `--untrusted` (pull requests from strangers) runs none of the project's code and takes
+    its configuration from --trusted-ref (the base branch) or --trusted-config, never from
+    the checkout.
+
     Exit status: 0, or 1 with --check when a gate fails (or, with --fail-unmeasured, could not
-    be measured), 2 on usage errors or shard files that do not add up.
+    be measured), 2 on usage errors, shard files that do not add up, files that cannot be
+    read, or no file to analyse with --check or --untrusted.
     """
     import os
 
@@ -737,22 +750,36 @@ def report_command(
         raise click.UsageError("--merge needs the JSON files of the shards")
     if not merge and len(paths) > 1:
         raise click.UsageError("report takes one PATH (several files only with --merge)")
+    if (trusted_ref or trusted_config) and not untrusted:
+        raise click.UsageError("--trusted-ref and --trusted-config go with --untrusted")
+    if untrusted and config_file is not None:
+        raise click.UsageError("--untrusted reads no configuration of the checkout: give the "
+                               "trusted one with --trusted-ref REF or --trusted-config FILE")
     path = Path(".") if merge or not paths else paths[0]
-    config = _load_config([path], config_file)
-    try:
+
+    def run(config: Config, trusted: Any) -> Any:
         if merge:
-            report = api.merge_reports(paths, config, path=path, since=since,
-                                   baseline_file=baseline_file, untrusted=untrusted)
+            return api.merge_reports(paths, config, path=path, since=since,
+                                     baseline_file=baseline_file, untrusted=untrusted,
+                                     trusted=trusted)
+        with _ToolProgress() as progress:
+            return api.build_report(
+                path, config, since=since, baseline_file=baseline_file,
+                use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
+                untrusted=untrusted, shard=shard, trusted=trusted,
+            )
+
+    try:
+        if untrusted:
+            with api.trusted_settings(path, config_file=trusted_config,
+                                      ref=trusted_ref) as trusted:
+                _warn([*trusted.warnings, *trusted.config.warnings])
+                report = run(trusted.config, trusted)
         else:
-            with _ToolProgress() as progress:
-                report = api.build_report(
-                    path, config, since=since, baseline_file=baseline_file,
-                    use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
-                    untrusted=untrusted, shard=shard,
-                )
+            report = run(_load_config([path], config_file), None)
     except (api.BaselineError, api.SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
-    except api.MergeError as exc:
+    except (api.MergeError, api.TrustError, api.ConfigError) as exc:
         _fail(str(exc))
     _warn(report.warnings)
     if out_dir is not None:
@@ -773,6 +800,13 @@ def report_command(
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(summary)
     _emit(api.render(ResultKind.REPORT, output_format, report), output_file)
+    for error in report.errors:  # a file no tool saw cannot pass: as check-exceptions does
+        click.echo(f"error: {error}", err=True)
+    if report.files == 0 and shard is None and (check or untrusted):
+        _fail(f"no file was analysed under {path} (its include and exclude patterns match "
+              "none): nothing passes a gate unmeasured")
+    if report.errors:
+        sys.exit(EXIT_ERROR)
     if check and (report.failed_gates or report.crashed_gates or report.incomplete_gates
                   or (fail_unmeasured and report.unmeasured_gates)):
         for line in api.gate_failures(report, unmeasured=fail_unmeasured):

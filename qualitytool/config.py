@@ -342,7 +342,9 @@ def class_name_problem(value: str) -> str | None:
     return None
 
 
-def _check_inside(config: Config, source: Path) -> None:
+def check_paths_inside(config: Config, source: Path) -> None:
+    """Raise ``ConfigError`` (naming ``source``) when a path of ``config`` leads out of its
+    root or a hierarchy module path is not a module's."""
     root = config.root.resolve()
     hierarchy = config.exceptions.hierarchy
     for name in ("module", "handlers_module"):
@@ -368,7 +370,7 @@ def _check_inside(config: Config, source: Path) -> None:
 
 
 def _validate(config: Config, source: Path) -> None:
-    _check_inside(config, source)
+    check_paths_inside(config, source)
     if config.jobs < 0:
         raise ConfigError(f"{source}: key '{TABLE}.jobs' must be 0 (all cores) or more")
     for gate in GATES:

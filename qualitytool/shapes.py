@@ -15,7 +15,10 @@ A shape is one of:
   :class:`MapOf` (an object with any keys), :class:`Record` (an object with known keys);
 - :class:`OneOf`: any of several shapes; :class:`Const`: one of a few values;
 - :data:`DOTTED`: a dotted Python name (``json.JSONDecodeError``), each part an identifier
-  and no keyword: what may be written into code.
+  and no keyword: what may be written into code;
+- :data:`REL_PATH`: a normalised relative POSIX path (``pkg/mod.py``: no ``..``, no ``.``, no
+  empty part, not absolute, no backslash), so that it names a file inside a tree;
+  :func:`paths_in` collects every such value of a checked value.
 """
 
 from __future__ import annotations
@@ -50,6 +53,32 @@ class Dotted:
 
 
 DOTTED = Dotted()
+
+
+@dataclass(frozen=True)
+class RelPath:
+    """A normalised relative POSIX path inside a tree."""
+
+    max_len: int = 4096
+
+
+REL_PATH = RelPath()
+
+
+@dataclass(frozen=True)
+class AnyValue:
+    """Any JSON value (what parts of a document nobody reads may hold)."""
+
+
+ANY = AnyValue()
+
+
+def is_relative_path(text: str) -> bool:
+    """Whether ``text`` is a normalised relative POSIX path that stays inside its tree."""
+    parts = text.split("/")
+    return bool(text) and "\\" not in text and "\0" not in text and all(
+        part not in ("", ".", "..") for part in parts
+    )
 
 
 def is_dotted_name(text: str) -> bool:
@@ -118,6 +147,8 @@ class Const:
 def problem(value: Any, shape: Any, where: str = "") -> str | None:
     """Why ``value`` does not have ``shape`` (naming where in it), or None when it has."""
     here = where or "the value"
+    if isinstance(shape, AnyValue):
+        return None
     if shape is None:
         return None if value is None else f"{here}: expected null, got {_kind(value)}"
     if shape is str:
@@ -134,6 +165,12 @@ def problem(value: Any, shape: Any, where: str = "") -> str | None:
             return f"{here}: expected a string, got {_kind(value)}"
         if not shape.min_len <= len(value) <= shape.max_len:
             return f"{here}: a string of {len(value)} characters"
+        return None
+    if isinstance(shape, RelPath):
+        if not isinstance(value, str):
+            return f"{here}: expected a path, got {_kind(value)}"
+        if len(value) > shape.max_len or not is_relative_path(value):
+            return f"{here}: {_short(value)} is not a normalised path inside the project"
         return None
     if isinstance(shape, Dotted):
         if not isinstance(value, str):
@@ -211,6 +248,38 @@ def problem(value: Any, shape: Any, where: str = "") -> str | None:
                 return f"{here}: unexpected key {_short(key)}"
         return None
     raise TypeError(f"not a shape: {shape!r}")  # pragma: no cover - a programming error
+
+
+def paths_in(value: Any, shape: Any) -> list[str]:
+    """The values at :class:`RelPath` positions of ``value`` (which has ``shape``)."""
+    found: list[str] = []
+
+    def walk(item: Any, part: Any) -> None:
+        if isinstance(part, RelPath):
+            found.append(item)
+        elif isinstance(part, OneOf):
+            for option in part.shapes:
+                if problem(item, option) is None:
+                    walk(item, option)
+                    return
+        elif isinstance(part, ListOf):
+            for element in item:
+                walk(element, part.item)
+        elif isinstance(part, Row):
+            for element, element_shape in zip(item, part.items):
+                walk(element, element_shape)
+        elif isinstance(part, MapOf):
+            for key, element in item.items():
+                walk(key, part.key)
+                walk(element, part.value)
+        elif isinstance(part, Record):
+            for key, element in item.items():
+                inner = part.required.get(key, part.optional.get(key))
+                if inner is not None:
+                    walk(element, inner)
+
+    walk(value, shape)
+    return found
 
 
 def check(value: Any, shape: Any, what: str = "") -> Any:

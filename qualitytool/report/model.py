@@ -19,6 +19,7 @@ from qualitytool.findings import Finding
 
 if TYPE_CHECKING:
     from qualitytool.report.cache import CacheBucket, ReportCache
+    from qualitytool.report.trusted import TrustedSettings
     from qualitytool.report.untrusted import IgnoredSetting
     from qualitytool.shard import Shard
 
@@ -76,6 +77,8 @@ class RunContext:
     # what that ignores.
     untrusted: bool = False
     ignored: tuple[IgnoredSetting, ...] = ()
+    # --untrusted: the tools' configuration files from the trusted source (None: defaults).
+    trusted: TrustedSettings | None = None
     # Warnings of the runners (a run log of fix-exceptions that cannot be used...), one line
     # each; appended to from the runners' threads.
     warnings: list[str] = field(default_factory=list)

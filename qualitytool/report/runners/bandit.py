@@ -42,7 +42,10 @@ class BanditRunner(CachedPythonTool):
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
         argv = [*command, "-f", "json", "-q"]
-        if _has_bandit_table(ctx.root):
+        if ctx.untrusted:  # the trusted configuration's [tool.bandit], never the checkout's
+            if ctx.trusted is not None and ctx.trusted.bandit_config is not None:
+                argv += ["-c", str(ctx.trusted.bandit_config)]
+        elif _has_bandit_table(ctx.root):
             argv += ["-c", "pyproject.toml"]
         argv += [ctx.relative(p) for p in files]
         # Normal priority: bandit is one process, so lowered it would end alone on one core

@@ -61,7 +61,6 @@ class ExceptionsRunner:
         for finding in findings:
             kind = "critical" if finding.severity is Severity.ERROR else "other"
             per_file.setdefault(finding.path, Counter())[kind] += 1
-        log = read_fix_log(ctx)
         metrics: dict[str, Any] = {
             "total": len(findings),
             "critical": sum(1 for f in findings if f.severity is Severity.ERROR),
@@ -74,14 +73,21 @@ class ExceptionsRunner:
                  for e in results.errors),
                 key=lambda e: e["path"],
             ),
-            "fix_log": _summarise_log(log) if log is not None else None,
-            "evidence": _summarise_evidence(ctx),
+            **project_records(ctx),
         }
         ctx.progress(self.name, len(ctx.files), len(ctx.files))
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=f"qualitytool {__version__}",
             findings=tuple(findings), metrics=metrics, files=len(results.files),
         )
+
+
+def project_records(ctx: RunContext) -> dict[str, Any]:
+    """What the project's own records say: the last fix-exceptions run log and the tests'
+    evidence (each None when there is none, or it cannot be used)."""
+    log = read_fix_log(ctx)
+    return {"fix_log": _summarise_log(log) if log is not None else None,
+            "evidence": _summarise_evidence(ctx)}
 
 
 def _moved(finding: Finding, path: str) -> Finding:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -42,7 +43,7 @@ from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
 from qualitytool.shapes import Const, Int, ListOf, OneOf, Record, Row
-from qualitytool.sources import SourceError, read_python
+from qualitytool.sources import SourceError, read_python, read_text
 
 CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")
 _SEVERITY = {
@@ -158,21 +159,64 @@ def cross_file_records(
     if version and installed != version:
         raise ToolError(ToolStatus.MISSING,
                         f"pylint {installed} here, the shards ran {version}")
-    listed = run_tool("pylint", [*command, "--list-msgs-enabled"], ctx.root, ctx.timeout,
-                      ok_codes=_OK_CODES)
+    listed = run_tool("pylint", [*command, *rcfile_options(ctx), "--list-msgs-enabled"],
+                      ctx.root, ctx.timeout, ok_codes=_OK_CODES)
     enabled_part = listed.stdout.split("Disabled messages:")[0]
     enabled = [m for m in CROSS_FILE_MESSAGES if f"{m} (" in enabled_part]
     if not enabled or not paths:
         return []
-    argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs or _jobs(ctx, len(paths)),
-            "--disable=all", "--enable=" + ",".join(enabled), *paths]
+    argv = [*command, *rcfile_options(ctx), "--output-format=json2", "--persistent=n", "-j",
+            jobs or _jobs(ctx, len(paths)), "--disable=all", "--enable=" + ",".join(enabled),
+            *paths]
     completed = run_tool("pylint", argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
                          env=PYLINT_ENV)
     try:
         messages = json.loads(completed.stdout)["messages"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
-    return [(m["path"], _message_record(m)) for m in messages if m["symbol"] in enabled]
+    records = [(m["path"], _message_record(m)) for m in messages if m["symbol"] in enabled]
+    modules = _module_files(ctx, paths)
+    return [(path, _quoting_the_first_copy(record, modules)) for path, record in records]
+
+
+def _module_files(ctx: RunContext, paths: list[str]) -> dict[str, Path]:
+    """The module name pylint gives each of ``paths`` (relative to the root), to its file."""
+    from qualitytool.report.imports import package_anchor
+
+    found: dict[str, Path] = {}
+    for relative in paths:
+        path = ctx.root / relative
+        parts = list(path.relative_to(package_anchor(path)).with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        found.setdefault(".".join(parts), path)
+    return found
+
+
+_COPY = re.compile(r"^==(?P<module>[^:]+):\[(?P<start>\d+):(?P<end>\d+)\]$")
+
+
+def _quoting_the_first_copy(record: list[Any], modules: dict[str, Path]) -> list[Any]:
+    """A ``duplicate-code`` message quoting the first copy it names.
+
+    pylint quotes one copy of the duplicated lines, and which one varies from run to run
+    (the same pass over tornado twice quoted other copies), so a report, or the merge of a
+    sharded run, would never equal another run's; the first copy named is always the same.
+    """
+    lines = str(record[8]).split("\n")
+    copies = [match for line in lines[1:] if (match := _COPY.match(line))]
+    if record[1] != "duplicate-code" or not copies:
+        return record
+    source = modules.get(copies[0]["module"])
+    try:
+        text = read_text(source, "replace").splitlines() if source is not None else None
+    except OSError:
+        text = None
+    if text is None:
+        return record
+    quoted = [line.rstrip() for line in text[int(copies[0]["start"]):int(copies[0]["end"])]]
+    message = "\n".join([lines[0], *(m.group(0) for m in copies), *quoted])
+    return [*record[:8], message]
 
 
 class PylintRunner(CachedPythonTool):
@@ -194,7 +238,10 @@ class PylintRunner(CachedPythonTool):
         cross-file pass over every file (in a sharded run, the merge's)."""
         ctx = replace(ctx, files=lintable(ctx.files))
         command, version = python_module_tool(ctx, self.name, self.module)
-        bucket = ctx.bucket(self.name, version, self.config_key(ctx), shape=self.result_shape)
+        # A shard's results are not cached: what its files report on other shards' files
+        # belongs to no file of its own (see _by_file).
+        bucket = ctx.bucket(self.name, version, self.config_key(ctx),
+                            shape=self.result_shape) if ctx.shard is None else None
         with _world_file(ctx) as world:
             if ctx.shard is not None:  # the cross-file pass is the merge's job
                 per_file, hits = cached_per_file(
@@ -227,7 +274,8 @@ class PylintRunner(CachedPythonTool):
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
             # Bisecting a crash that is not one file's costs runs: at most a few per level.
             runs = [4 * len(files).bit_length() + 4]
-            messages_of = self._messages(ctx, command, files, runs, world)
+            elsewhere: list[tuple[str, list[Any]]] = []
+            messages_of = self._messages(ctx, command, files, runs, world, elsewhere)
             statements_of = statements.result()
         results: dict[Path, dict[str, Any]] = {}
         for path in files:
@@ -240,6 +288,8 @@ class PylintRunner(CachedPythonTool):
                 "messages": sorted(outcome, key=lambda m: (m[3], m[4], m[0])),
                 "statements": statements_of[path],
             }
+        if elsewhere:  # a shard's, never cached: see _by_file
+            results[files[0]] = {**results[files[0]], "elsewhere": elsewhere, "cache": False}
         return results
 
     def _messages(
@@ -249,6 +299,7 @@ class PylintRunner(CachedPythonTool):
         files: list[Path],
         runs: list[int],
         world: str | None,
+        elsewhere: list[tuple[str, list[Any]]],
     ) -> dict[Path, list[list[Any]] | str]:
         """Each file's message records, or why pylint could not analyse it.
 
@@ -259,7 +310,7 @@ class PylintRunner(CachedPythonTool):
         file: not a finding about the code.  When the halves keep dying beyond ``runs[0]``
         runs, the crash is not one file's: the whole run is reported as crashed."""
         runs[0] -= 1
-        argv = [*command, "--output-format=json2", "--persistent=n", "-j",
+        argv = [*command, *rcfile_options(ctx), "--output-format=json2", "--persistent=n", "-j",
                 _jobs(ctx, len(files)), "--disable=" + ",".join(CROSS_FILE_MESSAGES),
                 *(ctx.relative(p) for p in files)]
         env = {**PYLINT_ENV, WORLD_ENV: world} if world is not None else PYLINT_ENV
@@ -274,14 +325,14 @@ class PylintRunner(CachedPythonTool):
         except (ValueError, KeyError, TypeError) as exc:
             crash = f"unreadable json2 output: {exc}"
         else:
-            return _by_file(ctx, files, messages)
+            return _by_file(ctx, files, messages, elsewhere)
         if len(files) == 1:
             return {files[0]: f"pylint crashed on it ({crash})"}
         if runs[0] < 2:
             raise ToolError(ToolStatus.CRASHED, crash)
         middle = len(files) // 2
-        return {**self._messages(ctx, command, files[:middle], runs, world),
-                **self._messages(ctx, command, files[middle:], runs, world)}
+        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere),
+                **self._messages(ctx, command, files[middle:], runs, world, elsewhere)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
@@ -294,6 +345,10 @@ class PylintRunner(CachedPythonTool):
         unanalysed: list[tuple[str, str]] = []
         for path, result in per_file.items():
             relative = ctx.relative(path)
+            for elsewhere, record in result.get("elsewhere", ()):
+                counts[record[2]] += 1
+                symbols[(record[0], record[1], record[2])] += 1
+                findings.append(message_finding(elsewhere, record))
             if "unanalysed" in result:
                 unanalysed.append((relative, result["unanalysed"]))
                 continue
@@ -341,6 +396,14 @@ class PylintRunner(CachedPythonTool):
 RUNNER = PylintRunner()
 
 
+def rcfile_options(ctx: RunContext) -> list[str]:
+    """Under --untrusted, the trusted configuration file (see
+    :mod:`qualitytool.report.trusted`): pylint reads none of the checkout's."""
+    if not ctx.untrusted or ctx.trusted is None:
+        return []
+    return [f"--rcfile={ctx.trusted.pylint_rcfile}"]
+
+
 def lintable(files: Sequence[Path]) -> tuple[Path, ...]:
     """``files`` without the stubs pylint cannot lint: given ``m.pyi`` beside ``m.py``, pylint
     lints ``m.py`` (again) and reports it under that name."""
@@ -380,8 +443,19 @@ def _with_records(
 
 
 def _by_file(
-    ctx: RunContext, files: list[Path], messages: list[dict[str, Any]]
+    ctx: RunContext,
+    files: list[Path],
+    messages: list[dict[str, Any]],
+    elsewhere: list[tuple[str, list[Any]]],
 ) -> dict[Path, list[list[Any]] | str]:
+    """Each file's message records, or why pylint could not analyse it.
+
+    A check of one module can report on another's code (pylint's name checker visits a
+    class's instance attributes, which assignments in other modules add, and reports them
+    where they are assigned).  Linting all the files together, those land on files of the
+    run; a shard lints a share only, so what its files report on the other shards' files
+    goes to ``elsewhere`` (path, record): the merge puts them where an unsharded run has
+    them."""
     records: dict[str, list[list[Any]]] = {}
     fatal: dict[str, str] = {}
     for message in messages:
@@ -393,7 +467,11 @@ def _by_file(
     outcome: dict[Path, list[list[Any]] | str] = {}
     for path in files:
         relative = ctx.relative(path)
-        outcome[path] = fatal.get(relative) or records.get(relative, [])
+        outcome[path] = fatal.get(relative) or records.pop(relative, [])
+    if ctx.shard is not None:
+        project = {ctx.relative(p) for p in ctx.project_files}
+        elsewhere += [(path, record) for path, found in sorted(records.items())
+                      if path in project for record in found]
     return outcome
 
 
