@@ -282,8 +282,9 @@ class CacheFolder:
                     pass
 
     def _refuse(self, name: str, why: str, *, keep: bool = False) -> None:
-        """Ignore the cache file ``name`` with a warning; ``keep``: never overwrite it."""
-        if keep:
+        """Ignore the cache file ``name`` with a warning; ``keep``: never overwrite it (a file
+        git tracks is never rewritten, whatever else is wrong with it)."""
+        if keep or name in self._tracked_names():
             self._not_ours.add(name)
         self._warn(f"{self.shown(name)}: ignored: {why}")
 

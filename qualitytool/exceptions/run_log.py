@@ -23,9 +23,8 @@ RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
 RUN_LOG_LIMIT = 256 * MEGABYTE
 HANDLER_SHAPE = Record(
     {"path": str, "line": Int(0), "col": Int(0), "kind": str, "critical": bool,
-     "outcome": str, "exceptions": ListOf(str), "reason": OneOf(str, None),
-     "unlock": ListOf(str)},
-    optional={"exercised": Int(0)},
+     "outcome": str, "exceptions": ListOf(str), "reason": OneOf(str, None)},
+    optional={"unlock": ListOf(str), "exercised": Int(0)},  # not in the logs of older runs
 )
 RUN_LOG_SHAPE = Record(
     {"version": Const(1), "handlers": ListOf(HANDLER_SHAPE), "summary": MapOf(Int(0)),
