@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from qualitytool.discovery import DiscoveryError
     from qualitytool.evidence.run import EvidenceRun
     from qualitytool.evidence.store import Evidence, EvidenceError
-    from qualitytool.exceptions.fix_report import FixReport
-    from qualitytool.exceptions.knowledge import KnowledgeBaseError
+    from qualitytool.exceptions.fixing.fix_report import FixReport
+    from qualitytool.exceptions.inference.knowledge import KnowledgeBaseError
     from qualitytool.findings import FileResult, Finding, RunResult
     from qualitytool.init import WrittenFile
     from qualitytool.listing_cache import ListingCache
@@ -48,7 +48,7 @@ _ERRORS = {
     "ConfigError": "qualitytool.config",
     "DiscoveryError": "qualitytool.discovery",
     "EvidenceError": "qualitytool.evidence.store",
-    "KnowledgeBaseError": "qualitytool.exceptions.knowledge",
+    "KnowledgeBaseError": "qualitytool.exceptions.inference.knowledge",
     "TemplateRenderError": "qualitytool.output.templates",
     "BaselineError": "qualitytool.report.baseline",
     "MergeError": "qualitytool.report.merge",
@@ -177,12 +177,12 @@ def check_exceptions(
     ``on_result`` gets each file's result as it arrives.  ``shard`` checks only that share
     of the discovered files (see :mod:`qualitytool.shard`).  ``use_cache`` reuses the results
     of files unchanged since a previous run and stores the others (see
-    :mod:`qualitytool.exceptions.check_cache`).
+    :mod:`qualitytool.exceptions.checking.check_cache`).
     """
     import itertools
 
     from qualitytool.cache_files import CacheFolder
-    from qualitytool.exceptions.check_cache import CheckCache, FileStamp
+    from qualitytool.exceptions.checking.check_cache import CheckCache, FileStamp
     from qualitytool.findings import RunResult
     from qualitytool.listing_cache import ListingCache
 
@@ -210,7 +210,7 @@ def check_exceptions(
     first = next(misses, None)
     results: list[FileResult] = []
     if first is not None:  # the checker is loaded only when a file needs it
-        from qualitytool.exceptions.check import CheckOptions
+        from qualitytool.exceptions.checking.check import CheckOptions
         from qualitytool.parallel import map_files
 
         results = map_files(
@@ -321,8 +321,8 @@ def fix_exceptions(
     from dataclasses import replace
 
     from qualitytool.evidence.store import load as load_evidence
-    from qualitytool.exceptions.fix import FixOptions, knowledge_files, prepare
-    from qualitytool.exceptions.fix_report import FixReport, write_run_log
+    from qualitytool.exceptions.fixing.fix import FixOptions, knowledge_files, prepare
+    from qualitytool.exceptions.fixing.fix_report import FixReport, write_run_log
     from qualitytool.own_files import OwnFileRefused
     from qualitytool.parallel import Interrupted, map_files
 
@@ -626,7 +626,7 @@ def templates_dir(config: Config) -> Path | None:
 def missing_hierarchy(config: Config) -> Path | None:
     """Where the exception hierarchy module should be when the project has none (what
     ``fix_exceptions(ladder=..., wrap=...)`` need), else None."""
-    from qualitytool.exceptions.families import load_project_hierarchy
+    from qualitytool.exceptions.fixing.families import load_project_hierarchy
 
     if load_project_hierarchy(config) is None:
         return config.root / config.exceptions.hierarchy.module

@@ -8,7 +8,6 @@ comes from the cache, what a cold run prints comes from the source.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from pathlib import Path
@@ -188,8 +187,8 @@ def test_a_corrupt_cache_is_ignored_and_replaced(tmp_path: Path, content: bytes)
     folder(root)._write_body(path.name, content)  # signed here, but corrupt: no crash either
     rerun = check(root)
     assert (rerun.exit_code, rerun.stdout) == (cold.exit_code, cold.stdout)
-    assert rerun.stderr in (cold.stderr, f"warning: .qualitytool/cache/{path.name}: ignored: "
-                                         f"not valid JSON\n{cold.stderr}")
+    assert rerun.stderr in (cold.stderr, (f"warning: .qualitytool/cache/{path.name}: ignored: "
+                                         f"not valid JSON\n{cold.stderr}"))
     assert len(cache_entries(root)) == 7
 
 
@@ -264,7 +263,7 @@ def test_files_that_cannot_be_read_are_not_cached(tmp_path: Path) -> None:
     ],
 )
 def test_only_errors_of_the_bytes_are_cached(tmp_path: Path, error: str, kept: bool) -> None:
-    from qualitytool.exceptions.check_cache import CheckCache, FileStamp
+    from qualitytool.exceptions.checking.check_cache import CheckCache, FileStamp
     from qualitytool.findings import FileResult
 
     source = tmp_path / "m.py"
@@ -307,7 +306,7 @@ def test_editing_any_module_of_the_package_changes_the_key(
 ) -> None:
     """An editable checkout keeps its version number: results computed by older code of any
     module (discovery's path matching decides a finding's severity, say) are not reused."""
-    from qualitytool.exceptions import check_cache
+    from qualitytool.exceptions.checking import check_cache
 
     package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from qualitytool import listing_cache
+from qualitytool.cache_files import CacheFolder
 from qualitytool.config import load_config
 from qualitytool.discovery import iter_file_names
-from qualitytool.cache_files import CacheFolder
 from qualitytool.listing_cache import ListingCache
 
 

@@ -1,4 +1,4 @@
-"""A large module is parsed one part at a time (``qualitytool.exceptions.parts``): the same
+"""A large module is parsed one part at a time (``qualitytool.parts``): the same
 handlers as a whole-module parse, the same syntax errors, a fraction of the memory.
 
 The thresholds are lowered so that small modules are cut into many parts; the oracle is the
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from qualitytool import parts
 from qualitytool.config import Config
-from qualitytool.exceptions import parts
-from qualitytool.exceptions.check import broad_handlers, check_file, parse_text
-from qualitytool.exceptions.handlers import find_broad_handlers
+from qualitytool.exceptions.checking.check import broad_handlers, check_file, parse_text
+from qualitytool.exceptions.checking.handlers import find_broad_handlers
 from qualitytool.sources import SourceError
 
 from .conftest import REPO_ROOT

@@ -18,7 +18,7 @@ class ResultKind(enum.Enum):
     """What a command produced, and so which renderers can print it."""
 
     CHECK = "check-exceptions"  # qualitytool.api.CheckReport
-    FIX = "fix-exceptions"  # qualitytool.exceptions.fix_report.FixReport
+    FIX = "fix-exceptions"  # qualitytool.exceptions.fixing.fix_report.FixReport
     EVIDENCE = "evidence show"  # qualitytool.evidence.store.Evidence
     TODOS = "todos"  # qualitytool.todos.model.ScanResult
     REPORT = "report"  # qualitytool.report.result.QualityReport
@@ -69,13 +69,13 @@ def _check_github(report: Any, _options: RenderOptions) -> str:
 
 
 def _fix_text(report: Any, options: RenderOptions) -> str:
-    from qualitytool.exceptions.fix_report import render_text
+    from qualitytool.exceptions.fixing.fix_report import render_text
 
     return render_text(report, show_diff=options.show_diff)
 
 
 def _fix_json(report: Any, _options: RenderOptions) -> str:
-    from qualitytool.exceptions.fix_report import render_json
+    from qualitytool.exceptions.fixing.fix_report import render_json
 
     return render_json(report)
 

@@ -24,7 +24,7 @@ def read_fix_log(ctx: RunContext) -> dict[str, Any] | None:
     """The last fix-exceptions run log, or None when none was recorded.  One that cannot be
     used (tracked by git, a symbolic link, malformed...) is ignored with a warning; under
     --untrusted none is read: whatever the checkout holds came with it."""
-    from qualitytool.exceptions.run_log import read_run_log
+    from qualitytool.exceptions.fixing.run_log import read_run_log
     from qualitytool.own_files import OwnFileRefused
 
     if ctx.untrusted:
@@ -44,7 +44,7 @@ class ExceptionsRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
-        from qualitytool.exceptions.check import CheckOptions, prefilter
+        from qualitytool.exceptions.checking.check import CheckOptions, prefilter
 
         # What `check-exceptions` does, in this thread: forking worker processes from the
         # report's runner threads is unsafe, and the check is fast enough to hide behind pylint.

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.config import Config
-from qualitytool.exceptions import run_log
-from qualitytool.exceptions.fix import FixFileResult, HandlerOutcome
-from qualitytool.exceptions.plan import Outcome
+from qualitytool.exceptions.fixing import run_log
+from qualitytool.exceptions.fixing.fix import FixFileResult, HandlerOutcome
+from qualitytool.exceptions.fixing.plan import Outcome
 from qualitytool.findings import FileResult
 
 RUN_LOG = run_log.RUN_LOG
@@ -155,5 +155,5 @@ def top_blockers(handlers: list[HandlerOutcome], limit: int = 10) -> list[tuple[
 
 def write_run_log(report: FixReport) -> Path:
     """Atomically write the JSON document to ``<root>/.qualitytool/last-fix-exceptions.json``
-    (see :mod:`qualitytool.exceptions.run_log`)."""
+    (see :mod:`qualitytool.exceptions.fixing.run_log`)."""
     return run_log.write_run_log(report.config.root, render_json(report))

@@ -14,15 +14,15 @@ from qualitytool.checks.bare_except import RULE as BARE_EXCEPT
 from qualitytool.checks.broad_exception_caught import RULE as BROAD_EXCEPTION
 from qualitytool.config import Config
 from qualitytool.discovery import display_path, matches_any
-from qualitytool.exceptions.handlers import (
+from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
     find_broad_handlers,
     find_broad_handlers_in_parts,
     might_have_broad_handler,
     suppressed_codes,
 )
-from qualitytool.exceptions.parts import NotInParts, cut_points, module_parts, parses_in_parts
 from qualitytool.findings import FileResult, Finding, Severity
+from qualitytool.parts import NotInParts, cut_points, module_parts, parses_in_parts
 from qualitytool.sources import SourceError, decode_python, read_bytes
 
 
@@ -51,7 +51,7 @@ def parse_text(text: str, path: Path) -> ast.Module:
 
 def broad_handlers(raw: bytes, path: Path, logger_objects: Sequence[str]) -> list[BroadHandler]:
     """Every broad handler of the module ``raw`` (see :func:`find_broad_handlers`); a large
-    module is parsed one part at a time (:mod:`qualitytool.exceptions.parts`).  Raises
+    module is parsed one part at a time (:mod:`qualitytool.parts`).  Raises
     :class:`SourceError` when it cannot be decoded or parsed."""
     text = decode_python(raw, path).text
     points = cut_points(text)

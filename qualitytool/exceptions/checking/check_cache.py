@@ -38,7 +38,7 @@ _FORMAT = "2"
 # An edited checkout (an editable install keeps its version number) must not reuse results
 # computed by older code: the key holds the stamp of every module of the package (about a
 # hundred stats; a hand-kept list of "the modules that matter" would go stale).
-_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parents[2]
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
 # The errors that depend on a file's bytes alone (made by ``sources.decode_python`` and
 # ``check.parse_text``), after the path: only those are cached, never "cannot read" (a
