@@ -150,6 +150,14 @@ class _OutputLost(Exception):
 
 
 class _Commands(click.Group):
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:  # eager options (--version, --help) print while the arguments are parsed
+            return super().make_context(*args, **kwargs)
+        except OSError as exc:
+            if exc.errno in _OUTPUT_ERRORS:
+                raise _OutputLost(exc) from exc
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

@@ -197,7 +197,9 @@ def problem(value: Any, shape: Any, where: str = "") -> str | None:
         reasons = [problem(value, option, where) for option in shape.shapes]
         if any(reason is None for reason in reasons):
             return None
-        return reasons[-1]
+        # The option of the value's own type says best what is wrong with it.
+        closest = [r for r in reasons if r is not None and not r.startswith(f"{here}: expected")]
+        return closest[0] if closest else reasons[-1]
     if isinstance(shape, ListOf):
         if not isinstance(value, list):
             return f"{here}: expected a list, got {_kind(value)}"
