@@ -595,8 +595,27 @@ def _merge_todos(parts: list[Metrics], _findings: tuple[Finding, ...], _ctx: Run
         "by_resolution": summed("by_resolution"),
         # TODO_REPORT.md needs every item, which shards do not hand over (see docs/report.md).
         "reports": [],
-        "notes": list(dict.fromkeys(n for m in parts for n in m["notes"])),
+        "notes": _joined_notes([n for m in parts for n in m["notes"]]),
     }
+
+
+def _joined_notes(notes: list[str]) -> list[str]:
+    """The shards' notes once each; blame's count of files outside git added up (each shard
+    counted its own)."""
+    from qualitytool.todos.blame import NOT_A_REPO_NOTE
+
+    before, _, after = NOT_A_REPO_NOTE.partition("{count}")
+    outside = 0
+    kept: list[str] = []
+    for note in notes:
+        count = note[len(before):len(note) - len(after)]
+        if note.startswith(before) and note.endswith(after) and count.isdigit():
+            if not outside:
+                kept.append(NOT_A_REPO_NOTE)  # its place, filled in below
+            outside += int(count)
+        elif note not in kept:
+            kept.append(note)
+    return [NOT_A_REPO_NOTE.format(count=outside) if n == NOT_A_REPO_NOTE else n for n in kept]
 
 
 def _merge_errors_count(
@@ -675,10 +694,10 @@ def merge(
     from qualitytool.report.engine import untrusted_ignored
 
     parts = [load_part(Path(f)) for f in files]
-    check_parts(parts, config)
-    if untrusted and not parts[0].untrusted:
+    if untrusted and parts and not parts[0].untrusted:
         raise MergeError("--untrusted: the shards ran without --untrusted (they ran the "
                          "project's pylint plugins and hooks); run them with it")
+    check_parts(parts, config)
     discovered, errors = check_against_checkout(parts, config, root)
     untrusted = parts[0].untrusted
     ignored = untrusted_ignored(root, config, [root / parts[0].scope], discovered,
