@@ -553,6 +553,7 @@ def test_untrusted_report_takes_its_configuration_from_the_base_branch(tmp_path:
                f"[tool.qualitytool]\ninclude = []\n{ONLY_PYLINT_AND_BANDIT}"
                "[tool.qualitytool.gates]\npylint-score-min = 0\nbandit-high-max = 99\n"
                '[tool.pylint."messages control"]\ndisable = "all"\n')
+    repo.write(".gitignore", "app/tasks.py\n")  # and, should include come back, hide it
     repo.commit("pull request: nothing to see")
     fooled = cli("report", ".", "--format", "json", "--check", cwd=repo.root)
     assert fooled.exit_code == 2  # even trusted: no file analysed fails --check
@@ -569,6 +570,9 @@ def test_untrusted_report_takes_its_configuration_from_the_base_branch(tmp_path:
          "effect": "not read (main:pyproject.toml applies)"},
         {"tool": "pylint", "source": "pyproject.toml", "setting": "configuration",
          "effect": "not read (main:pyproject.toml applies)"},
+        {"tool": "qualitytool", "source": ".gitignore", "setting": "ignored files",
+         "effect": "not read (every file is analysed but the default exclusions and the "
+                   "trusted exclude patterns)"},
     ]
     defaults = cli("report", ".", "--untrusted", "--format", "json", cwd=repo.root)
     assert ("warning: --untrusted without --trusted-ref or --trusted-config: the checkout's "

@@ -104,7 +104,7 @@ def untrusted_ignored(
     from qualitytool.report.trusted import not_read
 
     origin = trusted.origin if trusted is not None else "the caller's configuration"
-    return (*not_read(root, origin), *code_running_settings(
+    return (*not_read(root, origin, gitignore=config.respect_gitignore), *code_running_settings(
         root, config.report.commands,
         [*discovered, *discover_files(paths, config, include=("*.pth",))],
     ))

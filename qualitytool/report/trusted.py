@@ -15,7 +15,10 @@ not read at all; the settings of qualitytool, pylint and bandit come from:
 
 The files from ``REF`` are copied into a temporary folder for pylint (``--rcfile``) and bandit
 (``-c``); paths in the trusted ``[tool.qualitytool]`` are relative to the checkout's matching
-folder.  What the checkout configures is listed as ignored in the report.
+folder.  The checkout's ``.gitignore`` files are not read either (one could hide a file of the
+pull request): every file is analysed but those the default exclusions (virtualenvs,
+``build``, ``.git``...) and the trusted ``exclude`` patterns leave out.  What the checkout
+configures is listed as ignored in the report.
 """
 
 from __future__ import annotations
@@ -119,6 +122,9 @@ def _settings(
         check_paths_inside(config, Path(origin))
         if _has_table(pyproject_text, "bandit"):
             bandit = pyproject
+    # The checkout's .gitignore files are its own too: one listing a file of the pull request
+    # would hide it from the report.  Whatever git tracks is analysed.
+    config = dataclasses.replace(config, respect_gitignore=False)
     pylint_folder = folder / "pylint"
     pylint_folder.mkdir()
     name, text = pylint_file if pylint_file is not None else ("pylintrc", "")
@@ -130,9 +136,11 @@ def _settings(
     )
 
 
-def not_read(root: Path, origin: str) -> tuple[IgnoredSetting, ...]:
+def not_read(
+    root: Path, origin: str, *, gitignore: bool = False
+) -> tuple[IgnoredSetting, ...]:
     """The checkout's own configuration files, none of which an ``--untrusted`` run reads
-    (``origin``: what applies instead)."""
+    (``origin``: what applies instead; ``gitignore``: its .gitignore files are read)."""
     effect = f"not read ({origin} applies)"
     found = []
     pyproject = root / "pyproject.toml"
@@ -144,6 +152,10 @@ def not_read(root: Path, origin: str) -> tuple[IgnoredSetting, ...]:
             found.append(IgnoredSetting("pylint", name, "configuration", effect))
     if _has_table(text, "bandit"):
         found.append(IgnoredSetting("bandit", "pyproject.toml", "[tool.bandit]", effect))
+    if not gitignore and (root / ".gitignore").is_file():
+        found.append(IgnoredSetting("qualitytool", ".gitignore", "ignored files",
+                                    "not read (every file is analysed but the default "
+                                    "exclusions and the trusted exclude patterns)"))
     return tuple(found)
 
 
