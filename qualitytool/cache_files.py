@@ -32,9 +32,7 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import stat
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -120,6 +118,8 @@ def _read_key(path: Path) -> tuple[bytes | None, str | None]:
 
 def _make_key(path: Path) -> str | None:
     """Write a new key to ``path`` (0600, atomically, never over another); why not, or None."""
+    import secrets  # once per machine
+
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -328,6 +328,8 @@ class CacheFolder:
         if self._tracked is None:
             self._tracked = frozenset()
             if self._index_stamp() != _NO_GIT and self.directory.is_dir():
+                import subprocess  # only after the git index changed
+
                 try:
                     listed = subprocess.run(
                         ["git", "ls-files", "-z", "--", "."], cwd=self.directory,

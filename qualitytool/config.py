@@ -18,8 +18,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Union
 
 from qualitytool.gate_table import GATES, Gate, Threshold
-from qualitytool.shapes import is_dotted_name
-from qualitytool.sources import read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -194,6 +192,13 @@ def cache_directory(root: Path, config: Config) -> Path:
     return root / ".qualitytool" / "cache"
 
 
+def _read_text(path: Path) -> str:
+    # Imported here: reading the configuration is on every command's start-up path.
+    from qualitytool.sources import read_text
+
+    return read_text(path)
+
+
 def _key(field_name: str) -> str:
     return field_name.replace("_", "-")
 
@@ -206,7 +211,7 @@ def find_config_file(start: Path) -> Path | None:
         candidate = candidate_dir / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(read_text(candidate))
+                data = tomllib.loads(_read_text(candidate))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
             if "qualitytool" in data.get("tool", {}):
@@ -228,7 +233,7 @@ def load_config(start: Path | str = ".") -> Config:
 def load_config_file(source: Path) -> Config:
     """Load ``[tool.qualitytool]`` from one pyproject.toml."""
     try:
-        data = tomllib.loads(read_text(source))
+        data = tomllib.loads(_read_text(source))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read: {exc}") from exc
     table = data.get("tool", {}).get("qualitytool", {})
@@ -330,6 +335,8 @@ def module_path_problem(value: str) -> str | None:
         return "must be a path relative to the project root, inside it"
     if path.suffix != ".py":
         return "must name a Python module (a .py file)"
+    from qualitytool.shapes import is_dotted_name
+
     if not is_dotted_name(".".join(path.with_suffix("").parts)):
         return "must be importable: every folder and the file name a Python identifier"
     return None

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from qualitytool.config import Config
 from qualitytool.listing_cache import list_folder
-from qualitytool.sources import read_text
 
 if TYPE_CHECKING:
     import pathspec
@@ -80,6 +79,8 @@ class _NameMatcher:
 def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     gitignore = directory / ".gitignore"
     try:
+        from qualitytool.sources import read_text  # only where there is a .gitignore
+
         text = read_text(gitignore, "replace")
     except OSError:
         return None
