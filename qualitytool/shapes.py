@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import keyword
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,32 +45,11 @@ class Str:
     min_len: int = 0
 
 
-@dataclass(frozen=True)
-class Dotted:
-    """A dotted Python name: parts that are identifiers and not keywords."""
-
-    max_len: int = 1000
-
-
-DOTTED = Dotted()
-
-
-@dataclass(frozen=True)
-class RelPath:
-    """A normalised relative POSIX path inside a tree."""
-
-    max_len: int = 4096
-
-
-REL_PATH = RelPath()
-
-
-@dataclass(frozen=True)
-class AnyValue:
-    """Any JSON value (what parts of a document nobody reads may hold)."""
-
-
-ANY = AnyValue()
+def is_dotted_name(text: str) -> bool:
+    """Whether ``text`` is a dotted Python name (``a.b.C``) that code can spell."""
+    return bool(text) and all(
+        part.isidentifier() and not keyword.iskeyword(part) for part in text.split(".")
+    )
 
 
 def is_relative_path(text: str) -> bool:
@@ -81,11 +60,25 @@ def is_relative_path(text: str) -> bool:
     )
 
 
-def is_dotted_name(text: str) -> bool:
-    """Whether ``text`` is a dotted Python name (``a.b.C``) that code can spell."""
-    return bool(text) and all(
-        part.isidentifier() and not keyword.iskeyword(part) for part in text.split(".")
-    )
+@dataclass(frozen=True)
+class Kind:
+    """A string of one kind: ``accepts`` tells, ``noun`` names it in messages."""
+
+    noun: str
+    accepts: Callable[[str], bool]
+    max_len: int = 4096
+
+
+DOTTED = Kind("a dotted Python name", is_dotted_name, 1000)
+REL_PATH = Kind("a normalised path inside the project", is_relative_path)
+
+
+@dataclass(frozen=True)
+class AnyValue:
+    """Any JSON value (what parts of a document nobody reads may hold)."""
+
+
+ANY = AnyValue()
 
 
 @dataclass(frozen=True)
@@ -166,17 +159,11 @@ def problem(value: Any, shape: Any, where: str = "") -> str | None:
         if not shape.min_len <= len(value) <= shape.max_len:
             return f"{here}: a string of {len(value)} characters"
         return None
-    if isinstance(shape, RelPath):
+    if isinstance(shape, Kind):
         if not isinstance(value, str):
-            return f"{here}: expected a path, got {_kind(value)}"
-        if len(value) > shape.max_len or not is_relative_path(value):
-            return f"{here}: {_short(value)} is not a normalised path inside the project"
-        return None
-    if isinstance(shape, Dotted):
-        if not isinstance(value, str):
-            return f"{here}: expected a dotted name, got {_kind(value)}"
-        if len(value) > shape.max_len or not is_dotted_name(value):
-            return f"{here}: {_short(value)} is not a dotted Python name"
+            return f"{here}: expected {shape.noun}, got {_kind(value)}"
+        if len(value) > shape.max_len or not shape.accepts(value):
+            return f"{here}: {_short(value)} is not {shape.noun}"
         return None
     if isinstance(shape, Int):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -253,11 +240,11 @@ def problem(value: Any, shape: Any, where: str = "") -> str | None:
 
 
 def paths_in(value: Any, shape: Any) -> list[str]:
-    """The values at :class:`RelPath` positions of ``value`` (which has ``shape``)."""
+    """The values at :data:`REL_PATH` positions of ``value`` (which has ``shape``)."""
     found: list[str] = []
 
     def walk(item: Any, part: Any) -> None:
-        if isinstance(part, RelPath):
+        if part == REL_PATH:
             found.append(item)
         elif isinstance(part, OneOf):
             for option in part.shapes:
