@@ -42,6 +42,12 @@ from qualitytool.config import Config, cache_directory
 from qualitytool.own_files import MEGABYTE, OwnFileRefused, leads_out, read_own_file
 
 _GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
+# The folder at the project root where every run keeps its files (caches, run log, evidence).
+STATE_FOLDER = ".qualitytool"
+_STATE_GITIGNORE = "# Made by qualitytool: what it keeps here is never committed.\n*\n"
+# The folder at the project root where every run keeps its files (caches, run log, evidence).
+STATE_FOLDER = ".qualitytool"
+_STATE_GITIGNORE = "# Made by qualitytool: what it keeps here is never committed.\n*\n"
 # A cache file of other settings (another version, other options) unused this long goes.
 STALE_DAYS = 30
 # The largest cache file read: pylint's messages over a very large project stay far below.
@@ -141,6 +147,21 @@ def _make_key(path: Path) -> str | None:
             except OSError:
                 pass
     return None
+
+
+def ignore_state_folder(directory: Path) -> None:
+    """Make the project's ``.qualitytool`` folder, ``directory`` or the one it is in, ignore
+    itself (a ``.gitignore`` of ``*``, as ruff's cache does): the run log, the evidence and
+    the caches it holds never show in ``git status``.  Made again when a user deleted it."""
+    for folder in (directory, *directory.parents):
+        if folder.name == STATE_FOLDER:
+            marker = folder / ".gitignore"
+            if not marker.exists():
+                try:
+                    marker.write_text(_STATE_GITIGNORE, encoding="utf-8")
+                except OSError:  # a read-only checkout: nothing was written there either
+                    pass
+            return
 
 
 def _git_index(root: Path) -> Path | None:
@@ -270,6 +291,7 @@ class CacheFolder:
             if not directory.is_dir():
                 directory.mkdir(parents=True)
                 (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+            ignore_state_folder(directory)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data + b"\n" + body)

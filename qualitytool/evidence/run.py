@@ -35,7 +35,7 @@ from qualitytool.evidence.store import (
     merge,
     save,
 )
-from qualitytool.exceptions.checking.handlers import might_have_broad_handler
+from qualitytool.exceptions.checking.prefilter import might_have_broad_handler
 from qualitytool.shapes import Int, ListOf, MapOf, OneOf, Record, Row, Str, is_dotted_name, problem
 from qualitytool.sources import SourceError, decode_python, read_bytes
 

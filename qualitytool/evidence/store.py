@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from qualitytool.cache_files import ignore_state_folder
 from qualitytool.own_files import (
     MEGABYTE,
     OwnFileRefused,
@@ -187,6 +188,7 @@ def save(path: Path, evidence: Evidence, root: Path | None = None) -> None:
         if reason is not None:
             raise EvidenceError(f"{reason}; the evidence is not written")
     path.parent.mkdir(parents=True, exist_ok=True)
+    ignore_state_folder(path.parent)  # the default place, <root>/.qualitytool/
     atomic_write(path, evidence.to_json().encode("utf-8"))
 
 

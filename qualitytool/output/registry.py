@@ -29,6 +29,8 @@ class RenderOptions:
     """The command-line flags that change a rendering (each renderer reads the ones it needs)."""
 
     show_diff: bool = True  # fix-exceptions text: print the diff
+    summary: bool = True  # fix-exceptions text: the handlers' lines and the summary (--diff: no)
+    concise: bool = False  # not a terminal: one line per finding, no hints or tables
     explain: bool = False  # todos text: why each item got its category
 
 
@@ -45,14 +47,19 @@ class OutputFormat:
 def _check_text(report: Any, _options: RenderOptions) -> str:
     from qualitytool.output import text
 
+    not_parsed = report.files_not_parsed
+    note = (f"{not_parsed} other file{'s' if not_parsed != 1 else ''} cannot hold one and "
+            f"{'were' if not_parsed != 1 else 'was'} not parsed (--check-syntax reports "
+            "their syntax errors)") if not_parsed else None
     return text.render(report.findings, report.errors, report.files_checked,
-                       "broad exception handler")
+                       "broad exception handler", note)
 
 
 def _check_json(report: Any, _options: RenderOptions) -> str:
     from qualitytool.output import json as json_output
 
-    return json_output.render(report.findings, report.errors, report.files_checked)
+    return json_output.render(report.findings, report.errors, report.files_checked,
+                              {"files_not_parsed": report.files_not_parsed})
 
 
 def _check_sarif(report: Any, _options: RenderOptions) -> str:
@@ -71,7 +78,8 @@ def _check_github(report: Any, _options: RenderOptions) -> str:
 def _fix_text(report: Any, options: RenderOptions) -> str:
     from qualitytool.exceptions.fixing.fix_report import render_text
 
-    return render_text(report, show_diff=options.show_diff)
+    return render_text(report, show_diff=options.show_diff, concise=options.concise,
+                       summary=options.summary)
 
 
 def _fix_json(report: Any, _options: RenderOptions) -> str:

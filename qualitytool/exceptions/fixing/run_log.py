@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from qualitytool.cache_files import ignore_state_folder
 from qualitytool.own_files import MEGABYTE, OwnFileRefused, leads_out, read_own_file, tracked_by_git
 from qualitytool.shapes import Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
 
@@ -62,6 +63,7 @@ def write_run_log(root: Path, text: str) -> Path:
     if reason is not None:
         raise OwnFileRefused(reason)
     target.parent.mkdir(parents=True, exist_ok=True)
+    ignore_state_folder(target.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=".last-fix-exceptions.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

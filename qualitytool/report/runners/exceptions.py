@@ -44,13 +44,12 @@ class ExceptionsRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
-        from qualitytool.exceptions.checking.check import CheckOptions, prefilter
+        from qualitytool.exceptions.checking.check import CheckOptions
 
         # What `check-exceptions` does, in this thread: forking worker processes from the
         # report's runner threads is unsafe, and the check is fast enough to hide behind pylint.
-        candidates, clean = prefilter(list(ctx.files))
         check = CheckOptions(config=ctx.config, strict=False)
-        results = RunResult(files=(*(check(path) for path in candidates), *clean))
+        results = RunResult(files=tuple(check(path) for path in ctx.files))
         findings = []
         for finding in results.findings:
             path = Path(finding.path)
@@ -117,6 +116,10 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
         "wrapped": outcomes["wrapped"],
         "narrowed": outcomes["safe"] + outcomes["unsafe"] + outcomes["evidence"],
         "summary": log.get("summary", {}),
+        # a dry run wrote nothing: its fixes are what a run with --fix would do (older logs
+        # do not say: None)
+        "dry_run": log.get("write") is False,
+        "unsafe_fixes": log.get("unsafe_fixes"),
         "errors": log.get("errors", []),
         "files": [
             {"path": p, "safe": c["safe"], "unsafe": c["unsafe"], "left": c["left"],

@@ -11,6 +11,7 @@ from typing import Any
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
+from qualitytool.report.tools import ToolError, not_installed
 from qualitytool.shapes import Const, Int, ListOf, Num, OneOf, Record, Row
 from qualitytool.sources import SourceError, read_python
 
@@ -42,9 +43,12 @@ class RadonRunner:
         return None
 
     def run(self, ctx: RunContext) -> ToolResult:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        radon_version = version("radon")
+        try:
+            radon_version = version("radon")
+        except PackageNotFoundError as exc:
+            raise ToolError(ToolStatus.MISSING, not_installed("radon")) from exc
         bucket = ctx.bucket(self.name, radon_version, shape=FILE_RESULT)
         results, hits = map_cached(ctx, self.name, analyse_file, bucket)
         findings: list[Finding] = []
