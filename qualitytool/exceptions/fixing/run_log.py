@@ -26,11 +26,13 @@ HANDLER_SHAPE = Record(
     {"path": str, "line": Int(0), "col": Int(0), "kind": str, "critical": bool,
      "outcome": str, "exceptions": ListOf(str), "reason": OneOf(str, None)},
     optional={"unlock": ListOf(str), "exercised": Int(0)},  # not in the logs of older runs
+    extra=True,  # what a later version adds; only what the report reads is checked
 )
 RUN_LOG_SHAPE = Record(
     {"version": Const(1), "handlers": ListOf(HANDLER_SHAPE), "summary": MapOf(Int(0)),
      "errors": ListOf(Record({"path": str, "error": Str()}))},
-    optional={"interrupted": bool},
+    optional={"interrupted": bool, "write": bool, "unsafe_fixes": bool},
+    extra=True,
 )
 
 
