@@ -215,7 +215,7 @@ def test_nothing_is_read_or_written_through_a_qualitytool_link(tmp_path: Path) -
     checked = cli("check-exceptions", ".", cwd=project)
     assert checked.exit_code == 1
     assert f"warning: the cache is not used: {link}" in checked.stderr.splitlines()
-    fixed = cli("fix-exceptions", ".", "--write", cwd=project)
+    fixed = cli("fix-exceptions", ".", "--fix", cwd=project)
     assert f"warning: cannot write the run log: {link}" in fixed.stderr.splitlines()
     report = cli("report", ".", "--format", "json", cwd=project)
     assert f"warning: the cache is not used: {link}" in report.stderr.splitlines()
@@ -445,8 +445,8 @@ def test_forged_evidence_never_reaches_the_code(tmp_path: Path, name: str) -> No
     (project / "app.py").write_text(CAUGHT)
     forged = _evidence(project, name)
     result = cli("fix-exceptions", "app.py", "--evidence", str(forged), "--unsafe-fixes",
-                 "--write", "--format", "json", cwd=project)
-    assert result.exit_code == 0, result.output
+                 "--fix", "--format", "json", cwd=project)
+    assert result.exit_code == 1, result.output  # a broad handler remains
     (handler,) = json.loads(result.stdout)["handlers"]
     assert handler["outcome"] == "left"
     top = name.split(".")[0]
