@@ -2,7 +2,8 @@
 
 Corpora are PyPI sdists cached in ``~/.cache/qualitytool/corpora`` (or
 ``$QUALITYTOOL_CORPUS_DIR``).  ``--repeat N`` sets the timed runs per command (default 5).
-``--json FILE`` and ``--no-suites`` go to the benchmarks that take them (``narrowing``).
+``--json FILE`` and ``--no-suites`` go to the benchmarks that take them (``narrowing``),
+``--corpus NAME`` to ``shards`` (``django``, the default, or ``tornado``).
 """
 
 from __future__ import annotations
@@ -32,12 +33,16 @@ def main() -> int:
                         help="write the figures as JSON (narrowing)")
     parser.add_argument("--no-suites", action="store_false", dest="suites",
                         help="skip the corpora's own test suites (narrowing)")
+    parser.add_argument("--corpus", choices=("django", "tornado"), default=None,
+                        help="the sdist to shard (shards; default django)")
     args = parser.parse_args()
     for name in args.names or BENCHMARKS:
         run = importlib.import_module(name).run
         accepted = inspect.signature(run).parameters
         options = {key: value for key, value in (("json_path", args.json_path),
-                                                  ("suites", args.suites)) if key in accepted}
+                                                  ("suites", args.suites),
+                                                  ("corpus", args.corpus))
+                   if key in accepted and value is not None}
         run(args.repeat, **options)
     return 0
 

@@ -1,16 +1,18 @@
-"""``report --shard I/4`` x 4 merged against one unsharded ``report`` on the Django 5.2.8 package.
+"""``report --shard I/4`` x 4 merged against one unsharded ``report``: the Django 5.2.8 package
+(``--corpus django``, the default) or tornado 6.6.1's (``--corpus tornado``).
 
 Every run is cold (``--no-cache``).  The shards run one after the other here; on a CI matrix
 they run side by side, each on its own machine, so the matrix's wall time is the slowest shard
 plus the merge (which lints the whole project once more for pylint's cross-file messages).
-Then the merged report is compared with the unsharded one: pylint score, findings, gates and
-metrics.  Differences in pylint's ``cyclic-import`` and ``duplicate-code`` messages (the ones the
-merge computes in its own pylint pass) are listed apart.
+Then the merged report is compared with the unsharded one: pylint score, every finding, gates
+and metrics, which must be equal; pylint's ``cyclic-import`` and ``duplicate-code`` messages
+(the ones the merge computes in its own pylint pass) are also counted apart.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -27,29 +29,37 @@ def _symbol(finding: dict[str, Any]) -> str:
     return str(finding["message"]).rsplit("(", 1)[-1].rstrip(")")
 
 
-def run(repeat: int) -> dict[str, Any]:
-    django = sdist("django", "5.2.8") / "django"
+CORPORA = {"django": ("django", "5.2.8"), "tornado": ("tornado", "6.6.1")}
+
+
+def run(repeat: int, corpus: str = "django") -> dict[str, Any]:
+    name, version = CORPORA[corpus]
+    source = sdist(name, version) / name
+    copy = Path(tempfile.mkdtemp(prefix=f"qualitytool-shards-{name}-")) / name
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".qualitytool", "__pycache__"))
+    package = copy  # a copy: the runs leave nothing in the corpus
     qualitytool = tool("qualitytool")
     out = Path(tempfile.mkdtemp(prefix="qualitytool-shards-"))  # kept: the JSON to compare
     whole_json = out / "whole.json"
     whole = _timed([qualitytool, "report", ".", "--no-cache", "--format", "json",
-                    "--output", str(whole_json)], django)
+                    "--output", str(whole_json)], package)
     shard_times = []
     for index in range(1, SHARDS + 1):
         shard_times.append(_timed(
             [qualitytool, "report", ".", "--no-cache", "--shard", f"{index}/{SHARDS}",
-             "--format", "json", "--output", str(out / f"shard-{index}.json")], django))
+             "--format", "json", "--output", str(out / f"shard-{index}.json")], package))
     start = time.perf_counter()
     merged_json = out / "merged.json"
     _timed([qualitytool, "report", "--merge",
             *(str(out / f"shard-{i}.json") for i in range(1, SHARDS + 1)),
-            "--format", "json", "--output", str(merged_json)], django)
+            "--format", "json", "--output", str(merged_json)], package)
     merge = time.perf_counter() - start
     a = json.loads(whole_json.read_text())
     b = json.loads(merged_json.read_text())
     files = [json.loads((out / f"shard-{i}.json").read_text())["report"]["files"]
              for i in range(1, SHARDS + 1)]
-    print(f"\nreport on Django 5.2.8 `django/`, unsharded vs {SHARDS} shards merged (cold, 2 cores)")
+    print(f"\nreport on {name} {version} `{name}/`, unsharded vs {SHARDS} shards merged "
+          "(cold, 2 cores)")
     print(f"outputs in {out}")
     print(f"unsharded report: {whole:.1f} s over {a['report']['files']} files")
     print("shards: " + ", ".join(f"{t:.1f} s ({n} files)" for t, n in zip(shard_times, files)))
@@ -80,6 +90,13 @@ def run(repeat: int) -> dict[str, Any]:
     for gate_a, gate_b in zip(gates_a, gates_b):
         if gate_a != gate_b:
             print(f"  {gate_a} != {gate_b}")
+    every = a["findings"] == b["findings"]
+    metrics = a["report"]["metrics"] == b["report"]["metrics"]
+    tools = [t["tool"] for t, u in zip(a["report"]["tools"], b["report"]["tools"])
+             if {**t["metrics"], "reports": []} != {**u["metrics"], "reports": []}]
+    print(f"every finding ({len(a['findings'])}): {'identical' if every else 'DIFFERENT'}; "
+          f"headline metrics: {'identical' if metrics else 'DIFFERENT'}; tools' metrics "
+          f"differing: {', '.join(tools) or 'none'}")
     return {"unsharded": whole, "shards": shard_times, "merge": merge,
             "score": (score_a, score_b), "findings_identical": same_findings,
-            "gates_identical": gates_a == gates_b}
+            "every_finding_identical": every, "gates_identical": gates_a == gates_b}

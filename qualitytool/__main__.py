@@ -1,3 +1,17 @@
+"""``python -m qualitytool``.
+
+``python -m`` puts the working folder first on ``sys.path``; run in the analysed project, a
+``gettext.py`` or ``locale.py`` there would be imported (and run) in place of the standard
+library's by the first module that needs it.  qualitytool itself is imported by now, so the
+working folder leaves ``sys.path`` before anything else is imported.
+"""
+
+import os
+import sys
+
+if not sys.flags.safe_path and sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
+
 from qualitytool.cli import entry
 
 entry()

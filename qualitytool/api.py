@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from qualitytool.report.merge import MergeError
     from qualitytool.report.result import QualityReport
     from qualitytool.report.since import SinceError
+    from qualitytool.report.trusted import TrustedSettings, TrustError
+    from qualitytool.scaffold.spec import ScaffoldError
     from qualitytool.scaffold.write import ScaffoldReport
     from qualitytool.shard import Shard, ShardError
     from qualitytool.todos.categories import CategoryRulesError
@@ -51,8 +54,10 @@ _ERRORS = {
     "MergeError": "qualitytool.report.merge",
     "SinceError": "qualitytool.report.since",
     "ShardError": "qualitytool.shard",
+    "ScaffoldError": "qualitytool.scaffold.spec",
     "CategoryRulesError": "qualitytool.todos.categories",
     "SyncError": "qualitytool.todos.sync",
+    "TrustError": "qualitytool.report.trusted",
 }
 
 # The entry points defined below, and what is re-exported: the output formats, the TODO
@@ -69,10 +74,12 @@ __all__ = [
     "MergeError",
     "RenderOptions",
     "ResultKind",
+    "ScaffoldError",
     "ShardError",
     "SinceError",
     "SyncError",
     "TemplateRenderError",
+    "TrustError",
     "apply_exclusions",
     "build_report",
     "check_exceptions",
@@ -103,6 +110,7 @@ __all__ = [
     "sync_options_from_env",
     "sync_todos",
     "templates_dir",
+    "trusted_settings",
     "write_ci_workflows",
     "write_report_files",
     "write_todo_reports",
@@ -121,6 +129,8 @@ class CheckReport:
 
     config: Config
     result: RunResult
+    # Files of qualitytool's own folders ignored (a cache that came with the checkout...).
+    warnings: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -213,6 +223,7 @@ def check_exceptions(
     """
     import itertools
 
+    from qualitytool.cache_files import CacheFolder
     from qualitytool.exceptions.checking.check_cache import CheckCache, FileStamp
     from qualitytool.exceptions.checking.prefilter import triage
     from qualitytool.findings import RunResult
@@ -220,8 +231,10 @@ def check_exceptions(
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
-    cache = CheckCache.for_run(config, strict, check_syntax) if use_cache else None
-    listings = ListingCache.for_project(config) if use_cache else None
+    folder = CacheFolder.of(config) if use_cache else None
+    cache = CheckCache.for_run(config, strict, check_syntax, folder) if folder is not None \
+        else None
+    listings = ListingCache.for_project(config, folder) if folder is not None else None
     stamps: dict[str, FileStamp | None] = {}  # taken before the files are read
     settled: list[tuple[str, FileResult]] = []  # results that needed no parse
     sent: list[str] = []  # the files handed to the checker, in order
@@ -278,7 +291,8 @@ def check_exceptions(
     ordered = sorted(done, key=lambda r: r.path)
     if changed is not None:
         ordered = _on_changed_lines(ordered, changed)
-    return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
+    return CheckReport(config=config, result=RunResult(files=tuple(ordered)),
+                       warnings=tuple(folder.warnings) if folder is not None else ())
 
 
 def scan_todos(
@@ -385,6 +399,7 @@ def fix_exceptions(
     from qualitytool.evidence.store import load as load_evidence
     from qualitytool.exceptions.fixing.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fixing.fix_report import FixReport, write_run_log
+    from qualitytool.own_files import OwnFileRefused
     from qualitytool.parallel import Interrupted, map_files
 
     config = config or resolve_config(paths)
@@ -431,6 +446,8 @@ def fix_exceptions(
         except OSError as exc:
             reason = f"{exc.filename or config.root}: {exc.strerror or exc}"
             report = replace(report, run_log_error=reason)
+        except OwnFileRefused as exc:  # a .qualitytool leading out of the project
+            report = replace(report, run_log_error=str(exc))
     return report
 
 
@@ -449,7 +466,9 @@ def scaffold_exceptions(
     scaffold-exceptions``.
 
     Arguments override ``[tool.qualitytool.exceptions.hierarchy]``.  Nothing is overwritten
-    unless ``force``: an existing hierarchy module only gets the classes it lacks.
+    unless ``force``: an existing hierarchy module only gets the classes it lacks.  Raises
+    :class:`qualitytool.scaffold.spec.ScaffoldError` for a module path leading out of the
+    project or a base name that is no class name.
     """
     from qualitytool.output.templates import templates_dir_of
     from qualitytool.scaffold.spec import build_spec
@@ -493,7 +512,8 @@ def record_evidence(
     if shard is not None:
         watched = shard.select(discover_files(watched, config), config.root)
     table = collect_sites(watched, config)
-    return record(command, table, evidence_path(config, evidence_file), instrument=instrument)
+    return record(command, table, evidence_path(config, evidence_file), instrument=instrument,
+                  root=config.root if evidence_file is None else None)
 
 
 def merge_evidence(
@@ -508,7 +528,8 @@ def merge_evidence(
 
     config = config or resolve_config([Path.cwd()])
     table = collect_sites([config.root], config)
-    return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file))
+    return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file),
+                       config.root if evidence_file is None else None)
 
 
 def _changed_since(config: Config, since: str) -> dict[str, frozenset[int]]:
@@ -595,6 +616,7 @@ def build_report(
     on_progress: Callable[[str, int, int], None] | None = None,
     shard: Shard | None = None,
     untrusted: bool = False,
+    trusted: TrustedSettings | None = None,
 ) -> QualityReport:
     """Run pylint, radon, bandit, coverage, annotations, check-exceptions, todos (and the
     type checkers and formatters the project uses) over ``path`` in parallel; evaluate gates.
@@ -602,7 +624,9 @@ def build_report(
     ``since`` limits the gates to lines changed since that git ref; ``baseline_file`` adds
     before -> after comparisons; ``on_progress(tool, done, total)`` reports progress;
     ``untrusted`` runs none of the project's code (its pylint hooks and plugins, mypy plugins,
-    configured commands) and lists what it ignored in ``report.ignored``.
+    configured commands), reads none of its configuration files (``config`` is the caller's;
+    ``trusted``, from :func:`trusted_settings`, gives pylint's and bandit's) and lists what
+    it ignored in ``report.ignored``.
     ``shard`` measures only that share of the files, for :func:`merge_reports`.
     Render with :func:`qualitytool.report.markdown.write_reports`.
     """
@@ -616,7 +640,21 @@ def build_report(
         baseline_source=str(baseline_file) if baseline_file is not None else "",
         use_cache=use_cache, out_dir=Path(out_dir) if out_dir is not None else None,
         tools=tools, on_progress=on_progress, shard=shard, untrusted=untrusted,
+        trusted=trusted,
     )
+
+
+def trusted_settings(
+    path: Path | str, *, config_file: Path | str | None = None, ref: str | None = None
+) -> AbstractContextManager[TrustedSettings]:
+    """The configuration of a ``report --untrusted`` over ``path``, from ``ref`` (the base
+    branch, through git) or ``config_file``, never from the checkout; defaults without
+    either (see :mod:`qualitytool.report.trusted`).  A context manager: the tools' copies
+    of it live until it ends.  Raises ``TrustError`` or ``ConfigError``."""
+    from qualitytool.report.trusted import trusted_settings as settings
+
+    return settings(Path(path), config_file=Path(config_file) if config_file is not None
+                    else None, ref=ref)
 
 
 def merge_reports(
@@ -628,6 +666,7 @@ def merge_reports(
     baseline_file: Path | str | None = None,
     cross_file: bool = True,
     untrusted: bool = False,
+    trusted: TrustedSettings | None = None,
 ) -> QualityReport:
     """One report from the JSON of every shard of a sharded run (``report --shard I/N
     --format json``), with the gates evaluated as an unsharded run of the project at ``path``
@@ -643,13 +682,14 @@ def merge_reports(
     config = config or resolve_config([path])
     root = project_root(Path(path), config)
     merged = merge([Path(f) for f in shard_files], config, root, cross_file=cross_file,
-                   untrusted=untrusted)
+                   untrusted=untrusted, trusted=trusted)
     baseline = load_baseline(Path(baseline_file)) if baseline_file is not None else None
     return assemble(
         root, config, merged.tools, merged.files, since=since,
         changed=changed_lines(root, since) if since is not None else None,
         baseline=baseline, baseline_source=str(baseline_file) if baseline_file is not None else "",
-        untrusted=merged.untrusted, ignored=merged.ignored,
+        untrusted=merged.untrusted, ignored=merged.ignored, warnings=merged.warnings,
+        errors=merged.errors,
     )
 
 
@@ -737,7 +777,8 @@ def load_evidence(config: Config, evidence_file: Path | str | None = None) -> Ev
     """The evidence file (:func:`evidence_path`); raises ``EvidenceError``."""
     from qualitytool.evidence.store import load
 
-    return load(evidence_path(config, evidence_file))
+    return load(evidence_path(config, evidence_file),
+                config.root if evidence_file is None else None)
 
 
 def sync_options_from_env(**options: Any) -> SyncOptions:

@@ -8,6 +8,8 @@ parses the options and rich draws the terminal's progress bars and TODO tables. 
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -133,6 +135,12 @@ def _load_config(
     return config
 
 
+def _warn(warnings: Sequence[str]) -> None:
+    """One ``warning:`` line on standard error per warning."""
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 def _is_terminal() -> bool:
     """Whether standard output is a terminal: rich tables and hints there, one line per
     finding everywhere else (a hook, a CI log, a pipe), as ruff prints."""
@@ -148,8 +156,11 @@ def _fail(message: str) -> NoReturn:
 def _emit(text: str, output_file: Path | None) -> None:
     if output_file is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         output_file.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a write's error does not name the file: this one does
+        raise OSError(exc.errno, exc.strerror, str(output_file)) from exc
 
 
 class _Progress:
@@ -181,7 +192,39 @@ class _Progress:
             self._bar.stop()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OutputLost(Exception):
+    """Writing the output failed (a closed pipe, a full disk): raised instead of the OSError
+    so that click does not turn a broken pipe into a silent exit status 1 ("found")."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Commands(click.Group):
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:  # eager options (--version, --help) print while the arguments are parsed
+            return super().make_context(*args, **kwargs)
+        except OSError as exc:
+            if exc.errno in _OUTPUT_ERRORS:
+                raise _OutputLost(exc) from exc
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno in _OUTPUT_ERRORS:
+                raise _OutputLost(exc) from exc
+            raise
+
+
+# What writing to a stream or a file can fail with, beside the programs' own errors.
+_OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG,
+                            getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualitytool")
 def main() -> None:
     """Find and narrow broad exception handlers, track TODOs, report code quality."""
@@ -245,6 +288,7 @@ def check_exceptions_command(
         raise click.UsageError(str(exc)) from exc
     except api.SinceError as exc:
         _fail(str(exc))
+    _warn(report.warnings)
     if statistics:
         _emit(api.statistics(ResultKind.CHECK, report), output_file)
     else:
@@ -420,9 +464,12 @@ def scaffold_exceptions_command(
     cannot be parsed (it is left unchanged).
     """
     config = _load_config([root] if root is not None else [], config_file)
-    report = api.scaffold_exceptions(
-        root, config, module=module, framework=framework, base_name=base_name, force=force
-    )
+    try:
+        report = api.scaffold_exceptions(
+            root, config, module=module, framework=framework, base_name=base_name, force=force
+        )
+    except api.ScaffoldError as exc:
+        _fail(str(exc))
     for line in api.describe_scaffold(report):
         click.echo(line)
     sys.exit(EXIT_ERROR if report.failed else EXIT_CLEAN)
@@ -855,8 +902,14 @@ class _ToolProgress:
               help="Apply the gates to lines changed since this git ref only.")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not read the cache.")
 @click.option("--untrusted", is_flag=True,
-              help="Run none of the project's code: ignore pylint's init-hook and plugins, "
-              "mypy plugins and configured commands; list what was ignored.")
+              help="Run none of the project's code and read none of its configuration files "
+              "(a pull request from a stranger); list what was ignored.")
+@click.option("--trusted-ref", metavar="REF",
+              help="With --untrusted: read the configuration (qualitytool's, pylint's, "
+              "bandit's) as committed at this git ref, the base branch (origin/main).")
+@click.option("--trusted-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --untrusted: read the configuration from this pyproject.toml, from "
+              "outside the checkout.")
 @_config_option
 @_output_option
 @_shard_option
@@ -874,6 +927,8 @@ def report_command(
     since: str | None,
     no_cache: bool,
     untrusted: bool,
+    trusted_ref: str | None,
+    trusted_config: Path | None,
     config_file: Path | None,
     output_file: Path | None,
     shard: Any,
@@ -884,8 +939,13 @@ def report_command(
     `report [PATH] --shard I/N --format json --output shard-I.json` measures one share of the
     files; `report --merge shard-*.json` reports on all the shards as one run.
 
+    `--untrusted` (pull requests from strangers) runs none of the project's code and takes
+    its configuration from --trusted-ref (the base branch) or --trusted-config, never from
+    the checkout.
+
     Exit status: 0, or 1 with --check when a gate fails (or, with --fail-unmeasured, could not
-    be measured), 2 on usage errors or shard files that do not add up.
+    be measured), 2 on usage errors, shard files that do not add up, files that cannot be
+    read, or no file to analyse with --check or --untrusted.
     """
     import os
 
@@ -897,23 +957,38 @@ def report_command(
         raise click.UsageError("--merge needs the JSON files of the shards")
     if not merge and len(paths) > 1:
         raise click.UsageError("report takes one PATH (several files only with --merge)")
+    if (trusted_ref or trusted_config) and not untrusted:
+        raise click.UsageError("--trusted-ref and --trusted-config go with --untrusted")
+    if untrusted and config_file is not None:
+        raise click.UsageError("--untrusted reads no configuration of the checkout: give the "
+                               "trusted one with --trusted-ref REF or --trusted-config FILE")
     path = Path(".") if merge or not paths else paths[0]
-    config = _load_config([path], config_file)
-    try:
+
+    def run(config: Config, trusted: Any) -> Any:
         if merge:
-            report = api.merge_reports(paths, config, path=path, since=since,
-                                   baseline_file=baseline_file, untrusted=untrusted)
+            return api.merge_reports(paths, config, path=path, since=since,
+                                     baseline_file=baseline_file, untrusted=untrusted,
+                                     trusted=trusted)
+        with _ToolProgress() as progress:
+            return api.build_report(
+                path, config, since=since, baseline_file=baseline_file,
+                use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
+                untrusted=untrusted, shard=shard, trusted=trusted,
+            )
+
+    try:
+        if untrusted:
+            with api.trusted_settings(path, config_file=trusted_config,
+                                      ref=trusted_ref) as trusted:
+                _warn([*trusted.warnings, *trusted.config.warnings])
+                report = run(trusted.config, trusted)
         else:
-            with _ToolProgress() as progress:
-                report = api.build_report(
-                    path, config, since=since, baseline_file=baseline_file,
-                    use_cache=not no_cache, out_dir=out_dir, on_progress=progress.update,
-                    untrusted=untrusted, shard=shard,
-                )
+            report = run(_load_config([path], config_file), None)
     except (api.BaselineError, api.SinceError) as exc:
         raise click.UsageError(str(exc)) from exc
-    except api.MergeError as exc:
+    except (api.MergeError, api.TrustError, api.ConfigError) as exc:
         _fail(str(exc))
+    _warn(report.warnings)
     if out_dir is not None:
         try:
             for written in api.write_report_files(report, out_dir):
@@ -932,6 +1007,13 @@ def report_command(
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(summary)
     _emit(api.render(ResultKind.REPORT, output_format, report), output_file)
+    for error in report.errors:  # a file no tool saw cannot pass: as check-exceptions does
+        click.echo(f"error: {error}", err=True)
+    if report.files == 0 and shard is None and (check or untrusted):
+        _fail(f"no file was analysed under {path} (its include and exclude patterns match "
+              "none): nothing passes a gate unmeasured")
+    if report.errors:
+        sys.exit(EXIT_ERROR)
     if check and (report.failed_gates or report.crashed_gates or report.incomplete_gates
                   or (fail_unmeasured and report.unmeasured_gates)):
         for line in api.gate_failures(report, unmeasured=fail_unmeasured):
@@ -966,20 +1048,62 @@ def entry() -> NoReturn:
     but only when nothing else waits for the end: no thread still running, no ``atexit``
     callback (logging's, multiprocessing's clean-up, coverage's), no profiler or tracer.
     Otherwise the exit is the ordinary one.
+
+    Output that cannot be written (standard output closed, a closed pipe, a full disk) ends
+    the run with one ``error:`` line on standard error and exit status 2, never a traceback.
     """
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = _ClosedOutput()
     try:
         main()
         code: object = 0
     except SystemExit as stop:
         code = stop.code
-    if not isinstance(code, int | None) or not _nothing_waits_for_the_exit():
-        sys.exit(code)  # type: ignore[arg-type]
+    except _OutputLost as lost:
+        code = _output_failed(lost.error)
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRORS:
+            raise
+        code = _output_failed(exc)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe: what the ordinary exit would meet too
-        sys.exit(code)
+    except (OSError, ValueError) as exc:  # the last of the output: same error, same exit
+        code = _output_failed(exc if isinstance(exc, OSError) else OSError(errno.EBADF, str(exc)))
+    if not isinstance(code, int | None) or not _nothing_waits_for_the_exit():
+        sys.exit(code)  # type: ignore[arg-type]
     os._exit(code or 0)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the process started without one: writing to it fails."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _output_failed(error: OSError) -> int:
+    """Say why the output could not be written, on standard error if it can be; exit status
+    2.  Standard output is pointed at the null device first, so that the interpreter's own
+    last flush of what is still buffered cannot fail again with a traceback."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+    where = f"{error.filename}: " if error.filename else "cannot write the output: "
+    try:
+        sys.stderr.write(f"error: {where}{error.strerror or error}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # standard error is gone too
+        pass
+    return EXIT_ERROR
 
 
 def _nothing_waits_for_the_exit() -> bool:

@@ -8,6 +8,7 @@ reported as a warning (never silently ignored, never fatal).
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import os
 import re
 import sys
@@ -15,7 +16,7 @@ import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Union
 
 from qualitytool.gate_table import GATES, Gate, Threshold
@@ -209,6 +210,13 @@ def cache_directory(root: Path, config: Config) -> Path:
     return root / ".qualitytool" / "cache"
 
 
+def _read_text(path: Path) -> str:
+    # Imported here: reading the configuration is on every command's start-up path.
+    from qualitytool.sources import read_text
+
+    return read_text(path)
+
+
 def _key(field_name: str) -> str:
     return field_name.replace("_", "-")
 
@@ -221,7 +229,7 @@ def find_config_file(start: Path) -> Path | None:
         candidate = candidate_dir / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+                data = tomllib.loads(_read_text(candidate))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
             if "qualitytool" in data.get("tool", {}):
@@ -277,7 +285,7 @@ def load_config(start: Path | str = ".") -> Config:
 def load_config_file(source: Path) -> Config:
     """Load ``[tool.qualitytool]`` from one pyproject.toml."""
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_text(source))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read: {exc}") from exc
     table = data.get("tool", {}).get("qualitytool", {})
@@ -371,10 +379,45 @@ _PROJECT_PATHS = (
 )
 
 
-def _check_inside(config: Config, source: Path) -> None:
+def module_path_problem(value: str) -> str | None:
+    """Why ``value`` cannot be where a Python module of the project goes (relative to its
+    root: ``app/core/exceptions.py``), or None."""
+    path = PurePosixPath(value.replace("\\", "/"))
+    if not value or path.is_absolute() or value.startswith("~") or ".." in path.parts:
+        return "must be a path relative to the project root, inside it"
+    if path.suffix != ".py":
+        return "must name a Python module (a .py file)"
+    from qualitytool.shapes import is_dotted_name
+
+    if not is_dotted_name(".".join(path.with_suffix("").parts)):
+        return "must be importable: every folder and the file name a Python identifier"
+    return None
+
+
+def class_name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the name of a generated class, or None."""
+    if not value.isidentifier() or keyword.iskeyword(value):
+        return "must be a Python class name"
+    return None
+
+
+def check_paths_inside(config: Config, source: Path) -> None:
+    """Raise ``ConfigError`` (naming ``source``) when a path of ``config`` leads out of its
+    root or a hierarchy module path is not a module's."""
     root = config.root.resolve()
-    for section, name in _PROJECT_PATHS:
-        value = getattr(getattr(config, section), name)
+    hierarchy = config.exceptions.hierarchy
+    for name in ("module", "handlers_module"):
+        value = getattr(hierarchy, name)
+        problem = module_path_problem(value) if value is not None else None
+        if problem is not None:
+            raise ConfigError(f"{source}: key '{TABLE}.exceptions.hierarchy.{_key(name)}' "
+                              f"{problem}, got {value!r}")
+    for section, name in (*_PROJECT_PATHS, ("exceptions.hierarchy", "module"),
+                          ("exceptions.hierarchy", "handlers_module")):
+        owner: Any = config
+        for part in section.split("."):
+            owner = getattr(owner, part)
+        value = getattr(owner, name)
         for entry in (value if isinstance(value, tuple) else (value,) if value else ()):
             path = Path(entry).expanduser()
             resolved = (path if path.is_absolute() else root / path).resolve()
@@ -386,7 +429,7 @@ def _check_inside(config: Config, source: Path) -> None:
 
 
 def _validate(config: Config, source: Path) -> None:
-    _check_inside(config, source)
+    check_paths_inside(config, source)
     if config.jobs < 0:
         raise ConfigError(f"{source}: key '{TABLE}.jobs' must be 0 (all cores) or more")
     if config.target_version is not None and not re.fullmatch(r"py3\d+", config.target_version):
@@ -398,6 +441,9 @@ def _validate(config: Config, source: Path) -> None:
             raise ConfigError(f"{source}: key '{TABLE}.gates.{gate.key}' {problem}")
     hierarchy = config.exceptions.hierarchy
     where = f"{TABLE}.exceptions.hierarchy"
+    if hierarchy.base_name is not None and class_name_problem(hierarchy.base_name):
+        raise ConfigError(f"{source}: key '{where}.base-name' must be a Python class name, "
+                          f"got {hierarchy.base_name!r}")
     if hierarchy.framework not in (None, "fastapi", "starlette", "none"):
         raise ConfigError(
             f"{source}: key '{where}.framework' must be fastapi, starlette or none, "
@@ -405,7 +451,7 @@ def _validate(config: Config, source: Path) -> None:
         )
     for i, family in enumerate(hierarchy.families):
         names = (family.name, *family.leaves)
-        if not all(name.isidentifier() for name in names):
+        if any(class_name_problem(name) for name in names):
             raise ConfigError(
                 f"{source}: key '{where}.families[{i}]' needs a `name` and `leaves` that are "
                 f"Python class names, got {names!r}"

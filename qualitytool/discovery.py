@@ -79,7 +79,9 @@ class _NameMatcher:
 def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     gitignore = directory / ".gitignore"
     try:
-        text = gitignore.read_text(encoding="utf-8", errors="replace")
+        from qualitytool.sources import read_text  # only where there is a .gitignore
+
+        text = read_text(gitignore, "replace")
     except OSError:
         return None
     return _spec(text.splitlines())

@@ -16,22 +16,23 @@ Not cached, so listed on every run:
   stamp times at a coarse granularity, and a change in the same tick as the stamp would go
   unseen (git's "racy" entries, the same rule).
 
-The cache is one JSON file in the project's cache folder (see :mod:`qualitytool.cache_files`).
-A forged one cannot hide a file: its stamps would have to match this machine's inodes and
-change times.
+The cache is one JSON file in the project's cache folder, signed with this machine's key (see
+:mod:`qualitytool.cache_files`): one that came with the checkout is ignored.  Even a forged
+entry could not hide a file: its stamps would have to match this machine's inodes and change
+times.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 from typing import Any
 
-from qualitytool.cache_files import project_cache_file, read_table, write_json
+from qualitytool.cache_files import CacheFolder, read_table
 from qualitytool.config import Config
 
 _FORMAT = "1"
+_NAME = "folders.json"
 SETTLE_SECONDS = 2
 
 Listing = tuple[list[str], list[str]]
@@ -68,18 +69,19 @@ def list_folder(folder: str) -> tuple[list[str], list[str], bool]:
 class ListingCache:
     """Listings of the folders under one project, by absolute path."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: CacheFolder) -> None:
+        self.folder = folder
+        self.path = folder.path(_NAME)
         self._changed = False
         self._settled_before = time.time_ns() - SETTLE_SECONDS * 1_000_000_000
-        self._entries: dict[str, Any] = read_table(path, _FORMAT, "folders")
+        self._entries: dict[str, Any] = read_table(folder, _NAME, _FORMAT, "folders")
 
     @classmethod
-    def for_project(cls, config: Config) -> ListingCache | None:
-        """The cache of the project of ``config``; None when its cache folder leads out of
-        the project (a symbolic link shipped with the repository)."""
-        path = project_cache_file(config, "folders.json")
-        return cls(path) if path is not None else None
+    def for_project(cls, config: Config, folder: CacheFolder | None = None) -> ListingCache | None:
+        """The cache of the project of ``config`` (in ``folder``, default its cache folder);
+        None when nothing can be cached there (see ``CacheFolder.usable``)."""
+        folder = folder if folder is not None else CacheFolder.of(config)
+        return cls(folder) if folder.usable else None
 
     def list(self, folder: str) -> Listing:
         """``(subfolders, other entries)`` of the absolute ``folder``, as
@@ -91,8 +93,8 @@ class ListingCache:
             isinstance(entry, list)
             and len(entry) == 3
             and entry[0] == stamp
-            and isinstance(entry[1], list)
-            and isinstance(entry[2], list)
+            and _names(entry[1])
+            and _names(entry[2])
         ):
             return entry[1], entry[2]
         folders, names, links = list_folder(folder)
@@ -111,4 +113,19 @@ class ListingCache:
         if not self._changed:
             return
         folders = {p: e for p, e in self._entries.items() if os.path.isdir(p)}
-        write_json(self.path, {"format": _FORMAT, "folders": folders})
+        self.folder.write(_NAME, {"format": _FORMAT, "folders": folders})
+
+
+_NOT_NAMES = frozenset({"", ".", ".."})
+
+
+def _names(entries: Any) -> bool:
+    """Whether ``entries`` is a list of names of entries of one folder (checked in C: a warm
+    walk checks every folder's)."""
+    if entries.__class__ is not list:
+        return False
+    try:
+        joined = "\0".join(entries)  # a TypeError for anything but strings
+    except TypeError:
+        return False
+    return "/" not in joined and os.sep not in joined and _NOT_NAMES.isdisjoint(entries)

@@ -147,11 +147,46 @@ def worker_pool(workers: int, *, background: bool = False) -> ProcessPoolExecuto
     if background:
         # The workers' parent is the fork server, which exits when this process does.
         context = multiprocessing.get_context("forkserver")
+        _start_helpers_off_the_working_folder(context)
         return ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                    initializer=_worker_setup, initargs=(os.getpid(), True))
+    _start_helpers_off_the_working_folder(multiprocessing.get_context())
     return ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_setup, initargs=(os.getpid(), False)
     )
+
+
+_HELPERS = threading.Lock()
+
+
+def _start_helpers_off_the_working_folder(context: multiprocessing.context.BaseContext) -> None:
+    """Start multiprocessing's helper processes (the fork server, the resource tracker)
+    without the working folder on their ``sys.path``.
+
+    They start as ``python -c ...``, which puts the working folder (the analysed project)
+    first on ``sys.path`` before the first import: a project with a ``locale.py`` at its root
+    had it imported, and run, by both.  ``PYTHONSAFEPATH`` (Python 3.11+) keeps it off; it
+    is set only while they start (the tests ``evidence run`` starts must see the usual
+    ``sys.path``), and the workers, started later by the fork server, inherit its path.
+    """
+    if context.get_start_method() == "fork":
+        return  # forked workers are copies of this process: nothing starts from scratch
+    with _HELPERS:
+        previous = os.environ.get("PYTHONSAFEPATH")
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+            if context.get_start_method() == "forkserver":
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()
+        finally:
+            if previous is None:
+                del os.environ["PYTHONSAFEPATH"]
+            else:
+                os.environ["PYTHONSAFEPATH"] = previous
 
 
 def _worker_setup(parent: int, background: bool) -> None:

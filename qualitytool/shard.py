@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_SPEC = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,9})\s*$")
+# More jobs than any CI matrix runs (GitHub's allows 256): a bound on what a merge loops over.
+MAX_SHARDS = 1024
 
 
 class ShardError(ValueError):
@@ -34,6 +36,8 @@ class Shard:
     def __post_init__(self) -> None:
         if self.count < 1 or not 1 <= self.index <= self.count:
             raise ShardError(f"shard {self.index}/{self.count}: need 1 <= I <= N")
+        if self.count > MAX_SHARDS:
+            raise ShardError(f"shard {self.index}/{self.count}: at most {MAX_SHARDS} shards")
 
     @classmethod
     def parse(cls, text: str) -> Shard:

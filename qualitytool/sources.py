@@ -13,6 +13,11 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualitytool.own_files import MEGABYTE, read_file
+
+# No source file, configuration file or tool output of a project is larger.
+MAX_SOURCE_BYTES = 256 * MEGABYTE
+
 
 class SourceError(Exception):
     """A file cannot be read or decoded; the message is one line meant for users."""
@@ -44,10 +49,22 @@ def decode_python(raw: bytes, path: Path) -> PythonSource:
     return PythonSource(path=path, raw=raw, text=text, encoding=encoding)
 
 
+def read_bytes(path: Path | str) -> bytes:
+    """The bytes of a file of the analysed project: a regular file (a link to ``/dev/zero``
+    or a FIFO is never read), at most :data:`MAX_SOURCE_BYTES`.  Raises ``OSError``."""
+    return read_file(path, MAX_SOURCE_BYTES)
+
+
+def read_text(path: Path | str, errors: str = "strict") -> str:
+    """:func:`read_bytes` decoded as UTF-8 (configuration files); raises ``OSError``,
+    ``UnicodeDecodeError``."""
+    return read_bytes(path).decode("utf-8", errors)
+
+
 def read_python(path: Path) -> PythonSource:
     """Read and decode one Python file, or raise :class:`SourceError`."""
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     return decode_python(raw, path)

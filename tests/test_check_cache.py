@@ -1,13 +1,13 @@
 """check-exceptions' per-file cache: the same output warm as cold, invalidated by any change to
 a file, harmless when corrupt, bypassed by ``--no-cache``.
 
-A cached result is told apart from a recomputed one by editing the cache file: what a warm
-run prints then comes from the cache, what a cold run prints comes from the source.
+A cached result is told apart from a recomputed one by editing the cache file (and signing it
+again with this machine's key, as qualitytool itself writes it): what a warm run prints then
+comes from the cache, what a cold run prints comes from the source.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from pathlib import Path
@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from qualitytool.api import check_exceptions
+from qualitytool.cache_files import CacheFolder
 from qualitytool.cli import main
 from qualitytool.config import Config
 
@@ -52,10 +53,14 @@ def cache_files(root: Path) -> list[Path]:
     return sorted((root / ".qualitytool" / "cache").glob("check-exceptions-*.json"))
 
 
+def folder(root: Path) -> CacheFolder:
+    return CacheFolder(root, root / ".qualitytool" / "cache")
+
+
 def cache_entries(root: Path) -> dict[str, dict[str, object]]:
     """The cached entries by path, as ``{"stamp", "error", "findings"}``."""
     (path,) = cache_files(root)
-    data = json.loads(path.read_text())
+    data = folder(root).read(path.name)
     assert data["format"] == "3"
     return {key: _as_dict(entry) for key, entry in data["files"].items()}
 
@@ -68,13 +73,13 @@ def _as_dict(entry: list[object]) -> dict[str, object]:
 def edit_cache(root: Path, edit: dict[str, dict[str, object]]) -> None:
     """Change the cached entries of some files (by name), keeping their stamps."""
     (path,) = cache_files(root)
-    data = json.loads(path.read_text())
+    data = folder(root).read(path.name)
     for name, changes in edit.items():
         (key,) = [k for k in data["files"] if k.endswith(f"/{name}")]
         entry = _as_dict(data["files"][key])
         entry.update(changes)
         data["files"][key] = [entry["stamp"], entry["error"], entry["findings"]]
-    path.write_text(json.dumps(data))
+    folder(root).write(path.name, data)
 
 
 EXPECTED = (
@@ -174,10 +179,19 @@ def test_a_corrupt_cache_is_ignored_and_replaced(tmp_path: Path, content: bytes)
     cold = check(root, "--no-cache")
     check(root)
     (path,) = cache_files(root)
-    path.write_bytes(content)
+    path.write_bytes(content)  # not signed: ignored with a warning
     rerun = check(root)
-    assert (rerun.exit_code, rerun.stdout, rerun.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
+    warning = (f"warning: .qualitytool/cache/{path.name}: ignored: not signed by qualitytool "
+               "on this machine (a cache that came with the checkout is never trusted)\n")
+    assert (rerun.exit_code, rerun.stdout, rerun.stderr) == (
+        cold.exit_code, cold.stdout, warning + cold.stderr)
     assert len(cache_entries(root)) == 7  # rewritten whole
+    folder(root)._write_body(path.name, content)  # signed here, but corrupt: no crash either
+    rerun = check(root)
+    assert (rerun.exit_code, rerun.stdout) == (cold.exit_code, cold.stdout)
+    assert rerun.stderr in (cold.stderr, (f"warning: .qualitytool/cache/{path.name}: ignored: "
+                                         f"not valid JSON\n{cold.stderr}"))
+    assert len(cache_entries(root)) == 7
 
 
 def test_corrupt_entries_are_recomputed(tmp_path: Path) -> None:
@@ -258,10 +272,10 @@ def test_only_errors_of_the_bytes_are_cached(tmp_path: Path, error: str, kept: b
     source.write_text("x = 1\n")
     stamp = FileStamp.of(str(source))
     assert stamp is not None
-    cache = CheckCache(tmp_path / "cache.json")
+    cache = CheckCache(CacheFolder(tmp_path, tmp_path / "cache"), "cache.json")
     cache.store(str(source), stamp, FileResult(path="m.py", error=error))
     cache.save()
-    reread = CheckCache(tmp_path / "cache.json")
+    reread = CheckCache(CacheFolder(tmp_path, tmp_path / "cache"), "cache.json")
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:

@@ -11,7 +11,6 @@ own below, is what covers a change within the same tick.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from qualitytool import listing_cache
+from qualitytool.cache_files import CacheFolder
 from qualitytool.config import load_config
 from qualitytool.discovery import iter_file_names
 from qualitytool.listing_cache import ListingCache
@@ -61,7 +61,7 @@ def walk(root: Path, cached: bool) -> list[str]:
 
 
 def stored(root: Path) -> dict[str, object]:
-    data = json.loads((root / ".qualitytool" / "cache" / "folders.json").read_text())
+    data = CacheFolder(root, root / ".qualitytool" / "cache").read("folders.json")
     folders: dict[str, object] = data["folders"]
     return {os.path.relpath(k, root): v for k, v in folders.items()}
 
@@ -165,16 +165,23 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path, settled: None, content: byte
     (cache / "folders.json").write_bytes(content)
     assert walk(root, cached=True) == walk(root, cached=False)
     assert "pkg" in stored(root)
+    CacheFolder(root, cache)._write_body("folders.json", content)  # signed, still corrupt
+    assert walk(root, cached=True) == walk(root, cached=False)
+    assert "pkg" in stored(root)
 
 
 def test_a_forged_entry_with_another_stamp_is_not_used(tmp_path: Path, settled: None) -> None:
     root = make_tree(tmp_path)
     walk(root, cached=True)
-    path = root / ".qualitytool" / "cache" / "folders.json"
-    data = json.loads(path.read_text())
+    folder = CacheFolder(root, root / ".qualitytool" / "cache")
+    data = folder.read("folders.json")
     key = str(root / "pkg")
     data["folders"][key] = [[1, 2, 3, 4], [], ["hidden.py"]]
-    path.write_text(json.dumps(data))
+    folder.write("folders.json", data)  # signed here: only the stamp keeps it out
+    assert walk(root, cached=True) == walk(root, cached=False)
+    stamp = data["folders"][str(root / "pkg" / "sub")][0]
+    data["folders"][str(root / "pkg" / "sub")] = [stamp, ["../../.."], []]
+    folder.write("folders.json", data)  # a name that is not one entry's: not used either
     assert walk(root, cached=True) == walk(root, cached=False)
 
 

@@ -85,8 +85,8 @@ def test_init_ci_writes_the_report_workflow(tmp_path: Path) -> None:
     assert result.exit_code == 0
     workflow = (tmp_path / ".github" / "workflows" / "qualitytool-report.yml").read_text()
     assert "  pull_request:\n" in workflow
-    assert ("qualitytool report . --untrusted --check --since \"origin/${{ github.base_ref }}\""
-            in workflow)
+    assert ('qualitytool report . --untrusted --trusted-ref "origin/${{ github.base_ref }}" '
+            '--check --since "origin/${{ github.base_ref }}"' in workflow)
     assert "--format sarif --output qualitytool-report.sarif" in workflow
     assert "sarif_file: qualitytool-report.sarif" in workflow
     import yaml

@@ -110,6 +110,8 @@ def test_untrusted_report_runs_none_of_the_projects_code(hostile: tuple[Path, Pa
         "skipped", ("not run under --untrusted: pyproject.toml sets `plugins` (it would run the "
         "project's code)"))
     assert [s.describe() for s in report.ignored] == [
+        # pylint reads the caller's configuration (none here: its defaults), not the checkout's
+        ".pylintrc: pylint `configuration`: not read (the caller's configuration applies)",
         ".pylintrc: pylint `init-hook`: ignored (pylint ran without it)",
         ".pylintrc: pylint `load-plugins`: ignored (pylint ran without it)",
         "pyproject.toml: mypy `plugins`: mypy not run",
@@ -155,6 +157,8 @@ def test_untrusted_report_ignores_configured_commands(tmp_path: Path) -> None:
     assert not marker.exists()
     assert report.tool("pylint").status.value == "ok"  # type: ignore[union-attr]
     assert [s.describe() for s in report.ignored] == [
+        ("pyproject.toml: qualitytool `[tool.qualitytool]`: not read (the caller's "
+         "configuration applies)"),
         "pyproject.toml: qualitytool `commands: pylint`: ignored (the default command ran)"]
     build_report(project, tools=["pylint"], use_cache=False)
     assert marker.exists()  # trusted, the configured command is the command
@@ -219,7 +223,9 @@ def test_a_timed_out_tool_fails_its_gate_under_check(tmp_path: Path) -> None:
 
 def test_symlink_loop_never_reads_as_all_gates_pass(tmp_path: Path) -> None:
     """The reported case: every runner crashed on a symlink loop and `--check` said "All
-    measured gates pass" with exit 0."""
+    measured gates pass" with exit 0; then the loop showed only in the JSON and the exit
+    status was 0.  Now no tool sees it, every tool runs, and the file that could not be read
+    is one error line and exit status 2, as for check-exceptions and `todos --check`."""
     project = _small_project(tmp_path / "project", 'disable = ["todos", "coverage"]\n')
     (project / "loop.py").symlink_to("loop.py")
     result = CliRunner().invoke(main, ["report", str(project), "--no-cache", "--check",
@@ -227,9 +233,11 @@ def test_symlink_loop_never_reads_as_all_gates_pass(tmp_path: Path) -> None:
     import json
 
     tools = json.loads(result.stdout)["report"]["tools"]
-    broken = [t["tool"] for t in tools if t["status"] in ("crashed", "timeout")]
-    # Either the loop is skipped and the gates measured, or a crash fails --check.
-    assert result.exit_code == (1 if broken else 0), result.output
+    assert [t["tool"] for t in tools if t["status"] in ("crashed", "timeout")] == []
+    assert result.exit_code == 2, result.output
+    loop = project / "loop.py"
+    assert f"error: {loop}: cannot read: Too many levels of symbolic links" in (
+        result.stderr.splitlines())
 
 
 # --- paths from the configuration stay inside the project ---------------------------------

@@ -322,7 +322,8 @@ def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
     assert jobs["report"]["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
     assert jobs["report"]["needs"] == "tests" and jobs["merge"]["needs"] == "report"
     runs = [step.get("run", "") for step in jobs["report"]["steps"]]
-    assert ("qualitytool report . --untrusted --shard ${{ matrix.shard }}/4 --format json "
+    trusted = '--untrusted --trusted-ref "origin/${{ github.base_ref }}"'
+    assert (f"qualitytool report . {trusted} --shard ${{{{ matrix.shard }}}}/4 --format json "
             "--output shard-${{ matrix.shard }}.json") in runs
     upload = jobs["report"]["steps"][-1]
     assert upload["with"] == {"name": "qualitytool-shard-${{ matrix.shard }}",
@@ -332,9 +333,9 @@ def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
     assert download["with"] == {"pattern": "qualitytool-shard-*", "merge-multiple": True,
                                 "path": "shards"}
     runs = [step.get("run", "") for step in merge]
-    assert ("qualitytool report --merge shards/*.json --untrusted --out quality-reports "
+    assert (f"qualitytool report --merge shards/*.json {trusted} --out quality-reports "
             "--format sarif --output qualitytool-report.sarif") in runs
-    assert ('qualitytool report --merge shards/*.json --untrusted --check --since '
+    assert (f'qualitytool report --merge shards/*.json {trusted} --check --since '
             '"origin/${{ github.base_ref }}" --format github') in runs
     # The report jobs never hold write permissions; only the merge uploads to code scanning.
     assert jobs["report"]["permissions"] == {"contents": "read"}

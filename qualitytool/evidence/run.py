@@ -36,7 +36,8 @@ from qualitytool.evidence.store import (
     save,
 )
 from qualitytool.exceptions.checking.prefilter import might_have_broad_handler
-from qualitytool.sources import SourceError, decode_python
+from qualitytool.shapes import Int, ListOf, MapOf, OneOf, Record, Row, Str, is_dotted_name, problem
+from qualitytool.sources import SourceError, decode_python, read_bytes
 
 CONFIG_ENV = "QUALITYTOOL_EVIDENCE_CONFIG"
 _RECORDER_MODULE = "_qualitytool_evidence"
@@ -119,7 +120,7 @@ def collect_sites(paths: Iterable[Path], config: Config) -> SiteTable:
         except ValueError:
             scanned.add(real.as_posix())
         try:
-            raw = path.read_bytes()
+            raw = read_bytes(path)
         except OSError as exc:
             errors.append(f"{path}: cannot read: {exc.strerror or exc}")
             continue
@@ -181,26 +182,41 @@ def _environment(boot: Path, config_path: Path, instrument: bool) -> dict[str, s
     return env
 
 
+# What one process's recorder writes (it runs inside the project's tests: checked all the same).
+_NAME = Str(min_len=1, max_len=1000)
+RAW_SHAPE = Record(
+    {"runs": ListOf(Row((str, Int(1), Int(0)))),
+     "caught": ListOf(Row((str, Int(1), _NAME, Int(0), OneOf(Str(max_len=10_000), None)))),
+     "classes": MapOf(Record({"mro": ListOf(_NAME), "spelled": OneOf(str, None)}))},
+    extra=True,
+)
+
+
 def collect_raw(raw_dir: Path, table: SiteTable) -> tuple[Evidence, int]:
-    """Join the processes' raw files into one :class:`Evidence`."""
+    """Join the processes' raw files into one :class:`Evidence` (a file that is not what the
+    recorder writes is skipped)."""
     runs: dict[tuple[str, int], int] = {}
     caught: dict[tuple[str, int], dict[str, ObservedClass]] = {}
     processes = 0
     for raw_file in sorted(raw_dir.glob("*.json")):
         try:
             data = json.loads(raw_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
+            continue
+        if problem(data, RAW_SHAPE) is not None:
             continue
         processes += 1
-        classes = data.get("classes", {})
-        for path, line, count in data.get("runs", ()):
+        classes = data["classes"]
+        for path, line, count in data["runs"]:
             runs[(path, line)] = runs.get((path, line), 0) + count
-        for path, line, name, count, example in data.get("caught", ()):
+        for path, line, name, count, example in data["caught"]:
             seen = caught.setdefault((path, line), {})
             info = classes.get(name, {})
+            spelled = info.get("spelled")
             before = seen.get(name)
             seen[name] = ObservedClass(
-                name=name, spelled=info.get("spelled"), lineage=tuple(info.get("mro", (name,))),
+                name=name, spelled=spelled if spelled and is_dotted_name(spelled) else None,
+                lineage=tuple(info.get("mro", (name,))),
                 count=count + (before.count if before else 0),
                 example=(before.example if before and before.example else example),
             )
@@ -224,11 +240,17 @@ def collect_raw(raw_dir: Path, table: SiteTable) -> tuple[Evidence, int]:
 
 
 def record(
-    command: Sequence[str], table: SiteTable, target: Path, *, instrument: bool = False
+    command: Sequence[str],
+    table: SiteTable,
+    target: Path,
+    *,
+    instrument: bool = False,
+    root: Path | None = None,
 ) -> EvidenceRun:
     """Run ``command`` with the recorder watching ``table``; merge what it saw into the
-    evidence file ``target`` (created if missing) and write it."""
-    previous = load(target) if target.is_file() else Evidence()
+    evidence file ``target`` (created if missing) and write it.  ``root``: ``target`` is the
+    project's own file (read and written only inside the project at ``root``)."""
+    previous = _previous(target, root)
     started = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory(prefix="qualitytool-evidence-") as tmp:
         folder = Path(tmp)
@@ -251,19 +273,27 @@ def record(
     }
     evidence = Evidence(entries=evidence.entries, runs=(record,))
     merged = merge(previous, evidence, table.current(), table.still_exists)
-    save(target, merged)
+    save(target, merged, root)
     return EvidenceRun(
         path=target, exit_code=exit_code, watched=table.count, processes=processes,
         evidence=evidence, merged=merged, errors=table.errors,
     )
 
 
-def merge_files(files: Sequence[Path], table: SiteTable, target: Path) -> Evidence:
-    """Join evidence ``files`` into ``target``; then drop what ``table`` no longer holds."""
-    merged = load(target) if target.is_file() else Evidence()
+def merge_files(
+    files: Sequence[Path], table: SiteTable, target: Path, root: Path | None = None
+) -> Evidence:
+    """Join evidence ``files`` into ``target``; then drop what ``table`` no longer holds.
+    ``root``: as for :func:`record`."""
+    merged = _previous(target, root)
     for file in files:  # everything is kept while joining ...
         merged = merge(merged, load(file), {}, lambda _path: None)
     # ... then what no longer exists in the project is dropped
     merged = merge(merged, Evidence(), table.current(), table.still_exists)
-    save(target, merged)
+    save(target, merged, root)
     return merged
+
+
+def _previous(target: Path, root: Path | None) -> Evidence:
+    """What the evidence file ``target`` holds already (nothing when it does not exist)."""
+    return load(target, root) if os.path.lexists(target) else Evidence()

@@ -4,6 +4,11 @@
 keyed by its path (relative to the project root) and fingerprint.  Runs accumulate: counts add
 up, the first example test of a class is kept, and entries whose statement no longer exists
 (the fingerprint is gone from the file) are dropped.
+
+An evidence file is data from a stranger (it may come with the checkout, or from a CI job
+that ran the project's tests): it is read only as a regular file under a size cap, checked
+against :data:`FILE_SHAPE` (the names code will be written with must be dotted Python names),
+and refused whole with one line when anything is off.
 """
 
 from __future__ import annotations
@@ -15,10 +20,37 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qualitytool.cache_files import ignore_state_folder
+from qualitytool.own_files import (
+    MEGABYTE,
+    OwnFileRefused,
+    leads_out,
+    read_own_file,
+    read_regular_file,
+)
+from qualitytool.shapes import DOTTED, Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
 from qualitytool.sources import atomic_write
 
 FORMAT_VERSION = 1
 DEFAULT_PATH = Path(".qualitytool") / "evidence.json"
+EVIDENCE_LIMIT = 256 * MEGABYTE
+# How an evidence file must look (what ``to_json`` writes).  ``class`` and ``mro`` are the
+# names classes report at run time (a local class's holds ``<locals>``); ``spelled``, how code
+# can name the class, is written into rewritten handlers: a dotted Python name or nothing.
+OBSERVED_SHAPE = Record({
+    "class": Str(min_len=1, max_len=1000), "spelled": OneOf(DOTTED, None),
+    "mro": ListOf(Str(min_len=1, max_len=1000), max_items=1000), "count": Int(0),
+    "example": OneOf(Str(max_len=10_000), None),
+})
+ENTRY_SHAPE = Record({
+    "path": Str(min_len=1, max_len=10_000), "line": Int(1), "fingerprint": Str(max_len=200),
+    "handler_lines": ListOf(Int(1), max_items=10_000), "runs": Int(0),
+    "caught": ListOf(OBSERVED_SHAPE, max_items=10_000),
+})
+FILE_SHAPE = Record({
+    "version": Const(FORMAT_VERSION),
+    "runs": ListOf(MapOf(OneOf(Str(max_len=100_000), Int(), ListOf(str), None))),
+    "handlers": ListOf(ENTRY_SHAPE),
+})
 
 
 class EvidenceError(Exception):
@@ -121,26 +153,40 @@ class Evidence:
         return found
 
 
-def load(path: Path) -> Evidence:
+def load(path: Path, root: Path | None = None) -> Evidence:
+    """The evidence file ``path``; ``root``: it is the project's own (``.qualitytool/``),
+    read only inside the project and never through a symbolic link.  Raises
+    :class:`EvidenceError` with one line when it cannot be read or is not an evidence file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except ValueError as exc:
+        raw = (read_own_file(path, root, EVIDENCE_LIMIT) if root is not None
+               else read_regular_file(path, EVIDENCE_LIMIT, follow=True))
+    except OwnFileRefused as exc:
+        raise EvidenceError(f"{exc}; not read") from exc
+    if raw is None:
+        raise EvidenceError(f"{path}: cannot read: No such file or directory")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
         raise EvidenceError(f"{path}: not an evidence file: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         raise EvidenceError(
             f"{path}: not an evidence file of format {FORMAT_VERSION} "
             "(written by `qualitytool evidence run`)"
         )
-    try:
-        entries = tuple(TryEvidence.from_dict(e) for e in data.get("handlers") or ())
-    except (KeyError, TypeError, ValueError) as exc:
-        raise EvidenceError(f"{path}: malformed entry: {exc!r}") from exc
-    return Evidence(entries=entries, runs=tuple(data.get("runs") or ()))
+    why = problem(data, FILE_SHAPE)
+    if why is not None:
+        raise EvidenceError(f"{path}: not an evidence file: {why}")
+    entries = tuple(TryEvidence.from_dict(e) for e in data["handlers"])
+    return Evidence(entries=entries, runs=tuple(data["runs"]))
 
 
-def save(path: Path, evidence: Evidence) -> None:
+def save(path: Path, evidence: Evidence, root: Path | None = None) -> None:
+    """Write ``evidence`` to ``path`` atomically; ``root``: ``path`` is the project's own
+    file, never written through a symbolic link below the project root."""
+    if root is not None:
+        reason = leads_out(root, path)
+        if reason is not None:
+            raise EvidenceError(f"{reason}; the evidence is not written")
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore_state_folder(path.parent)  # the default place, <root>/.qualitytool/
     atomic_write(path, evidence.to_json().encode("utf-8"))

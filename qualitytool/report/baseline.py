@@ -22,6 +22,7 @@ from qualitytool.config import Config
 from qualitytool.findings import Finding
 from qualitytool.gate_table import GATES
 from qualitytool.report.model import ToolResult
+from qualitytool.sources import read_text
 
 FORMAT_VERSION = 1
 # Metrics where a lower value is better (for the arrows of the deltas): those of the gates
@@ -68,7 +69,7 @@ def snapshot(
 
 def load_baseline(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))
     except (OSError, ValueError) as exc:
         raise BaselineError(f"{path}: cannot read the baseline: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(

@@ -6,8 +6,10 @@ tool that follows imports (pylint) the digest of the file's import closure
 (:mod:`qualitytool.report.imports`).  A rerun recomputes only files whose digest changed; a new
 tool version or a changed configuration starts a fresh bucket.  The default
 place is ``.qualitytool/cache/`` under the project root, or ``[tool.qualitytool.report]
-cache-dir``; files are read and written through :mod:`qualitytool.cache_files` (a cache
-folder it makes holds a ``.gitignore`` of ``*``).
+cache-dir``; files are read and written through :mod:`qualitytool.cache_files`: signed with
+this machine's key, so that a cache that came with the checkout (its keys are content hashes
+anyone can compute) is never used, and each entry is checked against its runner's shape
+(:mod:`qualitytool.shapes`) before a runner sees it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from qualitytool import __version__
-from qualitytool.cache_files import read_json, write_json
+from qualitytool.cache_files import CacheFolder
+from qualitytool.shapes import Record, Str, problem
+from qualitytool.sources import read_bytes
 
 T = TypeVar("T")
 
@@ -37,20 +41,25 @@ def config_fingerprint(root: Path, names: tuple[str, ...], extra: str = "") -> s
     for name in names:
         candidate = root / name
         if candidate.is_file():
-            digest.update(name.encode("utf-8") + b"\0" + candidate.read_bytes() + b"\0")
+            digest.update(name.encode("utf-8") + b"\0" + read_bytes(candidate) + b"\0")
     return digest.hexdigest()[:16]
 
 
 class ReportCache:
-    """The cache directory, and the content hashes (and other shared facts) of this run's
+    """The cache folder, and the content hashes (and other shared facts) of this run's
     files."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, folder: CacheFolder) -> None:
+        self.folder = folder
         self._hashes: dict[Path, str] = {}
         self._lock = threading.Lock()
         self._once: dict[str, Any] = {}
         self._once_lock = threading.Lock()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Cache files ignored so far (not signed here, tracked by git, a bad entry...)."""
+        return self.folder.warnings
 
     def once(self, name: str, compute: Callable[[], T]) -> T:
         """``compute()`` the first time ``name`` is asked for in this run, then that value
@@ -67,44 +76,63 @@ class ReportCache:
         if known is not None:
             return known
         try:
-            value = content_hash(path.read_bytes())
+            value = content_hash(read_bytes(path))
         except OSError:
             value = "unreadable"
         with self._lock:
             self._hashes[path] = value
         return value
 
-    def bucket(self, tool: str, version: str, config_key: str) -> CacheBucket:
+    def bucket(self, tool: str, version: str, config_key: str, shape: Any) -> CacheBucket:
+        """The bucket of ``tool`` at ``version`` and configuration; ``shape`` is the shape of
+        one stored result (:mod:`qualitytool.shapes`)."""
         parts = (_FORMAT, __version__, tool, version, config_key)
         key = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
-        return CacheBucket(self.directory / f"{tool}-{key}.json")
+        with self._lock:  # runner threads read their buckets side by side
+            return CacheBucket(self.folder, f"{tool}-{key}.json", shape)
 
 
 class CacheBucket:
     """The cached per-file results of one tool at one version and configuration."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        loaded = read_json(path)
-        self._entries: dict[str, dict[str, Any]] = loaded if isinstance(loaded, dict) else {}
+    def __init__(self, folder: CacheFolder, name: str, shape: Any) -> None:
+        self.folder = folder
+        self.name = name
+        self.path = folder.path(name)
+        self._shape = Record({"hash": Str(max_len=200), "result": shape})
+        loaded = folder.read(name)
+        if loaded is not None and not isinstance(loaded, dict):
+            folder.warnings.append(f"{folder.shown(name)}: ignored: not a table of results")
+            loaded = None
+        self._entries: dict[str, Any] = loaded or {}
         self._fresh: dict[str, dict[str, Any]] = {}
+        self._reported = False
 
     def __contains__(self, key: str) -> bool:
         """Whether a result is stored under ``key`` (computed from whatever digest)."""
         return key in self._entries
 
     def get(self, key: str, digest: str) -> Any | None:
-        """The result stored under ``key`` if it was computed from ``digest``; kept for the
-        next run."""
+        """The result stored under ``key`` if it was computed from ``digest`` and has the
+        shape of this tool's results; kept for the next run."""
         entry = self._entries.get(key)
-        if entry is not None and entry.get("hash") == digest:
-            self._fresh[key] = entry
-            return entry["result"]
-        return None
+        if not isinstance(entry, dict) or entry.get("hash") != digest:
+            return None
+        why = problem(entry, self._shape, key)
+        if why is not None:
+            if not self._reported:  # one line per cache file
+                self._reported = True
+                self.folder.warnings.append(
+                    f"{self.folder.shown(self.name)}: entry ignored: {why}"
+                )
+            return None
+        self._fresh[key] = entry
+        return entry["result"]
 
     def put(self, key: str, digest: str, result: Any) -> None:
         self._fresh[key] = {"hash": digest, "result": result}
 
     def save(self) -> None:
         """Write this run's entries (files no longer analysed are dropped)."""
-        write_json(self.path, self._fresh, sort_keys=True)
+        self.folder.write(self.name, self._fresh, sort_keys=True)
+

@@ -17,7 +17,8 @@ _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 
 
 def _tool_failures(report: QualityReport) -> list[FileResult]:
-    return [
+    unread = [FileResult(path=error.split(": ", 1)[0], error=error) for error in report.errors]
+    return unread + [
         FileResult(path=".", error=f"{t.tool}: {t.status.value}: {t.detail}")
         for t in report.tools
         if t.status in (ToolStatus.CRASHED, ToolStatus.TIMEOUT)

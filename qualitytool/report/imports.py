@@ -20,6 +20,8 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from qualitytool.sources import read_bytes
+
 # One import statement's target as JSON: [module ("" for ``from . import x``), level, names].
 ImportRecord = tuple[str, int, tuple[str, ...]]
 
@@ -43,7 +45,7 @@ def import_records(source: bytes | str) -> list[ImportRecord]:
 def file_imports(path: Path) -> list[ImportRecord]:
     """The import records of the file at ``path`` (none when it cannot be read)."""
     try:
-        return import_records(path.read_bytes())
+        return import_records(read_bytes(path))
     except OSError:
         return []
 

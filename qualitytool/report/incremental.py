@@ -19,9 +19,11 @@ from qualitytool.report.imports import (
     package_anchor,
 )
 from qualitytool.report.model import RunContext
+from qualitytool.shapes import Int, ListOf, Row
 
-# The shape of the cached import records (bucket "imports").
+# The format of the cached import records (bucket "imports"), and their shape.
 _IMPORT_RECORDS = "1"
+IMPORT_RECORDS = ListOf(Row((str, Int(0, 1000), ListOf(str))))
 
 
 def cached_per_file(
@@ -89,7 +91,7 @@ def import_closure_digests(ctx: RunContext) -> Callable[[Path], str] | None:
 
 
 def _closure_digests(ctx: RunContext, cache: ReportCache) -> dict[Path, str]:
-    bucket = cache.bucket("imports", _IMPORT_RECORDS, "")
+    bucket = cache.bucket("imports", _IMPORT_RECORDS, "", IMPORT_RECORDS)
 
     def imports_of(path: Path) -> list[ImportRecord]:
         key, digest = ctx.relative(path), cache.file_hash(path)

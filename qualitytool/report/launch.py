@@ -15,6 +15,16 @@ directory first on ``sys.path``, so a ``pylint.py``, ``bandit.py`` or ``qualityt
 project's root would be imported (and run) instead of the tool.  ``--untrusted`` before the
 module also keeps pylint from running the project's ``init-hook`` and plugins
 (:mod:`qualitytool.report.untrusted`).
+
+pylint's messages on a file depend on which other modules of the project astroid has built in
+the same process: building a module applies its assignments to other modules' attributes
+(``loop.add_callback = ...`` in one test module makes ``self.io_loop.add_callback`` "not
+callable" in every module linted after it).  With ``-j 2`` a file is linted in whichever
+worker is free, so that set varied from run to run, and a shard (``--shard I/N``) saw only
+its own files.  When :data:`WORLD_ENV` names a file listing the project's modules, pylint
+first builds all of them, in that order, before it lints anything (its ``-j`` workers are
+forked after that and inherit them): every file is linted in the same world, whatever the
+shard, the jobs, or the files linted beside it.
 """
 
 from __future__ import annotations
@@ -23,9 +33,13 @@ import gc
 import os
 import runpy
 import sys
+from collections.abc import Sequence
 
 GC_THRESHOLDS = (100_000, 50, 1_000)
 UNTRUSTED_FLAG = "--untrusted"
+# A file naming the project's modules (NUL-separated paths, relative to the working folder)
+# for pylint to build before linting (see the module's docstring).
+WORLD_ENV = "QUALITYTOOL_PYLINT_WORLD"
 # Runs before anything is imported from sys.path: drop the working directory from it.
 BOOTSTRAP = (
     "import os, sys; here = os.path.realpath(os.getcwd()); "
@@ -59,8 +73,42 @@ def main() -> None:
         from qualitytool.report.untrusted import neutralise_pylint_config
 
         neutralise_pylint_config()
+    if module == "pylint" and os.environ.get(WORLD_ENV):
+        build_world_first(os.environ[WORLD_ENV])
     gc.set_threshold(*GC_THRESHOLDS)
     runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+def build_world_first(listing: str) -> None:
+    """Make pylint build every module named in the file ``listing`` before it lints."""
+    from pylint.lint import PyLinter
+
+    with open(listing, encoding="utf-8") as handle:
+        world = [name for name in handle.read().split("\0") if name]
+    original = PyLinter.check
+
+    def check(self: PyLinter, files_or_modules: Sequence[str]) -> None:
+        _build(self, world)
+        original(self, files_or_modules)
+
+    PyLinter.check = check  # type: ignore[method-assign]
+
+
+def _build(linter: object, world: list[str]) -> None:
+    import astroid
+    from pylint.lint.expand_modules import discover_package_path
+    from pylint.lint.utils import augmented_sys_path
+
+    linter.initialize()  # type: ignore[attr-defined]  # what check() does first, then open():
+    linter.open()  # type: ignore[attr-defined]  # astroid's settings from the configuration
+    roots = linter.config.source_roots  # type: ignore[attr-defined]
+    paths = list(dict.fromkeys(discover_package_path(name, roots) for name in world))
+    with augmented_sys_path(paths):
+        for item in linter._iterate_file_descrs(world, extra_packages_paths=paths):  # type: ignore[attr-defined]
+            try:
+                astroid.MANAGER.ast_from_file(item.filepath, item.name, source=True)
+            except Exception:  # noqa: BLE001, S110 - pylint reports the file when it lints it
+                pass
 
 
 if __name__ == "__main__":

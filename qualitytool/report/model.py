@@ -19,6 +19,7 @@ from qualitytool.findings import Finding
 
 if TYPE_CHECKING:
     from qualitytool.report.cache import CacheBucket, ReportCache
+    from qualitytool.report.trusted import TrustedSettings
     from qualitytool.report.untrusted import IgnoredSetting
     from qualitytool.shard import Shard
 
@@ -62,6 +63,8 @@ class RunContext:
     root: Path
     # Python files to analyse, absolute, in discovery order.
     files: tuple[Path, ...]
+    # Every Python file of the project (a shard's ``files`` are a share of these).
+    project_files: tuple[Path, ...] = ()
     cache: ReportCache | None = None
     timeout: float = 600.0
     # tool name, files done, files in total
@@ -74,6 +77,11 @@ class RunContext:
     # what that ignores.
     untrusted: bool = False
     ignored: tuple[IgnoredSetting, ...] = ()
+    # --untrusted: the tools' configuration files from the trusted source (None: defaults).
+    trusted: TrustedSettings | None = None
+    # Warnings of the runners (a run log of fix-exceptions that cannot be used...), one line
+    # each; appended to from the runners' threads.
+    warnings: list[str] = field(default_factory=list)
 
     def relative(self, path: Path) -> str:
         """``path`` as reports show it: posix, relative to the project root."""
@@ -86,9 +94,14 @@ class RunContext:
         if self.on_progress is not None:
             self.on_progress(tool, done, total)
 
-    def bucket(self, tool: str, version: str, config_key: str = "") -> CacheBucket | None:
-        """This run's cache of ``tool`` at ``version`` and configuration, if caching."""
-        return self.cache.bucket(tool, version, config_key) if self.cache is not None else None
+    def bucket(
+        self, tool: str, version: str, config_key: str = "", *, shape: Any
+    ) -> CacheBucket | None:
+        """This run's cache of ``tool`` at ``version`` and configuration, if caching;
+        ``shape``: the shape of one stored result (:mod:`qualitytool.shapes`)."""
+        if self.cache is None:
+            return None
+        return self.cache.bucket(tool, version, config_key, shape)
 
     def command_override(self, tool: str) -> str | None:
         """The command configured for ``tool`` in ``[tool.qualitytool.report] commands``

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from qualitytool.sources import read_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -16,7 +18,7 @@ else:  # pragma: no cover
 def pyproject_tool_table(root: Path, *keys: str) -> dict[str, Any] | None:
     """``[tool.<keys...>]`` of the project's pyproject.toml, or None."""
     try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(root / "pyproject.toml"))
     except (OSError, ValueError):
         return None
     table: Any = data.get("tool", {})
@@ -30,8 +32,8 @@ def pyproject_tool_table(root: Path, *keys: str) -> dict[str, Any] | None:
 def has_ini_section(root: Path, filename: str, section: str) -> bool:
     parser = configparser.ConfigParser()
     try:
-        parser.read(root / filename, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+        parser.read_string(_text(root / filename), str(root / filename))
+    except configparser.Error:
         return False
     return parser.has_section(section)
 
@@ -51,6 +53,14 @@ def uses(root: Path, tool: str, enabled: tuple[str, ...]) -> str | None:
         "isort": lambda: pyproject_tool_table(root, "isort") is not None
         or (root / ".isort.cfg").is_file() or has_ini_section(root, "setup.cfg", "isort"),
         "ruff-format": lambda: pyproject_tool_table(root, "ruff", "format") is not None
-        or (root / "ruff.toml").is_file() and "[format]" in (root / "ruff.toml").read_text(),
+        or "[format]" in _text(root / "ruff.toml"),
     }
     return "configured by the project" if checks[tool]() else None
+
+
+def _text(path: Path) -> str:
+    """The text of the project's file ``path``; empty when it cannot be read."""
+    try:
+        return read_text(path, "replace")
+    except OSError:
+        return ""

@@ -36,9 +36,18 @@ class QualityReport:
     gate_metrics: Mapping[str, Any] | None = None  # over the changed lines with --since
     comparison: Comparison | None = None
     shard: Shard | None = None  # this report covers one shard's files only
+    # A shard's files (relative to the root, in discovery order), and what it analysed ("."
+    # or a path inside the root): the merge checks them against its own checkout.
+    analysed: tuple[str, ...] = ()
+    scope: str = "."
     # --untrusted: the project's settings and files that would have run its code, ignored.
     untrusted: bool = False
     ignored: tuple[IgnoredSetting, ...] = ()
+    # Files of qualitytool's own folders ignored (a cache that came with the checkout, a bad
+    # run log...), one line each.
+    warnings: tuple[str, ...] = ()
+    # Files and folders that could not be read (none of the tools saw them), one line each.
+    errors: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:

@@ -10,6 +10,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from qualitytool.sources import read_bytes
+
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
 
 
@@ -56,7 +58,7 @@ def changed_lines(root: Path, ref: str) -> dict[str, frozenset[int]]:
     for name in untracked.splitlines():
         path = top / name
         try:
-            count = len(path.read_bytes().splitlines())
+            count = len(read_bytes(path).splitlines())
         except OSError:
             continue
         changed.setdefault(_relative(path, root), set()).update(range(1, count + 1))

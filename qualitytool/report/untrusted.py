@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qualitytool.sources import read_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -188,7 +190,7 @@ def _pyright_keys(root: Path) -> list[tuple[str, str]]:
         if isinstance(table, dict):
             found += [("pyproject.toml", k) for k in PYRIGHT_CODE_SETTINGS if k in table]
     try:
-        data = json.loads((root / "pyrightconfig.json").read_text(encoding="utf-8"))
+        data = json.loads(read_text(root / "pyrightconfig.json"))
     except (OSError, ValueError):
         data = None
     if isinstance(data, dict):
@@ -198,7 +200,7 @@ def _pyright_keys(root: Path) -> list[tuple[str, str]]:
 
 def _toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_text(path))
     except (OSError, ValueError):
         return {}
 
@@ -206,7 +208,7 @@ def _toml(path: Path) -> dict[str, Any]:
 def _ini(path: Path) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(inline_comment_prefixes=("#", ";"), interpolation=None)
     try:
-        parser.read(path, encoding="utf-8-sig")
-    except (configparser.Error, UnicodeDecodeError):
+        parser.read_string(read_text(path).removeprefix("\ufeff"), str(path))
+    except (configparser.Error, OSError, UnicodeDecodeError):
         pass
     return parser

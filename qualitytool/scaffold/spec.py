@@ -17,7 +17,18 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from qualitytool.config import ExceptionFamily, HierarchyConfig
+from qualitytool.config import (
+    ExceptionFamily,
+    HierarchyConfig,
+    class_name_problem,
+    module_path_problem,
+)
+from qualitytool.own_files import leads_out
+
+
+class ScaffoldError(Exception):
+    """A module path or class name the hierarchy cannot be written with; one line."""
+from qualitytool.sources import read_text
 
 
 class Framework(enum.Enum):
@@ -122,7 +133,7 @@ def project_name(root: Path) -> str:
     """``[project] name`` of the root's pyproject.toml, else the directory's name."""
     pyproject = root / "pyproject.toml"
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(pyproject))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         data = {}
     name = data.get("project", {}).get("name") if isinstance(data.get("project"), dict) else None
@@ -147,7 +158,7 @@ def detect_framework(root: Path) -> Framework:
     texts = []
     for name in _DEPENDENCY_FILES:
         try:
-            texts.append((root / name).read_text(encoding="utf-8", errors="replace"))
+            texts.append(read_text(root / name, "replace"))
         except OSError:
             continue
     declared = "\n".join(texts).lower()
@@ -165,9 +176,22 @@ def build_spec(
     framework: str | None = None,
     base_name: str | None = None,
 ) -> HierarchySpec:
-    """The hierarchy for the project at ``root``; arguments override the configuration."""
+    """The hierarchy for the project at ``root``; arguments override the configuration.
+    Raises :class:`ScaffoldError` for a module path that leaves the project or is not a
+    Python module's, or a base name that is no class name (the configuration's are checked
+    when it is read)."""
     project = project_name(root)
     base = base_name or config.base_name or base_name_for(project)
+    problem = class_name_problem(base)
+    if problem is not None:
+        raise ScaffoldError(f"--base-name {base!r}: {problem}")
+    for option, value in (("--module", module or config.module),
+                          ("handlers-module", config.handlers_module)):
+        if value is None:
+            continue
+        problem = module_path_problem(value) or leads_out(root, root / value)
+        if problem is not None:
+            raise ScaffoldError(f"{option} {value!r}: {problem}")
     chosen = framework or config.framework
     resolved = Framework(chosen) if chosen else detect_framework(root)
     module_path = Path(module or config.module)

@@ -9,7 +9,9 @@ reported.  Writes are atomic.
 
 from __future__ import annotations
 
+import ast
 import enum
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,14 +60,39 @@ class ScaffoldReport:
 
 
 def render(spec: HierarchySpec, template: str, templates_dir: Path | None = None) -> str:
-    """The text of one generated module (``templates_dir`` overrides the shipped templates)."""
+    """The text of one generated module (``templates_dir`` overrides the shipped templates).
+
+    Values that come from the project (its name, family descriptions) reach the code only
+    through the ``py_str`` (a string literal) and ``py_doc`` (docstring text) filters: a
+    description holding quotes or a newline cannot end a string and start code."""
     from qualitytool.output.templates import environment
 
-    env = environment(templates_dir)
+    env = environment(templates_dir, {"py_str": python_string, "py_doc": docstring_text})
     return str(env.get_template(template).render(
         project=spec.project, base=spec.base, families=spec.families, module=spec.module,
         framework=spec.framework.value,
     ))
+
+
+def python_string(value: object) -> str:
+    """``value`` as a Python string literal (double quotes, everything escaped)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def docstring_text(value: object) -> str:
+    """``value`` as one line of a ``\"\"\"`` docstring: no quote or backslash can end it."""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def parse_problem(text: str) -> str | None:
+    """Why ``text`` is not a Python module, or None: nothing is written that does not parse."""
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError) as exc:
+        where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) and exc.lineno else ""
+        return f"the generated module does not parse: {exc.msg if isinstance(exc, SyntaxError) else exc}{where}"
+    return None
 
 
 def scaffold(
@@ -88,6 +115,9 @@ def _write_hierarchy(root: Path, spec: HierarchySpec, text: str, force: bool) ->
     shown = spec.module_path.as_posix()
     if force or not target.exists():
         return _write_whole(root, spec.module_path, text, force, _class_names(spec))
+    problem = parse_problem(text)
+    if problem is not None:
+        return ScaffoldFile(shown, Action.FAILED, error=f"{problem}; left unchanged")
     try:
         source = read_python(target)
         merged, added = add_missing_classes(source.text, text)
@@ -95,6 +125,9 @@ def _write_hierarchy(root: Path, spec: HierarchySpec, text: str, force: bool) ->
         return ScaffoldFile(shown, Action.FAILED, error=f"{exc}; left unchanged")
     if not added:
         return ScaffoldFile(shown, Action.UNCHANGED)
+    problem = parse_problem(merged)
+    if problem is not None:
+        return ScaffoldFile(shown, Action.FAILED, error=f"{problem}; left unchanged")
     if not atomic_write(target, encode_python(source, merged), expected=source.raw):
         return ScaffoldFile(shown, Action.FAILED, error=f"{shown}: changed since it was read")
     return ScaffoldFile(shown, Action.EXTENDED, added)
@@ -105,6 +138,9 @@ def _write_whole(
 ) -> ScaffoldFile:
     target = root / relative
     shown = relative.as_posix()
+    problem = parse_problem(text)
+    if problem is not None:
+        return ScaffoldFile(shown, Action.FAILED, error=f"{problem}; nothing written")
     if target.exists():
         if not force:
             return ScaffoldFile(shown, Action.KEPT)

@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from qualitytool.sources import read_text
 from qualitytool.todos.model import RESOLUTIONS, TodoItem
 
 if sys.version_info >= (3, 11):
@@ -341,9 +342,10 @@ def _load_categorizer(
                   _read("todo_categories.toml", builtin.read_text("utf-8")))]
     for path in extra_files:
         try:
-            documents.append((str(path), _read(str(path), path.read_text(encoding="utf-8"))))
-        except OSError as exc:
-            raise CategoryRulesError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+            documents.append((str(path), _read(str(path), read_text(path))))
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise CategoryRulesError(f"{path}: cannot read: {reason or exc}") from exc
     return categorizer_from_documents(documents, limitation_phrases)
 
 

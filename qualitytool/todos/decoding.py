@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from qualitytool.sources import SourceError, decode_python
+from qualitytool.sources import read_bytes as read_source_bytes
 
 
 def read_bytes(path: Path | str) -> bytes:
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return read_source_bytes(path)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 

@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualitytool.sources import read_text
 from qualitytool.todos.model import TodoItem
 from qualitytool.todos.sync_plan import ExistingIssue, meta_comment
 
@@ -71,7 +72,7 @@ def issue_body(item: TodoItem, location: Location) -> str:
 
 def _surrounding_code(item: TodoItem, context: int = 3) -> str:
     try:
-        lines = Path(item.file).read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = read_text(item.file, "replace").splitlines()
     except OSError:
         return ""
     start = max(0, item.line - 1 - context)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualitytool.sources import SourceError, atomic_write, encode_python, read_python
+from qualitytool.sources import SourceError, atomic_write, encode_python, read_bytes, read_python
 from qualitytool.todos.model import TodoItem
 
 
@@ -108,7 +108,7 @@ def _linked_line(line: str, item: TodoItem, reference: str) -> str | None:
 def _link_text(path: Path, links: list[tuple[TodoItem, str]]) -> int:
     from qualitytool.codemods.link_todos import link_comment_text
 
-    raw = path.read_bytes()
+    raw = read_bytes(path)
     text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("utf-8")
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     # Split on \n only (as the scanner counts lines); a \r stays at the end of its line.

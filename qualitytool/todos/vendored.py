@@ -54,7 +54,9 @@ def todo_exclusions(config: Config) -> tuple[str, ...]:
     if config.todos.skip_vendored:
         patterns.extend(shipped_patterns())
         try:
-            text = (config.root / ".gitattributes").read_text(encoding="utf-8", errors="replace")
+            from qualitytool.sources import read_text  # a regular file under a cap
+
+            text = read_text(config.root / ".gitattributes", "replace")
         except OSError:
             text = ""
         patterns.extend(gitattributes_patterns(text))

@@ -23,7 +23,7 @@ from qualitytool.exceptions.checking.handlers import (
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED, might_have_broad_handler
 from qualitytool.findings import FileResult, Finding, Severity
 from qualitytool.parts import NotInParts, cut_points, module_parts, parses_in_parts
-from qualitytool.sources import SourceError, decode_python
+from qualitytool.sources import SourceError, decode_python, read_bytes
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def read_candidate(
     not parsed."""
     shown = display_path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)
     except OSError as exc:
         return shown, None, f"{shown}: cannot read: {exc.strerror or exc}"
     if might_have_broad_handler(raw):

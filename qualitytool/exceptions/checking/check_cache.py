@@ -9,9 +9,10 @@ findings]`` with the findings or the reason the file cannot be decoded or parsed
 of files that could not be read are never cached.
 
 The cache lives in the project's cache folder (``[tool.qualitytool.report] cache-dir``,
-default ``.qualitytool/cache/``; see :mod:`qualitytool.cache_files`).  A forged cache
-cannot hide a finding: its stamps would have to match the change times and
-inodes of the files on this machine.
+default ``.qualitytool/cache/``), signed with this machine's key (see
+:mod:`qualitytool.cache_files`): a cache that came with the checkout is ignored.  Even a forged
+entry could not hide a finding: its stamps would have to match the change times and inodes of
+the files on this machine.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool import __version__
-from qualitytool.cache_files import project_cache_file, prune, read_table, write_json
+from qualitytool.cache_files import CacheFolder, read_table
 from qualitytool.config import Config
 from qualitytool.discovery import display_path
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED
@@ -118,23 +119,30 @@ def _package_stamps() -> list[list[Any]]:
 class CheckCache:
     """The cached results of one ``check-exceptions`` setting, by absolute path."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: CacheFolder, name: str) -> None:
+        self.folder = folder
+        self.name = name
+        self.path = folder.path(name)
         self._changed = False
         # Most paths are under the working folder: shown without calling display_path.
         self._under_cwd = os.path.join(os.getcwd(), "")
-        self._entries: dict[str, Any] = read_table(path, _FORMAT, "files")
+        self._entries: dict[str, Any] = read_table(folder, name, _FORMAT, "files")
 
     @classmethod
     def for_run(
-        cls, config: Config, strict: bool, check_syntax: bool = False
+        cls,
+        config: Config,
+        strict: bool,
+        check_syntax: bool = False,
+        folder: CacheFolder | None = None,
     ) -> CheckCache | None:
-        """The cache of a run with this configuration, ``strict`` and ``check_syntax``; None
-        when the cache folder leads out of the project (a symbolic link shipped with the
-        repository)."""
-        name = f"check-exceptions-{settings_key(config, strict, check_syntax)}.json"
-        path = project_cache_file(config, name)
-        return cls(path) if path is not None else None
+        """The cache of a run with this configuration, ``strict`` and ``check_syntax`` (in
+        ``folder``, default the project's cache folder); None when nothing can be cached
+        there."""
+        folder = folder if folder is not None else CacheFolder.of(config)
+        if not folder.usable:
+            return None
+        return cls(folder, f"check-exceptions-{settings_key(config, strict, check_syntax)}.json")
 
     def lookup(self, path: str, stamp: FileStamp) -> FileResult | None:
         """The cached result of the file at absolute ``path`` if it has ``stamp``; None
@@ -189,8 +197,8 @@ class CheckCache:
         if not self._changed:
             return
         files = {p: e for p, e in self._entries.items() if os.path.exists(p)}
-        write_json(self.path, {"format": _FORMAT, "files": files})
-        prune(self.path.parent, "check-exceptions-*.json", keep=self.path)
+        self.folder.write(self.name, {"format": _FORMAT, "files": files})
+        self.folder.prune("check-exceptions-*.json", keep=self.name)
 
 
 def _finding_entry(finding: Finding) -> dict[str, Any]:

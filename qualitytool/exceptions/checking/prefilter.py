@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult
+from qualitytool.sources import read_bytes
 
 # Why a file's result is clean without a parse: syntax errors there go unreported unless the
 # run asks for them (``--check-syntax``), as the summary says.
@@ -43,7 +44,7 @@ def triage(path: Path) -> FileResult | None:
     """The result of a file that needs no parse -- it cannot be read, or cannot hold a broad
     handler -- or None when it must be checked."""
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)  # a regular file under a cap: never /dev/zero
     except OSError as exc:
         shown = display_path(path)
         return FileResult(path=shown, error=f"{shown}: cannot read: {exc.strerror or exc}")

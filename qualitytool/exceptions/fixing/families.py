@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualitytool.config import Config
+from qualitytool.sources import read_bytes
 
 EXTERNAL_SERVICE_FAMILY = "ExternalServiceError"
 
@@ -69,7 +70,7 @@ def _read(path: Path, module: str, _changed: int) -> ProjectHierarchy | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(path.read_bytes())
+            tree = ast.parse(read_bytes(path))
     except (OSError, SyntaxError, ValueError):
         return None
     parents: dict[str, str] = {}

@@ -7,21 +7,19 @@ to ``<project root>/.qualitytool/last-fix-exceptions.json`` for ``qualitytool re
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qualitytool.cache_files import ignore_state_folder
 from qualitytool.config import Config
+from qualitytool.exceptions.fixing import run_log
 from qualitytool.exceptions.fixing.fix import FixFileResult, HandlerOutcome
 from qualitytool.exceptions.fixing.plan import Outcome
 from qualitytool.exceptions.inference.hierarchy import BROAD
 from qualitytool.findings import FileResult
 
-RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
+RUN_LOG = run_log.RUN_LOG
 
 
 @dataclass(frozen=True)
@@ -185,19 +183,6 @@ def top_blockers(handlers: list[HandlerOutcome], limit: int = 10) -> list[tuple[
 
 
 def write_run_log(report: FixReport) -> Path:
-    """Atomically write the JSON document to ``<root>/.qualitytool/last-fix-exceptions.json``."""
-    target = report.config.root / RUN_LOG
-    target.parent.mkdir(parents=True, exist_ok=True)
-    ignore_state_folder(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=".last-fix-exceptions.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_json(report))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp creates 0600; a log is for everyone
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    """Atomically write the JSON document to ``<root>/.qualitytool/last-fix-exceptions.json``
+    (see :mod:`qualitytool.exceptions.fixing.run_log`)."""
+    return run_log.write_run_log(report.config.root, render_json(report))

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.inference.answers import CLOSED, Answer
 from qualitytool.exceptions.inference.frames import Frame
-from qualitytool.exceptions.inference.hierarchy import BROAD
+from qualitytool.exceptions.inference.hierarchy import BROAD, runtime_class
+from qualitytool.shapes import is_dotted_name
 
 if TYPE_CHECKING:
     from qualitytool.evidence.store import ObservedClass, TryEvidence
@@ -26,8 +27,15 @@ def canonical(runtime_name: str) -> str:
 
 
 def _caught_by(observed: ObservedClass, names: Sequence[str], inferrer: Inferrer) -> bool:
+    """Whether a clause catching ``names`` takes the observed class.  A class this process
+    can look up (builtin, standard library) is judged by its real bases, never by the
+    lineage the evidence file claims for it."""
+    if "BaseException" in names:
+        return True
+    if observed.spelled is not None and runtime_class(observed.spelled) is not None:
+        return inferrer.hierarchy.caught_by(observed.spelled, names)
     lineage = {canonical(n) for n in observed.lineage}
-    if lineage & set(names) or "BaseException" in names:
+    if lineage & set(names):
         return True
     return observed.spelled is not None and inferrer.hierarchy.caught_by(observed.spelled, names)
 
@@ -72,13 +80,18 @@ def join(
             return f"the tests show it catching `{canonical(seen.name)}` itself{example}"
         if seen.spelled is None:
             return f"the tests show it catching `{seen.name}`, a class the code cannot import"
+        if not is_dotted_name(seen.spelled) or canonical(seen.spelled) in BROAD:
+            return f"the evidence names `{seen.spelled}`, which cannot be written in an except clause"
+        if not inferrer.hierarchy.is_exception_class(seen.spelled):
+            return (f"the evidence names `{seen.spelled}`, which does not resolve to an "
+                    "exception class here")
         if not _caught_by(seen, names, inferrer):
             names.append(seen.spelled)
     by_spelling = {s.spelled: s for s in observed}
     kept = []
     for name in names:
         seen_class = by_spelling.get(name)
-        if seen_class is not None:
+        if seen_class is not None and runtime_class(name) is None:  # else: minimal() decides
             bases = {canonical(b) for b in seen_class.lineage[1:]}
             if bases & (set(names) - {name}):
                 continue

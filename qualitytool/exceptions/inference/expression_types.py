@@ -107,6 +107,8 @@ class StubSource(Protocol):
 
     def kind(self, qualified: str) -> str | None: ...
 
+    def bases(self, qualified_class: str) -> tuple[str, ...]: ...
+
 
 @dataclass
 class ClassMembers:

@@ -17,6 +17,13 @@ from collections.abc import Callable, Iterable
 from qualitytool.exceptions.inference.pythons import STDLIB_MODULES, VERSION_SPLIT_CLASSES
 
 BROAD = frozenset({"Exception", "BaseException"})
+# Standard-library modules whose import does something (opens a web browser, prints, starts a
+# GUI, runs a test suite): a name under them is never looked up by importing them.  The names
+# come from the analysed code and from evidence files, both a stranger's.
+_NOT_IMPORTED = frozenset({
+    "__hello__", "__phello__", "__main__", "antigravity", "idlelib", "test", "this",
+    "tkinter", "turtle", "turtledemo",
+})
 
 
 @functools.lru_cache(maxsize=1024)
@@ -28,7 +35,7 @@ def runtime_class(name: str) -> type[BaseException] | None:
         module_name, _, attr = name.rpartition(".")
         found = None
         top = module_name.split(".")[0]
-        if top in STDLIB_MODULES:
+        if top in STDLIB_MODULES and top not in _NOT_IMPORTED:
             for cut in range(len(module_name.split(".")), 0, -1):
                 candidate = ".".join(name.split(".")[:cut])
                 try:
@@ -63,10 +70,31 @@ def analysis_class(name: str) -> type[BaseException] | None:
 
 
 class Hierarchy:
-    """Subclass tests over runtime classes and declared bases (``declared_bases(name)``)."""
+    """Subclass tests over runtime classes and declared bases (``declared_bases(name)``).
 
-    def __init__(self, declared_bases: Callable[[str], Iterable[str]]) -> None:
+    ``stub_bases(name)`` (the bases stubs and typed packages give a class) serves only to
+    tell whether a name is an exception class at all (:meth:`is_exception_class`)."""
+
+    def __init__(
+        self,
+        declared_bases: Callable[[str], Iterable[str]],
+        stub_bases: Callable[[str], Iterable[str]] | None = None,
+    ) -> None:
         self._declared_bases = declared_bases
+        self._stub_bases = stub_bases
+
+    def is_exception_class(self, name: str, _depth: int = 0) -> bool:
+        """Whether ``name`` resolves to an exception class: a builtin or standard-library
+        one, or a class whose bases (declared in the project, the knowledge base or stubs)
+        lead to one.  ``len``, ``os.path`` or a name defined nowhere do not."""
+        if runtime_class(name) is not None:
+            return True
+        if _depth > 20 or name.removeprefix("builtins.") in ("object", ""):
+            return False
+        bases = tuple(self._declared_bases(name))
+        if not bases and self._stub_bases is not None:
+            bases = tuple(self._stub_bases(name))
+        return any(self.is_exception_class(base, _depth + 1) for base in bases)
 
     def is_subclass(self, name: str, base: str, _depth: int = 0) -> bool:
         if name == base or base == "BaseException":

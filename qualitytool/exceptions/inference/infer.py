@@ -93,7 +93,7 @@ class Inferrer:
         self.contracts = ContractResolver(kb, index)
         self.types = TypeInference(self.contracts, stubs)
         self.stubs = stubs
-        self.hierarchy = Hierarchy(self._declared_bases)
+        self.hierarchy = Hierarchy(self._declared_bases, self._stub_bases)
         self.ops = ImplicitOperations(self)
         self._summaries: dict[str, Answer] = {}
         self._in_progress: list[str] = []
@@ -108,6 +108,11 @@ class Inferrer:
         if spec is not None:
             return spec.bases
         return self.index.declared_bases(name)
+
+    def _stub_bases(self, name: str) -> tuple[str, ...]:
+        if self.stubs is None or self.stubs.kind(name) != "class":
+            return ()
+        return self.stubs.bases(name)
 
     # -- names (kept for plan.py) ----------------------------------------------------------
 

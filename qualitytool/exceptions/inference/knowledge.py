@@ -76,6 +76,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict
 
+from qualitytool.sources import read_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -352,7 +354,7 @@ def load_knowledge_base(extra_files: Iterable[Path] = ()) -> KnowledgeBase:
     sources = builtin_knowledge_files()
     for path in extra_files:
         try:
-            sources.append((str(path), path.read_text(encoding="utf-8")))
+            sources.append((str(path), read_text(path)))
         except (OSError, UnicodeDecodeError) as exc:
             raise KnowledgeBaseError(f"{path}: cannot read knowledge base: {exc}") from exc
     callables: dict[str, RaiseSpec] = {}

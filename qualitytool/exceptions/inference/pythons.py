@@ -85,7 +85,9 @@ def target_python(root: Path, configured: str | None = None) -> tuple[int, int]:
     found = parse_target_version(configured) if configured else None
     if found is None:
         try:
-            data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+            from qualitytool.sources import read_text  # a regular file under a cap
+
+            data = tomllib.loads(read_text(root / "pyproject.toml"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             data = {}
         project = data.get("project")

@@ -29,13 +29,15 @@ class CachedPythonTool:
     takes_command = True  # `[tool.qualitytool.report] commands` may replace its command
     module = ""  # run as `python -m module`; also the distribution its version comes from
     config_files: tuple[str, ...] = ()
+    # The shape of one file's cached result (:mod:`qualitytool.shapes`).
+    result_shape: Any = None
 
     def applies(self, ctx: RunContext) -> str | None:
         return None
 
     def run(self, ctx: RunContext) -> ToolResult:
         command, version = python_module_tool(ctx, self.name, self.module)
-        bucket = ctx.bucket(self.name, version, self.config_key(ctx))
+        bucket = ctx.bucket(self.name, version, self.config_key(ctx), shape=self.result_shape)
         per_file, hits = cached_per_file(
             ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files),
             digest_of=self.digest_of(ctx),

@@ -16,6 +16,7 @@ from qualitytool.report.incremental import cached_per_file
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import OptionalTool, normal
 from qualitytool.report.tools import path_command, run_tool, tool_version
+from qualitytool.shapes import Record
 
 
 class FormatterCheck(OptionalTool):
@@ -31,7 +32,8 @@ class FormatterCheck(OptionalTool):
     def run(self, ctx: RunContext) -> ToolResult:
         command = path_command(ctx, self.name, self.executable)
         version = tool_version(command, ctx.root)
-        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, self.config_files))
+        bucket = ctx.bucket(self.name, version, config_fingerprint(ctx.root, self.config_files),
+                            shape=Record({"flagged": bool}))
         per_file, hits = cached_per_file(
             ctx, self.name, bucket, lambda files: self._check(ctx, command, files)
         )

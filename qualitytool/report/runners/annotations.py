@@ -15,9 +15,13 @@ from typing import Any
 from qualitytool.parts import each_part
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
+from qualitytool.shapes import Int, ListOf, OneOf, Record, Row
 from qualitytool.sources import SourceError, read_python
 
 _VERSION = "1"  # bump when what is counted changes
+# A file's result: [qualified name, line, annotated, total] per function, or why not.
+FILE_RESULT = OneOf(Record({"functions": ListOf(Row((str, Int(0), Int(0), Int(0))))}),
+                    Record({"error": str}))
 
 
 def _function_counts(node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> list[int]:
@@ -83,7 +87,7 @@ class AnnotationsRunner:
         from qualitytool import __version__
 
         version = f"qualitytool {__version__}"
-        bucket = ctx.bucket(self.name, _VERSION)
+        bucket = ctx.bucket(self.name, _VERSION, shape=FILE_RESULT)
         results, hits = map_cached(ctx, self.name, analyse_file, bucket)
         files: list[dict[str, Any]] = []
         done, errors = analysed(ctx, results)

@@ -11,23 +11,35 @@ from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, run_tool
+from qualitytool.shapes import Int, ListOf, OneOf, Record, Row
+from qualitytool.sources import read_text
 
 CONFIG_FILES = ("pyproject.toml", ".bandit")
 _SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
 SEVERITIES = ("HIGH", "MEDIUM", "LOW")
+# One issue as a file's result keeps it: test id and name, severity, confidence, CWE, line,
+# column, end column, text, more-info URL, code.
+ISSUE = Row((str, str, str, str, OneOf(Int(0), None), Int(0), Int(0), OneOf(Int(0), None), str,
+             OneOf(str, None), str))
+FILE_RESULT = Record({"issues": ListOf(ISSUE)}, optional={"error": str})
 
 
 def _has_bandit_table(root: Path) -> bool:
     pyproject = root / "pyproject.toml"
     try:
-        return "[tool.bandit]" in pyproject.read_text(encoding="utf-8")
+        return "[tool.bandit]" in read_text(pyproject, "replace")
     except OSError:
         return False
 
 
-def _configuration(root: Path) -> list[str]:
+def _configuration(ctx: RunContext) -> list[str]:
     """bandit's options for the project's own configuration: ``[tool.bandit]`` in
-    pyproject.toml, or a ``.bandit`` INI file (which bandit reads only when told to)."""
+    pyproject.toml, or a ``.bandit`` INI file (which bandit reads only when told to).  Under
+    --untrusted, the trusted configuration's ``[tool.bandit]``, never the checkout's."""
+    if ctx.untrusted:
+        trusted = ctx.trusted.bandit_config if ctx.trusted is not None else None
+        return ["-c", str(trusted)] if trusted is not None else []
+    root = ctx.root
     if _has_bandit_table(root):
         return ["-c", "pyproject.toml"]
     if (root / ".bandit").is_file():
@@ -55,14 +67,15 @@ class BanditRunner(CachedPythonTool):
     name = "bandit"
     module = "bandit"
     config_files = CONFIG_FILES
+    result_shape = FILE_RESULT
 
     def cache_variant(self, ctx: RunContext) -> str:
-        return "" if _configuration(ctx.root) else "tests-skip-" + ",".join(TEST_SKIPS)
+        return "" if _configuration(ctx) else "tests-skip-" + ",".join(TEST_SKIPS)
 
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
-        configured = _configuration(ctx.root)
+        configured = _configuration(ctx)
         argv = [*command, "-f", "json", "-q", *configured]
         relative = [ctx.relative(p) for p in files]
         batches = [relative]

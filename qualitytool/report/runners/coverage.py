@@ -13,6 +13,7 @@ from typing import Any
 from qualitytool.discovery import matches_any
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.tools import ToolError
+from qualitytool.sources import read_text
 
 # The coverage report lists files below this share, worst first.
 LOW_COVERAGE = 50.0
@@ -35,11 +36,11 @@ class CoverageRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         source = _coverage_file(ctx)
-        try:
-            document = json.loads(source.read_text(encoding="utf-8"))
+        try:  # a regular file under a cap: a link to /dev/zero must not end the run
+            document = json.loads(read_text(source))
             meta = document["meta"]
             raw_files = document["files"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ToolError(ToolStatus.CRASHED, f"{source.name}: unreadable: {exc}") from exc
         branch = bool(meta.get("branch_coverage"))
         analysed = {ctx.relative(p) for p in ctx.files}

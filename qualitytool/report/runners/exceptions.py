@@ -9,7 +9,7 @@ run``: which handlers the tests exercised, what they caught, which never ran.
 
 from __future__ import annotations
 
-import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,20 @@ from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 FIX_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
 
 
-def read_fix_log(root: Path) -> dict[str, Any] | None:
-    """The last fix-exceptions run log, or None when none was recorded (or it is unreadable)."""
+def read_fix_log(ctx: RunContext) -> dict[str, Any] | None:
+    """The last fix-exceptions run log, or None when none was recorded.  One that cannot be
+    used (tracked by git, a symbolic link, malformed...) is ignored with a warning; under
+    --untrusted none is read: whatever the checkout holds came with it."""
+    from qualitytool.exceptions.fixing.run_log import read_run_log
+    from qualitytool.own_files import OwnFileRefused
+
+    if ctx.untrusted:
+        return None
     try:
-        log = json.loads((root / FIX_LOG).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_run_log(ctx.root)
+    except OwnFileRefused as exc:
+        ctx.warnings.append(f"{exc}; the exception report leaves it out")
         return None
-    if not isinstance(log, dict) or log.get("version") != 1:
-        return None
-    return log
 
 
 class ExceptionsRunner:
@@ -55,7 +60,6 @@ class ExceptionsRunner:
         for finding in findings:
             kind = "critical" if finding.severity is Severity.ERROR else "other"
             per_file.setdefault(finding.path, Counter())[kind] += 1
-        log = read_fix_log(ctx.root)
         metrics: dict[str, Any] = {
             "total": len(findings),
             "critical": sum(1 for f in findings if f.severity is Severity.ERROR),
@@ -68,14 +72,21 @@ class ExceptionsRunner:
                  for e in results.errors),
                 key=lambda e: e["path"],
             ),
-            "fix_log": _summarise_log(log) if log is not None else None,
-            "evidence": _summarise_evidence(ctx.root),
+            **project_records(ctx),
         }
         ctx.progress(self.name, len(ctx.files), len(ctx.files))
         return ToolResult(
             tool=self.name, status=ToolStatus.OK, version=f"qualitytool {__version__}",
             findings=tuple(findings), metrics=metrics, files=len(results.files),
         )
+
+
+def project_records(ctx: RunContext) -> dict[str, Any]:
+    """What the project's own records say: the last fix-exceptions run log and the tests'
+    evidence (each None when there is none, or it cannot be used)."""
+    log = read_fix_log(ctx)
+    return {"fix_log": _summarise_log(log) if log is not None else None,
+            "evidence": _summarise_evidence(ctx)}
 
 
 def _moved(finding: Finding, path: str) -> Finding:
@@ -118,17 +129,24 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _summarise_evidence(root: Path) -> dict[str, Any] | None:
-    """Counts and lists from the evidence file, or None when there is none (or it is bad)."""
+def _summarise_evidence(ctx: RunContext) -> dict[str, Any] | None:
+    """Counts and lists from the evidence file, or None when there is none (or it cannot be
+    used: then with a warning).  Under --untrusted none is read, as for the run log."""
     from qualitytool.evidence.show import EvidenceCounts, never_ran
     from qualitytool.evidence.store import DEFAULT_PATH, EvidenceError, load
+    from qualitytool.own_files import tracked_by_git
 
-    target = root / DEFAULT_PATH
-    if not target.is_file():
+    target = ctx.root / DEFAULT_PATH
+    if ctx.untrusted or not os.path.lexists(target):
         return None
     try:
-        evidence = load(target)
-    except EvidenceError:
+        evidence = load(target, ctx.root)
+    except EvidenceError as exc:
+        ctx.warnings.append(f"{exc}; the exception report leaves it out")
+        return None
+    if tracked_by_git(target):
+        ctx.warnings.append(f"{DEFAULT_PATH.as_posix()}: git tracks it (it came with the "
+                            "checkout); the exception report leaves it out")
         return None
     counts = EvidenceCounts.of(evidence)
     caught = sorted((e for e in evidence.entries if e.caught), key=lambda e: (e.path, e.line))

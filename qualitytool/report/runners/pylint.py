@@ -25,9 +25,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
+import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,10 +38,12 @@ from typing import Any
 from qualitytool.findings import Finding, Severity
 from qualitytool.parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
+from qualitytool.report.launch import WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
-from qualitytool.sources import SourceError, read_python
+from qualitytool.shapes import Const, Int, ListOf, OneOf, Record, Row
+from qualitytool.sources import SourceError, read_python, read_text
 
 CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")
 _SEVERITY = {
@@ -63,6 +68,14 @@ _PROJECT = "*project*"
 # with seeds 1 and 2 reported 70 and 76 cycles, 2 of them in common.  A fixed seed makes the
 # report, and the merge of a sharded run, repeatable.
 PYLINT_ENV = {"PYTHONHASHSEED": "0"}
+# Message types, as pylint's JSON names them (the score weighs them).
+MESSAGE_TYPES = ("fatal", "error", "warning", "refactor", "convention", "info")
+# One message, as ``_message_record`` keeps it (in the cache and in shards' findings).
+MESSAGE_RECORD = Row((str, str, Const(*MESSAGE_TYPES), Int(0), Int(0), OneOf(Int(0), None),
+                      OneOf(Int(0), None), str, str))
+# One file's cached result (files pylint could not analyse are never cached).
+FILE_RESULT = Record({"messages": ListOf(MESSAGE_RECORD), "statements": Int(0, 10**9)})
+CROSS_FILE_RESULT = ListOf(Row((str, MESSAGE_RECORD)))
 
 
 def count_statements(path: Path) -> int:
@@ -133,11 +146,13 @@ def _jobs(ctx: RunContext, files: int) -> str:
     return str(effective_jobs(ctx.config.jobs)) if files >= _PARALLEL_FROM else "1"
 
 
-def cross_file_findings(ctx: RunContext, paths: list[str], version: str) -> list[Finding]:
+def cross_file_findings(
+    ctx: RunContext, paths: list[str], version: str, *, jobs: str | None = None
+) -> list[Finding]:
     """The ``CROSS_FILE_MESSAGES`` the project's pylint configuration enables, over ``paths``
     (relative to the root) together: what the merge of a sharded run adds."""
     return [message_finding(path, record)
-            for path, record in cross_file_records(ctx, paths, version)]
+            for path, record in cross_file_records(ctx, paths, version, jobs=jobs)]
 
 
 def cross_file_records(
@@ -149,27 +164,71 @@ def cross_file_records(
     if version and installed != version:
         raise ToolError(ToolStatus.MISSING,
                         f"pylint {installed} here, the shards ran {version}")
-    listed = run_tool("pylint", [*command, "--list-msgs-enabled"], ctx.root, ctx.timeout,
-                      ok_codes=_OK_CODES)
+    listed = run_tool("pylint", [*command, *rcfile_options(ctx), "--list-msgs-enabled"],
+                      ctx.root, ctx.timeout, ok_codes=_OK_CODES)
     enabled_part = listed.stdout.split("Disabled messages:")[0]
     enabled = [m for m in CROSS_FILE_MESSAGES if f"{m} (" in enabled_part]
     if not enabled or not paths:
         return []
-    argv = [*command, "--output-format=json2", "--persistent=n", "-j", jobs or _jobs(ctx, len(paths)),
-            "--disable=all", "--enable=" + ",".join(enabled), *paths]
+    argv = [*command, *rcfile_options(ctx), "--output-format=json2", "--persistent=n", "-j",
+            jobs or _jobs(ctx, len(paths)), "--disable=all", "--enable=" + ",".join(enabled),
+            *paths]
     completed = run_tool("pylint", argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
                          env=PYLINT_ENV)
     try:
         messages = json.loads(completed.stdout)["messages"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
-    return [(m["path"], _message_record(m)) for m in messages if m["symbol"] in enabled]
+    records = [(m["path"], _message_record(m)) for m in messages if m["symbol"] in enabled]
+    modules = _module_files(ctx, paths)
+    return [(path, _quoting_the_first_copy(record, modules)) for path, record in records]
+
+
+def _module_files(ctx: RunContext, paths: list[str]) -> dict[str, Path]:
+    """The module name pylint gives each of ``paths`` (relative to the root), to its file."""
+    from qualitytool.report.imports import package_anchor
+
+    found: dict[str, Path] = {}
+    for relative in paths:
+        path = ctx.root / relative
+        parts = list(path.relative_to(package_anchor(path)).with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        found.setdefault(".".join(parts), path)
+    return found
+
+
+_COPY = re.compile(r"^==(?P<module>[^:]+):\[(?P<start>\d+):(?P<end>\d+)\]$")
+
+
+def _quoting_the_first_copy(record: list[Any], modules: dict[str, Path]) -> list[Any]:
+    """A ``duplicate-code`` message quoting the first copy it names.
+
+    pylint quotes one copy of the duplicated lines, and which one varies from run to run
+    (the same pass over tornado twice quoted other copies), so a report, or the merge of a
+    sharded run, would never equal another run's; the first copy named is always the same.
+    """
+    lines = str(record[8]).split("\n")
+    copies = [match for line in lines[1:] if (match := _COPY.match(line))]
+    if record[1] != "duplicate-code" or not copies:
+        return record
+    source = modules.get(copies[0]["module"])
+    try:
+        text = read_text(source, "replace").splitlines() if source is not None else None
+    except OSError:
+        text = None
+    if text is None:
+        return record
+    quoted = [line.rstrip() for line in text[int(copies[0]["start"]):int(copies[0]["end"])]]
+    message = "\n".join([lines[0], *(m.group(0) for m in copies), *quoted])
+    return [*record[:8], message]
 
 
 class PylintRunner(CachedPythonTool):
     name = "pylint"
     module = "pylint"
     config_files = CONFIG_FILES
+    result_shape = FILE_RESULT
 
     def cache_variant(self, ctx: RunContext) -> str:
         return "sharded" if ctx.shard is not None else ""
@@ -178,35 +237,51 @@ class PylintRunner(CachedPythonTool):
         return import_closure_digests(ctx)
 
     def run(self, ctx: RunContext) -> ToolResult:
-        if ctx.cache is None or ctx.shard is not None:  # one pass; a shard's: the merge's job
-            return super().run(ctx)
+        """Two passes, cached or not, sharded or not, so that every way of running gives the
+        same messages: the per-file pass (without the cross-file messages, every module of
+        the project built first: see :mod:`qualitytool.report.launch`), and beside it the
+        cross-file pass over every file (in a sharded run, the merge's)."""
+        ctx = replace(ctx, files=lintable(ctx.files))
         command, version = python_module_tool(ctx, self.name, self.module)
-        bucket = ctx.bucket(self.name, version, self.config_key(ctx))
-        # The cross-file pass runs beside the per-file one (they are independent): it fills
-        # the gaps of the per-file pass's workers.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
-            cross = side.submit(self._cross_file, ctx, version)
-            per_file, hits = cached_per_file(
-                ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files),
-                digest_of=self.digest_of(ctx), batch=BATCH,
-            )
-            try:
-                per_file = _with_records(ctx, per_file, cross.result())
-                detail = ""
-            except ToolError as exc:
-                detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
+        # A shard's results are not cached: what its files report on other shards' files
+        # belongs to no file of its own (see _by_file).
+        bucket = ctx.bucket(self.name, version, self.config_key(ctx),
+                            shape=self.result_shape) if ctx.shard is None else None
+        with _world_file(ctx) as world:
+            if ctx.shard is not None:  # the cross-file pass is the merge's job
+                per_file, hits = cached_per_file(
+                    ctx, self.name, bucket,
+                    lambda files: self.analyse(ctx, command, files, world),
+                    digest_of=self.digest_of(ctx), batch=BATCH,
+                )
+                return self.result(ctx, per_file, version, hits)
+            # The cross-file pass runs beside the per-file one (they are independent): it
+            # fills the gaps of the per-file pass's workers.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
+                cross = side.submit(self._cross_file, ctx, version)
+                per_file, hits = cached_per_file(
+                    ctx, self.name, bucket,
+                    lambda files: self.analyse(ctx, command, files, world),
+                    digest_of=self.digest_of(ctx), batch=BATCH,
+                )
+                try:
+                    per_file = _with_records(ctx, per_file, cross.result())
+                    detail = ""
+                except ToolError as exc:
+                    detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
         return replace(self.result(ctx, per_file, version, hits), detail=detail)
 
     def analyse(
-        self, ctx: RunContext, command: list[str], files: list[Path]
+        self, ctx: RunContext, command: list[str], files: list[Path], world: str | None = None
     ) -> dict[Path, dict[str, Any]]:
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         with ThreadPoolExecutor(max_workers=1) as counter:
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
             # Bisecting a crash that is not one file's costs runs: at most a few per level.
             runs = [4 * len(files).bit_length() + 4]
+            elsewhere: list[tuple[str, list[Any]]] = []
             try:
-                messages_of = self._messages(ctx, command, files, runs)
+                messages_of = self._messages(ctx, command, files, runs, world, elsewhere)
             except ToolError as exc:
                 if exc.status is not ToolStatus.TIMEOUT or len(files) == len(ctx.files):
                     raise  # the whole project in one run: the tool timed out
@@ -226,10 +301,18 @@ class PylintRunner(CachedPythonTool):
                 "messages": sorted(outcome, key=lambda m: (m[3], m[4], m[0])),
                 "statements": statements_of[path],
             }
+        if elsewhere:  # a shard's, never cached: see _by_file
+            results[files[0]] = {**results[files[0]], "elsewhere": elsewhere, "cache": False}
         return results
 
     def _messages(
-        self, ctx: RunContext, command: list[str], files: list[Path], runs: list[int]
+        self,
+        ctx: RunContext,
+        command: list[str],
+        files: list[Path],
+        runs: list[int],
+        world: str | None,
+        elsewhere: list[tuple[str, list[Any]]],
     ) -> dict[Path, list[list[Any]] | str]:
         """Each file's message records, or why pylint could not analyse it.
 
@@ -240,12 +323,13 @@ class PylintRunner(CachedPythonTool):
         file: not a finding about the code.  When the halves keep dying beyond ``runs[0]``
         runs, the crash is not one file's: the whole run is reported as crashed."""
         runs[0] -= 1
-        apart = ["--disable=" + ",".join(CROSS_FILE_MESSAGES)] if _per_file(ctx) else []
-        argv = [*command, "--output-format=json2", "--persistent=n", "-j",
-                _jobs(ctx, len(files)), *apart, *(ctx.relative(p) for p in files)]
+        argv = [*command, *rcfile_options(ctx), "--output-format=json2", "--persistent=n", "-j",
+                _jobs(ctx, len(files)), "--disable=" + ",".join(CROSS_FILE_MESSAGES),
+                *(ctx.relative(p) for p in files)]
+        env = {**PYLINT_ENV, WORLD_ENV: world} if world is not None else PYLINT_ENV
         try:
             completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
-                                 env=PYLINT_ENV)
+                                 env=env)
             messages = json.loads(completed.stdout)["messages"]
         except ToolError as exc:
             if exc.status is not ToolStatus.CRASHED:
@@ -254,14 +338,14 @@ class PylintRunner(CachedPythonTool):
         except (ValueError, KeyError, TypeError) as exc:
             crash = f"unreadable json2 output: {exc}"
         else:
-            return _by_file(ctx, files, messages)
+            return _by_file(ctx, files, messages, elsewhere)
         if len(files) == 1:
             return {files[0]: f"pylint crashed on it ({crash})"}
         if runs[0] < 2:
             raise ToolError(ToolStatus.CRASHED, crash)
         middle = len(files) // 2
-        return {**self._messages(ctx, command, files[:middle], runs),
-                **self._messages(ctx, command, files[middle:], runs)}
+        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere),
+                **self._messages(ctx, command, files[middle:], runs, world, elsewhere)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
@@ -274,6 +358,10 @@ class PylintRunner(CachedPythonTool):
         unanalysed: list[tuple[str, str]] = []
         for path, result in per_file.items():
             relative = ctx.relative(path)
+            for elsewhere, record in result.get("elsewhere", ()):
+                counts[record[2]] += 1
+                symbols[(record[0], record[1], record[2])] += 1
+                findings.append(message_finding(elsewhere, record))
             if "unanalysed" in result:
                 unanalysed.append((relative, result["unanalysed"]))
                 continue
@@ -295,10 +383,14 @@ class PylintRunner(CachedPythonTool):
 
     def _cross_file(self, ctx: RunContext, version: str) -> list[tuple[str, list[Any]]]:
         """The cross-file messages over every file, cached while no import closure changes."""
-        bucket = ctx.bucket(f"{self.name}-cross-file", version, self.config_key(ctx))
+        paths = [ctx.relative(p) for p in ctx.files]
+        bucket = ctx.bucket(f"{self.name}-cross-file", version, self.config_key(ctx),
+                            shape=CROSS_FILE_RESULT)
         digest_of = self.digest_of(ctx)
         if bucket is None or digest_of is None:
-            return []
+            # One job: with several, which duplicated blocks pylint pairs depends on the order
+            # its workers answer (two runs on tornado found 18 and 17).
+            return cross_file_records(ctx, paths, version, jobs="1")
         project = hashlib.sha256()
         for path in ctx.files:  # in discovery order: pylint's attribution depends on it
             project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
@@ -308,8 +400,7 @@ class PylintRunner(CachedPythonTool):
             # One job: with several, which duplicated blocks pylint pairs depends on the order
             # its workers answer (two runs on tornado found 18 and 17), so a warm report
             # could not equal a cold one.
-            stored = cross_file_records(ctx, [ctx.relative(p) for p in ctx.files], version,
-                                        jobs="1")
+            stored = cross_file_records(ctx, paths, version, jobs="1")
             bucket.put(_PROJECT, digest, stored)
         bucket.save()
         return [(path, record) for path, record in stored]
@@ -318,10 +409,33 @@ class PylintRunner(CachedPythonTool):
 RUNNER = PylintRunner()
 
 
-def _per_file(ctx: RunContext) -> bool:
-    """Whether pylint lints files apart (cached, or one shard's), without the cross-file
-    messages."""
-    return ctx.cache is not None or ctx.shard is not None
+def rcfile_options(ctx: RunContext) -> list[str]:
+    """Under --untrusted, the trusted configuration file (see
+    :mod:`qualitytool.report.trusted`): pylint reads none of the checkout's."""
+    if not ctx.untrusted or ctx.trusted is None:
+        return []
+    return [f"--rcfile={ctx.trusted.pylint_rcfile}"]
+
+
+def lintable(files: Sequence[Path]) -> tuple[Path, ...]:
+    """``files`` without the stubs pylint cannot lint: given ``m.pyi`` beside ``m.py``, pylint
+    lints ``m.py`` (again) and reports it under that name."""
+    return tuple(p for p in files if p.suffix != ".pyi" or not p.with_suffix(".py").is_file())
+
+
+@contextmanager
+def _world_file(ctx: RunContext) -> Iterator[str | None]:
+    """A file naming every module of the project, for pylint to build before it lints (see
+    :mod:`qualitytool.report.launch`); None when pylint is a configured command."""
+    if ctx.command_override("pylint") is not None:
+        yield None
+        return
+    names = [ctx.relative(p) for p in lintable(ctx.project_files or ctx.files)]
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="qualitytool-pylint-",
+                                     suffix=".txt") as handle:
+        handle.write("\0".join(names))
+        handle.flush()
+        yield handle.name
 
 
 def _with_records(
@@ -342,8 +456,19 @@ def _with_records(
 
 
 def _by_file(
-    ctx: RunContext, files: list[Path], messages: list[dict[str, Any]]
+    ctx: RunContext,
+    files: list[Path],
+    messages: list[dict[str, Any]],
+    elsewhere: list[tuple[str, list[Any]]],
 ) -> dict[Path, list[list[Any]] | str]:
+    """Each file's message records, or why pylint could not analyse it.
+
+    A check of one module can report on another's code (pylint's name checker visits a
+    class's instance attributes, which assignments in other modules add, and reports them
+    where they are assigned).  Linting all the files together, those land on files of the
+    run; a shard lints a share only, so what its files report on the other shards' files
+    goes to ``elsewhere`` (path, record): the merge puts them where an unsharded run has
+    them."""
     records: dict[str, list[list[Any]]] = {}
     fatal: dict[str, str] = {}
     for message in messages:
@@ -355,7 +480,11 @@ def _by_file(
     outcome: dict[Path, list[list[Any]] | str] = {}
     for path in files:
         relative = ctx.relative(path)
-        outcome[path] = fatal.get(relative) or records.get(relative, [])
+        outcome[path] = fatal.get(relative) or records.pop(relative, [])
+    if ctx.shard is not None:
+        project = {ctx.relative(p) for p in ctx.project_files}
+        elsewhere += [(path, record) for path, found in sorted(records.items())
+                      if path in project for record in found]
     return outcome
 
 

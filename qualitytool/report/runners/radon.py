@@ -12,11 +12,19 @@ from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
 from qualitytool.report.tools import ToolError, not_installed
+from qualitytool.shapes import Const, Int, ListOf, Num, OneOf, Record, Row
 from qualitytool.sources import SourceError, read_python
 
 RANKS = "ABCDEF"
 # Functions of this rank and worse are findings (hotspots); better ones are only counted.
 HOTSPOT_RANK = "C"
+# A file's result: [name, line, complexity, rank, end line] per function and the
+# maintainability index with its rank; or why it could not be analysed.
+FILE_RESULT = OneOf(
+    Record({"functions": ListOf(Row((str, Int(0), Int(0), Const(*RANKS), OneOf(Int(0), None)))),
+            "mi": Num(), "mi_rank": Const(*RANKS)}),
+    Record({"error": str}),
+)
 
 
 def analyse_file(path: Path) -> dict[str, Any]:
@@ -41,7 +49,7 @@ class RadonRunner:
             radon_version = version("radon")
         except PackageNotFoundError as exc:
             raise ToolError(ToolStatus.MISSING, not_installed("radon")) from exc
-        bucket = ctx.bucket(self.name, radon_version)
+        bucket = ctx.bucket(self.name, radon_version, shape=FILE_RESULT)
         results, hits = map_cached(ctx, self.name, analyse_file, bucket)
         findings: list[Finding] = []
         functions: list[dict[str, Any]] = []
