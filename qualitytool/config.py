@@ -95,7 +95,7 @@ class TodosConfig:
     labels: tuple[str, ...] = ("technical-debt", "todo")
     # Points of the "may be security" flag's signals (rules/todo_categories.toml
     # [security-flag]) an item needs to be flagged; lower flags more.
-    security_flag_threshold: float = 2.0
+    security_flag_threshold: float = 1.5
     # The issue label `todos sync` adds to flagged items ("" for none).
     security_flag_label: str = "may-be-security"
     # Below this confidence (0-1) an item is "uncertain": shown with its two likeliest

@@ -118,24 +118,26 @@ def _targets() -> Any:
 
 
 def test_tuning_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
-    # Measured when the rules were last tuned (848 comments): 67.8%, security precision 72.3%
-    # at recall 56.7%, the flag 55 of 60 security items, the most confident half 84.3% right.
+    # Measured when the rules were frozen (848 comments): 69.6%, security precision 72.3% at
+    # recall 56.7%, the flag 57 of 60 security items flagging 29.2%, the most confident half
+    # 84.7% right.
     scores = evaluate(load_categorizer(), of_split(corpus, Split.TUNING))
-    assert scores.accuracy >= 0.67
-    assert (scores.precision("security") or 0) >= 0.70
-    assert (scores.recall("security") or 0) >= 0.55
-    assert (scores.flag_recall or 0) >= 0.90
-    assert scores.confident_accuracy(0.5) >= 0.83
+    assert scores.accuracy >= 0.69
+    assert (scores.precision("security") or 0) >= 0.72
+    assert (scores.recall("security") or 0) >= 0.56
+    assert (scores.flag_recall or 0) >= 0.95
+    assert scores.flag_rate <= 0.30
+    assert scores.confident_accuracy(0.5) >= 0.84
 
 
 # The targets on the held-back split that are not met, with the measured figure; each
 # stays a strict expected failure until it is met (then the test fails and the mark goes).
 NOT_MET = {
-    "security flag recall": "77.3% (17 of 22)",
-    "security flag precision": "26.2%",
+    "security flag precision": "26.6%",
+    "items flagged": "33.3%",
     "security category recall": "31.8% (7 of 22)",
-    "most confident half right": "79.7%",
-    "accuracy": "58.2%",
+    "most confident half right": "76.4%",
+    "accuracy": "59.5%",
 }
 
 

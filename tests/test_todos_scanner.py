@@ -278,7 +278,7 @@ def test_cli_json_contract(monkeypatch: pytest.MonkeyPatch) -> None:
         "path": "app/services/storage.py", "line": 22, "col": 7, "marker": "TODO",
         "text": "add a real S3 backend instead of mirroring through the vendor SDK",
         "category": "feature", "category_reason": 'feature 4: comment "add" +4; next refactor 2',
-        "confidence": 0.604, "uncertain": False, "likeliest": ["feature", "refactor"],
+        "confidence": 0.7321, "uncertain": False, "likeliest": ["feature", "refactor"],
         "may_be_security": False, "security_evidence": [], "tags": [],
         "resolution": "issue", "author": None, "issue": "#12",
         "fingerprint": storage["fingerprint"], "blame": None,
