@@ -130,14 +130,24 @@ def test_tuning_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
     assert scores.confident_accuracy(0.5) >= 0.84
 
 
-# The targets on the held-back split that are not met, with the measured figure; each
-# stays a strict expected failure until it is met (then the test fails and the mark goes).
+def test_held_back_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
+    # Measured once, after the rules were frozen and the fourth round labelled (414 comments,
+    # 30 security): 55.8%, the flag 29 of 30 security items.  Floors, not the goal.
+    scores = evaluate(load_categorizer(), of_split(corpus, Split.HELD_BACK))
+    assert scores.accuracy >= 0.55
+    assert (scores.flag_recall or 0) >= 29 / 30
+
+
+# The targets on the held-back split that are not met, with the measured figure (414
+# comments, 30 security); each stays a strict expected failure until it is met (then the test
+# fails and its mark goes).  Met: the flag finds 29 of 30 security items (96.7%).
 NOT_MET = {
-    "security flag precision": "26.6%",
-    "items flagged": "33.3%",
-    "security category recall": "31.8% (7 of 22)",
-    "most confident half right": "76.4%",
-    "accuracy": "59.5%",
+    "security flag precision": "23.0% (29 of 126 flagged)",
+    "items flagged": "30.4% (126 of 414)",
+    "security category precision": "52.6% (10 of 19)",
+    "security category recall": "33.3% (10 of 30)",
+    "most confident half right": "74.4%",
+    "accuracy": "55.8%",
 }
 
 
