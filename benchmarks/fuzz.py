@@ -108,8 +108,8 @@ def _parse(text: str) -> ast.Module:
 
 def check_fix(text: str, directory: Path, unsafe_fixes: bool = True) -> bool:
     """The fix-exceptions properties for one program; whether a handler was rewritten."""
-    from qualitytool.exceptions.fix import FixOptions, fix_source
-    from qualitytool.exceptions.piecewise import apply_plans_piecewise
+    from qualitytool.exceptions.fixing.fix import FixOptions, fix_source
+    from qualitytool.exceptions.fixing.piecewise import apply_plans_piecewise
     from qualitytool.sources import SourceError
 
     path = directory / "generated.py"

@@ -5,7 +5,7 @@ Run it through qualitytool (``qualitytool fix-exceptions``) or LibCST's own runn
     python -m libcst.tool codemod fix_exceptions.FixExceptionsCommand src/
     # with ``qualitytool.codemods`` listed under ``modules`` in .libcst.codemod.yaml
 
-The decisions come from :func:`qualitytool.exceptions.plan.plan_module`; this module only
+The decisions come from :func:`qualitytool.exceptions.fixing.plan.plan_module`; this module only
 rewrites the handlers they name, touching nothing else (comments, formatting, line endings).
 """
 
@@ -19,8 +19,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 
-from qualitytool.exceptions.plan import HandlerPlan
-from qualitytool.exceptions.rewrite import HandlerRewriting
+from qualitytool.exceptions.fixing.plan import HandlerPlan
+from qualitytool.exceptions.fixing.rewrite import HandlerRewriting
 
 
 class FixExceptionsCommand(HandlerRewriting, VisitorBasedCodemodCommand):
@@ -77,7 +77,7 @@ def _plans_for(
     code: str, filename: str | None, keep_fallback: bool, boundaries: bool
 ) -> list[HandlerPlan]:
     """Plans for a module when run by LibCST's runner (no qualitytool run around it)."""
-    from qualitytool.exceptions.fix import standalone_plans
+    from qualitytool.exceptions.fixing.fix import standalone_plans
 
     return standalone_plans(
         code, Path(filename) if filename else None, keep_fallback, boundaries

@@ -31,9 +31,11 @@ def project(root: Path) -> Path:
     (root / "pkg" / "bare.py").write_text(BARE)
     (root / "pkg" / "reraise.py").write_text(RERAISE)
     (root / "pkg" / "clean.py").write_text("x = 1\n")
-    (root / "pkg" / "broken.py").write_text("def broken(:\n    pass\n")  # no except at all
-    (root / "pkg" / "latin.py").write_bytes(b"s = '\xe9'\n")  # not UTF-8, no cookie
-    (root / "pkg" / "ascii.py").write_bytes(b"# coding: ascii\ns = '\xe9'\n")
+    # Broken files that may hold a broad handler (an ``except:`` after the error), so that
+    # they are parsed and their errors reported without --check-syntax.
+    (root / "pkg" / "broken.py").write_text("def broken(:\n    pass\nexcept:\n")
+    (root / "pkg" / "latin.py").write_bytes(b"s = '\xe9'\nexcept:\n")  # not UTF-8, no cookie
+    (root / "pkg" / "ascii.py").write_bytes(b"# coding: ascii\ns = '\xe9'\nexcept:\n")
     return root
 
 
@@ -54,7 +56,7 @@ def cache_entries(root: Path) -> dict[str, dict[str, object]]:
     """The cached entries by path, as ``{"stamp", "error", "findings"}``."""
     (path,) = cache_files(root)
     data = json.loads(path.read_text())
-    assert data["format"] == "2"
+    assert data["format"] == "3"
     return {key: _as_dict(entry) for key, entry in data["files"].items()}
 
 
@@ -249,7 +251,7 @@ def test_files_that_cannot_be_read_are_not_cached(tmp_path: Path) -> None:
     ],
 )
 def test_only_errors_of_the_bytes_are_cached(tmp_path: Path, error: str, kept: bool) -> None:
-    from qualitytool.exceptions.check_cache import CheckCache, FileStamp
+    from qualitytool.exceptions.checking.check_cache import CheckCache, FileStamp
     from qualitytool.findings import FileResult
 
     source = tmp_path / "m.py"
@@ -292,7 +294,7 @@ def test_editing_any_module_of_the_package_changes_the_key(
 ) -> None:
     """An editable checkout keeps its version number: results computed by older code of any
     module (discovery's path matching decides a finding's severity, say) are not reused."""
-    from qualitytool.exceptions import check_cache
+    from qualitytool.exceptions.checking import check_cache
 
     package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)

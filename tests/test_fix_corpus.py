@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from qualitytool.api import fix_exceptions
 from qualitytool.config import Config, load_config
-from qualitytool.exceptions.fix import FixOptions, fix_source
+from qualitytool.exceptions.fixing.fix import FixOptions, fix_source
 
 from .conftest import EXAMPLE
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from qualitytool.exceptions.hierarchy import runtime_class
-from qualitytool.exceptions.knowledge import (
+from qualitytool.exceptions.inference.hierarchy import runtime_class
+from qualitytool.exceptions.inference.knowledge import (
     KnowledgeBaseError,
     load_knowledge_base,
     parse_knowledge,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from qualitytool.api import fix_exceptions, scaffold_exceptions
-from qualitytool.exceptions.fix_report import render_text
+from qualitytool.exceptions.fixing.fix_report import render_text
 
 MIDDLEWARE_HEAD = (
     "import logging\n\nfrom starlette.middleware.base import BaseHTTPMiddleware\n"

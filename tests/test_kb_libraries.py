@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from qualitytool.exceptions.knowledge import (
+from qualitytool.exceptions.inference.knowledge import (
     ClassSpec,
     ExceptionSpec,
     RaiseSpec,

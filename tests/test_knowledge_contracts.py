@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qualitytool.exceptions.knowledge import (
+from qualitytool.exceptions.inference.knowledge import (
     ClassSpec,
     KnowledgeBaseError,
     RaiseSpec,

@@ -11,7 +11,7 @@ import pytest
 
 from qualitytool.api import check_exceptions
 from qualitytool.config import Config
-from qualitytool.exceptions.check import CheckOptions
+from qualitytool.exceptions.checking.check import CheckOptions
 from qualitytool.parallel import map_files
 
 from .conftest import REPO_ROOT

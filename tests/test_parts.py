@@ -1,4 +1,4 @@
-"""A large module is parsed one part at a time (``qualitytool.exceptions.parts``): the same
+"""A large module is parsed one part at a time (``qualitytool.parts``): the same
 handlers as a whole-module parse, the same syntax errors, a fraction of the memory.
 
 The thresholds are lowered so that small modules are cut into many parts; the oracle is the
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from qualitytool import parts
 from qualitytool.config import Config
-from qualitytool.exceptions import parts
-from qualitytool.exceptions.check import broad_handlers, check_file, parse_text
-from qualitytool.exceptions.handlers import find_broad_handlers
+from qualitytool.exceptions.checking.check import broad_handlers, check_file, parse_text
+from qualitytool.exceptions.checking.handlers import find_broad_handlers
 from qualitytool.sources import SourceError
 
 from .conftest import REPO_ROOT
@@ -139,9 +139,9 @@ def test_a_file_without_handlers_is_still_checked_to_parse(tmp_path: Path) -> No
     bad = tmp_path / "bad.py"
     bad.write_text("".join(f"def f{n}():\n    return {n}\n" for n in range(50)) + "def (:\n")
     config = Config(root=tmp_path)
-    assert check_file(good, config).error is None
+    assert check_file(good, config, check_syntax=True).error is None
     assert parts.parses_in_parts(good.read_text())
-    error = check_file(bad, config).error
+    error = check_file(bad, config, check_syntax=True).error
     assert error is not None and "bad.py:101:5: cannot parse" in error
 
 

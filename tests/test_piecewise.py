@@ -12,9 +12,9 @@ import pytest
 
 from qualitytool.api import fix_exceptions
 from qualitytool.config import Config, load_config
-from qualitytool.exceptions import piecewise
-from qualitytool.exceptions.fix import FixOptions, fix_file, fix_source, plan_source
-from qualitytool.exceptions.rewrite import InexactParse, apply_plans
+from qualitytool.exceptions.fixing import piecewise
+from qualitytool.exceptions.fixing.fix import FixOptions, fix_file, fix_source, plan_source
+from qualitytool.exceptions.fixing.rewrite import InexactParse, apply_plans
 from qualitytool.sources import SourceError
 
 from .conftest import EXAMPLE, REPO_ROOT

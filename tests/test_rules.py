@@ -8,7 +8,7 @@ import pytest
 
 from qualitytool.checks import all_rules
 from qualitytool.config import Config
-from qualitytool.exceptions.check import check_file
+from qualitytool.exceptions.checking.check import check_file
 
 RULES = all_rules()
 CASES = [

@@ -1,4 +1,4 @@
-"""Types from typeshed's stubs and typed packages: qualitytool.exceptions.stubs."""
+"""Types from typeshed's stubs and typed packages: qualitytool.exceptions.inference.stubs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import typeshed_client
 
-from qualitytool.exceptions.stubs import Stubs, StubType, default_stubs, site_packages
+from qualitytool.exceptions.inference.stubs import Stubs, StubType, default_stubs, site_packages
 
 
 @pytest.fixture(scope="module")

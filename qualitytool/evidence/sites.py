@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from qualitytool.exceptions.handlers import find_broad_handlers
+from qualitytool.exceptions.checking.handlers import find_broad_handlers
 
 
 @dataclass(frozen=True)

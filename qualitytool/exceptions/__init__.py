@@ -1,1 +1,2 @@
-"""Broad exception handlers: detection (``handlers``), checks, and inference for fixes."""
+"""Broad exception handlers: ``checking`` finds them, ``inference`` works out what a ``try``
+body raises, ``fixing`` decides and writes each handler's rewrite."""

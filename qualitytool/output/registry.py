@@ -18,7 +18,7 @@ class ResultKind(enum.Enum):
     """What a command produced, and so which renderers can print it."""
 
     CHECK = "check-exceptions"  # qualitytool.api.CheckReport
-    FIX = "fix-exceptions"  # qualitytool.exceptions.fix_report.FixReport
+    FIX = "fix-exceptions"  # qualitytool.exceptions.fixing.fix_report.FixReport
     EVIDENCE = "evidence show"  # qualitytool.evidence.store.Evidence
     TODOS = "todos"  # qualitytool.todos.model.ScanResult
     REPORT = "report"  # qualitytool.report.result.QualityReport
@@ -45,14 +45,19 @@ class OutputFormat:
 def _check_text(report: Any, _options: RenderOptions) -> str:
     from qualitytool.output import text
 
+    not_parsed = report.files_not_parsed
+    note = (f"{not_parsed} other file{'s' if not_parsed != 1 else ''} cannot hold one and "
+            f"{'were' if not_parsed != 1 else 'was'} not parsed (--check-syntax reports "
+            "their syntax errors)") if not_parsed else None
     return text.render(report.findings, report.errors, report.files_checked,
-                       "broad exception handler")
+                       "broad exception handler", note)
 
 
 def _check_json(report: Any, _options: RenderOptions) -> str:
     from qualitytool.output import json as json_output
 
-    return json_output.render(report.findings, report.errors, report.files_checked)
+    return json_output.render(report.findings, report.errors, report.files_checked,
+                              {"files_not_parsed": report.files_not_parsed})
 
 
 def _check_sarif(report: Any, _options: RenderOptions) -> str:
@@ -69,13 +74,13 @@ def _check_github(report: Any, _options: RenderOptions) -> str:
 
 
 def _fix_text(report: Any, options: RenderOptions) -> str:
-    from qualitytool.exceptions.fix_report import render_text
+    from qualitytool.exceptions.fixing.fix_report import render_text
 
     return render_text(report, show_diff=options.show_diff)
 
 
 def _fix_json(report: Any, _options: RenderOptions) -> str:
-    from qualitytool.exceptions.fix_report import render_json
+    from qualitytool.exceptions.fixing.fix_report import render_json
 
     return render_json(report)
 

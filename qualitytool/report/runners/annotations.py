@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from qualitytool.exceptions.parts import each_part
+from qualitytool.parts import each_part
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
 from qualitytool.sources import SourceError, read_python

@@ -32,8 +32,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from qualitytool.exceptions.parts import each_part
 from qualitytool.findings import Finding, Severity
+from qualitytool.parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool

@@ -19,11 +19,15 @@ from dataclasses import replace
 
 import libcst as cst
 
-from qualitytool.exceptions.families import ProjectHierarchy
-from qualitytool.exceptions.handler_logging import fallback_logger, first_log_call, is_logger_at
-from qualitytool.exceptions.infer import Frame, Inferrer
-from qualitytool.exceptions.naming import bound_names, render_names
-from qualitytool.exceptions.plan import BOUNDARY, LADDERED, HandlerPlan
+from qualitytool.exceptions.fixing.families import ProjectHierarchy
+from qualitytool.exceptions.fixing.handler_logging import (
+    fallback_logger,
+    first_log_call,
+    is_logger_at,
+)
+from qualitytool.exceptions.fixing.naming import bound_names, render_names
+from qualitytool.exceptions.fixing.plan import BOUNDARY, LADDERED, HandlerPlan
+from qualitytool.exceptions.inference.infer import Frame, Inferrer
 
 # The calls that hand a request to the rest of the application.
 _NEXT_APP = ("call_next", "self.app", "self.get_response", "self.application")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator, Sequence
 
-from qualitytool.exceptions.infer import Frame, Inferrer, looks_like_logger
-from qualitytool.exceptions.naming import bound_names
-from qualitytool.exceptions.project import ClassInfo, FunctionNode, ModuleInfo
+from qualitytool.exceptions.fixing.naming import bound_names
+from qualitytool.exceptions.inference.infer import Frame, Inferrer, looks_like_logger
+from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode, ModuleInfo
 
 # Logging calls a boundary handler may already make: the fix adds ``exc_info=True`` to it.
 LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug", "log")

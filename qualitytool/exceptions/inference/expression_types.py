@@ -12,7 +12,7 @@ reader sees:
 - assignments from constructors and from calls whose return type is known: the knowledge
   base's ``returns``, return annotations of the project's own functions, and typeshed's
   stubs for the standard library (and installed packages' own annotations) through
-  :mod:`qualitytool.exceptions.stubs`;
+  :mod:`qualitytool.exceptions.inference.stubs`;
 - ``with ... as x`` / ``async with`` (the context manager's type) and ``await``.
 
 The project's annotations are trusted as a type checker trusts them (a value annotated
@@ -28,14 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from qualitytool.exceptions.frames import (
+from qualitytool.exceptions.inference.frames import (
     FUNCTION_TYPES,
     Frame,
     contains_yield,
     qualified_name,
 )
-from qualitytool.exceptions.project import ClassInfo, FunctionNode
-from qualitytool.exceptions.resolve import ContractResolver
+from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode
+from qualitytool.exceptions.inference.resolve import ContractResolver
 
 NONE_TYPE = "builtins.NoneType"
 # Builtin types whose special methods (__str__, __eq__, __hash__, __bool__, arithmetic)
@@ -97,7 +97,7 @@ class StubType(Protocol):
 
 
 class StubSource(Protocol):
-    """What the typing needs from typeshed's stubs (:class:`qualitytool.exceptions.stubs.Stubs`)."""
+    """What the typing needs from typeshed's stubs (:class:`qualitytool.exceptions.inference.stubs.Stubs`)."""
 
     def return_type(self, qualified: str) -> StubType | None: ...
 

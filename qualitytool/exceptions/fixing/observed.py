@@ -11,13 +11,13 @@ import ast
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from qualitytool.exceptions.answers import CLOSED, Answer
-from qualitytool.exceptions.frames import Frame
-from qualitytool.exceptions.hierarchy import BROAD
+from qualitytool.exceptions.inference.answers import CLOSED, Answer
+from qualitytool.exceptions.inference.frames import Frame
+from qualitytool.exceptions.inference.hierarchy import BROAD
 
 if TYPE_CHECKING:
     from qualitytool.evidence.store import ObservedClass, TryEvidence
-    from qualitytool.exceptions.infer import Inferrer
+    from qualitytool.exceptions.inference.infer import Inferrer
 
 
 def canonical(runtime_name: str) -> str:

@@ -26,8 +26,8 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qualitytool.exceptions.plan import HandlerPlan, handler_order
-from qualitytool.exceptions.rewrite import (
+from qualitytool.exceptions.fixing.plan import HandlerPlan, handler_order
+from qualitytool.exceptions.fixing.rewrite import (
     InexactParse,
     Rewriter,
     add_imports,

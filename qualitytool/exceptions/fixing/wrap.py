@@ -24,10 +24,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from qualitytool.exceptions.families import EXTERNAL_SERVICE_FAMILY, ProjectHierarchy
-from qualitytool.exceptions.infer import Frame, Inferrer
-from qualitytool.exceptions.naming import render_names
-from qualitytool.exceptions.plan import BOUNDARY, WRAPPED, HandlerPlan
+from qualitytool.exceptions.fixing.families import EXTERNAL_SERVICE_FAMILY, ProjectHierarchy
+from qualitytool.exceptions.fixing.naming import render_names
+from qualitytool.exceptions.fixing.plan import BOUNDARY, WRAPPED, HandlerPlan
+from qualitytool.exceptions.inference.infer import Frame, Inferrer
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def wrap_plan(
 ) -> HandlerPlan | str:
     """The wrapped plan for a handler, or why it stays as it is (``text``: the module's
     source, whose spelling of the raised exception is kept)."""
-    from qualitytool.exceptions.ladder import _spelled
+    from qualitytool.exceptions.fixing.ladder import _spelled
 
     if plan.outcome == BOUNDARY:
         return "a boundary"
@@ -161,7 +161,7 @@ def apply_wrap(
 
 def _replaced(body: cst.BaseSuite, index: int, source: str) -> cst.BaseSuite:
     """``body`` with its ``index``-th statement (counted as ``ast`` counts them) replaced."""
-    from qualitytool.exceptions.rewrite import map_statement
+    from qualitytool.exceptions.fixing.rewrite import map_statement
 
     new = cst.parse_statement(source)
     assert isinstance(new, cst.SimpleStatementLine)

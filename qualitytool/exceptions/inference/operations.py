@@ -3,7 +3,7 @@
 Attribute loads and stores, ``await``, ``str()``-like formatting (f-strings, ``%``),
 comparisons, arithmetic, truth tests, iteration, unpacking, subscripts, context managers'
 ``__enter__``/``__exit__`` and unbound names.  Each runs special methods: on values of a known
-type (:mod:`qualitytool.exceptions.expression_types`) they raise what the language or a
+type (:mod:`qualitytool.exceptions.inference.expression_types`) they raise what the language or a
 contract says, or what the project's own special methods raise; on values of unknown type the
 answer is open, because a property, ``__getattr__``, ``__str__`` or ``__eq__`` is arbitrary
 code.  A known library or stdlib type without a contract for the special method is unknown,
@@ -20,13 +20,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from qualitytool.exceptions.answers import NOTHING, Answer, combine, display
-from qualitytool.exceptions.expression_types import ClassMembers, ValueType
-from qualitytool.exceptions.frames import Frame, contains_yield, resolve_name
-from qualitytool.exceptions.project import ClassInfo, FunctionNode, ModuleInfo
+from qualitytool.exceptions.inference.answers import NOTHING, Answer, combine, display
+from qualitytool.exceptions.inference.expression_types import ClassMembers, ValueType
+from qualitytool.exceptions.inference.frames import Frame, contains_yield, resolve_name
+from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode, ModuleInfo
 
 if TYPE_CHECKING:
-    from qualitytool.exceptions.infer import Inferrer
+    from qualitytool.exceptions.inference.infer import Inferrer
 
 __all__ = ["CONTEXT_DECORATORS", "ImplicitOperations", "maybe_unbound", "unknown_type"]
 

@@ -17,18 +17,19 @@ from pathlib import Path
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
 from qualitytool.evidence.store import Evidence
-from qualitytool.exceptions.check import read_candidate, syntax_error_place
-from qualitytool.exceptions.infer import Inferrer
-from qualitytool.exceptions.knowledge import KnowledgeBase, load_knowledge_base
-from qualitytool.exceptions.plan import HandlerPlan, Outcome, PlanOptions, plan_module
-from qualitytool.exceptions.project import (
+from qualitytool.exceptions.checking.check import read_candidate, syntax_error_place
+from qualitytool.exceptions.checking.prefilter import NOT_PARSED
+from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
+from qualitytool.exceptions.inference.infer import Inferrer
+from qualitytool.exceptions.inference.knowledge import KnowledgeBase, load_knowledge_base
+from qualitytool.exceptions.inference.project import (
     ModuleInfo,
     ProjectIndex,
     module_name,
     package_root,
     search_roots,
 )
-from qualitytool.exceptions.stubs import default_stubs
+from qualitytool.exceptions.inference.stubs import default_stubs
 from qualitytool.findings import FileResult
 from qualitytool.sources import (
     PythonSource,
@@ -164,7 +165,9 @@ def fix_source(
     plans = plan_source(text, tree, path, options)
     if not any(p.applies(options.unsafe_fixes) for p in plans):
         return plans, text
-    from qualitytool.exceptions.piecewise import rewrite_module  # imports LibCST: only when needed
+    from qualitytool.exceptions.fixing.piecewise import (
+        rewrite_module,  # imports LibCST: only when needed
+    )
 
     new_text, _ = rewrite_module(text, tree, plans, options.unsafe_fixes)
     return plans, new_text
@@ -185,7 +188,7 @@ def plan_source(
     try:
         plans = plan_module(tree, text, info, inferrer, options.plan_options, evidence)
         if plans and (options.ladder or options.wrap):
-            from qualitytool.exceptions.hierarchy_fixes import upgrade_plans
+            from qualitytool.exceptions.fixing.hierarchy_fixes import upgrade_plans
 
             plans = upgrade_plans(plans, text, tree, info, inferrer, options)
     finally:
@@ -208,8 +211,8 @@ def fix_file(path: Path, options: FixOptions) -> FileResult:
 
 def _fix_file(path: Path, options: FixOptions) -> FileResult:
     shown, raw, error = read_candidate(path)
-    if raw is None:
-        return FixFileResult(path=shown, error=error)
+    if raw is None:  # nothing to fix: unreadable, or no broad handler (not parsed)
+        return FixFileResult(path=shown, error=None if error == NOT_PARSED else error)
     try:
         source = decode_python(raw, Path(shown))
         tree = _parse(source, shown)
@@ -236,7 +239,7 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
     if new_text == source.text:
         return FixFileResult(path=shown, handlers=outcomes)
     del tree  # its memory (a GB for a 10 MB module) serves what follows
-    from qualitytool.exceptions.piecewise import PIECEWISE_THRESHOLD  # loaded by the rewrite
+    from qualitytool.exceptions.fixing.piecewise import PIECEWISE_THRESHOLD  # loaded by the rewrite
 
     try:
         if len(source.text) <= PIECEWISE_THRESHOLD:  # larger: each rewritten piece was checked

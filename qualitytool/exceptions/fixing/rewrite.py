@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
-from qualitytool.exceptions.plan import HandlerPlan
+from qualitytool.exceptions.fixing.plan import HandlerPlan
 from qualitytool.sources import SourceError
 
 _LIBCST_PLACE = re.compile(r"error at (\d+):(\d+): ")
@@ -68,11 +68,11 @@ class HandlerRewriting:
                 body=_with_exc_info(updated_node.body, plan.log_statement)
             )
         if plan.fix == "ladder":
-            from qualitytool.exceptions.ladder import apply_ladder
+            from qualitytool.exceptions.fixing.ladder import apply_ladder
 
             return apply_ladder(plan, updated_node, _prepend, _with_exc_info)
         if plan.fix == "wrap":
-            from qualitytool.exceptions.wrap import apply_wrap
+            from qualitytool.exceptions.fixing.wrap import apply_wrap
 
             return apply_wrap(plan, updated_node, _new_type(plan, updated_node))
         narrowed = updated_node.with_changes(

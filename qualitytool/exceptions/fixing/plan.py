@@ -14,15 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qualitytool.evidence.sites import fingerprints
-from qualitytool.exceptions.handler_logging import (
-    fallback_logger,
-    first_log_call,
-    hands_on,
-    is_logger_at,
-    logs_in_a_branch,
-    reports_active,
-)
-from qualitytool.exceptions.handlers import (
+from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
     Resolver,
     Scope,
@@ -30,8 +22,18 @@ from qualitytool.exceptions.handlers import (
     logs_traceback,
     suppressed_codes,
 )
-from qualitytool.exceptions.hierarchy import BROAD, runtime_class
-from qualitytool.exceptions.infer import (
+from qualitytool.exceptions.fixing.handler_logging import (
+    fallback_logger,
+    first_log_call,
+    hands_on,
+    is_logger_at,
+    logs_in_a_branch,
+    reports_active,
+)
+from qualitytool.exceptions.fixing.naming import render_names
+from qualitytool.exceptions.fixing.observed import describe, join, observed_here
+from qualitytool.exceptions.inference.hierarchy import BROAD, runtime_class
+from qualitytool.exceptions.inference.infer import (
     CLOSED,
     UNKNOWN,
     Answer,
@@ -39,9 +41,7 @@ from qualitytool.exceptions.infer import (
     Inferrer,
     contains_yield,
 )
-from qualitytool.exceptions.naming import render_names
-from qualitytool.exceptions.observed import describe, join, observed_here
-from qualitytool.exceptions.project import ModuleInfo
+from qualitytool.exceptions.inference.project import ModuleInfo
 
 if TYPE_CHECKING:
     from qualitytool.evidence.store import ObservedClass, TryEvidence
@@ -68,7 +68,7 @@ class Outcome(str, enum.Enum):
 SAFE, UNSAFE, EVIDENCE, LEFT, BOUNDARY = (
     Outcome.SAFE, Outcome.UNSAFE, Outcome.EVIDENCE, Outcome.LEFT, Outcome.BOUNDARY,
 )
-# Set by the opt-in rewrites of qualitytool.exceptions.ladder and .wrap.
+# Set by the opt-in rewrites of qualitytool.exceptions.fixing.ladder and .wrap.
 LADDERED, WRAPPED = Outcome.LADDERED, Outcome.WRAPPED
 _TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
 _BARE_REASON = (

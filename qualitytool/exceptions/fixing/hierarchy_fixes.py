@@ -1,6 +1,6 @@
 """The opt-in rewrites that use the project's exception hierarchy: ``--ladder`` and ``--wrap``.
 
-They run after :func:`qualitytool.exceptions.plan.plan_module` and turn some of its plans
+They run after :func:`qualitytool.exceptions.fixing.plan.plan_module` and turn some of its plans
 into laddered or wrapped ones; every other plan is passed through unchanged.
 """
 
@@ -10,13 +10,13 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from qualitytool.exceptions.families import load_project_hierarchy
-from qualitytool.exceptions.infer import Inferrer
-from qualitytool.exceptions.plan import HandlerPlan, _located_handlers, handler_order
-from qualitytool.exceptions.project import ModuleInfo
+from qualitytool.exceptions.fixing.families import load_project_hierarchy
+from qualitytool.exceptions.fixing.plan import HandlerPlan, _located_handlers, handler_order
+from qualitytool.exceptions.inference.infer import Inferrer
+from qualitytool.exceptions.inference.project import ModuleInfo
 
 if TYPE_CHECKING:
-    from qualitytool.exceptions.fix import FixOptions
+    from qualitytool.exceptions.fixing.fix import FixOptions
 
 
 def upgrade_plans(
@@ -28,8 +28,8 @@ def upgrade_plans(
     options: FixOptions,
 ) -> list[HandlerPlan]:
     """``plans`` with the handlers ``--ladder``/``--wrap`` rewrite replaced."""
-    from qualitytool.exceptions.ladder import ladder_plan
-    from qualitytool.exceptions.wrap import wrap_plan
+    from qualitytool.exceptions.fixing.ladder import ladder_plan
+    from qualitytool.exceptions.fixing.wrap import wrap_plan
 
     hierarchy = load_project_hierarchy(options.config)
     if hierarchy is None:

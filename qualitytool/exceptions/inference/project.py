@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qualitytool.exceptions.handlers import Scope, collect_bindings, dotted_chain
+from qualitytool.exceptions.checking.handlers import Scope, collect_bindings, dotted_chain
 from qualitytool.sources import SourceError, read_python
 
 BUILTIN_NAMES = frozenset(dir(builtins))

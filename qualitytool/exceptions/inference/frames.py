@@ -12,9 +12,9 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from qualitytool.exceptions.answers import Answer
-from qualitytool.exceptions.handlers import dotted_chain, function_scope
-from qualitytool.exceptions.project import (
+from qualitytool.exceptions.checking.handlers import dotted_chain, function_scope
+from qualitytool.exceptions.inference.answers import Answer
+from qualitytool.exceptions.inference.project import (
     ClassInfo,
     FunctionNode,
     ModuleInfo,
@@ -22,7 +22,7 @@ from qualitytool.exceptions.project import (
 )
 
 if TYPE_CHECKING:
-    from qualitytool.exceptions.expression_types import ValueType
+    from qualitytool.exceptions.inference.expression_types import ValueType
 
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _METHOD_KINDS = ("staticmethod", "classmethod")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qualitytool.exceptions.infer import Frame, Inferrer
+from qualitytool.exceptions.inference.infer import Frame, Inferrer
 
 
 def bound_names(frame: Frame) -> dict[str, str | None]:

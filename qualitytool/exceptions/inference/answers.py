@@ -19,7 +19,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from qualitytool.exceptions.hierarchy import runtime_class
+from qualitytool.exceptions.inference.hierarchy import runtime_class
 
 
 class Certainty(enum.IntEnum):

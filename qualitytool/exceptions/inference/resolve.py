@@ -16,8 +16,8 @@ Project functions are not contracts: the inference reads their bodies instead.
 
 from __future__ import annotations
 
-from qualitytool.exceptions.knowledge import KnowledgeBase, RaiseSpec
-from qualitytool.exceptions.project import ClassInfo, ProjectIndex
+from qualitytool.exceptions.inference.knowledge import KnowledgeBase, RaiseSpec
+from qualitytool.exceptions.inference.project import ClassInfo, ProjectIndex
 
 
 class ContractResolver:

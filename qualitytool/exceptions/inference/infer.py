@@ -2,13 +2,13 @@
 
 The walker gives every statement, call and *implicit operation* an :class:`Answer`:
 
-- calls: the knowledge base's contract (:mod:`qualitytool.exceptions.resolve`), the
+- calls: the knowledge base's contract (:mod:`qualitytool.exceptions.inference.resolve`), the
   project's own functions (their bodies, transitively; recursion handled), else unknown;
 - implicit operations run code too, so none of them is "raises nothing" by default:
   attribute loads and stores, ``await``, ``str()``/``repr()``/``format()``/f-strings,
   comparisons, arithmetic, truth tests, iteration, unpacking, subscripts, context managers'
   ``__enter__``/``__exit__``, and imports (a module's top-level code runs).  On values of a
-  known type (:mod:`qualitytool.exceptions.expression_types`) they raise what the language
+  known type (:mod:`qualitytool.exceptions.inference.expression_types`) they raise what the language
   or the contract says; on values of unknown type their answer is open, because a property,
   ``__getattr__``, ``__str__`` or ``__eq__`` is arbitrary code.
 
@@ -22,7 +22,7 @@ import ast
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from qualitytool.exceptions.answers import (
+from qualitytool.exceptions.inference.answers import (
     CLOSED,
     NOTHING,
     OPEN,
@@ -32,35 +32,35 @@ from qualitytool.exceptions.answers import (
     combine,
     display,
 )
-from qualitytool.exceptions.expression_types import (
+from qualitytool.exceptions.inference.expression_types import (
     CONTAINERS,
     StubSource,
     TypeInference,
     ValueType,
 )
-from qualitytool.exceptions.frames import (
+from qualitytool.exceptions.inference.frames import (
     FUNCTION_TYPES,
     Frame,
     contains_yield,
     qualified_name,
     resolve_name,
 )
-from qualitytool.exceptions.hierarchy import BROAD, Hierarchy, runtime_class
-from qualitytool.exceptions.knowledge import KnowledgeBase, RaiseSpec
-from qualitytool.exceptions.operations import (
+from qualitytool.exceptions.inference.hierarchy import BROAD, Hierarchy, runtime_class
+from qualitytool.exceptions.inference.knowledge import KnowledgeBase, RaiseSpec
+from qualitytool.exceptions.inference.operations import (
     CONTEXT_DECORATORS,
     ImplicitOperations,
     maybe_unbound,
     unknown_type,
 )
-from qualitytool.exceptions.project import (
+from qualitytool.exceptions.inference.project import (
     ClassInfo,
     FunctionNode,
     ModuleInfo,
     ProjectIndex,
     absolute_import,
 )
-from qualitytool.exceptions.resolve import ContractResolver
+from qualitytool.exceptions.inference.resolve import ContractResolver
 
 __all__ = [
     "CLOSED",

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.config import Config
-from qualitytool.exceptions.fix import FixFileResult, HandlerOutcome
-from qualitytool.exceptions.plan import Outcome
+from qualitytool.exceptions.fixing.fix import FixFileResult, HandlerOutcome
+from qualitytool.exceptions.fixing.plan import Outcome
 from qualitytool.findings import FileResult
 
 RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"

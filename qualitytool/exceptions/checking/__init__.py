@@ -1,0 +1,1 @@
+"""Finding broad handlers: detection, exemptions, check-exceptions and its cache."""
