@@ -1,7 +1,7 @@
 """TODO categories measured on real, hand-labelled comments:
 ``python benchmarks/run.py todo-categories``.
 
-The corpus (``todo_corpus/todos.jsonl``) holds TODO/FIXME/XXX/HACK comments of PyPI sdists
+The corpus (``todo_corpus/todos.jsonl``) holds TODO/FIXME/XXX/HACK comments of 79 PyPI sdists
 (``todo_corpus/extract.py`` says how they were chosen), each labelled by reading it and its
 code.  A third is held back: the rules in ``rules/todo_categories.toml`` are never tuned on
 it.  For both splits it prints accuracy, per-category precision and recall, the confusion

@@ -31,10 +31,11 @@ full labelling guide, which decides in which order the categories are tried, is 
   TLS checks, unsafe deserialization), also when phrased as a question;
 * performance: speed, memory, I/O or work avoided (caching, streaming, parallelism);
 * bug: behaviour that is wrong or unexplained (failures, flaky tests, wrong errors, races,
-  workarounds for someone else's bug);
+  our behaviour still wrong because of someone else's bug);
 * feature: something not there yet, tests included ("add a test for X");
 * refactor: the same behaviour in better code (removals after a deprecation or a version
-  drop, renames, moves, types, cleanups, test code restructured);
+  drop, a working workaround for someone else's bug to delete once it is fixed, renames,
+  moves, types, cleanups, test code restructured);
 * documentation: the comment explains rather than asks (a note, a caveat), or asks for docs.
 
 Resolution: ``implement`` when small and clear, ``issue`` when larger or needing a decision,
