@@ -52,6 +52,31 @@ def code_context(lines: Sequence[str], line: int, end_line: int, language: str =
     """The code around the comment on ``line``..``end_line`` (1-based lines of ``lines``)
     whose marker is at column ``col`` (1-based): code before it on its own line comes first
     in ``before``."""
+    return FileCode(lines, language).context(line, end_line, col)
+
+
+class FileCode:
+    """One file's lines, for the code context of each of its comments (its imports are
+    read once)."""
+
+    def __init__(self, lines: Sequence[str], language: str = "python") -> None:
+        self.lines = lines
+        self.language = language
+        self._imports: tuple[str, ...] | None = None
+
+    @property
+    def imports(self) -> tuple[str, ...]:
+        if self._imports is None:
+            self._imports = _imports("\n".join(self.lines), self.language)
+        return self._imports
+
+    def context(self, line: int, end_line: int, col: int = 1) -> CodeContext:
+        """:func:`code_context` of the comment on ``line``..``end_line``."""
+        return _context(self.lines, line, end_line, self.language, col, self.imports)
+
+
+def _context(lines: Sequence[str], line: int, end_line: int, language: str, col: int,
+             imports: tuple[str, ...]) -> CodeContext:
     before = _code_lines(lines, line - 2, _LINES_BEFORE, language, step=-1)
     if 0 < line <= len(lines):
         own = _COMMENT_TAIL.sub("", lines[line - 1][:max(0, col - 1)]).strip()
@@ -64,8 +89,7 @@ def code_context(lines: Sequence[str], line: int, end_line: int, language: str =
             body = [*before, *after]
     else:
         body = [*before, *after]
-    return CodeContext(tuple(reversed(before)), tuple(after), _calls(body, language),
-                       _imports("\n".join(lines), language))
+    return CodeContext(tuple(reversed(before)), tuple(after), _calls(body, language), imports)
 
 
 def _code_lines(lines: Sequence[str], start: int, count: int, language: str,

@@ -16,7 +16,7 @@ from qualitytool.shard import Shard
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer
 from qualitytool.todos.category_rules import Thresholds, load_categorizer
-from qualitytool.todos.context import code_context
+from qualitytool.todos.context import FileCode
 from qualitytool.todos.decoding import decode_source, read_bytes
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
@@ -88,11 +88,11 @@ def _scan_chunk(
         if not markers.in_bytes(raw, uses_hash_comments_only(language)):
             continue  # most files: never decoded
         text = decode_source(raw, file, language)
-        lines: list[str] | None = None
+        code_of: FileCode | None = None
         for item in scan_source(text, language, markers, _display(file, cwd), file=file,
                                 tag_words=tag_words):
-            lines = text.splitlines() if lines is None else lines
-            code = code_context(lines, item.line, item.end_line, language, item.col)
+            code_of = FileCode(text.splitlines(), language) if code_of is None else code_of
+            code = code_of.context(item.line, item.end_line, item.col)
             below = code.after[0] if code.after else ""
             items.append(categorizer.apply(replace(item, below=below, code=code)))
     return items, errors
