@@ -68,8 +68,8 @@ class Signal:
             return self.max_matches
         return _MAX_MATCHES.get(self.where.value, 1)
 
-    @property
-    def matcher(self) -> _Matcher:
+    @functools.cached_property
+    def matcher(self) -> _Matcher:  # computed once per signal (frozen: kept in __dict__)
         return _matcher(self.phrases)
 
 
@@ -188,9 +188,9 @@ class Categorizer:
         """The tags the scanner reads as the author's labels (``TODO(perf)``)."""
         return tuple(self.tags)
 
-    def judge(self, item: TodoItem) -> Verdict:
+    def judge(self, item: TodoItem, texts: ItemTexts | None = None) -> Verdict:
         """The category of ``item``, with the evidence for it and how sure it is."""
-        texts = item_texts(item)
+        texts = ItemTexts(item) if texts is None else texts
         scored: list[tuple[float, int, int, Category, tuple[Evidence, ...]]] = []
         for order, category in enumerate(self.categories):
             evidence = tuple(evidence_of(category.name, category.signals, texts))
@@ -277,7 +277,8 @@ class Categorizer:
         category = self.judge(item).category
         return category, self.resolution(item, category)
 
-    def flag(self, item: TodoItem, verdict: Verdict) -> SecurityFlag:
+    def flag(self, item: TodoItem, verdict: Verdict,
+             texts: ItemTexts | None = None) -> SecurityFlag:
         """Whether ``item`` may be about security, with the evidence: always when its
         category is the security category; else when the security category's signals and
         the flag's own (security words anywhere near the comment) reach the threshold."""
@@ -290,7 +291,8 @@ class Categorizer:
             return SecurityFlag(True, verdict.score, tuple(e.describe() for e in verdict.evidence),
                                 True)
         signals = [*self._flag_category_signals, *rules.signals]
-        evidence = [rules.scaled(e) for e in evidence_of("security-flag", signals, item_texts(item))]
+        texts = ItemTexts(item) if texts is None else texts
+        evidence = [rules.scaled(e) for e in evidence_of("security-flag", signals, texts)]
         evidence = [e for e in evidence if e.weight]
         score = sum(e.weight for e in evidence)
         return SecurityFlag(score >= rules.threshold, score,
@@ -306,8 +308,9 @@ class Categorizer:
     def apply(self, item: TodoItem) -> TodoItem:
         """``item`` with its category, the reason for it, its confidence, the security flag
         and its resolution."""
-        verdict = self.judge(item)
-        flag = self.flag(item, verdict)
+        texts = ItemTexts(item)
+        verdict = self.judge(item, texts)
+        flag = self.flag(item, verdict, texts)
         return replace(
             item, category=verdict.category, category_reason=verdict.reason,
             resolution=self.resolution(item, verdict.category),
@@ -318,19 +321,35 @@ class Categorizer:
         )
 
 
-def item_texts(item: TodoItem) -> dict[Where, _Text]:
-    """The texts of ``item`` the signals read, each split into words once."""
-    code = item.code
-    return {
-        # A URL's words are not the comment's ("bugs.launchpad.net", "/security/...").
-        Where.COMMENT: _Text(_URL.sub(" ", item.text)),
-        Where.CODE: _Text(code_words(item.context, item.below)),
-        Where.AROUND: _Text(code_words(*code.before, *code.after)),
-        Where.CALLS: _Text(code_words(*code.calls)),
-        Where.IMPORTS: _Text(code_words(*code.imports)),
-        Where.PATH: _Text(path_words(item.path)),
-        Where.MARKER: _Text(item.marker),
-    }
+class ItemTexts:
+    """The texts of one item the signals read, each split into words once, when first read."""
+
+    def __init__(self, item: TodoItem) -> None:
+        self._item = item
+        self._texts: dict[Where, _Text] = {}
+
+    def __getitem__(self, where: Where) -> _Text:
+        text = self._texts.get(where)
+        if text is None:
+            text = self._texts[where] = _Text(self._raw(where))
+        return text
+
+    def _raw(self, where: Where) -> str:
+        item, code = self._item, self._item.code
+        if where is Where.COMMENT:
+            # A URL's words are not the comment's ("bugs.launchpad.net", "/security/...").
+            return _URL.sub(" ", item.text)
+        if where is Where.CODE:
+            return code_words(item.context, item.below)
+        if where is Where.AROUND:
+            return code_words(*code.before, *code.after)
+        if where is Where.CALLS:
+            return code_words(*code.calls)
+        if where is Where.IMPORTS:
+            return code_words(*code.imports)
+        if where is Where.PATH:
+            return path_words(item.path)
+        return item.marker
 
 
 class _Text:
@@ -338,8 +357,15 @@ class _Text:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = [(m.start(), m.end(), m[0].lower()) for m in _WORD.finditer(text)]
-        self.vocabulary = frozenset(word for _, _, word in self.words)
+        self.lower = text.lower()
+        self.at: dict[str, list[tuple[int, int]]] = {}  # word -> where it occurs
+        for match in _WORD.finditer(text):
+            self.at.setdefault(match[0].lower(), []).append(match.span())
+        self.vocabulary = self.at.keys()
+
+    @property
+    def words(self) -> bool:
+        return bool(self.at)
 
 
 _WORD = re.compile(r"\w+")
@@ -352,12 +378,16 @@ class _Matcher:
 
     words: frozenset[str]
     pattern: re.Pattern[str] | None
+    # Lower-case text every match of ``pattern`` contains (its phrases' first words); None
+    # when a ``re:`` phrase may match anything: the regex only runs where one is present.
+    literals: tuple[str, ...] | None = None
 
     def find(self, text: _Text) -> list[tuple[int, int, str]]:
         """Every match as (start, end, phrase found), in text order, longest first."""
         hits = self.words & text.vocabulary
-        found = [(start, end, word) for start, end, word in text.words if word in hits] if hits else []
-        if self.pattern is not None:
+        found = [(start, end, word) for word in hits for start, end in text.at[word]]
+        if self.pattern is not None and (
+                self.literals is None or any(part in text.lower for part in self.literals)):
             found += [(m.start(), m.end(), re.sub(r"\s+", " ", m[0].lower()))
                       for m in self.pattern.finditer(text.text)]
         found.sort(key=lambda f: (f[0], -f[1]))
@@ -372,11 +402,12 @@ def _matcher(phrases: tuple[str, ...]) -> _Matcher:
             words.add(phrase.lower())
         else:
             others.append(phrase)
-    return _Matcher(frozenset(words), _phrase_pattern(tuple(others)))
+    literals = None if any(p.startswith("re:") for p in others) else tuple(
+        {p.lower().rstrip("*").split()[0] for p in others if p.strip("*").strip()})
+    return _Matcher(frozenset(words), _phrase_pattern(tuple(others)), literals)
 
 
-def evidence_of(name: str, signals: Iterable[Signal],
-                texts: Mapping[Where, _Text]) -> Iterable[Evidence]:
+def evidence_of(name: str, signals: Iterable[Signal], texts: ItemTexts) -> Iterable[Evidence]:
     """The phrases of ``signals`` found in ``texts``, as evidence for ``name``."""
     # Strongest signals first; a weaker phrase inside a stronger one's match does not count
     # again ("key" in "signing key"), nor does a word inside a longer phrase of the same

@@ -1,5 +1,5 @@
 """The code a TODO comment sits in: the statement right below it, the lines around it, the
-calls of the enclosing function and the file's imports.
+calls and imports of the enclosing function and the imports of the file's header.
 
 Read from the text alone (never imported, never compiled), so it works on files that do not
 parse and on other languages; for Python the enclosing function is found by indentation.
@@ -56,8 +56,8 @@ def code_context(lines: Sequence[str], line: int, end_line: int, language: str =
 
 
 class FileCode:
-    """One file's lines, for the code context of each of its comments (its imports are
-    read once)."""
+    """One file's lines, for the code context of each of its comments (the imports of its
+    header are read once)."""
 
     def __init__(self, lines: Sequence[str], language: str = "python") -> None:
         self.lines = lines
@@ -65,31 +65,48 @@ class FileCode:
         self._imports: tuple[str, ...] | None = None
 
     @property
-    def imports(self) -> tuple[str, ...]:
+    def header_imports(self) -> tuple[str, ...]:
+        """What the file imports before its first top-level definition (Python), or in its
+        first lines (other languages)."""
         if self._imports is None:
-            self._imports = _imports("\n".join(self.lines), self.language)
+            self._imports = _imports("\n".join(_header(self.lines, self.language)),
+                                     self.language)
         return self._imports
 
     def context(self, line: int, end_line: int, col: int = 1) -> CodeContext:
         """:func:`code_context` of the comment on ``line``..``end_line``."""
-        return _context(self.lines, line, end_line, self.language, col, self.imports)
+        return _context(self.lines, line, end_line, self.language, col, self.header_imports)
+
+
+_HEADER_LINES = 400
+_TOP_LEVEL_DEFINITION = ("def ", "class ", "async def ", "@")
+
+
+def _header(lines: Sequence[str], language: str) -> Sequence[str]:
+    if language != "python":
+        return lines[:_HEADER_LINES]
+    for index, text in enumerate(lines[:_HEADER_LINES * 5]):
+        if text.startswith(_TOP_LEVEL_DEFINITION):
+            return lines[:index]
+    return lines[:_HEADER_LINES * 5]
 
 
 def _context(lines: Sequence[str], line: int, end_line: int, language: str, col: int,
-             imports: tuple[str, ...]) -> CodeContext:
+             header_imports: tuple[str, ...]) -> CodeContext:
     before = _code_lines(lines, line - 2, _LINES_BEFORE, language, step=-1)
     if 0 < line <= len(lines):
         own = _COMMENT_TAIL.sub("", lines[line - 1][:max(0, col - 1)]).strip()
         if own:  # a trailing comment: the statement it sits on
             before = [own[:_LONGEST], *before[:_LINES_BEFORE - 1]]
     after = _code_lines(lines, end_line, _LINES_AFTER, language, step=1)
-    if language == "python":
-        body = _enclosing_function(lines, line)
-        if body is None:  # module or class level: the calls of the nearby lines
-            body = [*before, *after]
-    else:
-        body = [*before, *after]
-    return CodeContext(tuple(reversed(before)), tuple(after), _calls(body, language), imports)
+    imports = header_imports
+    function = _enclosing_function(lines, line) if language == "python" else None
+    if function is not None:  # and the function's own imports
+        imports = tuple(dict.fromkeys([*imports, *_imports("\n".join(function), language)]))
+    # at module or class level: the calls of the nearby lines
+    body = [*before, *after] if function is None else function
+    return CodeContext(tuple(reversed(before)), tuple(after), _calls(body, language),
+                       imports[:_MAX_IMPORTS])
 
 
 def _code_lines(lines: Sequence[str], start: int, count: int, language: str,

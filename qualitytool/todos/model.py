@@ -28,7 +28,7 @@ class CodeContext:
     before: tuple[str, ...] = ()  # code lines right above the comment, nearest last
     after: tuple[str, ...] = ()  # code lines right below it, nearest first
     calls: tuple[str, ...] = ()  # names the enclosing function calls (dotted), first seen first
-    imports: tuple[str, ...] = ()  # modules (and names) the file imports, in file order
+    imports: tuple[str, ...] = ()  # what the file's header and the enclosing function import
 
     def to_dict(self) -> dict[str, list[str]]:
         return {"before": list(self.before), "after": list(self.after),
