@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qualitytool.config import Config
-from qualitytool.todos.context import code_context, statement_below
+from qualitytool.todos.context import code_context
 from qualitytool.todos.model import CodeContext
 from qualitytool.todos.scan import scan_paths
 
@@ -81,11 +81,12 @@ def test_other_languages_read_their_imports_and_nearby_calls() -> None:
     )
 
 
-def test_statement_below_skips_comments_and_blank_lines() -> None:
+def test_the_lines_below_skip_comments_and_blank_lines() -> None:
     lines = ["# TODO: a", "# more", "", "x = 1  # note", "y = 2"]
-    assert statement_below(lines, 1) == "x = 1"
-    assert statement_below(lines, 5) == ""
-    assert statement_below(["// TODO", "  // c", "call();"], 1, "javascript") == "call();"
+    assert code_context(lines, 1, 2).after == ("x = 1", "y = 2")
+    assert code_context(lines, 5, 5).after == ()
+    assert code_context(["// TODO", "  // c", "call();"], 1, 1, "javascript").after == (
+        "call();",)
 
 
 def test_the_scan_stores_the_context_on_each_item(tmp_path: Path) -> None:

@@ -126,12 +126,6 @@ class Verdict:
             text += f"; next {self.runner_up[0]} {_num(self.runner_up[1])}"
         return text
 
-    def describe_confidence(self) -> str:
-        """``confidence 0.62: bug 0.62, feature 0.21`` (the two likeliest categories)."""
-        shares = ", ".join(f"{name} {share:.2f}" for name, share in self.likeliest[:2])
-        return f"confidence {self.confidence:.2f}: {shares}" if shares else \
-            f"confidence {self.confidence:.2f}"
-
 
 def _num(value: float) -> str:
     return f"{value:g}"

@@ -1,5 +1,5 @@
-"""The code a TODO comment sits in: the statement right below it, the lines around it, the
-calls and imports of the enclosing function and the imports of the file's header.
+"""The code a TODO comment sits in: the lines around it (the first one below is "the
+statement below"), the calls and imports of the enclosing function, the file's imports.
 
 Read from the text alone (never imported, never compiled), so it works on files that do not
 parse and on other languages; for Python the enclosing function is found by indentation.
@@ -36,15 +36,6 @@ _JS_IMPORT = re.compile(r"""(?:\bfrom\s+|\brequire\s*\(\s*|^\s*import\s+)['"]([^
                         re.MULTILINE)
 
 
-
-
-def statement_below(lines: Sequence[str], end_line: int, language: str = "python") -> str:
-    """The first line of code after the comment ending on ``end_line`` (1-based), stripped.
-
-    Blank lines and further comment lines are skipped; "" at the end of the file.
-    """
-    below = _code_lines(lines, end_line, 1, language, step=1)
-    return below[0] if below else ""
 
 
 def code_context(lines: Sequence[str], line: int, end_line: int, language: str = "python",
