@@ -11,13 +11,14 @@ import ast
 import functools
 import gc
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
 from qualitytool.evidence.store import Evidence
-from qualitytool.exceptions.checking.check import read_candidate, syntax_error_place
+from qualitytool.exceptions.checking.check import cannot_parse, read_candidate
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED
 from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
 from qualitytool.exceptions.inference.infer import Inferrer
@@ -29,6 +30,7 @@ from qualitytool.exceptions.inference.project import (
     package_root,
     search_roots,
 )
+from qualitytool.exceptions.inference.pythons import SUPPORTED, target_python
 from qualitytool.exceptions.inference.stubs import default_stubs
 from qualitytool.findings import FileResult
 from qualitytool.sources import (
@@ -93,6 +95,8 @@ class FixOptions:
     wrap: bool = False  # external-service conversions -> ExternalServiceError (opt-in, unsafe)
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
     evidence: Evidence | None = None  # from ``evidence run`` (paths relative to config.root)
+    # ``--since``: the changed lines by absolute path; only handlers there are considered
+    changed: Mapping[str, frozenset[int]] | None = None
 
     def __call__(self, path: Path) -> FileResult:
         return fix_file(path, self)
@@ -124,9 +128,11 @@ def _knowledge(files: tuple[str, ...]) -> KnowledgeBase:
 
 @functools.lru_cache(maxsize=32)
 def _inferrer(
-    roots: tuple[str, ...], files: tuple[str, ...], project_root: Path | None = None
+    roots: tuple[str, ...], files: tuple[str, ...], project_root: Path | None = None,
+    target_version: str | None = None,
 ) -> Inferrer:
-    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs(project_root))
+    version = target_python(project_root, target_version) if project_root else SUPPORTED[0]
+    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs(project_root, version))
 
 
 def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
@@ -152,10 +158,8 @@ def _parse(source: PythonSource, shown: str) -> ast.Module:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(source.text, filename=shown)
-    except SyntaxError as exc:
-        raise SourceError(f"{syntax_error_place(shown, exc)}: cannot parse: {exc.msg}") from exc
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise SourceError(f"{shown}: cannot parse: {type(exc).__name__}: {exc}") from exc
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(cannot_parse(shown, exc)) from exc
 
 
 def fix_source(
@@ -163,6 +167,9 @@ def fix_source(
 ) -> tuple[list[HandlerPlan], str]:
     """The plans for one parsed module and its text with the applicable ones applied."""
     plans = plan_source(text, tree, path, options)
+    if options.changed is not None:
+        lines = options.changed.get(str(path), frozenset())
+        plans = [p for p in plans if p.line in lines]
     if not any(p.applies(options.unsafe_fixes) for p in plans):
         return plans, text
     from qualitytool.exceptions.fixing.piecewise import (
@@ -178,7 +185,8 @@ def plan_source(
 ) -> list[HandlerPlan]:
     """The plans for one parsed module (``path`` places it in its project)."""
     inferrer = _inferrer(
-        _roots_for(path, options), options.knowledge_files, options.config.root
+        _roots_for(path, options), options.knowledge_files, options.config.root,
+        options.config.target_version,
     )
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
@@ -306,7 +314,8 @@ def standalone_plans(
         config=config, roots=roots, keep_fallback=keep_fallback, boundaries=boundaries,
         knowledge_files=knowledge_files(config),
     )
-    inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root)
+    inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root,
+                         options.config.target_version)
     info = ModuleInfo.build(name, path, tree)
     inferrer.index.add(info)
     return plan_module(tree, code, info, inferrer, options.plan_options)
