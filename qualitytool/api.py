@@ -357,7 +357,9 @@ def sync_todos(
     if unknown:
         raise SyncError(f"--category: unknown category {unknown[0]!r} "
                         f"(one of {', '.join(categorizer.names)})")
-    options = dataclasses.replace(options, category_labels=tuple(categorizer.labels.items()))
+    options = dataclasses.replace(options, category_labels=tuple(categorizer.labels.items()),
+                                  security_label=config.todos.security_flag_label,
+                                  uncertain_label=config.todos.uncertain_label)
     result = scan_todos(paths, config, blame=blame)
     report = sync(result.items, options, root=config.root, scanned=paths, on_action=on_action,
                   complete=not result.errors)

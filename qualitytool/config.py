@@ -102,6 +102,16 @@ class TodosConfig:
     # Phrases that mark a TODO as a documented limitation rather than work to do.
     limitation_phrases: tuple[str, ...] = ("limitation", "known issue", "wontfix", "won't fix")
     labels: tuple[str, ...] = ("technical-debt", "todo")
+    # Points of the "may be security" flag's signals (rules/todo_categories.toml
+    # [security-flag]) an item needs to be flagged; lower flags more.
+    security_flag_threshold: float = 1.5
+    # The issue label `todos sync` adds to flagged items ("" for none).
+    security_flag_label: str = "may-be-security"
+    # Below this confidence (0-1) an item is "uncertain": shown with its two likeliest
+    # categories for a person to decide; 0 never.
+    uncertain_below: float = 0.5
+    # The issue label of uncertain items, instead of a category's ("" for none).
+    uncertain_label: str = "needs-triage"
 
 
 def gates_config_class(gates: Sequence[Gate] = GATES) -> type:
@@ -439,6 +449,11 @@ def _validate(config: Config, source: Path) -> None:
         problem = gate.invalid(getattr(config.gates, gate.field))
         if problem is not None:
             raise ConfigError(f"{source}: key '{TABLE}.gates.{gate.key}' {problem}")
+    todos = config.todos
+    if todos.security_flag_threshold < 0:
+        raise ConfigError(f"{source}: key '{TABLE}.todos.security-flag-threshold' must be 0 or more")
+    if not 0 <= todos.uncertain_below <= 1:
+        raise ConfigError(f"{source}: key '{TABLE}.todos.uncertain-below' must be between 0 and 1")
     hierarchy = config.exceptions.hierarchy
     where = f"{TABLE}.exceptions.hierarchy"
     if hierarchy.base_name is not None and class_name_problem(hierarchy.base_name):

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from qualitytool.api import scan_todos, write_todo_reports
 from qualitytool.cli import main
 from qualitytool.config import Config, TodosConfig, load_config
-from qualitytool.todos.categories import CategoryRulesError, load_categorizer
+from qualitytool.todos.categories import CategoryRulesError
+from qualitytool.todos.category_rules import load_categorizer
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import TodoItem
 from qualitytool.todos.scanner import scan_source
@@ -277,6 +278,8 @@ def test_cli_json_contract(monkeypatch: pytest.MonkeyPatch) -> None:
         "path": "app/services/storage.py", "line": 22, "col": 7, "marker": "TODO",
         "text": "add a real S3 backend instead of mirroring through the vendor SDK",
         "category": "feature", "category_reason": 'feature 4: comment "add" +4; next refactor 2',
+        "confidence": 0.7321, "uncertain": False, "likeliest": ["feature", "refactor"],
+        "may_be_security": False, "security_evidence": [], "tags": [],
         "resolution": "issue", "author": None, "issue": "#12",
         "fingerprint": storage["fingerprint"], "blame": None,
     }
@@ -286,6 +289,7 @@ def test_cli_json_contract(monkeypatch: pytest.MonkeyPatch) -> None:
         "by_category": {"security": 5, "performance": 3, "bug": 2, "feature": 5,
                         "refactor": 1, "documentation": 1},
         "by_resolution": {"implement": 7, "issue": 9, "document": 1},
+        "may_be_security": 5, "uncertain": 4,
     }
 
 
@@ -298,10 +302,10 @@ def test_cli_check_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
                         monkeypatch)
     assert code == 1
     assert out == (
-        "::notice file=a.py,line=1,col=3,endLine=1,title=TODO::TODO [feature, issue]: "
-        "linked (tracked in #1)\n"
-        "::warning file=b.ts,line=1,col=4,endLine=1,title=FIXME::FIXME [feature, issue]: "
-        "unlinked (no issue linked)\n"
+        "::notice file=a.py,line=1,col=3,endLine=1,title=TODO::TODO [uncertain: feature or "
+        "refactor, issue]: linked (tracked in #1)\n"
+        "::warning file=b.ts,line=1,col=4,endLine=1,title=FIXME::FIXME [uncertain: feature or "
+        "refactor, issue]: unlinked (no issue linked)\n"
         "1 TODO comment(s) without an issue link\n"
     )
 
@@ -316,8 +320,12 @@ def test_cli_report_and_json_in_one_run(tmp_path: Path, monkeypatch: pytest.Monk
     assert json.loads(out[out.index("{"):])["summary"]["total"] == 17
     report = (out_dir / "TODO_REPORT.md").read_text()
     limitations = (out_dir / "KNOWN_LIMITATIONS.md").read_text()
-    assert report.startswith("# TODO report\n\n17 TODO comments: 1 linked to an issue, 16 not.\n")
-    assert "| security | 5 |" in report
+    assert report.startswith(
+        "# TODO report\n\n17 TODO comments: 1 linked to an issue, 16 not.\n"
+        "5 may be about security; 4 uncertain (a person decides their category).\n")
+    # Uncertain items are counted and listed apart, for a person to decide.
+    assert "| security | 4 |" in report
+    assert "| uncertain (a person decides) | 4 |" in report
     assert "| `app/services/storage.py:22` | TODO | add a real S3 backend instead of mirroring" \
         " through the vendor SDK | issue | #12 | - |" in report
     assert limitations == (
@@ -325,7 +333,7 @@ def test_cli_report_and_json_in_one_run(tmp_path: Path, monkeypatch: pytest.Monk
         "Behaviour the code documents as deliberate or not yet supported, collected from\n"
         "`TODO(limitation)` comments and comments with a limitation phrase.\n\n"
         "- **`app/config.py:49`** (`_read_ini`): INI cannot express nested tables or lists, "
-        "so INI settings are flat strings.\n"
+        "so INI settings are flat strings. (category uncertain: feature or refactor)\n"
     )
     # Deterministic: a second run writes the same bytes; --format markdown is the same report.
     again = tmp_path / "again"
@@ -340,10 +348,13 @@ def test_cli_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("qualitytool.cli._is_terminal", lambda: True)  # tables: a terminal's
     code, out = run_cli(["todos", "--no-blame", "app/security.py"], EXAMPLE, monkeypatch)
     assert code == 0
-    assert out.splitlines()[0] == "security (2)"
+    assert out.splitlines()[0] == "security (1)"
     assert "app/security.py:17" in out and "TODO: rotate the signing" in out
+    assert "uncertain (1): a person decides" in out.splitlines()
+    assert "app/security.py:41  security or refactor?" in out
     assert out.splitlines()[-1] == (
-        "Found 2 TODO comments in 1 of 1 files: 0 linked to an issue, 2 not (2 implement)."
+        "Found 2 TODO comments in 1 of 1 files: 0 linked to an issue, 2 not (2 implement); "
+        "2 may be security, 1 uncertain."
     )
 
 

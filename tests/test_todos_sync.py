@@ -82,7 +82,9 @@ def test_first_sync_then_rerun_creates_nothing(
     assert titles(github) == FIRST
     head = project.git("rev-parse", "HEAD")
     issue = github.issues[1]
-    assert issue["labels"] == ["technical-debt", "todo", "security"]
+    # A security item carries the flag's label too: one label finds everything that may be
+    # about security, whatever its category.
+    assert issue["labels"] == ["technical-debt", "todo", "security", "may-be-security"]
     assert (
         f"[`app/service.py:6`](https://github.example/acme/app/blob/{head}/app/service.py#L6)"
         " in `Service.load`:" in issue["body"]
@@ -101,10 +103,11 @@ def test_first_sync_then_rerun_creates_nothing(
     # One list page, the labels the repository lacks, one POST per issue.
     assert [(r.method, r.path) for r in github.log] == [
         ("GET", ISSUES),
-        *[("POST", "/repos/acme/app/labels")] * 5,
+        *[("POST", "/repos/acme/app/labels")] * 6,
         *[("POST", ISSUES)] * 3,
     ]
-    assert sorted(github.labels) == ["feature", "performance", "security", "technical-debt", "todo"]
+    assert sorted(github.labels) == ["feature", "may-be-security", "performance", "security",
+                                     "technical-debt", "todo"]
 
     github.log.clear()
     result = sync(project, github, monkeypatch=monkeypatch)
@@ -212,7 +215,7 @@ def test_crash_in_the_middle_then_rerun(
 ) -> None:
     # The second create reaches GitHub, then the connection dies and so does everything after.
     github.add_fault(Fault("POST", ISSUES, drop=True, after=True, skip=1))
-    github.add_fault(Fault("*", ".*", drop=True, times=1000, skip=6))
+    github.add_fault(Fault("*", ".*", drop=True, times=1000, skip=7))
     result = sync(project, github, monkeypatch=monkeypatch)
     assert result.exit_code == 2
     assert len(github.issues) == 2

@@ -1,41 +1,38 @@
 """Categories and suggested resolutions of TODO items, from rules kept as data.
 
-The built-in rules are ``rules/todo_categories.toml``; ``[tool.qualitytool.todos]
-category-rules`` adds files in the same format (relative to the configuration file), which
-may add categories, rename or drop them, change their issue labels and add signals.
+The built-in rules are ``rules/todo_categories.toml`` (read by
+:mod:`qualitytool.todos.category_rules`); ``[tool.qualitytool.todos] category-rules`` adds
+files in the same format, which may add categories, rename or drop them, change their issue
+labels, add signals and author tags.
 
-A category collects points from *signals*: phrases found in the comment, in its code (the
-enclosing function or class and the statement below the comment) or in the file's path,
-each with a weight.  The category with the most points wins (ties: the higher priority);
-below ``min-score`` points the item gets the fallback category.  Every decision keeps its
-evidence, so ``todos --explain`` can say why.
+The author's words come first: a tag the author wrote (``TODO(security)``, ``FIXME(perf)``,
+``TODO [bug]``, ``TODO: refactor: ...``, ``#tech-debt``) that the rules map to a category
+decides it.  Otherwise a category collects points from *signals*: phrases found in the
+comment, in its code (the enclosing function or class and the statement below the comment,
+the lines around it, the calls of the enclosing function, the file's imports) or in the
+file's path, each with a weight.  The category with the most points wins (ties: the higher
+priority) among those that reach their minimum score; when none does, the one with the most
+points plus its prior.  How sure the categorizer is comes from the same points: a softmax of
+each category's points plus its prior, divided by the rules' ``temperature``.  Below the
+configured confidence the item is *uncertain*: it shows its two likeliest categories for a
+person to decide.  Every decision keeps its evidence, so ``todos --explain`` can say why.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
+import math
 import re
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
-from pathlib import Path
-from typing import Any
 
-from qualitytool.sources import read_text
-from qualitytool.todos.model import RESOLUTIONS, TodoItem
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from qualitytool.todos.model import NOT_FLAGGED, SecurityFlag, TodoItem
 
 # How many distinct phrases of one signal count: two in the comment (one long comment should
-# not outvote a short one by its length), one in the code or the path (``oauth/oauth1/`` is
-# one piece of evidence, not two).  A signal's ``max`` overrides it.
-_MAX_MATCHES = {"comment": 2, "code": 1, "path": 1}
-
+# not outvote a short one by its length), one in the code, the path and the rest
+# (``oauth/oauth1/`` is one piece of evidence, not two).  A signal's ``max`` overrides it.
+_MAX_MATCHES = {"comment": 2}
 
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 
@@ -49,7 +46,11 @@ class Where(enum.Enum):
 
     COMMENT = "comment"  # the TODO's text
     CODE = "code"  # the enclosing function/class name and the statement below, as words
+    AROUND = "around"  # the code lines right above and below the comment, as words
+    CALLS = "calls"  # what the enclosing function calls, as words
+    IMPORTS = "imports"  # what the file imports, as words
     PATH = "path"  # the file's path, as words
+    MARKER = "marker"  # the marker itself (TODO, FIXME, XXX, HACK or a configured one)
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,12 @@ class Signal:
 
     @property
     def limit(self) -> int:
-        return _MAX_MATCHES[self.where.value] if self.max_matches is None else self.max_matches
+        if self.max_matches is not None:
+            return self.max_matches
+        return _MAX_MATCHES.get(self.where.value, 1)
 
-    @property
-    def matcher(self) -> _Matcher:
+    @functools.cached_property
+    def matcher(self) -> _Matcher:  # computed once per signal (frozen: kept in __dict__)
         return _matcher(self.phrases)
 
 
@@ -77,6 +80,7 @@ class Category:
     priority: int  # breaks ties between equal scores
     signals: tuple[Signal, ...]
     min_score: float | None = None  # points it needs to be chosen (default: settings' min-score)
+    prior: float = 0.0  # points it has before any evidence (for the likeliest and confidence)
 
 
 @dataclass(frozen=True)
@@ -88,26 +92,35 @@ class Evidence:
     phrase: str
     weight: float
 
+    def describe(self) -> str:
+        return f'{self.where.value} "{self.phrase}" {_signed(self.weight)}'
+
 
 @dataclass(frozen=True)
 class Verdict:
-    """A category with its score, the evidence behind it and the runner-up."""
+    """A category with its score, the evidence behind it, and how sure it is."""
 
     category: str
     score: float
     evidence: tuple[Evidence, ...]  # for the chosen category
     runner_up: tuple[str, float] | None = None
-    fallback: bool = False  # no category reached min-score
+    fallback: bool = False  # no category reached its minimum score
+    confidence: float = 1.0  # the chosen category's share of the softmax
+    # The categories in order of likelihood, with their shares (the chosen one first).
+    likeliest: tuple[tuple[str, float], ...] = ()
+    tag: str | None = None  # the author's tag that decided the category
 
     @property
     def reason(self) -> str:
         """One line: why this category (``security 5: comment "csrf" +4, path "auth" +1``)."""
+        if self.tag is not None:
+            return f'{self.category}: the author\'s tag "{self.tag}"'
         if self.fallback:
-            head = f"{self.category}: no category reached the minimum score (the fallback)"
+            head = f"{self.category}: no category reached its minimum score"
             if self.runner_up:
                 head += f"; best {self.runner_up[0]} {_num(self.runner_up[1])}"
             return head
-        parts = ", ".join(f'{e.where.value} "{e.phrase}" {_signed(e.weight)}' for e in self.evidence)
+        parts = ", ".join(e.describe() for e in self.evidence)
         text = f"{self.category} {_num(self.score)}: {parts}"
         if self.runner_up:
             text += f"; next {self.runner_up[0]} {_num(self.runner_up[1])}"
@@ -123,16 +136,37 @@ def _signed(value: float) -> str:
 
 
 @dataclass(frozen=True)
+class SecurityFlagRules:
+    """The "may be security" flag: its signals (read like a category's), the category it
+    stands beside (always flagged), and the points an item needs."""
+
+    category: str | None  # the security category's current name (renames follow it)
+    signals: tuple[Signal, ...]
+    threshold: float
+    # What each point counts for the flag, by where it was found (1 where not listed).
+    scale: tuple[tuple[Where, float], ...] = ()
+
+    def scaled(self, evidence: Evidence) -> Evidence:
+        factor = dict(self.scale).get(evidence.where, 1.0)
+        return evidence if factor == 1 else replace(evidence, weight=evidence.weight * factor)
+
+
+@dataclass(frozen=True)
 class Categorizer:
-    """Assigns each item a category (most points from its signals) and a resolution."""
+    """Assigns each item a category, a confidence, a "may be security" flag and a
+    resolution."""
 
     categories: tuple[Category, ...]  # display order
-    fallback: str
+    fallback: str  # the likeliest when no category has points and the priors tie
     min_score: float
     implement_categories: frozenset[str]
     small_words: int
     small_categories: frozenset[str]
     limitation_phrases: tuple[str, ...]
+    tags: Mapping[str, str] = field(default_factory=dict)  # the author's tag -> category
+    temperature: float = 1.0
+    uncertain_below: float = 0.0  # a confidence below this makes the item uncertain
+    security_flag: SecurityFlagRules | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -143,27 +177,74 @@ class Categorizer:
         """Category name -> GitHub issue label."""
         return {c.name: c.label for c in self.categories}
 
-    def judge(self, item: TodoItem) -> Verdict:
-        """The category of ``item``, with the evidence for it."""
-        texts = {
-            # A URL's words are not the comment's ("bugs.launchpad.net", "/security/...").
-            Where.COMMENT: _Text(_URL.sub(" ", item.text)),
-            Where.CODE: _Text(code_words(item.context, item.below)),
-            Where.PATH: _Text(path_words(item.path)),
-        }
+    @property
+    def tag_words(self) -> tuple[str, ...]:
+        """The tags the scanner reads as the author's labels (``TODO(perf)``)."""
+        return tuple(self.tags)
+
+    def judge(self, item: TodoItem, texts: ItemTexts | None = None) -> Verdict:
+        """The category of ``item``, with the evidence for it and how sure it is."""
+        texts = ItemTexts(item) if texts is None else texts
         scored: list[tuple[float, int, int, Category, tuple[Evidence, ...]]] = []
         for order, category in enumerate(self.categories):
-            evidence = tuple(_evidence(category, texts))
+            evidence = tuple(evidence_of(category.name, category.signals, texts))
             score = sum(e.weight for e in evidence)
             scored.append((score, category.priority, -order, category, evidence))
+        shares = self._shares([(s[3], s[0]) for s in scored])
+        tag = self._author_tag(item)
+        if tag is not None:
+            name = self.tags[tag]
+            return Verdict(name, 0.0, (), None, confidence=1.0,
+                           likeliest=((name, 1.0), *((n, p) for n, p in shares if n != name)),
+                           tag=tag)
         scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
         eligible = [s for s in scored if s[0] >= self._needed(s[3])]
-        if not eligible:
-            top = (scored[0][3].name, scored[0][0]) if scored[0][0] > 0 else None
-            return Verdict(self.fallback, 0.0, (), top, fallback=True)
-        best_score, _, _, best, evidence = eligible[0]
-        runner = next(((s[3].name, s[0]) for s in scored if s[3] is not best and s[0] > 0), None)
-        return Verdict(best.name, best_score, evidence, runner)
+        if eligible:
+            best_score, _, _, best, evidence = eligible[0]
+            runner = next(((s[3].name, s[0]) for s in scored if s[3] is not best and s[0] > 0),
+                          None)
+            fallback = False
+        else:
+            # Nothing decisive: the likeliest by points and priors (not a fixed category).
+            best = self._likeliest_without_evidence(scored)
+            best_score, evidence, fallback = 0.0, (), True
+            runner = (scored[0][3].name, scored[0][0]) if scored[0][0] > 0 else None
+        share = dict(shares)[best.name]
+        ordered = ((best.name, share), *((n, p) for n, p in shares if n != best.name))
+        return Verdict(best.name, best_score, evidence, runner, fallback, share, ordered)
+
+    def _likeliest_without_evidence(
+        self, scored: list[tuple[float, int, int, Category, tuple[Evidence, ...]]]
+    ) -> Category:
+        def points(entry: tuple[float, int, int, Category, tuple[Evidence, ...]]) -> tuple[
+                float, bool, int]:
+            score, priority, _, category, _ = entry
+            # A category that needs more than the settings' minimum (security) is never
+            # guessed: its partial points are what the flag is for.
+            guessable = self._needed(category) <= self.min_score
+            return (score + category.prior if guessable else -math.inf,
+                    category.name == self.fallback, priority)
+
+        return max(scored, key=points)[3]
+
+    def _shares(self, scores: list[tuple[Category, float]]) -> list[tuple[str, float]]:
+        """Each category's softmax share of points plus prior, most likely first."""
+        values = [(c.name, (s + c.prior) / self.temperature) for c, s in scores]
+        top = max(v for _, v in values)
+        weights = [(name, math.exp(v - top)) for name, v in values]
+        total = sum(w for _, w in weights)
+        return sorted(((name, w / total) for name, w in weights), key=lambda nw: -nw[1])
+
+    def _author_tag(self, item: TodoItem) -> str | None:
+        """The author's tag that decides the category: the marker itself when it is a tag
+        (a configured ``SECURITY`` marker), else the tags of the comment, the security
+        category's first (the costliest to miss), then in the order written."""
+        candidates = [item.marker.lower(), *item.tags]
+        found = [t for t in candidates if t in self.tags and self.tags[t] in self.names]
+        if not found:
+            return None
+        security = self.security_flag.category if self.security_flag else None
+        return next((t for t in found if self.tags[t] == security), found[0])
 
     def _needed(self, category: Category) -> float:
         return self.min_score if category.min_score is None else category.min_score
@@ -190,11 +271,79 @@ class Categorizer:
         category = self.judge(item).category
         return category, self.resolution(item, category)
 
+    def flag(self, item: TodoItem, verdict: Verdict,
+             texts: ItemTexts | None = None) -> SecurityFlag:
+        """Whether ``item`` may be about security, with the evidence: always when its
+        category is the security category; else when the security category's signals and
+        the flag's own (security words anywhere near the comment) reach the threshold."""
+        rules = self.security_flag
+        if rules is None:
+            return NOT_FLAGGED
+        if rules.category is not None and verdict.category == rules.category:
+            if verdict.tag is not None:
+                return SecurityFlag(True, 0.0, (f'the author\'s tag "{verdict.tag}"',), True)
+            return SecurityFlag(True, verdict.score, tuple(e.describe() for e in verdict.evidence),
+                                True)
+        signals = [*self._flag_category_signals, *rules.signals]
+        texts = ItemTexts(item) if texts is None else texts
+        evidence = [rules.scaled(e) for e in evidence_of("security-flag", signals, texts)]
+        evidence = [e for e in evidence if e.weight]
+        score = sum(e.weight for e in evidence)
+        return SecurityFlag(score >= rules.threshold, score,
+                            tuple(e.describe() for e in evidence if e.weight > 0)
+                            + tuple(e.describe() for e in evidence if e.weight <= 0))
+
+    @property
+    def _flag_category_signals(self) -> tuple[Signal, ...]:
+        rules = self.security_flag
+        category = next((c for c in self.categories if rules and c.name == rules.category), None)
+        return category.signals if category is not None else ()
+
     def apply(self, item: TodoItem) -> TodoItem:
-        """``item`` with its category, the reason for it, and its resolution."""
-        verdict = self.judge(item)
-        return replace(item, category=verdict.category, category_reason=verdict.reason,
-                       resolution=self.resolution(item, verdict.category))
+        """``item`` with its category, the reason for it, its confidence, the security flag
+        and its resolution."""
+        texts = ItemTexts(item)
+        verdict = self.judge(item, texts)
+        flag = self.flag(item, verdict, texts)
+        return replace(
+            item, category=verdict.category, category_reason=verdict.reason,
+            resolution=self.resolution(item, verdict.category),
+            confidence=round(verdict.confidence, 4),
+            uncertain=verdict.confidence < self.uncertain_below,
+            likeliest=tuple(name for name, _ in verdict.likeliest[:2]),
+            security=flag,
+        )
+
+
+class ItemTexts:
+    """The texts of one item the signals read, each split into words once, when first read."""
+
+    def __init__(self, item: TodoItem) -> None:
+        self._item = item
+        self._texts: dict[Where, _Text] = {}
+
+    def __getitem__(self, where: Where) -> _Text:
+        text = self._texts.get(where)
+        if text is None:
+            text = self._texts[where] = _Text(self._raw(where))
+        return text
+
+    def _raw(self, where: Where) -> str:
+        item, code = self._item, self._item.code
+        if where is Where.COMMENT:
+            # A URL's words are not the comment's ("bugs.launchpad.net", "/security/...").
+            return _URL.sub(" ", item.text)
+        if where is Where.CODE:
+            return code_words(item.context, item.below)
+        if where is Where.AROUND:
+            return code_words(*code.before, *code.after)
+        if where is Where.CALLS:
+            return code_words(*code.calls)
+        if where is Where.IMPORTS:
+            return code_words(*code.imports)
+        if where is Where.PATH:
+            return path_words(item.path)
+        return item.marker
 
 
 class _Text:
@@ -202,8 +351,15 @@ class _Text:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = [(m.start(), m.end(), m[0].lower()) for m in _WORD.finditer(text)]
-        self.vocabulary = frozenset(word for _, _, word in self.words)
+        self.lower = text.lower()
+        self.at: dict[str, list[tuple[int, int]]] = {}  # word -> where it occurs
+        for match in _WORD.finditer(text):
+            self.at.setdefault(match[0].lower(), []).append(match.span())
+        self.vocabulary = self.at.keys()
+
+    @property
+    def words(self) -> bool:
+        return bool(self.at)
 
 
 _WORD = re.compile(r"\w+")
@@ -216,19 +372,23 @@ class _Matcher:
 
     words: frozenset[str]
     pattern: re.Pattern[str] | None
+    # Lower-case text every match of ``pattern`` contains (its phrases' first words); None
+    # when a ``re:`` phrase may match anything: the regex only runs where one is present.
+    literals: tuple[str, ...] | None = None
 
     def find(self, text: _Text) -> list[tuple[int, int, str]]:
         """Every match as (start, end, phrase found), in text order, longest first."""
         hits = self.words & text.vocabulary
-        found = [(start, end, word) for start, end, word in text.words if word in hits] if hits else []
-        if self.pattern is not None:
+        found = [(start, end, word) for word in hits for start, end in text.at[word]]
+        if self.pattern is not None and (
+                self.literals is None or any(part in text.lower for part in self.literals)):
             found += [(m.start(), m.end(), re.sub(r"\s+", " ", m[0].lower()))
                       for m in self.pattern.finditer(text.text)]
         found.sort(key=lambda f: (f[0], -f[1]))
         return found
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=512)
 def _matcher(phrases: tuple[str, ...]) -> _Matcher:
     words, others = set(), []
     for phrase in phrases:
@@ -236,15 +396,18 @@ def _matcher(phrases: tuple[str, ...]) -> _Matcher:
             words.add(phrase.lower())
         else:
             others.append(phrase)
-    return _Matcher(frozenset(words), _phrase_pattern(tuple(others)))
+    literals = None if any(p.startswith("re:") for p in others) else tuple(
+        {p.lower().rstrip("*").split()[0] for p in others if p.strip("*").strip()})
+    return _Matcher(frozenset(words), _phrase_pattern(tuple(others)), literals)
 
 
-def _evidence(category: Category, texts: dict[Where, _Text]) -> Iterable[Evidence]:
+def evidence_of(name: str, signals: Iterable[Signal], texts: ItemTexts) -> Iterable[Evidence]:
+    """The phrases of ``signals`` found in ``texts``, as evidence for ``name``."""
     # Strongest signals first; a weaker phrase inside a stronger one's match does not count
     # again ("key" in "signing key"), nor does a word inside a longer phrase of the same
     # signal ("injection" in "sql injection").
     taken: dict[Where, list[tuple[int, int]]] = {where: [] for where in Where}
-    for signal in sorted(category.signals, key=lambda s: -s.weight):
+    for signal in sorted(signals, key=lambda s: -s.weight):
         text = texts[signal.where]
         if not text.words:
             continue
@@ -259,7 +422,7 @@ def _evidence(category: Category, texts: dict[Where, _Text]) -> Iterable[Evidenc
             if len(found) == signal.limit:
                 break
         for phrase in found:
-            yield Evidence(category.name, signal.where, phrase, signal.weight)
+            yield Evidence(name, signal.where, phrase, signal.weight)
 
 
 def code_words(*names: str) -> str:
@@ -279,7 +442,7 @@ def _matches(pattern: re.Pattern[str] | None, text: str) -> bool:
     return pattern is not None and pattern.search(text) is not None
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=512)
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One regex for the phrases: case-insensitive, on word boundaries, ``*`` ends a prefix,
     ``re:`` starts a regular expression."""
@@ -296,209 +459,3 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
             body += r"\w*"
         alternatives.append(body)
     return re.compile(rf"(?i)(?<![\w])(?:{'|'.join(alternatives)})(?![\w])")
-
-
-def _read(source: str, text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CategoryRulesError(f"{source}: cannot read: {exc}") from exc
-
-
-@dataclass
-class _Draft:
-    """A category while the rule files are read."""
-
-    name: str
-    label: str
-    priority: int = 0
-    signals: list[Signal] = field(default_factory=list)
-    min_score: float | None = None
-    plain_phrases: list[str] = field(default_factory=list)  # each enough on its own
-
-
-def load_categorizer(
-    extra_files: Sequence[Path] = (), limitation_phrases: Sequence[str] = ()
-) -> Categorizer:
-    """The built-in rules extended by ``extra_files``, read in order (once per process while
-    the files are unchanged: every worker of a scan asks for it)."""
-    stamps = []
-    for path in extra_files:
-        try:
-            stat = path.stat()
-            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
-        except OSError:
-            stamps.append((str(path), -1, -1))  # reading it reports the error
-    return _load_categorizer(tuple(stamps), tuple(limitation_phrases))
-
-
-@functools.lru_cache(maxsize=8)
-def _load_categorizer(
-    stamps: tuple[tuple[str, int, int], ...], limitation_phrases: tuple[str, ...]
-) -> Categorizer:
-    extra_files = [Path(name) for name, _, _ in stamps]
-    builtin = resources.files("qualitytool.rules").joinpath("todo_categories.toml")
-    documents = [("rules/todo_categories.toml",
-                  _read("todo_categories.toml", builtin.read_text("utf-8")))]
-    for path in extra_files:
-        try:
-            documents.append((str(path), _read(str(path), read_text(path))))
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise CategoryRulesError(f"{path}: cannot read: {reason or exc}") from exc
-    return categorizer_from_documents(documents, limitation_phrases)
-
-
-def categorizer_from_documents(
-    documents: Sequence[tuple[str, dict[str, Any]]], limitation_phrases: Sequence[str] = ()
-) -> Categorizer:
-    """A categorizer from parsed rule documents (``(source, TOML table)``), in order."""
-    drafts: dict[str, _Draft] = {}
-    settings: dict[str, Any] = {}
-    resolution: dict[str, Any] = {}
-    for source, document in documents:
-        _check_keys(source, "", document, {"categories", "settings", "resolution", "rename", "drop"})
-        # Renames first, so a file can rename a category and configure it under its new name.
-        _apply_renames(source, document.get("rename", {}), drafts, settings, resolution)
-        _apply_categories(source, document.get("categories", {}), drafts)
-        for name in _strings(source, "drop", document.get("drop", [])):
-            if name not in drafts:
-                raise CategoryRulesError(f"{source}: drop: unknown category {name!r}")
-            del drafts[name]
-        settings.update(_table(source, "settings", document.get("settings", {})))
-        resolution.update(_table(source, "resolution", document.get("resolution", {})))
-    if not drafts:
-        raise CategoryRulesError("no categories left: the rule files drop them all")
-    fallback = settings.get("fallback", "")
-    if fallback not in drafts:
-        raise CategoryRulesError(
-            f"settings.fallback: {fallback!r} is not a category (one of {', '.join(drafts)})")
-    min_score = settings.get("min-score", 1)
-    if not isinstance(min_score, (int, float)):
-        raise CategoryRulesError("key 'settings.min-score' must be a number")
-    implement = [n for n in _strings("resolution", "implement", resolution.get("implement", []))
-                 if n in drafts]
-    small = [n for n in _strings("resolution", "small-categories",
-                                 resolution.get("small-categories", [])) if n in drafts]
-    assert set(RESOLUTIONS) == {"implement", "issue", "document"}
-    categories = []
-    for d in drafts.values():
-        signals = list(d.signals)
-        if d.plain_phrases:  # a plain phrase in the comment is enough on its own
-            needed = float(min_score) if d.min_score is None else d.min_score
-            signals.append(Signal(Where.COMMENT, needed, tuple(d.plain_phrases)))
-        categories.append(Category(d.name, d.label, d.priority, tuple(signals), d.min_score))
-    return Categorizer(
-        categories=tuple(categories),
-        fallback=fallback,
-        min_score=float(min_score),
-        implement_categories=frozenset(implement),
-        small_words=int(resolution.get("small-words", 0)),
-        small_categories=frozenset(small),
-        limitation_phrases=tuple(limitation_phrases),
-    )
-
-
-_CATEGORY_KEYS = {"priority", "label", "phrases", "signals", "min-score"}
-_SIGNAL_KEYS = {"in", "weight", "phrases", "max"}
-_DEFAULT_WEIGHT = 2.0  # of a signal that does not say
-
-
-def _apply_categories(source: str, categories: Any, drafts: dict[str, _Draft]) -> None:
-    for name, table in _table(source, "categories", categories).items():
-        where = f"categories.{name}"
-        table = _table(source, where, table)
-        _check_keys(source, where + ".", table, _CATEGORY_KEYS)
-        if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
-            raise CategoryRulesError(
-                f"{source}: [{where}]: a category name is lower-case letters, digits and '-'")
-        draft = drafts.setdefault(name, _Draft(name, name))
-        if "priority" in table:
-            if not isinstance(table["priority"], int):
-                raise CategoryRulesError(f"{source}: key '{where}.priority' must be an integer")
-            draft.priority = table["priority"]
-        if "min-score" in table:
-            if not isinstance(table["min-score"], (int, float)) or isinstance(table["min-score"], bool):
-                raise CategoryRulesError(f"{source}: key '{where}.min-score' must be a number")
-            draft.min_score = float(table["min-score"])
-        if "label" in table:
-            if not isinstance(table["label"], str) or not table["label"].strip():
-                raise CategoryRulesError(f"{source}: key '{where}.label' must be a non-empty string")
-            draft.label = table["label"]
-        draft.plain_phrases += _strings(source, f"{where}.phrases", table.get("phrases", []))
-        signals = table.get("signals", [])
-        if not isinstance(signals, list):
-            raise CategoryRulesError(f"{source}: key '{where}.signals' must be an array of tables")
-        for index, raw in enumerate(signals):
-            draft.signals.append(_signal(source, f"{where}.signals[{index}]", raw))
-
-
-def _signal(source: str, where: str, raw: Any) -> Signal:
-    table = _table(source, where, raw)
-    _check_keys(source, where + ".", table, _SIGNAL_KEYS)
-    try:
-        place = Where(table.get("in", "comment"))
-    except ValueError:
-        raise CategoryRulesError(
-            f"{source}: key '{where}.in' must be one of {', '.join(w.value for w in Where)}"
-        ) from None
-    weight = table.get("weight", _DEFAULT_WEIGHT)
-    if not isinstance(weight, (int, float)) or isinstance(weight, bool):
-        raise CategoryRulesError(f"{source}: key '{where}.weight' must be a number")
-    limit = table.get("max")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise CategoryRulesError(f"{source}: key '{where}.max' must be a positive integer")
-    phrases = _strings(source, f"{where}.phrases", table.get("phrases", []))
-    for phrase in phrases:
-        if phrase.startswith("re:"):
-            try:
-                re.compile(phrase[3:])
-            except re.error as exc:
-                raise CategoryRulesError(
-                    f"{source}: key '{where}.phrases': bad regular expression {phrase!r}: {exc}"
-                ) from None
-    return Signal(place, float(weight), tuple(phrases), limit)
-
-
-def _apply_renames(source: str, renames: Any, drafts: dict[str, _Draft],
-                   settings: dict[str, Any], resolution: dict[str, Any]) -> None:
-    for old, new in _table(source, "rename", renames).items():
-        if old not in drafts:
-            raise CategoryRulesError(f"{source}: rename: unknown category {old!r}")
-        if not isinstance(new, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", new):
-            raise CategoryRulesError(
-                f"{source}: key 'rename.{old}' must be a category name (lower-case letters, "
-                "digits and '-')")
-        if new in drafts:
-            raise CategoryRulesError(f"{source}: rename.{old}: {new!r} already exists")
-        draft = drafts[old]
-        renamed = _Draft(new, new if draft.label == old else draft.label, draft.priority,
-                         draft.signals, draft.min_score, draft.plain_phrases)
-        # Keep the order of the categories: the renamed one takes the old one's place.
-        items = [(new, renamed) if name == old else (name, d) for name, d in drafts.items()]
-        drafts.clear()
-        drafts.update(items)
-        if settings.get("fallback") == old:
-            settings["fallback"] = new
-        for key in ("implement", "small-categories"):
-            if isinstance(resolution.get(key), list):
-                resolution[key] = [new if n == old else n for n in resolution[key]]
-
-
-def _table(source: str, where: str, value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CategoryRulesError(f"{source}: [{where}] must be a table")
-    return value
-
-
-def _strings(source: str, where: str, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CategoryRulesError(f"{source}: key '{where}' must be a list of strings")
-    return value
-
-
-def _check_keys(source: str, prefix: str, table: dict[str, Any], known: set[str]) -> None:
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise CategoryRulesError(
-            f"{source}: unknown key '{prefix}{unknown[0]}' (known: {', '.join(sorted(known))})")

@@ -1,9 +1,12 @@
 """Measure a categorizer on hand-labelled TODO comments: accuracy, per-category precision and
-recall, a confusion matrix.
+recall, a confusion matrix, the "may be security" flag, and how right its most confident
+answers are.
 
 The corpus is JSON Lines, one comment a line, with at least ``path``, ``text``, ``category``
 and ``resolution``; ``context`` (enclosing function or class), ``below`` (the statement below
-the comment), ``project``, ``line`` and ``split`` are optional.  The project's own corpus is
+the comment), ``code`` (the lines around it, the enclosing function's calls, the file's
+imports: :class:`~qualitytool.todos.model.CodeContext`), ``tags`` (the author's tags),
+``marker``, ``project``, ``line`` and ``split`` are optional.  The project's own corpus is
 ``benchmarks/todo_corpus/todos.jsonl``; a team can label its own comments the same way and
 measure its ``category-rules`` with :func:`evaluate`.
 """
@@ -14,11 +17,11 @@ import enum
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualitytool.todos.categories import Categorizer
-from qualitytool.todos.model import TodoItem
+from qualitytool.todos.model import EMPTY_CONTEXT, CodeContext, TodoItem
 
 
 class Split(enum.Enum):
@@ -40,11 +43,14 @@ class LabelledTodo:
     resolution: str
     split: Split
     marker: str = "TODO"
+    code: CodeContext = EMPTY_CONTEXT
+    tags: tuple[str, ...] = ()
+    language: str = "python"
 
     def item(self) -> TodoItem:
         return TodoItem(path=self.path, line=self.line, col=1, end_line=self.line,
-                        marker=self.marker, text=self.text, language="python",
-                        context=self.context, below=self.below)
+                        marker=self.marker, text=self.text, language=self.language,
+                        context=self.context, below=self.below, code=self.code, tags=self.tags)
 
 
 def load_corpus(path: Path) -> list[LabelledTodo]:
@@ -60,6 +66,9 @@ def load_corpus(path: Path) -> list[LabelledTodo]:
                 text=raw["text"], context=raw.get("context", ""), below=raw.get("below", ""),
                 category=raw["category"], resolution=raw["resolution"],
                 split=Split(raw.get("split", "tuning")), marker=raw.get("marker", "TODO"),
+                code=CodeContext.from_dict(raw.get("code")),
+                tags=tuple(t for t in raw.get("tags", []) if isinstance(t, str)),
+                language=raw.get("language", "python"),
             ))
         except (KeyError, ValueError) as exc:
             raise ValueError(f"{path}:{number}: not a labelled TODO: {exc}") from None
@@ -67,17 +76,42 @@ def load_corpus(path: Path) -> list[LabelledTodo]:
 
 
 @dataclass(frozen=True)
+class Judged:
+    """One labelled comment and what the categorizer said of it."""
+
+    truth: str  # the label
+    given: str  # the category given
+    confidence: float
+    uncertain: bool
+    likeliest: tuple[str, ...]  # the two likeliest categories
+    flagged: bool  # "may be security"
+    resolution_hit: bool
+
+
+@dataclass(frozen=True)
 class Scores:
     """How a categorizer's answers compare with the labels."""
 
     categories: tuple[str, ...]
-    confusion: dict[tuple[str, str], int]  # (labelled, predicted) -> count
-    resolution_hits: int
-    total: int
+    judged: tuple[Judged, ...]
+    security: str = "security"  # the category the flag stands beside
+    confusion: dict[tuple[str, str], int] = field(init=False)  # (labelled, given) -> count
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "confusion", dict(Counter((j.truth, j.given)
+                                                            for j in self.judged)))
+
+    @property
+    def total(self) -> int:
+        return len(self.judged)
+
+    @property
+    def resolution_hits(self) -> int:
+        return sum(j.resolution_hit for j in self.judged)
 
     @property
     def accuracy(self) -> float:
-        return sum(n for (truth, guess), n in self.confusion.items() if truth == guess) / self.total
+        return sum(j.truth == j.given for j in self.judged) / self.total
 
     @property
     def resolution_accuracy(self) -> float:
@@ -99,29 +133,78 @@ class Scores:
         support = self.support(category)
         return self.confusion.get((category, category), 0) / support if support else None
 
+    @property
+    def flagged(self) -> int:
+        return sum(j.flagged for j in self.judged)
+
+    @property
+    def flag_hits(self) -> int:
+        """Security items the flag found."""
+        return sum(j.flagged and j.truth == self.security for j in self.judged)
+
+    @property
+    def flag_recall(self) -> float | None:
+        support = self.support(self.security)
+        return self.flag_hits / support if support else None
+
+    @property
+    def flag_precision(self) -> float | None:
+        return self.flag_hits / self.flagged if self.flagged else None
+
+    @property
+    def flag_rate(self) -> float:
+        return self.flagged / self.total
+
+    def confident_accuracy(self, share: float = 0.5) -> float:
+        """The accuracy of the most confident ``share`` of the items.  Items tied in
+        confidence at the cut count by their mean accuracy (no order among equals)."""
+        slots = share * self.total
+        ranked = sorted(self.judged, key=lambda j: -j.confidence)
+        right = taken = 0.0
+        index = 0
+        while index < len(ranked) and taken < slots:
+            tied = [j for j in ranked[index:] if j.confidence == ranked[index].confidence]
+            room = min(len(tied), slots - taken)
+            right += room * sum(j.truth == j.given for j in tied) / len(tied)
+            taken += room
+            index += len(tied)
+        return right / taken if taken else 0.0
+
+    @property
+    def uncertain(self) -> int:
+        return sum(j.uncertain for j in self.judged)
+
+    @property
+    def uncertain_in_two(self) -> int:
+        """Uncertain items whose label is one of the two likeliest categories shown."""
+        return sum(j.uncertain and j.truth in j.likeliest for j in self.judged)
+
+    @property
+    def certain_accuracy(self) -> float | None:
+        certain = [j for j in self.judged if not j.uncertain]
+        return sum(j.truth == j.given for j in certain) / len(certain) if certain else None
+
 
 def evaluate(categorizer: Categorizer, records: Iterable[LabelledTodo]) -> Scores:
     """Run ``categorizer`` on every record and compare with the labels."""
-    confusion: Counter[tuple[str, str]] = Counter()
-    resolution_hits = total = 0
+    judged = []
     for record in records:
         item = categorizer.apply(record.item())
-        confusion[(record.category, item.category)] += 1
-        resolution_hits += item.resolution == record.resolution
-        total += 1
-    if not total:
+        judged.append(Judged(record.category, item.category, item.confidence, item.uncertain,
+                             item.likeliest, item.security.flagged,
+                             item.resolution == record.resolution))
+    if not judged:
         raise ValueError("no labelled comments to evaluate")
     names = list(categorizer.names)
-    names += sorted({c for pair in confusion for c in pair} - set(names))
-    return Scores(tuple(names), dict(confusion), resolution_hits, total)
+    names += sorted({c for j in judged for c in (j.truth, j.given)} - set(names))
+    flag = categorizer.security_flag
+    security = flag.category if flag is not None and flag.category else "security"
+    return Scores(tuple(names), tuple(judged), security)
 
 
 def render_scores(scores: Scores, title: str) -> str:
-    """Accuracy, per-category precision/recall and the confusion matrix as plain text."""
-
-    def percent(value: float | None) -> str:
-        return "-" if value is None else f"{100 * value:.1f}%"
-
+    """Accuracy, per-category precision/recall, the confusion matrix, the security flag and
+    the confidence figures as plain text."""
     head = (f"{title}: {scores.total} comments, accuracy {percent(scores.accuracy)}, "
             f"resolution accuracy {percent(scores.resolution_accuracy)}")
     lines = [head, ""]
@@ -136,7 +219,20 @@ def render_scores(scores: Scores, title: str) -> str:
         row = "".join(f"{scores.confusion.get((truth, guess), 0):>8}"
                       for guess in scores.categories)
         lines.append(f"{truth:<15}{row}")
+    support = scores.support(scores.security)
+    flag = (f"may-be-security flag: {scores.flag_hits} of {support} {scores.security} items "
+            f"found (recall {percent(scores.flag_recall)}), precision "
+            f"{percent(scores.flag_precision)}, {scores.flagged} of {scores.total} items flagged "
+            f"({percent(scores.flag_rate)})")
+    confidence = (f"confidence: the most confident half {percent(scores.confident_accuracy(0.5))} "
+                  f"right; {scores.uncertain} uncertain (the label among the two shown for "
+                  f"{scores.uncertain_in_two}), the others {percent(scores.certain_accuracy)} right")
+    lines += ["", flag, confidence]
     return "\n".join(lines)
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
 
 
 def of_split(records: Sequence[LabelledTodo], split: Split) -> list[LabelledTodo]:

@@ -49,10 +49,14 @@ def issue_body(item: TodoItem, location: Location) -> str:
     if snippet:
         fence = "````" if "```" in snippet else "```"
         parts += [f"{fence}{_FENCE_LANGUAGE.get(item.language, '')}", snippet, fence, ""]
-    parts += [
-        f"- category: **{item.category}**",
-        f"- suggested resolution: **{item.resolution}**",
-    ]
+    if item.uncertain:
+        parts.append(f"- category: **uncertain**, a person decides: "
+                     f"{' or '.join(item.likeliest[:2])} (confidence {item.confidence:.2f})")
+    else:
+        parts.append(f"- category: **{item.category}**")
+    if item.security.flagged and not item.security.by_category:
+        parts.append(f"- **may be about security**: {item.security.reason}")
+    parts.append(f"- suggested resolution: **{item.resolution}**")
     if item.author:
         parts.append(f"- assigned in the comment to: {item.author}")
     if item.blame is not None:

@@ -84,7 +84,11 @@ def parse_marker_text(rest: str, tag_words: Sequence[str] = ()) -> ParsedHead:
     """Split what follows a marker into author, issue reference, tags, text and link.
 
     ``(alice)`` is an author, ``(#12)`` / ``(owner/repo#12)`` / ``(https://...)`` an issue,
-    a word from ``tag_words`` (``limitation``) a tag; a trailing `` - <url or #N>`` a link.
+    a word from ``tag_words`` (``limitation``, ``security``, ``perf``) a tag; a trailing
+    `` - <url or #N>`` a link.  A tag word is also read, without changing the text, as the
+    author writes labels in the comment: in brackets opening it (``TODO [bug] ...``,
+    ``TODO: [perf, db] ...``), as a label opening it (``TODO: security: ...``) and as a
+    hashtag anywhere (``... #perf``).
     """
     head = _HEAD.match(rest)
     assert head is not None  # every part of the pattern is optional
@@ -109,4 +113,26 @@ def parse_marker_text(rest: str, tag_words: Sequence[str] = ()) -> ParsedHead:
     if trailing is not None:
         link = trailing["link"]
         text = text[: trailing.start()].rstrip()
+    if tag_set:
+        for word in _labels_in(text):
+            if word in tag_set and word not in tags:
+                tags.append(word)
     return ParsedHead(text, author, issue_ref, link, tuple(tags))
+
+
+# Labels the author writes in the text: "[bug, perf]" or "security:" opening it, "#perf".
+_BRACKETS = re.compile(r"^\s*:?\s*\[(?P<words>[\w\s,/-]+)\]")
+_LABEL = re.compile(r"^\s*(?P<word>[A-Za-z][\w-]*)\s*:(?!//)")
+_HASHTAG = re.compile(r"(?<![\w&#/])#(?P<word>[A-Za-z][\w-]*)")
+
+
+def _labels_in(text: str) -> list[str]:
+    words = []
+    brackets = _BRACKETS.match(text)
+    if brackets is not None:
+        words += [w.strip().lower() for w in re.split(r"[,/]", brackets["words"]) if w.strip()]
+    label = _LABEL.match(text)
+    if label is not None:
+        words.append(label["word"].lower())
+    words += [m["word"].lower() for m in _HASHTAG.finditer(text)]
+    return words

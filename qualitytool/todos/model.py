@@ -22,6 +22,54 @@ class Blame:
 
 
 @dataclass(frozen=True)
+class CodeContext:
+    """The code around one TODO comment, as short stripped lines and names."""
+
+    before: tuple[str, ...] = ()  # code lines right above the comment, nearest last
+    after: tuple[str, ...] = ()  # code lines right below it, nearest first
+    calls: tuple[str, ...] = ()  # names the enclosing function calls (dotted), first seen first
+    imports: tuple[str, ...] = ()  # what the file's header and the enclosing function import
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {"before": list(self.before), "after": list(self.after),
+                "calls": list(self.calls), "imports": list(self.imports)}
+
+    @classmethod
+    def from_dict(cls, raw: object) -> CodeContext:
+        """The context stored by :meth:`to_dict` (missing or malformed parts are empty)."""
+        if not isinstance(raw, dict):
+            return cls()
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = raw.get(key, [])
+            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+        return cls(strings("before"), strings("after"), strings("calls"), strings("imports"))
+
+
+
+
+EMPTY_CONTEXT = CodeContext()
+
+
+@dataclass(frozen=True)
+class SecurityFlag:
+    """Whether a TODO may be about security, whatever its category, and why."""
+
+    flagged: bool
+    score: float  # the flag's points
+    evidence: tuple[str, ...]  # each piece: 'comment "token" +1', 'path "auth" +1', ...
+    by_category: bool = False  # flagged because the item's category is the security one
+
+    @property
+    def reason(self) -> str:
+        return ", ".join(self.evidence)
+
+
+NOT_FLAGGED = SecurityFlag(False, 0.0, ())
+
+
+@dataclass(frozen=True)
 class TodoItem:
     """One TODO/FIXME/XXX/HACK comment (with its continuation lines)."""
 
@@ -44,6 +92,12 @@ class TodoItem:
     file: str = field(default="", compare=False)  # absolute path, for blame, sync and --link
     below: str = field(default="", compare=False)  # the first line of code below the comment
     category_reason: str = field(default="", compare=False)  # why it got its category
+    code: CodeContext = field(default=EMPTY_CONTEXT, compare=False)  # the code around it
+    # How sure the categorizer is of ``category`` (1.0 for the author's own tag).
+    confidence: float = field(default=1.0, compare=False)
+    uncertain: bool = field(default=False, compare=False)  # below the configured confidence
+    likeliest: tuple[str, ...] = field(default=(), compare=False)  # the two likeliest categories
+    security: SecurityFlag = field(default=NOT_FLAGGED, compare=False)  # "may be security"
 
     @property
     def issue(self) -> str | None:

@@ -29,6 +29,12 @@ def item_to_dict(item: TodoItem) -> dict[str, Any]:
         "text": item.text,
         "category": item.category,
         "category_reason": item.category_reason,
+        "confidence": item.confidence,
+        "uncertain": item.uncertain,
+        "likeliest": list(item.likeliest),
+        "may_be_security": item.security.flagged,
+        "security_evidence": list(item.security.evidence) if item.security.flagged else [],
+        "tags": list(item.tags),
         "resolution": item.resolution,
         "author": item.author,
         "issue": item.issue,
@@ -57,6 +63,8 @@ def summary(items: Sequence[TodoItem], categories: Sequence[str] = ()) -> dict[s
         "unlinked": len(items) - linked,
         "by_category": {c: counts[c] for c in category_order(items, categories)},
         "by_resolution": {r: resolutions[r] for r in RESOLUTIONS},
+        "may_be_security": sum(i.security.flagged for i in items),
+        "uncertain": sum(i.uncertain for i in items),
     }
 
 
@@ -81,12 +89,35 @@ def oldest_first(items: Sequence[TodoItem]) -> list[TodoItem]:
 def by_category(
     items: Sequence[TodoItem], categories: Sequence[str] = ()
 ) -> list[tuple[str, list[TodoItem]]]:
-    """Non-empty categories in the configured order, each oldest first."""
+    """Non-empty categories in the configured order, each oldest first; uncertain items
+    are not in them (see :func:`uncertain_items`)."""
+    certain = [i for i in items if not i.uncertain]
     return [
-        (category, oldest_first([i for i in items if i.category == category]))
+        (category, oldest_first([i for i in certain if i.category == category]))
         for category in category_order(items, categories)
-        if any(i.category == category for i in items)
+        if any(i.category == category for i in certain)
     ]
+
+
+def uncertain_items(items: Sequence[TodoItem]) -> list[TodoItem]:
+    """The items whose category a person should decide, oldest first."""
+    return oldest_first([i for i in items if i.uncertain])
+
+
+def flagged_items(items: Sequence[TodoItem]) -> list[TodoItem]:
+    """The items that may be about security, oldest first."""
+    return oldest_first([i for i in items if i.security.flagged])
+
+
+def category_label(item: TodoItem, flag: bool = True) -> str:
+    """``bug``, ``bug, may be security`` (without ``flag``: ``bug``), ``uncertain: bug or
+    feature``."""
+    label = (f"uncertain: {' or '.join(item.likeliest[:2])}" if item.uncertain
+             else item.category)
+    # An item of the security category is flagged by definition: saying so again is noise.
+    if flag and item.security.flagged and not item.security.by_category:
+        label += ", may be security"
+    return label
 
 
 def _template_context(result: ScanResult) -> dict[str, Any]:
@@ -101,6 +132,9 @@ def _template_context(result: ScanResult) -> dict[str, Any]:
         "categories": category_order(items, result.categories),
         "resolutions": RESOLUTIONS,
         "grouped": by_category(items, result.categories),
+        "uncertain": uncertain_items(items),
+        "flagged": flagged_items(items),
+        "label": category_label,
         "oldest": [i for i in oldest_first(items) if i.blame is not None][:10],
         "by_author": sorted(authors.items(), key=lambda kv: (-kv[1], kv[0])),
         "by_file": sorted(files.items(), key=lambda kv: (-kv[1], kv[0])),
@@ -144,7 +178,8 @@ def to_findings(items: Sequence[TodoItem]) -> list[Finding]:
                 line=item.line,
                 col=item.col,
                 end_line=item.end_line,
-                message=f"{item.marker} [{item.category}, {item.resolution}]: {item.text}{issue}",
+                message=f"{item.marker} [{category_label(item)}, {item.resolution}]: "
+                        f"{item.text}{issue}",
                 severity=Severity.NOTE if item.issue else Severity.WARNING,
                 context=item.fingerprint,
             )
@@ -170,22 +205,33 @@ def render_github(result: ScanResult) -> str:
 
 
 def render_table(result: ScanResult, console: Any, *, explain: bool = False) -> None:
-    """A rich table per category, oldest first, then a one-line summary; ``explain`` adds
-    why each item got its category."""
+    """A rich table per category, oldest first, then the uncertain items, then a one-line
+    summary; ``explain`` adds why each item got its category, how sure that is, and the
+    evidence of the "may be security" flag."""
     from rich.table import Table
     from rich.text import Text
 
-    for category, items in by_category(result.items, result.categories):
-        table = Table(title=f"{category} ({len(items)})", title_justify="left", expand=True)
+    groups = [(f"{category} ({len(items)})", items)
+              for category, items in by_category(result.items, result.categories)]
+    uncertain = uncertain_items(result.items)
+    if uncertain:
+        groups.append((f"uncertain ({len(uncertain)}): a person decides", uncertain))
+    for title, items in groups:
+        table = Table(title=title, title_justify="left", expand=True)
         table.add_column("age", justify="right", no_wrap=True)
         table.add_column("where and what", ratio=1, overflow="fold")
         table.add_column("author", overflow="ellipsis", max_width=14, no_wrap=True)
         table.add_column("next", no_wrap=True)
         for item in items:
             cell = Text(f"{item.path}:{item.line}", style="cyan")
+            if item.uncertain:
+                cell.append(f"  {' or '.join(item.likeliest[:2])}?", style="magenta")
+            if item.security.flagged and not item.security.by_category:
+                cell.append("  may be security", style="bold red")
             cell.append(f"\n{item.marker}: {item.text}", style="")
             if explain:
-                cell.append(f"\nwhy: {item.category_reason}", style="dim")
+                for line in explain_lines(item):
+                    cell.append(f"\n{line}", style="dim")
             table.add_row(
                 f"{item.blame.age_days}d" if item.blame else "-",
                 cell,
@@ -198,15 +244,33 @@ def render_table(result: ScanResult, console: Any, *, explain: bool = False) -> 
     console.print(summary_line(result), highlight=False)
 
 
+def explain_lines(item: TodoItem) -> list[str]:
+    """Why the item got its category, how sure that is, and why it may be security."""
+    lines = [f"why: {item.category_reason}"]
+    shown = ", ".join(item.likeliest[:2])
+    lines.append(f"confidence: {item.confidence:.2f}" + (
+        f" (uncertain: {' or '.join(item.likeliest[:2])})" if item.uncertain
+        else f" (likeliest: {shown})" if shown else ""))
+    if item.security.flagged:
+        lines.append(f"may be security: {item.security.reason}")
+    return lines
+
+
 def summary_line(result: ScanResult) -> str:
     data = summary(result.items)
     if not data["total"]:
         return f"No TODO comments found in {result.files_scanned} files."
     resolutions = ", ".join(f"{n} {r}" for r, n in data["by_resolution"].items() if n)
+    attention = []
+    if data["may_be_security"]:
+        attention.append(f"{data['may_be_security']} may be security")
+    if data["uncertain"]:
+        attention.append(f"{data['uncertain']} uncertain")
     return (
         f"Found {data['total']} TODO comments in {len({i.path for i in result.items})} of "
         f"{result.files_scanned} files: {data['linked']} linked to an issue, "
-        f"{data['unlinked']} not ({resolutions})."
+        f"{data['unlinked']} not ({resolutions})"
+        + (f"; {', '.join(attention)}." if attention else ".")
     )
 
 
@@ -215,7 +279,7 @@ def plain_lines(result: ScanResult, *, explain: bool = False) -> str:
     (the text format when the output is not a terminal)."""
     lines = []
     for i in result.items:
-        lines.append(f"{i.path}:{i.line}:{i.col}: {i.marker} [{i.category}] {i.text}")
+        lines.append(f"{i.path}:{i.line}:{i.col}: {i.marker} [{category_label(i)}] {i.text}")
         if explain:
-            lines.append(f"    why: {i.category_reason}")
+            lines += [f"    {line}" for line in explain_lines(i)]
     return "\n".join([*lines, summary_line(result)]) + "\n"

@@ -14,8 +14,9 @@ from qualitytool.discovery import display_path, iter_file_names
 from qualitytool.parallel import effective_jobs, worker_pool
 from qualitytool.shard import Shard
 from qualitytool.sources import SourceError
-from qualitytool.todos.categories import Categorizer, load_categorizer
-from qualitytool.todos.context import statement_below
+from qualitytool.todos.categories import Categorizer
+from qualitytool.todos.category_rules import Thresholds, load_categorizer
+from qualitytool.todos.context import FileCode
 from qualitytool.todos.decoding import decode_source, read_bytes
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
@@ -26,8 +27,9 @@ from qualitytool.todos.vendored import todo_exclusions
 
 def categorizer_for(config: Config) -> Categorizer:
     """The built-in category rules extended by the configuration's ``category-rules``."""
-    extra = [config.root / name for name in config.todos.category_rules]
-    return load_categorizer(extra, config.todos.limitation_phrases)
+    todos = config.todos
+    extra = [config.root / name for name in todos.category_rules]
+    return load_categorizer(extra, todos.limitation_phrases, Thresholds.of(todos))
 
 
 # Below this many files one process is faster than starting workers.
@@ -75,7 +77,7 @@ def _scan_chunk(
 ) -> tuple[list[TodoItem], list[str]]:
     categorizer = categorizer_for(config)
     markers = Markers(tuple(config.todos.markers))
-    tag_words = tuple(config.todos.limitation_phrases)
+    tag_words = (*config.todos.limitation_phrases, *categorizer.tag_words)
     items: list[TodoItem] = []
     errors: list[str] = []
     for file, language in files:
@@ -87,12 +89,13 @@ def _scan_chunk(
         if not markers.in_bytes(raw, uses_hash_comments_only(language)):
             continue  # most files: never decoded
         text = decode_source(raw, file, language)
-        lines: list[str] | None = None
+        code_of: FileCode | None = None
         for item in scan_source(text, language, markers, _display(file, cwd), file=file,
                                 tag_words=tag_words):
-            lines = text.splitlines() if lines is None else lines
-            below = statement_below(lines, item.end_line, language)
-            items.append(categorizer.apply(replace(item, below=below)))
+            code_of = FileCode(text.splitlines(), language) if code_of is None else code_of
+            code = code_of.context(item.line, item.end_line, item.col)
+            below = code.after[0] if code.after else ""
+            items.append(categorizer.apply(replace(item, below=below, code=code)))
     return items, errors
 
 

@@ -100,8 +100,9 @@ def sync(
         if options.dry_run:
             return SyncReport(plan, [], notes)
         if plan.creates or plan.updates:
-            tracker.ensure_labels([*options.labels, *(options.label_of(a.item.category) for a in
-                                                     [*plan.creates, *plan.updates] if a.item)])
+            tracker.ensure_labels(list(dict.fromkeys(
+                label for a in [*plan.creates, *plan.updates] if a.item
+                for label in options.labels_of(a.item))))
         done = []
         for action in plan.actions:
             try:
@@ -119,19 +120,17 @@ def sync(
 
 def _apply(tracker: IssueTracker, action: Action, location: Location, options: SyncOptions,
            root: Path) -> Action:
-    labels = list(options.labels)
     if action.kind == "create":
         assert action.item is not None
         number, outcome = tracker.create(
-            action.title, issue_body(action.item, location),
-            [*labels, options.label_of(action.item.category)],
+            action.title, issue_body(action.item, location), options.labels_of(action.item),
             action.item.fingerprint,
         )
         return replace(action, number=number, outcome=outcome)
     if action.kind == "update":
         assert action.item is not None and action.issue is not None
         tracker.update(action.issue, action.title, issue_body(action.item, location),
-                       [*labels, options.label_of(action.item.category)])
+                       options.labels_of(action.item))
         return replace(action, outcome="updated")
     assert action.issue is not None
     commit = removal_commit(root, action.issue, location.sha)

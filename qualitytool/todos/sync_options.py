@@ -7,7 +7,10 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qualitytool.todos.model import TodoItem
 
 
 class SyncError(Exception):
@@ -38,6 +41,10 @@ class SyncOptions:
     # (category, issue label) pairs from the category rules; a category not listed is its
     # own label.
     category_labels: tuple[tuple[str, str], ...] = ()
+    # The label of items that may be about security (whatever their category), and the one
+    # uncertain items carry instead of a category label (a person decides); "" for none.
+    security_label: str = "may-be-security"
+    uncertain_label: str = "needs-triage"
     # GitHub asks integrators to space content-creating requests (about one a second).
     write_pause: float = 1.0
     # Longest rate-limit wait before giving up (the next scheduled run carries on).
@@ -51,6 +58,16 @@ class SyncOptions:
     def label_of(self, category: str) -> str:
         """The GitHub label of a category (its configured label, else its name)."""
         return dict(self.category_labels).get(category, category)
+
+    def labels_of(self, item: TodoItem) -> list[str]:
+        """The labels of ``item``'s issue: the tool's, its category's (or the uncertain
+        label), and the security flag's when it may be about security."""
+        labels = list(self.labels)
+        kind = self.uncertain_label if item.uncertain else self.label_of(item.category)
+        for label in (kind, self.security_label if item.security.flagged else ""):
+            if label and label not in labels:
+                labels.append(label)
+        return labels
 
     @classmethod
     def from_env(
