@@ -416,6 +416,7 @@ def test_explain_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         ("Found 3 TODO comments in 1 of 1 files: 0 linked to an issue, 3 not (3 issue); "
          "3 may be security, 2 uncertain."),
     ]
+    monkeypatch.setattr("qualitytool.cli._is_terminal", lambda: True)  # tables: a terminal's
     table = CliRunner().invoke(main, ["todos", "--no-blame", "--explain", "."],
                                catch_exceptions=False).output
     assert "why: performance 5" in table

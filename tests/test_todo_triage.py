@@ -283,6 +283,7 @@ def test_json_reports_and_table(project: GitRepo, monkeypatch: pytest.MonkeyPatc
         "- **`app/util.py:1`**: the session token cannot be verified twice, so retries re-login "
         '(**may be security**: comment "session" +2, comment "token" +2)'
     )
+    monkeypatch.setattr("qualitytool.cli._is_terminal", lambda: True)  # tables: a terminal's
     _, table = cli(project, ["todos", "--no-blame"], monkeypatch)
     assert table.splitlines()[0] == "security (1)"
     assert "uncertain (2): a person decides" in table.splitlines()
