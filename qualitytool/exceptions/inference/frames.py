@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.checking.handlers import dotted_chain, function_scope
 from qualitytool.exceptions.inference.answers import Answer
+from qualitytool.exceptions.inference.flow import FlowFacts, analyse
 from qualitytool.exceptions.inference.project import (
     ClassInfo,
     FunctionNode,
@@ -47,6 +48,8 @@ class Frame:
         self.parent = parent
         # (the ``as`` name, what the handler catches) of enclosing handlers, for ``raise``
         self.handlers: list[tuple[str | None, Answer]] = []
+        # the typing's memo of what each definition of a local holds, in this frame
+        self.definition_types: dict[object, object] = {}
 
     @classmethod
     def for_function(
@@ -73,6 +76,14 @@ class Frame:
             )
             for name, target in function_scope(self.function).bindings.items()
         }
+
+    @functools.cached_property
+    def flow(self) -> FlowFacts:
+        """Which definitions of the function's locals reach each read of them."""
+        if self.function is None:
+            return FlowFacts()
+        locals_ = [name for name, target in self.bindings.items() if target is None]
+        return analyse(self.function, locals_)
 
     @functools.cached_property
     def values(self) -> dict[str, list[ast.expr | None]]:
