@@ -360,11 +360,37 @@ TRIGGERS.update({
 })
 
 
+# pathlib beyond reading and writing (rules/exceptions/stdlib_pathlib.toml).
+_GONE_CWD = ("d = tempfile.mkdtemp(); old = os.getcwd(); os.chdir(d); os.rmdir(d)\n"
+             "try:\n    {}\nfinally:\n    os.chdir(old)")
+TRIGGERS.update({
+    "pathlib.Path.absolute": {"OSError": _GONE_CWD.format("Path('x').absolute()")},
+    "pathlib.Path.cwd": {"OSError": _GONE_CWD.format("Path.cwd()")},
+    "pathlib.Path.glob": {"ValueError": "list(Path('.').glob(''))",
+                          "NotImplementedError": "list(Path('.').glob('/x'))"},
+    "pathlib.Path.rglob": {"ValueError": "list(Path('.').rglob('a**'))",
+                           "NotImplementedError": "list(Path('.').rglob('/x'))"},
+    "pathlib.Path.iterdir": {"OSError": "list(Path(missing).iterdir())"},
+    "pathlib.Path.with_suffix": {"ValueError": "Path('a').with_suffix('x')"},
+    "pathlib.Path.with_name": {"ValueError": "Path('/').with_name('x')"},
+    "pathlib.Path.as_uri": {"ValueError": "Path('a').as_uri()"},
+    "pathlib.Path.match": {"ValueError": "Path('a').match('')"},
+    "pathlib.Path.touch": {"OSError": "Path(missing, 'sub').touch()"},
+    "pathlib.Path.expanduser": {"RuntimeError": "Path('~no-such-user-here').expanduser()"},
+    "pathlib.Path.is_symlink": {"OSError": "Path('a' * 5000).is_symlink()"},
+    "pathlib.Path.lstat": {"OSError": "Path(missing).lstat()"},
+    "pathlib.Path.readlink": {"OSError": "Path(missing).readlink()"},
+    "pathlib.Path.chmod": {"OSError": "Path(missing).chmod(0o600)"},
+    "pathlib.Path.replace": {"OSError": "Path(missing).replace(missing + '2')"},
+    "pathlib.Path.samefile": {"OSError": "Path(missing).samefile('/')"},
+})
+
+
 PRELUDE = (
     "import abc, asyncio, base64, calendar, copy, enum, typing, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
     "gzip, hashlib, hmac, sys, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "
     "pickle, queue, re, shutil, socket, sqlite3, ssl, struct, subprocess, tarfile, threading, "
-    "tomllib, urllib.parse, urllib.request, uuid, zipfile, zlib\n"
+    "tempfile, tomllib, urllib.parse, urllib.request, uuid, zipfile, zlib\n"
     "import xml.etree.ElementTree as ET\nfrom pathlib import Path\n"
 )
 

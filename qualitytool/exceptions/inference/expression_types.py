@@ -43,6 +43,8 @@ from qualitytool.exceptions.inference.flow import (
     Narrowing,
     NarrowingKind,
     Reaching,
+    filled_containers,
+    is_constant_display,
 )
 from qualitytool.exceptions.inference.frames import (
     FUNCTION_TYPES,
@@ -230,6 +232,8 @@ class ClassMembers:
     fields: dict[str, list[tuple[ast.expr, Frame]]] = field(default_factory=dict)
     # attributes assigned in a way the typing does not follow (``self.a, self.b = ...``)
     untyped: set[str] = field(default_factory=set)
+    # attributes whose container a method fills (``self.data["k"] = v``)
+    filled: set[str] = field(default_factory=set)
     # set in __init__'s top level (always present after construction)
     initialised: set[str] = field(default_factory=set)
     has_getattr: bool = False
@@ -299,7 +303,24 @@ class TypeInference:
             return self._binary_type(expr, frame, depth)
         if isinstance(expr, ast.Subscript):
             return self._subscript_type(expr, frame, depth)
+        if isinstance(expr, ast.UnaryOp):
+            return self._unary_type(expr, frame, depth)
         return None
+
+    def _unary_type(self, expr: ast.UnaryOp, frame: Frame, depth: int) -> ValueType | None:
+        """``-x``, ``+x``, ``~x`` of numbers (a bool becomes an int); other builtins raise."""
+        operand = self.type_of(expr.operand, frame, depth + 1)
+        if operand is None or not operand.only_builtins():
+            return None
+        found: list[ValueType | None] = [NEVER]
+        for member in operand.classes():
+            if member.name in ("builtins.int", "builtins.bool"):
+                found.append(ValueType("builtins.int"))
+            elif member.name in ("builtins.float", "builtins.complex") and not isinstance(
+                expr.op, ast.Invert
+            ):
+                found.append(ValueType(member.name))
+        return union_of(found)
 
     def _union_of_values(self, values: Sequence[ast.expr], frame: Frame, depth: int) -> ValueType | None:
         return union_of(self.type_of(v, frame, depth + 1) for v in values)
@@ -353,10 +374,11 @@ class TypeInference:
                 found.append(member)
             elif member.name == "builtins.bytes":
                 found.append(ValueType("builtins.int"))
-            elif member.json and member.name == "builtins.list" and is_slice:
-                found.append(member)
-            elif member.json and member.name in ("builtins.dict", "builtins.list"):
-                found.append(JSON)
+            elif member.json and member.name == "builtins.list":
+                found.append(member if is_slice else JSON)
+            elif member.json and member.name == "builtins.dict":
+                if not is_slice:  # a slice is no JSON key: KeyError
+                    found.append(JSON)
             elif member.is_builtin and member.is_scalar:
                 continue  # int, float, bool: TypeError, no value
             else:
@@ -397,7 +419,8 @@ class TypeInference:
                 self.type_of(v, f, depth + 1) if v is not None else None
                 for v, f in self._global_assignments(module).get(name, ())
             ]
-            return union_of(values)
+            # anyone may fill a module's containers: their elements are not JSON any more
+            return _without_json(union_of(values))
         target = module.bindings.get(name)
         if target is not None:
             return self.qualified_type(target, depth)
@@ -444,7 +467,10 @@ class TypeInference:
             if definition.kind is DefinitionKind.UNBOUND:
                 continue  # reading it raises: no value comes from there
             kind: ValueType | None | object = self.definition_type(definition, frame, depth)
-            for narrowing in narrowings:
+            if definition in frame.flow.filled:
+                kind = _without_json(kind)  # type: ignore[arg-type]
+            # The tests are filters, in any order; "is None" pins the value first.
+            for narrowing in sorted(narrowings, key=lambda n: n.kind is not NarrowingKind.IS_NONE):
                 kind = _narrow(kind, narrowing, self._isinstance_classes(narrowing, frame))
             if kind is _NEVER:
                 excluded = True  # the tests on the way exclude this definition
@@ -577,9 +603,11 @@ class TypeInference:
         func = iterable.func
         if isinstance(func, ast.Attribute) and func.attr == "items" and not iterable.args:
             receiver = self.type_of(func.value, frame, depth + 1)
-            if receiver is not None and not receiver.optional and receiver.alternatives() and all(
-                m.json and m.name == "builtins.dict" for m in receiver.alternatives()
-            ):
+            with_items = [  # the others raise AttributeError: no pairs from them
+                m for m in (receiver.classes() if receiver is not None else ())
+                if not (m.is_builtin and not _builtin_has(m.name, "items"))
+            ]
+            if with_items and all(m.json and m.name == "builtins.dict" for m in with_items):
                 return [ValueType("builtins.str"), JSON]
             return None
         callee = qualified_name(func, frame)
@@ -739,7 +767,8 @@ class TypeInference:
         types += [self.annotation_type(annotation, f) for annotation, f in members.fields.get(attr, ())]
         if not types:
             return None
-        return union_of(types)
+        found = union_of(types)
+        return _without_json(found) if attr in members.filled else found
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -801,12 +830,15 @@ class TypeInference:
         callee = self.callee_name(func, frame, depth)
         if callee is None:
             return None
-        if callee in _JSON_DECODERS and not _decodes_plain_json(call):
-            return None  # ``cls=``, ``object_hook=``, ``parse_float=``: anything
         passed = self._project_call_result(callee, call, frame, awaited)
         if passed is not _NOT_PROJECT:
             return passed  # type: ignore[return-value]
-        return self.return_type(callee, awaited)
+        result = self.return_type(callee, awaited)
+        if result is not None and result.name == JSON_NAME and not _decodes_plain_json(
+            call, 1 if callee in _JSON_DECODERS else 0
+        ):
+            return None  # ``cls=``, ``object_hook=``, ``parse_float=Decimal``: anything
+        return result
 
     def _project_call_result(self, callee: str, call: ast.Call, frame: Frame,
                              awaited: bool) -> ValueType | None | object:
@@ -1023,6 +1055,10 @@ class TypeInference:
         self_name = frame.self_name
         if self_name is None:
             return
+        members.filled.update(
+            root.split(".", 1)[1] for root in filled_containers(method.body)
+            if root.startswith(f"{self_name}.")
+        )
         for node in ast.walk(method):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
@@ -1094,10 +1130,15 @@ def _class_name(cls: type) -> str:
 _JSON_DECODERS = frozenset({"json.loads", "json.load"})
 
 
-def _decodes_plain_json(call: ast.Call) -> bool:
-    """``json.loads(s)``: JSON; with ``cls=``, ``object_hook=``, ``parse_float=``... (or
-    ``**kwargs``) the result is whatever those make of it."""
-    return not call.keywords and len(call.args) == 1 and not isinstance(call.args[0], ast.Starred)
+def _decodes_plain_json(call: ast.Call, positional: int) -> bool:
+    """``json.loads(s)``, ``r.json()``: JSON; with ``cls=``, ``object_hook=``,
+    ``parse_float=``... (or ``**kwargs``, which ``r.json(**kwargs)`` hands to ``json.loads``)
+    the result is whatever those make of it."""
+    return (
+        not call.keywords
+        and len(call.args) == positional
+        and not any(isinstance(a, ast.Starred) for a in call.args)
+    )
 
 
 def _builtin_has(name: str, attr: str) -> bool:
@@ -1170,6 +1211,15 @@ def iteration_element(kind: ValueType | None) -> ValueType | None:
     return union_of(found) if found else None
 
 
+def _without_json(kind: ValueType | None) -> ValueType | None:
+    """The same classes, their containers' elements unknown (the code may have stored its
+    own objects in them)."""
+    if kind is None or not any(m.json for m in kind.alternatives()):
+        return kind
+    members = [replace(m, json=False) for m in kind.alternatives()]
+    return union_of([*members, *([NONE] if kind.optional else [])])
+
+
 def _default_of(args: ast.arguments, arg: ast.arg) -> ast.expr | None:
     positional = [*args.posonlyargs, *args.args]
     if arg in positional:
@@ -1208,6 +1258,9 @@ def _is_override_point(node: FunctionNode) -> bool:
 
 
 def _literal_type(expr: ast.expr) -> ValueType | None:
+    if is_constant_display(expr):  # ``{}``, ``[]``, ``{"page": 1}``: JSON too
+        return ValueType("builtins.dict" if isinstance(expr, ast.Dict) else "builtins.list",
+                         json=True)
     if isinstance(expr, (ast.Dict, ast.DictComp)):
         return ValueType("builtins.dict")
     if isinstance(expr, (ast.List, ast.ListComp)):

@@ -30,7 +30,10 @@ import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Definition", "DefinitionKind", "FlowFacts", "Narrowing", "NarrowingKind", "analyse"]
+__all__ = [
+    "Definition", "DefinitionKind", "FlowFacts", "Narrowing", "NarrowingKind", "analyse",
+    "filled_containers", "is_constant_display",
+]
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -99,6 +102,10 @@ class FlowFacts:
     # ``return`` statements, and whether the end of the body can be reached (returns None)
     returns: list[ast.Return] = field(default_factory=list)
     falls_off: bool = False
+    # definitions whose container the body writes into afterwards (``x[k] = v``,
+    # ``x.append(v)``, through simple aliases ``y = x["items"]``): a decoded JSON document
+    # there may hold the code's own objects by now
+    filled: frozenset[Definition] = frozenset()
 
 
 def analyse(function: ast.FunctionDef | ast.AsyncFunctionDef, locals_: Iterable[str]) -> FlowFacts:
@@ -142,6 +149,101 @@ def _untracked(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return found
 
 
+# Methods of builtin containers that put a value into them.
+_FILLING_METHODS = frozenset({"append", "extend", "insert", "update", "setdefault", "__setitem__",
+                              "add", "appendleft", "extendleft"})
+
+
+def filled_containers(body: Sequence[ast.stmt], shallow: bool = False) -> frozenset[str]:
+    """Names (and ``self.attr`` chains, as ``self.attr``) whose container some code in
+    ``body`` fills with a value that is not a constant: ``x["k"] = v``, ``x[0]["k"] += v``,
+    ``x.append(v)``, ``x["items"].extend(v)``.  ``shallow``: the statements themselves, not
+    the blocks nested in them."""
+    found: set[str] = set()
+    nodes: Iterable[ast.AST] = (
+        _statement_nodes(body) if shallow else ast.walk(ast.Module(body=list(body), type_ignores=[]))
+    )
+    for node in nodes:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = list(node.targets), node.value
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets, value = [node.target], node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _FILLING_METHODS
+        ):
+            if not all(_is_constant(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+                root = _container_root(node.func.value)
+                if root is not None:
+                    found.add(root)
+            continue
+        if value is not None and _is_constant(value):
+            continue
+        for target in targets:
+            for element in ast.walk(target):
+                if isinstance(element, ast.Subscript):
+                    root = _container_root(element.value)
+                    if root is not None:
+                        found.add(root)
+    return frozenset(found)
+
+
+def _statement_nodes(body: Sequence[ast.stmt]) -> Iterable[ast.AST]:
+    for stmt in body:
+        yield stmt
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.expr):
+                yield from ast.walk(child)
+
+
+def _alias_root(node: ast.expr) -> str | None:
+    """The local a value is (part of): ``x``, ``x["k"]``, ``x.get("k")``, ``x["a"][0]``."""
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value
+        elif isinstance(node, ast.BoolOp):
+            roots = {_alias_root(v) for v in node.values} - {None}
+            return roots.pop() if len(roots) == 1 else None
+        else:
+            break
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _container_root(node: ast.expr) -> str | None:
+    """``x`` of ``x``, ``x[k]``, ``x[k][j]``; ``self.data`` of ``self.data[k]``."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _is_constant(node: ast.expr) -> bool:
+    """A literal made only of constants: JSON, whatever is stored where."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_constant(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _is_constant(k) for k in node.keys) and all(
+            _is_constant(v) for v in node.values)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant)
+    return False
+
+
+def is_constant_display(node: ast.expr) -> bool:
+    """``{}``, ``[]``, ``{"a": [1, None]}``: a fresh container holding constants only."""
+    return isinstance(node, (ast.List, ast.Dict)) and _is_constant(node)
+
+
 def _join(states: Iterable[State]) -> State:
     alive = [s for s in states if s is not None]
     if not alive:
@@ -174,6 +276,7 @@ class _Binder:
         self.made: dict[tuple[DefinitionKind, str, int, tuple[int, ...]], Definition] = {}
         self.function_names = self.tracked
         self.returns: dict[int, ast.Return] = {}
+        self.filled: set[Definition] = set()
 
     def definition(self, kind: DefinitionKind, name: str, node: ast.AST | None = None,
                    path: tuple[int, ...] = (), asynchronous: bool = False) -> Definition:
@@ -197,6 +300,7 @@ class _Binder:
                                     self.definition(DefinitionKind.PARAMETER, arg.arg, arg))
         end = self.block(self.function.body, parameters)
         self.facts.falls_off = end is not None
+        self.facts.filled = frozenset(self.filled)
         self.facts.returns = list(self.returns.values())
         self.facts.definitions = {n: tuple(d) for n, d in self.all_definitions.items()}
         return self.facts
@@ -222,8 +326,10 @@ class _Binder:
             return state
         new = dict(state)
         # A read that got here did not raise: an unbound name was bound after all.
+        # The latest test goes last (it applies to what the earlier ones left); a test
+        # seen before moves there, so a loop's narrowings stay finite.
         new[name] = frozenset(
-            (d, ns if narrowing in ns else (*ns, narrowing))
+            (d, (*(n for n in ns if n != narrowing), narrowing))
             for d, ns in state[name]
             if d.kind is not DefinitionKind.UNBOUND
         )
@@ -243,7 +349,29 @@ class _Binder:
             self._collect(state)
         return state
 
+    def _fill(self, stmt: ast.stmt, state: State) -> None:
+        """Mark what a statement that fills containers fills (see :func:`filled_containers`)."""
+        if state is None:
+            return
+        for root in filled_containers([stmt], shallow=True):
+            self._fill_name(root, state, 0)
+
+    def _fill_name(self, name: str, state: dict[str, Reaching], depth: int) -> None:
+        if name not in state or depth > 8:
+            return
+        for definition, _narrowings in state[name]:
+            if definition in self.filled:
+                continue
+            self.filled.add(definition)
+            node = definition.node
+            if definition.kind is DefinitionKind.VALUE and isinstance(node, ast.expr):
+                alias = _alias_root(node)  # ``items = data["items"]``: the same objects
+                if alias is not None:
+                    self._fill_name(alias, state, depth + 1)
+
     def statement(self, stmt: ast.stmt, state: State) -> State:
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)):
+            self._fill(stmt, state)
         if isinstance(stmt, ast.Assign):
             state = self.expr(stmt.value, state)
             for target in stmt.targets:

@@ -463,7 +463,11 @@ class Inferrer:
             if weak is not None:
                 return Answer.open(names, f"`{shown}` runs special methods of "
                                           f"`{display(weak)}`, whose type is unknown")
-            if spec.dispatch == "scalars" and self._passes_json_container(call, frame):
+            if (
+                spec.dispatch == "scalars"
+                and (spec.name not in _TOTAL_ON_BUILTINS or len(call.args) + len(call.keywords) > 1)
+                and self._passes_json_container(call, frame)
+            ):
                 names.add("TypeError")  # int([]), {}.get([]): a builtin's wrong-type error
         return Answer(CLOSED, frozenset(names))
 
@@ -490,7 +494,9 @@ class Inferrer:
     def _passes_json_container(self, call: ast.Call, frame: Frame) -> bool:
         """Whether an argument may be a JSON object or array where a builtin expects a
         scalar: the builtin then raises its wrong-type TypeError, and nothing else."""
-        for argument in [*call.args, *(k.value for k in call.keywords)]:
+        for position, argument in enumerate([*call.args, *(k.value for k in call.keywords)]):
+            if position > 0 and _constant_display(argument):
+                continue  # ``d.get(k, {})``: a default, handed back untouched
             kind = self.types.type_of(argument, frame)
             if kind is not None and any(m.json for m in kind.classes()):
                 return True
@@ -711,6 +717,13 @@ class Inferrer:
 DYNAMIC_CODE = frozenset({
     "importlib.import_module", "builtins.__import__", "builtins.exec", "builtins.eval",
     "runpy.run_path", "runpy.run_module", "django.utils.module_loading.import_string",
+})
+
+# Builtins that take any one builtin value without a wrong-type error (they format or
+# compare it; ``str(x, "utf-8")`` decodes, and is not one of them).
+_TOTAL_ON_BUILTINS = frozenset({
+    "builtins.str", "builtins.repr", "builtins.print", "builtins.bool", "builtins.list.index",
+    "builtins.list.remove", "builtins.list.count", "builtins.format",
 })
 
 _TRANSPARENT_DECORATORS = frozenset({

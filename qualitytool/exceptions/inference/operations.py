@@ -445,7 +445,7 @@ class ImplicitOperations:
         right_type = self.types.type_of(right, frame)
         if left_type is not None and not left_type.optional:
             if isinstance(op, ast.Mod) and left_type.name in ("builtins.str", "builtins.bytes"):
-                return self._percent_format(right, right_type, frame)
+                return self._percent_format(left, right, frame)
             if isinstance(op, ast.Div) and left_type.name.startswith("pathlib."):
                 if right_type is not None and (
                     right_type.name == "builtins.str" or right_type.name.startswith("pathlib.")
@@ -513,22 +513,27 @@ class ImplicitOperations:
             parts.append(Answer.closed(["OverflowError"]))
         return combine(parts)
 
-    def _percent_format(self, right: ast.expr, right_type: ValueType | None, frame: Frame) -> Answer:
+    def _percent_format(self, left: ast.expr, right: ast.expr, frame: Frame) -> Answer:
         """``"%s" % args``: bad formats raise TypeError/ValueError, a mapping's missing key
         KeyError, ``%d``/``%c`` of an infinite or huge number OverflowError; the arguments'
         ``__str__`` runs unless they are builtin values."""
         values = right.elts if isinstance(right, ast.Tuple) else [right]
         names = {"TypeError", "ValueError"}
+        weak: ast.expr | None = None
         for value in values:
             kind = self.types.type_of(value, frame)
-            if kind is None or not kind.only_builtins():
-                return Answer.open(sorted(names), unknown_type(
-                    "formats", value, "its `__str__`/`__format__`"))
-            members = {m.name for m in kind.alternatives()}
-            if value is right and "builtins.dict" in members:
+            members = {m.name for m in kind.alternatives()} if kind is not None else set()
+            named = not (isinstance(left, ast.Constant) and isinstance(left.value, (str, bytes))
+                         and "%(" not in str(left.value))
+            if named and value is right and (kind is None or "builtins.dict" in members):
                 names.add("KeyError")  # "%(name)s" % mapping
             if members & NUMBERS_SET:
                 names.add("OverflowError")
+            if weak is None and (kind is None or not kind.only_builtins()):
+                weak = value
+        if weak is not None:
+            return Answer.open(sorted(names), unknown_type(
+                "formats", weak, "its `__str__`/`__format__`"))
         return Answer.closed(names)
 
     def compare(self, node: ast.Compare, frame: Frame) -> Answer:
