@@ -183,6 +183,23 @@ REVEALED = [
         ["builtins.list", "builtins.int"], id="a comprehension's variable is its own",
     ),
     pytest.param(
+        "import json\n\ndef f(s: str):\n    items = json.loads(s)\n"
+        "    return sum(reveal(item) for item in items)\n",
+        [JSON_TYPE], id="a generator expression's variable: an element of what it iterates",
+    ),
+    pytest.param(
+        "import re\n\nA = re.compile('a')\nB = re.compile('b')\n\ndef f():\n"
+        "    for regex in A, B:\n        reveal(regex)\n",
+        ["re.Pattern"], id="iterating a tuple display: its elements",
+    ),
+    pytest.param(
+        "import contextlib\n\nclass Conn:\n    pass\n\nclass Db:\n"
+        "    @contextlib.asynccontextmanager\n    async def connect(self):\n"
+        "        yield Conn()\n\n    async def one(self):\n"
+        "        async with self.connect() as conn:\n            reveal(conn)\n",
+        ["mod.Conn"], id="async with a project @asynccontextmanager: what it yields",
+    ),
+    pytest.param(
         "def f(a: int, b: str):\n    a, b = b, a\n    reveal(a)\n    reveal(b)\n",
         ["builtins.str", "builtins.int"], id="a, b = x, y: each its own value",
     ),

@@ -393,16 +393,15 @@ class TypeInference:
         first = True
         while current is not None and current.function is not None:
             facts = current.flow
+            recorded = facts.reaching.get(id(node)) if first else None
+            if recorded is not None:  # a local, or a comprehension's variable
+                return self._reaching_type(recorded, current, depth)
             if name in facts.tracked:
-                reaching = facts.reaching.get(id(node)) if first else None
-                if reaching is None:
-                    # A closure, a generator expression's body or a synthetic read: it may
-                    # run after any of the function's assignments.
-                    reaching = frozenset(
-                        (d, ()) for d in facts.definitions.get(name, ())
-                    )
-                    if not reaching:
-                        return None
+                # A closure, a generator expression's body or a synthetic read: it may run
+                # after any of the function's assignments.
+                reaching = frozenset((d, ()) for d in facts.definitions.get(name, ()))
+                if not reaching:
+                    return None
                 return self._reaching_type(reaching, current, depth)
             if name in current.bindings:
                 return None  # an import, a global or a name the flow does not follow
@@ -561,7 +560,11 @@ class TypeInference:
 
     def _entered_type(self, item: ast.withitem, asynchronous: bool, frame: Frame,
                       depth: int) -> ValueType | None:
-        """``with cm as x``: what ``cm.__enter__()`` (``await cm.__aenter__()``) returns."""
+        """``with cm as x``: what ``cm.__enter__()`` (``await cm.__aenter__()``) returns;
+        for a project ``@contextmanager``, what its generator yields."""
+        yielded = self._context_function_yield(item.context_expr, frame)
+        if yielded is not _NOT_PROJECT:
+            return yielded  # type: ignore[return-value]
         manager = self.type_of(item.context_expr, frame, depth + 1)
         if manager is None or manager.optional or manager.is_union:
             return None
@@ -579,6 +582,29 @@ class TypeInference:
             return manager
         return None
 
+    def _context_function_yield(self, expr: ast.expr, frame: Frame) -> ValueType | None | object:
+        if not isinstance(expr, ast.Call):
+            return _NOT_PROJECT
+        callee = self.callee_name(expr.func, frame)
+        found = self.index.lookup(callee) if callee and self.index.is_project_name(callee) else None
+        if found is None:
+            return _NOT_PROJECT
+        _name, node, module, owner = found
+        if isinstance(node, ClassInfo):
+            return _NOT_PROJECT
+        decorators = Frame(module=module)
+        if not any(
+            qualified_name(d.func if isinstance(d, ast.Call) else d, decorators) in _CONTEXT_MANAGERS
+            for d in node.decorator_list
+        ):
+            return _NOT_PROJECT
+        function_frame = Frame.for_function(module, node, owner)
+        yields = [n for n in _own_nodes(node.body) if isinstance(n, ast.Yield)]
+        if not yields:
+            return None
+        return union_of(self.type_of(y.value, function_frame) if y.value is not None else NONE
+                        for y in yields)
+
     def _element_type(self, definition: Definition, frame: Frame, depth: int) -> ValueType | None:
         """A loop or comprehension variable: an element of what it iterates, when known."""
         node = definition.node
@@ -588,6 +614,10 @@ class TypeInference:
             return None
         iterable = node.iter
         path = definition.path
+        if isinstance(iterable, (ast.Tuple, ast.List, ast.Set)) and not path and not any(
+            isinstance(e, ast.Starred) for e in iterable.elts
+        ):  # ``for regex in (A, B, C):``
+            return union_of(self.type_of(e, frame, depth + 1) for e in iterable.elts)
         if path:
             items = self._pair_types(iterable, frame, depth)
             if items is None or len(path) != 1 or path[0] >= len(items):
@@ -1114,6 +1144,20 @@ class _Never:
 
 _NEVER = _Never()
 _NOT_PROJECT = object()  # a callee that is not a project function
+_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+
+def _own_nodes(body: Sequence[ast.stmt]) -> list[ast.AST]:
+    """The nodes of a function body, not of the functions and classes nested in it."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return found
 _PENDING = object()  # a definition whose type is being worked out (a loop back to itself)
 _BUILTIN_TYPES: dict[str, type] = {
     f"builtins.{cls.__name__}": cls
