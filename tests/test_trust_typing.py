@@ -109,9 +109,16 @@ REVEALED = [
     pytest.param(
         "import json\n\nclass Box:\n    data: dict\n    def load(self, s: str) -> None:\n"
         "        self.data = json.loads(s)\n    def get(self):\n        reveal(self.data)\n",
-        [("builtins.bool | builtins.dict | builtins.dict[JSON] | builtins.float | builtins.int "
-          "| builtins.list[JSON] | builtins.str | None")],
-        id="a field annotated dict that a method sets from JSON: both",
+        [("builtins.bool | builtins.dict | builtins.float | builtins.int | builtins.list "
+          "| builtins.str | None")],
+        id="a field annotated dict that a method sets from JSON: both (elements unknown)",
+    ),
+    pytest.param(
+        "from pydantic import BaseModel\n\nclass S(BaseModel):\n    conv: list[str] = []\n"
+        "    def f(self):\n        reveal(self.conv)\n        for t in self.conv:\n"
+        "            reveal(t)\n",
+        ["builtins.list", None],
+        id="a field with a default: the constructor may fill it (elements unknown)",
     ),
     pytest.param(
         "from dataclasses import dataclass\n\n@dataclass\nclass Box:\n    name: str\n"

@@ -43,7 +43,6 @@ from qualitytool.exceptions.inference.flow import (
     Narrowing,
     NarrowingKind,
     Reaching,
-    filled_containers,
     is_constant_display,
 )
 from qualitytool.exceptions.inference.frames import (
@@ -227,13 +226,11 @@ class ClassMembers:
     # attribute -> where its values come from: (annotation or value, frame to read it in)
     declared: dict[str, list[tuple[ast.expr, Frame]]] = field(default_factory=dict)
     assigned: dict[str, list[tuple[ast.expr, Frame]]] = field(default_factory=dict)
-    # class-level annotations without a value: fields a constructor fills (dataclass, attrs,
-    # pydantic), or plain declarations
+    # class-level annotations: fields a constructor fills (dataclass, attrs, pydantic), with
+    # or without a default, or plain declarations
     fields: dict[str, list[tuple[ast.expr, Frame]]] = field(default_factory=dict)
     # attributes assigned in a way the typing does not follow (``self.a, self.b = ...``)
     untyped: set[str] = field(default_factory=set)
-    # attributes whose container a method fills (``self.data["k"] = v``)
-    filled: set[str] = field(default_factory=set)
     # set in __init__'s top level (always present after construction)
     initialised: set[str] = field(default_factory=set)
     has_getattr: bool = False
@@ -797,8 +794,9 @@ class TypeInference:
         types += [self.annotation_type(annotation, f) for annotation, f in members.fields.get(attr, ())]
         if not types:
             return None
-        found = union_of(types)
-        return _without_json(found) if attr in members.filled else found
+        # Code anywhere (``obj.items.append(x)`` in another module) may fill an
+        # attribute's container: its elements are not known to be JSON.
+        return _without_json(union_of(types))
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -1063,11 +1061,12 @@ class TypeInference:
                 self._collect_self_assignments(owner, stmt, members)
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 members.declared.setdefault(stmt.target.id, []).append((stmt.annotation, class_frame))
+                # A constructor may fill it (dataclass, attrs, pydantic fields with a
+                # default), so the annotation counts next to the default value.
+                members.fields.setdefault(stmt.target.id, []).append((stmt.annotation, class_frame))
                 if stmt.value is not None:
                     members.initialised.add(stmt.target.id)
                     members.assigned.setdefault(stmt.target.id, []).append((stmt.value, class_frame))
-                else:
-                    members.fields.setdefault(stmt.target.id, []).append((stmt.annotation, class_frame))
             elif isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
@@ -1085,10 +1084,6 @@ class TypeInference:
         self_name = frame.self_name
         if self_name is None:
             return
-        members.filled.update(
-            root.split(".", 1)[1] for root in filled_containers(method.body)
-            if root.startswith(f"{self_name}.")
-        )
         for node in ast.walk(method):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
