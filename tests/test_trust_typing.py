@@ -254,6 +254,12 @@ REVEALED = [
         id="continue, a conditional expression, and",
     ),
     pytest.param(
+        "def f(x: str):\n    if isinstance(x, int):\n        reveal(x)\n"
+        "    if not isinstance(x, str):\n        reveal(x)\n        return\n    reveal(x)\n",
+        ["builtins.int", None, "builtins.str"],
+        id="a test for what the annotation rules out: the test's word counts",
+    ),
+    pytest.param(
         "def f(x: str | None):\n    if x is None:\n        reveal(x)\n",
         ["builtins.NoneType"], id="inside if x is None: None",
     ),

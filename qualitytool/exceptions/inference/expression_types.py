@@ -465,9 +465,18 @@ class TypeInference:
             kind: ValueType | None | object = self.definition_type(definition, frame, depth)
             if definition in frame.flow.filled:
                 kind = _without_json(kind)  # type: ignore[arg-type]
+            declared = definition.kind is DefinitionKind.PARAMETER and (
+                definition.name not in frame.arguments
+            )  # only an annotation says what it is
             # The tests are filters, in any order; "is None" pins the value first.
             for narrowing in sorted(narrowings, key=lambda n: n.kind is not NarrowingKind.IS_NONE):
-                kind = _narrow(kind, narrowing, self._isinstance_classes(narrowing, frame))
+                classes = self._isinstance_classes(narrowing, frame)
+                narrowed = _narrow(kind, narrowing, classes)
+                if narrowed is _NEVER and declared and narrowing.test is not None:
+                    # The code tests for what its annotation rules out: it expects such
+                    # values after all, so the test's own word counts, not the annotation.
+                    narrowed = _narrow(None, narrowing, classes)
+                kind = narrowed
             if kind is _NEVER:
                 excluded = True  # the tests on the way exclude this definition
                 continue
