@@ -141,9 +141,9 @@ EXPECTED_EXAMPLE = [
     ('app/api/health.py', 25, 'safe', ('sqlite3.Error',), None),
     ('app/api/health.py', 33, 'safe', ('OSError',), None),
     ('app/api/health.py', 43, 'left', (),
-     ("unknown call `settings['app'].get` (via `load_config`); unknown call `debug.lower` ("
-      'via `load_config`); truth value of `path` of unknown type (`__bool__`/`__len__` may '
-      'raise anything) (via `load_config`); and 11 more')),
+     ("unknown call `settings['app'].get` (via `load_config`); truth value of `path` of "
+      "unknown type (`__bool__`/`__len__` may raise anything) (via `load_config`); `str` runs "
+      "special methods of `path`, whose type is unknown (via `load_config`); and 7 more")),
     ('app/api/health.py', 53, 'unsafe', ('LookupError', 'OSError', 'ValueError'),
      ('`json.load` may raise more than it documents')),
     ('app/api/health.py', 62, 'left', (), 'unknown call `client.fetch`'),

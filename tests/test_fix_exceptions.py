@@ -109,9 +109,9 @@ CASES = [
     ),
     pytest.param(
         "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except Exception:\n        return 0\n",
-        "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except ZeroDivisionError:\n"
-        "        return 0\n",
-        id="operation: division",
+        "def ratio(a: int, b: int):\n    try:\n        return a / b\n"
+        "    except (OverflowError, ZeroDivisionError):\n        return 0\n",
+        id="operation: division (an int too large for a float: OverflowError)",
     ),
     pytest.param(
         "def pair(s):\n    try:\n        a, b = s.split(',')\n    except Exception:\n"

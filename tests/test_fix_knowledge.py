@@ -327,10 +327,6 @@ TRIGGERS.update({
     "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')"},
     "builtins.divmod": {"ZeroDivisionError": "divmod(1, 0)", "TypeError": "divmod('a', 1)"},
     "os.stat": {"OSError": "os.stat(missing)", "ValueError": "os.stat('a\\0b')"},
-    "json.Any.__getitem__": {"KeyError": "json.loads('{}')['a']", "IndexError": "json.loads('[]')[0]",
-                             "TypeError": "json.loads('1')[0]"},
-    "json.Any.__iter__": {"TypeError": "iter(json.loads('1'))"},
-    "json.Any.__contains__": {"TypeError": "'a' in json.loads('1')"},
     "copy.deepcopy": {"TypeError": "copy.deepcopy(threading.Lock())"},
     "copy.copy": {"TypeError": "copy.copy(threading.Lock())"},
     "asyncio.create_task": {"RuntimeError": "c = asyncio.sleep(0)\ntry:\n    asyncio.create_task(c)\nfinally:\n    c.close()",
@@ -361,11 +357,37 @@ TRIGGERS.update({
 })
 
 
+# pathlib beyond reading and writing (rules/exceptions/stdlib_pathlib.toml).
+_GONE_CWD = ("d = tempfile.mkdtemp(); old = os.getcwd(); os.chdir(d); os.rmdir(d)\n"
+             "try:\n    {}\nfinally:\n    os.chdir(old)")
+TRIGGERS.update({
+    "pathlib.Path.absolute": {"OSError": _GONE_CWD.format("Path('x').absolute()")},
+    "pathlib.Path.cwd": {"OSError": _GONE_CWD.format("Path.cwd()")},
+    "pathlib.Path.glob": {"ValueError": "list(Path('.').glob(''))",
+                          "NotImplementedError": "list(Path('.').glob('/x'))"},
+    "pathlib.Path.rglob": {"ValueError": "list(Path('.').rglob('a**'))",
+                           "NotImplementedError": "list(Path('.').rglob('/x'))"},
+    "pathlib.Path.iterdir": {"OSError": "list(Path(missing).iterdir())"},
+    "pathlib.Path.with_suffix": {"ValueError": "Path('a').with_suffix('x')"},
+    "pathlib.Path.with_name": {"ValueError": "Path('/').with_name('x')"},
+    "pathlib.Path.as_uri": {"ValueError": "Path('a').as_uri()"},
+    "pathlib.Path.match": {"ValueError": "Path('a').match('')"},
+    "pathlib.Path.touch": {"OSError": "Path(missing, 'sub').touch()"},
+    "pathlib.Path.expanduser": {"RuntimeError": "Path('~no-such-user-here').expanduser()"},
+    "pathlib.Path.is_symlink": {"OSError": "Path('a' * 5000).is_symlink()"},
+    "pathlib.Path.lstat": {"OSError": "Path(missing).lstat()"},
+    "pathlib.Path.readlink": {"OSError": "Path(missing).readlink()"},
+    "pathlib.Path.chmod": {"OSError": "Path(missing).chmod(0o600)"},
+    "pathlib.Path.replace": {"OSError": "Path(missing).replace(missing + '2')"},
+    "pathlib.Path.samefile": {"OSError": "Path(missing).samefile('/')"},
+})
+
+
 PRELUDE = (
     "import abc, asyncio, base64, calendar, copy, enum, typing, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
     "gzip, hashlib, hmac, sys, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "
     "pickle, queue, re, shutil, socket, sqlite3, ssl, struct, subprocess, tarfile, threading, "
-    "urllib.parse, urllib.request, uuid, zipfile, zlib\n"
+    "tempfile, urllib.parse, urllib.request, uuid, zipfile, zlib\n"
     "import xml.etree.ElementTree as ET\nfrom pathlib import Path\n"
     + ("import tomllib\n" if sys.version_info >= (3, 11) else "")
 )
@@ -504,7 +526,6 @@ CLASS_TRIGGERS: dict[str, dict[str, str]] = {
         "configparser.Error": "configparser.ConfigParser().set('none', 'a', 'b')",
         "KeyError": "configparser.ConfigParser()['none']"},
     "_hashlib.HASH": {"TypeError": "hashlib.md5().update('text')"},
-    "json.Any": {"AttributeError": "json.loads('[]').get('a')", "TypeError": "json.loads('\"a\"').split(1)"},
     "re.Match": {"IndexError": "re.match('a', 'a').group(2)",
                  "re.error": "re.match('a', 'a').expand('\\\\9')"},
     "re.Pattern": {"TypeError": "re.compile('a').match(None)",

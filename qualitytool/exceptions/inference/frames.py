@@ -1,8 +1,9 @@
 """Where code runs: :class:`Frame` (module, enclosing class and function, their names).
 
 A frame answers the name questions the typing and the inference ask -- which names a
-function binds, the values and annotations assigned to them, what ``self`` is called -- and
-collects each of them on first use: most functions hold no broad handler.
+function binds, which of its assignments reach each read of a local (:mod:`.flow`), what
+``self`` is called -- and works each of them out on first use: most functions hold no broad
+handler.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.checking.handlers import dotted_chain, function_scope
 from qualitytool.exceptions.inference.answers import Answer
+from qualitytool.exceptions.inference.flow import FlowFacts, analyse
 from qualitytool.exceptions.inference.project import (
     ClassInfo,
     FunctionNode,
@@ -47,6 +49,8 @@ class Frame:
         self.parent = parent
         # (the ``as`` name, what the handler catches) of enclosing handlers, for ``raise``
         self.handlers: list[tuple[str | None, Answer]] = []
+        # the typing's memo of what each definition of a local holds, in this frame
+        self.definition_types: dict[object, object] = {}
 
     @classmethod
     def for_function(
@@ -75,24 +79,12 @@ class Frame:
         }
 
     @functools.cached_property
-    def values(self) -> dict[str, list[ast.expr | None]]:
-        """Values assigned to plain local names (None: bound some other way)."""
-        return local_values(self.function.body) if self.function is not None else {}
-
-    @functools.cached_property
-    def annotations(self) -> dict[str, ast.expr]:
-        """Declared types of parameters and annotated local variables."""
+    def flow(self) -> FlowFacts:
+        """Which definitions of the function's locals reach each read of them."""
         if self.function is None:
-            return {}
-        args = self.function.args
-        declared = {
-            arg.arg: arg.annotation
-            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs)
-            if arg.annotation is not None
-        }
-        for name, annotation in local_annotations(self.function.body).items():
-            declared.setdefault(name, annotation)
-        return declared
+            return FlowFacts()
+        locals_ = [name for name, target in self.bindings.items() if target is None]
+        return analyse(self.function, locals_)
 
     @functools.cached_property
     def self_name(self) -> str | None:
@@ -118,68 +110,6 @@ class Frame:
             isinstance(d, ast.Name) and d.id in _METHOD_KINDS
             for d in self.function.decorator_list
         )
-
-
-def local_values(body: Sequence[ast.stmt]) -> dict[str, list[ast.expr | None]]:
-    """Values assigned to plain names in a function body (``None``: assigned otherwise)."""
-    values: dict[str, list[ast.expr | None]] = {}
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    values.setdefault(target.id, []).append(node.value)
-                else:
-                    mark_untyped(target, values)
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if node.value is not None:
-                values.setdefault(node.target.id, []).append(node.value)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if isinstance(item.optional_vars, ast.Name):
-                    values.setdefault(item.optional_vars.id, []).append(item.context_expr)
-                elif item.optional_vars is not None:
-                    mark_untyped(item.optional_vars, values)
-        elif isinstance(node, ast.NamedExpr):
-            values.setdefault(node.target.id, []).append(node.value)
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension, ast.AugAssign)):
-            mark_untyped(node.target, values)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            values.setdefault(node.name, []).append(None)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                bound = alias.asname or alias.name.split(".")[0]
-                values.setdefault(bound, []).append(None)
-        stack.extend(ast.iter_child_nodes(node))
-    return values
-
-
-def local_annotations(body: Sequence[ast.stmt]) -> dict[str, ast.expr]:
-    """``x: T`` declarations of plain names in a function body (the first one wins)."""
-    found: dict[str, ast.expr] = {}
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef, ast.Lambda, ast.expr)):
-            continue
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            found.setdefault(node.target.id, node.annotation)
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-    return found
-
-
-def mark_untyped(target: ast.AST, values: dict[str, list[ast.expr | None]]) -> None:
-    """Names a target binds (``a, *b``); ``x[k] = v`` and ``x.y = v`` bind nothing."""
-    if isinstance(target, ast.Name):
-        values.setdefault(target.id, []).append(None)
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            mark_untyped(element, values)
-    elif isinstance(target, ast.Starred):
-        mark_untyped(target.value, values)
 
 
 def resolve_name(name: str, frame: Frame) -> tuple[bool, str | None]:

@@ -121,7 +121,9 @@ class Inferrer:
 
     def type_of(self, expr: ast.expr | None, frame: Frame) -> str | None:
         found = self.types.type_of(expr, frame)
-        return found.name if found is not None and not found.optional else None
+        if found is None or found.optional or found.is_union:
+            return None
+        return found.name
 
     # -- blocks ----------------------------------------------------------------------------
 
@@ -368,6 +370,11 @@ class Inferrer:
         """What a call raises; ``call.func``'s receiver and the arguments are walked apart."""
         func = call.func
         shown = display(func)
+        union = self.types.union_receiver(func, frame)
+        if union is not None:  # a JSON value, ``int | str``: each member answers
+            assert isinstance(func, ast.Attribute)
+            by_members = self.ops.method_of_members(union, func.attr, call, frame)
+            return combine([by_members, self._argument_unpacking(call, frame)])
         callee = self.types.callee_name(func, frame)
         answer: Answer | None = None
         if callee is not None:
@@ -461,6 +468,12 @@ class Inferrer:
             if weak is not None:
                 return Answer.open(names, f"`{shown}` runs special methods of "
                                           f"`{display(weak)}`, whose type is unknown")
+            if (
+                spec.dispatch == "scalars"
+                and (spec.name not in _TOTAL_ON_BUILTINS or len(call.args) + len(call.keywords) > 1)
+                and self._passes_json_container(call, frame)
+            ):
+                names.add("TypeError")  # int([]), {}.get([]): a builtin's wrong-type error
         return Answer(CLOSED, frozenset(names))
 
     def _dispatching_argument(self, level: str, call: ast.Call, frame: Frame) -> ast.expr | None:
@@ -469,14 +482,30 @@ class Inferrer:
         arguments = [*call.args, *(k.value for k in call.keywords)]
         for argument in arguments:
             value = argument.value if isinstance(argument, ast.Starred) else argument
+            if _constant_display(value):
+                continue  # ``{}``, ``[]``, ``("a", 1)``: fresh builtin values
             kind = self.types.type_of(value, frame)
             if kind is None or isinstance(argument, ast.Starred):
                 return value
-            if level == "scalars" and not kind.is_scalar:
+            # JSON containers run no user code (their elements are JSON too)
+            if level == "scalars" and not kind.only_builtins():
                 return value
-            if level == "builtins" and not (kind.is_builtin or kind.name in CONTAINERS):
+            if level == "builtins" and not all(
+                m.json or m.is_builtin or m.name in CONTAINERS for m in kind.classes()
+            ):
                 return value
         return None
+
+    def _passes_json_container(self, call: ast.Call, frame: Frame) -> bool:
+        """Whether an argument may be a JSON object or array where a builtin expects a
+        scalar: the builtin then raises its wrong-type TypeError, and nothing else."""
+        for position, argument in enumerate([*call.args, *(k.value for k in call.keywords)]):
+            if position > 0 and _constant_display(argument):
+                continue  # ``d.get(k, {})``: a default, handed back untouched
+            kind = self.types.type_of(argument, frame)
+            if kind is not None and any(m.json for m in kind.classes()):
+                return True
+        return False
 
     def project_answer(
         self, qualified: str, shown: str, call: ast.Call | None = None,
@@ -538,7 +567,7 @@ class Inferrer:
             return NOTHING  # the cheap first pass: project code counts as raising nothing
         key = name
         if arguments:
-            key += repr(sorted((k, v.name, v.optional) for k, v in arguments.items()))
+            key += repr(sorted((k, v.name, v.optional, v.json) for k, v in arguments.items()))
         if key in self._summaries:
             return self._summaries[key]
         if name in self._in_progress:
@@ -695,6 +724,13 @@ DYNAMIC_CODE = frozenset({
     "runpy.run_path", "runpy.run_module", "django.utils.module_loading.import_string",
 })
 
+# Builtins that take any one builtin value without a wrong-type error (they format or
+# compare it; ``str(x, "utf-8")`` decodes, and is not one of them).
+_TOTAL_ON_BUILTINS = frozenset({
+    "builtins.str", "builtins.repr", "builtins.print", "builtins.bool", "builtins.list.index",
+    "builtins.list.remove", "builtins.list.count", "builtins.format",
+})
+
 _TRANSPARENT_DECORATORS = frozenset({
     "builtins.staticmethod", "builtins.classmethod", "builtins.property",
     "functools.wraps", "functools.cached_property", "functools.lru_cache", "functools.cache",
@@ -746,6 +782,18 @@ def _iterates_pairs(loop: ast.For | ast.AsyncFor) -> bool:
         and source.func.attr == "items"
         and not source.args
     )
+
+
+def _constant_display(node: ast.expr) -> bool:
+    """A literal made of constants only (``{}``, ``[]``, ``{"a": 1}``, ``("x", None)``)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_constant_display(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _constant_display(k) for k in node.keys) and all(
+            _constant_display(v) for v in node.values)
+    return False
 
 
 def _children(node: ast.AST) -> list[ast.expr]:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.inference.answers import NOTHING, Answer, combine, display
-from qualitytool.exceptions.inference.expression_types import ClassMembers, ValueType
+from qualitytool.exceptions.inference.expression_types import NONE, ClassMembers, ValueType
 from qualitytool.exceptions.inference.frames import Frame, contains_yield, resolve_name
 from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode, ModuleInfo
 from qualitytool.exceptions.inference.pythons import STDLIB_MODULES, is_stdlib_module
@@ -97,6 +97,29 @@ class ImplicitOperations:
         return Answer.open((), f"{what} `{display(expr)}`: no contract for {hooks} of a "
                                f"`{kind.name}`")
 
+    def method_of_members(self, receiver: ValueType, method: str, call: ast.Call,
+                          frame: Frame) -> Answer:
+        """``x.m(...)`` on a union (a JSON value): each class answers for itself; one
+        without the method raises AttributeError (``[].get``, ``None.upper``)."""
+        shown = display(call.func)
+        return combine(self._member_method(m, method, call, frame, shown) for m in receiver.classes())
+
+    def _member_method(self, member: ValueType, method: str, call: ast.Call, frame: Frame,
+                       shown: str) -> Answer:
+        if member.is_builtin:
+            builtin = _BUILTIN_CLASSES.get(member.name)
+            if builtin is not None and not hasattr(builtin, method):
+                return Answer.closed(["AttributeError"])
+        spec = self.contracts.spec_for(f"{member.name}.{method}")
+        if spec is not None:
+            return self.inferrer.spec_answer(spec, shown, call, frame)
+        if self.project_class(member) is not None:
+            found = self.inferrer.project_answer(f"{member.name}.{method}", shown, call, frame)
+            if found is not None:
+                return found
+        return Answer.unknown(f"unknown call `{shown}` (on a `{member.shown}`)",
+                              f"{member.name}.{method}")
+
     def _members(self, cls: ClassInfo) -> ClassMembers:
         return self.types.members(cls)
 
@@ -111,9 +134,11 @@ class ImplicitOperations:
         kind = self.types.type_of(test, frame)
         if kind is None:
             return Answer.open((), unknown_type("truth value of", test, "`__bool__`/`__len__`"))
-        if kind.is_builtin:
-            return NOTHING
-        return self._user_hook(kind.required(), ("__bool__", "__len__"), test, "truth value of")
+        return combine(
+            NOTHING if member.is_builtin
+            else self._user_hook(member, ("__bool__", "__len__"), test, "truth value of")
+            for member in kind.classes()
+        )
 
     def attribute(self, node: ast.Attribute, frame: Frame) -> Answer:
         """Reading ``x.attr``."""
@@ -126,9 +151,7 @@ class ImplicitOperations:
                 return NOTHING  # ``cls.attr`` in a classmethod
             return Answer.open(["AttributeError"], unknown_type(
                 "attribute of", node, "a property or `__getattr__`"))
-        parts = [Answer.closed(["AttributeError"])] if receiver.optional else []
-        parts.append(self.attribute_of(receiver.required(), node.attr, node))
-        return combine(parts)
+        return combine(self.attribute_of(m, node.attr, node) for m in receiver.classes())
 
     def attribute_of(self, kind: ValueType, attr: str, node: ast.expr) -> Answer:
         """Reading ``attr`` on an instance of a known type."""
@@ -221,8 +244,10 @@ class ImplicitOperations:
                 return NOTHING  # setting a module attribute
             return Answer.open(["AttributeError"], unknown_type(
                 "sets an attribute of", node.value, "a property setter or `__setattr__`"))
-        parts = [Answer.closed(["AttributeError"])] if receiver.optional else []
-        kind = receiver.required()
+        return combine(self._attribute_store_of(m, node, deleting) for m in receiver.classes())
+
+    def _attribute_store_of(self, kind: ValueType, node: ast.Attribute, deleting: bool) -> Answer:
+        parts: list[Answer] = []
         cls = self.project_class(kind)
         if cls is not None:
             members = self._members(cls)
@@ -264,10 +289,12 @@ class ImplicitOperations:
         if kind is None:
             hooks = "`__aiter__`/`__anext__`" if asynchronous else "`__iter__`/`__next__`"
             return Answer.open(["TypeError"], unknown_type("iterates", iterable, hooks))
-        parts = [Answer.closed(["TypeError"])] if kind.optional else []
-        kind = kind.required()
+        return combine(self._iteration_of(m, iterable, asynchronous) for m in kind.classes())
+
+    def _iteration_of(self, kind: ValueType, iterable: ast.expr, asynchronous: bool) -> Answer:
+        parts: list[Answer] = []
         if kind.is_builtin:
-            if kind.is_scalar and kind.name not in ("builtins.str", "builtins.bytes"):
+            if asynchronous or (kind.is_scalar and kind.name not in ("builtins.str", "builtins.bytes")):
                 parts.append(Answer.closed(["TypeError"]))
             return combine(parts)
         methods = ("__aiter__", "__anext__") if asynchronous else ("__iter__", "__next__")
@@ -306,8 +333,13 @@ class ImplicitOperations:
         if kind is None:
             return Answer.open((), unknown_type(
                 "context manager", expr, f"`{methods[0]}`/`{methods[1]}`"))
-        parts = [Answer.closed(["AttributeError"])] if kind.optional else []
-        kind = kind.required()
+        return combine(self._context_manager_of(m, expr, methods) for m in kind.classes())
+
+    def _context_manager_of(self, kind: ValueType, expr: ast.expr, methods: tuple[str, str]) -> Answer:
+        if kind.is_scalar or kind.json:
+            # not a context manager: TypeError (AttributeError before Python 3.11)
+            return Answer.closed(["AttributeError", "TypeError"])
+        parts: list[Answer] = []
         found = [self.special_method(kind, m, display(expr)) for m in methods]
         if all(f is not None for f in found):
             return combine([*parts, *(f for f in found if f is not None)])
@@ -342,39 +374,63 @@ class ImplicitOperations:
             name = "subscript-store" if store else "subscript"
             answer = self.operation(name)
             return answer.weakened(unknown_type("subscript of", node.value, f"`{method}`"))
-        parts = [Answer.closed(["TypeError"])] if kind.optional else []
-        kind = kind.required()
         index_type = self.types.type_of(node.slice, frame)
+        return combine(self._subscript_of(m, node, index_type, method, store, deleting)
+                       for m in kind.classes())
+
+    def _subscript_of(self, kind: ValueType, node: ast.Subscript, index_type: ValueType | None,
+                      method: str, store: bool, deleting: bool) -> Answer:
         if kind.is_builtin:
             if isinstance(node.slice, ast.Slice):
-                return combine(parts)
+                if kind.name in _SEQUENCES:
+                    return NOTHING
+                if kind.name == "builtins.dict":  # slices hash since Python 3.12
+                    return Answer.closed(["KeyError", "TypeError"])
+                return Answer.closed(["TypeError"])
             if kind.name in _HASHED:
                 if kind.name != "builtins.dict":
-                    return combine([*parts, Answer.closed(["TypeError"])])  # sets
+                    return Answer.closed(["TypeError"])  # sets
                 if store and not deleting:
                     lookup = NOTHING
                 else:
                     lookup = self._typed_operation("subscript", kind.name)
-                if index_type is None or not (index_type.is_scalar or index_type.name == "builtins.tuple"):
-                    lookup = combine([lookup, Answer.open(["TypeError"], unknown_type(
-                        "dictionary key", node.slice, "its `__hash__`/`__eq__`"))])
-                return combine([*parts, lookup])
+                return combine([lookup, self._key(index_type, node)])
             if kind.name in _SEQUENCES:
                 name = "subscript-store" if store or deleting else "subscript"
                 lookup = self._typed_operation(name, kind.name)
+                if index_type is not None and index_type.only_builtins() and not any(
+                    m.name in ("builtins.int", "builtins.bool") for m in index_type.classes()
+                ):
+                    return Answer.closed(["TypeError"])  # ``items["id"]``: never an index
                 if index_type is None:
                     lookup = combine([lookup, Answer.open(["TypeError"], unknown_type(
                         "index", node.slice, "its `__index__`"))])
-                elif index_type.name not in ("builtins.int", "builtins.bool"):
-                    lookup = combine([lookup, Answer.closed(["TypeError"])])
-                return combine([*parts, lookup])
-            return combine([*parts, Answer.closed(["TypeError"])])
+                elif index_type.optional or any(
+                    m.name not in ("builtins.int", "builtins.bool") for m in index_type.alternatives()
+                ):
+                    if index_type.only_builtins():
+                        lookup = combine([lookup, Answer.closed(["TypeError"])])
+                    else:
+                        lookup = combine([lookup, Answer.open(["TypeError"], unknown_type(
+                            "index", node.slice, "its `__index__`"))])
+                return lookup
+            return Answer.closed(["TypeError"])
         found = self.special_method(kind, method, display(node.value))
         if found is not None:
-            return combine([*parts, found])
-        parts.append(Answer.unknown(f"subscript of `{display(node.value)}`: no contract for "
-                                    f"`{kind.name}.{method}`", f"{kind.name}.{method}"))
-        return combine(parts)
+            return found
+        return Answer.unknown(f"subscript of `{display(node.value)}`: no contract for "
+                              f"`{kind.name}.{method}`", f"{kind.name}.{method}")
+
+    def _key(self, key: ValueType | None, node: ast.Subscript) -> Answer:
+        """Hashing a dictionary key: builtin scalars hash quietly, JSON containers raise
+        TypeError (unhashable); anything else runs its ``__hash__``/``__eq__``."""
+        if key is not None and all(m.is_scalar or m.name == "builtins.tuple"
+                                   for m in key.alternatives()):
+            return NOTHING
+        if key is not None and key.only_builtins():
+            return Answer.closed(["TypeError"])
+        return Answer.open(["TypeError"], unknown_type(
+            "dictionary key", node.slice, "its `__hash__`/`__eq__`"))
 
     def _typed_operation(self, name: str, receiver: str | None) -> Answer:
         if receiver is not None:
@@ -389,7 +445,7 @@ class ImplicitOperations:
         right_type = self.types.type_of(right, frame)
         if left_type is not None and not left_type.optional:
             if isinstance(op, ast.Mod) and left_type.name in ("builtins.str", "builtins.bytes"):
-                return self._percent_format(right, right_type, frame)
+                return self._percent_format(left, right, frame)
             if isinstance(op, ast.Div) and left_type.name.startswith("pathlib."):
                 if right_type is not None and (
                     right_type.name == "builtins.str" or right_type.name.startswith("pathlib.")
@@ -397,20 +453,30 @@ class ImplicitOperations:
                     return NOTHING
                 return Answer.open(["TypeError"], unknown_type("joins a path with", right,
                                                                 "`__fspath__`"))
-        if left_type is None or right_type is None or left_type.optional or right_type.optional:
-            unknown = left if left_type is None or left_type.optional else right
-            return combine([self._numeric(op), Answer.open(["TypeError"], unknown_type(
+        if left_type is None or right_type is None:
+            unknown = left if left_type is None else right
+            return combine([self._numeric(op, None, None), Answer.open(["TypeError"], unknown_type(
                 "operand", unknown, "its arithmetic special methods"))])
+        parts = [
+            self._binary_of(op, left_kind, right_kind, left)
+            for left_kind in left_type.classes()
+            for right_kind in right_type.classes()
+        ]
+        return combine(parts)
+
+    def _binary_of(self, op: ast.operator, left_type: ValueType, right_type: ValueType,
+                   left: ast.expr) -> Answer:
         if left_type.is_number and right_type.is_number:
-            return self._numeric(op)
+            return self._numeric(op, left_type, right_type)
         if left_type.is_builtin and right_type.is_builtin:
-            same = left_type == right_type
+            same = left_type.name == right_type.name
             if isinstance(op, ast.Add) and same and left_type.name in _SEQUENCES:
                 return NOTHING
             if isinstance(op, ast.Mult) and {left_type.name, right_type.name} & _SEQUENCES and (
-                "builtins.int" in (left_type.name, right_type.name)
+                {"builtins.int", "builtins.bool"} & {left_type.name, right_type.name}
             ):
-                return NOTHING
+                # "a" * 10**20: cannot fit 'int' into an index-sized integer
+                return Answer.closed(["OverflowError"])
             if isinstance(op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)) and same and (
                 left_type.name in _HASHED
             ):
@@ -429,24 +495,46 @@ class ImplicitOperations:
         return Answer.unknown(f"operator on `{display(left)}`: no contract for "
                               f"`{kind.name}.{method}`", f"{kind.name}.{method}")
 
-    def _numeric(self, op: ast.operator) -> Answer:
+    def _numeric(self, op: ast.operator, left: ValueType | None, right: ValueType | None) -> Answer:
+        """Arithmetic on numbers: division by zero, and an int too large for a float
+        (``10**400 / 3``, ``10**400 + 1.0``: OverflowError) where one becomes a float."""
         if isinstance(op, ast.Pow):
             return self.operation("power")
-        if isinstance(op, _ORDERED_DIVISION):
-            return self.operation("division")
         if isinstance(op, (ast.LShift, ast.RShift)):
             return Answer.closed(["ValueError", "OverflowError"])
-        return NOTHING
+        parts = [self.operation("division")] if isinstance(op, _ORDERED_DIVISION) else []
+        if left is None or right is None:
+            return combine(parts)  # an operand of unknown type: open anyway
+        names = {left.name, right.name}
+        may_be_float = bool(names & {"builtins.float", "builtins.complex"})
+        if "builtins.int" in names and (isinstance(op, ast.Div) or (
+            may_be_float and isinstance(op, (ast.Add, ast.Sub, ast.Mult, *_ORDERED_DIVISION))
+        )):
+            parts.append(Answer.closed(["OverflowError"]))
+        return combine(parts)
 
-    def _percent_format(self, right: ast.expr, right_type: ValueType | None, frame: Frame) -> Answer:
-        """``"%s" % args``: bad formats raise TypeError/ValueError; args' ``__str__`` runs."""
+    def _percent_format(self, left: ast.expr, right: ast.expr, frame: Frame) -> Answer:
+        """``"%s" % args``: bad formats raise TypeError/ValueError, a mapping's missing key
+        KeyError, ``%d``/``%c`` of an infinite or huge number OverflowError; the arguments'
+        ``__str__`` runs unless they are builtin values."""
         values = right.elts if isinstance(right, ast.Tuple) else [right]
+        names = {"TypeError", "ValueError"}
+        weak: ast.expr | None = None
         for value in values:
             kind = self.types.type_of(value, frame)
-            if kind is None or not (kind.is_scalar or (kind.name == "builtins.dict" and value is right)):
-                return Answer.open(["TypeError", "ValueError"], unknown_type(
-                    "formats", value, "its `__str__`/`__format__`"))
-        return Answer.closed(["TypeError", "ValueError"])
+            members = {m.name for m in kind.alternatives()} if kind is not None else set()
+            named = not (isinstance(left, ast.Constant) and isinstance(left.value, (str, bytes))
+                         and "%(" not in str(left.value))
+            if named and value is right and (kind is None or "builtins.dict" in members):
+                names.add("KeyError")  # "%(name)s" % mapping
+            if members & NUMBERS_SET:
+                names.add("OverflowError")
+            if weak is None and (kind is None or not kind.only_builtins()):
+                weak = value
+        if weak is not None:
+            return Answer.open(sorted(names), unknown_type(
+                "formats", weak, "its `__str__`/`__format__`"))
+        return Answer.closed(names)
 
     def compare(self, node: ast.Compare, frame: Frame) -> Answer:
         parts = []
@@ -469,25 +557,31 @@ class ImplicitOperations:
                 names = [] if isinstance(op, (ast.Eq, ast.NotEq)) else ["TypeError"]
                 return Answer.open(names, unknown_type("compares", value, hook))
         assert left_type is not None and right_type is not None
+        return combine(
+            self._compare_kinds(op, left_kind, right_kind, left, right)
+            for left_kind in left_type.classes() for right_kind in right_type.classes()
+        )
+
+    def _compare_kinds(self, op: ast.cmpop, left_type: ValueType, right_type: ValueType,
+                       left: ast.expr, right: ast.expr) -> Answer:
         if isinstance(op, (ast.Eq, ast.NotEq)):
-            if (left_type.is_scalar or left_type.optional) and (
-                right_type.is_scalar or right_type.optional
-            ):
+            if left_type.is_scalar and right_type.is_scalar:
                 return NOTHING
             if left_type.is_builtin and right_type.is_builtin:
+                if left_type.only_builtins() and right_type.only_builtins():
+                    return NOTHING  # JSON documents compare without user code
                 return Answer.open((), f"compares containers `{display(left)}` and "
                                        f"`{display(right)}` (their elements' `__eq__` runs)")
             kind, value = (left_type, left) if not left_type.is_builtin else (right_type, right)
-            return self._user_hook(kind.required(), ("__eq__",), value, "compares")
-        if left_type.optional or right_type.optional:
-            return Answer.closed(["TypeError"])
+            return self._user_hook(kind, ("__eq__",), value, "compares")
         if left_type.is_number and right_type.is_number:
             return NOTHING
-        if left_type == right_type and left_type.name in ("builtins.str", "builtins.bytes"):
+        if left_type.name == right_type.name and left_type.name in ("builtins.str", "builtins.bytes"):
             return NOTHING
         if left_type.is_builtin and right_type.is_builtin:
-            return Answer.closed(["TypeError"]) if (left_type.is_scalar and right_type.is_scalar) \
-                else Answer.open(["TypeError"], f"orders containers `{display(left)}`")
+            if left_type.only_builtins() and right_type.only_builtins():
+                return Answer.closed(["TypeError"])
+            return Answer.open(["TypeError"], f"orders containers `{display(left)}`")
         kind, value = (left_type, left) if not left_type.is_builtin else (right_type, right)
         return combine([Answer.closed(["TypeError"]),
                         self._user_hook(kind, ("__lt__",), value, "orders")])
@@ -497,52 +591,76 @@ class ImplicitOperations:
         if right_type is None:
             return Answer.open(["TypeError"], unknown_type("membership test in", right,
                                                             "`__contains__`"))
-        parts = [Answer.closed(["TypeError"])] if right_type.optional else []
-        container = right_type.required()
+        return combine(self._membership_of(left, left_type, right, container)
+                       for container in right_type.classes())
+
+    def _membership_of(self, left: ast.expr, left_type: ValueType | None, right: ast.expr,
+                       container: ValueType) -> Answer:
         if container.name in ("builtins.str", "builtins.bytes"):
-            if left_type is None or left_type != container:
-                parts.append(Answer.closed(["TypeError"]))
-            return combine(parts)
+            if left_type is None or left_type.optional or any(
+                m.name != container.name for m in left_type.alternatives()
+            ):
+                return Answer.closed(["TypeError"])
+            return NOTHING
+        if container.is_scalar:
+            return Answer.closed(["TypeError"])  # ``x in 3``, ``x in None``
         if container.is_builtin:
-            if left_type is not None and left_type.is_scalar:
-                if container.name in _HASHED or isinstance(right, (ast.Tuple, ast.List, ast.Set)):
-                    return combine(parts)
-                return combine([*parts, Answer.open((), f"membership test in `{display(right)}` "
-                                                        "runs its elements' `__eq__`")])
-            return combine([*parts, Answer.open(["TypeError"], unknown_type(
-                "membership test of", left, "`__hash__`/`__eq__`"))])
+            hashed = container.name in _HASHED or container.name == "builtins.dict_keys"
+            if left_type is not None and all(m.is_scalar for m in left_type.classes()):
+                if hashed or container.json or isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+                    return NOTHING
+                return Answer.open((), f"membership test in `{display(right)}` "
+                                       "runs its elements' `__eq__`")
+            if left_type is not None and left_type.only_builtins():
+                if hashed:
+                    return Answer.closed(["TypeError"])  # a JSON list or object: unhashable
+                if container.json:
+                    return NOTHING
+            return Answer.open(["TypeError"], unknown_type(
+                "membership test of", left, "`__hash__`/`__eq__`"))
         found = self.special_method(container, "__contains__", display(right))
         if found is not None:
-            return combine([*parts, found])
-        parts.append(Answer.unknown(f"membership test in `{display(right)}`: no contract for "
-                                    f"`{container.name}.__contains__`",
-                                    f"{container.name}.__contains__"))
-        return combine(parts)
+            return found
+        return Answer.unknown(f"membership test in `{display(right)}`: no contract for "
+                              f"`{container.name}.__contains__`",
+                              f"{container.name}.__contains__")
 
     def formatted(self, node: ast.FormattedValue, frame: Frame) -> Answer:
-        """``f"{x}"`` runs ``format(x, spec)`` (``__format__``/``__str__``/``__repr__``)."""
+        """``f"{x}"`` runs ``format(x, spec)`` (``__format__``/``__str__``/``__repr__``): a
+        spec the type does not know is a ValueError (a TypeError for None and containers)."""
         kind = self.types.type_of(node.value, frame)
-        spec = [Answer.closed(["ValueError"])] if node.format_spec is not None else []
-        if kind is not None and (kind.is_scalar or (kind.optional and kind.required().is_scalar)):
-            return combine(spec)
+        spec = node.format_spec is not None
         if kind is None:
-            return Answer.open([a for s in spec for a in s.raises], unknown_type(
+            return Answer.open(["ValueError"] if spec else [], unknown_type(
                 "formats", node.value, "its `__format__`/`__str__`"))
-        if kind.is_builtin:
-            return Answer.open((), f"formats the container `{display(node.value)}` (its "
-                                   "elements' `__repr__` runs)")
-        hooks = ("__format__", "__str__", "__repr__") if node.conversion != ord("r") else ("__repr__",)
-        return combine([*spec, self._user_hook(kind.required(), hooks, node.value, "formats")])
+        parts = [Answer.closed(["ValueError"])] if spec else []
+        for member in kind.classes():
+            if member.is_scalar or member.only_builtins():
+                if spec and (member.name == NONE.name or not member.is_scalar):
+                    parts.append(Answer.closed(["TypeError"]))
+            elif member.is_builtin:
+                parts.append(Answer.open((), f"formats the container `{display(node.value)}` "
+                                             "(its elements' `__repr__` runs)"))
+            else:
+                hooks = (("__format__", "__str__", "__repr__") if node.conversion != ord("r")
+                         else ("__repr__",))
+                parts.append(self._user_hook(member, hooks, node.value, "formats"))
+        return combine(parts)
 
     def unary(self, node: ast.UnaryOp, frame: Frame) -> Answer:
         if isinstance(node.op, ast.Not):
             return self.truth(node.operand, frame)
         kind = self.types.type_of(node.operand, frame)
-        if kind is not None and kind.is_number and not kind.optional:
-            return NOTHING
-        if kind is None or kind.optional:
+        if kind is None:
             return Answer.open(["TypeError"], unknown_type("operand", node.operand,
                                                             "its unary special methods"))
+        return combine(self._unary_of(node, member) for member in kind.classes())
+
+    def _unary_of(self, node: ast.UnaryOp, kind: ValueType) -> Answer:
+        if kind.is_number:
+            invertible = kind.name in ("builtins.int", "builtins.bool")
+            return NOTHING if invertible or not isinstance(node.op, ast.Invert) else \
+                Answer.closed(["TypeError"])
         if kind.is_builtin:
             return Answer.closed(["TypeError"])
         method = {ast.USub: "__neg__", ast.UAdd: "__pos__", ast.Invert: "__invert__"}[type(node.op)]
@@ -577,6 +695,9 @@ class ImplicitOperations:
                 if kind is None or kind.name != "builtins.dict" or kind.optional:
                     return Answer.open(["TypeError"], unknown_type("unpacks", value, "`keys`"))
         return NOTHING
+
+
+NUMBERS_SET = frozenset({"builtins.int", "builtins.float", "builtins.bool", "builtins.complex"})
 
 
 def unknown_type(what: str, expr: ast.expr, hook: str) -> str:

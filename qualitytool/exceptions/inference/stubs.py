@@ -73,6 +73,7 @@ _SPECIAL_FORMS = (
 _LITERAL_TYPES = {str: "builtins.str", bytes: "builtins.bytes", bool: "builtins.bool",
                   int: "builtins.int"}  # fmt: skip
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_AWAITABLES = frozenset({"typing.Coroutine", "typing.Awaitable"})
 _MAX_DEPTH = 12
 # What reading one stub or source file can raise: typeshed_client's InvalidStub for what it
 # cannot interpret, RuntimeError for an import inside a class body of a .pyi (RecursionError,
@@ -159,15 +160,17 @@ class Stubs:
         self._direct_bases: dict[str, tuple[tuple[_Symbol, ...], bool]] = {}
         self._public_names: dict[str, str] = {}
         self._source_attributes: dict[str, dict[str, ast.expr | None]] = {}
-        self._return_types: dict[str, StubType | None] = {}
+        self._return_types: dict[tuple[str, bool], StubType | None] = {}
 
     # -- public API --------------------------------------------------------------------------
 
-    def return_type(self, qualified: str) -> StubType | None:
-        """What calling ``qualified`` returns: a function's annotation, a class's instance."""
-        if qualified not in self._return_types:
-            self._return_types[qualified] = self._call_result(self._resolve(qualified))
-        return self._return_types[qualified]
+    def return_type(self, qualified: str, awaited: bool = False) -> StubType | None:
+        """What calling ``qualified`` returns: a function's annotation, a class's instance;
+        ``awaited``: what awaiting the call gives (a coroutine function's annotation)."""
+        key = (qualified, awaited)
+        if key not in self._return_types:
+            self._return_types[key] = self._call_result(self._resolve(qualified), awaited)
+        return self._return_types[key]
 
     def attribute_type(self, qualified_class: str, attr: str) -> StubType | None:
         """The type of an instance attribute or property; None for a method or unknown.
@@ -417,20 +420,22 @@ class Stubs:
         return self._mros[cls.key]
 
     def _public_name(self, cls: _Symbol) -> str:
-        """``_io.TextIOWrapper`` -> ``io.TextIOWrapper`` when io re-exports that very class."""
+        """``_io.TextIOWrapper`` -> ``io.TextIOWrapper`` when io re-exports that very class;
+        ``httpx._models.Response`` -> ``httpx.Response`` when the package re-exports it (the
+        name its users import, and the knowledge base's)."""
         key = cls.key
         if key not in self._public_names:
             self._public_names[key] = key  # while resolving the public twin
-            top, dot, rest = cls.module.partition(".")
-            if top.startswith("_") and not top.startswith("__") and top.strip("_"):
-                public = ".".join((top.lstrip("_") + dot + rest, *cls.path))
+            for public_module in _public_modules(cls.module):
+                public = ".".join((public_module, *cls.path))
                 twin = self._resolve(public)
                 if (
                     isinstance(twin, _Symbol)
                     and twin.key == key
-                    and self._exports(top.lstrip("_") + dot + rest, cls.path[0])
+                    and self._exports(public_module, cls.path[0])
                 ):
                     self._public_names[key] = public
+                    break
         return self._public_names[key]
 
     def _exports(self, module: str, name: str) -> bool:
@@ -468,7 +473,10 @@ class Stubs:
                         for target in node.targets:
                             if _is_self_attribute(target, self_name):
                                 assert isinstance(target, ast.Attribute)
-                                found.setdefault(target.attr, None)
+                                # ``self.response = response``: what a type checker infers,
+                                # the parameter's annotation
+                                found.setdefault(target.attr, _parameter_annotation(
+                                    method, node.value))
             self._source_attributes[cls.key] = found
         return self._source_attributes[cls.key]
 
@@ -483,11 +491,11 @@ class Stubs:
 
     # -- types -------------------------------------------------------------------------------
 
-    def _call_result(self, target: _Target | None) -> StubType | None:
+    def _call_result(self, target: _Target | None, awaited: bool = False) -> StubType | None:
         if not isinstance(target, _Symbol):
             return None
         if target.is_class:
-            if _special_form(target) is not None:
+            if _special_form(target) is not None or awaited:
                 return None
             return StubType(self._public_name(target))
         definitions = _definitions(target.node)
@@ -496,7 +504,7 @@ class Stubs:
             return None
         overloads = [f for f in functions if _has_decorator(f, "overload")]
         # A .py file's implementation after its overloads is not one of the signatures.
-        results = [self._function_returns(target, f) for f in overloads or functions]
+        results = [self._function_returns(target, f, awaited) for f in overloads or functions]
         reachable = [r for r in results if r != frozenset()]  # an overload that never returns
         types = [_single(r) for r in reachable]
         if not types or any(t is None for t in types):
@@ -507,15 +515,31 @@ class Stubs:
         return StubType(names.pop(), any(t.optional for t in types if t is not None))
 
     def _function_returns(
-        self, symbol: _Symbol, function: ast.FunctionDef | ast.AsyncFunctionDef
+        self, symbol: _Symbol, function: ast.FunctionDef | ast.AsyncFunctionDef,
+        awaited: bool = False,
     ) -> _Types | None:
-        if isinstance(function, ast.AsyncFunctionDef):
+        if isinstance(function, ast.AsyncFunctionDef) and not awaited:
             coroutine = self._resolve_class("typing.Coroutine")
             return frozenset({self._public_name(coroutine)}) if coroutine is not None else None
         if function.returns is None:
             return None
         scope = _Scope(symbol.module, symbol.receiver, function)
+        if awaited and not isinstance(function, ast.AsyncFunctionDef):
+            return self._awaited_types(function.returns, scope)
         return self._types(function.returns, scope)
+
+    def _awaited_types(self, annotation: ast.expr, scope: _Scope) -> _Types | None:
+        """``Coroutine[Any, Any, T]`` / ``Awaitable[T]`` -> T: what ``await`` gives."""
+        if not isinstance(annotation, ast.Subscript):
+            return None
+        target = self._resolve_expr(annotation.value, scope.module)
+        if not isinstance(target, _Symbol) or target.key not in _AWAITABLES:
+            return None
+        arguments = (
+            list(annotation.slice.elts) if isinstance(annotation.slice, ast.Tuple)
+            else [annotation.slice]
+        )
+        return self._types(arguments[-1], scope)
 
     def _value_types(self, symbol: _Symbol) -> _Types | None:
         """The type of a variable, class attribute or property."""
@@ -654,6 +678,20 @@ def _quiet_parser(quiet: bool) -> Iterator[None]:
         parser_logger.setLevel(level)
 
 
+def _public_modules(module: str) -> list[str]:
+    """Where a class of a private module is re-exported, most specific first: ``_io`` ->
+    ``io``; ``httpx._models`` -> ``httpx``; ``a.b._c._d`` -> ``a.b``."""
+    parts = module.split(".")
+    private = [i for i, part in enumerate(parts) if part.startswith("_") and not part.startswith("__")]
+    if not private:
+        return []
+    first = private[0]
+    if first == 0:
+        twin = parts[0].lstrip("_")
+        return [".".join([twin, *parts[1:]])] if twin else []
+    return [".".join(parts[:first])]
+
+
 def _c3_merge(sequences: list[list[_Symbol]]) -> list[_Symbol]:
     result: list[_Symbol] = []
     pending = [list(s) for s in sequences if s]
@@ -725,6 +763,24 @@ def _alias_value(node: ast.AST | OverloadedName) -> ast.expr | None:
 
 def _is_type_var(value: ast.Call) -> bool:
     return _simple_name(value.func) == "TypeVar"
+
+
+def _parameter_annotation(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, value: ast.expr
+) -> ast.expr | None:
+    """The annotation of the parameter ``value`` names, if it is an annotated parameter."""
+    if not isinstance(value, ast.Name):
+        return None
+    if any(
+        isinstance(node, ast.Name) and node.id == value.id and isinstance(node.ctx, ast.Store)
+        for node in ast.walk(function)
+    ):
+        return None  # reassigned: no longer what the caller passed
+    args = function.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg == value.id:
+            return arg.annotation
+    return None
 
 
 def _is_self_attribute(target: ast.expr, self_name: str) -> bool:
