@@ -698,7 +698,10 @@ def _new_log_statements(before: str, after: str) -> list[tuple[str, str | None]]
     changed = []
     for was, now in zip(old, new):
         kept = {ast.dump(s) for s in was.body}
-        changed += [(ast.unparse(s), now.name) for s in now.body if ast.dump(s) not in kept]
+        # A compound statement differs when a handler nested in it changed: that handler is
+        # in the list itself, so only simple statements are taken.
+        changed += [(ast.unparse(s), now.name) for s in now.body
+                    if ast.dump(s) not in kept and not hasattr(s, "body")]
     return changed
 
 
