@@ -7,9 +7,8 @@ The decisions are plain data (:class:`HandlerPlan`); the LibCST codemod in
 from __future__ import annotations
 
 import ast
-import bisect
 import enum
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from qualitytool.exceptions.fixing.handler_logging import (
     logs_in_a_branch,
     reports_active,
 )
+from qualitytool.exceptions.fixing.located import located_handlers
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.observed import describe, join, observed_here
 from qualitytool.exceptions.inference.hierarchy import BROAD, runtime_class
@@ -127,53 +127,6 @@ class PlanOptions:
     logger_objects: tuple[str, ...] = ()
 
 
-def _located_handlers(
-    tree: ast.Module, module: ModuleInfo, inferrer: Inferrer, lines: Sequence[int]
-) -> Iterator[tuple[ast.ExceptHandler, ast.Try, Frame, bool]]:
-    """The handlers on ``lines`` (sorted) with their ``try``, the frame they run in, and
-    whether they are ``except*``.  Statements holding none of those lines are skipped."""
-    index = inferrer.index
-    module_frame = Frame(module=module)
-
-    def holds_target(stmt: ast.stmt) -> bool:
-        at = bisect.bisect_left(lines, stmt.lineno)
-        return at < len(lines) and lines[at] <= (stmt.end_lineno or stmt.lineno)
-
-    def walk(body: Sequence[ast.stmt], frame: Frame, class_name: str | None) -> Iterator[
-        tuple[ast.ExceptHandler, ast.Try, Frame, bool]
-    ]:
-        for stmt in body:
-            if not holds_target(stmt):
-                continue
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                owner = index.class_info(class_name) if class_name else None
-                parent = frame if frame.function is not None else None
-                inner = Frame.for_function(module, stmt, owner, parent)
-                yield from walk(stmt.body, inner, None)
-                continue
-            if isinstance(stmt, ast.ClassDef):
-                nested = (
-                    f"{module.name}.{stmt.name}"
-                    if frame.function is None and class_name is None
-                    else None
-                )
-                yield from walk(stmt.body, frame, nested)
-                continue
-            if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-                is_star = type(stmt).__name__ == "TryStar"
-                for handler in stmt.handlers:  # type: ignore[attr-defined]
-                    yield handler, stmt, frame, is_star  # type: ignore[misc]
-            for name in ("body", "orelse", "finalbody"):
-                yield from walk(getattr(stmt, name, None) or [], frame, None)
-            for handler in getattr(stmt, "handlers", None) or []:
-                yield from walk(handler.body, frame, None)
-            if isinstance(stmt, ast.Match):
-                for case in stmt.cases:
-                    yield from walk(case.body, frame, None)
-
-    yield from walk(tree.body, module_frame, None)
-
-
 def handler_order(tree: ast.Module) -> dict[tuple[int, int], int]:
     """(line, col) of every ``except`` clause -> its rank in source order (LibCST's visit order)."""
     positions = []
@@ -213,7 +166,7 @@ def plan_module(
     plans = []
     lines = sorted({line for line, _ in broad})
     prints = fingerprints(tree, text) if evidence is not None else {}
-    for handler, try_node, frame, is_star in _located_handlers(tree, module, inferrer, lines):
+    for handler, try_node, frame, is_star in located_handlers(tree, module, inferrer, lines):
         found = broad.get((handler.lineno, handler.col_offset))
         if found is None or _exempt(found, options):
             continue

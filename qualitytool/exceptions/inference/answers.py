@@ -47,6 +47,13 @@ class Answer:
     boundary: tuple[str, ...] = ()
     # The first ``blocking`` reasons are those of unknown parts: what stops any fix.
     blocking: int = 0
+    # The names some contract or ``raise`` statement states (a call's documented classes,
+    # a project function's own raises); the rest come from implicit operations (an attribute
+    # or a comparison on a value of unknown type), which an open answer only guesses at.
+    documented: frozenset[str] = frozenset()
+    # Each call whose contract is open, with the classes it documents: if a handler above
+    # takes all of those, what is left for this one is what the call does not document.
+    open_calls: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
@@ -74,7 +81,22 @@ class Answer:
         return replace(self, status=status, reasons=(*self.reasons, reason))
 
     def without(self, names: Iterable[str]) -> Answer:
-        return replace(self, raises=self.raises - frozenset(names))
+        removed = frozenset(names)
+        return replace(
+            self, raises=self.raises - removed, documented=self.documented - removed
+        )
+
+    def as_documented(self) -> Answer:
+        """The same answer, every name stated by a contract or a ``raise``."""
+        return replace(self, documented=self.raises)
+
+    def as_open_call(self, shown: str) -> Answer:
+        """The answer of an open call ``shown``: its names are what it documents."""
+        if self.status == CLOSED:
+            return self.as_documented()
+        return replace(
+            self, documented=self.raises, open_calls=((shown, self.raises),)
+        )
 
     def with_reasons(self, reasons: Iterable[str]) -> Answer:
         """The same answer with each reason rewritten (in order, one for one)."""
@@ -93,6 +115,8 @@ def combine(answers: Iterable[Answer]) -> Answer:
     others: dict[str, None] = {}
     unlock: dict[str, None] = {}
     boundary: dict[str, None] = {}
+    documented: set[str] = set()
+    open_calls: dict[tuple[str, frozenset[str]], None] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
@@ -100,9 +124,12 @@ def combine(answers: Iterable[Answer]) -> Answer:
         others.update(dict.fromkeys(answer.reasons[answer.blocking:]))
         unlock.update(dict.fromkeys(answer.unlock))
         boundary.update(dict.fromkeys(answer.boundary))
+        documented |= answer.documented
+        open_calls.update(dict.fromkeys(answer.open_calls))
     reasons = (*blocking, *(r for r in others if r not in blocking))
     return Answer(
-        status, frozenset(raises), reasons, tuple(unlock), tuple(boundary), len(blocking)
+        status, frozenset(raises), reasons, tuple(unlock), tuple(boundary), len(blocking),
+        frozenset(documented), tuple(open_calls),
     )
 
 

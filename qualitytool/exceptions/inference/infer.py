@@ -231,9 +231,13 @@ class Inferrer:
                     c for c in caught_names
                     if any(self.hierarchy.is_subclass(c, r) for r in remaining.raises)
                 }
-                seen = Answer.closed(hit | partial)
+                # re-raised, the names are as documented as they were; the clause's own
+                # names are the author's word
+                stated = (frozenset(hit) & remaining.documented) | frozenset(partial)
+                seen = Answer(CLOSED, frozenset(hit | partial), documented=stated)
                 if remaining.status != CLOSED:
-                    seen = Answer(OPEN, seen.raises | set(caught_names), remaining.reasons)
+                    seen = Answer(OPEN, seen.raises | set(caught_names), remaining.reasons,
+                                  documented=stated | set(caught_names))
                 remaining = remaining.without(hit)
             frame.handlers.append((handler.name, seen))
             try:
@@ -273,7 +277,9 @@ class Inferrer:
             if raised is not None and not raised.optional and self.hierarchy.is_subclass(
                 canonical_exception(raised.name), "BaseException"
             ) and raised.name != "builtins.BaseException":
-                return combine([*parts, Answer.closed([canonical_exception(raised.name)])])
+                return combine(
+                    [*parts, Answer.closed([canonical_exception(raised.name)]).as_documented()]
+                )
         cls_expr = exc.func if isinstance(exc, ast.Call) else exc
         if isinstance(exc, ast.Call):
             parts.append(self.expressions([*exc.args, *(k.value for k in exc.keywords)], frame))
@@ -282,7 +288,7 @@ class Inferrer:
         if qualified is None:
             parts.append(Answer.unknown(f"raises `{display(cls_expr)}`"))
         else:
-            parts.append(Answer.closed([canonical_exception(qualified)]))
+            parts.append(Answer.closed([canonical_exception(qualified)]).as_documented())
         return combine(parts)
 
     def constructor_of_raised(self, cls_expr: ast.expr, frame: Frame) -> Answer:
@@ -308,7 +314,7 @@ class Inferrer:
             modules = [base] if base else []
             modules += [f"{base}.{alias.name}" if base else alias.name for alias in stmt.names
                         if alias.name != "*"]
-        parts = [self.ops.operation("import")]
+        parts = [self.ops.operation("import").as_documented()]  # ImportError is its contract
         seen: set[str] = set()
         for module in modules:
             parts_of_name = module.split(".")
@@ -328,7 +334,7 @@ class Inferrer:
             return NOTHING
         override = self.kb.operation(f"import:{top}")
         if override is not None:
-            return self.spec_answer(override, f"import {name}")
+            return self.spec_answer(override, f"import {name}").as_open_call(f"import {name}")
         path = self.index.module_path(name)
         if path is not None:
             return self.module_answer(name)
@@ -368,7 +374,7 @@ class Inferrer:
         if callee is not None:
             spec = self.contracts.spec_for(callee)
             if spec is not None:
-                answer = self.spec_answer(spec, shown, call, frame)
+                answer = self.spec_answer(spec, shown, call, frame).as_open_call(shown)
             else:
                 answer = self.project_answer(callee, shown, call, frame)
         if answer is None and isinstance(func, ast.Attribute):
@@ -376,7 +382,7 @@ class Inferrer:
             if answer is None and looks_like_logger(func.value):
                 spec = self.kb.lookup(f"logging.Logger.{func.attr}")
                 if spec is not None:
-                    answer = self.spec_answer(spec, shown, call, frame)
+                    answer = self.spec_answer(spec, shown, call, frame).as_open_call(shown)
         if answer is None and callee is not None and _is_exception_class(callee, self.kb):
             answer = NOTHING  # constructing a builtin, stdlib or library exception
         if answer is None:
@@ -518,7 +524,7 @@ class Inferrer:
         if self.index.find_method(cls, "__init__") is None:
             library = self.contracts.library_constructor(cls)
             if library is not None:
-                parts.append(self.spec_answer(library, shown))
+                parts.append(self.spec_answer(library, shown).as_open_call(shown))
             elif self.index.has_foreign_bases(cls):
                 parts.append(Answer.unknown(f"unknown call `{shown}` (a class with outside bases)"))
         return combine(parts)
@@ -603,7 +609,7 @@ class Inferrer:
                     )
             inherited = self.contracts.inherited(frame.cls, func.attr)
             if inherited is not None:
-                return self.spec_answer(inherited, shown)
+                return self.spec_answer(inherited, shown).as_open_call(shown)
             if not self.index.has_foreign_bases(frame.cls):
                 return NOTHING  # object.__init__ and friends
         return None
