@@ -74,6 +74,11 @@ class ExceptionsConfig:
     logger_objects: tuple[str, ...] = ()
     # Extra knowledge-base TOML files (relative to the config file) describing what raises what.
     knowledge_bases: tuple[str, ...] = ()
+    # A narrowed handler listing more classes than this has them grouped under their nearest
+    # common bases (``LookupError`` for ``KeyError`` and ``IndexError``); 0 never groups.
+    group_above: int = 4
+    # A narrowed handler still listing more classes than this is left broad; 0: no limit.
+    max_names: int = 0
     hierarchy: HierarchyConfig = field(default_factory=HierarchyConfig)
 
 
@@ -341,6 +346,11 @@ def _validate(config: Config, source: Path) -> None:
         problem = gate.invalid(getattr(config.gates, gate.field))
         if problem is not None:
             raise ConfigError(f"{source}: key '{TABLE}.gates.{gate.key}' {problem}")
+    for name in ("group_above", "max_names"):
+        if getattr(config.exceptions, name) < 0:
+            raise ConfigError(
+                f"{source}: key '{TABLE}.exceptions.{_key(name)}' must be 0 (none) or more"
+            )
     hierarchy = config.exceptions.hierarchy
     where = f"{TABLE}.exceptions.hierarchy"
     if hierarchy.framework not in (None, "fastapi", "starlette", "none"):

@@ -107,6 +107,8 @@ class FixOptions:
             exempt_reraise=exceptions.exempt_reraise,
             exempt_logged=exceptions.exempt_logged,
             logger_objects=exceptions.logger_objects,
+            group_above=exceptions.group_above,
+            max_names=exceptions.max_names,
         )
 
 

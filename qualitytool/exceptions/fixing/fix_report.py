@@ -34,6 +34,8 @@ class FixReport:
     run_log_error: str | None = None
     # SIGINT stopped the run: ``files`` are those finished before it
     interrupted: bool = False
+    # --boundaries was given (a boundary left as it is then has nothing left to do)
+    boundaries: bool = False
 
     @property
     def handlers(self) -> list[HandlerOutcome]:
@@ -94,9 +96,8 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
             if handler.unlock:
                 lines.append(unlock_hint(handler.unlock))
         elif handler.outcome == "boundary" and not handler.applied:
-            lines.append(
-                f"{where}: kept broad, {handler.reason} (--boundaries makes it log the traceback)"
-            )
+            hint = "" if report.boundaries else " (--boundaries makes it log the traceback)"
+            lines.append(f"{where}: kept broad, {handler.reason}{hint}")
         elif not handler.applied and handler.outcome in (Outcome.UNSAFE, Outcome.EVIDENCE):
             caught = ", ".join(handler.exceptions)
             lines.append(

@@ -47,9 +47,10 @@ class Answer:
     boundary: tuple[str, ...] = ()
     # The first ``blocking`` reasons are those of unknown parts: what stops any fix.
     blocking: int = 0
-    # The names some contract or ``raise`` statement states (a call's documented classes,
-    # a project function's own raises); the rest come from implicit operations (an attribute
-    # or a comparison on a value of unknown type), which an open answer only guesses at.
+    # The names stated by a contract, a ``raise`` statement or the language (a call's
+    # documented classes, a project function's own raises, a dict subscript's KeyError); the
+    # rest are guesses at what an operation on a value of unknown type raises (an attribute
+    # of an object of unknown type: AttributeError, but a property may raise anything).
     documented: frozenset[str] = frozenset()
     # Each call whose contract is open, with the classes it documents: if a handler above
     # takes all of those, what is left for this one is what the call does not document.
@@ -57,11 +58,15 @@ class Answer:
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
-        return cls(CLOSED, frozenset(names))
+        """Exactly ``names``: stated, by a contract or by the language (a dict's KeyError)."""
+        stated = frozenset(names)
+        return cls(CLOSED, stated, documented=stated)
 
     @classmethod
     def open(cls, names: Iterable[str], reason: str) -> Answer:
-        """At least ``names``; ``reason`` says what else may escape and why."""
+        """At least ``names``; ``reason`` says what else may escape and why.  The names are
+        guesses (what an operation on a value of unknown type usually raises) unless a
+        contract states them (:meth:`as_open_call`)."""
         return cls(OPEN, frozenset(names), (reason,))
 
     @classmethod

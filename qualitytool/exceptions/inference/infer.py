@@ -19,6 +19,7 @@ the handler being narrowed.  Everything works on the stdlib ``ast``.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
@@ -428,7 +429,9 @@ class Inferrer:
             return None
         if func.attr in ("result", "exception"):
             return f"`{shown}` raises whatever the future's work raised"
-        if func.attr in ("send", "throw") and callee is None:
+        if func.attr in _RESUMING and callee is not None and callee.rpartition(".")[0] in (
+            _GENERATOR_TYPES
+        ):  # a websocket's or a queue's ``send`` is no generator's: only a typed receiver
             return f"`{shown}` resumes a generator or coroutine, whose code is the caller's"
         value = func.value
         if isinstance(value, ast.Name) and value.id == frame.self_name and frame.cls is not None:
@@ -462,7 +465,7 @@ class Inferrer:
             if weak is not None:
                 return Answer.open(names, f"`{shown}` runs special methods of "
                                           f"`{display(weak)}`, whose type is unknown")
-        return Answer(CLOSED, frozenset(names))
+        return Answer.closed(names)
 
     def _dispatching_argument(self, level: str, call: ast.Call, frame: Frame) -> ast.expr | None:
         """The first argument whose special methods may be user code, for a builtin that calls
@@ -704,6 +707,17 @@ _TRANSPARENT_DECORATORS = frozenset({
 })
 
 
+# ``gen.send(v)`` runs the generator's code up to its next ``yield``: a boundary, when ``gen``
+# is known to be a generator or a coroutine (``ws.send(...)`` on a websocket is not).
+_RESUMING = frozenset({"send", "throw", "asend", "athrow"})
+_GENERATOR_TYPES = frozenset({
+    f"{module}.{name}"
+    for module in ("typing", "collections.abc", "typing_extensions")
+    for name in ("Generator", "Coroutine", "AsyncGenerator")
+} | {"types.GeneratorType", "types.CoroutineType", "types.AsyncGeneratorType",
+      "builtins.generator", "builtins.coroutine"})
+
+
 def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
     return runtime_class(canonical_exception(qualified)) is not None or qualified in kb.exceptions
 
@@ -714,9 +728,23 @@ def _via(body: Answer, where: str) -> Answer:
     )
 
 
+# A docstring that makes a method an override point: "Override to customize logging of
+# uncaught exceptions" (tornado's ``RequestHandler.log_exception``), "Subclasses may override".
+_OVERRIDE_POINT = re.compile(
+    r"(?i)\b(?:override\s+(?:this|these|to|in|it|if|when|for)\b|overridden\b"
+    r"|(?:may|can|should|must|could)\s+(?:also\s+)?(?:be\s+)?overrid"
+    r"|subclass(?:es)?\s+(?:may|can|should|must|could)\s+(?:override|implement|extend|redefine)"
+    r"|\bhook\s+(?:for|method|that|to)\b)"
+)
+
+
 def _is_hook(node: FunctionNode) -> bool:
-    """A method whose body only says "override me" (``pass``, ``...``, a docstring,
-    ``raise NotImplementedError``): subclasses decide what it raises."""
+    """A method subclasses are meant to override: its body only says "override me" (``pass``,
+    ``...``, a docstring, ``raise NotImplementedError``), or its docstring says it is an
+    override point.  What it raises is the override's business."""
+    docstring = ast.get_docstring(node, clean=False)
+    if docstring and _OVERRIDE_POINT.search(docstring):
+        return True
     body = list(node.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]

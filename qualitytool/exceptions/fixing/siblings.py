@@ -1,0 +1,179 @@
+"""What the project's other handlers catch around the same callee.
+
+Eight wallet modules of a project catch ``RuntimeError`` around ``await self.client.aclose()``;
+a ninth catches ``Exception``.  The project knows something the contract does not: a fix of
+the ninth covers ``RuntimeError`` too, or the handler stays broad.
+
+The index is built from the project's files as text, once per worker: which files call a
+name at all (a regular expression over each file), then, for a queried callee, the ``try``
+statements of those files whose small body calls it, resolved with the same typing as the
+handler being fixed.  Nothing is imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualitytool.discovery import DEFAULT_EXCLUDED_DIRS
+from qualitytool.exceptions.fixing.located import located_handlers
+from qualitytool.exceptions.inference.answers import UNKNOWN
+from qualitytool.exceptions.inference.frames import Frame
+from qualitytool.exceptions.inference.hierarchy import BROAD
+from qualitytool.exceptions.inference.infer import Inferrer
+from qualitytool.exceptions.inference.project import module_name
+
+# A sibling ``try`` counts only when its body is about the call: at most this many calls.
+MAX_SIBLING_CALLS = 3
+# A project larger than this many Python files is not read for siblings (the run stays fast).
+MAX_PROJECT_FILES = 20_000
+_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(")
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """A handler elsewhere in the project around a call of the same callee."""
+
+    path: Path
+    line: int
+    caught: tuple[str, ...]  # what its typed clauses catch, qualified
+
+
+class SiblingIndex:
+    """callee -> the handlers of the project's other ``try`` statements around it."""
+
+    def __init__(self, inferrer: Inferrer) -> None:
+        self.inferrer = inferrer
+        self._callers: dict[str, list[Path]] | None = None
+        self._found: dict[str, tuple[Sibling, ...]] = {}
+
+    def around(self, callee: str) -> tuple[Sibling, ...]:
+        """The sibling handlers of calls of ``callee`` (a qualified name)."""
+        if callee not in self._found:
+            self._found[callee] = tuple(self._search(callee))
+        return self._found[callee]
+
+    def _files_calling(self, name: str) -> list[Path]:
+        if self._callers is None:
+            self._callers = _callers_by_name(self.inferrer.index.roots)
+        return self._callers.get(name, [])
+
+    def _search(self, callee: str) -> Iterator[Sibling]:
+        name = callee.rpartition(".")[2]
+        index = self.inferrer.index
+        for path in self._files_calling(name):
+            info = index.module(module_name(path))
+            if info is None or not _same_file(info.path, path):
+                continue
+            lines = sorted({
+                node.lineno for node in ast.walk(info.tree)
+                if isinstance(node, ast.Call) and _called_name(node.func) == name
+            })
+            seen: set[int] = set()
+            for _, try_node, frame, is_star in located_handlers(
+                info.tree, info, self.inferrer, lines
+            ):
+                if is_star or id(try_node) in seen:
+                    continue
+                seen.add(id(try_node))
+                caught = self._attributed(try_node, name, callee, frame)
+                if caught:
+                    yield Sibling(info.path, try_node.lineno, caught)
+
+    def _attributed(
+        self, try_node: ast.Try, name: str, callee: str, frame: Frame
+    ) -> tuple[str, ...]:
+        """What the ``try`` statement's typed clauses catch that only ``callee`` can explain:
+        its body is small and calls ``callee``; a class another call of the body raises is
+        that call's (``except (httpx.HTTPError, json.JSONDecodeError)`` around ``post`` and
+        ``r.json()``: the JSON error is ``r.json``'s).  Nothing when another call of the
+        body is unknown (what it raises could be anything the clauses name)."""
+        calls = [
+            node for stmt in try_node.body for node in ast.walk(stmt)
+            if isinstance(node, ast.Call)
+        ]
+        if len(calls) > MAX_SIBLING_CALLS:
+            return ()
+        types = self.inferrer.types
+        mine = [
+            c for c in calls
+            if _called_name(c.func) == name and types.callee_name(c.func, frame) == callee
+        ]
+        if not mine:
+            return ()
+        explained: set[str] = set()
+        for other in calls:
+            if any(other is c for c in mine):
+                continue
+            answer = self.inferrer.call_answer(other, frame)
+            if answer.status == UNKNOWN:
+                return ()
+            explained |= answer.raises
+        hierarchy = self.inferrer.hierarchy
+        return tuple(
+            c for c in self._typed_classes(try_node, frame)
+            if not any(hierarchy.is_subclass(r, c) or hierarchy.is_subclass(c, r)
+                       for r in explained)
+        )
+
+    def _typed_classes(self, try_node: ast.Try, frame: Frame) -> tuple[str, ...]:
+        names: dict[str, None] = {}
+        for handler in try_node.handlers:
+            caught = self.inferrer.handler_names(handler, frame)
+            if caught is None or BROAD & set(caught):
+                continue
+            names.update(dict.fromkeys(caught))
+        return tuple(names)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def _callers_by_name(roots: tuple[str, ...]) -> dict[str, list[Path]]:
+    """Every name followed by ``(`` in the project's Python files -> those files."""
+    callers: dict[str, list[Path]] = {}
+    for path in _project_files(roots):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for name in set(_CALLED.findall(text)):
+            callers.setdefault(name, []).append(path)
+    return callers
+
+
+def _project_files(roots: tuple[str, ...]) -> Iterator[Path]:
+    count = 0
+    seen: set[str] = set()
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            real = os.path.realpath(folder)
+            if real in seen:
+                dirs[:] = []
+                continue
+            seen.add(real)
+            dirs[:] = sorted(
+                d for d in dirs
+                if not d.startswith(".") and d not in DEFAULT_EXCLUDED_DIRS
+                and not d.endswith(".egg-info") and d != "site-packages"
+            )
+            for file in sorted(files):
+                if file.endswith(".py"):
+                    count += 1
+                    if count > MAX_PROJECT_FILES:
+                        return
+                    yield Path(folder, file)
