@@ -417,13 +417,14 @@ def test_json_format_contract(tmp_path: Path) -> None:
         "version": 1,
         "handlers": [
             {"path": shown, "line": 4, "col": 8, "kind": "Exception", "critical": True,
-             "outcome": "safe", "exceptions": ["OSError"], "reason": None, "unlock": []},
+             "outcome": "safe", "exceptions": ["OSError"], "reason": None, "unlock": [],
+             "annotate": []},
             {"path": shown, "line": 8, "col": 8, "kind": "Exception", "critical": True,
              "outcome": "left", "exceptions": [], "reason": "unknown call `client.fetch`",
-             "unlock": []},
+             "unlock": [], "annotate": ["client"]},
             {"path": shown, "line": 13, "col": 8, "kind": "Exception", "critical": True,
              "outcome": "left", "exceptions": [], "reason": "unknown call `gettext.translation`",
-             "unlock": ["gettext.translation"]},
+             "unlock": ["gettext.translation"], "annotate": []},
         ],
         "summary": {"safe": 1, "unsafe": 0, "left": 2, "boundary": 0, "evidence": 0,
         "laddered": 0, "wrapped": 0, "narrowed": 1, "applied": 0,
@@ -454,8 +455,9 @@ def test_text_output_says_which_entry_unlocks_a_handler_and_the_top_blockers(
         '    [[callable]]\n    name = "gettext.translation"\n'
     ) in result.output
     assert result.output.endswith(
-        "Top blockers of the handlers left broad (first reason, how many):\n"
-        "     2  unknown call `gettext.translation`\n"
+        "Top blockers of the handlers left broad (it alone / in all, what to do):\n"
+        "     2 / 2    `gettext.translation` has no contract: describe it in a knowledge base "
+        "([[callable]], as shown above)\n"
     )
 
 

@@ -25,6 +25,7 @@ from qualitytool.exceptions.checking.handlers import (
 from qualitytool.exceptions.fixing.comments import ModuleComments, handler_comments
 from qualitytool.exceptions.fixing.grouping import DEFAULT_GROUP_ABOVE, grouped
 from qualitytool.exceptions.fixing.handler_logging import (
+    LOG_LEVELS,
     fallback_logger,
     first_log_call,
     hands_on,
@@ -106,6 +107,7 @@ class HandlerPlan:
     imports: tuple[tuple[str, str | None], ...] = ()  # (module, object) to import
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
+    annotate: tuple[str, ...] = ()  # values whose type annotation would make it known
     log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend
     clauses_above: tuple[str, ...] = ()  # ladder: ``except`` clauses inserted above it
     as_name: str | None = None  # wrap: the ``as`` name the handler gets if it has none
@@ -212,10 +214,13 @@ def _exempt(handler: BroadHandler, options: PlanOptions) -> bool:
     return False
 
 
-def _left(found: BroadHandler, reason: str, unlock: tuple[str, ...] = ()) -> HandlerPlan:
+def _left(
+    found: BroadHandler, reason: str, unlock: tuple[str, ...] = (),
+    annotate: tuple[str, ...] = (),
+) -> HandlerPlan:
     return HandlerPlan(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=LEFT,
-        reason=reason, unlock=unlock,
+        reason=reason, unlock=unlock, annotate=annotate,
     )
 
 
@@ -273,7 +278,7 @@ def _plan_handler(
         reasons = _summarise(answer.reasons)
         if found.kind == "bare":
             return _bare_to_exception(found, f"{_BARE_REASON}; {reasons}")
-        return _left(found, reasons, answer.unlock)
+        return _left(found, reasons, answer.unlock, answer.annotate)
     return decision.narrowed(answer, earlier)
 
 
@@ -337,7 +342,10 @@ class Decision:
             stream_loop(self.try_node, self.handler, parents)
             or isolating_loop(self.try_node, parents)
             or best_effort(
-                self.try_node, self.handler, logs_in_a_branch(self.handler, counts_as_logger)
+                self.try_node, self.handler,
+                lambda call: isinstance(call.func, ast.Attribute)
+                and call.func.attr in (*LOG_LEVELS, "exception")
+                and counts_as_logger(call.func.value),
             )
         )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from qualitytool.exceptions.inference.frames import Frame, contains_yield
 from qualitytool.exceptions.inference.infer import Inferrer
@@ -137,7 +137,9 @@ def isolating_loop(try_node: ast.Try, parents: Parents) -> str | None:
         for stmt in try_node.body for n in ast.walk(stmt)
     ):
         return None
-    words = _words(ast.unparse(loop.target)) | _words(ast.unparse(loop.iter))
+    words = _words(ast.unparse(loop.target))
+    if all(len(name) <= 2 for name in targets) and isinstance(loop.iter, (ast.Name, ast.Attribute)):
+        words |= _words(ast.unparse(loop.iter))  # ``for e in installed_extensions``
     isolated = sorted(words & _ISOLATED)
     if not isolated:
         return None
@@ -146,17 +148,46 @@ def isolating_loop(try_node: ast.Try, parents: Parents) -> str | None:
             "it raises is its own")
 
 
-def best_effort(try_node: ast.Try, handler: ast.ExceptHandler, logs: bool) -> str | None:
-    """A side effect after the work is done (a notification, a webhook, a push): every call
-    of the body is one, and the handler logs and goes on."""
-    if not logs or any(isinstance(n, ast.Raise) for n in ast.walk(
-            ast.Module(body=list(handler.body), type_ignores=[]))):
+def best_effort(
+    try_node: ast.Try, handler: ast.ExceptHandler, is_log: Callable[[ast.Call], bool]
+) -> str | None:
+    """A side effect after the work is done (a notification, a webhook, a push): the body
+    only makes such calls (and logs, under conditions), the handler logs and goes on."""
+    handler_nodes = list(ast.walk(ast.Module(body=list(handler.body), type_ignores=[])))
+    if any(isinstance(n, ast.Raise) for n in handler_nodes) or not any(
+        isinstance(n, ast.Call) and is_log(n) for n in handler_nodes
+    ):
         return None
-    effects = [c for c in _calls(try_node.body) if _SIDE_EFFECT.search(_called(c).lower())]
-    if not effects:
+    effects: list[ast.Call] = []
+    if not _only_side_effects(try_node.body, is_log, effects) or not effects:
         return None
     return (f"a best-effort side effect (`{_called(effects[0])}`): the work before it is done, "
             "its failure is logged, not raised")
+
+
+def _only_side_effects(
+    body: Sequence[ast.stmt], is_log: Callable[[ast.Call], bool], effects: list[ast.Call]
+) -> bool:
+    for stmt in body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.If):
+            if not (_only_side_effects(stmt.body, is_log, effects)
+                    and _only_side_effects(stmt.orelse, is_log, effects)):
+                return False
+            continue
+        if not isinstance(stmt, ast.Expr):
+            return False  # an assignment, a return: the body computes something
+        calls = [n for n in ast.walk(stmt.value) if isinstance(n, ast.Call)]
+        if not calls:
+            return False
+        if is_log(calls[0]):
+            continue
+        found = [c for c in calls if _SIDE_EFFECT.search(_called(c).lower())]
+        if not found:
+            return False
+        effects.extend(found)
+    return True
 
 
 def _words(text: str) -> set[str]:
@@ -165,6 +196,33 @@ def _words(text: str) -> set[str]:
         words.add(word)
         words.add(word.removesuffix("s"))
     return words
+
+
+def _saying_never_raise(comments: Sequence[str]) -> str | None:
+    """The sentence of the comments (read as one text) that says the code must not raise."""
+    text = " ".join(c.lstrip("#").strip() for c in comments)
+    match = _NEVER_RAISE.search(text)
+    if match is None:
+        return None
+    start = max(text.rfind(". ", 0, match.start()) + 2, 0) if ". " in text[:match.start()] else 0
+    end = text.find(".", match.end())
+    sentence = text[start:end + 1 if end != -1 else len(text)].strip()
+    return sentence if len(sentence) <= 100 else sentence[:97] + "..."
+
+
+def _renders_a_default(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, handler: ast.ExceptHandler
+) -> bool:
+    """A template node's ``render(self, context)`` or an ``{% if %}`` operator's
+    ``eval(self, context)`` whose handler answers a constant (``return False``, ``""``)."""
+    names = [a.arg for a in function.args.args]
+    return (
+        function.name in ("render", "eval", "resolve")
+        and "context" in names
+        and len(handler.body) == 1
+        and isinstance(handler.body[0], ast.Return)
+        and isinstance(handler.body[0].value, (ast.Constant, type(None)))
+    )
 
 
 def quiet_by_design(
@@ -187,9 +245,12 @@ def quiet_by_design(
             ):
                 return ("quiet by design: a template filter or tag, whose errors must never "
                         "reach the page")
-    for comment in comments:
-        if _NEVER_RAISE.search(comment):
-            return f"quiet by design: its comment says so ({comment.lstrip('#').strip()[:60]})"
+    said = _saying_never_raise(comments)
+    if said is not None:
+        return f"quiet by design: its comment says so (\"{said}\")"
+    if function is not None and _renders_a_default(function, handler):
+        return (f"quiet by design: template rendering (`{function.name}(context)` answers a "
+                "default), whose errors must never reach the page")
     handler_calls = list(_calls(handler.body))
     if function is not None:
         if function.name.lstrip("_").startswith("assert") or any(

@@ -55,6 +55,9 @@ class Answer:
     # Each call whose contract is open, with the classes it documents: if a handler above
     # takes all of those, what is left for this one is what the call does not document.
     open_calls: tuple[tuple[str, frozenset[str]], ...] = ()
+    # Values of unknown type whose methods are called (``ws`` of ``ws.send(...)``): a type
+    # annotation would let a later run know the callee.
+    annotate: tuple[str, ...] = ()
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
@@ -71,13 +74,16 @@ class Answer:
 
     @classmethod
     def unknown(
-        cls, reason: str, unlock: str | None = None, boundary: str | None = None
+        cls, reason: str, unlock: str | None = None, boundary: str | None = None,
+        annotate: str | None = None,
     ) -> Answer:
-        """Nothing is known; ``unlock`` names the contract that would change that, or
-        ``boundary`` says why nothing can (the code runs callers' code)."""
+        """Nothing is known; ``unlock`` names the contract that would change that,
+        ``annotate`` the value whose type would, or ``boundary`` says why nothing can (the
+        code runs callers' code)."""
         return cls(
             UNKNOWN, frozenset(), (reason,), (unlock,) if unlock else (),
             (boundary,) if boundary else (), blocking=1,
+            annotate=(annotate,) if annotate else (),
         )
 
     def weakened(self, reason: str) -> Answer:
@@ -122,6 +128,7 @@ def combine(answers: Iterable[Answer]) -> Answer:
     boundary: dict[str, None] = {}
     documented: set[str] = set()
     open_calls: dict[tuple[str, frozenset[str]], None] = {}
+    annotate: dict[str, None] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
@@ -131,10 +138,11 @@ def combine(answers: Iterable[Answer]) -> Answer:
         boundary.update(dict.fromkeys(answer.boundary))
         documented |= answer.documented
         open_calls.update(dict.fromkeys(answer.open_calls))
+        annotate.update(dict.fromkeys(answer.annotate))
     reasons = (*blocking, *(r for r in others if r not in blocking))
     return Answer(
         status, frozenset(raises), reasons, tuple(unlock), tuple(boundary), len(blocking),
-        frozenset(documented), tuple(open_calls),
+        frozenset(documented), tuple(open_calls), tuple(annotate),
     )
 
 

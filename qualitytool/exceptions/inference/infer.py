@@ -22,6 +22,7 @@ import ast
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from qualitytool.exceptions.inference.answers import (
     CLOSED,
@@ -387,7 +388,7 @@ class Inferrer:
         if answer is None and callee is not None and _is_exception_class(callee, self.kb):
             answer = NOTHING  # constructing a builtin, stdlib or library exception
         if answer is None:
-            answer = self._unknown_call(callee, shown, self._callback(func, callee, frame))
+            answer = self._unknown_call(callee, shown, self._callback(func, callee, frame), func)
         if isinstance(func, ast.Attribute):
             receiver = self.types.type_of(func.value, frame)
             if receiver is not None and receiver.optional:
@@ -398,10 +399,16 @@ class Inferrer:
             answer = combine([answer, self._argument_unpacking(call, frame)])
         return answer
 
-    def _unknown_call(self, callee: str | None, shown: str, boundary: str | None) -> Answer:
+    def _unknown_call(
+        self, callee: str | None, shown: str, boundary: str | None, func: ast.expr | None = None
+    ) -> Answer:
         # A library or stdlib callee can be given a contract; a project callable that we
-        # could not follow, or a callback held in a variable, cannot.
+        # could not follow, or a callback held in a variable, cannot; a method of a value of
+        # unknown type can once the value's type is known.
         unlock = callee if callee is not None and not self.index.is_project_name(callee) else None
+        annotate = None
+        if callee is None and boundary is None and isinstance(func, ast.Attribute):
+            annotate = display(func.value)
         if boundary is not None:
             unlock = None
         if callee is not None and "." in callee and not callee.startswith("builtins."):
@@ -409,7 +416,7 @@ class Inferrer:
             known_owner = self.kb.lookup(owner) is not None or self.kb.class_entry(owner)
             if known_owner or owner.startswith("builtins") or self.index.is_project_name(owner):
                 return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)", unlock, boundary)
-        return Answer.unknown(f"unknown call `{shown}`", unlock, boundary)
+        return Answer.unknown(f"unknown call `{shown}`", unlock, boundary, annotate)
 
     def _callback(self, func: ast.expr, callee: str | None, frame: Frame) -> str | None:
         """Why a call we cannot know runs code chosen by a caller (a boundary), if it does:
@@ -723,9 +730,14 @@ def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
 
 
 def _via(body: Answer, where: str) -> Answer:
-    return body.with_reasons(
+    answer = body.with_reasons(
         r if " (via `" in r else f"{r} (via `{where}`)" for r in body.reasons
     )
+    if not answer.annotate:
+        return answer
+    return replace(answer, annotate=tuple(
+        a if " (in `" in a else f"{a} (in `{where}`)" for a in answer.annotate
+    ))
 
 
 # A docstring that makes a method an override point: "Override to customize logging of
