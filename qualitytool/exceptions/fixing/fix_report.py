@@ -170,7 +170,8 @@ class Blocker:
         if self.kind is BlockerKind.CONTRACT:
             return (f"`{self.subject}` has no contract: describe it in a knowledge base "
                     "([[callable]], as shown above)")
-        return f"{self.subject} has no known type: annotate it"
+        value, _, where = self.subject.partition(" (in ")
+        return f"`{value}`{f' (in {where}' if where else ''} has no known type: annotate it"
 
 
 def top_blockers(handlers: list[HandlerOutcome], limit: int = 10) -> list[Blocker]:

@@ -259,6 +259,7 @@ def _plan_handler(
                             "must reach it too")
     decision = Decision(found, handler, try_node, frame, inferrer, options, context, handed)
     quiet = decision.quiet if answer.status != CLOSED else None
+    held: str | None = None
     if seen is not None:
         held = quiet or decision.evidence_held_back(answer, earlier)
         if held is None:
@@ -267,13 +268,27 @@ def _plan_handler(
                 plan = decision.with_evidence(answer, observed)
                 if plan is not None:
                     return plan
+    plan = _static_plan(decision, answer, earlier, quiet)
+    if held is not None and seen is not None and plan.outcome == LEFT and observed_here(
+        seen, try_node, handler, frame, inferrer
+    ):
+        plan = replace(plan, reason=f"{plan.reason}; the tests' evidence is not used: {held}")
+    return plan
+
+
+def _static_plan(
+    decision: Decision, answer: Answer, earlier: Sequence[Sequence[str]], quiet: str | None
+) -> HandlerPlan:
+    """The plan from what the code says alone (no evidence)."""
+    found = decision.found
     if quiet is not None:  # whatever the body raises, the handler must stay quiet
         return _left(found, f"{quiet}; {_summarise(answer.reasons, 1)}")
     why = answer.boundary[0] if answer.boundary else (
         decision.shape() if answer.status != CLOSED else None  # a closed answer is a proof
     )
     if why is not None:
-        return _boundary(found, handler, frame, inferrer, why, options, handed)
+        return _boundary(found, decision.handler, decision.frame, decision.inferrer, why,
+                         decision.options, decision.handed)
     if answer.status == UNKNOWN:
         reasons = _summarise(answer.reasons)
         if found.kind == "bare":

@@ -260,6 +260,6 @@ def quiet_by_design(
                     "failure")
         for call in _calls(function.body):
             if inferrer.qualified(call.func, frame) in _PROMPTS:
-                return ("quiet by design: an interactive prompt, which tells the user and "
-                        "asks again")
+                return ("quiet by design: an interactive prompt, which tells the user what "
+                        "went wrong")
     return None
