@@ -436,9 +436,8 @@ class Inferrer:
             return None
         if func.attr in ("result", "exception"):
             return f"`{shown}` raises whatever the future's work raised"
-        if func.attr in _RESUMING and callee is not None and callee.rpartition(".")[0] in (
-            _GENERATOR_TYPES
-        ):  # a websocket's or a queue's ``send`` is no generator's: only a typed receiver
+        if func.attr in _RESUMING and self._resumable(func.value, callee, frame):
+            # a websocket's or a queue's ``send`` is no generator's
             return f"`{shown}` resumes a generator or coroutine, whose code is the caller's"
         value = func.value
         if isinstance(value, ast.Name) and value.id == frame.self_name and frame.cls is not None:
@@ -446,6 +445,25 @@ class Inferrer:
             if func.attr not in members.methods and func.attr not in members.properties:
                 return f"`{shown}` is a callable the instance holds"
         return None
+
+    def _resumable(self, receiver: ast.expr, callee: str | None, frame: Frame) -> bool:
+        """Whether ``receiver`` is a generator or a coroutine: its type says so (inferred, or
+        the annotation of the name holding it), or its name does (tornado's ``self.gen``)."""
+        if callee is not None:
+            return callee.rpartition(".")[0] in _GENERATOR_TYPES
+        if isinstance(receiver, ast.Name):
+            annotation = frame.annotations.get(receiver.id)
+            if annotation is not None:
+                if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                    try:
+                        annotation = ast.parse(annotation.value, mode="eval").body
+                    except SyntaxError:
+                        return False
+                outer = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+                return self.qualified(outer, frame) in _GENERATOR_TYPES
+        last = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
+            receiver, "id", "")
+        return last in _GENERATOR_NAMES
 
     def _argument_unpacking(self, call: ast.Call, frame: Frame) -> Answer:
         parts = []
@@ -723,6 +741,10 @@ _GENERATOR_TYPES = frozenset({
     for name in ("Generator", "Coroutine", "AsyncGenerator")
 } | {"types.GeneratorType", "types.CoroutineType", "types.AsyncGeneratorType",
       "builtins.generator", "builtins.coroutine"})
+
+
+# Names a generator or a coroutine is held under, when nothing says what type it has.
+_GENERATOR_NAMES = frozenset({"gen", "generator", "coro", "coroutine", "agen"})
 
 
 def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
