@@ -12,8 +12,7 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 # A class name as people write one in prose: CamelCase, dotted or not, with one of the
 # suffixes exception classes carry, or one of the builtin classes without such a suffix.
@@ -23,25 +22,45 @@ _CLASS_NAME = re.compile(
 )
 
 
-@dataclass(frozen=True)
 class ModuleComments:
-    """The comments of one module by line (a line holds at most one comment)."""
+    """The comments of one module by line, read (tokenized) one range of lines at a time and
+    only where a ``#`` appears at all."""
 
-    by_line: Mapping[int, str]
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines(keepends=True)
+        self._read: dict[tuple[int, int], dict[int, str]] = {}
 
     @classmethod
     def of(cls, text: str) -> ModuleComments:
-        found: dict[int, str] = {}
-        try:
-            for token in tokenize.generate_tokens(io.StringIO(text).readline):
-                if token.type == tokenize.COMMENT:
-                    found[token.start[0]] = token.string
-        except (tokenize.TokenError, SyntaxError, ValueError):
-            pass  # what was read before the error still counts; the rest has none
-        return cls(found)
+        return cls(text)
 
-    def between(self, first: int, last: int) -> list[str]:
-        return [self.by_line[n] for n in range(first, last + 1) if n in self.by_line]
+    def between(self, first: int, last: int, indent: int = 0) -> list[str]:
+        """The comments on lines ``first`` to ``last`` (1-based, inclusive): a range of whole
+        statements whose first line is indented by ``indent``."""
+        chunk = self._lines[first - 1:last]
+        if not any("#" in line for line in chunk):
+            return []
+        key = (first, last)
+        if key not in self._read:
+            self._read[key] = _comments(chunk, first, indent)
+        found = self._read[key]
+        return [found[n] for n in sorted(found)]
+
+
+def _comments(chunk: list[str], first: int, indent: int) -> dict[int, str]:
+    def dedented(line: str) -> str:
+        cut = min(indent, len(line) - len(line.lstrip(" \t")))
+        return line[cut:]
+
+    source = "".join(dedented(line) for line in chunk)
+    found: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                found[first + token.start[0] - 1] = token.string
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass  # what was read before the error still counts
+    return found
 
 
 def handler_comments(
@@ -50,13 +69,16 @@ def handler_comments(
     """The comments of the ``try`` body (from the ``try:`` line on) and of ``handler``, from
     the line after the clause before it (a comment just above ``except`` is about it)."""
     body_end = try_node.body[-1].end_lineno or try_node.body[-1].lineno
-    found = comments.between(try_node.lineno, body_end)
+    indent = try_node.col_offset
+    found = comments.between(try_node.lineno, body_end, indent)
     previous_end = body_end
     for clause in try_node.handlers:
         if clause is handler:
             break
         previous_end = clause.end_lineno or clause.lineno
-    return found + comments.between(previous_end + 1, handler.end_lineno or handler.lineno)
+    return found + comments.between(
+        previous_end + 1, handler.end_lineno or handler.lineno, indent
+    )
 
 
 def named_classes(comments: Sequence[str]) -> list[str]:

@@ -56,3 +56,27 @@ def located_handlers(
                     yield from walk(case.body, frame, None)
 
     yield from walk(tree.body, module_frame, None)
+
+
+def ancestors_of(tree: ast.Module, target: ast.stmt) -> dict[ast.AST, ast.AST]:
+    """``{node: its parent}`` for ``target`` and the nodes around it up to the module: a
+    descent through the nodes whose lines hold it, not a map of the whole tree."""
+    first, last = target.lineno, target.end_lineno or target.lineno
+    parents: dict[ast.AST, ast.AST] = {}
+    node: ast.AST = tree
+    while node is not target:
+        for child in ast.iter_child_nodes(node):
+            start = getattr(child, "lineno", None)
+            end = getattr(child, "end_lineno", None) or start
+            if isinstance(child, ast.match_case):  # no position of its own
+                start, end = child.pattern.lineno, child.body[-1].end_lineno
+            if child is target or (
+                start is not None and end is not None and start <= first and last <= end
+                and not isinstance(child, ast.expr)
+            ):
+                parents[child] = node
+                node = child
+                break
+        else:
+            return parents  # not found below (it should be): what was found so far
+    return parents

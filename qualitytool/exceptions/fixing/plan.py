@@ -33,7 +33,7 @@ from qualitytool.exceptions.fixing.handler_logging import (
     logs_in_a_branch,
     reports_active,
 )
-from qualitytool.exceptions.fixing.located import located_handlers
+from qualitytool.exceptions.fixing.located import ancestors_of, located_handlers
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.observed import describe, join, observed_here
 from qualitytool.exceptions.fixing.shapes import (
@@ -237,7 +237,7 @@ def _plan_handler(
 ) -> HandlerPlan:
     structural = _structural_reason(try_node, frame, is_star, inferrer)
     if structural is not None:
-        stream = None if is_star else stream_loop(try_node, handler, context.parents)
+        stream = None if is_star else stream_loop(try_node, handler, context.parents(try_node))
         if stream is not None and structural == _YIELDS:
             handed = _handed_on(handler, frame, inferrer, options)
             return _boundary(found, handler, frame, inferrer, stream, options, handed)
@@ -309,11 +309,9 @@ class ModuleContext:
     def comments(self) -> ModuleComments:
         return ModuleComments.of(self.text)
 
-    @functools.cached_property
-    def parents(self) -> dict[ast.AST, ast.AST]:
-        return {
-            child: node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)
-        }
+    def parents(self, node: ast.stmt) -> dict[ast.AST, ast.AST]:
+        """The parents of ``node`` and of the nodes around it, up to the module."""
+        return ancestors_of(self.tree, node)
 
 
 @dataclass(frozen=True)
@@ -335,17 +333,21 @@ class Decision:
         return _left(self.found, reason)
 
     @functools.cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        return self.context.parents(self.try_node)
+
+    @functools.cached_property
     def quiet(self) -> str | None:
         """Why the handler must stay a quiet catch-all (a template filter, a prompt...)."""
         return quiet_by_design(
-            self.try_node, self.handler, self.frame, self.inferrer, self.context.parents,
+            self.try_node, self.handler, self.frame, self.inferrer, self.parents,
             handler_comments(self.context.comments, self.try_node, self.handler),
         )
 
     def shape(self) -> str | None:
         """Why the ``try`` statement's place makes it a boundary, if it does (a reconnect
         loop, a loop over plugins, a best-effort side effect)."""
-        parents = self.context.parents
+        parents = self.parents
         inferrer, frame, options = self.inferrer, self.frame, self.options
 
         def counts_as_logger(expr: ast.expr) -> bool:

@@ -25,13 +25,14 @@ from qualitytool.exceptions.inference.answers import UNKNOWN
 from qualitytool.exceptions.inference.frames import Frame
 from qualitytool.exceptions.inference.hierarchy import BROAD
 from qualitytool.exceptions.inference.infer import Inferrer
-from qualitytool.exceptions.inference.project import module_name
+from qualitytool.exceptions.inference.project import ModuleInfo, module_name
 
 # A sibling ``try`` counts only when its body is about the call: at most this many calls.
 MAX_SIBLING_CALLS = 3
 # A project larger than this many Python files is not read for siblings (the run stays fast).
 MAX_PROJECT_FILES = 20_000
-_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(")
+# ``client.aclose(`` -> "client.aclose", ``import_module(`` -> "import_module"
+_CALLED = re.compile(r"(?:([A-Za-z_]\w*)\s*\.\s*)?([A-Za-z_]\w*)\s*\(")
 
 
 @dataclass(frozen=True)
@@ -50,29 +51,47 @@ class SiblingIndex:
         self.inferrer = inferrer
         self._callers: dict[str, list[Path]] | None = None
         self._found: dict[str, tuple[Sibling, ...]] = {}
+        self._lines: dict[Path, dict[str, list[int]]] = {}
 
-    def around(self, callee: str) -> tuple[Sibling, ...]:
-        """The sibling handlers of calls of ``callee`` (a qualified name)."""
-        if callee not in self._found:
-            self._found[callee] = tuple(self._search(callee))
-        return self._found[callee]
+    def around(self, callee: str, func: ast.expr) -> tuple[Sibling, ...]:
+        """The sibling handlers of calls of ``callee`` (a qualified name) written the way
+        ``func`` is (``self.client.aclose``: the files calling ``client.aclose``)."""
+        shape = call_shape(func)
+        if shape is None:
+            return ()
+        key = f"{callee} {shape}"
+        if key not in self._found:
+            self._found[key] = tuple(self._search(callee, shape))
+        return self._found[key]
+
+    def _call_lines(self, info: ModuleInfo) -> dict[str, list[int]]:
+        """Where the module calls each name (one walk of its tree, kept for the run)."""
+        found = self._lines.get(info.path)
+        if found is None:
+            calls: dict[str, set[int]] = {}
+            for node in ast.walk(info.tree):
+                if isinstance(node, ast.Call):
+                    called = _called_name(node.func)
+                    if called is not None:
+                        calls.setdefault(called, set()).add(node.lineno)
+            found = self._lines[info.path] = {k: sorted(v) for k, v in calls.items()}
+        return found
 
     def _files_calling(self, name: str) -> list[Path]:
         if self._callers is None:
             self._callers = _callers_by_name(self.inferrer.index.roots)
         return self._callers.get(name, [])
 
-    def _search(self, callee: str) -> Iterator[Sibling]:
+    def _search(self, callee: str, shape: str) -> Iterator[Sibling]:
         name = callee.rpartition(".")[2]
         index = self.inferrer.index
-        for path in self._files_calling(name):
+        for path in self._files_calling(shape):
             info = index.module(module_name(path))
             if info is None or not _same_file(info.path, path):
                 continue
-            lines = sorted({
-                node.lineno for node in ast.walk(info.tree)
-                if isinstance(node, ast.Call) and _called_name(node.func) == name
-            })
+            lines = self._call_lines(info).get(name)
+            if not lines:
+                continue
             seen: set[int] = set()
             for _, try_node, frame, is_star in located_handlers(
                 info.tree, info, self.inferrer, lines
@@ -137,6 +156,19 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def call_shape(func: ast.expr) -> str | None:
+    """How a call is written, as the project-wide text index keys it: the method and the
+    last name of its receiver (``client.aclose``), or the function's name."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = func.value
+    last = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
+        receiver, "id", None)
+    return f"{last}.{func.attr}" if isinstance(last, str) else None
+
+
 def _called_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
@@ -151,8 +183,8 @@ def _callers_by_name(roots: tuple[str, ...]) -> dict[str, list[Path]]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        for name in set(_CALLED.findall(text)):
-            callers.setdefault(name, []).append(path)
+        for receiver, name in set(_CALLED.findall(text)):
+            callers.setdefault(f"{receiver}.{name}" if receiver else name, []).append(path)
     return callers
 
 

@@ -143,7 +143,7 @@ def _siblings(
             if inferrer.call_answer(node, frame).status != OPEN:
                 continue
             others = tuple(
-                s for s in index.around(callee)
+                s for s in index.around(callee, node.func)
                 if not (s.line == try_node.lineno and _same(s, here))
             )
             if others:
