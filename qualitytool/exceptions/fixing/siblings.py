@@ -4,10 +4,11 @@ Eight wallet modules of a project catch ``RuntimeError`` around ``await self.cli
 a ninth catches ``Exception``.  The project knows something the contract does not: a fix of
 the ninth covers ``RuntimeError`` too, or the handler stays broad.
 
-The index is built from the project's files as text, once per worker: which files call a
-name at all (a regular expression over each file), then, for a queried callee, the ``try``
-statements of those files whose small body calls it, resolved with the same typing as the
-handler being fixed.  Nothing is imported or run.
+The index is built from the files of the package being fixed (its top-level package's
+folder) as text, once per worker: which files make a call written the same way at all
+(``client.aclose(``, a regular expression over each file), then, for a queried callee, the
+``try`` statements of those files whose small body calls it, resolved with the same typing
+as the handler being fixed.  Nothing is imported or run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,19 +50,20 @@ class SiblingIndex:
 
     def __init__(self, inferrer: Inferrer) -> None:
         self.inferrer = inferrer
-        self._callers: dict[str, list[Path]] | None = None
+        self._callers: dict[str, dict[str, list[Path]]] = {}
         self._found: dict[str, tuple[Sibling, ...]] = {}
         self._lines: dict[Path, dict[str, list[int]]] = {}
 
-    def around(self, callee: str, func: ast.expr) -> tuple[Sibling, ...]:
+    def around(self, callee: str, func: ast.expr, package: str) -> tuple[Sibling, ...]:
         """The sibling handlers of calls of ``callee`` (a qualified name) written the way
-        ``func`` is (``self.client.aclose``: the files calling ``client.aclose``)."""
+        ``func`` is (``self.client.aclose``: the files calling ``client.aclose``), in the
+        top-level package ``package`` (the one being fixed)."""
         shape = call_shape(func)
         if shape is None:
             return ()
-        key = f"{callee} {shape}"
+        key = f"{callee} {shape} {package}"
         if key not in self._found:
-            self._found[key] = tuple(self._search(callee, shape))
+            self._found[key] = tuple(self._search(callee, shape, package))
         return self._found[key]
 
     def _call_lines(self, info: ModuleInfo) -> dict[str, list[int]]:
@@ -77,15 +79,23 @@ class SiblingIndex:
             found = self._lines[info.path] = {k: sorted(v) for k, v in calls.items()}
         return found
 
-    def _files_calling(self, name: str) -> list[Path]:
-        if self._callers is None:
-            self._callers = _callers_by_name(self.inferrer.index.roots)
-        return self._callers.get(name, [])
+    def _files_calling(self, name: str, package: str) -> list[Path]:
+        if package not in self._callers:
+            roots = self.inferrer.index.roots
+            folders = [
+                os.path.join(root, package) for root in roots
+                if os.path.isdir(os.path.join(root, package))
+            ]
+            # a top-level module: its siblings are the modules beside it
+            self._callers[package] = _callers_by_name(
+                tuple(folders) or roots, recursive=bool(folders)
+            )
+        return self._callers[package].get(name, [])
 
-    def _search(self, callee: str, shape: str) -> Iterator[Sibling]:
+    def _search(self, callee: str, shape: str, package: str) -> Iterator[Sibling]:
         name = callee.rpartition(".")[2]
         index = self.inferrer.index
-        for path in self._files_calling(shape):
+        for path in self._files_calling(shape, package):
             info = index.module(module_name(path))
             if info is None or not _same_file(info.path, path):
                 continue
@@ -175,10 +185,11 @@ def _called_name(func: ast.expr) -> str | None:
     return func.id if isinstance(func, ast.Name) else None
 
 
-def _callers_by_name(roots: tuple[str, ...]) -> dict[str, list[Path]]:
-    """Every name followed by ``(`` in the project's Python files -> those files."""
+def _callers_by_name(roots: Sequence[str], recursive: bool) -> dict[str, list[Path]]:
+    """Every call shape (``client.aclose``, ``import_module``) in the Python files under
+    ``roots`` (or beside them only) -> those files."""
     callers: dict[str, list[Path]] = {}
-    for path in _project_files(roots):
+    for path in _project_files(roots, recursive):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -188,11 +199,13 @@ def _callers_by_name(roots: tuple[str, ...]) -> dict[str, list[Path]]:
     return callers
 
 
-def _project_files(roots: tuple[str, ...]) -> Iterator[Path]:
+def _project_files(roots: Sequence[str], recursive: bool) -> Iterator[Path]:
     count = 0
     seen: set[str] = set()
     for root in roots:
         for folder, dirs, files in os.walk(root):
+            if not recursive:
+                dirs[:] = []
             real = os.path.realpath(folder)
             if real in seen:
                 dirs[:] = []

@@ -133,6 +133,7 @@ def _siblings(
     found: dict[str, tuple[Sibling, ...]] = {}
     index = sibling_index(inferrer)
     here = frame.module.path
+    package = frame.module.name.split(".")[0]
     for stmt in try_node.body:
         for node in ast.walk(stmt):
             if not isinstance(node, ast.Call):
@@ -143,7 +144,7 @@ def _siblings(
             if inferrer.call_answer(node, frame).status != OPEN:
                 continue
             others = tuple(
-                s for s in index.around(callee, node.func)
+                s for s in index.around(callee, node.func, package)
                 if not (s.line == try_node.lineno and _same(s, here))
             )
             if others:
