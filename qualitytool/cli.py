@@ -146,6 +146,10 @@ def main() -> None:
     "--no-cache", is_flag=True,
     help="Check every file again, neither reading nor writing the cache (.qualitytool/cache/).",
 )
+@click.option(
+    "--check-syntax", is_flag=True,
+    help="Also parse the files that cannot hold a broad handler, to report their syntax errors.",
+)
 @_jobs_option
 @_config_option
 @_output_option
@@ -155,6 +159,7 @@ def check_exceptions_command(
     output_format: str,
     strict: bool,
     no_cache: bool,
+    check_syntax: bool,
     jobs: int | None,
     config_file: Path | None,
     output_file: Path | None,
@@ -171,7 +176,7 @@ def check_exceptions_command(
             report = api.check_exceptions(
                 paths, config, strict=strict, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start, shard=shard,
-                use_cache=not no_cache,
+                use_cache=not no_cache, check_syntax=check_syntax,
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -609,34 +614,79 @@ def rule_command(code: str | None) -> None:
 
 
 class _ToolProgress:
-    """One progress line per tool (files done) on an interactive stderr; silent in CI logs."""
+    """Per tool, files done: a progress line each on an interactive stderr; elsewhere (CI
+    logs, a pipe) a plain line for each tool still running after ``QUIET_SECONDS``, again
+    every ``EVERY_SECONDS``, and when such a tool ends, so that a long report is never
+    silent and a short one says nothing."""
+
+    QUIET_SECONDS = 10.0
+    EVERY_SECONDS = 30.0
 
     def __init__(self) -> None:
         import os
+        import threading
+        import time
 
         self._bar: Any = None
         self._tasks: dict[str, Any] = {}
+        self._clock = time.monotonic
+        self._started = self._clock()
+        self._state: dict[str, tuple[int, int]] = {}  # tool -> (done, total)
+        self._told: dict[str, float] = {}  # tool -> when its last plain line was written
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
         if sys.stderr.isatty() and not os.environ.get("CI"):
             from rich.console import Console
             from rich.progress import Progress
 
             self._bar = Progress(transient=True, console=Console(stderr=True))
+        else:
+            self._ticker = threading.Thread(target=self._tick, name="qt-report-progress",
+                                            daemon=True)
 
     def update(self, tool: str, done: int, total: int) -> None:
-        if self._bar is None:
+        if self._bar is not None:
+            if tool not in self._tasks:
+                self._tasks[tool] = self._bar.add_task(tool, total=total)
+            self._bar.update(self._tasks[tool], completed=done, total=total)
             return
-        if tool not in self._tasks:
-            self._tasks[tool] = self._bar.add_task(tool, total=total)
-        self._bar.update(self._tasks[tool], completed=done, total=total)
+        with self._lock:
+            finished_before = self._state.get(tool, (0, 1))
+            self._state[tool] = (done, total)
+            if done >= total and tool in self._told and finished_before[0] < finished_before[1]:
+                self._say(tool, done, total, "done")
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            now = self._clock()
+            with self._lock:
+                for tool, (done, total) in self._state.items():
+                    last = self._told.get(tool)
+                    due = (now - self._started >= self.QUIET_SECONDS if last is None
+                           else now - last >= self.EVERY_SECONDS)
+                    if done < total and due:
+                        self._say(tool, done, total, "running")
+
+    def _say(self, tool: str, done: int, total: int, state: str) -> None:
+        now = self._clock()
+        click.echo(f"report: {tool} {done}/{total} files, {state} "
+                   f"({now - self._started:.0f} s)", err=True)
+        self._told[tool] = now
 
     def __enter__(self) -> Self:
         if self._bar is not None:
             self._bar.start()
+        if self._ticker is not None:
+            self._ticker.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+        if self._ticker is not None:
+            self._stop.set()
+            self._ticker.join()
 
 
 @main.command("report")

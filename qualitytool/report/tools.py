@@ -137,7 +137,8 @@ def run_tool(
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired as exc:
-                raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s") from exc
+                raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s "
+                                f"(raise {TIMEOUT_SETTING})") from exc
         finally:
             if process.poll() is None:
                 process.kill()
@@ -164,6 +165,10 @@ def _read_text(handle: IO[bytes]) -> str:
     # As text=True read pipes: universal newlines.
     text = handle.read().decode("utf-8", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Named in a timeout's detail: what to change when a tool needs longer on a large project.
+TIMEOUT_SETTING = "`tool-timeout` of [tool.qualitytool.report]"
 
 
 def tool_version(argv: Sequence[str], cwd: Path, timeout: float = 60.0) -> str:
