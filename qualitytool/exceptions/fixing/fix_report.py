@@ -198,15 +198,24 @@ def top_blockers(handlers: list[HandlerOutcome], limit: int = 10) -> list[Blocke
 
 def other_reasons(handlers: list[HandlerOutcome], limit: int = 5) -> list[tuple[str, int]]:
     """The most common first reasons of the handlers left broad that no contract or
-    annotation would unlock; the same reason reached from different places counts once."""
+    annotation would unlock, but for those left broad on purpose; the same reason reached
+    from different places counts once."""
     counts: Counter[str] = Counter()
     for handler in handlers:
         if handler.outcome == Outcome.LEFT and handler.reason and not (
-            handler.unlock or handler.annotate
+            handler.unlock or handler.annotate or _on_purpose(handler.reason)
         ):
             first = handler.reason.split("; ")[0]
             counts[first.split(" (via `")[0]] += 1
     return [(reason, count) for reason, count in counts.most_common(limit) if count > 1]
+
+
+def _on_purpose(reason: str) -> bool:
+    """Left broad on purpose (nothing to unlock): a boundary that hands the exception on, a
+    quiet-by-design handler."""
+    return reason.startswith(("a boundary: ", "quiet by design")) or (
+        "hands the exception on" in reason
+    )
 
 
 def write_run_log(report: FixReport) -> Path:
