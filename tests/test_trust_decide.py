@@ -630,3 +630,28 @@ def test_grouping_takes_the_nearest_base_and_never_exception() -> None:
     five = ["AttributeError", "NameError", "RuntimeError", "TypeError", "ValueError"]
     assert grouped(five, 4, inferrer) == five
     assert grouped(["KeyError", "IndexError"], 1, inferrer) == ["LookupError"]
+
+
+def test_other_reasons_leave_out_handlers_kept_broad_on_purpose() -> None:
+    from qualitytool.exceptions.fixing.fix import HandlerOutcome
+    from qualitytool.exceptions.fixing.fix_report import other_reasons
+    from qualitytool.exceptions.fixing.plan import Outcome
+
+    def left(reason: str, line: int) -> HandlerOutcome:
+        return HandlerOutcome(path="m.py", line=line, col=1, kind="Exception", critical=False,
+                              outcome=Outcome.LEFT, exceptions=(), reason=reason,
+                              applied=False)
+
+    handlers = [
+        left("the try body raises `Exception` itself", 1),
+        left("the try body raises `Exception` itself; and 1 more", 2),
+        left("a boundary: `f.result` raises whatever the future's work raised; the handler "
+             "hands the exception on (`sys.exc_info()`)", 3),
+        left("a boundary: `f.result` raises whatever the future's work raised; the handler "
+             "hands the exception on (`sys.exc_info()`)", 4),
+        left("quiet by design: an assertion helper, which turns the error into a test failure",
+             5),
+        left("quiet by design: an assertion helper, which turns the error into a test failure",
+             6),
+    ]
+    assert other_reasons(handlers) == [("the try body raises `Exception` itself", 2)]
