@@ -440,7 +440,7 @@ def fix_exceptions(
     ordered = sorted([*results, *clean], key=lambda r: r.path)
     report = FixReport(
         config=config, files=tuple(ordered), write=write, unsafe_fixes=unsafe_fixes,
-        interrupted=interrupted,
+        interrupted=interrupted, boundaries=boundaries,
     )
     if record_run:
         try:

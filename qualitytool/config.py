@@ -77,6 +77,11 @@ class ExceptionsConfig:
     logger_objects: tuple[str, ...] = ()
     # Extra knowledge-base TOML files (relative to the config file) describing what raises what.
     knowledge_bases: tuple[str, ...] = ()
+    # A narrowed handler listing more classes than this has them grouped under their nearest
+    # common bases (``LookupError`` for ``KeyError`` and ``IndexError``); 0 never groups.
+    group_above: int = 4
+    # A narrowed handler still listing more classes than this is left broad; 0: no limit.
+    max_names: int = 0
     hierarchy: HierarchyConfig = field(default_factory=HierarchyConfig)
 
 
@@ -454,6 +459,11 @@ def _validate(config: Config, source: Path) -> None:
         raise ConfigError(f"{source}: key '{TABLE}.todos.security-flag-threshold' must be 0 or more")
     if not 0 <= todos.uncertain_below <= 1:
         raise ConfigError(f"{source}: key '{TABLE}.todos.uncertain-below' must be between 0 and 1")
+    for name in ("group_above", "max_names"):
+        if getattr(config.exceptions, name) < 0:
+            raise ConfigError(
+                f"{source}: key '{TABLE}.exceptions.{_key(name)}' must be 0 (none) or more"
+            )
     hierarchy = config.exceptions.hierarchy
     where = f"{TABLE}.exceptions.hierarchy"
     if hierarchy.base_name is not None and class_name_problem(hierarchy.base_name):

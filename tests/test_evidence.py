@@ -306,7 +306,9 @@ def test_fix_with_evidence(tmp_path: Path) -> None:
     assert text == APP  # no --write: nothing changed
     written = fix_exceptions([root / "app"], config, evidence_file=evidence_file,
                              unsafe_fixes=True, write=True, record_run=False, jobs=1)
-    assert sum(h.applied for h in written.handlers) == 4
+    # never(): `x.y` on a value of unknown type is left broad (AttributeError would only be a
+    # guess at what an implicit operation raises; a property may raise anything)
+    assert [h.line for h in written.handlers if h.applied] == [15, 23, 32]
     new = (root / "app" / "core.py").read_text()
     assert "    except (LookupError, TypeError, ValueError):\n        return None\n" in new
     assert "    except AppError:\n        return False\n" in new

@@ -59,13 +59,15 @@ class HandlerOutcome:
     # knowledge-base [[callable]] names that would let a later run narrow it
     unlock: tuple[str, ...] = ()
     exercised: int | None = None  # with --evidence: how often the tests ran the try body
+    # values of unknown type whose annotation would let a later run narrow it
+    annotate: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
             "path": self.path, "line": self.line, "col": self.col, "kind": self.kind,
             "critical": self.critical, "outcome": self.outcome.value,
             "exceptions": list(self.exceptions), "reason": self.reason,
-            "unlock": list(self.unlock),
+            "unlock": list(self.unlock), "annotate": list(self.annotate),
         }
         if self.exercised is not None:
             data["exercised"] = self.exercised
@@ -112,6 +114,8 @@ class FixOptions:
             exempt_reraise=exceptions.exempt_reraise,
             exempt_logged=exceptions.exempt_logged,
             logger_objects=exceptions.logger_objects,
+            group_above=exceptions.group_above,
+            max_names=exceptions.max_names,
         )
 
 
@@ -241,7 +245,7 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
             path=shown, line=p.line, col=p.col, kind=p.kind, critical=critical,
             outcome=p.outcome, exceptions=p.exceptions, reason=p.reason,
             applied=p.index in applying and new_text != source.text, unlock=p.unlock,
-            exercised=p.exercised,
+            exercised=p.exercised, annotate=p.annotate,
         )
         for p in plans
     )

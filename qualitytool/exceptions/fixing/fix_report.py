@@ -6,6 +6,7 @@ to ``<project root>/.qualitytool/last-fix-exceptions.json`` for ``qualitytool re
 
 from __future__ import annotations
 
+import enum
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class FixReport:
     run_log_error: str | None = None
     # SIGINT stopped the run: ``files`` are those finished before it
     interrupted: bool = False
+    # --boundaries was given (a boundary left as it is then has nothing left to do)
+    boundaries: bool = False
 
     @property
     def handlers(self) -> list[HandlerOutcome]:
@@ -113,9 +116,8 @@ def render_text(
             if handler.unlock and not concise:
                 lines.append(unlock_hint(handler.unlock))
         elif handler.outcome == "boundary" and not handler.applied:
-            lines.append(
-                f"{where}: kept broad, {handler.reason} (--boundaries makes it log the traceback)"
-            )
+            hint = "" if report.boundaries else " (--boundaries makes it log the traceback)"
+            lines.append(f"{where}: kept broad, {handler.reason}{hint}")
         elif not handler.applied and handler.outcome in (Outcome.UNSAFE, Outcome.EVIDENCE):
             caught = ", ".join(handler.exceptions)
             lines.append(
@@ -129,8 +131,12 @@ def render_text(
     lines.append(summary_line(report))
     blockers = [] if concise else top_blockers(report.handlers)
     if blockers:
-        lines.append("Top blockers of the handlers left broad (first reason, how many):")
-        lines.extend(f"  {count:4}  {reason}" for reason, count in blockers)
+        lines.append("Top blockers of the handlers left broad (it alone / in all, what to do):")
+        lines.extend(f"  {b.alone:4} / {b.handlers:<4} {b.advice()}" for b in blockers)
+    others = [] if concise else other_reasons(report.handlers)
+    if others:
+        lines.append("Other reasons handlers are left broad (first reason, how many):")
+        lines.extend(f"  {count:4}  {reason}" for reason, count in others)
     for error in report.errors:
         lines.append(f"error: {error.error}")
     return "\n".join(lines) + "\n"
@@ -171,15 +177,73 @@ def unlock_hint(names: tuple[str, ...]) -> str:
     )
 
 
-def top_blockers(handlers: list[HandlerOutcome], limit: int = 10) -> list[tuple[str, int]]:
-    """The most common first reasons of the handlers left broad; the same blocker reached
-    from different places counts once a handler."""
+class BlockerKind(enum.Enum):
+    """What a user can do about a blocker."""
+
+    CONTRACT = "contract"  # describe a library callable in a knowledge base
+    ANNOTATE = "annotate"  # give a value a type annotation
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One thing that keeps handlers broad, and how many it keeps broad: ``alone`` of them
+    only for it (resolving it makes those known), ``handlers`` in all."""
+
+    kind: BlockerKind
+    subject: str
+    handlers: int
+    alone: int
+
+    def advice(self) -> str:
+        if self.kind is BlockerKind.CONTRACT:
+            return (f"`{self.subject}` has no contract: describe it in a knowledge base "
+                    "([[callable]], as shown above)")
+        value, _, where = self.subject.partition(" (in ")
+        return f"`{value}`{f' (in {where}' if where else ''} has no known type: annotate it"
+
+
+def top_blockers(handlers: list[HandlerOutcome], limit: int = 10) -> list[Blocker]:
+    """What would unlock the most handlers left broad: each library callable without a
+    contract and each value of unknown type whose method is called, by how many handlers it
+    alone keeps broad, then by how many it keeps broad in all."""
+    alone: Counter[tuple[BlockerKind, str]] = Counter()
+    total: Counter[tuple[BlockerKind, str]] = Counter()
+    for handler in handlers:
+        if handler.outcome != Outcome.LEFT:
+            continue
+        keys = [(BlockerKind.CONTRACT, name) for name in handler.unlock]
+        keys += [(BlockerKind.ANNOTATE, value) for value in handler.annotate]
+        total.update(set(keys))
+        if len(set(keys)) == 1:
+            alone[keys[0]] += 1
+    ranked = sorted(total, key=lambda k: (-alone[k], -total[k], k[0].value, k[1]))
+    return [
+        Blocker(kind, subject, total[(kind, subject)], alone[(kind, subject)])
+        for kind, subject in ranked[:limit]
+        if total[(kind, subject)] > 1 or alone[(kind, subject)]
+    ]
+
+
+def other_reasons(handlers: list[HandlerOutcome], limit: int = 5) -> list[tuple[str, int]]:
+    """The most common first reasons of the handlers left broad that no contract or
+    annotation would unlock, but for those left broad on purpose; the same reason reached
+    from different places counts once."""
     counts: Counter[str] = Counter()
     for handler in handlers:
-        if handler.outcome == "left" and handler.reason:
+        if handler.outcome == Outcome.LEFT and handler.reason and not (
+            handler.unlock or handler.annotate or _on_purpose(handler.reason)
+        ):
             first = handler.reason.split("; ")[0]
             counts[first.split(" (via `")[0]] += 1
     return [(reason, count) for reason, count in counts.most_common(limit) if count > 1]
+
+
+def _on_purpose(reason: str) -> bool:
+    """Left broad on purpose (nothing to unlock): a boundary that hands the exception on, a
+    quiet-by-design handler."""
+    return reason.startswith(("a boundary: ", "quiet by design")) or (
+        "hands the exception on" in reason
+    )
 
 
 def write_run_log(report: FixReport) -> Path:

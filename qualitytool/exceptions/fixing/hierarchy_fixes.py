@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.fixing.families import load_project_hierarchy
-from qualitytool.exceptions.fixing.plan import HandlerPlan, _located_handlers, handler_order
+from qualitytool.exceptions.fixing.located import located_handlers
+from qualitytool.exceptions.fixing.plan import HandlerPlan, handler_order
 from qualitytool.exceptions.inference.infer import Inferrer
 from qualitytool.exceptions.inference.project import ModuleInfo
 
@@ -38,7 +39,7 @@ def upgrade_plans(
     order = handler_order(tree)
     lines = sorted({line for (line, _), rank in order.items() if rank in by_rank})
     upgraded: dict[int, HandlerPlan] = {}
-    for handler, try_node, frame, _is_star in _located_handlers(tree, module, inferrer, lines):
+    for handler, try_node, frame, _is_star in located_handlers(tree, module, inferrer, lines):
         plan = by_rank.get(order[(handler.lineno, handler.col_offset)])
         if plan is None:
             continue

@@ -7,9 +7,9 @@ The decisions are plain data (:class:`HandlerPlan`); the LibCST codemod in
 from __future__ import annotations
 
 import ast
-import bisect
 import enum
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -22,24 +22,38 @@ from qualitytool.exceptions.checking.handlers import (
     logs_traceback,
     suppressed_codes,
 )
+from qualitytool.exceptions.fixing.comments import ModuleComments, handler_comments
+from qualitytool.exceptions.fixing.grouping import DEFAULT_GROUP_ABOVE, grouped
 from qualitytool.exceptions.fixing.handler_logging import (
     TracebackFix,
     already_reported,
     choose_logger,
     fallback_logger,
     first_log_call,
-    handler_comments,
     hands_on,
     library_reader,
     logs_in_a_branch,
+    read_log_call,
     reports_active,
     traceback_fix,
 )
+from qualitytool.exceptions.fixing.handler_logging import (
+    handler_comments as reporting_comments,
+)
+from qualitytool.exceptions.fixing.located import ancestors_of, located_handlers
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.observed import describe, join, observed_here
+from qualitytool.exceptions.fixing.shapes import (
+    best_effort,
+    isolating_loop,
+    quiet_by_design,
+    stream_loop,
+)
+from qualitytool.exceptions.fixing.signals import Covered, covering
 from qualitytool.exceptions.inference.hierarchy import BROAD, analysis_class
 from qualitytool.exceptions.inference.infer import (
     CLOSED,
+    OPEN,
     UNKNOWN,
     Answer,
     Frame,
@@ -73,6 +87,7 @@ class Outcome(str, enum.Enum):
 SAFE, UNSAFE, EVIDENCE, LEFT, BOUNDARY = (
     Outcome.SAFE, Outcome.UNSAFE, Outcome.EVIDENCE, Outcome.LEFT, Outcome.BOUNDARY,
 )
+_YIELDS = "the try body yields (exceptions can be thrown into the generator there)"
 # Set by the opt-in rewrites of qualitytool.exceptions.fixing.ladder and .wrap.
 LADDERED, WRAPPED = Outcome.LADDERED, Outcome.WRAPPED
 _TASK_GROUPS = ("asyncio.TaskGroup", "anyio.create_task_group", "trio.open_nursery")
@@ -80,8 +95,6 @@ _BARE_REASON = (
     "bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, "
     "GeneratorExit and cancellation"
 )
-# A narrowed handler longer than this is harder to read than the catch-all it replaces.
-MAX_READABLE_NAMES = 4
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,7 @@ class HandlerPlan:
     imports: tuple[tuple[str, str | None], ...] = ()  # (module, object) to import
     fallback_log: str | None = None  # the traceback-logging call added by keep-fallback
     unlock: tuple[str, ...] = ()  # [[callable]] names that would make the answer known
+    annotate: tuple[str, ...] = ()  # values whose type annotation would make it known
     log_statement: int = -1  # boundary-exc-info: the handler body's statement to extend ...
     traceback_fix: TracebackFix | None = None  # ... and how it gets the traceback
     clauses_above: tuple[str, ...] = ()  # ladder: ``except`` clauses inserted above it
@@ -131,53 +145,8 @@ class PlanOptions:
     exempt_reraise: bool = True
     exempt_logged: bool = True
     logger_objects: tuple[str, ...] = ()
-
-
-def _located_handlers(
-    tree: ast.Module, module: ModuleInfo, inferrer: Inferrer, lines: Sequence[int]
-) -> Iterator[tuple[ast.ExceptHandler, ast.Try, Frame, bool]]:
-    """The handlers on ``lines`` (sorted) with their ``try``, the frame they run in, and
-    whether they are ``except*``.  Statements holding none of those lines are skipped."""
-    index = inferrer.index
-    module_frame = Frame(module=module)
-
-    def holds_target(stmt: ast.stmt) -> bool:
-        at = bisect.bisect_left(lines, stmt.lineno)
-        return at < len(lines) and lines[at] <= (stmt.end_lineno or stmt.lineno)
-
-    def walk(body: Sequence[ast.stmt], frame: Frame, class_name: str | None) -> Iterator[
-        tuple[ast.ExceptHandler, ast.Try, Frame, bool]
-    ]:
-        for stmt in body:
-            if not holds_target(stmt):
-                continue
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                owner = index.class_info(class_name) if class_name else None
-                parent = frame if frame.function is not None else None
-                inner = Frame.for_function(module, stmt, owner, parent)
-                yield from walk(stmt.body, inner, None)
-                continue
-            if isinstance(stmt, ast.ClassDef):
-                nested = (
-                    f"{module.name}.{stmt.name}"
-                    if frame.function is None and class_name is None
-                    else None
-                )
-                yield from walk(stmt.body, frame, nested)
-                continue
-            if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-                is_star = type(stmt).__name__ == "TryStar"
-                for handler in stmt.handlers:  # type: ignore[attr-defined]
-                    yield handler, stmt, frame, is_star  # type: ignore[misc]
-            for name in ("body", "orelse", "finalbody"):
-                yield from walk(getattr(stmt, name, None) or [], frame, None)
-            for handler in getattr(stmt, "handlers", None) or []:
-                yield from walk(handler.body, frame, None)
-            if isinstance(stmt, ast.Match):
-                for case in stmt.cases:
-                    yield from walk(case.body, frame, None)
-
-    yield from walk(tree.body, module_frame, None)
+    group_above: int = DEFAULT_GROUP_ABOVE  # [tool.qualitytool.exceptions] group-above
+    max_names: int = 0  # [tool.qualitytool.exceptions] max-names (0: no limit)
 
 
 def handler_order(tree: ast.Module) -> dict[tuple[int, int], int]:
@@ -219,7 +188,8 @@ def plan_module(
     plans = []
     lines = sorted({line for line, _ in broad})
     prints = fingerprints(tree, text) if evidence is not None else {}
-    for handler, try_node, frame, is_star in _located_handlers(tree, module, inferrer, lines):
+    context = ModuleContext(text, tree)
+    for handler, try_node, frame, is_star in located_handlers(tree, module, inferrer, lines):
         found = broad.get((handler.lineno, handler.col_offset))
         if found is None or _exempt(found, options):
             continue
@@ -227,7 +197,7 @@ def plan_module(
         if evidence is not None:
             seen = evidence.get(prints.get(try_node.lineno, ""))
         plan = _plan_handler(
-            found, handler, try_node, frame, is_star, inferrer, options, seen, text
+            found, handler, try_node, frame, is_star, inferrer, options, seen, context
         )
         if seen is not None:
             plan = replace(plan, exercised=seen.runs)
@@ -252,10 +222,13 @@ def _exempt(handler: BroadHandler, options: PlanOptions) -> bool:
     return False
 
 
-def _left(found: BroadHandler, reason: str, unlock: tuple[str, ...] = ()) -> HandlerPlan:
+def _left(
+    found: BroadHandler, reason: str, unlock: tuple[str, ...] = (),
+    annotate: tuple[str, ...] = (),
+) -> HandlerPlan:
     return HandlerPlan(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=LEFT,
-        reason=reason, unlock=unlock,
+        reason=reason, unlock=unlock, annotate=annotate,
     )
 
 
@@ -268,79 +241,292 @@ def _plan_handler(
     inferrer: Inferrer,
     options: PlanOptions,
     seen: TryEvidence | None,
-    text: str = "",
+    context: ModuleContext,
 ) -> HandlerPlan:
     structural = _structural_reason(try_node, frame, is_star, inferrer)
     if structural is not None:
+        stream = None if is_star else stream_loop(try_node, handler, context.parents(try_node))
+        if stream is not None and structural == _YIELDS:
+            handed = _handed_on(handler, frame, inferrer, options)
+            return _boundary(found, handler, frame, inferrer, stream, options, handed,
+                             context.text)
         return _left(found, structural)
+    earlier = _earlier_clauses(try_node, handler, frame, inferrer)
+    answer = _minus(inferrer.infer_raised_exceptions(try_node.body, frame), earlier, inferrer)
     if found.kind == "bare" and _logs_traceback(handler, frame):
-        return _left(found, "logs the traceback (a kept fallback)")
-    answer = inferrer.infer_raised_exceptions(try_node.body, frame)
-    answer = _minus_earlier_handlers(answer, try_node, handler, frame, inferrer)
-    if seen is not None and not answer.boundary:
-        observed = observed_here(seen, try_node, handler, frame, inferrer)
-        if observed:
-            plan = _with_evidence(found, handler, frame, inferrer, answer, observed)
-            if plan is not None:
-                return plan
-    if answer.status == UNKNOWN:
-        why = _summarise(answer.reasons)
-        if answer.boundary and found.kind != "bare":
-            return _boundary(
-                found, handler, frame, inferrer, answer.boundary[0], options, text
+        if answer.status == UNKNOWN and answer.boundary:  # --boundaries made it log: settled
+            return HandlerPlan(
+                index=-1, line=found.line, col=found.col + 1, kind=found.kind,
+                outcome=BOUNDARY, reason=f"a boundary: {answer.boundary[0]}; it logs the "
+                                         "traceback",
             )
+        return _left(found, "logs the traceback (a kept fallback)")
+    handed = _handed_on(handler, frame, inferrer, options)
+    if found.kind == "bare" and handed is not None:
+        return _left(found, f"a bare `except:` that hands the exception on (`{handed}`) "
+                            "keeps catching everything: a cancellation or a KeyboardInterrupt "
+                            "must reach it too")
+    decision = Decision(found, handler, try_node, frame, inferrer, options, context, handed)
+    quiet = decision.quiet if answer.status != CLOSED else None
+    held: str | None = None
+    if seen is not None:
+        held = quiet or decision.evidence_held_back(answer, earlier)
+        if held is None:
+            observed = observed_here(seen, try_node, handler, frame, inferrer)
+            if observed:
+                plan = decision.with_evidence(answer, observed)
+                if plan is not None:
+                    return plan
+    plan = _static_plan(decision, answer, earlier, quiet)
+    if held is not None and seen is not None and plan.outcome == LEFT and observed_here(
+        seen, try_node, handler, frame, inferrer
+    ):
+        plan = replace(plan, reason=f"{plan.reason}; the tests' evidence is not used: {held}")
+    return plan
+
+
+def _static_plan(
+    decision: Decision, answer: Answer, earlier: Sequence[Sequence[str]], quiet: str | None
+) -> HandlerPlan:
+    """The plan from what the code says alone (no evidence)."""
+    found = decision.found
+    if quiet is not None:  # whatever the body raises, the handler must stay quiet
+        return _left(found, f"{quiet}; {_summarise(answer.reasons, 1)}")
+    why = answer.boundary[0] if answer.boundary else (
+        decision.shape() if answer.status != CLOSED else None  # a closed answer is a proof
+    )
+    if why is not None:
+        return _boundary(found, decision.handler, decision.frame, decision.inferrer, why,
+                         decision.options, decision.handed, decision.context.text)
+    if answer.status == UNKNOWN:
+        reasons = _summarise(answer.reasons)
         if found.kind == "bare":
-            return _bare_to_exception(found, f"{_BARE_REASON}; {why}")
-        return _left(found, why, answer.unlock)
-    names = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
-    broad_raised = sorted(BROAD & set(names))
-    if broad_raised:
-        return _left(found, f"the try body raises `{broad_raised[0]}` itself")
-    if not names:
-        if answer.status == CLOSED:
-            return _left(found, "nothing in the try body raises an exception worth catching")
-        return _left(found, _summarise(answer.reasons))
-    rendered = _written(
-        found, names, frame, inferrer, None if options.keep_fallback else
-        "too many to read; --keep-fallback adds them above a kept catch-all",
-    )
-    if isinstance(rendered, HandlerPlan):
-        return rendered
-    written, imports = rendered
-    outcome = SAFE if answer.status == CLOSED else UNSAFE
-    reason: str | None = None if outcome == SAFE else _summarise(answer.reasons)
-    broad_positions = _broad_positions(handler, frame, inferrer)
-    fix = "narrow"
-    fallback_log: str | None = None
-    if options.keep_fallback:
-        fallback = fallback_logger(frame, inferrer)
-        if fallback is None:
-            return _left(found, "keep-fallback: `logging` is shadowed in this module")
-        fallback_log, logging_import = fallback
-        imports = imports + logging_import
-        fix, outcome, reason = "keep-fallback", SAFE, None
-    return HandlerPlan(
-        index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=outcome,
-        exceptions=tuple(names), reason=reason, fix=fix, names=tuple(written),
-        broad_positions=broad_positions, imports=imports, fallback_log=fallback_log,
-    )
+            return _bare_to_exception(found, f"{_BARE_REASON}; {reasons}")
+        return _left(found, reasons, answer.unlock, answer.annotate)
+    return decision.narrowed(answer, earlier)
 
 
-def _written(
-    found: BroadHandler,
-    names: Sequence[str],
-    frame: Frame,
-    inferrer: Inferrer,
-    too_many: str | None,
-) -> tuple[list[str], tuple[tuple[str, str | None], ...]] | HandlerPlan:
-    """How to write ``names`` in this module and the imports that needs; or the handler left
-    broad: more than MAX_READABLE_NAMES names (``too_many`` says why that matters here; None
-    when the length does not), or a name that cannot be written."""
-    if too_many is not None and len(names) > MAX_READABLE_NAMES:
-        return _left(found, f"the handler would list {len(names)} exceptions "
-                            f"({', '.join(names)}): {too_many}")
-    rendered = render_names(names, frame, inferrer)
-    return _left(found, rendered) if isinstance(rendered, str) else rendered
+@dataclass(frozen=True)
+class ModuleContext:
+    """What the plans of one module share: its text and tree, and, once needed, its comments
+    and each node's parent."""
+
+    text: str
+    tree: ast.Module
+
+    @functools.cached_property
+    def comments(self) -> ModuleComments:
+        return ModuleComments.of(self.text)
+
+    def parents(self, node: ast.stmt) -> dict[ast.AST, ast.AST]:
+        """The parents of ``node`` and of the nodes around it, up to the module."""
+        return ancestors_of(self.tree, node)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Narrowing one handler: what the code itself says (an open call's documented classes
+    taken by a clause above, a comment, the project's other handlers, a handler that hands
+    the exception on) before any fix is proposed."""
+
+    found: BroadHandler
+    handler: ast.ExceptHandler
+    try_node: ast.Try
+    frame: Frame
+    inferrer: Inferrer
+    options: PlanOptions
+    context: ModuleContext
+    handed: str | None
+
+    def left(self, reason: str) -> HandlerPlan:
+        return _left(self.found, reason)
+
+    @functools.cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        return self.context.parents(self.try_node)
+
+    @functools.cached_property
+    def quiet(self) -> str | None:
+        """Why the handler must stay a quiet catch-all (a template filter, a prompt...)."""
+        return quiet_by_design(
+            self.try_node, self.handler, self.frame, self.inferrer, self.parents,
+            handler_comments(self.context.comments, self.try_node, self.handler),
+        )
+
+    def shape(self) -> str | None:
+        """Why the ``try`` statement's place makes it a boundary, if it does (a reconnect
+        loop, a loop over plugins, a best-effort side effect)."""
+        parents = self.parents
+        library = library_reader(self.frame, self.inferrer, self.options.logger_objects)
+
+        return (
+            stream_loop(self.try_node, self.handler, parents)
+            or isolating_loop(self.try_node, parents)
+            or best_effort(
+                self.try_node, self.handler,
+                lambda call: read_log_call(call, library) is not None,
+            )
+        )
+
+    def narrowed(self, answer: Answer, earlier: Sequence[Sequence[str]]) -> HandlerPlan:
+        found, inferrer, options = self.found, self.inferrer, self.options
+        raised = _caught_by_original(found, answer.raises, inferrer)
+        names = inferrer.hierarchy.minimal(raised)
+        broad_raised = sorted(BROAD & set(names))
+        if broad_raised:
+            return self.left(f"the try body raises `{broad_raised[0]}` itself")
+        if not names:
+            if answer.status == CLOSED:
+                return self.left("nothing in the try body raises an exception worth catching")
+            return self.left(_summarise(answer.reasons))
+        covered = self.covering(names)  # the code's own word first: its comments
+        if isinstance(covered, HandlerPlan):
+            return covered
+        if not options.keep_fallback:  # a kept catch-all never catches less
+            objection = self.open_objection(answer, raised, earlier, names)
+            if objection is not None:
+                return self.left(objection)
+        rendered = self.written(covered.names, "--keep-fallback adds them above a kept catch-all")
+        if isinstance(rendered, HandlerPlan):
+            return rendered
+        written, imports, listed = rendered
+        outcome = SAFE if answer.status == CLOSED else UNSAFE
+        notes = "; ".join(covered.notes)
+        reason: str | None = (
+            (notes or None) if outcome == SAFE
+            else _summarise(answer.reasons) + (f"; {notes}" if notes else "")
+        )
+        fix = "narrow"
+        fallback_log: str | None = None
+        if options.keep_fallback:
+            fallback = fallback_logger(self.frame, inferrer)
+            if fallback is None:
+                return self.left("keep-fallback: `logging` is shadowed in this module")
+            fallback_log, logging_import = fallback
+            imports = imports + logging_import
+            fix, outcome, reason = "keep-fallback", SAFE, notes or None
+        return HandlerPlan(
+            index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=outcome,
+            exceptions=listed, reason=reason, fix=fix, names=tuple(written),
+            broad_positions=_broad_positions(self.handler, self.frame, inferrer),
+            imports=imports, fallback_log=fallback_log,
+        )
+
+    def documented_taken_above(
+        self, answer: Answer, earlier: Sequence[Sequence[str]]
+    ) -> str | None:
+        """An open call whose documented classes a clause above already catches: what is
+        left for this handler is what the call does not document."""
+        if answer.status != OPEN or not earlier:
+            return None
+        caught_by = self.inferrer.hierarchy.caught_by
+        for shown, documented in answer.open_calls:
+            if documented and all(
+                any(caught_by(name, clause) for clause in earlier) for name in documented
+            ):
+                listed = ", ".join(f"`{n}`" for n in sorted(documented))
+                return (f"`{shown}` may raise more than it documents, and a clause above "
+                        f"already catches what it documents ({listed}): this handler is "
+                        "there for the rest")
+        return None
+
+    def open_objection(
+        self, answer: Answer, raised: Sequence[str], earlier: Sequence[Sequence[str]],
+        names: Sequence[str],
+    ) -> str | None:
+        """Why an open answer must not be narrowed, if it must not."""
+        if answer.status != OPEN:
+            return None
+        taken = self.documented_taken_above(answer, earlier)
+        if taken is not None:
+            return taken
+        if self.handed is not None:
+            return (f"the handler hands the exception on (`{self.handed}`): what a narrowed "
+                    "handler no longer catches would never reach it; "
+                    f"{_summarise(answer.reasons, 1)}")
+        if not set(raised) & answer.documented:
+            listed = ", ".join(f"`{n}`" for n in names)
+            return (f"{listed} would only be guesses at what implicit operations raise, and "
+                    f"the rest may be anything: {_summarise(answer.reasons, 1)}")
+        return None
+
+    def evidence_held_back(
+        self, answer: Answer, earlier: Sequence[Sequence[str]]
+    ) -> str | None:
+        """Why the tests' evidence may not narrow this handler: the static pass keeps it broad
+        on purpose (a boundary, a hook, a handler handing the exception on, a contract whose
+        documented classes a clause above takes)."""
+        if answer.boundary:
+            return answer.boundary[0]
+        if self.handed is not None:
+            return f"hands the exception on (`{self.handed}`)"
+        return self.documented_taken_above(answer, earlier)
+
+    def covering(self, names: Sequence[str]) -> Covered | HandlerPlan:
+        covered = covering(names, self.try_node, self.handler, self.frame, self.inferrer,
+                           self.context.comments)
+        return self.left(covered) if isinstance(covered, str) else covered
+
+    def written(
+        self, names: Sequence[str], too_many: str
+    ) -> tuple[list[str], tuple[tuple[str, str | None], ...], tuple[str, ...]] | HandlerPlan:
+        """How to write ``names`` in this module (grouped under common bases when there are
+        more than ``group-above``), the imports that needs and the names listed; or the handler
+        left broad: still more than ``max-names`` (``too_many`` says what to do), or a name
+        that cannot be written."""
+        options = self.options
+        listed = grouped(names, options.group_above, self.inferrer)
+        if options.max_names and len(listed) > options.max_names and not options.keep_fallback:
+            return self.left(
+                f"the handler would list {len(listed)} exceptions ({', '.join(listed)}), more "
+                f"than [tool.qualitytool.exceptions] max-names = {options.max_names}; "
+                f"{too_many}"
+            )
+        rendered = render_names(listed, self.frame, self.inferrer)
+        if isinstance(rendered, str):
+            return self.left(rendered)
+        return rendered[0], rendered[1], tuple(listed)
+
+    def with_evidence(
+        self, answer: Answer, observed: Sequence[ObservedClass]
+    ) -> HandlerPlan | None:
+        """Narrow to the inferred set plus what the test suite saw this handler catch: an
+        unsafe fix, unless the inferred part alone is closed (then the union covers it).
+        None when the tests only confirm a closed inferred set (the plain safe fix stands)."""
+        found, inferrer = self.found, self.inferrer
+        inferred = inferrer.hierarchy.minimal(
+            _caught_by_original(found, answer.raises, inferrer))
+        if BROAD & set(inferred):
+            return self.left(f"the try body raises `{min(BROAD & set(inferred))}` itself")
+        joined = join(inferred, observed, inferrer)
+        if isinstance(joined, str):
+            return self.left(joined)
+        if answer.status == CLOSED and set(joined) == set(inferred):
+            return None
+        covered = self.covering(joined)
+        if isinstance(covered, HandlerPlan):
+            return covered
+        rendered = self.written(covered.names, "with what the tests raised")
+        if isinstance(rendered, HandlerPlan):
+            return rendered
+        written, imports, listed = rendered
+        reason = describe(answer, observed, inferred)
+        if covered.notes:
+            reason += "; " + "; ".join(covered.notes)
+        return HandlerPlan(
+            index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=EVIDENCE,
+            exceptions=listed, reason=reason, fix="narrow", names=tuple(written),
+            broad_positions=_broad_positions(self.handler, self.frame, inferrer),
+            imports=imports, inferred_closed=answer.status == CLOSED,
+        )
+
+
+def _handed_on(
+    handler: ast.ExceptHandler, frame: Frame, inferrer: Inferrer, options: PlanOptions
+) -> str | None:
+    """The statement by which the handler hands the exception on, if it does."""
+    library = library_reader(frame, inferrer, options.logger_objects)
+    return hands_on(handler, library, lambda call: reports_active(call, frame, inferrer))
 
 
 def _broad_positions(
@@ -355,37 +541,6 @@ def _broad_positions(
     )
 
 
-def _with_evidence(
-    found: BroadHandler,
-    handler: ast.ExceptHandler,
-    frame: Frame,
-    inferrer: Inferrer,
-    answer: Answer,
-    observed: Sequence[ObservedClass],
-) -> HandlerPlan | None:
-    """Narrow to the inferred set plus what the test suite saw this handler catch: an unsafe
-    fix, unless the inferred part alone is closed (then the union covers it).  None when
-    the tests only confirm a closed inferred set (the plain safe fix stands)."""
-    inferred = inferrer.hierarchy.minimal(_caught_by_original(found, answer.raises, inferrer))
-    if BROAD & set(inferred):
-        return _left(found, f"the try body raises `{min(BROAD & set(inferred))}` itself")
-    names = join(inferred, observed, inferrer)
-    if isinstance(names, str):
-        return _left(found, names)
-    if answer.status == CLOSED and set(names) == set(inferred):
-        return None
-    rendered = _written(found, names, frame, inferrer, "with what the tests raised: too many to read")
-    if isinstance(rendered, HandlerPlan):
-        return rendered
-    written, imports = rendered
-    return HandlerPlan(
-        index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=EVIDENCE,
-        exceptions=tuple(names), reason=describe(answer, observed, inferred), fix="narrow",
-        names=tuple(written), broad_positions=_broad_positions(handler, frame, inferrer),
-        imports=imports, inferred_closed=answer.status == CLOSED,
-    )
-
-
 def _boundary(
     found: BroadHandler,
     handler: ast.ExceptHandler,
@@ -393,7 +548,8 @@ def _boundary(
     inferrer: Inferrer,
     why: str,
     options: PlanOptions,
-    text: str = "",
+    handed: str | None,
+    text: str,
 ) -> HandlerPlan:
     """A catch-all that belongs where it is (the try body runs callers' code): keep it, and
     with --boundaries make it log the traceback the way the module logs -- on the logging
@@ -403,8 +559,6 @@ def _boundary(
     (or whose comment says the error is logged elsewhere or dropped on purpose) is kept
     as it is."""
     reason = f"a boundary: {why}"
-    library = library_reader(frame, inferrer, options.logger_objects)
-    handed = hands_on(handler, library, lambda call: reports_active(call, frame, inferrer))
     if handed is not None:
         return _left(found, f"{reason}; the handler hands the exception on (`{handed}`), so a "
                             "catch-all that logs would report it twice")
@@ -412,9 +566,9 @@ def _boundary(
         index=-1, line=found.line, col=found.col + 1, kind=found.kind, outcome=BOUNDARY,
         reason=reason,
     )
+    library = library_reader(frame, inferrer, options.logger_objects)
     reported = already_reported(
-        handler, frame, inferrer, library,
-        handler_comments(handler, text, frame.module.tree) if text else (),
+        handler, frame, inferrer, library, reporting_comments(handler, text, frame.module.tree)
     )
     if reported is not None:
         return replace(plan, reason=f"{reason}; {reported}")
@@ -478,7 +632,7 @@ def _structural_reason(
     if _jumps_out(try_node.finalbody):
         return "a `finally` that returns, breaks or continues swallows every exception"
     if contains_yield(try_node.body):
-        return "the try body yields (exceptions can be thrown into the generator there)"
+        return _YIELDS
     for node in ast.walk(ast.Module(body=list(try_node.body), type_ignores=[])):
         if isinstance(node, ast.Call) and inferrer.qualified(node.func, frame) in _TASK_GROUPS:
             return "a task group in the try body raises ExceptionGroup"
@@ -508,21 +662,24 @@ def _logs_traceback(handler: ast.ExceptHandler, frame: Frame) -> bool:
     return logs_traceback(handler.body, Resolver([scope]), ())
 
 
-def _minus_earlier_handlers(
-    answer: Answer,
-    try_node: ast.Try,
-    handler: ast.ExceptHandler,
-    frame: Frame,
-    inferrer: Inferrer,
-) -> Answer:
-    remaining = set(answer.raises)
+def _earlier_clauses(
+    try_node: ast.Try, handler: ast.ExceptHandler, frame: Frame, inferrer: Inferrer
+) -> list[list[str]]:
+    """What each clause above ``handler`` catches (those that cannot be resolved: nothing)."""
+    clauses = []
     for earlier in try_node.handlers:
         if earlier is handler:
             break
         caught = inferrer.handler_names(earlier, frame)
-        if caught is None:
-            continue
-        remaining = {r for r in remaining if not inferrer.hierarchy.caught_by(r, caught)}
-    return answer.without(answer.raises - frozenset(remaining))
+        if caught is not None:
+            clauses.append(caught)
+    return clauses
 
 
+def _minus(answer: Answer, earlier: Sequence[Sequence[str]], inferrer: Inferrer) -> Answer:
+    """The answer without what the clauses above take."""
+    taken = {
+        r for r in answer.raises
+        if any(inferrer.hierarchy.caught_by(r, clause) for clause in earlier)
+    }
+    return answer.without(taken)

@@ -48,25 +48,43 @@ class Answer:
     boundary: tuple[str, ...] = ()
     # The first ``blocking`` reasons are those of unknown parts: what stops any fix.
     blocking: int = 0
+    # The names stated by a contract, a ``raise`` statement or the language (a call's
+    # documented classes, a project function's own raises, a dict subscript's KeyError); the
+    # rest are guesses at what an operation on a value of unknown type raises (an attribute
+    # of an object of unknown type: AttributeError, but a property may raise anything).
+    documented: frozenset[str] = frozenset()
+    # Each call whose contract is open, with the classes it documents: if a handler above
+    # takes all of those, what is left for this one is what the call does not document.
+    open_calls: tuple[tuple[str, frozenset[str]], ...] = ()
+    # Values of unknown type whose methods are called (``ws`` of ``ws.send(...)``): a type
+    # annotation would let a later run know the callee.
+    annotate: tuple[str, ...] = ()
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
-        return cls(CLOSED, frozenset(names))
+        """Exactly ``names``: stated, by a contract or by the language (a dict's KeyError)."""
+        stated = frozenset(names)
+        return cls(CLOSED, stated, documented=stated)
 
     @classmethod
     def open(cls, names: Iterable[str], reason: str) -> Answer:
-        """At least ``names``; ``reason`` says what else may escape and why."""
+        """At least ``names``; ``reason`` says what else may escape and why.  The names are
+        guesses (what an operation on a value of unknown type usually raises) unless a
+        contract states them (:meth:`as_open_call`)."""
         return cls(OPEN, frozenset(names), (reason,))
 
     @classmethod
     def unknown(
-        cls, reason: str, unlock: str | None = None, boundary: str | None = None
+        cls, reason: str, unlock: str | None = None, boundary: str | None = None,
+        annotate: str | None = None,
     ) -> Answer:
-        """Nothing is known; ``unlock`` names the contract that would change that, or
-        ``boundary`` says why nothing can (the code runs callers' code)."""
+        """Nothing is known; ``unlock`` names the contract that would change that,
+        ``annotate`` the value whose type would, or ``boundary`` says why nothing can (the
+        code runs callers' code)."""
         return cls(
             UNKNOWN, frozenset(), (reason,), (unlock,) if unlock else (),
             (boundary,) if boundary else (), blocking=1,
+            annotate=(annotate,) if annotate else (),
         )
 
     def weakened(self, reason: str) -> Answer:
@@ -75,7 +93,22 @@ class Answer:
         return replace(self, status=status, reasons=(*self.reasons, reason))
 
     def without(self, names: Iterable[str]) -> Answer:
-        return replace(self, raises=self.raises - frozenset(names))
+        removed = frozenset(names)
+        return replace(
+            self, raises=self.raises - removed, documented=self.documented - removed
+        )
+
+    def as_documented(self) -> Answer:
+        """The same answer, every name stated by a contract or a ``raise``."""
+        return replace(self, documented=self.raises)
+
+    def as_open_call(self, shown: str) -> Answer:
+        """The answer of an open call ``shown``: its names are what it documents."""
+        if self.status == CLOSED:
+            return self.as_documented()
+        return replace(
+            self, documented=self.raises, open_calls=((shown, self.raises),)
+        )
 
     def with_reasons(self, reasons: Iterable[str]) -> Answer:
         """The same answer with each reason rewritten (in order, one for one)."""
@@ -94,6 +127,9 @@ def combine(answers: Iterable[Answer]) -> Answer:
     others: dict[str, None] = {}
     unlock: dict[str, None] = {}
     boundary: dict[str, None] = {}
+    documented: set[str] = set()
+    open_calls: dict[tuple[str, frozenset[str]], None] = {}
+    annotate: dict[str, None] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
@@ -101,9 +137,13 @@ def combine(answers: Iterable[Answer]) -> Answer:
         others.update(dict.fromkeys(answer.reasons[answer.blocking:]))
         unlock.update(dict.fromkeys(answer.unlock))
         boundary.update(dict.fromkeys(answer.boundary))
+        documented |= answer.documented
+        open_calls.update(dict.fromkeys(answer.open_calls))
+        annotate.update(dict.fromkeys(answer.annotate))
     reasons = (*blocking, *(r for r in others if r not in blocking))
     return Answer(
-        status, frozenset(raises), reasons, tuple(unlock), tuple(boundary), len(blocking)
+        status, frozenset(raises), reasons, tuple(unlock), tuple(boundary), len(blocking),
+        frozenset(documented), tuple(open_calls), tuple(annotate),
     )
 
 

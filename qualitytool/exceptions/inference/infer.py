@@ -19,7 +19,9 @@ the handler being narrowed.  Everything works on the stdlib ``ast``.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from qualitytool.exceptions.inference.answers import (
     CLOSED,
@@ -238,9 +240,13 @@ class Inferrer:
                     c for c in caught_names
                     if any(self.hierarchy.is_subclass(c, r) for r in remaining.raises)
                 }
-                seen = Answer.closed(hit | partial)
+                # re-raised, the names are as documented as they were; the clause's own
+                # names are the author's word
+                stated = (frozenset(hit) & remaining.documented) | frozenset(partial)
+                seen = Answer(CLOSED, frozenset(hit | partial), documented=stated)
                 if remaining.status != CLOSED:
-                    seen = Answer(OPEN, seen.raises | set(caught_names), remaining.reasons)
+                    seen = Answer(OPEN, seen.raises | set(caught_names), remaining.reasons,
+                                  documented=stated | set(caught_names))
                 remaining = remaining.without(hit)
             frame.handlers.append((handler.name, seen))
             try:
@@ -280,7 +286,9 @@ class Inferrer:
             if raised is not None and not raised.optional and self.hierarchy.is_subclass(
                 canonical_exception(raised.name), "BaseException"
             ) and raised.name != "builtins.BaseException":
-                return combine([*parts, Answer.closed([canonical_exception(raised.name)])])
+                return combine(
+                    [*parts, Answer.closed([canonical_exception(raised.name)]).as_documented()]
+                )
         cls_expr = exc.func if isinstance(exc, ast.Call) else exc
         if isinstance(exc, ast.Call):
             parts.append(self.expressions([*exc.args, *(k.value for k in exc.keywords)], frame))
@@ -289,7 +297,7 @@ class Inferrer:
         if qualified is None:
             parts.append(Answer.unknown(f"raises `{display(cls_expr)}`"))
         else:
-            parts.append(Answer.closed([canonical_exception(qualified)]))
+            parts.append(Answer.closed([canonical_exception(qualified)]).as_documented())
         return combine(parts)
 
     def constructor_of_raised(self, cls_expr: ast.expr, frame: Frame) -> Answer:
@@ -315,7 +323,7 @@ class Inferrer:
             modules = [base] if base else []
             modules += [f"{base}.{alias.name}" if base else alias.name for alias in stmt.names
                         if alias.name != "*"]
-        parts = [self.ops.operation("import")]
+        parts = [self.ops.operation("import").as_documented()]  # ImportError is its contract
         seen: set[str] = set()
         for module in modules:
             parts_of_name = module.split(".")
@@ -335,7 +343,7 @@ class Inferrer:
             return NOTHING
         override = self.kb.operation(f"import:{top}")
         if override is not None:
-            return self.spec_answer(override, f"import {name}")
+            return self.spec_answer(override, f"import {name}").as_open_call(f"import {name}")
         path = self.index.module_path(name)
         if path is not None:
             return self.module_answer(name)
@@ -380,7 +388,7 @@ class Inferrer:
         if callee is not None:
             spec = self.contracts.spec_for(callee)
             if spec is not None:
-                answer = self.spec_answer(spec, shown, call, frame)
+                answer = self.spec_answer(spec, shown, call, frame).as_open_call(shown)
             else:
                 answer = self.project_answer(callee, shown, call, frame)
         if answer is None and isinstance(func, ast.Attribute):
@@ -388,11 +396,11 @@ class Inferrer:
             if answer is None and looks_like_logger(func.value):
                 spec = self.kb.lookup(f"logging.Logger.{func.attr}")
                 if spec is not None:
-                    answer = self.spec_answer(spec, shown, call, frame)
+                    answer = self.spec_answer(spec, shown, call, frame).as_open_call(shown)
         if answer is None and callee is not None and _is_exception_class(callee, self.kb):
             answer = NOTHING  # constructing a builtin, stdlib or library exception
         if answer is None:
-            answer = self._unknown_call(callee, shown, self._callback(func, callee, frame))
+            answer = self._unknown_call(callee, shown, self._callback(func, callee, frame), func)
         if isinstance(func, ast.Attribute):
             receiver = self.types.type_of(func.value, frame)
             if receiver is not None and receiver.optional:
@@ -403,10 +411,16 @@ class Inferrer:
             answer = combine([answer, self._argument_unpacking(call, frame)])
         return answer
 
-    def _unknown_call(self, callee: str | None, shown: str, boundary: str | None) -> Answer:
+    def _unknown_call(
+        self, callee: str | None, shown: str, boundary: str | None, func: ast.expr | None = None
+    ) -> Answer:
         # A library or stdlib callee can be given a contract; a project callable that we
-        # could not follow, or a callback held in a variable, cannot.
+        # could not follow, or a callback held in a variable, cannot; a method of a value of
+        # unknown type can once the value's type is known.
         unlock = callee if callee is not None and not self.index.is_project_name(callee) else None
+        annotate = None
+        if callee is None and boundary is None and isinstance(func, ast.Attribute):
+            annotate = display(func.value)
         if boundary is not None:
             unlock = None
         if callee is not None and "." in callee and not callee.startswith("builtins."):
@@ -414,7 +428,7 @@ class Inferrer:
             known_owner = self.kb.lookup(owner) is not None or self.kb.class_entry(owner)
             if known_owner or owner.startswith("builtins") or self.index.is_project_name(owner):
                 return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)", unlock, boundary)
-        return Answer.unknown(f"unknown call `{shown}`", unlock, boundary)
+        return Answer.unknown(f"unknown call `{shown}`", unlock, boundary, annotate)
 
     def _callback(self, func: ast.expr, callee: str | None, frame: Frame) -> str | None:
         """Why a call we cannot know runs code chosen by a caller (a boundary), if it does:
@@ -434,7 +448,8 @@ class Inferrer:
             return None
         if func.attr in ("result", "exception"):
             return f"`{shown}` raises whatever the future's work raised"
-        if func.attr in ("send", "throw") and callee is None:
+        if func.attr in _RESUMING and self._resumable(func.value, callee, frame):
+            # a websocket's or a queue's ``send`` is no generator's
             return f"`{shown}` resumes a generator or coroutine, whose code is the caller's"
         value = func.value
         if isinstance(value, ast.Name) and value.id == frame.self_name and frame.cls is not None:
@@ -442,6 +457,25 @@ class Inferrer:
             if func.attr not in members.methods and func.attr not in members.properties:
                 return f"`{shown}` is a callable the instance holds"
         return None
+
+    def _resumable(self, receiver: ast.expr, callee: str | None, frame: Frame) -> bool:
+        """Whether ``receiver`` is a generator or a coroutine: its type says so (inferred, or
+        the annotation of the name holding it), or its name does (tornado's ``self.gen``)."""
+        if callee is not None:
+            return callee.rpartition(".")[0] in _GENERATOR_TYPES
+        if isinstance(receiver, ast.Name):
+            annotation = _declared_annotation(receiver.id, frame)
+            if annotation is not None:
+                if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                    try:
+                        annotation = ast.parse(annotation.value, mode="eval").body
+                    except SyntaxError:
+                        return False
+                outer = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+                return self.qualified(outer, frame) in _GENERATOR_TYPES
+        last = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
+            receiver, "id", "")
+        return last in _GENERATOR_NAMES
 
     def _argument_unpacking(self, call: ast.Call, frame: Frame) -> Answer:
         parts = []
@@ -474,7 +508,7 @@ class Inferrer:
                 and self._passes_json_container(call, frame)
             ):
                 names.add("TypeError")  # int([]), {}.get([]): a builtin's wrong-type error
-        return Answer(CLOSED, frozenset(names))
+        return Answer.closed(names)
 
     def _dispatching_argument(self, level: str, call: ast.Call, frame: Frame) -> ast.expr | None:
         """The first argument whose special methods may be user code, for a builtin that calls
@@ -552,7 +586,7 @@ class Inferrer:
         if self.index.find_method(cls, "__init__") is None:
             library = self.contracts.library_constructor(cls)
             if library is not None:
-                parts.append(self.spec_answer(library, shown))
+                parts.append(self.spec_answer(library, shown).as_open_call(shown))
             elif self.index.has_foreign_bases(cls):
                 parts.append(Answer.unknown(f"unknown call `{shown}` (a class with outside bases)"))
         return combine(parts)
@@ -637,7 +671,7 @@ class Inferrer:
                     )
             inherited = self.contracts.inherited(frame.cls, func.attr)
             if inherited is not None:
-                return self.spec_answer(inherited, shown)
+                return self.spec_answer(inherited, shown).as_open_call(shown)
             if not self.index.has_foreign_bases(frame.cls):
                 return NOTHING  # object.__init__ and friends
         return None
@@ -739,19 +773,76 @@ _TRANSPARENT_DECORATORS = frozenset({
 })
 
 
+# ``gen.send(v)`` runs the generator's code up to its next ``yield``: a boundary, when ``gen``
+# is known to be a generator or a coroutine (``ws.send(...)`` on a websocket is not).
+_RESUMING = frozenset({"send", "throw", "asend", "athrow"})
+_GENERATOR_TYPES = frozenset({
+    f"{module}.{name}"
+    for module in ("typing", "collections.abc", "typing_extensions")
+    for name in ("Generator", "Coroutine", "AsyncGenerator")
+} | {"types.GeneratorType", "types.CoroutineType", "types.AsyncGeneratorType",
+      "builtins.generator", "builtins.coroutine"})
+
+
+# Names a generator or a coroutine is held under, when nothing says what type it has.
+_GENERATOR_NAMES = frozenset({"gen", "generator", "coro", "coroutine", "agen"})
+
+
+def _declared_annotation(name: str, frame: Frame) -> ast.expr | None:
+    """The annotation a function declares for ``name``: a parameter's, or that of an
+    annotated assignment in its own body (not in nested functions or classes)."""
+    function = frame.function
+    if function is None:
+        return None
+    args = function.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg == name and arg.annotation is not None:
+            return arg.annotation
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and (
+            node.target.id == name
+        ):
+            return node.annotation
+        pending.extend(ast.iter_child_nodes(node))
+    return None
+
+
 def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
     return analysis_class(canonical_exception(qualified)) is not None or qualified in kb.exceptions
 
 
 def _via(body: Answer, where: str) -> Answer:
-    return body.with_reasons(
+    answer = body.with_reasons(
         r if " (via `" in r else f"{r} (via `{where}`)" for r in body.reasons
     )
+    if not answer.annotate:
+        return answer
+    return replace(answer, annotate=tuple(
+        a if " (in `" in a else f"{a} (in `{where}`)" for a in answer.annotate
+    ))
+
+
+# A docstring that makes a method an override point: "Override to customize logging of
+# uncaught exceptions" (tornado's ``RequestHandler.log_exception``), "Subclasses may override".
+_OVERRIDE_POINT = re.compile(
+    r"(?i)\b(?:override\s+(?:this|these|to|in|it|if|when|for)\b|overridden\b"
+    r"|(?:may|can|should|must|could)\s+(?:also\s+)?(?:be\s+)?overrid"
+    r"|subclass(?:es)?\s+(?:may|can|should|must|could)\s+(?:override|implement|extend|redefine)"
+    r"|\bhook\s+(?:for|method|that|to)\b)"
+)
 
 
 def _is_hook(node: FunctionNode) -> bool:
-    """A method whose body only says "override me" (``pass``, ``...``, a docstring,
-    ``raise NotImplementedError``): subclasses decide what it raises."""
+    """A method subclasses are meant to override: its body only says "override me" (``pass``,
+    ``...``, a docstring, ``raise NotImplementedError``), or its docstring says it is an
+    override point.  What it raises is the override's business."""
+    docstring = ast.get_docstring(node, clean=False)
+    if docstring and _OVERRIDE_POINT.search(docstring):
+        return True
     body = list(node.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]

@@ -1,0 +1,90 @@
+"""What a handler's comments say: the exception classes they name.
+
+A comment is the author's word on what reaches a handler ("ValueError, unpickling
+exceptions", "request.user may raise OperationalError if the database is unavailable").
+A narrowing must cover every class the comments of the ``try`` body and of the handler name,
+or leave the handler broad and say why.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Sequence
+
+# A class name as people write one in prose: CamelCase, dotted or not, with one of the
+# suffixes exception classes carry, or one of the builtin classes without such a suffix.
+_CLASS_NAME = re.compile(
+    r"(?<![\w.`'\"])((?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)"
+    r"|StopIteration|StopAsyncIteration))\b"
+)
+
+
+class ModuleComments:
+    """The comments of one module by line, read (tokenized) one range of lines at a time and
+    only where a ``#`` appears at all."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines(keepends=True)
+        self._read: dict[tuple[int, int], dict[int, str]] = {}
+
+    @classmethod
+    def of(cls, text: str) -> ModuleComments:
+        return cls(text)
+
+    def between(self, first: int, last: int, indent: int = 0) -> list[str]:
+        """The comments on lines ``first`` to ``last`` (1-based, inclusive): a range of whole
+        statements whose first line is indented by ``indent``."""
+        chunk = self._lines[first - 1:last]
+        if not any("#" in line for line in chunk):
+            return []
+        key = (first, last)
+        if key not in self._read:
+            self._read[key] = _comments(chunk, first, indent)
+        found = self._read[key]
+        return [found[n] for n in sorted(found)]
+
+
+def _comments(chunk: list[str], first: int, indent: int) -> dict[int, str]:
+    def dedented(line: str) -> str:
+        cut = min(indent, len(line) - len(line.lstrip(" \t")))
+        return line[cut:]
+
+    source = "".join(dedented(line) for line in chunk)
+    found: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                found[first + token.start[0] - 1] = token.string
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass  # what was read before the error still counts
+    return found
+
+
+def handler_comments(
+    comments: ModuleComments, try_node: ast.Try, handler: ast.ExceptHandler
+) -> list[str]:
+    """The comments of the ``try`` body (from the ``try:`` line on) and of ``handler``, from
+    the line after the clause before it (a comment just above ``except`` is about it)."""
+    body_end = try_node.body[-1].end_lineno or try_node.body[-1].lineno
+    indent = try_node.col_offset
+    found = comments.between(try_node.lineno, body_end, indent)
+    previous_end = body_end
+    for clause in try_node.handlers:
+        if clause is handler:
+            break
+        previous_end = clause.end_lineno or clause.lineno
+    return found + comments.between(
+        previous_end + 1, handler.end_lineno or handler.lineno, indent
+    )
+
+
+def named_classes(comments: Sequence[str]) -> list[str]:
+    """The exception class names the comments mention, in order, once each."""
+    names: dict[str, None] = {}
+    for comment in comments:
+        for match in _CLASS_NAME.finditer(comment):
+            names[match.group(1)] = None
+    return list(names)

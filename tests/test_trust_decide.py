@@ -1,0 +1,657 @@
+"""The per-handler decision of fix-exceptions (issues 22 and 23, the `decide` area): a regression
+table, one row a case, with what the tool did before and what it does now.
+
+Each row is a small module shaped like the real handler it stands for (Django's session
+decoding, its technical 500 view, lnbits' wallets, tornado's exception logger ...), run through
+the real ``fix_exceptions``.  The "before" column records what the tool did before these
+changes (it is not run: that code is gone); the "after" column is asserted.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from qualitytool.api import fix_exceptions
+from qualitytool.config import Config, load_config
+from qualitytool.evidence.sites import find_sites
+from qualitytool.evidence.store import Evidence, ObservedClass, TryEvidence, save
+from qualitytool.exceptions.fixing.fix_report import render_text
+
+LOGGER = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+HTTPX_WALLET = """\
+import httpx
+
+
+class {name}Wallet:
+    def __init__(self, endpoint: str):
+        self.client = httpx.AsyncClient(base_url=endpoint)
+
+    async def cleanup(self):
+        try:
+            await self.client.aclose()
+        except {caught}:
+            pass
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case: the files of a project, the handler looked at, before and after."""
+
+    files: dict[str, str]
+    line: int  # of the handler's ``except`` in ``path``
+    before: tuple[str, tuple[str, ...]]  # (outcome, exceptions) before these changes
+    after: tuple[str, tuple[str, ...]]
+    reason: str | None  # the start of the reason now (None: no reason)
+    path: str = "mod.py"
+    options: dict[str, bool] = field(default_factory=dict)
+
+
+def run(tmp_path: Path, row: Row) -> tuple[str, tuple[str, ...], str | None]:
+    for name, text in row.files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    report = fix_exceptions([tmp_path], load_config(tmp_path), record_run=False, jobs=1,
+                            **row.options)
+    (found,) = [h for h in report.handlers if h.path.endswith(row.path) and h.line == row.line]
+    return found.outcome.value, found.exceptions, found.reason
+
+
+KB = """\
+[[callable]]
+name = "vendor.signing.loads"
+raises = ["vendor.signing.BadSignature"]
+closed = false
+source = "vendor docs"
+
+[[exception]]
+name = "vendor.signing.BadSignature"
+bases = ["Exception"]
+source = "vendor docs"
+"""
+PYPROJECT_KB = '[tool.qualitytool.exceptions]\nknowledge-bases = ["kb.toml"]\n'
+
+ROWS = [
+    # -- 22.3 open contracts never shrink to incidental classes ---------------------------------
+    pytest.param(Row(
+        {"pyproject.toml": PYPROJECT_KB, "kb.toml": KB, "mod.py": textwrap.dedent("""\
+            from vendor import signing
+
+
+            class Session:
+                def decode(self, data):
+                    try:
+                        return signing.loads(data, salt=self.key_salt)
+                    except signing.BadSignature:
+                        return None
+                    except Exception:
+                        return {}
+            """)},
+        line=10, before=("unsafe", ("AttributeError",)), after=("left", ()),
+        reason="`signing.loads` may raise more than it documents, and a clause above already "
+               "catches what it documents (`vendor.signing.BadSignature`): this handler is "
+               "there for the rest"),
+        id="22.3 Django session decode: what an open call documents is taken above"),
+    pytest.param(Row(
+        {"mod.py": "def add(value, arg):\n    try:\n        return value + arg\n"
+                   "    except Exception:\n        return ''\n"},
+        line=4, before=("unsafe", ("TypeError",)), after=("left", ()),
+        reason="`TypeError` would only be guesses at what implicit operations raise, and the "
+               "rest may be anything: operand `value` of unknown type"),
+        id="22.3 only guesses at implicit operations of unknown values"),
+    pytest.param(Row(
+        {"mod.py": "def f(data: dict, key):\n    try:\n        return data[key]\n"
+                   "    except Exception:\n        return None\n"},
+        line=4, before=("unsafe", ("KeyError", "TypeError")),
+        after=("unsafe", ("KeyError", "TypeError")),
+        reason="dictionary key `key` of unknown type"),
+        id="22.3 a dict's KeyError is the language's word, not a guess: still narrowed"),
+    # -- 22.4 the project's own knowledge -------------------------------------------------------
+    pytest.param(Row(
+        {"mod.py": textwrap.dedent("""\
+            class ExceptionReporter:
+                def user(self):
+                    try:
+                        user_str = str(self.request.user)
+                    except Exception:
+                        # request.user may raise OperationalError if the database is
+                        # unavailable, for example.
+                        user_str = "[unable to retrieve the current user]"
+                    return user_str
+            """)},
+        line=5, before=("unsafe", ("AttributeError",)), after=("left", ()),
+        reason="its comment names `OperationalError`, which the narrowed handler would not "
+               "catch (no class of that name is known here)"),
+        id="22.4 Django technical 500: the comment names a class nothing covers"),
+    pytest.param(Row(
+        {"mod.py": "import os\n\n\ndef drop(p: str):\n    try:\n        os.remove(p)\n"
+                   "    except Exception:  # OSError, or ValueError for a NUL byte\n"
+                   "        return False\n    return True\n"},
+        line=7, before=("safe", ("OSError",)), after=("safe", ("OSError", "ValueError")),
+        reason="covers `ValueError`, which its comment names"),
+        id="22.4 a class the comment names is covered"),
+    pytest.param(Row(
+        {"mod.py": "import json\n\n\ndef load(s: str):\n    try:\n        return json.loads(s)\n"
+                   "    except Exception:\n        # ValueError, unpickling exceptions: "
+                   "start over\n        return {}\n"},
+        line=7, before=("safe", ("TypeError", "ValueError")), after=("left", ()),
+        reason="its comment names `unpickling exceptions`, which no class here stands for"),
+        id="22.4 a family the comment names and no class covers"),
+    pytest.param(Row(
+        {"wallets/__init__.py": "",
+         "wallets/alby.py": HTTPX_WALLET.format(name="Alby", caught="RuntimeError"),
+         "wallets/lnd.py": HTTPX_WALLET.format(name="Lnd", caught="RuntimeError"),
+         "wallets/strike.py": HTTPX_WALLET.format(name="Strike", caught="Exception")},
+        path="wallets/strike.py", line=11,
+        before=("unsafe", ("httpx.HTTPError", "httpx.InvalidURL")),
+        after=("unsafe", ("RuntimeError", "httpx.HTTPError", "httpx.InvalidURL")),
+        reason="`self.client.aclose` may raise more than it documents; covers `RuntimeError`, "
+               "which 2 other handlers of the project catch around `httpx.AsyncClient.aclose` "
+               "(wallets/alby.py:9, wallets/lnd.py:9)"),
+        id="22.4 lnbits aclose: what sibling modules catch around the same call"),
+    # -- 22.6 quiet by design -------------------------------------------------------------------
+    pytest.param(Row(
+        {"mod.py": "from django import template\n\nregister = template.Library()\n\n\n"
+                   "@register.filter\ndef add(value, arg):\n    try:\n"
+                   "        return int(value) + int(arg)\n    except Exception:\n"
+                   "        return ''\n"},
+        line=10, before=("unsafe", ("OverflowError", "TypeError", "ValueError")),
+        after=("left", ()),
+        reason="quiet by design: a template filter or tag, whose errors must never reach the "
+               "page"),
+        id="22.6 template filter"),
+    pytest.param(Row(
+        {"mod.py": "def infix(func):\n    class Operator:\n        def eval(self, context):\n"
+                   "            try:\n                return func(context, self.first)\n"
+                   "            except Exception:\n                return False\n"
+                   "    return Operator\n"},
+        line=6, before=("boundary", ()), after=("left", ()),
+        reason="quiet by design: template rendering (`eval(context)` answers a default), whose "
+               "errors must never reach the page"),
+        id="22.6 {% if %} operator: no traceback logged (an ERROR on django.* mails the admins)"),
+    pytest.param(Row(
+        {"mod.py": "def ask():\n    while True:\n        code = input()\n        try:\n"
+                   "            return eval(code, {}, {})\n        except Exception as e:\n"
+                   "            print(f'Invalid input: {e}')\n"},
+        line=6, before=("boundary", ()), after=("left", ()),
+        reason="quiet by design: an interactive prompt, which tells the user what went wrong"),
+        id="22.6 interactive prompt (Django's migration questioner)"),
+    pytest.param(Row(
+        {"mod.py": "import unittest\n\n\nclass Case(unittest.TestCase):\n"
+                   "    def assertParses(self, parse, text):\n        try:\n"
+                   "            parse(text)\n        except Exception as e:\n"
+                   "            self.fail(f'does not parse: {e}')\n"},
+        line=8, before=("boundary", ()), after=("left", ()),
+        reason="quiet by design: an assertion helper, which turns the error into a test "
+               "failure"),
+        id="22.6 assertion helper"),
+    pytest.param(Row(
+        {"mod.py": "from django import template\n\nregister = template.Library()\n\n\n"
+                   "@register.filter\ndef number(value: str):\n    try:\n"
+                   "        return int(value)\n    except Exception:\n        return ''\n"},
+        line=10, before=("safe", ("OverflowError", "TypeError", "ValueError")),
+        after=("safe", ("OverflowError", "TypeError", "ValueError")), reason=None),
+        id="22.6 a closed answer in a filter: the safe fix stands (it catches all it can get)"),
+    # -- 22.7 right classification --------------------------------------------------------------
+    pytest.param(Row(
+        {"mod.py": "async def notify(ws, msg):\n    try:\n        await ws.send(msg)\n"
+                   "    except Exception:\n        return False\n"},
+        line=4, before=("boundary", ()), after=("left", ()), reason="unknown call `ws.send`"),
+        id="22.7 a websocket's send is no generator's"),
+    pytest.param(Row(
+        {"mod.py": "from typing import Generator\n\n\ndef step(gen: Generator, value):\n"
+                   "    try:\n        return gen.send(value)\n    except Exception:\n"
+                   "        return None\n"},
+        line=7, before=("boundary", ()), after=("boundary", ()),
+        reason="a boundary: `gen.send` resumes a generator or coroutine"),
+        id="22.7 a typed generator's send stays a boundary"),
+    pytest.param(Row(
+        {"mod.py": "import sys\n\n\ndef forward(failure, future):\n    try:\n"
+                   "        failure.raiseException()\n    except:\n"
+                   "        future.set_exc_info(sys.exc_info())\n"},
+        line=7, before=("unsafe", ("Exception",)), after=("left", ()),
+        reason="a bare `except:` that hands the exception on (`sys.exc_info()`) keeps catching "
+               "everything"),
+        id="22.7 tornado twisted: a bare except forwarding sys.exc_info() stays bare"),
+    # -- 23.5 no class cap ----------------------------------------------------------------------
+    pytest.param(Row(
+        {"mod.py": "import json, os, re\n\n\ndef f(s: str, p: str):\n    try:\n"
+                   "        os.remove(p)\n        re.compile(s)\n        return json.loads(s)[0]\n"
+                   "    except Exception:\n        return None\n"},
+        line=9, before=("left", ()),
+        after=("safe", ("LookupError", "OSError", "TypeError", "ValueError", "re.error")),
+        reason=None),
+        id="23.5 six classes: KeyError and IndexError grouped as LookupError, no cap"),
+    pytest.param(Row(
+        {"pyproject.toml": "[tool.qualitytool.exceptions]\nmax-names = 4\n",
+         "mod.py": "import json, os, re\n\n\ndef f(s: str, p: str):\n    try:\n"
+                   "        os.remove(p)\n        re.compile(s)\n        return json.loads(s)[0]\n"
+                   "    except Exception:\n        return None\n"},
+        line=9, before=("left", ()), after=("left", ()),
+        reason="the handler would list 5 exceptions (LookupError, OSError, TypeError, "
+               "ValueError, re.error), more than [tool.qualitytool.exceptions] max-names = 4; "
+               "--keep-fallback adds them above a kept catch-all"),
+        id="23.5 a limit is configuration"),
+    pytest.param(Row(
+        {"pyproject.toml": "[tool.qualitytool.exceptions]\ngroup-above = 0\n",
+         "mod.py": "import json, os, re\n\n\ndef f(s: str, p: str):\n    try:\n"
+                   "        os.remove(p)\n        re.compile(s)\n        return json.loads(s)[0]\n"
+                   "    except Exception:\n        return None\n"},
+        line=9, before=("left", ()),
+        after=("safe", ("IndexError", "KeyError", "OSError", "TypeError", "ValueError",
+                        "re.error")),
+        reason=None),
+        id="23.5 group-above = 0 never groups"),
+    pytest.param(Row(
+        {"app/__init__.py": "",
+         "app/errors.py": "class PaymentError(Exception):\n    pass\n\n\n"
+                          "class Declined(PaymentError):\n    pass\n\n\n"
+                          "class Expired(PaymentError):\n    pass\n",
+         "app/pay.py": "import json, os\n\nfrom app.errors import Declined, Expired\n\n\n"
+                       "def pay(p: str, n: int, k: str, d: dict):\n    try:\n"
+                       "        os.remove(p)\n        json.loads(d[k])\n        if n:\n"
+                       "            raise Declined()\n        raise Expired()\n"
+                       "    except Exception:\n        return None\n"},
+        path="app/pay.py", line=13, before=("left", ()),
+        after=("safe", ("KeyError", "OSError", "TypeError", "ValueError",
+                        "app.errors.PaymentError")), reason=None),
+        id="23.5 the project's own family groups its classes"),
+    # -- 23.6 boundaries that are boundaries ----------------------------------------------------
+    pytest.param(Row(
+        {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"
+                   "    while running:\n        try:\n"
+                   "            async with client.stream('GET', '/x') as r:\n"
+                   "                async for line in r.aiter_lines():\n"
+                   "                    yield line\n        except Exception as exc:\n"
+                   "            logger.warning(f'lost connection: {exc}')\n"
+                   "            await asyncio.sleep(5)\n"},
+        line=15, before=("left", ()), after=("boundary", ()),
+        reason="a boundary: a stream loop that yields"),
+        id="23.6 a stream loop that yields"),
+    pytest.param(Row(
+        {"mod.py": LOGGER + "async def start_all(installed_extensions):\n"
+                   "    for ext in installed_extensions:\n        try:\n"
+                   "            await ext.start()\n        except Exception as e:\n"
+                   "            logger.warning(e)\n"},
+        line=10, before=("left", ()), after=("boundary", ()),
+        reason="a boundary: a per-extension loop: one extension that fails must not stop the "
+               "others"),
+        id="23.6 a per-extension startup loop"),
+    pytest.param(Row(
+        {"mod.py": LOGGER + "async def paid(wallet, payment):\n    try:\n"
+                   "        await send_payment_notification(wallet, payment)\n"
+                   "    except Exception as e:\n"
+                   "        logger.error(f'Error sending notification {e!s}')\n"},
+        line=9, before=("left", ()), after=("boundary", ()),
+        reason="a boundary: a best-effort side effect (`send_payment_notification`)"),
+        id="23.6 a best-effort side effect after the work is done"),
+    pytest.param(Row(
+        {"mod.py": LOGGER + "def totals(rows):\n    for row in rows:\n        try:\n"
+                   "            row.total = row.price * row.count\n"
+                   "        except Exception as e:\n            logger.warning(e)\n"},
+        line=10, before=("unsafe", ("AttributeError", "TypeError")), after=("left", ()),
+        reason="`AttributeError`, `TypeError` would only be guesses at what implicit operations "
+               "raise"),
+        id="23.6 a loop over data rows is no boundary (and its guesses are not narrowed)"),
+]
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_regression_table(tmp_path: Path, row: Row) -> None:
+    outcome, exceptions, reason = run(tmp_path, row)
+    assert (outcome, exceptions) == row.after, reason
+    if row.reason is None:
+        assert reason is None
+    else:
+        assert reason is not None and reason.startswith(row.reason), reason
+
+
+# -- 22.5 evidence adds, never overrides --------------------------------------------------------
+
+def observed(name: str, spelled: str | None, *lineage: str) -> ObservedClass:
+    return ObservedClass(name=name, spelled=spelled, lineage=(name, *lineage), count=1,
+                         example="tests/test_web.py::test_buggy_log_exception")
+
+
+TORNADO_LOGGER = """\
+import logging
+import sys
+
+app_log = logging.getLogger("tornado.application")
+
+
+class RequestHandler:
+    def log_exception(self, typ, value, tb):
+        \"\"\"Override to customize logging of uncaught exceptions.\"\"\"
+        app_log.error("Uncaught exception", exc_info=(typ, value, tb))
+
+    def _handle_request_exception(self, e):
+        try:
+            self.log_exception(*sys.exc_info())
+        except Exception:
+            # An error here should still get a best-effort send_error()
+            app_log.error("Error in exception logger", exc_info=True)
+        self.send_error(500)
+"""
+HANDS_ON = """\
+import json
+
+
+class Job:
+    def run(self, text):
+        try:
+            self.result = json.loads(text)["value"]
+        except Exception as e:
+            self.error = e
+"""
+
+EVIDENCE_ROWS = [
+    pytest.param(
+        TORNADO_LOGGER, [observed("builtins.ZeroDivisionError", "ZeroDivisionError",
+                                  "builtins.ArithmeticError", "builtins.Exception")],
+        ("evidence", ("ZeroDivisionError",)), ("boundary", ()),
+        "a boundary: `self.log_exception` is a hook that subclasses override",
+        id="tornado log_exception: a hook documented as an override point",
+    ),
+    pytest.param(
+        HANDS_ON, [observed("builtins.KeyError", "KeyError", "builtins.LookupError",
+                            "builtins.Exception")],
+        ("safe", ("IndexError", "KeyError", "TypeError", "ValueError")),
+        ("safe", ("IndexError", "KeyError", "TypeError", "ValueError")), None,
+        id="handing on with a closed answer: the safe fix, evidence changes nothing",
+    ),
+    pytest.param(
+        HANDS_ON.replace('json.loads(text)["value"]', "self.parser.parse(text)"),
+        [observed("builtins.ValueError", "ValueError", "builtins.Exception")],
+        ("evidence", ("AttributeError", "ValueError")), ("left", ()),
+        "unknown call `self.parser.parse`; the tests' evidence is not used: hands the "
+        "exception on (`self.error = e`)",
+        id="handing on (self.error = e): the tests' classes do not narrow it",
+    ),
+    pytest.param(
+        HANDS_ON.replace('json.loads(text)["value"]', "self.parser.parse(text)"),
+        [observed("builtins.Exception", "Exception", "builtins.BaseException")],
+        ("left", ()), ("left", ()), "unknown call `self.parser.parse`",
+        id="a test drives a plain Exception through it: meant to catch everything",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "seen", "before", "after", "reason"), EVIDENCE_ROWS)
+def test_evidence_never_overrides(
+    tmp_path: Path, code: str, seen: list[ObservedClass], before: tuple[str, tuple[str, ...]],
+    after: tuple[str, tuple[str, ...]], reason: str | None,
+) -> None:
+    path = tmp_path / "web.py"
+    path.write_text(code)
+    sites = find_sites(ast.parse(code), code)
+    evidence = Evidence(entries=tuple(
+        TryEvidence(path="web.py", line=site.try_line, fingerprint=site.fingerprint,
+                    handler_lines=site.handler_lines, runs=3, caught=tuple(seen))
+        for site in sites
+    ))
+    evidence_file = tmp_path / "evidence.json"
+    save(evidence_file, evidence)
+    report = fix_exceptions([path], Config(root=tmp_path), evidence_file=evidence_file,
+                            unsafe_fixes=True, record_run=False, jobs=1)
+    (handler,) = report.handlers
+    assert (handler.outcome.value, handler.exceptions) == after, handler.reason
+    if reason is None:
+        assert handler.reason is None
+    else:
+        assert handler.reason is not None and handler.reason.startswith(reason), handler.reason
+
+
+# -- 22.7 every mode settles in one run ---------------------------------------------------------
+
+SETTLING = LOGGER + textwrap.dedent("""\
+    import json
+    import os
+    import sys
+
+
+    def safe(p: str):
+        try:
+            os.remove(p)
+        except Exception:
+            pass
+
+
+    def unsafe(fh):
+        try:
+            return json.load(fh)
+        except Exception:
+            return None
+
+
+    def callbacks(cbs):
+        for cb in cbs:
+            try:
+                cb()
+            except:
+                pass
+
+
+    def callbacks_logged(cbs):
+        for cb in cbs:
+            try:
+                cb()
+            except Exception as e:
+                logger.error("callback failed: %s", e)
+
+
+    def bare_unknown(client):
+        try:
+            client.fetch()
+        except:
+            return None
+
+
+    def forward(failure, future):
+        try:
+            failure.raiseException()
+        except:
+            future.set_exc_info(sys.exc_info())
+    """)
+
+MODES = [
+    pytest.param({}, id="safe fixes"),
+    pytest.param({"unsafe_fixes": True}, id="--unsafe-fixes"),
+    pytest.param({"unsafe_fixes": True, "boundaries": True}, id="--unsafe-fixes --boundaries"),
+    pytest.param({"boundaries": True}, id="--boundaries"),
+    pytest.param({"keep_fallback": True}, id="--keep-fallback"),
+    pytest.param({"unsafe_fixes": True, "boundaries": True, "keep_fallback": True},
+                 id="all of them"),
+]
+
+
+@pytest.mark.parametrize("options", MODES)
+def test_every_mode_settles_in_one_run(tmp_path: Path, options: dict[str, bool]) -> None:
+    path = tmp_path / "mod.py"
+    path.write_text(SETTLING)
+    first = fix_exceptions([path], Config(root=tmp_path), write=True, record_run=False, jobs=1,
+                           **options)
+    assert first.summary()["applied"] > 0
+    written = path.read_text()
+    ast.parse(written)
+    second = fix_exceptions([path], Config(root=tmp_path), write=True, record_run=False,
+                            jobs=1, **options)
+    assert second.summary()["applied"] == 0, second.diff
+    assert path.read_text() == written
+
+
+def test_a_bare_boundary_is_logged_and_stays_bare_in_one_run(tmp_path: Path) -> None:
+    path = tmp_path / "mod.py"
+    path.write_text(SETTLING)
+    fix_exceptions([path], Config(root=tmp_path), write=True, record_run=False, jobs=1,
+                   unsafe_fixes=True, boundaries=True)
+    text = path.read_text()
+    assert (
+        "        try:\n            cb()\n        except:\n"
+        '            logger.exception("unexpected error")\n'
+    ) in text
+    # the bare handler that hands the exception on is untouched; the unknown one is labelled
+    assert "    except:\n        future.set_exc_info(sys.exc_info())\n" in text
+    assert "        client.fetch()\n    except Exception:\n        return None\n" in text
+    again = fix_exceptions([path], Config(root=tmp_path), record_run=False, jobs=1,
+                           unsafe_fixes=True, boundaries=True)
+    outcomes = {h.line: (h.outcome.value, h.reason) for h in again.handlers}
+    line = text.splitlines().index("        except:") + 1  # the first bare handler: callbacks()
+    reason = "a boundary: `cb` is a callable passed in or chosen at run time; it logs the traceback"
+    assert outcomes[line] == ("boundary", reason)
+
+
+# -- 23.7 reasons stay actionable ---------------------------------------------------------------
+
+def test_top_blockers_say_what_would_unlock_the_most(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(textwrap.dedent("""\
+        import gettext
+
+
+        async def ping(ws):
+            try:
+                await ws.send("ping")
+            except Exception:
+                return False
+
+
+        async def pong(ws):
+            try:
+                await ws.send("pong")
+            except Exception:
+                return False
+
+
+        def both(ws, p: str):
+            try:
+                ws.send(gettext.translation(p))
+            except Exception:
+                return None
+
+
+        def translated(p: str):
+            try:
+                return gettext.translation(p)
+            except Exception:
+                return None
+        """))
+    report = fix_exceptions([tmp_path], Config(root=tmp_path), record_run=False, jobs=1)
+    text = render_text(report, show_diff=False)
+    assert text.endswith(
+        "4 broad handlers: 0 safe fix(es), 0 unsafe fix(es), 0 boundaries, 4 left broad; "
+        "0 files would change\n"
+        "Top blockers of the handlers left broad (it alone / in all, what to do):\n"
+        "     2 / 3    `ws` has no known type: annotate it\n"
+        "     1 / 2    `gettext.translation` has no contract: describe it in a knowledge base "
+        "([[callable]], as shown above)\n"
+    )
+    assert {h.line: h.annotate for h in report.handlers}[21] == ("ws",)
+
+
+# -- the pieces ---------------------------------------------------------------------------------
+
+def test_comments_are_read_from_comment_tokens_only() -> None:
+    from qualitytool.exceptions.fixing.comments import (
+        ModuleComments,
+        handler_comments,
+        named_classes,
+    )
+
+    code = textwrap.dedent("""\
+        try:  # may raise KeyError
+            x = "# not a comment: TypeError"
+        except ValueError:  # about the clause above: IndexError
+            pass
+        # just above the handler: json.JSONDecodeError and StopIteration
+        except Exception:  # BaseException and ZeroDivisionError here
+            pass
+        # after it: AssertionError
+        """)
+    tree = ast.parse(code)
+    try_node = tree.body[0]
+    assert isinstance(try_node, ast.Try)
+    found = handler_comments(ModuleComments.of(code), try_node, try_node.handlers[1])
+    assert named_classes(found) == [
+        "KeyError", "json.JSONDecodeError", "StopIteration", "BaseException", "ZeroDivisionError"
+    ]
+
+
+def test_a_sibling_class_another_call_explains_does_not_count(tmp_path: Path) -> None:
+    sibling = textwrap.dedent("""\
+        import json
+
+        import httpx
+
+
+        class {name}:
+            def __init__(self):
+                self.client = httpx.AsyncClient()
+
+            async def call(self):
+                try:
+                    r = await self.client.post("/x")
+                    return json.loads(r.text)
+                except (httpx.HTTPError, json.JSONDecodeError):
+                    return None
+        """)
+    (tmp_path / "a.py").write_text(sibling.format(name="A"))
+    (tmp_path / "b.py").write_text(sibling.format(name="B").replace(
+        "            return json.loads(r.text)\n", "").replace(
+        "(httpx.HTTPError, json.JSONDecodeError)", "Exception"))
+    report = fix_exceptions([tmp_path / "b.py"], Config(root=tmp_path), record_run=False,
+                            jobs=1)
+    (handler,) = report.handlers
+    # a.py's JSONDecodeError is json.loads's; its httpx.HTTPError is already in the contract
+    assert handler.exceptions == ("httpx.HTTPError", "httpx.InvalidURL")
+    assert handler.reason == "`self.client.post` may raise more than it documents"
+
+
+def test_grouping_takes_the_nearest_base_and_never_exception() -> None:
+    from qualitytool.exceptions.fixing.fix import _inferrer
+    from qualitytool.exceptions.fixing.grouping import ancestors, grouped
+
+    inferrer = _inferrer((), ())
+    assert ancestors("json.JSONDecodeError", inferrer) == ["ValueError"]
+    assert ancestors("FileNotFoundError", inferrer) == ["OSError"]
+    five = ["FileNotFoundError", "PermissionError", "KeyError", "IndexError", "TypeError"]
+    # one step brings five to four: the first of the equally near bases (by name)
+    assert grouped(five, 4, inferrer) == [
+        "FileNotFoundError", "LookupError", "PermissionError", "TypeError"
+    ]
+    assert grouped(five, 3, inferrer) == ["LookupError", "OSError", "TypeError"]
+    # nothing groups TypeError, ValueError, RuntimeError, AttributeError and NameError
+    # short of Exception: they stay as they are
+    five = ["AttributeError", "NameError", "RuntimeError", "TypeError", "ValueError"]
+    assert grouped(five, 4, inferrer) == five
+    assert grouped(["KeyError", "IndexError"], 1, inferrer) == ["LookupError"]
+
+
+def test_other_reasons_leave_out_handlers_kept_broad_on_purpose() -> None:
+    from qualitytool.exceptions.fixing.fix import HandlerOutcome
+    from qualitytool.exceptions.fixing.fix_report import other_reasons
+    from qualitytool.exceptions.fixing.plan import Outcome
+
+    def left(reason: str, line: int) -> HandlerOutcome:
+        return HandlerOutcome(path="m.py", line=line, col=1, kind="Exception", critical=False,
+                              outcome=Outcome.LEFT, exceptions=(), reason=reason,
+                              applied=False)
+
+    handlers = [
+        left("the try body raises `Exception` itself", 1),
+        left("the try body raises `Exception` itself; and 1 more", 2),
+        left("a boundary: `f.result` raises whatever the future's work raised; the handler "
+             "hands the exception on (`sys.exc_info()`)", 3),
+        left("a boundary: `f.result` raises whatever the future's work raised; the handler "
+             "hands the exception on (`sys.exc_info()`)", 4),
+        left("quiet by design: an assertion helper, which turns the error into a test failure",
+             5),
+        left("quiet by design: an assertion helper, which turns the error into a test failure",
+             6),
+    ]
+    assert other_reasons(handlers) == [("the try body raises `Exception` itself", 2)]
