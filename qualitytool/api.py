@@ -308,7 +308,12 @@ def fix_exceptions(
     from dataclasses import replace
 
     from qualitytool.evidence.store import load as load_evidence
-    from qualitytool.exceptions.fixing.fix import FixOptions, knowledge_files, prepare
+    from qualitytool.exceptions.fixing.fix import (
+        FixOptions,
+        knowledge_files,
+        prepare,
+        project_environment,
+    )
     from qualitytool.exceptions.fixing.fix_report import FixReport, write_run_log
     from qualitytool.parallel import Interrupted, map_files
 
@@ -324,6 +329,7 @@ def fix_exceptions(
         wrap=wrap,
         knowledge_files=knowledge_files(config),
         evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
+        environment=project_environment(config),
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []

@@ -253,6 +253,8 @@ def fix_exceptions_command(
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
+    except api.ConfigError as exc:  # a configured environment that does not exist
+        _fail(str(exc))
     except (api.KnowledgeBaseError, api.EvidenceError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)

@@ -74,6 +74,11 @@ class ExceptionsConfig:
     logger_objects: tuple[str, ...] = ()
     # Extra knowledge-base TOML files (relative to the config file) describing what raises what.
     knowledge_bases: tuple[str, ...] = ()
+    # The project's Python environment: an interpreter or a virtualenv folder (relative to the
+    # config file); default: found as mypy and pyright find it (VIRTUAL_ENV, .venv, ...).
+    python: str | None = None
+    # Derive contracts for library calls from the source of the installed dependencies.
+    derive_contracts: bool = True
     hierarchy: HierarchyConfig = field(default_factory=HierarchyConfig)
 
 

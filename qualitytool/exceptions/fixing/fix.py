@@ -19,6 +19,9 @@ from qualitytool.discovery import matches_any
 from qualitytool.evidence.store import Evidence
 from qualitytool.exceptions.checking.check import read_candidate, syntax_error_place
 from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
+from qualitytool.exceptions.inference.derive import Deriver, deriver_for
+from qualitytool.exceptions.inference.derived_cache import user_cache_directory
+from qualitytool.exceptions.inference.environment import PythonEnvironment, find_environment
 from qualitytool.exceptions.inference.infer import Inferrer
 from qualitytool.exceptions.inference.knowledge import KnowledgeBase, load_knowledge_base
 from qualitytool.exceptions.inference.project import (
@@ -92,6 +95,9 @@ class FixOptions:
     wrap: bool = False  # external-service conversions -> ExternalServiceError (opt-in, unsafe)
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
     evidence: Evidence | None = None  # from ``evidence run`` (paths relative to config.root)
+    # The project's Python environment (``project_environment``): typed packages' annotations
+    # and, unless the config turns it off, contracts derived from the installed libraries.
+    environment: PythonEnvironment | None = None
 
     def __call__(self, path: Path) -> FileResult:
         return fix_file(path, self)
@@ -121,11 +127,43 @@ def _knowledge(files: tuple[str, ...]) -> KnowledgeBase:
     return load_knowledge_base(Path(f) for f in files)
 
 
+def project_environment(config: Config) -> PythonEnvironment | None:
+    """The analysed project's Python environment (``[tool.qualitytool.exceptions] python``,
+    mypy's or pyright's setting, the active virtualenv, ``.venv``); raises
+    :class:`~qualitytool.config.ConfigError` when the configured one does not exist."""
+    return find_environment(config.root, config.exceptions.python, config.source)
+
+
+def _site_packages(environment: PythonEnvironment | None) -> tuple[str, ...]:
+    return tuple(str(p) for p in environment.site_packages) if environment is not None else ()
+
+
+@functools.lru_cache(maxsize=4)
+def _deriver(environment: PythonEnvironment, files: tuple[str, ...]) -> Deriver:
+    site = _site_packages(environment)
+    return deriver_for(
+        site, environment.version, files, _knowledge(files), default_stubs(site),
+        user_cache_directory() / "derived",
+    )
+
+
+def _derived(options: FixOptions) -> Deriver | None:
+    if options.environment is None or not options.config.exceptions.derive_contracts:
+        return None
+    return _deriver(options.environment, options.knowledge_files)
+
+
 @functools.lru_cache(maxsize=32)
 def _inferrer(
-    roots: tuple[str, ...], files: tuple[str, ...], project_root: Path | None = None
+    roots: tuple[str, ...], files: tuple[str, ...], environment: PythonEnvironment | None,
+    derived: Deriver | None,
 ) -> Inferrer:
-    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs(project_root))
+    stubs = default_stubs(_site_packages(environment))
+    return Inferrer(_knowledge(files), ProjectIndex(roots), stubs, derived)
+
+
+def _inferrer_for(roots: tuple[str, ...], options: FixOptions) -> Inferrer:
+    return _inferrer(roots, options.knowledge_files, options.environment, _derived(options))
 
 
 def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
@@ -176,9 +214,7 @@ def plan_source(
     text: str, tree: ast.Module, path: Path, options: FixOptions
 ) -> list[HandlerPlan]:
     """The plans for one parsed module (``path`` places it in its project)."""
-    inferrer = _inferrer(
-        _roots_for(path, options), options.knowledge_files, options.config.root
-    )
+    inferrer = _inferrer_for(_roots_for(path, options), options)
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
     evidence = None
@@ -192,6 +228,9 @@ def plan_source(
             plans = upgrade_plans(plans, text, tree, info, inferrer, options)
     finally:
         inferrer.index.forget(info.name)
+        derived = _derived(options)
+        if derived is not None:
+            derived.flush()
     return plans
 
 
@@ -303,9 +342,14 @@ def standalone_plans(
         roots, name, path = (), "__main__", Path("<stdin>")
     options = FixOptions(
         config=config, roots=roots, keep_fallback=keep_fallback, boundaries=boundaries,
-        knowledge_files=knowledge_files(config),
+        knowledge_files=knowledge_files(config), environment=project_environment(config),
     )
-    inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root)
+    inferrer = _inferrer_for(options.roots, options)
     info = ModuleInfo.build(name, path, tree)
     inferrer.index.add(info)
-    return plan_module(tree, code, info, inferrer, options.plan_options)
+    try:
+        return plan_module(tree, code, info, inferrer, options.plan_options)
+    finally:
+        derived = _derived(options)
+        if derived is not None:
+            derived.flush()

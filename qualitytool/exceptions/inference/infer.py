@@ -60,7 +60,7 @@ from qualitytool.exceptions.inference.project import (
     ProjectIndex,
     absolute_import,
 )
-from qualitytool.exceptions.inference.resolve import ContractResolver
+from qualitytool.exceptions.inference.resolve import ContractResolver, DerivedSource
 
 __all__ = [
     "CLOSED",
@@ -86,11 +86,12 @@ class Inferrer:
     """Answers for calls, operations and blocks; caches project function summaries."""
 
     def __init__(
-        self, kb: KnowledgeBase, index: ProjectIndex, stubs: StubSource | None = None
+        self, kb: KnowledgeBase, index: ProjectIndex, stubs: StubSource | None = None,
+        derived: DerivedSource | None = None,
     ) -> None:
         self.kb = kb
         self.index = index
-        self.contracts = ContractResolver(kb, index)
+        self.contracts = ContractResolver(kb, index, derived)
         self.types = TypeInference(self.contracts, stubs)
         self.stubs = stubs
         self.hierarchy = Hierarchy(self._declared_bases)
@@ -107,7 +108,7 @@ class Inferrer:
         spec = self.kb.exceptions.get(name)
         if spec is not None:
             return spec.bases
-        return self.index.declared_bases(name)
+        return self.index.declared_bases(name) or self.contracts.derived_bases(name)
 
     # -- names (kept for plan.py) ----------------------------------------------------------
 
@@ -379,6 +380,8 @@ class Inferrer:
                     answer = self.spec_answer(spec, shown, call, frame)
         if answer is None and callee is not None and _is_exception_class(callee, self.kb):
             answer = NOTHING  # constructing a builtin, stdlib or library exception
+        if answer is None and callee is not None:
+            answer = self.contracts.derived_answer(callee, shown)
         if answer is None:
             answer = self._unknown_call(callee, shown, self._callback(func, callee, frame))
         if isinstance(func, ast.Attribute):
@@ -397,12 +400,15 @@ class Inferrer:
         unlock = callee if callee is not None and not self.index.is_project_name(callee) else None
         if boundary is not None:
             unlock = None
+        note = self.contracts.derived_note(callee) if callee is not None else None
+        derived = f" ({note})" if note is not None else ""
         if callee is not None and "." in callee and not callee.startswith("builtins."):
             owner = callee.rpartition(".")[0]
             known_owner = self.kb.lookup(owner) is not None or self.kb.class_entry(owner)
             if known_owner or owner.startswith("builtins") or self.index.is_project_name(owner):
-                return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)", unlock, boundary)
-        return Answer.unknown(f"unknown call `{shown}`", unlock, boundary)
+                return Answer.unknown(
+                    f"unknown call `{shown}` (on a `{owner}`){derived}", unlock, boundary)
+        return Answer.unknown(f"unknown call `{shown}`{derived}", unlock, boundary)
 
     def _callback(self, func: ast.expr, callee: str | None, frame: Frame) -> str | None:
         """Why a call we cannot know runs code chosen by a caller (a boundary), if it does:
