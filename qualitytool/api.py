@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from qualitytool.evidence.store import Evidence, EvidenceError
     from qualitytool.exceptions.fixing.fix_report import FixReport
     from qualitytool.exceptions.inference.knowledge import KnowledgeBaseError
+    from qualitytool.exceptions.kb_export import DerivedContracts, DeriveError
     from qualitytool.findings import FileResult, Finding, RunResult
     from qualitytool.init import WrittenFile
     from qualitytool.listing_cache import ListingCache
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 # The errors callers catch, each imported from its module on first use.
 _ERRORS = {
     "ConfigError": "qualitytool.config",
+    "DeriveError": "qualitytool.exceptions.kb_export",
     "DiscoveryError": "qualitytool.discovery",
     "EvidenceError": "qualitytool.evidence.store",
     "KnowledgeBaseError": "qualitytool.exceptions.inference.knowledge",
@@ -63,6 +65,7 @@ __all__ = [
     "CategoryRulesError",
     "CheckReport",
     "ConfigError",
+    "DeriveError",
     "DiscoveryError",
     "EvidenceError",
     "KnowledgeBaseError",
@@ -75,6 +78,7 @@ __all__ = [
     "TemplateRenderError",
     "build_report",
     "check_exceptions",
+    "derive_contracts",
     "describe_action",
     "describe_scaffold",
     "display_path",
@@ -358,6 +362,23 @@ def fix_exceptions(
             reason = f"{exc.filename or config.root}: {exc.strerror or exc}"
             report = replace(report, run_log_error=reason)
     return report
+
+
+def derive_contracts(
+    names: Sequence[str],
+    config: Config,
+    *,
+    package: str | None = None,
+    use_cache: bool = True,
+) -> DerivedContracts:
+    """Contracts derived from the source of the project's installed dependencies for the
+    callables ``names`` (``httpx.URL``) and, with ``package``, for everything that
+    distribution exports; ``.to_toml()`` writes them as knowledge-base entries to review and
+    pin.  Raises :class:`DeriveError` when the project has no environment or no such
+    distribution, :class:`ConfigError` when the configured one does not exist."""
+    from qualitytool.exceptions.kb_export import derive_contracts as derive
+
+    return derive(config, names, package, use_cache)
 
 
 def scaffold_exceptions(

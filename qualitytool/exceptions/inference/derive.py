@@ -46,6 +46,7 @@ from qualitytool.exceptions.inference.answers import (
     Answer,
     Certainty,
     canonical_exception,
+    combine,
 )
 from qualitytool.exceptions.inference.derived_cache import DerivedCache, PackageRecord
 from qualitytool.exceptions.inference.distributions import Distribution, InstalledDistributions
@@ -287,7 +288,7 @@ class Deriver:
                 target = (qualified, cls, cls.module, None)
         if target is None:
             return DerivedContract(qualified, UNKNOWN, (), distribution.name,
-                                   distribution.version, why=(NOT_FOUND,))
+                                   distribution.version, why=(self._missing(library, qualified),))
         name, node, module, owner = target
         shown = qualified.rsplit(".", 1)[-1] if owner is None else ".".join(
             qualified.rsplit(".", 2)[-2:])
@@ -295,11 +296,18 @@ class Deriver:
             answer: Answer = inferrer.spec_answer(spec, shown)
         else:
             answer = inferrer.project_answer(name, shown) or Answer.unknown(NOT_FOUND)
-        definition = node.node if isinstance(node, ClassInfo) else node
-        documented = self._documented(definition, module) if spec is None else []
         from qualitytool.exceptions.inference.infer import _is_hook
 
+        definition = node.node if isinstance(node, ClassInfo) else node
         hook = owner is not None and not isinstance(node, ClassInfo) and _is_hook(node)
+        documented = self._documented(definition, module) if spec is None else []
+        if documented and answer.status == UNKNOWN and not hook and not isinstance(
+            node, ClassInfo
+        ):
+            # The summary stops at the first unknown call; what the rest of the body raises
+            # still belongs in a contract that the documentation opens.
+            answer = combine([answer, inferrer.block(node.body, Frame.for_function(
+                module, node, owner))])
         status, why = _status(answer, bool(documented), distribution, hook)
         raises = tuple(sorted({self.public_name(n) for n in (*answer.raises, *documented)}))
         sites = self._sites(library, definition, module, owner, set(raises))
@@ -335,6 +343,24 @@ class Deriver:
         if cls is None:
             return None
         return index.lookup(f"{cls.qualname}.{method}")
+
+    def _missing(self, library: _Library, qualified: str) -> str:
+        """Why a name of the distribution has no source to read."""
+        name = qualified
+        for _ in range(8):  # through re-exports: ``from .speed import fast_sum``
+            parts = name.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                module = ".".join(parts[:cut])
+                if library.index.module_path(module) is not None:
+                    break
+                if self.installed.module_file(module) is not None:
+                    return f"`{module}` is a compiled module (its source is not what runs)"
+            split = library.index.split(name)
+            target = split[0].bindings.get(split[1][0]) if split is not None else None
+            if split is None or target is None or target == f"{split[0].name}.{split[1][0]}":
+                break
+            name = ".".join([target, *split[1][1:]])
+        return NOT_FOUND
 
     def _foreign_alias(self, library: _Library, qualified: str) -> str | None:
         """The name in another distribution that ``qualified`` re-exports, if it does."""
@@ -454,10 +480,11 @@ class Deriver:
         if key not in self._libraries:
             from qualitytool.exceptions.inference.infer import Inferrer
 
-            index = LibraryIndex(distribution)
+            index = LibraryIndex(distribution, self.installed.provides)
             inferrer = Inferrer(self.kb, index, self.stubs, derived=_BasesOnly(self))
             record = self.cache.load(distribution) if self.cache is not None else None
-            self._libraries[key] = _Library(distribution, index, inferrer, record or PackageRecord())
+            self._libraries[key] = _Library(
+                distribution, index, inferrer, record or PackageRecord())
         return self._libraries[key]
 
     def flush(self) -> None:

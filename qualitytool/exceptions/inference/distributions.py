@@ -71,6 +71,10 @@ class InstalledDistributions:
         wanted = normalized_name(name)
         return next((d for d in self.all() if normalized_name(d.name) == wanted), None)
 
+    def provides(self, top_level: str) -> bool:
+        """Whether some distribution installs the top-level module ``top_level``."""
+        return top_level in self._index()
+
     def module_file(self, module: str) -> Path | None:
         """The source file of a module (``a/b.py`` or ``a/b/__init__.py``) in site-packages."""
         parts = module.split(".")

@@ -128,6 +128,7 @@ def project_top(root: Path) -> Path:
 
 def environment_at(path: Path, source: EnvironmentSource) -> PythonEnvironment | None:
     """The environment of an interpreter (``.venv/bin/python``) or an environment folder."""
+    path = Path(os.path.abspath(path))  # ``..`` resolved, links kept (a venv's python is one)
     try:
         if path.is_file() or (not path.exists() and path.parent.is_dir()):
             return _environment_of_interpreter(path, source)

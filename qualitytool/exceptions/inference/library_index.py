@@ -19,7 +19,8 @@ base about it, as it does for a project's calls into libraries.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from qualitytool.exceptions.checking.handlers import Scope, collect_bindings
@@ -34,9 +35,13 @@ _CONDITIONAL = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor,
 class LibraryIndex(ProjectIndex):
     """The modules of one installed distribution, by dotted name, read on first use."""
 
-    def __init__(self, distribution: Distribution) -> None:
+    def __init__(
+        self, distribution: Distribution, installed: Callable[[str], bool] = lambda _: False
+    ) -> None:
         super().__init__((str(distribution.site),))
         self.distribution = distribution
+        # Whether a top-level module is installed in the environment (by any distribution).
+        self.installed = installed
         self._prepared: set[str] = set()
         self._sources: dict[str, Path | None] = {}
 
@@ -57,7 +62,7 @@ class LibraryIndex(ProjectIndex):
         return info
 
     def _prepare(self, info: ModuleInfo) -> None:
-        ambiguous = _ambiguous_names(info.tree.body)
+        ambiguous = _ambiguous_names(info.tree.body, lambda t: self._import_fallback(t, info))
         for name in ambiguous:
             info.bindings[name] = None
             info.functions.pop(name, None)
@@ -78,6 +83,47 @@ class LibraryIndex(ProjectIndex):
                 target = qualified_name(values[0], frame)
                 if target is not None and info.bindings.get(name) is None:
                     info.bindings[name] = target
+
+    def _import_fallback(self, stmt: ast.Try, info: ModuleInfo) -> list[ast.stmt] | None:
+        """The branch of ``try: <imports> except ImportError: <imports>`` that always runs,
+        when it can be told: the first if each module it imports is the standard library's
+        or a source module of this distribution; the fallback if the first imports a
+        module nothing in the environment provides (``from urlparse import urlparse``) and
+        the fallback's imports always succeed.  None when it depends on what is installed
+        (or on a compiled module)."""
+        if len(stmt.handlers) != 1 or not _catches_import_error(stmt.handlers[0]):
+            return None
+        if stmt.orelse or stmt.finalbody:
+            return None
+        first = self._imports_succeed(stmt.body, info)
+        if first is True:
+            return stmt.body
+        fallback = stmt.handlers[0].body
+        if first is False and self._imports_succeed(fallback, info) is True:
+            return fallback
+        return None
+
+    def _imports_succeed(self, body: list[ast.stmt], info: ModuleInfo) -> bool | None:
+        """True: every import of ``body`` (imports only) succeeds; False: one cannot; None:
+        it depends."""
+        verdict: bool | None = True
+        for node in body:
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [absolute_import(
+                    "." * node.level + (node.module or ""), info.name, info.is_package
+                )]
+            else:
+                return None
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or self.module_path(module) is not None:
+                    continue
+                if top not in self.distribution.top_level and not self.installed(top):
+                    return False
+                verdict = None
+        return verdict
 
     def _exports(self, module: str) -> list[str]:
         """What ``from module import *`` binds: its literal ``__all__``, else its public
@@ -105,11 +151,19 @@ def _compiled_twin(path: Path | None) -> bool:
         return True
 
 
-def _ambiguous_names(body: Iterable[ast.stmt]) -> set[str]:
+def _ambiguous_names(
+    body: Iterable[ast.stmt], import_branch: Callable[[ast.Try], list[ast.stmt] | None]
+) -> set[str]:
     """Module-level names bound conditionally, or by more than one statement."""
     seen: set[str] = set()
     ambiguous: set[str] = set()
     for stmt in body:
+        branch = import_branch(stmt) if isinstance(stmt, ast.Try) else None
+        if branch is not None:  # the other branch never runs
+            names = _bound(branch)
+            ambiguous |= names & seen
+            seen |= names
+            continue
         if _is_type_checking_block(stmt):
             assert isinstance(stmt, ast.If)
             names = _bound(stmt.orelse)
@@ -126,6 +180,13 @@ def _ambiguous_names(body: Iterable[ast.stmt]) -> set[str]:
         ambiguous |= names & seen
         seen |= names
     return {name for name in ambiguous if not (name.startswith("__") and name.endswith("__"))}
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return all(
+        isinstance(t, ast.Name) and t.id in ("ImportError", "ModuleNotFoundError") for t in types
+    )
 
 
 def _bound(body: list[ast.stmt]) -> set[str]:
