@@ -1,44 +1,50 @@
-"""How far fix-exceptions narrows broad handlers on real code, and whether the code it
-rewrote still passes its own tests.
+"""How far fix-exceptions narrows broad handlers on real code, in every mode, and whether the
+code it rewrote still passes the project's own tests and linters.
 
 Usage::
 
     python benchmarks/run.py narrowing [--repeat N] [--json FILE] [--no-suites]
 
-Corpora (PyPI sdists, cached by ``common.sdist``): Django 5.2.8 (``django/``), tornado 6.6.1
-(``tornado/``) and lnbits 1.6.2 (``lnbits/``, a FastAPI application backend: a Lightning
-wallet and accounts server, about 300 broad handlers, a pytest suite in its sdist that runs
-offline on SQLite with its fake funding source).
+Corpora (PyPI sdists, cached by ``common.sdist``), each analysed as its developers have it:
 
-For each corpus, from the sdist root:
+- Django 5.2.8 (``django/``): its dependencies in a virtualenv (``pip install django==5.2.8``)
+  under ``<corpus cache>/venvs/django-5.2.8``; suite: ``tests/runtests.py --parallel 1`` over
+  the apps of ``DJANGO_APPS`` (about 3,900 tests); linters: black, flake8 and isort (its
+  tox.ini's ``black``, ``flake8`` and ``isort`` environments, current releases).
+- tornado 6.6.1 (``tornado/``): no dependencies; suite: ``python -m tornado.test.runtests``
+  (standard library only); linters: flake8 7.3.0 and black 26.5.1 (its requirements.txt).
+- lnbits 1.6.2 (``lnbits/``, a FastAPI backend): its dependencies, pinned by its ``uv.lock``,
+  in ``<corpus cache>/venvs/lnbits-1.6.2``; suite: ``pytest tests/unit``, ``tests/api`` and
+  ``tests/wallets`` on SQLite with its fake funding source; linters: its own ruff and black
+  (pinned in its lock, configured in its pyproject.toml).
 
-1. ``qualitytool fix-exceptions PKG --format json``: handlers considered, safe, unsafe and
-   left, and the top 10 blockers of the handlers left broad.  A blocker is the first clause
-   of the reason (clauses are separated by ``; ``) that blocks a fix: clauses
-   "`x` may raise more than it documents" only make a fix unsafe, so they are skipped when a
-   later clause blocks.  The grouped table normalizes the callee of "unknown call `x.y`" to
-   its pattern (``self.m``, ``self.*.m``, ``*.m``, ``<name>``, ``<Class>``, ``<expr>.m``) and
-   "(via `f`)" to "(via a project function)"; the raw table shows the clauses verbatim.
-2. Django only: the median wall time of ``fix-exceptions django`` (diff mode, nothing
-   written) next to ``ruff check --select BLE001,E722 django``, as in ``fix_exceptions.py``.
-3. Corpora with a runnable suite (tornado, lnbits; skipped with ``--no-suites``): two fresh
-   copies of the sdist in a temporary folder; the suite runs once before any rewrite (both
-   copies are identical then), then ``fix-exceptions --write PKG`` on one copy and
-   ``fix-exceptions --write --unsafe-fixes PKG`` on the other, each followed by the suite.
-   "applied" is the JSON summary's ``applied``.
+The project's virtualenv is linked as ``.venv`` into every copy, where fix-exceptions finds it
+by itself, as a user's checkout would have it.
 
-   - tornado: ``python -m tornado.test.runtests`` with the copy first on ``PYTHONPATH`` and
-     ``TORNADO_EXTENSION=0`` (standard library only).
-   - lnbits: ``pytest tests/unit``, ``tests/api`` and ``tests/wallets``, each in its own
-     process with a fresh ``tests/data`` (as its Makefile runs them), with
-     ``LNBITS_BACKEND_WALLET_CLASS=FakeWallet``.  Its dependencies (pinned by its
-     ``uv.lock``, exported with ``uv export --frozen``) go once into a virtualenv under
-     ``<corpus cache>/venvs/lnbits-1.6.2``, never into this repository.  Two tests fetch
-     exchange rates from the network and fail offline, before and after alike.
+For each corpus, on fresh copies in a temporary folder:
 
-A step that fails prints why; the others go on.  One summary table ends the run; ``--json
-FILE`` also writes its figures as JSON.  The whole run takes about 20 minutes on 2 cores
-(the lnbits suite is about 4 minutes a run); ``--no-suites`` takes well under a minute.
+1. The suite on an untouched copy (skipped with ``--no-suites``).
+2. For each mode -- ``safe`` (``--write``), ``unsafe`` (``--write --unsafe-fixes``),
+   ``boundaries`` (``--write --unsafe-fixes --boundaries``) and, on tornado with the suites,
+   ``evidence`` (the same plus ``--evidence`` from its own suite run under ``qualitytool
+   evidence run``) -- ``fix-exceptions PKG --format json`` with the mode's flags on a fresh
+   copy.  Each handler is counted once: *narrowed* (a fix this mode applies), *boundary* (kept
+   broad on purpose; logged under ``--boundaries``), *handing on* (left as it is because it
+   hands the exception on), *left* (everything else, among them unsafe fixes the mode does
+   not apply).  Then the project's linters on the files the rewrite changed, before (the
+   untouched sdist) and after: a finding is new when the after run has more of it than the
+   before run (findings are compared by file, code and message, without line numbers), and the
+   suite again: a test is newly broken when it fails after and did not before.
+3. The blockers of the handlers left broad in the ``boundaries`` mode: the first clause of the
+   reason that blocks a fix (clauses "`x` may raise more than it documents" only make a fix
+   unsafe, so they are skipped when a later clause blocks), grouped by callee pattern
+   (``self.m``, ``self.*.m``, ``*.m``, ``<name>``, ``<Class>``, ``<expr>.m``) and raw.
+4. Timing: fix-exceptions (diff mode) on ``django/`` beside ruff's BLE001/E722, and on
+   ``lnbits/`` with its virtualenv (the first run and the median of ``--repeat`` more).
+
+A step that fails prints why; the others go on.  One summary table per corpus ends the run;
+``--json FILE`` also writes the figures as JSON.  The whole run takes about 40 minutes on 2
+cores (lnbits' suite is about 4 minutes a run); ``--no-suites`` a few minutes.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -70,6 +76,8 @@ UNKNOWN = re.compile(r"^unknown (?P<what>call|context manager) `(?P<callee>[^`]+
 VIA = re.compile(r" \(via `[^`]+`\)")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 TRAILING_ATTRIBUTE = re.compile(r"\.([A-Za-z_][A-Za-z_0-9]*)$")
+HANDS_ON = "hands the exception on"
+NARROWING = ("safe", "unsafe", "evidence", "laddered", "wrapped")
 
 
 @dataclass
@@ -99,13 +107,43 @@ class SuiteResult:
 
 
 @dataclass(frozen=True)
+class Mode:
+    """One way of running ``fix-exceptions --write``."""
+
+    name: str
+    flags: tuple[str, ...]
+    unsafe: bool = False
+    evidence: bool = False  # adds ``--evidence`` from the project's own suite
+
+
+MODES = (
+    Mode("safe", ()),
+    Mode("unsafe", ("--unsafe-fixes",), unsafe=True),
+    Mode("boundaries", ("--unsafe-fixes", "--boundaries"), unsafe=True),
+    Mode("evidence", ("--unsafe-fixes", "--boundaries"), unsafe=True, evidence=True),
+)
+
+
+@dataclass(frozen=True)
+class Linter:
+    """A linter of the project, run from a copy's root on the files a rewrite changed."""
+
+    name: str
+    argv: tuple[str, ...]
+    parse: Callable[[str], Counter[str]]
+    ok_codes: tuple[int, ...] = (0, 1)
+
+
+@dataclass(frozen=True)
 class Corpus:
-    """An sdist, the package folder fix-exceptions runs on, and its test suite if runnable."""
+    """An sdist, the package folder fix-exceptions runs on, and how its developers check it."""
 
     name: str
     version: str
     package: str
-    suite: Callable[[Path], SuiteResult] | None = None
+    suite: Callable[[Path, tuple[str, ...]], SuiteResult] | None = None
+    environment: Callable[[Path], Path] | None = None  # the project's virtualenv
+    linters: Callable[[Path], tuple[Linter, ...]] = lambda _root: ()
 
     @property
     def label(self) -> str:
@@ -113,34 +151,39 @@ class Corpus:
 
 
 @dataclass
-class CorpusFigures:
-    """Everything measured on one corpus; ``None`` where the step failed or did not run."""
+class ModeFigures:
+    """One mode on one corpus; ``None`` where the step failed or did not run."""
 
     handlers: int | None = None
-    safe: int | None = None
-    unsafe: int | None = None
-    left: int | None = None
+    narrowed: int | None = None
     boundary: int | None = None
-    file_errors: int | None = None
-    blockers: list[tuple[str, int]] = field(default_factory=list)
-    raw_blockers: list[tuple[str, int]] = field(default_factory=list)
-    applied_safe: int | None = None
-    applied_unsafe: int | None = None
-    applied_boundaries: int | None = None
-    reported_after_boundaries: int | None = None  # check-exceptions after that rewrite
-    tests_before: SuiteResult | None = None
-    tests_after_safe: SuiteResult | None = None
-    tests_after_unsafe: SuiteResult | None = None
-    tests_after_boundaries: SuiteResult | None = None
+    handing_on: int | None = None
+    left: int | None = None
+    applied: int | None = None
+    files_changed: int | None = None
+    new_lint: dict[str, int] | None = None
+    new_lint_examples: list[str] = field(default_factory=list)
+    tests_after: SuiteResult | None = None
+    newly_broken: list[str] | None = None
 
     def percent(self, count: int | None) -> float | None:
         if count is None or not self.handlers:
             return None
         return 100.0 * count / self.handlers
 
-    @property
-    def safe_or_unsafe(self) -> int | None:
-        return None if self.safe is None or self.unsafe is None else self.safe + self.unsafe
+
+@dataclass
+class CorpusFigures:
+    """Everything measured on one corpus."""
+
+    environment: str | None = None
+    tests_before: SuiteResult | None = None
+    modes: dict[str, ModeFigures] = field(default_factory=dict)
+    file_errors: int | None = None
+    blockers: list[tuple[str, int]] = field(default_factory=list)
+    raw_blockers: list[tuple[str, int]] = field(default_factory=list)
+    lnbits_first_run: float | None = None
+    lnbits_median: float | None = None
 
 
 # --- steps -----------------------------------------------------------------------------
@@ -172,10 +215,13 @@ def fix_exceptions(root: Path, package: str, *flags: str) -> dict[str, Any]:
     return report
 
 
-def fresh_copy(root: Path, target: Path) -> Path:
-    """A copy of an unpacked sdist without our cache marker or earlier run logs."""
+def fresh_copy(root: Path, target: Path, environment: Path | None = None) -> Path:
+    """A copy of an unpacked sdist without our cache marker or earlier run logs, with the
+    project's virtualenv linked as ``.venv`` when it has one."""
     shutil.copytree(root, target, ignore=shutil.ignore_patterns(
-        ".complete", ".qualitytool", "__pycache__", ".pytest_cache"))
+        ".complete", ".qualitytool", "__pycache__", ".pytest_cache", ".venv"))
+    if environment is not None:
+        (target / ".venv").symlink_to(environment, target_is_directory=True)
     return target
 
 
@@ -215,31 +261,36 @@ def normalize_clause(clause: str) -> str:
     return generic
 
 
-def narrowing_figures(report: Mapping[str, Any]) -> CorpusFigures:
-    """Counts per outcome and the top 10 blockers of one fix-exceptions JSON report."""
-    handlers = report["handlers"]
-    outcomes = Counter(handler["outcome"] for handler in handlers)
-    clauses = [blocking_clause(handler["reason"] or "(no reason given)")
-               for handler in handlers if handler["outcome"] == "left"]
-    return CorpusFigures(
-        handlers=len(handlers), safe=outcomes["safe"], unsafe=outcomes["unsafe"],
-        left=outcomes["left"], boundary=outcomes["boundary"],
-        file_errors=len(report.get("errors", [])),
-        blockers=Counter(normalize_clause(c) for c in clauses).most_common(10),
-        raw_blockers=Counter(clauses).most_common(10),
+def mode_figures(report: Mapping[str, Any], mode: Mode) -> ModeFigures:
+    """Each handler of one fix-exceptions JSON report counted once, as ``mode`` treats it."""
+    counts: Counter[str] = Counter()
+    for handler in report["handlers"]:
+        outcome = handler["outcome"]
+        applied = outcome == "safe" or (outcome in NARROWING and mode.unsafe)
+        if applied:
+            counts["narrowed"] += 1
+        elif outcome == "boundary":
+            counts["boundary"] += 1
+        elif HANDS_ON in (handler["reason"] or ""):
+            counts["handing_on"] += 1
+        else:
+            counts["left"] += 1
+    summary = report.get("summary", {})
+    return ModeFigures(
+        handlers=len(report["handlers"]), narrowed=counts["narrowed"],
+        boundary=counts["boundary"], handing_on=counts["handing_on"], left=counts["left"],
+        applied=summary.get("applied"), files_changed=summary.get("files_changed"),
     )
 
 
-def print_narrowing(corpus: Corpus, figures: CorpusFigures) -> None:
-    """The outcome counts and both blocker tables of one corpus."""
-    print(f"\nfix-exceptions {corpus.package} on {corpus.label}")
-    print(f"  handlers considered {figures.handlers}: safe {figures.safe}, unsafe "
-          f"{figures.unsafe}, boundary {figures.boundary}, left {figures.left}; safe {fmt_percent(figures.percent(figures.safe))}, "
-          f"safe+unsafe {fmt_percent(figures.percent(figures.safe_or_unsafe))}"
-          + (f"; {figures.file_errors} file(s) not analysed" if figures.file_errors else ""))
-    print_blockers("top 10 blockers (grouped)", figures.blockers, figures.left)
-    print_blockers("top 10 blockers (raw first blocking clause)", figures.raw_blockers,
-                   figures.left)
+def blocker_tables(report: Mapping[str, Any]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The top 10 blockers of the handlers left broad (not those that hand the exception
+    on: nothing blocks them), grouped and raw."""
+    clauses = [blocking_clause(handler["reason"] or "(no reason given)")
+               for handler in report["handlers"]
+               if handler["outcome"] == "left" and HANDS_ON not in (handler["reason"] or "")]
+    return (Counter(normalize_clause(c) for c in clauses).most_common(10),
+            Counter(clauses).most_common(10))
 
 
 def print_blockers(title: str, blockers: Iterable[tuple[str, int]], left: int | None) -> None:
@@ -257,23 +308,114 @@ def fmt_percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
-# --- timing on Django --------------------------------------------------------------------
+# --- linters -------------------------------------------------------------------------------
+
+LINE_AND_COLUMN = re.compile(r"^(?P<path>[^:\s]+\.pyi?):\d+(?::\d+)?:?\s*(?P<rest>.*)$")
 
 
-def time_django(root: Path, package: str, repeat: int) -> list[Measurement]:
-    """fix-exceptions in diff mode vs ruff's BLE001/E722 on the same folder."""
-    ours = time_command(
-        f"qualitytool fix-exceptions {package} (diff)",
-        [tool("qualitytool"), "fix-exceptions", package], root, repeat, ok_codes=(0, 1, 2),
+def parse_located(output: str) -> Counter[str]:
+    """``path:line:col: CODE message`` lines (ruff's concise format, flake8) without the
+    position; other lines are ignored."""
+    found: Counter[str] = Counter()
+    for line in output.splitlines():
+        match = LINE_AND_COLUMN.match(line.strip())
+        if match:
+            found[f"{match['path']}: {match['rest']}"] += 1
+    return found
+
+
+def parse_black(output: str) -> Counter[str]:
+    """black --check: one "would reformat PATH" per file."""
+    return Counter(f"{line.split('would reformat ', 1)[1].strip()}: would reformat"
+                   for line in output.splitlines() if "would reformat " in line)
+
+
+def parse_isort(output: str) -> Counter[str]:
+    """isort --check-only: "ERROR: PATH Imports are incorrectly sorted ..." per file."""
+    found: Counter[str] = Counter()
+    for line in output.splitlines():
+        if line.startswith("ERROR: ") and "incorrectly sorted" in line:
+            path = line[len("ERROR: "):].split(" Imports are", 1)[0]
+            found[f"{path}: imports incorrectly sorted"] += 1
+    return found
+
+
+def cached_venv(name: str, requirements: Sequence[str]) -> Path:
+    """A virtualenv under the corpus cache holding ``requirements`` (made once)."""
+    venv = corpus_dir() / "venvs" / name
+    if not (venv / ".complete").exists():
+        print(f"  preparing {name} (once) in {venv}")
+        shutil.rmtree(venv, ignore_errors=True)
+        setup_command([sys.executable, "-m", "venv", str(venv)])
+        setup_command([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                       *requirements])
+        (venv / ".complete").touch()
+    return venv / "bin"
+
+
+def lnbits_linters(root: Path) -> tuple[Linter, ...]:
+    bin_dir = lnbits_python(root).parent
+    return (
+        Linter("ruff", (str(bin_dir / "ruff"), "check", "--no-cache", "--force-exclude",
+                        "--output-format", "concise"), parse_located),
+        Linter("black", (str(bin_dir / "black"), "--check"), parse_black, (0, 1, 123)),
     )
-    ruff = time_command(
-        "ruff --select BLE001,E722 --no-cache",
-        [tool("ruff"), "check", "--isolated", "--select", "BLE001,E722", "--no-cache", "-q",
-         package],
-        root, repeat,
+
+
+def tornado_linters(_root: Path) -> tuple[Linter, ...]:
+    bin_dir = cached_venv("linters-tornado-6.6.1", ("flake8==7.3.0", "black==26.5.1"))
+    return (
+        Linter("flake8", (str(bin_dir / "flake8"),), parse_located),
+        Linter("black", (str(bin_dir / "black"), "--check"), parse_black, (0, 1, 123)),
     )
-    print_table(f"fix-exceptions on {package}/ of Django 5.2.8", [ours, ruff], baseline=ruff.label)
-    return [ours, ruff]
+
+
+def django_linters(_root: Path) -> tuple[Linter, ...]:
+    bin_dir = cached_venv("linters-django-5.2.8", ("black", "flake8>=3.7.0", "isort>=5.1.0"))
+    return (
+        Linter("black", (str(bin_dir / "black"), "--check"), parse_black, (0, 1, 123)),
+        Linter("flake8", (str(bin_dir / "flake8"),), parse_located),
+        Linter("isort", (str(bin_dir / "isort"), "--check-only"), parse_isort),
+    )
+
+
+def changed_files(before: Path, after: Path, package: str) -> list[str]:
+    """The ``.py`` files under ``package`` whose bytes differ between the two trees."""
+    changed = []
+    for path in sorted((after / package).rglob("*.py")):
+        relative = path.relative_to(after)
+        original = before / relative
+        if not original.exists() or original.read_bytes() != path.read_bytes():
+            changed.append(str(relative))
+    return changed
+
+
+def run_linter(linter: Linter, root: Path, files: Sequence[str]) -> Counter[str]:
+    result = subprocess.run([*linter.argv, *files], cwd=root, capture_output=True, text=True,
+                            check=False, timeout=SUITE_TIMEOUT)
+    if result.returncode not in linter.ok_codes:
+        raise RuntimeError(f"{linter.name}: exit {result.returncode}: "
+                           f"{(result.stdout + result.stderr)[-500:]}")
+    # isort names files by absolute path: the two trees' findings compare without the root
+    output = (result.stdout + "\n" + result.stderr).replace(f"{root.resolve()}/", "")
+    return linter.parse(output.replace(f"{root}/", ""))
+
+
+def new_findings(
+    linters: Sequence[Linter], before: Path, after: Path, files: Sequence[str]
+) -> tuple[dict[str, int], list[str]]:
+    """Per linter, how many findings the rewritten files have that the originals had not;
+    and a few of them."""
+    counts: dict[str, int] = {}
+    examples: list[str] = []
+    for linter in linters:
+        if not files:
+            counts[linter.name] = 0
+            continue
+        new = run_linter(linter, after, files) - run_linter(linter, before, files)
+        counts[linter.name] = sum(new.values())
+        examples += [f"{linter.name}: {finding}" for finding in list(new)[:5]]
+    return counts, examples
 
 
 # --- test suites -------------------------------------------------------------------------
@@ -397,146 +539,214 @@ def lnbits_suite(root: Path, prefix: tuple[str, ...] = ()) -> SuiteResult:
     return total
 
 
-def rewrite_and_test(corpus: Corpus, root: Path, figures: CorpusFigures) -> None:
-    """The suite before any rewrite, then after the safe, the unsafe and the unsafe plus
-    boundaries rewrite (with how many handlers check-exceptions still reports then)."""
-    assert corpus.suite is not None
-    suite = corpus.suite
-    runs: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("safe", ()), ("unsafe", ("--unsafe-fixes",)),
-        ("boundaries", ("--unsafe-fixes", "--boundaries")),
+DJANGO_APPS = (
+    "sessions_tests", "view_tests", "template_tests", "apps", "httpwrappers", "responses",
+    "test_utils", "shell", "user_commands", "signing", "migrations", "backends",
+)
+
+
+def django_python(root: Path) -> Path:
+    """The interpreter of a virtualenv holding Django 5.2.8's dependencies (made once)."""
+    return cached_venv(f"django-{root.name.split('-', 1)[1]}", ("django==5.2.8",)) / "python"
+
+
+def django_suite(root: Path, prefix: tuple[str, ...] = ()) -> SuiteResult:
+    """Django's own runner over ``DJANGO_APPS``, the copy first on ``PYTHONPATH``."""
+    output, seconds = run_process(
+        [*prefix, str(django_python(root)), "runtests.py", "--parallel", "1", *DJANGO_APPS],
+        root / "tests", {"PYTHONPATH": str(root)},
     )
-    with tempfile.TemporaryDirectory(prefix=f"qt-narrowing-{corpus.name}-") as tmp:
-        for mode, flags in runs:
-            copy = step(f"copy for --write {' '.join(flags)}",
-                        fresh_copy, root, Path(tmp) / mode / root.name)
-            if copy is None:
-                continue
-            if mode == "safe":
-                print(f"  {corpus.name} suite before any rewrite ...")
-                figures.tests_before = step("suite before", suite, copy)
-                print_suite("before", figures.tests_before)
-            report = step(f"fix-exceptions --write {' '.join(flags)}",
-                          fix_exceptions, copy, corpus.package, "--write", *flags)
-            applied = None if report is None else int(report["summary"]["applied"])
-            after_label = " ".join(["after --write", *flags])
-            print(f"  {corpus.name}: fix-exceptions --write {' '.join(flags)} applied {applied} "
-                  f"rewrite(s); suite {after_label} ...")
-            after = step(f"suite {after_label}", suite, copy)
-            print_suite(after_label, after)
-            print_newly_broken(figures.tests_before, after)
-            if mode == "safe":
-                figures.applied_safe, figures.tests_after_safe = applied, after
-            elif mode == "unsafe":
-                figures.applied_unsafe, figures.tests_after_unsafe = applied, after
-            else:
-                figures.applied_boundaries, figures.tests_after_boundaries = applied, after
-                figures.reported_after_boundaries = step(
-                    "check-exceptions after", reported_handlers, copy, corpus.package)
+    result = parse_unittest(output)
+    result.seconds = seconds
+    return result
 
 
-def reported_handlers(root: Path, package: str) -> int:
-    """How many broad handlers ``check-exceptions`` reports under ``package``."""
-    result = subprocess.run(
-        [tool("qualitytool"), "check-exceptions", package, "--format", "json"],
-        cwd=root, capture_output=True, text=True, check=False,
-    )
-    if result.returncode not in (0, 1):
-        raise RuntimeError(f"exit {result.returncode}: {result.stderr[-500:]}")
-    return len(json.loads(result.stdout)["findings"])
+def django_environment(root: Path) -> Path:
+    return django_python(root).parent.parent
 
 
-def print_suite(label: str, result: SuiteResult | None) -> None:
-    if result is not None:
-        print(f"    {label}: {result.brief()}, {result.skipped} skipped, {result.passed} passed "
-              f"({result.seconds:.0f} s)")
-
-
-def print_newly_broken(before: SuiteResult | None, after: SuiteResult | None) -> None:
-    """The tests broken after a rewrite that were not broken before it (at most 15)."""
-    if before is None or after is None:
-        return
-    known = set(before.broken)
-    new = [test for test in dict.fromkeys(after.broken) if test not in known]
-    for test in new[:15]:
-        print(f"      newly broken: {shorten(test, 120)}")
-    if len(new) > 15:
-        print(f"      ... and {len(new) - 15} more")
+def lnbits_environment(root: Path) -> Path:
+    return lnbits_python(root).parent.parent
 
 
 # --- the run -----------------------------------------------------------------------------
 
 CORPORA = (
-    Corpus("django", "5.2.8", "django"),
-    Corpus("tornado", "6.6.1", "tornado", tornado_suite),
-    Corpus("lnbits", "1.6.2", "lnbits", lnbits_suite),
+    Corpus("django", "5.2.8", "django", django_suite, django_environment, django_linters),
+    Corpus("tornado", "6.6.1", "tornado",
+           lambda root, prefix: tornado_suite(root, sys.executable, prefix), None,
+           tornado_linters),
+    Corpus("lnbits", "1.6.2", "lnbits", lnbits_suite, lnbits_environment, lnbits_linters),
 )
 
 
+def record_evidence(corpus: Corpus, root: Path, workspace: Path,
+                    environment: Path | None) -> Path:
+    """The project's suite under ``qualitytool evidence run`` on a copy; the evidence file."""
+    assert corpus.suite is not None
+    copy = fresh_copy(root, workspace / "recorded" / root.name, environment)
+    recorder = (tool("qualitytool"), "evidence", "run", "--path", corpus.package, "--")
+    print(f"  {corpus.name}: suite under `qualitytool evidence run` ...")
+    print_suite("under the recorder", corpus.suite(copy, recorder))
+    evidence = copy / ".qualitytool" / "evidence.json"
+    if not evidence.exists():
+        raise RuntimeError("the recorded run wrote no evidence file")
+    kept = workspace / "evidence.json"
+    shutil.copyfile(evidence, kept)
+    return kept
+
+
+def measure_mode(
+    corpus: Corpus, mode: Mode, root: Path, workspace: Path, environment: Path | None,
+    figures: CorpusFigures, linters: Sequence[Linter], suites: bool, evidence: Path | None,
+) -> ModeFigures | None:
+    """One mode: write on a fresh copy, count, lint the changed files, run the suite."""
+    copy = fresh_copy(root, workspace / mode.name / root.name, environment)
+    flags = mode.flags + (("--evidence", str(evidence)) if evidence is not None else ())
+    report = fix_exceptions(copy, corpus.package, "--write", *flags)
+    result = mode_figures(report, mode)
+    figures.file_errors = len(report.get("errors", []))
+    if mode.name == "boundaries":
+        figures.blockers, figures.raw_blockers = blocker_tables(report)
+    files = changed_files(root, copy, corpus.package)
+    linted = step(f"linters after {mode.name}", new_findings, linters, root, copy, files)
+    if linted is not None:
+        result.new_lint, result.new_lint_examples = linted
+    if suites and corpus.suite is not None:
+        print(f"  {corpus.name} [{mode.name}]: suite after the rewrite ...")
+        result.tests_after = step(f"suite after {mode.name}", corpus.suite, copy, ())
+        print_suite(f"after {mode.name}", result.tests_after)
+        if figures.tests_before is not None and result.tests_after is not None:
+            known = set(figures.tests_before.broken)
+            result.newly_broken = [test for test in dict.fromkeys(result.tests_after.broken)
+                                   if test not in known]
+    return result
+
+
+def time_lnbits(corpus: Corpus, root: Path, workspace: Path, environment: Path | None,
+                figures: CorpusFigures, repeat: int) -> None:
+    """fix-exceptions (diff mode) on lnbits with its virtualenv: the first run, then more."""
+    copy = fresh_copy(root, workspace / "timing" / root.name, environment)
+    times = []
+    for _ in range(1 + repeat):
+        start = time.perf_counter()
+        subprocess.run([tool("qualitytool"), "fix-exceptions", corpus.package], cwd=copy,
+                       capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    figures.lnbits_first_run = times[0]
+    figures.lnbits_median = sorted(times[1:])[len(times[1:]) // 2]
+    print(f"  lnbits: fix-exceptions (diff mode) first run {times[0]:.2f} s, median of "
+          f"{repeat} more {figures.lnbits_median:.2f} s")
+
+
+def measure_corpus(corpus: Corpus, repeat: int, suites: bool,
+                   measurements: list[Measurement]) -> CorpusFigures:
+    figures = CorpusFigures()
+    root = sdist(corpus.name, corpus.version)
+    environment = None
+    if corpus.environment is not None:
+        environment = step(f"{corpus.label}'s virtualenv", corpus.environment, root)
+    figures.environment = None if environment is None else str(environment)
+    linters = step(f"{corpus.label}'s linters", corpus.linters, root) or ()
+    print(f"\n{corpus.label}: fix-exceptions {corpus.package} "
+          f"(.venv -> {figures.environment or 'none'})")
+    with tempfile.TemporaryDirectory(prefix=f"qt-narrowing-{corpus.name}-") as tmp:
+        workspace = Path(tmp)
+        if suites and corpus.suite is not None:
+            print(f"  {corpus.name}: suite before any rewrite ...")
+            untouched = fresh_copy(root, workspace / "untouched" / root.name, environment)
+            figures.tests_before = step("suite before", corpus.suite, untouched, ())
+            print_suite("before", figures.tests_before)
+        evidence = None
+        if suites and corpus.name == "tornado":
+            evidence = step("evidence run", record_evidence, corpus, root, workspace,
+                            environment)
+        for mode in MODES:
+            if mode.evidence and evidence is None:
+                continue
+            result = step(f"mode {mode.name}", measure_mode, corpus, mode, root, workspace,
+                          environment, figures, linters, suites,
+                          evidence if mode.evidence else None)
+            if result is not None:
+                figures.modes[mode.name] = result
+        if corpus.name == "django":
+            measurements += step("timing on Django", time_django, root, corpus.package,
+                                 repeat) or []
+        if corpus.name == "lnbits":
+            step("timing on lnbits", time_lnbits, corpus, root, workspace, environment,
+                 figures, repeat)
+    print_corpus(corpus, figures)
+    return figures
+
+
 def run(repeat: int, json_path: Path | None = None, suites: bool = True) -> list[Measurement]:
-    """Every corpus in turn, then the summary table (and the JSON file if asked)."""
+    """Every corpus in turn (each ends with its table), and the JSON file if asked."""
     results: dict[str, CorpusFigures] = {}
     measurements: list[Measurement] = []
     for corpus in CORPORA:
-        figures = results.setdefault(corpus.label, CorpusFigures())
-        root = step(f"download {corpus.label}", sdist, corpus.name, corpus.version)
-        if root is None:
-            continue
-        report = step(f"fix-exceptions on {corpus.label}", fix_exceptions, root, corpus.package)
-        if report is not None:
-            results[corpus.label] = figures = narrowing_figures(report)
-            print_narrowing(corpus, figures)
-        if corpus.name == "django":
-            measurements = step("timing on Django", time_django, root, corpus.package,
-                                repeat) or []
-        if suites and corpus.suite is not None:
-            rewrite_and_test(corpus, root, figures)
-    print_summary(results, measurements)
+        figures = step(corpus.label, measure_corpus, corpus, repeat, suites, measurements)
+        if figures is not None:
+            results[corpus.label] = figures
+    if len(measurements) == 2:
+        ours, ruff = measurements
+        print(f"\nDjango timing: fix-exceptions (diff) {ours.median:.2f} s, ruff "
+              f"{ruff.median:.2f} s (median of {len(ours.seconds)}): "
+              f"{ours.median / ruff.median:.1f}x ruff's time")
     if json_path is not None:
         step(f"writing {json_path}", write_json, json_path, results, measurements)
     return measurements
 
 
-def summary_rows(figures: CorpusFigures) -> list[tuple[str, str]]:
-    """The summary table's rows for one corpus: (metric, value)."""
-    def count(value: int | None) -> str:
-        return "-" if value is None else str(value)
+def print_corpus(corpus: Corpus, figures: CorpusFigures) -> None:
+    """A row per mode: the handlers by how it treats them, new linter findings, the suite."""
+    print(f"\n{corpus.label} ({corpus.package}/; .venv -> {figures.environment or 'none'}"
+          + (f"; {figures.file_errors} file(s) not analysed" if figures.file_errors else "")
+          + ")")
+    if figures.tests_before is not None:
+        print(f"  suite before any rewrite: {figures.tests_before.brief()}")
+    header = ("mode", "handlers", "narrowed", "boundary", "handing on", "left", "left %",
+              "applied", "files", "new linter findings", "suite after", "newly broken")
+    rows = [header]
+    for name, mode in figures.modes.items():
+        lint = "-" if mode.new_lint is None else ", ".join(
+            f"{linter} {count}" for linter, count in mode.new_lint.items())
+        suite = "-" if mode.tests_after is None else mode.tests_after.brief()
+        broken = "-" if mode.newly_broken is None else str(len(mode.newly_broken))
+        rows.append((name, *(str(x) for x in (mode.handlers, mode.narrowed, mode.boundary,
+                                               mode.handing_on, mode.left)),
+                     fmt_percent(mode.percent(mode.left)), str(mode.applied),
+                     str(mode.files_changed), lint, suite, broken))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+    for name, mode in figures.modes.items():
+        for example in mode.new_lint_examples:
+            print(f"    [{name}] new: {shorten(example, 130)}")
+        for test in (mode.newly_broken or [])[:15]:
+            print(f"    [{name}] newly broken: {shorten(test, 120)}")
+    print_blockers("top 10 blockers in the boundaries mode (grouped)", figures.blockers,
+                   (figures.modes.get("boundaries") or ModeFigures()).left)
+    print_blockers("top 10 blockers in the boundaries mode (raw first blocking clause)",
+                   figures.raw_blockers, (figures.modes.get("boundaries") or ModeFigures()).left)
 
-    def suite(result: SuiteResult | None) -> str:
-        return "-" if result is None else f"{result.run}/{result.failures}F/{result.errors}E"
 
-    return [
-        ("handlers considered", count(figures.handlers)),
-        ("safe", count(figures.safe)),
-        ("unsafe", count(figures.unsafe)),
-        ("boundary (kept broad on purpose)", count(figures.boundary)),
-        ("left", count(figures.left)),
-        ("safe %", fmt_percent(figures.percent(figures.safe))),
-        ("safe+unsafe %", fmt_percent(figures.percent(figures.safe_or_unsafe))),
-        ("applied by --write", count(figures.applied_safe)),
-        ("applied by --write --unsafe-fixes", count(figures.applied_unsafe)),
-        ("applied by ... --boundaries", count(figures.applied_boundaries)),
-        ("reported by check-exceptions then", count(figures.reported_after_boundaries)),
-        ("tests before (run/failed/errors)", suite(figures.tests_before)),
-        ("tests after --write", suite(figures.tests_after_safe)),
-        ("tests after --write --unsafe-fixes", suite(figures.tests_after_unsafe)),
-        ("tests after ... --boundaries", suite(figures.tests_after_boundaries)),
-    ]
+# --- timing on Django --------------------------------------------------------------------
 
 
-def print_summary(results: Mapping[str, CorpusFigures], measurements: list[Measurement]) -> None:
-    """One table: a row per metric, a column per corpus; then the Django timing."""
-    labels = list(results)
-    columns = {label: dict(summary_rows(results[label])) for label in labels}
-    metrics = [metric for metric, _ in summary_rows(CorpusFigures())]
-    print("\nsummary")
-    print(f"{'':<36}" + "".join(f"{label:>17}" for label in labels))
-    for metric in metrics:
-        print(f"{metric:<36}" + "".join(f"{columns[label][metric]:>17}" for label in labels))
-    if len(measurements) == 2:
-        ours, ruff = measurements
-        print(f"Django timing: fix-exceptions (diff) {ours.median:.2f} s, ruff {ruff.median:.2f} s"
-              f" (median of {len(ours.seconds)}): {ours.median / ruff.median:.1f}x ruff's time")
+def time_django(root: Path, package: str, repeat: int) -> list[Measurement]:
+    """fix-exceptions in diff mode vs ruff's BLE001/E722 on the same folder."""
+    ours = time_command(
+        f"qualitytool fix-exceptions {package} (diff)",
+        [tool("qualitytool"), "fix-exceptions", package], root, repeat, ok_codes=(0, 1, 2),
+    )
+    ruff = time_command(
+        "ruff --select BLE001,E722 --no-cache",
+        [tool("ruff"), "check", "--isolated", "--select", "BLE001,E722", "--no-cache", "-q",
+         package],
+        root, repeat,
+    )
+    print_table(f"fix-exceptions on {package}/ of Django 5.2.8", [ours, ruff], baseline=ruff.label)
+    return [ours, ruff]
 
 
 def write_json(path: Path, results: Mapping[str, CorpusFigures],
@@ -547,3 +757,9 @@ def write_json(path: Path, results: Mapping[str, CorpusFigures],
     }
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"figures written to {path}")
+
+
+def print_suite(label: str, result: SuiteResult | None) -> None:
+    if result is not None:
+        print(f"    {label}: {result.brief()}, {result.skipped} skipped, {result.passed} passed "
+              f"({result.seconds:.0f} s)")

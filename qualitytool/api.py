@@ -135,6 +135,14 @@ class CheckReport:
     def files_checked(self) -> int:
         return len(self.result.files)
 
+    @property
+    def files_not_parsed(self) -> int:
+        """Files that could not hold a broad handler, so were not parsed (their syntax
+        errors, if any, are not reported; ``check_syntax`` parses them)."""
+        from qualitytool.exceptions.checking.prefilter import NOT_PARSED
+
+        return sum(1 for r in self.result.files if r.skipped == NOT_PARSED)
+
 
 def resolve_config(paths: Sequence[Path | str], config_file: Path | str | None = None) -> Config:
     """The configuration for a run: an explicit file, or the one found from the first path."""
@@ -164,6 +172,7 @@ def check_exceptions(
     on_discovered: Callable[[int], None] | None = None,
     shard: Shard | None = None,
     use_cache: bool = True,
+    check_syntax: bool = False,
 ) -> CheckReport:
     """Find broad exception handlers under ``paths``.
 
@@ -171,20 +180,24 @@ def check_exceptions(
     ``on_result`` gets each file's result as it arrives.  ``shard`` checks only that share
     of the discovered files (see :mod:`qualitytool.shard`).  ``use_cache`` reuses the results
     of files unchanged since a previous run and stores the others (see
-    :mod:`qualitytool.exceptions.checking.check_cache`).
+    :mod:`qualitytool.exceptions.checking.check_cache`).  A file that cannot hold a broad
+    handler (a byte-level test, :mod:`qualitytool.exceptions.checking.prefilter`) is not
+    parsed, so its syntax errors go unreported, unless ``check_syntax``.
     """
     import itertools
 
     from qualitytool.exceptions.checking.check_cache import CheckCache, FileStamp
+    from qualitytool.exceptions.checking.prefilter import triage
     from qualitytool.findings import RunResult
     from qualitytool.listing_cache import ListingCache
 
     config = config or resolve_config(paths)
     clean: list[FileResult] = []
-    cache = CheckCache.for_run(config, strict) if use_cache else None
+    cache = CheckCache.for_run(config, strict, check_syntax) if use_cache else None
     listings = ListingCache.for_project(config) if use_cache else None
-    # The files sent to the workers, in order, with their stamps taken before they are read.
-    stamped: list[tuple[str, FileStamp | None]] = []
+    stamps: dict[str, FileStamp | None] = {}  # taken before the files are read
+    settled: list[tuple[str, FileResult]] = []  # results that needed no parse
+    sent: list[str] = []  # the files handed to the checker, in order
 
     def uncached(names: Iterator[str], cache: CheckCache) -> Iterator[str]:
         for name in names:
@@ -194,11 +207,20 @@ def check_exceptions(
                 if hit is not None:
                     clean.append(hit)
                     continue
-            stamped.append((name, stamp))
+            stamps[name] = stamp
             yield name
 
+    def to_parse(names: Iterator[str]) -> Iterator[str]:
+        for name in names:
+            result = None if check_syntax else triage(Path(name))
+            if result is None:
+                sent.append(name)
+                yield name
+                continue
+            settled.append((name, result))  # told to on_result once discovery is over
+
     names = _candidate_names(paths, config, clean, on_discovered, shard, listings)
-    misses = uncached(names, cache) if cache is not None else names
+    misses = to_parse(uncached(names, cache) if cache is not None else names)
     first = next(misses, None)
     results: list[FileResult] = []
     if first is not None:  # the checker is loaded only when a file needs it
@@ -206,22 +228,24 @@ def check_exceptions(
         from qualitytool.parallel import map_files
 
         results = map_files(
-            CheckOptions(config=config, strict=strict),
+            CheckOptions(config=config, strict=strict, check_syntax=check_syntax),
             (Path(name) for name in itertools.chain((first,), misses)),
             jobs=config.jobs if jobs is None else jobs,
             on_result=on_result,
         )
     if cache is not None:
-        for (name, stamp), result in zip(stamped, results, strict=True):
+        for name, result in itertools.chain(zip(sent, results, strict=True), settled):
+            stamp = stamps.get(name)
             if stamp is not None:
                 cache.store(name, stamp, result)
         cache.save()
     if listings is not None:
         listings.save()
-    for result in clean:
-        if on_result is not None:
+    done = [*results, *(result for _name, result in settled), *clean]
+    if on_result is not None:
+        for result in done[len(results):]:
             on_result(result)
-    ordered = sorted([*results, *clean], key=lambda r: r.path)
+    ordered = sorted(done, key=lambda r: r.path)
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
 
 

@@ -146,6 +146,10 @@ def main() -> None:
     "--no-cache", is_flag=True,
     help="Check every file again, neither reading nor writing the cache (.qualitytool/cache/).",
 )
+@click.option(
+    "--check-syntax", is_flag=True,
+    help="Also parse the files that cannot hold a broad handler, to report their syntax errors.",
+)
 @_jobs_option
 @_config_option
 @_output_option
@@ -155,6 +159,7 @@ def check_exceptions_command(
     output_format: str,
     strict: bool,
     no_cache: bool,
+    check_syntax: bool,
     jobs: int | None,
     config_file: Path | None,
     output_file: Path | None,
@@ -171,7 +176,7 @@ def check_exceptions_command(
             report = api.check_exceptions(
                 paths, config, strict=strict, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start, shard=shard,
-                use_cache=not no_cache,
+                use_cache=not no_cache, check_syntax=check_syntax,
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc

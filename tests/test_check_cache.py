@@ -31,9 +31,11 @@ def project(root: Path) -> Path:
     (root / "pkg" / "bare.py").write_text(BARE)
     (root / "pkg" / "reraise.py").write_text(RERAISE)
     (root / "pkg" / "clean.py").write_text("x = 1\n")
-    (root / "pkg" / "broken.py").write_text("def broken(:\n    pass\n")  # no except at all
-    (root / "pkg" / "latin.py").write_bytes(b"s = '\xe9'\n")  # not UTF-8, no cookie
-    (root / "pkg" / "ascii.py").write_bytes(b"# coding: ascii\ns = '\xe9'\n")
+    # Broken files that may hold a broad handler (an ``except:`` after the error), so that
+    # they are parsed and their errors reported without --check-syntax.
+    (root / "pkg" / "broken.py").write_text("def broken(:\n    pass\nexcept:\n")
+    (root / "pkg" / "latin.py").write_bytes(b"s = '\xe9'\nexcept:\n")  # not UTF-8, no cookie
+    (root / "pkg" / "ascii.py").write_bytes(b"# coding: ascii\ns = '\xe9'\nexcept:\n")
     return root
 
 
@@ -54,7 +56,7 @@ def cache_entries(root: Path) -> dict[str, dict[str, object]]:
     """The cached entries by path, as ``{"stamp", "error", "findings"}``."""
     (path,) = cache_files(root)
     data = json.loads(path.read_text())
-    assert data["format"] == "2"
+    assert data["format"] == "3"
     return {key: _as_dict(entry) for key, entry in data["files"].items()}
 
 

@@ -183,9 +183,11 @@ def test_the_process_exits_with_the_command_s_code_and_all_its_output(
     import sys
 
     handlers = "".join(f"try:\n    f{i}()\nexcept Exception:\n    pass\n" for i in range(3000))
-    for n in range(60):  # enough files for worker processes
-        (tmp_path / f"m{n}.py").write_text(handlers if n == 0 else "x = 1\n")
-    (tmp_path / "broken.py").write_text("def broken(:\n")
+    # Enough files that may hold a broad handler (the others are not parsed) for workers.
+    narrow = "try:\n    x = 1\nexcept (ValueError,\n        TypeError):\n    pass\n"
+    for n in range(60):
+        (tmp_path / f"m{n}.py").write_text(handlers if n == 0 else narrow)
+    (tmp_path / "broken.py").write_text("def broken(:\n    pass\nexcept:\n")
     if command == "console script":
         script = shutil.which("qualitytool", path=str(Path(sys.executable).parent))
         assert script is not None

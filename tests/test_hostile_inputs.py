@@ -72,12 +72,16 @@ BAD_FILES = [p.values[0] for p in BAD if not p.marks or not IS_ROOT]
 
 
 def _make_bad(root: Path) -> None:
-    (root / "syntax_error.py").write_bytes(b"def broken(:\n    pass\n# TODO: fix the syntax\n")
+    # Every bad file may hold a broad handler: files that cannot are not parsed (nor decoded)
+    # unless --check-syntax (tests/test_check_exceptions.py).
+    (root / "syntax_error.py").write_bytes(
+        b"def broken(:\n    pass\n# TODO: fix the syntax\n" + HANDLER
+    )
     (root / "not_utf8.py").write_bytes(b"s = '\xff\xfe caf\xe9'\n# TODO: decode it\n" + HANDLER)
     (root / "python2.py").write_bytes(
         b"try:\n    print 'x'\nexcept Exception, e:\n    pass\n# TODO: port it\n"
     )
-    (root / "binary.py").write_bytes(bytes(range(256)) * 16)
+    (root / "binary.py").write_bytes(bytes(range(256)) * 16 + b"\nexcept:\n")
     (root / "nul_byte.py").write_bytes(b"x = 1\n\x00\n# TODO: after a NUL\n" + HANDLER)
     (root / "deep.py").write_bytes(b"try:\n    x = " + b"-" * 5000 + b"1\nexcept Exception:\n"
                                    b"    pass\n")

@@ -35,7 +35,7 @@ from qualitytool.evidence.store import (
     merge,
     save,
 )
-from qualitytool.exceptions.checking.handlers import might_have_broad_handler
+from qualitytool.exceptions.checking.prefilter import might_have_broad_handler
 from qualitytool.sources import SourceError, decode_python
 
 CONFIG_ENV = "QUALITYTOOL_EVIDENCE_CONFIG"

@@ -45,14 +45,19 @@ class OutputFormat:
 def _check_text(report: Any, _options: RenderOptions) -> str:
     from qualitytool.output import text
 
+    not_parsed = report.files_not_parsed
+    note = (f"{not_parsed} other file{'s' if not_parsed != 1 else ''} cannot hold one and "
+            f"{'were' if not_parsed != 1 else 'was'} not parsed (--check-syntax reports "
+            "their syntax errors)") if not_parsed else None
     return text.render(report.findings, report.errors, report.files_checked,
-                       "broad exception handler")
+                       "broad exception handler", note)
 
 
 def _check_json(report: Any, _options: RenderOptions) -> str:
     from qualitytool.output import json as json_output
 
-    return json_output.render(report.findings, report.errors, report.files_checked)
+    return json_output.render(report.findings, report.errors, report.files_checked,
+                              {"files_not_parsed": report.files_not_parsed})
 
 
 def _check_sarif(report: Any, _options: RenderOptions) -> str:

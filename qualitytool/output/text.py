@@ -12,17 +12,26 @@ def render_finding(finding: Finding) -> str:
 
 
 def render(
-    findings: Sequence[Finding], errors: Sequence[FileResult], files_checked: int, noun: str
+    findings: Sequence[Finding],
+    errors: Sequence[FileResult],
+    files_checked: int,
+    noun: str,
+    note: str | None = None,
 ) -> str:
-    """All findings, then file errors, then the summary line."""
+    """All findings, then file errors, then the summary line (with ``note`` before its
+    full stop)."""
     lines = [render_finding(f) for f in findings]
     lines.extend(f"error: {e.error}" for e in errors)
-    lines.append(summary(findings, errors, files_checked, noun))
+    lines.append(summary(findings, errors, files_checked, noun, note))
     return "\n".join(lines) + "\n"
 
 
 def summary(
-    findings: Sequence[Finding], errors: Sequence[FileResult], files_checked: int, noun: str
+    findings: Sequence[Finding],
+    errors: Sequence[FileResult],
+    files_checked: int,
+    noun: str,
+    note: str | None = None,
 ) -> str:
     count = len(findings)
     critical = sum(1 for f in findings if f.severity is Severity.ERROR)
@@ -36,4 +45,6 @@ def summary(
         text = f"No {noun}s found in {files_checked} files"
     if errors:
         text += f"; {len(errors)} file{'s' if len(errors) != 1 else ''} could not be analysed"
+    if note:
+        text += f"; {note}"
     return text + "."

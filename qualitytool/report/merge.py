@@ -339,7 +339,7 @@ def _merge_todos(parts: list[Metrics], _findings: tuple[Finding, ...], _ctx: Run
         "unlinked": sum(m["unlinked"] for m in parts),
         "by_category": summed("by_category"),
         "by_resolution": summed("by_resolution"),
-        # TODO_REPORT.md needs every item, which shards do not hand over (see the README).
+        # TODO_REPORT.md needs every item, which shards do not hand over (see docs/report.md).
         "reports": [],
         "notes": list(dict.fromkeys(n for m in parts for n in m["notes"])),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import gc
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +18,9 @@ from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
     find_broad_handlers,
     find_broad_handlers_in_parts,
-    might_have_broad_handler,
     suppressed_codes,
 )
+from qualitytool.exceptions.checking.prefilter import NOT_PARSED, might_have_broad_handler
 from qualitytool.findings import FileResult, Finding, Severity
 from qualitytool.parts import NotInParts, cut_points, module_parts, parses_in_parts
 from qualitytool.sources import SourceError, decode_python
@@ -32,9 +32,10 @@ class CheckOptions:
 
     config: Config
     strict: bool = False
+    check_syntax: bool = False  # also parse files that cannot hold a broad handler
 
     def __call__(self, path: Path) -> FileResult:
-        return check_file(path, self.config, strict=self.strict)
+        return check_file(path, self.config, strict=self.strict, check_syntax=self.check_syntax)
 
 
 def parse_text(text: str, path: Path) -> ast.Module:
@@ -126,25 +127,13 @@ def handler_findings(
     return findings
 
 
-def prefilter(files: list[Path]) -> tuple[list[Path], list[FileResult]]:
-    """Split files into those to hand to :func:`check_file` and clean results for the rest.
-
-    Every file is handed on: one without a broad handler is still decoded and parsed, so that
-    a file that cannot be read, decoded or parsed is reported whatever it holds.
-    """
-    clean: list[FileResult] = []
-    candidates = list(candidate_files(files, clean))
-    return candidates, clean
-
-
-def candidate_files(files: Iterable[Path], clean: list[FileResult]) -> Iterator[Path]:
-    """:func:`prefilter` as a stream (``clean`` is kept for callers; nothing is added)."""
-    yield from files
-
-
-def read_candidate(path: Path) -> tuple[str, bytes | None, str | None]:
+def read_candidate(
+    path: Path, check_syntax: bool = False
+) -> tuple[str, bytes | None, str | None]:
     """``(display path, bytes, error)``: bytes only when the file may hold a broad handler;
-    an error line when it cannot be read, decoded or parsed."""
+    an error line when it cannot be read, decoded or (with ``check_syntax``, also when it
+    cannot hold a handler) parsed; :data:`NOT_PARSED` as the error-free reason when it was
+    not parsed."""
     shown = display_path(path)
     try:
         raw = path.read_bytes()
@@ -152,8 +141,10 @@ def read_candidate(path: Path) -> tuple[str, bytes | None, str | None]:
         return shown, None, f"{shown}: cannot read: {exc.strerror or exc}"
     if might_have_broad_handler(raw):
         return shown, raw, None
-    # No handler to find, but a file that does not parse is reported whatever it holds.  The
-    # tree is acyclic and dropped at once: the cyclic collector would only slow parsing down.
+    if not check_syntax:
+        return shown, None, NOT_PARSED
+    # No handler to find, but asked to report a file that does not parse whatever it holds.
+    # The tree is acyclic and dropped at once: the cyclic collector would only slow parsing.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -168,10 +159,15 @@ def read_candidate(path: Path) -> tuple[str, bytes | None, str | None]:
     return shown, None, None
 
 
-def check_file(path: Path, config: Config, strict: bool = False) -> FileResult:
-    """Broad handlers in one file; unreadable or unparsable files give an error result."""
-    shown, raw, error = read_candidate(path)
+def check_file(
+    path: Path, config: Config, strict: bool = False, check_syntax: bool = False
+) -> FileResult:
+    """Broad handlers in one file; unreadable or unparsable files give an error result, files
+    that cannot hold a broad handler a clean one without a parse unless ``check_syntax``."""
+    shown, raw, error = read_candidate(path, check_syntax)
     if raw is None:
+        if error == NOT_PARSED:
+            return FileResult(path=shown, skipped=NOT_PARSED)
         return FileResult(path=shown, error=error)
     try:
         handlers = broad_handlers(raw, Path(shown), config.exceptions.logger_objects)

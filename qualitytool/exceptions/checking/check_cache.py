@@ -30,14 +30,17 @@ from qualitytool import __version__
 from qualitytool.cache_files import project_cache_file, prune, read_table, write_json
 from qualitytool.config import Config
 from qualitytool.discovery import display_path
+from qualitytool.exceptions.checking.prefilter import NOT_PARSED
 from qualitytool.findings import FileResult, Finding, Severity
 
 # Bumped when the shape of an entry changes.
-_FORMAT = "2"
+_FORMAT = "3"
 # An edited checkout (an editable install keeps its version number) must not reuse results
 # computed by older code: the key holds the stamp of every module of the package (about a
 # hundred stats; a hand-kept list of "the modules that matter" would go stale).
 _PACKAGE = Path(__file__).resolve().parents[2]
+# The entry of a file that could not hold a broad handler: ``[stamp, "not parsed"]``.
+_NOT_PARSED = "not parsed"
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "path")
 # The errors that depend on a file's bytes alone (made by ``sources.decode_python`` and
 # ``check.parse_text``), after the path: only those are cached, never "cannot read" (a
@@ -67,7 +70,7 @@ class FileStamp(tuple[int, int, int, int]):
         return list(self)
 
 
-def settings_key(config: Config, strict: bool) -> str:
+def settings_key(config: Config, strict: bool, check_syntax: bool = False) -> str:
     """Everything besides a file's bytes that its result depends on, as one short hash."""
     options = config.exceptions
     parts = {
@@ -82,6 +85,7 @@ def settings_key(config: Config, strict: bool) -> str:
         "honour_noqa": options.honour_noqa,
         "logger_objects": list(options.logger_objects),
         "strict": strict,
+        "check_syntax": check_syntax,
     }
     text = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -122,10 +126,13 @@ class CheckCache:
         self._entries: dict[str, Any] = read_table(path, _FORMAT, "files")
 
     @classmethod
-    def for_run(cls, config: Config, strict: bool) -> CheckCache | None:
-        """The cache of a run with this configuration and ``strict``; None when the cache
-        folder leads out of the project (a symbolic link shipped with the repository)."""
-        name = f"check-exceptions-{settings_key(config, strict)}.json"
+    def for_run(
+        cls, config: Config, strict: bool, check_syntax: bool = False
+    ) -> CheckCache | None:
+        """The cache of a run with this configuration, ``strict`` and ``check_syntax``; None
+        when the cache folder leads out of the project (a symbolic link shipped with the
+        repository)."""
+        name = f"check-exceptions-{settings_key(config, strict, check_syntax)}.json"
         path = project_cache_file(config, name)
         return cls(path) if path is not None else None
 
@@ -142,6 +149,8 @@ class CheckCache:
             shown = display_path(path)
         if len(entry) == 1:  # most files: no findings, nothing to build
             return FileResult(shown)
+        if len(entry) == 2:
+            return FileResult(shown, skipped=NOT_PARSED) if entry[1] == _NOT_PARSED else None
         try:
             _stamp, error, items = entry
             if error is not None:
@@ -156,7 +165,9 @@ class CheckCache:
     def store(self, path: str, stamp: FileStamp, result: FileResult) -> None:
         """Remember ``result`` (computed after ``stamp`` was taken) for the file ``path``."""
         entry: list[Any] = [stamp.as_list()]
-        if result.error is not None:
+        if result.skipped == NOT_PARSED:
+            entry.append(_NOT_PARSED)
+        elif result.error is not None:
             # The path is kept out of the entry: it is shown relative to the working folder.
             suffix = result.error[len(result.path):]
             if not result.error.startswith(result.path) or not _CONTENT_ERROR.match(suffix):

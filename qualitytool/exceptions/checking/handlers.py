@@ -484,30 +484,3 @@ def find_broad_handlers_in_parts(
     for tree in parts(False):
         finder._body(tree.body)
     return sorted(finder.found, key=lambda h: (h.line, h.col))
-
-
-_EXCEPT_CLAUSE = re.compile(rb"except\b([^\n]*)")
-_BROAD_WORD = re.compile(rb"\b(?:Base)?Exception\b")
-
-
-def might_have_broad_handler(raw: bytes) -> bool:
-    """Cheap textual prefilter, run before decoding or parsing; never misses a handler.
-
-    Looks at the text after each ``except``: a bare ``except:``, the word
-    ``Exception``/``BaseException``, or a clause continued on the next line (an open
-    parenthesis, a backslash) makes the file a candidate.  Files that mention ``builtins``
-    may alias the exception classes (``from builtins import Exception as E``) and are
-    candidates whenever they have an ``except``.  Anything else cannot hold a broad handler
-    and is never parsed.
-    """
-    if b"except" not in raw:
-        return False
-    if b"builtins" in raw:
-        return True
-    for match in _EXCEPT_CLAUSE.finditer(raw):
-        rest = match.group(1).strip()
-        if rest.startswith(b":") or (b"Exception" in rest and _BROAD_WORD.search(rest)):
-            return True
-        if rest.endswith(b"\\") or rest.count(b"(") > rest.count(b")"):
-            return True
-    return False

@@ -18,6 +18,7 @@ from qualitytool.config import Config
 from qualitytool.discovery import matches_any
 from qualitytool.evidence.store import Evidence
 from qualitytool.exceptions.checking.check import read_candidate, syntax_error_place
+from qualitytool.exceptions.checking.prefilter import NOT_PARSED
 from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
 from qualitytool.exceptions.inference.derive import Deriver, deriver_for
 from qualitytool.exceptions.inference.derived_cache import user_cache_directory
@@ -249,8 +250,8 @@ def fix_file(path: Path, options: FixOptions) -> FileResult:
 
 def _fix_file(path: Path, options: FixOptions) -> FileResult:
     shown, raw, error = read_candidate(path)
-    if raw is None:
-        return FixFileResult(path=shown, error=error)
+    if raw is None:  # nothing to fix: unreadable, or no broad handler (not parsed)
+        return FixFileResult(path=shown, error=None if error == NOT_PARSED else error)
     try:
         source = decode_python(raw, Path(shown))
         tree = _parse(source, shown)

@@ -39,13 +39,12 @@ class ExceptionsRunner:
 
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
-        from qualitytool.exceptions.checking.check import CheckOptions, prefilter
+        from qualitytool.exceptions.checking.check import CheckOptions
 
         # What `check-exceptions` does, in this thread: forking worker processes from the
         # report's runner threads is unsafe, and the check is fast enough to hide behind pylint.
-        candidates, clean = prefilter(list(ctx.files))
         check = CheckOptions(config=ctx.config, strict=False)
-        results = RunResult(files=(*(check(path) for path in candidates), *clean))
+        results = RunResult(files=tuple(check(path) for path in ctx.files))
         findings = []
         for finding in results.findings:
             path = Path(finding.path)
