@@ -73,3 +73,12 @@ def _isolated_environment(
     (derived contracts are cached there), for in-process runs and subprocesses alike."""
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.setenv("QUALITYTOOL_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "user-cache"))
+
+
+@pytest.fixture(scope="session")
+def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real virtualenv with the tinylib and tinyfast wheels installed by pip
+    (``tests/installed_libraries.py``): the dependencies of the derived-contract tests."""
+    from .installed_libraries import make_venv
+
+    return make_venv(tmp_path_factory.mktemp("installed") / "venv")

@@ -36,14 +36,14 @@ from qualitytool.exceptions.inference.environment import (
 from qualitytool.exceptions.inference.knowledge import load_knowledge_base
 from qualitytool.exceptions.inference.stubs import default_stubs
 
-from .installed_libraries import make_venv, site_packages
+from .installed_libraries import site_packages
 
 KB = load_knowledge_base()
 
 
 @pytest.fixture(scope="session")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_venv(tmp_path_factory.mktemp("installed") / "venv")
+def venv(installed_venv: Path) -> Path:
+    return installed_venv
 
 
 @pytest.fixture(scope="session")
