@@ -180,9 +180,13 @@ def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
 def prepare(options: FixOptions) -> None:
     """Load the knowledge base for ``options`` now (raising KnowledgeBaseError if one is bad).
 
-    Run in the parent process, so that forked workers start with it loaded.
+    Run in the parent process, so that forked workers start with it loaded, and with the
+    environment's distributions read once (for derived contracts).
     """
     _knowledge(options.knowledge_files)
+    derived = _derived(options)
+    if derived is not None:
+        derived.installed.all()
 
 
 def _parse(source: PythonSource, shown: str) -> ast.Module:
