@@ -8,8 +8,9 @@ The order, first found wins:
 3. pyright's ``venvPath`` + ``venv`` (``[tool.pyright]``, or ``pyrightconfig.json``);
 4. the active virtualenv (``VIRTUAL_ENV``), unless it is the one running qualitytool and the
    project has a virtualenv of its own;
-5. ``.venv/`` or ``venv/`` in the project (from the analysed folder up to the project's top:
-   the first folder holding ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or ``.git``);
+5. ``.venv/``, ``venv/`` or ``env/`` in the project (from the analysed folder up to the
+   project's top: the first folder holding ``pyproject.toml``, ``setup.py``, ``setup.cfg``
+   or ``.git``);
 6. the interpreter running qualitytool, when it lives inside the project.
 
 Its ``site-packages`` are found without running the interpreter (analysing never runs the
@@ -39,7 +40,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 # Folder names a project keeps its virtualenv under, in the order mypy and pyright users do.
-PROJECT_VENV_NAMES = (".venv", "venv")
+PROJECT_VENV_NAMES = (".venv", "venv", "env")
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _VERSION = re.compile(r"(\d+)\.(\d+)")
 _LIB_VERSION = re.compile(r"^(?:python|pypy)(\d+)\.(\d+)t?$")
