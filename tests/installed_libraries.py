@@ -21,7 +21,7 @@ TINYLIB = {
         """A tiny library: read by the tests, never imported."""
         from ._errors import *
         from ._ports import parse_port, describe_port
-        from ._parser import _Parser
+        from ._parser import _Parser, parse_number
         from .client import Client
         from .codec import loads, dumps
 
@@ -68,9 +68,29 @@ TINYLIB = {
             return notinstalled_registry.describe(parse_port(text))
     ''',
     "tinylib/_parser.py": '''
+        import functools
+
+        from ._errors import TinyError
+
+
+        def translated(function):
+            @functools.wraps(function)
+            def wrapper(*args, **kwargs):
+                try:
+                    return function(*args, **kwargs)
+                except ValueError as error:
+                    raise TinyError(str(error)) from error
+            return wrapper
+
+
         class _Parser:
             def __init__(self, text: str) -> None:
                 self.value = int(text)
+
+
+        @translated
+        def parse_number(text: str) -> int:
+            return int(text)
     ''',
     "tinylib/client.py": '''
         import notinstalled_http

@@ -72,8 +72,17 @@ DERIVED = [
     pytest.param(
         "tinylib.Parser",
         DerivedContract("tinylib.Parser", CLOSED, ("OverflowError", "TypeError", "ValueError"),
-                        "tinylib", "1.0", "tinylib/_parser.py", 1),
+                        "tinylib", "1.0", "tinylib/_parser.py", 16),
         id="an alias (Parser = _Parser) of a class: its constructor",
+    ),
+    pytest.param(
+        "tinylib.parse_number",
+        DerivedContract(
+            "tinylib.parse_number", UNKNOWN, ("OverflowError", "TypeError", "ValueError"),
+            "tinylib", "1.0", "tinylib/_parser.py", 22,
+            why=("decorator `translated` wraps the call (its wrapper is not read)",),
+        ),
+        id="unknown: a decorator of the library may translate what it wraps (this one does)",
     ),
     pytest.param(
         "tinylib.describe_port",
@@ -586,7 +595,8 @@ def test_kb_export_lists_a_distributions_public_callables(tmp_path: Path, venv: 
     assert [name for name, _ in found.contracts] == [
         "tinylib.BadPort", "tinylib.Client", "tinylib.Client.fetch", "tinylib.Client.ping",
         "tinylib.Client.transport", "tinylib.Parser", "tinylib.TinyError",
-        "tinylib.describe_port", "tinylib.dumps", "tinylib.loads", "tinylib.parse_port",
+        "tinylib.describe_port", "tinylib.dumps", "tinylib.loads", "tinylib.parse_number",
+        "tinylib.parse_port",
     ]
     load_knowledge_base([_written(tmp_path, found.to_toml())])  # valid TOML, valid entries
 

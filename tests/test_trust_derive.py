@@ -48,6 +48,12 @@ CASES = [
         id="a hook that documents TinyError: subclasses decide, unchanged",
     ),
     pytest.param(
+        "import tinylib\n\ndef number(text):\n    try:\n        return tinylib.parse_number(text)\n"
+        "    except Exception:\n        return 0\n",
+        None, True, "",
+        id="a library decorator that turns ValueError into TinyError: unchanged",
+    ),
+    pytest.param(
         "import tinyfast\n\ndef total(values):\n    try:\n        return tinyfast.fast_sum(values)\n"
         "    except Exception:\n        return 0\n",
         None, True, "",

@@ -583,7 +583,11 @@ class Inferrer:
             if spec is not None and spec.closed and not spec.raises:
                 continue
             if self.index.is_project_name(qualified):
-                continue  # a project decorator: its wrapper is usually transparent
+                if self.index.own_decorators_transparent:
+                    continue  # a project decorator: its wrapper is usually transparent
+                parts.append(Answer.unknown(
+                    f"decorator `{display(target)}` wraps the call (its wrapper is not read)"))
+                continue
             parts.append(Answer.open((), f"decorator `{display(target)}` wraps the call"))
         return combine(parts)
 

@@ -35,6 +35,10 @@ _CONDITIONAL = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor,
 class LibraryIndex(ProjectIndex):
     """The modules of one installed distribution, by dotted name, read on first use."""
 
+    # A library's own decorators may translate the exceptions of what they wrap
+    # (``@handle_errors``: ``except Exception as e: raise LibError from e``).
+    own_decorators_transparent = False
+
     def __init__(
         self, distribution: Distribution, installed: Callable[[str], bool] = lambda _: False
     ) -> None:
