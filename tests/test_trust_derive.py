@@ -17,7 +17,8 @@ CASES = [
         "import tinylib\n\ndef port(text):\n    try:\n        return tinylib.parse_port(text)\n"
         "    except Exception:\n        return None\n",
         "import tinylib\n\ndef port(text):\n    try:\n        return tinylib.parse_port(text)\n"
-        "    except (OverflowError, TypeError, ValueError, tinylib.BadPort):\n        return None\n",
+        "    except (OverflowError, TypeError, ValueError, tinylib.BadPort):\n"
+        "        return None\n",
         False, "",
         id="a closed library summary: a safe fix, the class by its public name",
     ),
@@ -54,8 +55,8 @@ CASES = [
         id="a library decorator that turns ValueError into TinyError: unchanged",
     ),
     pytest.param(
-        "import tinyfast\n\ndef total(values):\n    try:\n        return tinyfast.fast_sum(values)\n"
-        "    except Exception:\n        return 0\n",
+        "import tinyfast\n\ndef total(values):\n    try:\n"
+        "        return tinyfast.fast_sum(values)\n    except Exception:\n        return 0\n",
         None, True, "",
         id="a compiled twin beside the source: unchanged",
     ),
