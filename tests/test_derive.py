@@ -150,6 +150,12 @@ DERIVED = [
         id="unknown: a method that calls a hook",
     ),
     pytest.param(
+        "tinylib.Client.close",
+        DerivedContract("tinylib.Client.close", UNKNOWN, (), "tinylib", "1.0",
+                        why=("not found in its source",)),
+        id="unknown: a method replaced after the class (Client.close = _logged(...))",
+    ),
+    pytest.param(
         "tinyfast.pure_add",
         DerivedContract(
             "tinyfast.pure_add", OPEN, (), "tinyfast", "2.0", "tinyfast/__init__.py", 4,

@@ -10,7 +10,8 @@ idioms, handled here when a module is first read:
 - names bound conditionally (``try: import ujson as json`` / ``except ImportError: import
   json``, ``if sys.version_info >= ...: def f ...``, a C accelerator with a pure-Python
   fallback) or more than once: which binding runs cannot be read, so such a name is treated
-  as a plain variable, and a call through it is unknown.
+  as a plain variable, and a call through it is unknown;
+- a method replaced after its class (``Client.close = _logged(Client.close)``): not found.
 
 A name outside the distribution is not a "project" name, so the inference asks the knowledge
 base about it, as it does for a project's calls into libraries.
@@ -81,6 +82,7 @@ class LibraryIndex(ProjectIndex):
                 for name in exported:
                     if name not in info.bindings and name not in ambiguous:
                         info.bindings[name] = f"{source}.{name}"
+        _drop_replaced_methods(info)
         frame = Frame(module=info)
         for name, values in info.assignments.items():
             if len(values) == 1 and isinstance(values[0], (ast.Name, ast.Attribute)):
@@ -139,6 +141,25 @@ class LibraryIndex(ProjectIndex):
         if listed is not None:
             return listed
         return [n for n in info.bindings if not n.startswith("_")]
+
+
+def _drop_replaced_methods(info: ModuleInfo) -> None:
+    """``Client.get = _wrap(Client.get)`` at module level replaces the method the class body
+    defines: which one runs is not the body's, so the method is treated as not found."""
+    for stmt in info.tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+            [stmt.target] if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) else [])
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                and target.value.id in info.classes
+            ):
+                cls = info.classes[target.value.id]
+                cls.body = [
+                    member for member in cls.body
+                    if not (isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef))
+                            and member.name == target.attr)
+                ] or [ast.Pass(lineno=cls.lineno, col_offset=cls.col_offset)]
 
 
 def _compiled_twin(path: Path | None) -> bool:
