@@ -76,6 +76,7 @@ __all__ = [
     "SinceError",
     "SyncError",
     "TemplateRenderError",
+    "apply_exclusions",
     "build_report",
     "check_exceptions",
     "derive_contracts",
@@ -85,6 +86,7 @@ __all__ = [
     "evidence_path",
     "find_rule",
     "fix_exceptions",
+    "fix_summary",
     "format_names",
     "gate_failures",
     "load_evidence",
@@ -100,6 +102,7 @@ __all__ = [
     "save_baseline",
     "scaffold_exceptions",
     "scan_todos",
+    "statistics",
     "step_summary",
     "sync_options_from_env",
     "sync_todos",
@@ -145,21 +148,46 @@ class CheckReport:
 
 
 def resolve_config(paths: Sequence[Path | str], config_file: Path | str | None = None) -> Config:
-    """The configuration for a run: an explicit file, or the one found from the first path."""
+    """The configuration for a run: an explicit file, or the one found above the folder that
+    holds every path (see :func:`qualitytool.config.load_config`)."""
     import dataclasses
 
-    from qualitytool.config import load_config, load_config_file
+    from qualitytool.config import common_start, load_config, load_config_file
 
     if config_file is not None:
         config = load_config_file(Path(config_file))
     else:
-        config = load_config(Path(paths[0]) if paths else Path.cwd())
+        config = load_config(common_start(paths))
     if not config.report.commands:
         return config
     from qualitytool.report.runners import command_warnings
 
     unused = command_warnings(config.report.commands, config.source)
     return dataclasses.replace(config, warnings=(*config.warnings, *unused))
+
+
+def apply_exclusions(
+    config: Config,
+    *,
+    exclude: Sequence[str] | None = None,
+    extend_exclude: Sequence[str] = (),
+    force_exclude: bool = False,
+) -> Config:
+    """``config`` with the command line's exclusions, as ruff takes them: ``exclude``
+    replaces the configured ``exclude`` (not ``extend-exclude``), ``extend_exclude`` adds to
+    it, ``force_exclude`` applies them to files named on the command line too.  A pattern may
+    hold several, separated by commas."""
+    import dataclasses
+
+    def split(patterns: Sequence[str]) -> tuple[str, ...]:
+        return tuple(p.strip() for text in patterns for p in text.split(",") if p.strip())
+
+    return dataclasses.replace(
+        config,
+        exclude=split(exclude) if exclude else config.exclude,
+        extend_exclude=(*config.extend_exclude, *split(extend_exclude)),
+        force_exclude=force_exclude or config.force_exclude,
+    )
 
 
 def check_exceptions(
@@ -172,6 +200,7 @@ def check_exceptions(
     on_discovered: Callable[[int], None] | None = None,
     shard: Shard | None = None,
     use_cache: bool = True,
+    since: str | None = None,
     check_syntax: bool = False,
 ) -> CheckReport:
     """Find broad exception handlers under ``paths``.
@@ -183,6 +212,8 @@ def check_exceptions(
     :mod:`qualitytool.exceptions.checking.check_cache`).  A file that cannot hold a broad
     handler (a byte-level test, :mod:`qualitytool.exceptions.checking.prefilter`) is not
     parsed, so its syntax errors go unreported, unless ``check_syntax``.
+    ``since`` (a git revision) checks only the files changed since then and reports only
+    handlers on changed lines (raises ``SinceError``).
     """
     import itertools
 
@@ -219,7 +250,10 @@ def check_exceptions(
                 continue
             settled.append((name, result))  # told to on_result once discovery is over
 
+    changed = _changed_since(config, since) if since is not None else None
     names = _candidate_names(paths, config, clean, on_discovered, shard, listings)
+    if changed is not None:
+        names = (name for name in names if name in changed)
     misses = to_parse(uncached(names, cache) if cache is not None else names)
     first = next(misses, None)
     results: list[FileResult] = []
@@ -246,6 +280,8 @@ def check_exceptions(
         for result in done[len(results):]:
             on_result(result)
     ordered = sorted(done, key=lambda r: r.path)
+    if changed is not None:
+        ordered = _on_changed_lines(ordered, changed)
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)))
 
 
@@ -255,14 +291,23 @@ def scan_todos(
     *,
     blame: bool = True,
     shard: Shard | None = None,
+    since: str | None = None,
 ) -> ScanResult:
     """TODO/FIXME/XXX/HACK comments under ``paths``: categorised, with git blame unless
     ``blame`` is false.  ``.items`` are sorted by path and line; ``.notes`` say what was
-    skipped (no git, shallow clone).  ``shard`` scans only that share of the files."""
+    skipped (no git, shallow clone).  ``shard`` scans only that share of the files;
+    ``since`` (a git revision) keeps the comments on lines changed since then."""
+    import dataclasses
+
     from qualitytool.todos.scan import scan_paths
 
     config = config or resolve_config(paths)
-    return scan_paths(paths, config, blame=blame, shard=shard)
+    result = scan_paths(paths, config, blame=blame, shard=shard)
+    if since is None:
+        return result
+    changed = _changed_since(config, since)
+    items = [i for i in result.items if i.line in changed.get(_absolute(i.path), ())]
+    return dataclasses.replace(result, items=items)
 
 
 def write_todo_reports(
@@ -288,10 +333,14 @@ def sync_todos(
     """Scan ``paths`` and bring the GitHub issues of ``options.repo`` in step with the items
     (see :mod:`qualitytool.todos.sync`); raises ``SyncError`` when GitHub refuses."""
     import dataclasses
+    import importlib.util
 
     from qualitytool.todos.scan import categorizer_for
     from qualitytool.todos.sync import SyncError, sync
 
+    if importlib.util.find_spec("github") is None:
+        raise SyncError("todos sync needs PyGithub, which is not installed: "
+                        "pip install 'qualitytool[todos]'")
     config = config or resolve_config(paths)
     categorizer = categorizer_for(config)
     unknown = sorted(set(options.categories) - set(categorizer.names))
@@ -322,6 +371,7 @@ def fix_exceptions(
     record_run: bool = True,
     on_result: Callable[[FileResult], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
+    since: str | None = None,
 ) -> FixReport:
     """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
 
@@ -331,7 +381,8 @@ def fix_exceptions(
     catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
     (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
-    covers the files finished before it.
+    covers the files finished before it.  ``since`` (a git revision) considers only the
+    handlers on lines changed since then (raises ``SinceError``).
     """
     from dataclasses import replace
 
@@ -358,14 +409,19 @@ def fix_exceptions(
         knowledge_files=knowledge_files(config),
         evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
         environment=project_environment(config),
+        changed=_changed_since(config, since) if since is not None else None,
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []
     interrupted = False
     try:
+        candidates = _candidates(paths, config, clean, on_discovered)
+        if options.changed is not None:
+            changed = options.changed
+            candidates = (p for p in candidates if str(p) in changed)
         results = map_files(
             options,
-            _candidates(paths, config, clean, on_discovered),
+            candidates,
             jobs=config.jobs if jobs is None else jobs,
             on_result=on_result,
         )
@@ -406,7 +462,7 @@ def derive_contracts(
 
 
 def scaffold_exceptions(
-    root: Path | str,
+    root: Path | str | None = None,
     config: Config | None = None,
     *,
     module: str | None = None,
@@ -416,7 +472,8 @@ def scaffold_exceptions(
 ) -> ScaffoldReport:
     """Write the project's exception hierarchy (and, for FastAPI/Starlette, the module with
     ``register_exception_handlers(app)``) in the project at ``root`` (its configuration root
-    when it has one); see ``qualitytool scaffold-exceptions``.
+    when it has one; by default the project root of the current folder); see ``qualitytool
+    scaffold-exceptions``.
 
     Arguments override ``[tool.qualitytool.exceptions.hierarchy]``.  Nothing is overwritten
     unless ``force``: an existing hierarchy module only gets the classes it lacks.
@@ -425,10 +482,10 @@ def scaffold_exceptions(
     from qualitytool.scaffold.spec import build_spec
     from qualitytool.scaffold.write import scaffold
 
-    config = config or resolve_config([Path(root)])
+    config = config or resolve_config([Path(root)] if root is not None else [])
     # The modules are placed relative to the project's configuration root (where
-    # fix-exceptions --ladder/--wrap look for them), or ``root`` without a configuration.
-    root = config.root if config.source is not None else Path(root)
+    # fix-exceptions --ladder/--wrap look for them), or ``root`` given without a configuration.
+    root = config.root if config.source is not None or root is None else Path(root)
     spec = build_spec(
         root, config.exceptions.hierarchy, module=module, framework=framework,
         base_name=base_name,
@@ -479,6 +536,36 @@ def merge_evidence(
     config = config or resolve_config([Path.cwd()])
     table = collect_sites([config.root], config)
     return merge_files([Path(f) for f in files], table, evidence_path(config, evidence_file))
+
+
+def _changed_since(config: Config, since: str) -> dict[str, frozenset[int]]:
+    """The lines changed since the git revision ``since``, by absolute file path."""
+    from qualitytool.report.since import changed_lines
+
+    return {
+        str(config.root / name): lines for name, lines in changed_lines(config.root, since).items()
+    }
+
+
+def _absolute(shown: str) -> str:
+    """A path as messages show it (relative to the working folder) made absolute again."""
+    import os
+
+    return os.path.normpath(os.path.join(os.getcwd(), shown))
+
+
+def _on_changed_lines(
+    results: Sequence[FileResult], changed: dict[str, frozenset[int]]
+) -> list[FileResult]:
+    """``results`` keeping only the findings on changed lines (errors are kept)."""
+    import dataclasses
+
+    kept = []
+    for result in results:
+        lines = changed.get(_absolute(result.path), frozenset())
+        findings = tuple(f for f in result.findings if f.line in lines)
+        kept.append(dataclasses.replace(result, findings=findings))
+    return kept
 
 
 def _candidates(
@@ -607,6 +694,27 @@ def render(
     return render_registered(kind, output_format, result, options)
 
 
+def statistics(kind: ResultKind, result: Any) -> str:
+    """``--statistics``: how many findings of each kind, most first, as ruff prints them."""
+    from qualitytool.output import statistics as stats
+
+    if kind is ResultKind.CHECK:
+        return stats.check_statistics(result.findings)
+    if kind is ResultKind.FIX:
+        return stats.fix_statistics(result.handlers, unsafe_fixes=result.unsafe_fixes,
+                                    write=result.write)
+    if kind is ResultKind.TODOS:
+        return stats.todo_statistics(result.items)
+    raise ValueError(f"no statistics for {kind}")
+
+
+def fix_summary(report: FixReport) -> str:
+    """The one-line summary of a ``fix-exceptions`` run."""
+    from qualitytool.exceptions.fixing.fix_report import summary_line
+
+    return summary_line(report)
+
+
 def print_todo_table(result: ScanResult, console: Any, *, explain: bool = False) -> None:
     """The terminal view of ``todos``: a rich table per category on ``console``."""
     from qualitytool.todos.output import render_table
@@ -719,9 +827,13 @@ def gate_failures(report: QualityReport, *, unmeasured: bool = False) -> list[st
 
 
 def write_ci_workflows(
-    root: Path | str, *, force: bool = False, default_branch: str = "main", shards: int = 1
+    root: Path | str | None = None, *, force: bool = False, default_branch: str = "main",
+    shards: int = 1,
 ) -> list[WrittenFile]:
-    """The GitHub Actions workflows of ``qualitytool init --ci`` in ``root``."""
+    """The GitHub Actions workflows of ``qualitytool init --ci`` in ``root`` (by default the
+    top of the git repository around the current folder, where GitHub reads them)."""
+    from qualitytool.config import find_repository_root
     from qualitytool.init import write_ci_workflows as write
 
-    return write(Path(root), force=force, default_branch=default_branch, shards=shards)
+    top = Path(root) if root is not None else find_repository_root(Path.cwd())
+    return write(top, force=force, default_branch=default_branch, shards=shards)

@@ -19,6 +19,9 @@ from typing import Any
 from qualitytool.config import Config, cache_directory
 
 _GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
+# The folder at the project root where every run keeps its files (caches, run log, evidence).
+STATE_FOLDER = ".qualitytool"
+_STATE_GITIGNORE = "# Made by qualitytool: what it keeps here is never committed.\n*\n"
 # A cache file of other settings (another version, other options) unused this long goes.
 STALE_DAYS = 30
 
@@ -70,6 +73,7 @@ def write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None:
         if not directory.is_dir():
             directory.mkdir(parents=True)
             (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+        ignore_state_folder(directory)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -80,6 +84,21 @@ def write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def ignore_state_folder(directory: Path) -> None:
+    """Make the project's ``.qualitytool`` folder, ``directory`` or the one it is in, ignore
+    itself (a ``.gitignore`` of ``*``, as ruff's cache does): the run log, the evidence and
+    the caches it holds never show in ``git status``.  Made again when a user deleted it."""
+    for folder in (directory, *directory.parents):
+        if folder.name == STATE_FOLDER:
+            marker = folder / ".gitignore"
+            if not marker.exists():
+                try:
+                    marker.write_text(_STATE_GITIGNORE, encoding="utf-8")
+                except OSError:  # a read-only checkout: nothing was written there either
+                    pass
+            return
 
 
 def prune(directory: Path, pattern: str, keep: Path) -> None:

@@ -77,14 +77,66 @@ def _format_option(
     )
 
 
-def _load_config(paths: Sequence[Path], config_file: Path | None) -> Config:
+def _exclusion_options(function: FC) -> FC:
+    """ruff's ``--exclude``, ``--extend-exclude`` and ``--force-exclude``."""
+    for option in reversed((
+        click.option(
+            "--exclude", "exclude", multiple=True, metavar="PATTERN",
+            help="Skip files matching these gitignore-style patterns (relative to the project "
+            "root) instead of the configured `exclude`; repeatable, or comma-separated.",
+        ),
+        click.option(
+            "--extend-exclude", "extend_exclude", multiple=True, metavar="PATTERN",
+            help="Like --exclude, but in addition to the configured `exclude`.",
+        ),
+        click.option(
+            "--force-exclude", is_flag=True,
+            help="Apply the exclusions to files named on the command line too (pre-commit "
+            "names every file it checks).",
+        ),
+    )):
+        function = option(function)
+    return function
+
+
+_exit_zero_option = click.option(
+    "--exit-zero", "-e", is_flag=True,
+    help="Exit 0 even when something is found (2 still means an error).",
+)
+_statistics_option = click.option(
+    "--statistics", is_flag=True,
+    help="Print how many findings of each kind there are instead of the findings.",
+)
+_since_option = click.option(
+    "--since", "since", metavar="REV",
+    help="Only what is on lines changed since this git revision (committed or not), so that "
+    "on a legacy codebase only new code fails: `--since HEAD` in a pre-commit hook, "
+    "`--since origin/main` in CI.",
+)
+
+
+def _load_config(
+    paths: Sequence[Path],
+    config_file: Path | None,
+    exclusions: tuple[tuple[str, ...], tuple[str, ...], bool] | None = None,
+) -> Config:
     try:
         config = api.resolve_config(paths, config_file)
     except api.ConfigError as exc:  # a usage error: exit 2, never 1 ("found something")
         _fail(str(exc))
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if exclusions is not None:
+        exclude, extend_exclude, force_exclude = exclusions
+        config = api.apply_exclusions(config, exclude=exclude, extend_exclude=extend_exclude,
+                                      force_exclude=force_exclude)
     return config
+
+
+def _is_terminal() -> bool:
+    """Whether standard output is a terminal: rich tables and hints there, one line per
+    finding everywhere else (a hook, a CI log, a pipe), as ruff prints."""
+    return sys.stdout.isatty()
 
 
 def _fail(message: str) -> NoReturn:
@@ -146,6 +198,10 @@ def main() -> None:
     "--no-cache", is_flag=True,
     help="Check every file again, neither reading nor writing the cache (.qualitytool/cache/).",
 )
+@_since_option
+@_exclusion_options
+@_exit_zero_option
+@_statistics_option
 @click.option(
     "--check-syntax", is_flag=True,
     help="Also parse the files that cannot hold a broad handler, to report their syntax errors.",
@@ -159,6 +215,12 @@ def check_exceptions_command(
     output_format: str,
     strict: bool,
     no_cache: bool,
+    since: str | None,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    force_exclude: bool,
+    exit_zero: bool,
+    statistics: bool,
     check_syntax: bool,
     jobs: int | None,
     config_file: Path | None,
@@ -167,30 +229,45 @@ def check_exceptions_command(
 ) -> None:
     """Report broad exception handlers (`except Exception`, `BaseException`, bare `except:`).
 
-    Exit status: 0 when none are found, 1 when some are, 2 on usage or file errors.
+    Exit status: 0 when none are found (or with --exit-zero), 1 when some are, 2 on usage or
+    file errors.
     """
     paths = paths or (Path("."),)
-    config = _load_config(paths, config_file)
+    config = _load_config(paths, config_file, (exclude, extend_exclude, force_exclude))
     try:
         with _Progress("check-exceptions") as progress:
             report = api.check_exceptions(
                 paths, config, strict=strict, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start, shard=shard,
-                use_cache=not no_cache, check_syntax=check_syntax,
+                use_cache=not no_cache, check_syntax=check_syntax, since=since,
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
-    _emit(api.render(ResultKind.CHECK, output_format, report), output_file)
-    if output_format != "text" and report.errors:
+    except api.SinceError as exc:
+        _fail(str(exc))
+    if statistics:
+        _emit(api.statistics(ResultKind.CHECK, report), output_file)
+    else:
+        _emit(api.render(ResultKind.CHECK, output_format, report), output_file)
+    if (output_format != "text" or statistics) and report.errors:
         for error in report.errors:
             click.echo(f"error: {error.error}", err=True)
-    sys.exit(EXIT_ERROR if report.errors else EXIT_FOUND if report.findings else EXIT_CLEAN)
+    found = bool(report.findings) and not exit_zero
+    sys.exit(EXIT_ERROR if report.errors else EXIT_FOUND if found else EXIT_CLEAN)
 
 
 @main.command("fix-exceptions")
 @_paths_argument
-@click.option("--write", is_flag=True, help="Apply the fixes (atomically) instead of printing a diff.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print the diff also when writing.")
+@click.option(
+    "--fix", "--write", "fix", is_flag=True,
+    help="Apply the fixes, each file atomically (--write is the older name).  Exit 1 while "
+    "broad handlers remain.",
+)
+@click.option(
+    "--diff", "diff_only", is_flag=True,
+    help="Print the diff of the fixes and write nothing, as ruff's --diff (exit 1 when there "
+    "is a diff).",
+)
 @click.option(
     "--unsafe-fixes", is_flag=True,
     help="Also apply unsafe fixes (open sets, bare `except:` -> `except Exception:`).",
@@ -216,13 +293,22 @@ def check_exceptions_command(
     help="Add what the tests saw each handler catch (from `qualitytool evidence run`).",
 )
 @_format_option(ResultKind.FIX)
+@click.option(
+    "--show-hints", is_flag=True,
+    help="Print the knowledge-base entry that would unlock each handler left broad, and the "
+    "top blockers, also when the output is not a terminal (on one, always).",
+)
+@_since_option
+@_exclusion_options
+@_exit_zero_option
+@_statistics_option
 @_jobs_option
 @_config_option
 @_output_option
 def fix_exceptions_command(
     paths: tuple[Path, ...],
-    write: bool,
-    show_diff: bool,
+    fix: bool,
+    diff_only: bool,
     unsafe_fixes: bool,
     keep_fallback: bool,
     boundaries: bool,
@@ -230,17 +316,31 @@ def fix_exceptions_command(
     wrap: bool,
     evidence_file: Path | None,
     output_format: str,
+    show_hints: bool,
+    since: str | None,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    force_exclude: bool,
+    exit_zero: bool,
+    statistics: bool,
     jobs: int | None,
     config_file: Path | None,
     output_file: Path | None,
 ) -> None:
     """Narrow broad exception handlers to the exceptions the `try` body can raise.
 
-    Without --write, prints the diff and exits 1 if anything would change.  Exit status 2
-    when a file cannot be read, decoded or parsed (it is left untouched; the run goes on).
+    Without --fix, a dry run: prints the diff, the handlers it would leave broad and why, and
+    a summary.  Exit status, as ruff's: 1 when broad handlers are found (with --fix: when some
+    remain; with --diff: when there is a diff), else 0 (always with --exit-zero); 2 when a
+    file cannot be read, decoded or parsed (it is left untouched; the run goes on); 130 on
+    Ctrl-C.
     """
     paths = paths or (Path("."),)
-    config = _load_config(paths, config_file)
+    config = _load_config(paths, config_file, (exclude, extend_exclude, force_exclude))
+    if fix and diff_only:
+        click.echo("warning: --diff writes nothing, as ruff's (before, --write --diff wrote "
+                   "and printed the diff); run without --diff to apply the fixes", err=True)
+    write = fix and not diff_only
     if ladder or wrap:
         module = api.missing_hierarchy(config)
         if module is not None:
@@ -254,10 +354,12 @@ def fix_exceptions_command(
                 paths, config, write=write, unsafe_fixes=unsafe_fixes,
                 keep_fallback=keep_fallback, boundaries=boundaries, ladder=ladder, wrap=wrap,
                 evidence_file=evidence_file, jobs=jobs,
-                on_result=progress.advance, on_discovered=progress.start,
+                on_result=progress.advance, on_discovered=progress.start, since=since,
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
+    except api.SinceError as exc:
+        _fail(str(exc))
     except api.ConfigError as exc:  # a configured environment that does not exist
         _fail(str(exc))
     except (api.KnowledgeBaseError, api.EvidenceError) as exc:
@@ -265,18 +367,28 @@ def fix_exceptions_command(
         sys.exit(EXIT_ERROR)
     if report.run_log_error is not None:
         click.echo(f"warning: cannot write the run log: {report.run_log_error}", err=True)
-    _emit(api.render(ResultKind.FIX, output_format, report,
-                     api.RenderOptions(show_diff=show_diff or not write)), output_file)
-    if output_format != "text":
+    options = api.RenderOptions(
+        show_diff=not write, summary=not diff_only,
+        concise=not show_hints and not (_is_terminal() and output_file is None),
+    )
+    if statistics:
+        _emit(api.statistics(ResultKind.FIX, report), output_file)
+    else:
+        _emit(api.render(ResultKind.FIX, output_format, report, options), output_file)
+    if output_format != "text" or statistics or diff_only:
         for error in report.errors:
             click.echo(f"error: {error.error}", err=True)
+    if diff_only and output_format == "text":
+        click.echo(api.fix_summary(report), err=True)
     if report.interrupted:
         click.echo(f"interrupted: stopped after {len(report.files)} file(s); the summary and "
                    "the run log cover those only", err=True)
         sys.exit(EXIT_INTERRUPTED)
     if report.errors:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FOUND if report.changed_files and not write else EXIT_CLEAN)
+    # As ruff: --diff fails on a diff, --fix on what remains, a dry run on any finding.
+    found = report.changed_files if diff_only else report.remaining if write else report.handlers
+    sys.exit(EXIT_FOUND if found and not exit_zero else EXIT_CLEAN)
 
 
 @main.group("kb")
@@ -356,13 +468,13 @@ def scaffold_exceptions_command(
     force: bool,
     config_file: Path | None,
 ) -> None:
-    """Write the project's exception hierarchy under ROOT (default: the current directory).
+    """Write the project's exception hierarchy under ROOT (default: the project root: the
+    nearest folder above with a pyproject.toml or .git).
 
     An existing hierarchy module only gets the classes it lacks.  Exit status 2 when a module
     cannot be parsed (it is left unchanged).
     """
-    root = root or Path(".")
-    config = _load_config([root], config_file)
+    config = _load_config([root] if root is not None else [], config_file)
     report = api.scaffold_exceptions(
         root, config, module=module, framework=framework, base_name=base_name, force=force
     )
@@ -487,6 +599,24 @@ class _DefaultCommandGroup(click.Group):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        default = self.commands[self.default_command]
+        formatter.write_usage(ctx.command_path, " ".join(default.collect_usage_pieces(ctx)))
+        for name in self.list_commands(ctx):
+            if name != self.default_command:
+                formatter.write_usage(f"{ctx.command_path} {name}", "[OPTIONS] ...",
+                                      prefix="   or: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The default command's options (what ``todos PATH`` takes), then the commands:
+        ``todos --help`` hides none of them."""
+        default = self.commands[self.default_command]
+        rows = [row for param in default.get_params(ctx) if isinstance(param, click.Option)
+                if (row := param.get_help_record(ctx)) is not None]
+        with formatter.section("Options"):
+            formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
 
 @main.group("todos", cls=_DefaultCommandGroup)
 def todos_group() -> None:
@@ -496,7 +626,8 @@ def todos_group() -> None:
 
 @todos_group.command("scan")
 @_paths_argument
-@_format_option(ResultKind.TODOS, "Output format (text: a table per category, oldest first).")
+@_format_option(ResultKind.TODOS, "Output format (text: a table per category, oldest first, "
+                "on a terminal; one line per item elsewhere).")
 @click.option("--check", is_flag=True, help="Exit 1 when an item has no issue link.")
 @click.option(
     "--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -505,6 +636,10 @@ def todos_group() -> None:
 @click.option("--no-blame", is_flag=True, help="Skip git blame (faster; no ages or authors).")
 @click.option("--explain", is_flag=True,
               help="Say why each item got its category (text format; JSON always has it).")
+@_since_option
+@_exclusion_options
+@_exit_zero_option
+@_statistics_option
 @_config_option
 @_output_option
 @_shard_option
@@ -515,24 +650,36 @@ def todos_scan_command(
     report_dir: Path | None,
     no_blame: bool,
     explain: bool,
+    since: str | None,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    force_exclude: bool,
+    exit_zero: bool,
+    statistics: bool,
     config_file: Path | None,
     output_file: Path | None,
     shard: Any,
 ) -> None:
     """List the TODO comments under PATH... (default: the current directory).
 
+    Vendored and generated code (vendor/, node_modules/, *.min.js, static library folders,
+    .gitattributes linguist-vendored) is skipped unless `skip-vendored = false`.
+
     Exit status: 0, or 1 with --check when an item has no issue link (`TODO(#12)`,
-    `TODO(owner/repo#12)` or `TODO: text - https://...`); 2 on usage errors or when a file or
-    folder cannot be read (the others are still scanned and reported).
+    `TODO(owner/repo#12)` or `TODO: text - https://...`) unless --exit-zero; 2 on usage
+    errors or when a file or folder cannot be read (the others are still scanned and
+    reported).
     """
     paths = paths or (Path("."),)
-    config = _load_config(paths, config_file)
+    config = _load_config(paths, config_file, (exclude, extend_exclude, force_exclude))
     try:
-        result = api.scan_todos(paths, config, blame=not no_blame, shard=shard)
+        result = api.scan_todos(paths, config, blame=not no_blame, shard=shard, since=since)
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
     except api.CategoryRulesError as exc:
         raise click.ClickException(str(exc)) from exc
+    except api.SinceError as exc:
+        _fail(str(exc))
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     if report_dir is not None:
@@ -541,7 +688,9 @@ def todos_scan_command(
                 click.echo(f"wrote {api.display_path(written)}", err=True)
         except api.TemplateRenderError as exc:
             _fail(str(exc))
-    if output_format == "text" and output_file is None:
+    if statistics:
+        _emit(api.statistics(ResultKind.TODOS, result), output_file)
+    elif output_format == "text" and output_file is None and _is_terminal():
         from rich.console import Console
 
         api.print_todo_table(result, Console(soft_wrap=not sys.stdout.isatty()), explain=explain)
@@ -551,8 +700,8 @@ def todos_scan_command(
     unlinked = [item for item in result.items if not item.issue]
     if result.errors:  # an unread file may hold an unlinked TODO: --check cannot pass
         sys.exit(EXIT_ERROR)
-    if check and unlinked:
-        if output_format != "text":
+    if check and unlinked and not exit_zero:
+        if output_format != "text" or statistics:
             click.echo(f"{len(unlinked)} TODO comment(s) without an issue link", err=True)
         sys.exit(EXIT_FOUND)
 
@@ -577,8 +726,8 @@ def todos_scan_command(
               help="Rewrite each synced comment to reference its issue: # TODO(#123): text.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
               help="Seconds to wait for each answer from GitHub.")
-@click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, hidden=True,
-              help="urllib3 backoff factor between read retries (tests set 0).")
+@click.option("--retry-backoff", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Backoff factor between retries of a read (seconds: factor x 2^retry).")
 @click.option("--no-blame", is_flag=True, help="Skip git blame in the issue bodies.")
 @_config_option
 def todos_sync_command(
@@ -669,34 +818,79 @@ def rule_command(code: str | None) -> None:
 
 
 class _ToolProgress:
-    """One progress line per tool (files done) on an interactive stderr; silent in CI logs."""
+    """Per tool, files done: a progress line each on an interactive stderr; elsewhere (CI
+    logs, a pipe) a plain line for each tool still running after ``QUIET_SECONDS``, again
+    every ``EVERY_SECONDS``, and when such a tool ends, so that a long report is never
+    silent and a short one says nothing."""
+
+    QUIET_SECONDS = 10.0
+    EVERY_SECONDS = 30.0
 
     def __init__(self) -> None:
         import os
+        import threading
+        import time
 
         self._bar: Any = None
         self._tasks: dict[str, Any] = {}
+        self._clock = time.monotonic
+        self._started = self._clock()
+        self._state: dict[str, tuple[int, int]] = {}  # tool -> (done, total)
+        self._told: dict[str, float] = {}  # tool -> when its last plain line was written
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
         if sys.stderr.isatty() and not os.environ.get("CI"):
             from rich.console import Console
             from rich.progress import Progress
 
             self._bar = Progress(transient=True, console=Console(stderr=True))
+        else:
+            self._ticker = threading.Thread(target=self._tick, name="qt-report-progress",
+                                            daemon=True)
 
     def update(self, tool: str, done: int, total: int) -> None:
-        if self._bar is None:
+        if self._bar is not None:
+            if tool not in self._tasks:
+                self._tasks[tool] = self._bar.add_task(tool, total=total)
+            self._bar.update(self._tasks[tool], completed=done, total=total)
             return
-        if tool not in self._tasks:
-            self._tasks[tool] = self._bar.add_task(tool, total=total)
-        self._bar.update(self._tasks[tool], completed=done, total=total)
+        with self._lock:
+            finished_before = self._state.get(tool, (0, 1))
+            self._state[tool] = (done, total)
+            if done >= total and tool in self._told and finished_before[0] < finished_before[1]:
+                self._say(tool, done, total, "done")
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            now = self._clock()
+            with self._lock:
+                for tool, (done, total) in self._state.items():
+                    last = self._told.get(tool)
+                    due = (now - self._started >= self.QUIET_SECONDS if last is None
+                           else now - last >= self.EVERY_SECONDS)
+                    if done < total and due:
+                        self._say(tool, done, total, "running")
+
+    def _say(self, tool: str, done: int, total: int, state: str) -> None:
+        now = self._clock()
+        click.echo(f"report: {tool} {done}/{total} files, {state} "
+                   f"({now - self._started:.0f} s)", err=True)
+        self._told[tool] = now
 
     def __enter__(self) -> Self:
         if self._bar is not None:
             self._bar.start()
+        if self._ticker is not None:
+            self._ticker.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+        if self._ticker is not None:
+            self._stop.set()
+            self._ticker.join()
 
 
 @main.command("report")
@@ -801,15 +995,16 @@ def report_command(
 
 
 @main.command("init")
-@click.argument("path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--ci", "ci", is_flag=True, help="Write the GitHub Actions workflows.")
 @click.option("--force", is_flag=True, help="Overwrite workflow files that already exist.")
 @click.option("--branch", default="main", show_default=True, help="The default branch.")
 @click.option("--shards", type=click.IntRange(min=1), default=1, show_default=True,
               help="With --ci: run the report as a matrix of N jobs (`--shard I/N`) and a "
               "merge job.")
-def init_command(path: Path, ci: bool, force: bool, branch: str, shards: int) -> None:
-    """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows)."""
+def init_command(path: Path | None, ci: bool, force: bool, branch: str, shards: int) -> None:
+    """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows in PATH, by
+    default the top of the git repository around the current folder)."""
     if not ci:
         raise click.UsageError("nothing to do: pass --ci to write the GitHub Actions workflows")
     for written in api.write_ci_workflows(path, force=force, default_branch=branch,

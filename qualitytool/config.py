@@ -8,6 +8,8 @@ reported as a warning (never silently ignored, never fatal).
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import sys
 import types
 import typing
@@ -95,6 +97,12 @@ class TodosConfig:
     )
     # Extra category rule files (TOML, same format as rules/todo_categories.toml).
     category_rules: tuple[str, ...] = ()
+    # Skip code the project carries but did not write: vendored libraries, minified and
+    # generated files (rules/vendored.toml, and the project's .gitattributes linguist-vendored
+    # and linguist-generated).
+    skip_vendored: bool = True
+    # More gitignore-style patterns of files the TODO scan skips (after the vendored ones).
+    exclude: tuple[str, ...] = ()
     # Phrases that mark a TODO as a documented limitation rather than work to do.
     limitation_phrases: tuple[str, ...] = ("limitation", "known issue", "wontfix", "won't fix")
     labels: tuple[str, ...] = ("technical-debt", "todo")
@@ -155,11 +163,21 @@ class Config:
     source: Path | None = None
     include: tuple[str, ...] = ("*.py", "*.pyi")
     exclude: tuple[str, ...] = ()
+    # More patterns to exclude, kept apart from ``exclude`` so that ``--exclude`` can replace
+    # those while these stay (ruff's ``extend-exclude``).
+    extend_exclude: tuple[str, ...] = ()
+    # Apply the exclusions to files named on the command line too (ruff's ``force-exclude``;
+    # pre-commit names every file it checks).
+    force_exclude: bool = False
     respect_gitignore: bool = True
     # gitignore-style globs of code where no broad handler is tolerated (reported as errors).
     critical_paths: tuple[str, ...] = ()
     # Worker processes; 0 means one per core.
     jobs: int = 0
+    # The oldest Python the project runs on, as ruff spells it ("py311"); default: the lower
+    # bound of the project's requires-python, else py310.  fix-exceptions reads typeshed's
+    # stubs for it.
+    target_version: str | None = None
     exceptions: ExceptionsConfig = field(default_factory=ExceptionsConfig)
     todos: TodosConfig = field(default_factory=TodosConfig)
     gates: GatesConfig = field(default_factory=GatesConfig)
@@ -216,14 +234,48 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
+def find_project_root(start: Path) -> Path:
+    """The project ``start`` (a file or folder) belongs to, as ruff finds it: the nearest
+    folder at or above it holding a ``pyproject.toml`` or ``.git``; ``start``'s own folder when
+    there is none.  Its ``.qualitytool/`` folder is the only one a run writes."""
+    resolved = start.resolve()
+    directory = resolved if resolved.is_dir() else resolved.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
+def find_repository_root(start: Path) -> Path:
+    """The top of the git work tree ``start`` is in, else its project root
+    (:func:`find_project_root`)."""
+    resolved = start.resolve()
+    directory = resolved if resolved.is_dir() else resolved.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return find_project_root(start)
+
+
+def common_start(paths: Sequence[Path | str]) -> Path:
+    """The folder all ``paths`` are in (the current one when there are none): where the
+    configuration and the project root are looked for, whatever order the paths come in."""
+    if not paths:
+        return Path.cwd()
+    folders = []
+    for path in paths:
+        resolved = Path(path).resolve()
+        folders.append(str(resolved if resolved.is_dir() else resolved.parent))
+    return Path(os.path.commonpath(folders))
+
+
 def load_config(start: Path | str = ".") -> Config:
-    """Load the configuration that applies to ``start`` (a file or directory)."""
+    """Load the configuration that applies to ``start`` (a file or directory): the nearest
+    ``[tool.qualitytool]`` above it, else the defaults with the project root above it."""
     start_path = Path(start)
     source = find_config_file(start_path)
     if source is None:
-        resolved = start_path.resolve()
-        root = resolved if resolved.is_dir() else resolved.parent
-        return Config(root=root)
+        return Config(root=find_project_root(start_path))
     return load_config_file(source)
 
 
@@ -342,6 +394,9 @@ def _validate(config: Config, source: Path) -> None:
     _check_inside(config, source)
     if config.jobs < 0:
         raise ConfigError(f"{source}: key '{TABLE}.jobs' must be 0 (all cores) or more")
+    if config.target_version is not None and not re.fullmatch(r"py3\d+", config.target_version):
+        raise ConfigError(f"{source}: key '{TABLE}.target-version' must be of the form py311, "
+                          f"got {config.target_version!r}")
     for gate in GATES:
         problem = gate.invalid(getattr(config.gates, gate.field))
         if problem is not None:

@@ -136,25 +136,33 @@ def iter_file_names(
     include: Sequence[str] | None = None,
     on_error: Callable[[str, str], None] | None = None,
     listings: ListingCache | None = None,
+    exclude: Sequence[str] = (),
 ) -> Iterator[str]:
     """:func:`iter_files` as absolute path strings: building a ``Path`` per file costs more
     than a cache lookup that needs none.  ``listings`` reuses the listings of folders
-    unchanged since an earlier run (the caller saves it)."""
+    unchanged since an earlier run (the caller saves it).  ``exclude``: patterns excluded
+    before the configuration's (``!pattern`` takes a path back).  A file named on the command
+    line is analysed whatever the patterns say, unless the configuration's ``force-exclude``
+    is set (as ruff's ``--force-exclude``, for pre-commit, which names every file)."""
     for raw in paths:
         if not Path(raw).exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
     include_spec = _NameMatcher(include if include is not None else config.include)
-    exclude_spec = _spec(config.exclude) if config.exclude else None
+    patterns = [*exclude, *config.exclude, *config.extend_exclude]
+    exclude_spec = _spec(patterns) if patterns else None
     seen: set[str] = set()
     for raw in paths:
         resolved = Path(raw).resolve()
         if resolved.is_file():
             name = str(resolved)
+            if config.force_exclude and _force_excluded(name, config, exclude_spec):
+                continue
             if name not in seen:
                 seen.add(name)
                 yield name
             continue
-        walk = _walk(resolved, config, include_spec, exclude_spec, on_error, listings)
+        walk = _walk(resolved, config, include_spec, exclude_spec, on_error, listings,
+                     prune=not any(p.startswith("!") for p in patterns))
         if len(paths) == 1:  # one walk never gives a file twice
             yield from walk
             continue
@@ -162,6 +170,20 @@ def iter_file_names(
             if name not in seen:
                 seen.add(name)
                 yield name
+
+
+def _force_excluded(
+    name: str, config: Config, exclude_spec: pathspec.PathSpec[Any] | None
+) -> bool:
+    """Whether a file named on the command line is excluded all the same: under a folder
+    discovery never enters, or matched by the exclusion patterns."""
+    relative = _relative_to_root(Path(name), config.root)
+    if relative is None:
+        return False
+    folders = relative.split("/")[:-1]
+    if any(f in DEFAULT_EXCLUDED_DIRS or f.endswith(".egg-info") for f in folders):
+        return True
+    return exclude_spec is not None and exclude_spec.match_file(relative)
 
 
 def _relative_to_root(path: Path, root: Path) -> str | None:
@@ -178,6 +200,7 @@ def _walk(
     exclude_spec: pathspec.PathSpec[Any] | None,
     on_error: Callable[[str, str], None] | None = None,
     listings: ListingCache | None = None,
+    prune: bool = True,
 ) -> Iterator[str]:
     # Plain strings: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
@@ -257,7 +280,9 @@ def _walk(
             child = prefix + name
             if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info"):
                 continue
-            if exclude_spec is not None:
+            # An excluded folder is not entered, unless a "!pattern" may take back a file in it
+            # (its files are then matched one by one).
+            if prune and exclude_spec is not None:
                 rel = rel_to_root(child)
                 if rel is not None and exclude_spec.match_file(rel + "/"):
                     continue

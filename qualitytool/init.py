@@ -33,13 +33,18 @@ def write_ci_workflows(
     force: bool = False,
     default_branch: str = "main",
     python_version: str = "3.12",
-    install_spec: str = "qualitytool",
+    install_spec: str | None = None,
     paths: str = ".",
     shards: int = 1,
 ) -> list[WrittenFile]:
     """Render every workflow template into ``root/.github/workflows``; with ``shards`` > 1
-    the report runs as a matrix of that many jobs and a merge job."""
+    the report runs as a matrix of that many jobs and a merge job.  The workflows install
+    ``install_spec``, by default this release of qualitytool from PyPI with every extra."""
     import jinja2
+
+    from qualitytool import __version__
+
+    install_spec = install_spec or f"qualitytool[all]=={__version__}"
 
     target = root / ".github" / "workflows"
     target.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,9 @@ def _guarded(func: Callable[[Path], FileResult], path: Path) -> FileResult:
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the run
         # One line naming the file: some messages (LibCST's) span many lines.
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if isinstance(exc, RecursionError):  # valid code nested deeper than the analysis goes
+            return FileResult(path=display_path(path), error=f"{display_path(path)}: cannot "
+                              f"analyse: nested too deeply (RecursionError: {first})")
         return FileResult(
             path=display_path(path),
             error=f"{display_path(path)}: internal error: {type(exc).__name__}: {first}".rstrip(": "),

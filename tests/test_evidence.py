@@ -449,8 +449,9 @@ def test_exception_report_counts_evidence_fixes(tmp_path: Path) -> None:
                    evidence_file=root / ".qualitytool" / "evidence.json")  # writes the run log
     text = render(build_report(root, use_cache=False, tools=["check-exceptions"]),
                   "exception_refactoring_report.md.j2")
-    assert "| narrowed with the tests' evidence (`--evidence`) | 2 |\n| boundary" in text
-    assert "### Narrowed with the tests' evidence\n" in text
+    # a dry run (no write): what it would narrow
+    assert "| would be narrowed with the tests' evidence (`--evidence`) | 2 |\n| boundary" in text
+    assert "### Would be narrowed with the tests' evidence\n" in text
 
 
 def test_a_command_that_cannot_start_writes_nothing(tmp_path: Path,

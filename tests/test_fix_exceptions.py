@@ -382,7 +382,8 @@ def test_cli_diff_exit_codes_and_run_log(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "-except Exception:\n+except OSError:\n" in result.output
     assert result.output.endswith(
-        "1 broad handler: 1 safe fix(es), 0 unsafe fix(es), 0 boundaries, 0 left broad; 1 file would change\n"
+        "1 broad handler: 1 safe fix(es), 0 unsafe fix(es), 0 boundaries, 0 left broad; "
+        "1 file would change, 0 handlers would remain broad\n"
     )
     assert target.read_text() == before  # diff mode writes nothing
     log = json.loads((tmp_path / ".qualitytool" / "last-fix-exceptions.json").read_text())
@@ -415,6 +416,8 @@ def test_json_format_contract(tmp_path: Path) -> None:
     assert shown.endswith("mod.py")
     assert document == {
         "version": 1,
+        "write": False,
+        "unsafe_fixes": False,
         "handlers": [
             {"path": shown, "line": 4, "col": 8, "kind": "Exception", "critical": True,
              "outcome": "safe", "exceptions": ["OSError"], "reason": None, "unlock": []},
@@ -445,8 +448,8 @@ def test_text_output_says_which_entry_unlocks_a_handler_and_the_top_blockers(
             for n in range(2)
         )
     )
-    result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
-    assert result.exit_code == 0
+    result = CliRunner().invoke(main, ["fix-exceptions", "--show-hints", str(tmp_path)])
+    assert result.exit_code == 1  # two broad handlers found (none would change)
     assert (
         "mod.py:5:12: left broad: unknown call `gettext.translation`\n"
         "  `gettext.translation` has no contract; describe it in a knowledge base listed under "

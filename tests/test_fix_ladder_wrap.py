@@ -230,7 +230,7 @@ def test_outcomes_are_counted(tmp_path: Path) -> None:
     }
     assert render_text(report, show_diff=False).splitlines()[-1] == (
         "3 broad handlers: 0 safe fix(es), 0 unsafe fix(es), 1 boundary, 1 laddered, "
-        "1 wrapped, 0 left broad; 2 files would change"
+        "1 wrapped, 0 left broad; 2 files would change, 1 handler would remain broad"
     )
 
 
@@ -287,7 +287,7 @@ def test_cli_warns_when_there_is_no_hierarchy(tmp_path: Path) -> None:
     root = _project(tmp_path, hierarchy=False)
     (root / "app" / "mod.py").write_text(LADDER_CASES[0].values[0])
     result = CliRunner().invoke(main, ["fix-exceptions", str(root / "app"), "--ladder"])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # a dry run that found a broad handler
     assert (
         f"warning: --ladder/--wrap do nothing: no exception hierarchy at "
         f"{root.resolve() / 'app/core/exceptions.py'} (qualitytool scaffold-exceptions writes one)"

@@ -277,27 +277,27 @@ TRIGGERS: dict[str, dict[str, str]] = {
     # aiohttp
     "aiohttp.ClientSession": {
         "aiohttp.ClientError": "run(aiohttp_get(f'http://127.0.0.1:{closed_port}/'))",
-        "TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', "
+        "asyncio.TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', "
                         "timeout=aiohttp.ClientTimeout(total=0.3)))"},
     "aiohttp.ClientSession.get": {
         "aiohttp.ClientError": "run(aiohttp_get('nope'))",
-        "TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', "
+        "asyncio.TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', "
                         "timeout=aiohttp.ClientTimeout(total=0.3)))"},
     "aiohttp.ClientSession.post": {
         "aiohttp.ClientError": "run(aiohttp_get(f'http://127.0.0.1:{closed_port}/', method='POST'))",
-        "TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', method='POST', "
+        "asyncio.TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', method='POST', "
                         "timeout=aiohttp.ClientTimeout(total=0.3)))"},
     "aiohttp.ClientResponse": {"aiohttp.ClientError": "run(aiohttp_get(stall_url, read='read'))",
-                               "TimeoutError": "run(aiohttp_get(stall_url, read='read'))"},
+                               "asyncio.TimeoutError": "run(aiohttp_get(stall_url, read='read'))"},
     "aiohttp.ClientResponse.raise_for_status": {
         "aiohttp.ClientResponseError": "run(aiohttp_get(http_url, read='raise_for_status'))"},
     "aiohttp.ClientResponse.json": {
         "aiohttp.ClientError": "run(aiohttp_get(http_url, read='json'))",
-        "TimeoutError": "run(aiohttp_get(stall_url, read='json'))",
+        "asyncio.TimeoutError": "run(aiohttp_get(stall_url, read='json'))",
         "ValueError": "run(aiohttp_get(http_url, read='json', content_type=None))"},
     "aiohttp.ClientResponse.text": {
         "aiohttp.ClientError": "run(aiohttp_get(stall_url, read='text'))",
-        "TimeoutError": "run(aiohttp_get(stall_url, read='text'))",
+        "asyncio.TimeoutError": "run(aiohttp_get(stall_url, read='text'))",
         "ValueError": "run(aiohttp_get(http_url + 'latin', read='text'))"},
     # redis
     "redis.Redis": {"redis.RedisError": "closed_redis().get('k')"},
@@ -331,16 +331,16 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "asyncpg.connect": {
         "asyncpg.InterfaceError": "run(asyncpg.connect('nope://x'))",
         "OSError": "run(asyncpg.connect(host='127.0.0.1', port=closed_port, user='u', database='d'))",
-        "TimeoutError": "run(asyncpg.connect(host='127.0.0.1', port=silent_port, user='u', database='d', "
+        "asyncio.TimeoutError": "run(asyncpg.connect(host='127.0.0.1', port=silent_port, user='u', database='d', "
                         "timeout=0.3, ssl=False))"},
     "asyncpg.create_pool": {
         "asyncpg.InterfaceError": "run(asyncpg_pool(dsn='nope://x'))",
         "OSError": "run(asyncpg_pool(host='127.0.0.1', port=closed_port, user='u', database='d'))",
-        "TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', database='d', "
+        "asyncio.TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', database='d', "
                         "timeout=0.3, ssl=False))"},
     "asyncpg.Pool": {
         "OSError": "run(asyncpg_pool(host='127.0.0.1', port=closed_port, user='u', database='d', min_size=0, acquire=True))",
-        "TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', database='d', "
+        "asyncio.TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', database='d', "
                         "timeout=0.3, ssl=False, min_size=0, acquire=True))"},
     # pydantic
     "pydantic.BaseModel": {"pydantic.ValidationError": "Point(x='a')"},

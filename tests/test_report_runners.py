@@ -107,7 +107,31 @@ def test_bandit_findings(report: QualityReport) -> None:
         ("shop/payments.py", 17, "B324", "HIGH", "high", 327),
         ("shop/payments.py", 21, "B602", "HIGH", "high", 78),
     ]
-    assert _tool(report, "bandit").metrics["by_severity"] == {"HIGH": 2, "MEDIUM": 1, "LOW": 6}
+    # The project has no bandit configuration: its tests' asserts (B101) are not reported.
+    assert [f for f in _tool(report, "bandit").findings if f.path.startswith("tests/")] == []
+    assert _tool(report, "bandit").metrics["by_severity"] == {"HIGH": 2, "MEDIUM": 1, "LOW": 2}
+
+
+@pytest.mark.parametrize(
+    ("configuration", "reported"),
+    [
+        pytest.param({}, [("app.py", "B101")], id="no configuration: B101 off in tests"),
+        pytest.param({"pyproject.toml": "[tool.bandit]\nskips = []\n"},
+                     [("app.py", "B101"), ("tests/test_app.py", "B101")],
+                     id="[tool.bandit] decides"),
+        pytest.param({".bandit": "[bandit]\nskips = B101\n"}, [], id=".bandit decides"),
+    ],
+)
+def test_bandit_skips_asserts_in_tests_unless_the_project_configures_it(
+    tmp_path: Path, configuration: dict[str, str], reported: list[tuple[str, str]]
+) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "app.py").write_text("def check(x):\n    assert x\n")
+    (tmp_path / "tests" / "test_app.py").write_text("def test_check():\n    assert 1\n")
+    for name, text in configuration.items():
+        (tmp_path / name).write_text(text)
+    report = build_report(tmp_path, use_cache=False, tools=["bandit"])
+    assert [(f.path, f.rule_id) for f in _tool(report, "bandit").findings] == reported
 
 
 def test_radon_complexity(report: QualityReport) -> None:
@@ -182,7 +206,8 @@ commands = [
     assert statuses == {
         "pylint": (ToolStatus.MISSING, "`/nonexistent/bin/pylint` not found"),
         "bandit": (ToolStatus.CRASHED, "exit status 3: Traceback: boom"),
-        "mypy": (ToolStatus.TIMEOUT, "no result after 2 s"),
+        "mypy": (ToolStatus.TIMEOUT,
+                 "no result after 2 s (raise `tool-timeout` of [tool.qualitytool.report])"),
         "black": (ToolStatus.MISSING, "`black` not found on PATH"),
         "radon": (ToolStatus.OK, ""),
     }
@@ -307,3 +332,85 @@ def test_a_tool_that_dies_leaving_a_child_does_not_hang_the_run(tmp_path: Path) 
     status, child = crashed.value.detail.split(": ")
     os.kill(int(child), signal.SIGKILL)  # the leftover worker, still running
     assert crashed.value.status is ToolStatus.CRASHED and status == "exit status 3"
+
+
+# A stand-in pylint that never finishes a run holding slow.py (the real one cannot be made to
+# hang on purpose) and lints the other files as pylint would a file without a docstring.
+_HANGING_PYLINT = """
+import json, sys, time
+args = sys.argv[1:]
+if "--version" in args:
+    print("pylint 3.9.9")
+    sys.exit(0)
+if "--list-msgs-enabled" in args:
+    print("Enabled messages:\\nDisabled messages:\\n")
+    sys.exit(0)
+files = [a for a in args if a.endswith(".py")]
+if any(f.endswith("slow.py") for f in files):
+    time.sleep(120)
+print(json.dumps({"messages": [
+    {"type": "convention", "symbol": "missing-module-docstring", "messageId": "C0114",
+     "message": "Missing module docstring", "obj": "", "line": 1, "column": 0,
+     "endLine": None, "endColumn": None, "path": f, "module": f[:-3]} for f in files
+]}))
+"""
+
+
+def test_a_pylint_timeout_loses_one_batch_and_the_others_are_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualitytool.report.runners import pylint
+
+    monkeypatch.setattr(pylint, "BATCH", 2)
+    fake = tmp_path / "tools" / "hanging_pylint.py"
+    fake.parent.mkdir()
+    fake.write_text(_HANGING_PYLINT, encoding="utf-8")
+    for name in ("a.py", "b.py", "c.py", "slow.py"):
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.qualitytool]\nexclude = ["tools/"]\n'
+        "[tool.qualitytool.report]\ntool-timeout = 2\n"
+        f'commands = ["pylint={sys.executable} {fake}"]\n', encoding="utf-8")
+    timeout = "no result after 2 s (raise `tool-timeout` of [tool.qualitytool.report])"
+    for run in ("cold", "warm"):
+        report = build_report(tmp_path, tools=["pylint"])
+        result = _tool(report, "pylint")
+        assert result.status is ToolStatus.OK
+        assert result.unanalysed == (
+            ("c.py", f"pylint timed out on its batch of 2 files: {timeout}"),
+            ("slow.py", f"pylint timed out on its batch of 2 files: {timeout}"),
+        )
+        assert [(f.path, f.rule_id) for f in result.findings] == [("a.py", "C0114"),
+                                                                  ("b.py", "C0114")]
+        assert result.cached_files == (0 if run == "cold" else 2)
+
+
+def test_a_long_report_says_which_tool_runs_when_stderr_is_not_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from click.testing import CliRunner
+
+    from qualitytool import cli
+
+    monkeypatch.setattr(cli._ToolProgress, "QUIET_SECONDS", 0.5)
+    monkeypatch.setattr(cli._ToolProgress, "EVERY_SECONDS", 60.0)
+    fake = tmp_path / "tools" / "slow_pylint.py"
+    fake.parent.mkdir()
+    fake.write_text(_HANGING_PYLINT.replace("time.sleep(120)", "time.sleep(4)"),
+                    encoding="utf-8")
+    for name in ("a.py", "slow.py"):
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.qualitytool]\nexclude = ["tools/"]\n[tool.qualitytool.report]\n'
+        'disable = ["bandit", "todos", "coverage", "check-exceptions", "annotations", "radon"]\n'
+        f'commands = ["pylint={sys.executable} {fake}"]\n',
+        encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["report", "--no-cache", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("report: ")]
+    assert [re.sub(r"\(\d+ s\)", "(N s)", line) for line in lines] == [
+        "report: pylint 0/2 files, running (N s)",
+        "report: pylint 2/2 files, done (N s)",
+    ]

@@ -207,8 +207,8 @@ def test_a_timed_out_tool_fails_its_gate_under_check(tmp_path: Path) -> None:
         "tool-timeout = 0.01\n"))
     result = CliRunner().invoke(main, ["report", str(project), "--no-cache", "--check"])
     assert result.exit_code == 1, result.output
-    assert "gate failed: pylint score: not measured, pylint timeout: no result after 0.01 s" in (
-        result.output.splitlines())
+    assert ("gate failed: pylint score: not measured, pylint timeout: no result after 0.01 s "
+            "(raise `tool-timeout` of [tool.qualitytool.report])") in result.output.splitlines()
     assert "All measured gates pass." not in result.output
     assert ("1 gate not measured because the tool crashed or timed out: pylint-score-min"
             in result.output.splitlines())

@@ -218,6 +218,7 @@ def run(repo: GitRepo, args: list[str], monkeypatch: pytest.MonkeyPatch,
 def test_a_user_category_in_the_table_json_and_reports(
     compliance_project: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("qualitytool.cli._is_terminal", lambda: True)  # tables: a terminal's
     code, out = run(compliance_project, ["todos", "--no-blame"], monkeypatch)
     assert code == 0, out
     assert out.splitlines()[0] == "feature (1)"

@@ -337,6 +337,7 @@ def test_cli_report_and_json_in_one_run(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_cli_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qualitytool.cli._is_terminal", lambda: True)  # tables: a terminal's
     code, out = run_cli(["todos", "--no-blame", "app/security.py"], EXAMPLE, monkeypatch)
     assert code == 0
     assert out.splitlines()[0] == "security (2)"

@@ -95,7 +95,8 @@ def test_ctrl_c_stops_the_report_and_every_tool(tmp_path: Path) -> None:
     report = subprocess.Popen(
         [sys.executable, "-m", "qualitytool", "report", "--no-cache", "--format", "json",
          "--output", str(tmp_path / "out.json"), "."],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0,
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,  # a group of its own on every Python (process_group: 3.11+)
     )
     worker = None
     try:

@@ -26,6 +26,7 @@ import dis
 import json
 import os
 import sys
+import types
 import uuid
 from typing import Any
 
@@ -132,6 +133,21 @@ def _spelling(cls: type) -> str | None:
     return None
 
 
+def _qualified_name(code: types.CodeType, module_globals: dict[str, Any]) -> str:
+    """``Class.test_name`` for a test method: ``co_qualname`` from 3.11; on 3.10 the class of
+    the module whose attribute runs this code (the module's globals, never the frame's
+    locals)."""
+    qualified = getattr(code, "co_qualname", None)
+    if qualified is not None:
+        return str(qualified)
+    for owner in list(module_globals.values()):
+        if isinstance(owner, type):
+            function = owner.__dict__.get(code.co_name)
+            if getattr(function, "__code__", None) is code:
+                return f"{owner.__qualname__}.{code.co_name}"
+    return str(code.co_name)
+
+
 def _current_test() -> str | None:
     """pytest's current test, or the innermost ``test*`` function on the stack (its module and
     qualified name: a unittest id).  Frames' locals are never read: on 3.12 and older that
@@ -144,7 +160,7 @@ def _current_test() -> str | None:
         code = frame.f_code
         if code.co_name.startswith("test"):
             module = frame.f_globals.get("__name__", "?")
-            return f"{module}.{getattr(code, 'co_qualname', code.co_name)}"
+            return f"{module}.{_qualified_name(code, frame.f_globals)}"
         frame = frame.f_back  # type: ignore[assignment]
     return None
 
@@ -156,7 +172,8 @@ def _handler_clause_lines(code) -> dict[int, int]:  # type: ignore[no-untyped-de
     found: dict[int, int] = {}
     pending: list[int] = []
     for instruction in dis.get_instructions(code):
-        line = instruction.positions.lineno if instruction.positions else None
+        positions = getattr(instruction, "positions", None)  # 3.11+: this code runs on 3.12+
+        line = positions.lineno if positions else None
         if instruction.opname == "PUSH_EXC_INFO":
             pending.append(instruction.offset)
             continue

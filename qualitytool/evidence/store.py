@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from qualitytool.cache_files import ignore_state_folder
 from qualitytool.sources import atomic_write
 
 FORMAT_VERSION = 1
@@ -141,6 +142,7 @@ def load(path: Path) -> Evidence:
 
 def save(path: Path, evidence: Evidence) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    ignore_state_folder(path.parent)  # the default place, <root>/.qualitytool/
     atomic_write(path, evidence.to_json().encode("utf-8"))
 
 

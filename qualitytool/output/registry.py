@@ -29,6 +29,8 @@ class RenderOptions:
     """The command-line flags that change a rendering (each renderer reads the ones it needs)."""
 
     show_diff: bool = True  # fix-exceptions text: print the diff
+    summary: bool = True  # fix-exceptions text: the handlers' lines and the summary (--diff: no)
+    concise: bool = False  # not a terminal: one line per finding, no hints or tables
     explain: bool = False  # todos text: why each item got its category
 
 
@@ -76,7 +78,8 @@ def _check_github(report: Any, _options: RenderOptions) -> str:
 def _fix_text(report: Any, options: RenderOptions) -> str:
     from qualitytool.exceptions.fixing.fix_report import render_text
 
-    return render_text(report, show_diff=options.show_diff)
+    return render_text(report, show_diff=options.show_diff, concise=options.concise,
+                       summary=options.summary)
 
 
 def _fix_json(report: Any, _options: RenderOptions) -> str:

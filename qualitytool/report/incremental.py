@@ -31,13 +31,16 @@ def cached_per_file(
     compute: Callable[[list[Path]], dict[Path, Any]],
     *,
     digest_of: Callable[[Path], str] | None = None,
+    batch: int | None = None,
 ) -> tuple[dict[Path, Any], int]:
     """Per-file results of ``tool`` over the context's files: cached ones from ``bucket``, the
     others from ``compute(files)`` (then cached).  Also returns how many came from the cache.
 
     ``digest_of(path)`` is what a file's result depends on (default: its content hash).  It is
     asked only for files with a stored result and for the files computed, so a cold run asks
-    it after ``compute``."""
+    it after ``compute``.  ``batch``: compute at most that many files at a time, each batch
+    cached (and its progress told) as soon as it is done, so that a run stopped on a large
+    project keeps what it finished."""
     if digest_of is None and ctx.cache is not None:
         digest_of = ctx.cache.file_hash
     if digest_of is None:  # a bucket outside a run's cache: nothing to key it by
@@ -56,13 +59,18 @@ def cached_per_file(
             results[path] = cached
     hits = len(results)
     ctx.progress(tool, hits, len(ctx.files))
-    if todo:
-        fresh = compute(todo)
+    size = batch or len(todo) or 1
+    for start in range(0, len(todo), size):
+        chunk = todo[start:start + size]
+        fresh = compute(chunk)
         results.update(fresh)
         if bucket is not None and digest_of is not None:
-            for path in todo:
+            for path in chunk:
                 if fresh[path].get("cache", True):
                     bucket.put(ctx.relative(path), digest_of(path), fresh[path])
+            if start + size < len(todo):
+                bucket.save()
+        ctx.progress(tool, hits + start + len(chunk), len(ctx.files))
     if bucket is not None:
         bucket.save()
     ctx.progress(tool, len(ctx.files), len(ctx.files))

@@ -19,8 +19,13 @@ from qualitytool.report.model import RunContext, ToolStatus
 
 # Each tool runs in a process group of its own (POSIX), so that the processes it leaves behind
 # when it dies (pylint's parallel workers do) can be killed with it.  The groups running now,
-# for :func:`interrupt_tools`.
-_OWN_GROUPS = hasattr(os, "killpg") and sys.version_info >= (3, 11)
+# for :func:`interrupt_tools`.  Python 3.10 has no ``process_group``: a session of its own
+# (``setsid`` in the child, as thread-safe) makes the tool a group leader just the same.
+_OWN_GROUPS = hasattr(os, "killpg")
+_NEW_GROUP: dict[str, object] = (
+    {} if not _OWN_GROUPS else {"process_group": 0} if sys.version_info >= (3, 11)
+    else {"start_new_session": True}
+)
 _RUNNING: set[int] = set()
 _RUNNING_LOCK = threading.Lock()
 
@@ -71,9 +76,16 @@ def python_module_tool(ctx: RunContext, tool: str, module: str) -> tuple[list[st
     try:
         return launch_command(module, untrusted=ctx.untrusted), version(module)
     except PackageNotFoundError as exc:
-        raise ToolError(
-            ToolStatus.MISSING, f"{module} is not installed for {sys.executable}"
-        ) from exc
+        raise ToolError(ToolStatus.MISSING, not_installed(module)) from exc
+
+
+# What to install for a tool the report runs (extras of qualitytool's own package).
+REPORT_EXTRA = "pip install 'qualitytool[report]'"
+
+
+def not_installed(module: str) -> str:
+    """The status detail of a tool of the ``report`` extra that is not installed."""
+    return f"{module} is not installed for {sys.executable} ({REPORT_EXTRA})"
 
 
 def path_command(ctx: RunContext, tool: str, executable: str) -> list[str]:
@@ -109,7 +121,7 @@ def run_tool(
     # Output goes to files, not pipes: a tool that dies leaving its own workers behind (pylint's
     # parallel mode does) would otherwise hold the pipes open, and the run would wait forever.
     # Those workers are killed when the tool has ended: they are in its process group.
-    group: dict[str, int] = {"process_group": 0} if _OWN_GROUPS else {}
+    group = _NEW_GROUP
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             process = subprocess.Popen(
@@ -137,7 +149,8 @@ def run_tool(
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired as exc:
-                raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s") from exc
+                raise ToolError(ToolStatus.TIMEOUT, f"no result after {timeout:g} s "
+                                f"(raise {TIMEOUT_SETTING})") from exc
         finally:
             if process.poll() is None:
                 process.kill()
@@ -164,6 +177,10 @@ def _read_text(handle: IO[bytes]) -> str:
     # As text=True read pipes: universal newlines.
     text = handle.read().decode("utf-8", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Named in a timeout's detail: what to change when a tool needs longer on a large project.
+TIMEOUT_SETTING = "`tool-timeout` of [tool.qualitytool.report]"
 
 
 def tool_version(argv: Sequence[str], cwd: Path, timeout: float = 60.0) -> str:

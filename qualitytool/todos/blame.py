@@ -21,6 +21,8 @@ SHALLOW_NOTE = (
     "clone's first commit; check out the full history (actions/checkout with fetch-depth: 0)"
 )
 NO_GIT_NOTE = "blame skipped: git is not installed or not usable ({reason})"
+NO_GITPYTHON_NOTE = ("blame skipped: GitPython is not installed (pip install "
+                     "'qualitytool[todos]'; --no-blame says this is on purpose)")
 NOT_A_REPO_NOTE = "blame skipped for {count} file(s) outside a git repository"
 
 
@@ -49,6 +51,10 @@ def blame_items(
     if by_root:
         try:
             import git
+        except ModuleNotFoundError as exc:
+            if exc.name != "git":
+                raise
+            return list(items), [NO_GITPYTHON_NOTE]
         except ImportError as exc:  # GitPython cannot find the git executable
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return list(items), [NO_GIT_NOTE.format(reason=first_line)]

@@ -90,7 +90,9 @@ def _refuse_unparsable(path: Path, text: str) -> None:
             ast.parse(text)
         except SyntaxError as exc:
             raise SourceError(f"{path}: cannot parse: {exc.msg}") from exc
-        except (ValueError, RecursionError, MemoryError) as exc:
+        except ValueError as exc:  # a NUL byte on 3.10 (a SyntaxError from 3.11 on)
+            raise SourceError(f"{path}: cannot parse: {exc}") from exc
+        except (RecursionError, MemoryError) as exc:
             raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
 
 

@@ -13,13 +13,16 @@ from qualitytool.todos.comments import CommentLine
 
 # One pass over comments and strings: a comment runs to the end of its line; a string
 # runs to its closing quote (a backslash escapes anything, triple quotes span lines), or,
-# unterminated, to the end of the file (triple) or of the line (single).
+# unterminated, to the end of the file (triple) or of the line (single).  Each string body
+# is an "unrolled loop" (plain characters, then one escape or lone quote and plain characters
+# again): no nested quantifier to backtrack into, and no possessive quantifier, which Python
+# only reads from 3.11 on.
 _PY_TOKENS = re.compile(
     r"(?P<comment>#[^\n]*)"
-    r"|'''(?:[^'\\]++|\\[\s\S]|'(?!''))*+(?:'''|\Z)"
-    r'|"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+(?:"""|\Z)'
-    r"|'(?:[^'\\\n]++|\\[\s\S])*+(?:'|(?=\n)|\Z)"
-    r'|"(?:[^"\\\n]++|\\[\s\S])*+(?:"|(?=\n)|\Z)'
+    r"|'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z)'
+    r"|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*(?:'|(?=\n)|\Z)"
+    r'|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*(?:"|(?=\n)|\Z)'
 )
 _FOLLOWING_COMMENT_LINES = re.compile(r"[^\n]*(?:\n[ \t\f]*#[^\n]*)*")
 _DEF = re.compile(r"(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")

@@ -21,6 +21,7 @@ from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
 from qualitytool.todos.scanner import scan_source
 from qualitytool.todos.syntax import language_of, uses_hash_comments_only
+from qualitytool.todos.vendored import todo_exclusions
 
 
 def categorizer_for(config: Config) -> Categorizer:
@@ -131,6 +132,7 @@ def scan_paths(
     files: Sequence[Path | str] = list(iter_file_names(
         paths, config, include=config.todos.include,
         on_error=lambda _folder, message: unreadable.append(message),
+        exclude=todo_exclusions(config),
     ))
     if shard is not None:
         files = shard.select([Path(name) for name in files], config.root)

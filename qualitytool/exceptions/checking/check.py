@@ -44,10 +44,8 @@ def parse_text(text: str, path: Path) -> ast.Module:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
             return ast.parse(text, filename=str(path))
-    except SyntaxError as exc:
-        raise SourceError(f"{syntax_error_place(path, exc)}: cannot parse: {exc.msg}") from exc
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(cannot_parse(path, exc)) from exc
 
 
 def broad_handlers(raw: bytes, path: Path, logger_objects: Sequence[str]) -> list[BroadHandler]:
@@ -62,6 +60,19 @@ def broad_handlers(raw: bytes, path: Path, logger_objects: Sequence[str]) -> lis
         except NotInParts:
             pass  # parsed whole below: the same handlers, or the module's syntax error
     return find_broad_handlers(parse_text(text, path), text, logger_objects)
+
+
+def cannot_parse(path: Path | str, error: Exception) -> str:
+    """The one-line reason ``ast.parse`` refused a file, the same on every Python: a NUL byte
+    is a ``SyntaxError`` from 3.11 on, and a ``ValueError`` with the same message on 3.10; a
+    parser stack overflow is a ``MemoryError`` with a message from 3.12 on only."""
+    if isinstance(error, SyntaxError):
+        return f"{syntax_error_place(path, error)}: cannot parse: {error.msg}"
+    if isinstance(error, ValueError):
+        return f"{path}: cannot parse: {error}"
+    # The parser's own stack: 3.12+ says so, 3.10 and 3.11 raise a MemoryError without a word.
+    reason = str(error) or "Parser stack overflowed - Python source too complex to parse"
+    return f"{path}: cannot parse: {type(error).__name__}: {reason}"
 
 
 def syntax_error_place(path: Path | str, error: SyntaxError) -> str:

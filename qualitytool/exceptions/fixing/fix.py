@@ -11,13 +11,14 @@ import ast
 import functools
 import gc
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
 from qualitytool.evidence.store import Evidence
-from qualitytool.exceptions.checking.check import read_candidate, syntax_error_place
+from qualitytool.exceptions.checking.check import cannot_parse, read_candidate
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED
 from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
 from qualitytool.exceptions.inference.derive import Deriver, deriver_for
@@ -32,6 +33,7 @@ from qualitytool.exceptions.inference.project import (
     package_root,
     search_roots,
 )
+from qualitytool.exceptions.inference.pythons import SUPPORTED, target_python
 from qualitytool.exceptions.inference.stubs import default_stubs
 from qualitytool.findings import FileResult
 from qualitytool.sources import (
@@ -99,6 +101,8 @@ class FixOptions:
     # The project's Python environment (``project_environment``): typed packages' annotations
     # and, unless the config turns it off, contracts derived from the installed libraries.
     environment: PythonEnvironment | None = None
+    # ``--since``: the changed lines by absolute path; only handlers there are considered
+    changed: Mapping[str, frozenset[int]] | None = None
 
     def __call__(self, path: Path) -> FileResult:
         return fix_file(path, self)
@@ -140,10 +144,12 @@ def _site_packages(environment: PythonEnvironment | None) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=4)
-def _deriver(environment: PythonEnvironment, files: tuple[str, ...]) -> Deriver:
+def _deriver(
+    environment: PythonEnvironment, files: tuple[str, ...], version: tuple[int, int]
+) -> Deriver:
     site = _site_packages(environment)
     return deriver_for(
-        site, environment.version, files, _knowledge(files), default_stubs(site),
+        site, environment.version, files, _knowledge(files), default_stubs(site, version),
         user_cache_directory() / "derived",
     )
 
@@ -151,20 +157,27 @@ def _deriver(environment: PythonEnvironment, files: tuple[str, ...]) -> Deriver:
 def _derived(options: FixOptions) -> Deriver | None:
     if options.environment is None or not options.config.exceptions.derive_contracts:
         return None
-    return _deriver(options.environment, options.knowledge_files)
+    return _deriver(options.environment, options.knowledge_files, _target(options.config))
 
 
 @functools.lru_cache(maxsize=32)
 def _inferrer(
     roots: tuple[str, ...], files: tuple[str, ...], environment: PythonEnvironment | None,
-    derived: Deriver | None,
+    derived: Deriver | None, version: tuple[int, int] = SUPPORTED[0],
 ) -> Inferrer:
-    stubs = default_stubs(_site_packages(environment))
+    stubs = default_stubs(_site_packages(environment), version)
     return Inferrer(_knowledge(files), ProjectIndex(roots), stubs, derived)
 
 
 def _inferrer_for(roots: tuple[str, ...], options: FixOptions) -> Inferrer:
-    return _inferrer(roots, options.knowledge_files, options.environment, _derived(options))
+    return _inferrer(roots, options.knowledge_files, options.environment, _derived(options),
+                     _target(options.config))
+
+
+@functools.lru_cache(maxsize=8)
+def _target(config: Config) -> tuple[int, int]:
+    """The oldest Python the project runs on, whose typeshed stubs say what exists."""
+    return target_python(config.root, config.target_version)
 
 
 def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
@@ -194,10 +207,8 @@ def _parse(source: PythonSource, shown: str) -> ast.Module:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(source.text, filename=shown)
-    except SyntaxError as exc:
-        raise SourceError(f"{syntax_error_place(shown, exc)}: cannot parse: {exc.msg}") from exc
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise SourceError(f"{shown}: cannot parse: {type(exc).__name__}: {exc}") from exc
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(cannot_parse(shown, exc)) from exc
 
 
 def fix_source(
@@ -205,6 +216,9 @@ def fix_source(
 ) -> tuple[list[HandlerPlan], str]:
     """The plans for one parsed module and its text with the applicable ones applied."""
     plans = plan_source(text, tree, path, options)
+    if options.changed is not None:
+        lines = options.changed.get(str(path), frozenset())
+        plans = [p for p in plans if p.line in lines]
     if not any(p.applies(options.unsafe_fixes) for p in plans):
         return plans, text
     from qualitytool.exceptions.fixing.piecewise import (

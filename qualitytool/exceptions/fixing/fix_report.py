@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qualitytool.cache_files import ignore_state_folder
 from qualitytool.config import Config
 from qualitytool.exceptions.fixing.fix import FixFileResult, HandlerOutcome
 from qualitytool.exceptions.fixing.plan import Outcome
+from qualitytool.exceptions.inference.hierarchy import BROAD
 from qualitytool.findings import FileResult
 
 RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
@@ -56,6 +58,17 @@ class FixReport:
     def diff(self) -> str:
         return "".join(f.diff for f in self.changed_files)
 
+    @property
+    def remaining(self) -> list[HandlerOutcome]:
+        """Handlers ``check-exceptions`` still reports after this run (or would, after the
+        fixes it would write): those not rewritten, and bare ``except:`` rewritten to the
+        still broad ``except Exception:``.  A handler kept broad that now logs its traceback
+        (``--boundaries``, ``--keep-fallback``, ``--ladder``) is exempt, as in ruff."""
+        return [
+            h for h in self.handlers
+            if not h.applied or any(name in BROAD for name in h.exceptions)
+        ]
+
     def summary(self) -> dict[str, int]:
         counts = Counter(h.outcome for h in self.handlers)
         applied = sum(1 for h in self.handlers if h.applied) if self.write else 0
@@ -69,6 +82,8 @@ class FixReport:
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
             "version": 1,
+            "write": self.write,  # false: a dry run, nothing was written
+            "unsafe_fixes": self.unsafe_fixes,
             "handlers": [h.to_dict() for h in self.handlers],
             "summary": self.summary(),
             "errors": [{"path": f.path, "error": f.error} for f in self.errors],
@@ -82,16 +97,22 @@ def render_json(report: FixReport) -> str:
     return json.dumps(report.to_json(), indent=2) + "\n"
 
 
-def render_text(report: FixReport, show_diff: bool = True) -> str:
-    """The diff (unless only writing), handlers not rewritten with their reason, a summary."""
+def render_text(
+    report: FixReport, show_diff: bool = True, *, concise: bool = False, summary: bool = True
+) -> str:
+    """The diff (``show_diff``), handlers not rewritten with their reason, a summary.
+    ``concise`` (the output is not a terminal: a hook, a CI log) keeps one line per handler:
+    no knowledge-base snippet, no blocker table; without ``summary``, only the diff."""
     lines: list[str] = []
     if show_diff and report.diff:
         lines.append(report.diff.rstrip("\n"))
+    if not summary:
+        return "\n".join(lines) + "\n" if lines else ""
     for handler in report.handlers:
         where = f"{handler.path}:{handler.line}:{handler.col}"
         if handler.outcome == "left":
             lines.append(f"{where}: left broad: {handler.reason}")
-            if handler.unlock:
+            if handler.unlock and not concise:
                 lines.append(unlock_hint(handler.unlock))
         elif handler.outcome == "boundary" and not handler.applied:
             lines.append(
@@ -107,6 +128,19 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
             lines.append(f"{where}: narrowed with evidence: {handler.reason}")
         if handler.exercised == 0:
             lines.append(f"{where}: not exercised by tests (the try body never ran)")
+    lines.append(summary_line(report))
+    blockers = [] if concise else top_blockers(report.handlers)
+    if blockers:
+        lines.append("Top blockers of the handlers left broad (first reason, how many):")
+        lines.extend(f"  {count:4}  {reason}" for reason, count in blockers)
+    for error in report.errors:
+        lines.append(f"error: {error.error}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(report: FixReport) -> str:
+    """``21 broad handlers: 6 safe fix(es), ...; 5 files would change`` (a dry run) or
+    ``...; 5 files changed, 12 handlers remain`` (after ``--fix``)."""
     summary = report.summary()
     total = sum(summary[outcome.value] for outcome in Outcome)
     files = summary["files_changed"]
@@ -114,19 +148,15 @@ def render_text(report: FixReport, show_diff: bool = True) -> str:
     evidence = f"{summary['evidence']} evidence fix(es), " if summary["evidence"] else ""
     # laddered and wrapped only come with --ladder/--wrap: shown when there are some
     opt_in = "".join(f"{summary[k]} {k}, " for k in ("laddered", "wrapped") if summary[k])
-    lines.append(
+    remaining = len(report.remaining)
+    remain = ("remain" if remaining != 1 else "remains") if report.write else "would remain"
+    return (
         f"{total} broad handler{'s' if total != 1 else ''}: {summary['safe']} safe fix(es), "
         f"{summary['unsafe']} unsafe fix(es), {evidence}{summary['boundary']} boundar"
         f"{'ies' if summary['boundary'] != 1 else 'y'}, {opt_in}{summary['left']} left broad; "
-        f"{files} file{'s' if files != 1 else ''} {verb}"
+        f"{files} file{'s' if files != 1 else ''} {verb}, {remaining} handler"
+        f"{'s' if remaining != 1 else ''} {remain} broad"
     )
-    blockers = top_blockers(report.handlers)
-    if blockers:
-        lines.append("Top blockers of the handlers left broad (first reason, how many):")
-        lines.extend(f"  {count:4}  {reason}" for reason, count in blockers)
-    for error in report.errors:
-        lines.append(f"error: {error.error}")
-    return "\n".join(lines) + "\n"
 
 
 def unlock_hint(names: tuple[str, ...]) -> str:
@@ -158,6 +188,7 @@ def write_run_log(report: FixReport) -> Path:
     """Atomically write the JSON document to ``<root>/.qualitytool/last-fix-exceptions.json``."""
     target = report.config.root / RUN_LOG
     target.parent.mkdir(parents=True, exist_ok=True)
+    ignore_state_folder(target.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=".last-fix-exceptions.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -32,7 +32,7 @@ from qualitytool.exceptions.fixing.handler_logging import (
 )
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.observed import describe, join, observed_here
-from qualitytool.exceptions.inference.hierarchy import BROAD, runtime_class
+from qualitytool.exceptions.inference.hierarchy import BROAD, analysis_class
 from qualitytool.exceptions.inference.infer import (
     CLOSED,
     UNKNOWN,
@@ -429,7 +429,7 @@ def _caught_by_original(
         return list(raised)
     kept = []
     for name in raised:
-        cls = runtime_class(name)
+        cls = analysis_class(name)
         if cls is not None and not issubclass(cls, Exception):
             continue
         kept.append(name)

@@ -19,7 +19,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from qualitytool.exceptions.inference.hierarchy import runtime_class
+from qualitytool.exceptions.inference.hierarchy import analysis_class
+from qualitytool.exceptions.inference.pythons import VERSION_SPLIT_CLASSES
 
 
 class Certainty(enum.IntEnum):
@@ -107,12 +108,14 @@ def combine(answers: Iterable[Answer]) -> Answer:
 
 
 def canonical_exception(name: str) -> str:
-    """``builtins.OSError``, ``IOError``, ``socket.timeout`` -> the builtin's own name."""
+    """``builtins.OSError``, ``IOError``, ``socket.timeout`` -> the builtin's own name;
+    ``asyncio.exceptions.TimeoutError`` -> ``asyncio.TimeoutError`` (not ``TimeoutError``:
+    they differ on 3.10)."""
     name = name.removeprefix("builtins.")
-    cls = runtime_class(name)
+    cls = analysis_class(name)
     if cls is not None and cls.__module__ == "builtins":
         return cls.__name__
-    return name
+    return VERSION_SPLIT_CLASSES.get(name, name)
 
 
 def display(expr: ast.expr, limit: int = 60) -> str:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,6 +56,7 @@ from qualitytool.exceptions.inference.hierarchy import runtime_class
 from qualitytool.exceptions.inference.knowledge import KnowledgeBase
 from qualitytool.exceptions.inference.library_index import LibraryIndex
 from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode, ModuleInfo
+from qualitytool.exceptions.inference.pythons import is_stdlib_module
 
 _STATUS_NAMES = {CLOSED: "closed", OPEN: "open", UNKNOWN: "unknown"}
 _STATUS_BY_NAME = {v: k for k, v in _STATUS_NAMES.items()}
@@ -256,7 +256,7 @@ class Deriver:
         return self._contracts[qualified]
 
     def _contract(self, qualified: str) -> DerivedContract | None:
-        if qualified.split(".")[0] in sys.stdlib_module_names or "." not in qualified:
+        if is_stdlib_module(qualified) or "." not in qualified:
             return None
         library = self._library_for(qualified)
         if library is None:

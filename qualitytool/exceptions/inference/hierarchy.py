@@ -2,7 +2,9 @@
 
 Builtin and standard-library classes are looked up for real (the stdlib module is imported,
 nothing else ever is); project classes through their ``class`` statements; third-party
-classes through the knowledge base's ``[[exception]]`` entries.
+classes through the knowledge base's ``[[exception]]`` entries.  A class whose place in the
+hierarchy differs between the supported Pythons is seen as it is on all of them
+(:data:`qualitytool.exceptions.inference.pythons.VERSION_SPLIT_CLASSES`), whichever Python runs this.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import builtins
 import functools
 import importlib
-import sys
 from collections.abc import Callable, Iterable
+
+from qualitytool.exceptions.inference.pythons import STDLIB_MODULES, VERSION_SPLIT_CLASSES
 
 BROAD = frozenset({"Exception", "BaseException"})
 
@@ -25,7 +28,7 @@ def runtime_class(name: str) -> type[BaseException] | None:
         module_name, _, attr = name.rpartition(".")
         found = None
         top = module_name.split(".")[0]
-        if top in sys.stdlib_module_names:
+        if top in STDLIB_MODULES:
             for cut in range(len(module_name.split(".")), 0, -1):
                 candidate = ".".join(name.split(".")[:cut])
                 try:
@@ -42,6 +45,23 @@ def runtime_class(name: str) -> type[BaseException] | None:
     return None
 
 
+# One stand-in per class of VERSION_SPLIT_CLASSES: below Exception, and the base of nothing.
+_STAND_INS = {
+    name: type(name.rpartition(".")[2], (Exception,), {"__module__": name.rpartition(".")[0]})
+    for name in sorted(set(VERSION_SPLIT_CLASSES.values()))
+}
+
+
+def analysis_class(name: str) -> type[BaseException] | None:
+    """:func:`runtime_class` as the analysis must see it: a class whose bases changed between
+    the supported Pythons (``asyncio.TimeoutError``) is a stand-in with only the bases it has
+    on all of them, whichever Python runs this."""
+    canonical = VERSION_SPLIT_CLASSES.get(name.removeprefix("builtins."))
+    if canonical is not None:
+        return _STAND_INS[canonical]
+    return runtime_class(name)
+
+
 class Hierarchy:
     """Subclass tests over runtime classes and declared bases (``declared_bases(name)``)."""
 
@@ -53,7 +73,7 @@ class Hierarchy:
             return True
         if _depth > 20:
             return False
-        cls, base_cls = runtime_class(name), runtime_class(base)
+        cls, base_cls = analysis_class(name), analysis_class(base)
         if cls is not None:
             return base_cls is not None and issubclass(cls, base_cls)
         return any(

@@ -19,7 +19,6 @@ the handler being narrowed.  Everything works on the stdlib ``ast``.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from qualitytool.exceptions.inference.answers import (
@@ -45,7 +44,7 @@ from qualitytool.exceptions.inference.frames import (
     qualified_name,
     resolve_name,
 )
-from qualitytool.exceptions.inference.hierarchy import BROAD, Hierarchy, runtime_class
+from qualitytool.exceptions.inference.hierarchy import BROAD, Hierarchy, analysis_class
 from qualitytool.exceptions.inference.knowledge import KnowledgeBase, RaiseSpec
 from qualitytool.exceptions.inference.operations import (
     CONTEXT_DECORATORS,
@@ -60,6 +59,7 @@ from qualitytool.exceptions.inference.project import (
     ProjectIndex,
     absolute_import,
 )
+from qualitytool.exceptions.inference.pythons import STDLIB_MODULES
 from qualitytool.exceptions.inference.resolve import ContractResolver, DerivedSource
 
 __all__ = [
@@ -325,7 +325,7 @@ class Inferrer:
 
     def module_import(self, name: str, is_submodule_guess: bool = False) -> Answer:
         top = name.split(".")[0]
-        if top in sys.stdlib_module_names:
+        if top in STDLIB_MODULES:
             return NOTHING
         override = self.kb.operation(f"import:{top}")
         if override is not None:
@@ -709,7 +709,7 @@ _TRANSPARENT_DECORATORS = frozenset({
 
 
 def _is_exception_class(qualified: str, kb: KnowledgeBase) -> bool:
-    return runtime_class(canonical_exception(qualified)) is not None or qualified in kb.exceptions
+    return analysis_class(canonical_exception(qualified)) is not None or qualified in kb.exceptions
 
 
 def _via(body: Answer, where: str) -> Answer:

@@ -20,7 +20,6 @@ base about it, as it does for a project's calls into libraries.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from qualitytool.exceptions.checking.handlers import Scope, collect_bindings
 from qualitytool.exceptions.inference.distributions import Distribution
 from qualitytool.exceptions.inference.frames import Frame, qualified_name
 from qualitytool.exceptions.inference.project import ModuleInfo, ProjectIndex, absolute_import
+from qualitytool.exceptions.inference.pythons import is_stdlib_module, on_every_python
 
 _CONDITIONAL = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While,
                 ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
@@ -124,9 +124,10 @@ class LibraryIndex(ProjectIndex):
                 return None
             for module in modules:
                 top = module.split(".")[0]
-                if top in sys.stdlib_module_names or self.module_path(module) is not None:
+                if on_every_python(top) or self.module_path(module) is not None:
                     continue
-                if top not in self.distribution.top_level and not self.installed(top):
+                if (not is_stdlib_module(top) and top not in self.distribution.top_level
+                        and not self.installed(top)):
                     return False
                 verdict = None
         return verdict

@@ -16,7 +16,6 @@ import ast
 import builtins
 import functools
 import importlib
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from qualitytool.exceptions.inference.answers import NOTHING, Answer, combine, d
 from qualitytool.exceptions.inference.expression_types import ClassMembers, ValueType
 from qualitytool.exceptions.inference.frames import Frame, contains_yield, resolve_name
 from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode, ModuleInfo
+from qualitytool.exceptions.inference.pythons import STDLIB_MODULES, is_stdlib_module
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.inference.infer import Inferrer
@@ -92,7 +92,7 @@ class ImplicitOperations:
                 return Answer.open((), f"{what} `{display(expr)}`: a `{kind.name}` inherits "
                                        f"{hooks} from a library class")
             return NOTHING
-        if kind.name.split(".")[0] in sys.stdlib_module_names:
+        if is_stdlib_module(kind.name):
             return NOTHING
         return Answer.open((), f"{what} `{display(expr)}`: no contract for {hooks} of a "
                                f"`{kind.name}`")
@@ -170,7 +170,7 @@ class ImplicitOperations:
     def static_reference(self, qualified: str, node: ast.expr) -> Answer:
         """``mod.name`` or ``Class.attr`` reached through imports."""
         top = qualified.split(".")[0]
-        if top in sys.stdlib_module_names:
+        if top in STDLIB_MODULES:
             # typeshed's stubs say what exists without importing anything; without them,
             # only the standard library itself is imported to look
             exists = (
@@ -600,7 +600,7 @@ def _stdlib_has(qualified: str) -> bool:
     parts = qualified.split(".")
     for cut in range(len(parts), 0, -1):
         module_name = ".".join(parts[:cut])
-        if module_name.split(".")[0] not in sys.stdlib_module_names:
+        if not is_stdlib_module(module_name):
             return False
         try:
             obj: object = importlib.import_module(module_name)

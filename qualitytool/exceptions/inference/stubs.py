@@ -32,6 +32,8 @@ import typeshed_client
 from typeshed_client import ImportedName, InvalidStub, ModulePath, NameDict, OverloadedName
 from typeshed_client.parser import get_dunder_all_from_info
 
+from qualitytool.exceptions.inference.pythons import SUPPORTED
+
 logger = logging.getLogger(__name__)
 
 Kind = Literal["module", "class", "function", "attribute"]
@@ -134,13 +136,17 @@ class _Scope:
 class Stubs:
     """Return types, attributes and bases of library names, from stubs; every answer cached."""
 
-    def __init__(self, search_paths: Sequence[str] = ()) -> None:
+    def __init__(
+        self, search_paths: Sequence[str] = (), version: tuple[int, int] = SUPPORTED[0]
+    ) -> None:
         # An explicit search path: typeshed_client would otherwise run a Python subprocess to
-        # ask for sys.path.  Version and platform pick the stubs' sys.version_info and
-        # sys.platform branches for the running interpreter.
+        # ask for sys.path.  ``version`` picks the stubs' sys.version_info branches (and which
+        # stdlib modules exist): the oldest Python the project runs on, never the running
+        # one, so that every Python running qualitytool finds the same; the platform, the
+        # sys.platform branches.
         self._context = typeshed_client.get_search_context(
             search_path=[Path(p) for p in search_paths],
-            version=sys.version_info[:2],
+            version=version,
             platform=sys.platform,
             allow_py_files=True,
         )
@@ -771,8 +777,10 @@ def site_packages() -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=8)
-def default_stubs(environment_site_packages: tuple[str, ...] = ()) -> Stubs:
-    """typeshed's stdlib stubs plus the stubs and typed packages of the analysed project's
-    environment (first: :mod:`qualitytool.exceptions.inference.environment` finds it) and of
-    this interpreter."""
-    return Stubs((*environment_site_packages, *site_packages()))
+def default_stubs(
+    environment_site_packages: tuple[str, ...] = (), version: tuple[int, int] = SUPPORTED[0]
+) -> Stubs:
+    """typeshed's stdlib stubs for Python ``version`` plus the stubs and typed packages of the
+    analysed project's environment (first: :mod:`qualitytool.exceptions.inference.environment`
+    finds it) and of this interpreter."""
+    return Stubs((*environment_site_packages, *site_packages()), version)

@@ -25,27 +25,71 @@ def _has_bandit_table(root: Path) -> bool:
         return False
 
 
+def _configuration(root: Path) -> list[str]:
+    """bandit's options for the project's own configuration: ``[tool.bandit]`` in
+    pyproject.toml, or a ``.bandit`` INI file (which bandit reads only when told to)."""
+    if _has_bandit_table(root):
+        return ["-c", "pyproject.toml"]
+    if (root / ".bandit").is_file():
+        return ["--ini", ".bandit"]
+    return []
+
+
+def is_test_file(relative: str) -> bool:
+    """Whether a project file is test code, by the layouts pytest and unittest use."""
+    parts = relative.split("/")
+    name = parts[-1]
+    return (
+        any(folder in ("tests", "test", "testing") for folder in parts[:-1])
+        or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )
+
+
+# Without a bandit configuration of the project's, test code is checked without B101
+# (assert_used): pytest's tests are made of asserts, and every project that configures bandit
+# skips it there, as its documentation suggests.
+TEST_SKIPS = ("B101",)
+
+
 class BanditRunner(CachedPythonTool):
     name = "bandit"
     module = "bandit"
     config_files = CONFIG_FILES
 
+    def cache_variant(self, ctx: RunContext) -> str:
+        return "" if _configuration(ctx.root) else "tests-skip-" + ",".join(TEST_SKIPS)
+
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path]
     ) -> dict[Path, dict[str, Any]]:
-        argv = [*command, "-f", "json", "-q"]
-        if _has_bandit_table(ctx.root):
-            argv += ["-c", "pyproject.toml"]
-        argv += [ctx.relative(p) for p in files]
-        # Normal priority: bandit is one process, so lowered it would end alone on one core
-        # after pylint; beside pylint it is cheaper than that tail.
-        completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=(0, 1))
-        try:
-            document = json.loads(completed.stdout)
-        except ValueError as exc:
-            raise ToolError(ToolStatus.CRASHED, f"unreadable JSON output: {exc}") from exc
+        configured = _configuration(ctx.root)
+        argv = [*command, "-f", "json", "-q", *configured]
+        relative = [ctx.relative(p) for p in files]
+        batches = [relative]
+        if not configured:
+            tests = [path for path in relative if is_test_file(path)]
+            batches = [[path for path in relative if not is_test_file(path)], tests]
+        documents = []
+        for number, batch in enumerate(batches):
+            if not batch:
+                continue
+            skips = ["--skip", ",".join(TEST_SKIPS)] if number == 1 else []
+            # Normal priority: bandit is one process, so lowered it would end alone on one
+            # core after pylint; beside pylint it is cheaper than that tail.
+            completed = run_tool(self.name, [*argv, *skips, *batch], ctx.root, ctx.timeout,
+                                 ok_codes=(0, 1))
+            try:
+                documents.append(json.loads(completed.stdout))
+            except ValueError as exc:
+                raise ToolError(ToolStatus.CRASHED, f"unreadable JSON output: {exc}") from exc
+        return self._per_file(ctx, files, documents)
+
+    def _per_file(
+        self, ctx: RunContext, files: list[Path], documents: list[dict[str, Any]]
+    ) -> dict[Path, dict[str, Any]]:
         results: dict[str, list[list[Any]]] = {}
-        for item in document.get("results", []):
+        items = [item for document in documents for item in document.get("results", [])]
+        for item in items:
             cwe = (item.get("issue_cwe") or {}).get("id")
             results.setdefault(_normal(item["filename"]), []).append([
                 item["test_id"], item["test_name"], item["issue_severity"],
@@ -53,7 +97,8 @@ class BanditRunner(CachedPythonTool):
                 item.get("end_col_offset"), item["issue_text"], item.get("more_info"),
                 (item.get("code") or "").strip(),
             ])
-        errors = {_normal(e["filename"]): e["reason"] for e in document.get("errors", [])}
+        errors = {_normal(e["filename"]): e["reason"]
+                  for document in documents for e in document.get("errors", [])}
         out: dict[Path, dict[str, Any]] = {}
         for path in files:
             relative = ctx.relative(path)

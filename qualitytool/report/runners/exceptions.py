@@ -105,6 +105,10 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
         "wrapped": outcomes["wrapped"],
         "narrowed": outcomes["safe"] + outcomes["unsafe"] + outcomes["evidence"],
         "summary": log.get("summary", {}),
+        # a dry run wrote nothing: its fixes are what a run with --fix would do (older logs
+        # do not say: None)
+        "dry_run": log.get("write") is False,
+        "unsafe_fixes": log.get("unsafe_fixes"),
         "errors": log.get("errors", []),
         "files": [
             {"path": p, "safe": c["safe"], "unsafe": c["unsafe"], "left": c["left"],

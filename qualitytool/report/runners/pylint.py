@@ -49,6 +49,11 @@ _SEVERITY = {
 _OK_CODES = tuple(range(32))
 # Below this many files one pylint process is faster than spawning workers.
 _PARALLEL_FROM = 16
+# Files per pylint process on a cold run: each batch is cached once done, so a run stopped on
+# a large project (a timeout, Ctrl-C) keeps the batches it finished, and a timeout costs one
+# batch.  Large enough that pylint's start-up and the inference of the modules several
+# batches import stay a small part of the run.
+BATCH = 400
 # Messages that depend on other files than the one they are on: not computed per file.
 CROSS_FILE_MESSAGES = ("duplicate-code", "cyclic-import")
 # The key of the cross-file messages in their cache bucket: they belong to the whole project.
@@ -183,7 +188,7 @@ class PylintRunner(CachedPythonTool):
             cross = side.submit(self._cross_file, ctx, version)
             per_file, hits = cached_per_file(
                 ctx, self.name, bucket, lambda files: self.analyse(ctx, command, files),
-                digest_of=self.digest_of(ctx),
+                digest_of=self.digest_of(ctx), batch=BATCH,
             )
             try:
                 per_file = _with_records(ctx, per_file, cross.result())
@@ -200,7 +205,15 @@ class PylintRunner(CachedPythonTool):
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
             # Bisecting a crash that is not one file's costs runs: at most a few per level.
             runs = [4 * len(files).bit_length() + 4]
-            messages_of = self._messages(ctx, command, files, runs)
+            try:
+                messages_of = self._messages(ctx, command, files, runs)
+            except ToolError as exc:
+                if exc.status is not ToolStatus.TIMEOUT or len(files) == len(ctx.files):
+                    raise  # the whole project in one run: the tool timed out
+                # One batch of several: its files are reported as not analysed (and retried
+                # by the next run); the other batches keep their results.
+                messages_of = dict.fromkeys(files, f"pylint timed out on its batch of "
+                                                   f"{len(files)} files: {exc.detail}")
             statements_of = statements.result()
         results: dict[Path, dict[str, Any]] = {}
         for path in files:

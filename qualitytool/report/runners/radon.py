@@ -11,6 +11,7 @@ from typing import Any
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
+from qualitytool.report.tools import ToolError, not_installed
 from qualitytool.sources import SourceError, read_python
 
 RANKS = "ABCDEF"
@@ -34,9 +35,12 @@ class RadonRunner:
         return None
 
     def run(self, ctx: RunContext) -> ToolResult:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        radon_version = version("radon")
+        try:
+            radon_version = version("radon")
+        except PackageNotFoundError as exc:
+            raise ToolError(ToolStatus.MISSING, not_installed("radon")) from exc
         bucket = ctx.bucket(self.name, radon_version)
         results, hits = map_cached(ctx, self.name, analyse_file, bucket)
         findings: list[Finding] = []
