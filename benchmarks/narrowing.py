@@ -71,6 +71,7 @@ SUITE_TIMEOUT = 1800
 """Seconds one test process may take before it counts as failed."""
 
 OPEN_SET = " may raise more than it documents"
+DERIVED_OPEN = " may raise more than its source shows"  # a contract derived from a library
 UNKNOWN = re.compile(r"^unknown (?P<what>call|context manager) `(?P<callee>[^`]+)`(?P<rest>.*)$")
 VIA = re.compile(r" \(via `[^`]+`\)")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -243,7 +244,8 @@ def callee_pattern(callee: str) -> str:
 def blocking_clause(reason: str) -> str:
     """The first clause of a "left" reason that blocks the fix (see the module docstring)."""
     clauses = [clause.strip() for clause in reason.split("; ")]
-    blocking = [c for c in clauses if OPEN_SET not in c and not re.fullmatch(r"and \d+ more", c)]
+    blocking = [c for c in clauses if OPEN_SET not in c and DERIVED_OPEN not in c
+                and not re.fullmatch(r"and \d+ more", c)]
     return blocking[0] if blocking else clauses[0]
 
 
@@ -625,11 +627,13 @@ def time_lnbits(corpus: Corpus, root: Path, workspace: Path, environment: Path |
                 figures: CorpusFigures, repeat: int) -> None:
     """fix-exceptions (diff mode) on lnbits with its virtualenv: the first run, then more."""
     copy = fresh_copy(root, workspace / "timing" / root.name, environment)
+    # An empty cache of derived contracts: the first run derives them, as a user's first does.
+    env = {**os.environ, "QUALITYTOOL_CACHE_DIR": str(workspace / "timing-cache")}
     times = []
     for _ in range(1 + repeat):
         start = time.perf_counter()
         subprocess.run([tool("qualitytool"), "fix-exceptions", corpus.package], cwd=copy,
-                       capture_output=True, check=False)
+                       capture_output=True, check=False, env=env)
         times.append(time.perf_counter() - start)
     figures.lnbits_first_run = times[0]
     figures.lnbits_median = sorted(times[1:])[len(times[1:]) // 2]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from qualitytool.evidence.store import Evidence, EvidenceError
     from qualitytool.exceptions.fixing.fix_report import FixReport
     from qualitytool.exceptions.inference.knowledge import KnowledgeBaseError
+    from qualitytool.exceptions.kb_export import DerivedContracts, DeriveError
     from qualitytool.findings import FileResult, Finding, RunResult
     from qualitytool.init import WrittenFile
     from qualitytool.listing_cache import ListingCache
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 # The errors callers catch, each imported from its module on first use.
 _ERRORS = {
     "ConfigError": "qualitytool.config",
+    "DeriveError": "qualitytool.exceptions.kb_export",
     "DiscoveryError": "qualitytool.discovery",
     "EvidenceError": "qualitytool.evidence.store",
     "KnowledgeBaseError": "qualitytool.exceptions.inference.knowledge",
@@ -68,6 +70,7 @@ __all__ = [
     "CategoryRulesError",
     "CheckReport",
     "ConfigError",
+    "DeriveError",
     "DiscoveryError",
     "EvidenceError",
     "KnowledgeBaseError",
@@ -83,6 +86,7 @@ __all__ = [
     "apply_exclusions",
     "build_report",
     "check_exceptions",
+    "derive_contracts",
     "describe_action",
     "describe_scaffold",
     "display_path",
@@ -399,7 +403,12 @@ def fix_exceptions(
     from dataclasses import replace
 
     from qualitytool.evidence.store import load as load_evidence
-    from qualitytool.exceptions.fixing.fix import FixOptions, knowledge_files, prepare
+    from qualitytool.exceptions.fixing.fix import (
+        FixOptions,
+        knowledge_files,
+        prepare,
+        project_environment,
+    )
     from qualitytool.exceptions.fixing.fix_report import FixReport, write_run_log
     from qualitytool.own_files import OwnFileRefused
     from qualitytool.parallel import Interrupted, map_files
@@ -416,6 +425,7 @@ def fix_exceptions(
         wrap=wrap,
         knowledge_files=knowledge_files(config),
         evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
+        environment=project_environment(config),
         changed=_changed_since(config, since) if since is not None else None,
     )
     prepare(options)  # fails early on a bad knowledge-base file
@@ -451,6 +461,23 @@ def fix_exceptions(
         except OwnFileRefused as exc:  # a .qualitytool leading out of the project
             report = replace(report, run_log_error=str(exc))
     return report
+
+
+def derive_contracts(
+    names: Sequence[str],
+    config: Config,
+    *,
+    package: str | None = None,
+    use_cache: bool = True,
+) -> DerivedContracts:
+    """Contracts derived from the source of the project's installed dependencies for the
+    callables ``names`` (``httpx.URL``) and, with ``package``, for everything that
+    distribution exports; ``.to_toml()`` writes them as knowledge-base entries to review and
+    pin.  Raises :class:`DeriveError` when the project has no environment or no such
+    distribution, :class:`ConfigError` when the configured one does not exist."""
+    from qualitytool.exceptions.kb_export import derive_contracts as derive
+
+    return derive(config, names, package, use_cache)
 
 
 def scaffold_exceptions(

@@ -268,14 +268,7 @@ class CacheFolder:
         upgraded version or a setting no longer used would pile up forever."""
         if self._off is not None:
             return
-        cutoff = time.time() - STALE_DAYS * 86400
-        try:
-            for other in self.directory.glob(pattern):
-                if other.name != keep and other.name not in self._tracked_names() \
-                        and other.lstat().st_mtime < cutoff:
-                    other.unlink()
-        except OSError:
-            pass
+        prune(self.directory, pattern, keep, spare=self._tracked_names())
 
     def _write_body(self, name: str, body: bytes) -> None:
         key = self._machine_key()
@@ -283,25 +276,7 @@ class CacheFolder:
             return
         index = self._index_stamp()
         data = b" ".join((_MAGIC, _SIGNATURE_VERSION, index, _mac(key, name, index, body)))
-        import tempfile  # only a run that changed something writes
-
-        tmp = None
-        try:
-            directory = self.directory
-            if not directory.is_dir():
-                directory.mkdir(parents=True)
-                (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
-            ignore_state_folder(directory)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data + b"\n" + body)
-            os.replace(tmp, directory / name)
-        except OSError:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+        _replace(self.directory / name, data + b"\n" + body)
 
     def _refuse(self, name: str, why: str, *, keep: bool = False) -> None:
         """Ignore the cache file ``name`` with a warning; ``keep``: never overwrite it (a file
@@ -363,6 +338,54 @@ class CacheFolder:
                     names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
                     self._tracked = frozenset(n for n in names if n and "/" not in n)
         return self._tracked
+
+
+def write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None:
+    """Replace ``path`` with ``data`` as JSON, unsigned: for a cache in the user's cache
+    folder, outside any checkout (the derived contracts), which a commit cannot reach."""
+    text = json.dumps(data, separators=(",", ":"), sort_keys=sort_keys)
+    _replace(path, text.encode("utf-8"))
+
+
+def prune(directory: Path, pattern: str, keep: str, spare: frozenset[str] = frozenset()) -> None:
+    """Delete the cache files matching ``pattern`` in ``directory``, other than ``keep`` and
+    ``spare``, not written for :data:`STALE_DAYS` days: each version and setting has its own
+    file, and those of an upgraded version or a setting no longer used would pile up
+    forever."""
+    cutoff = time.time() - STALE_DAYS * 86400
+    try:
+        for other in directory.glob(pattern):
+            if other.name != keep and other.name not in spare and (
+                other.lstat().st_mtime < cutoff
+            ):
+                other.unlink()
+    except OSError:
+        pass
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write the cache file ``path`` atomically; a folder made here gets a ``.gitignore``
+    telling git to leave it alone (as ruff's does), so that a run, the pre-commit hook,
+    leaves no untracked files behind.  A cache that cannot be written is not an error."""
+    import tempfile  # only a run that changed something writes
+
+    tmp = None
+    try:
+        directory = path.parent
+        if not directory.is_dir():
+            directory.mkdir(parents=True)
+            (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+        ignore_state_folder(directory)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def _mac(key: bytes, name: str, index: bytes, body: bytes) -> bytes:

@@ -404,6 +404,8 @@ def fix_exceptions_command(
         raise click.UsageError(str(exc)) from exc
     except api.SinceError as exc:
         _fail(str(exc))
+    except api.ConfigError as exc:  # a configured environment that does not exist
+        _fail(str(exc))
     except (api.KnowledgeBaseError, api.EvidenceError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -431,6 +433,59 @@ def fix_exceptions_command(
     # As ruff: --diff fails on a diff, --fix on what remains, a dry run on any finding.
     found = report.changed_files if diff_only else report.remaining if write else report.handlers
     sys.exit(EXIT_FOUND if found and not exit_zero else EXIT_CLEAN)
+
+
+@main.group("kb")
+def kb_group() -> None:
+    """The knowledge base of what raises what: derived contracts to review and pin."""
+
+
+_no_derived_cache_option = click.option(
+    "--no-cache", is_flag=True,
+    help="Derive again, neither reading nor writing the derived-contract cache.",
+)
+
+
+@kb_group.command("derive")
+@click.argument("names", nargs=-1, required=True)
+@_no_derived_cache_option
+@_config_option
+@_output_option
+def kb_derive_command(
+    names: tuple[str, ...], no_cache: bool, config_file: Path | None, output_file: Path | None
+) -> None:
+    """Print the contracts derived for the callables NAMES (``httpx.URL``,
+    ``bolt11.decode``) from the project's installed dependencies, as knowledge-base TOML.
+
+    Save it, review it, and list the file under [tool.qualitytool.exceptions]
+    knowledge-bases to pin the entries: a pinned entry wins over a derived one.
+    """
+    _print_derived(names, None, no_cache, config_file, output_file)
+
+
+@kb_group.command("export")
+@click.option("--package", "package", required=True, help="The distribution (as pip names it).")
+@_no_derived_cache_option
+@_config_option
+@_output_option
+def kb_export_command(
+    package: str, no_cache: bool, config_file: Path | None, output_file: Path | None
+) -> None:
+    """Print the contracts derived for everything an installed distribution exports (its
+    functions, classes and their public methods), as knowledge-base TOML to review and pin."""
+    _print_derived((), package, no_cache, config_file, output_file)
+
+
+def _print_derived(
+    names: Sequence[str], package: str | None, no_cache: bool, config_file: Path | None,
+    output_file: Path | None,
+) -> None:
+    config = _load_config((Path("."),), config_file)
+    try:
+        found = api.derive_contracts(names, config, package=package, use_cache=not no_cache)
+    except (api.DeriveError, api.ConfigError, api.KnowledgeBaseError) as exc:
+        _fail(str(exc))
+    _emit(found.to_toml(), output_file)
 
 
 @main.command("scaffold-exceptions")

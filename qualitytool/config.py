@@ -82,6 +82,11 @@ class ExceptionsConfig:
     group_above: int = 4
     # A narrowed handler still listing more classes than this is left broad; 0: no limit.
     max_names: int = 0
+    # The project's Python environment: an interpreter or a virtualenv folder (relative to the
+    # config file); default: found as mypy and pyright find it (VIRTUAL_ENV, .venv, ...).
+    python: str | None = None
+    # Derive contracts for library calls from the source of the installed dependencies.
+    derive_contracts: bool = True
     hierarchy: HierarchyConfig = field(default_factory=HierarchyConfig)
 
 

@@ -62,3 +62,23 @@ def ruff_locations(root: Path, select: str, codes: str) -> set[tuple[str, int, i
         if match:
             found.add((match[1], int(match[2]), int(match[3])))
     return found
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every test sees no active virtualenv (one activated in the developer's shell would
+    otherwise be the analysed projects' environment) and a user cache of its session's own
+    (derived contracts are cached there), for in-process runs and subprocesses alike."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.setenv("QUALITYTOOL_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "user-cache"))
+
+
+@pytest.fixture(scope="session")
+def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real virtualenv with the tinylib and tinyfast wheels installed by pip
+    (``tests/installed_libraries.py``): the dependencies of the derived-contract tests."""
+    from .installed_libraries import make_venv
+
+    return make_venv(tmp_path_factory.mktemp("installed") / "venv")

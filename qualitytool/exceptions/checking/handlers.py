@@ -111,7 +111,9 @@ def collect_bindings(
             for alias in node.names:
                 if alias.name == "*":
                     continue
-                scope.bindings[alias.asname or alias.name] = f"{module}.{alias.name}"
+                # ``from . import errors``: the dots are the module ("." + "errors")
+                joined = f"{module}.{alias.name}" if node.module else f"{module}{alias.name}"
+                scope.bindings[alias.asname or alias.name] = joined
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             scope.bindings[node.name] = None
             continue

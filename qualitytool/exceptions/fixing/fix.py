@@ -21,6 +21,9 @@ from qualitytool.evidence.store import Evidence
 from qualitytool.exceptions.checking.check import cannot_parse, read_candidate
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED
 from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
+from qualitytool.exceptions.inference.derive import Deriver, deriver_for
+from qualitytool.exceptions.inference.derived_cache import user_cache_directory
+from qualitytool.exceptions.inference.environment import PythonEnvironment, find_environment
 from qualitytool.exceptions.inference.infer import Inferrer
 from qualitytool.exceptions.inference.knowledge import KnowledgeBase, load_knowledge_base
 from qualitytool.exceptions.inference.project import (
@@ -97,6 +100,9 @@ class FixOptions:
     wrap: bool = False  # external-service conversions -> ExternalServiceError (opt-in, unsafe)
     knowledge_files: tuple[str, ...] = field(default_factory=tuple)
     evidence: Evidence | None = None  # from ``evidence run`` (paths relative to config.root)
+    # The project's Python environment (``project_environment``): typed packages' annotations
+    # and, unless the config turns it off, contracts derived from the installed libraries.
+    environment: PythonEnvironment | None = None
     # ``--since``: the changed lines by absolute path; only handlers there are considered
     changed: Mapping[str, frozenset[int]] | None = None
 
@@ -130,13 +136,52 @@ def _knowledge(files: tuple[str, ...]) -> KnowledgeBase:
     return load_knowledge_base(Path(f) for f in files)
 
 
+def project_environment(config: Config) -> PythonEnvironment | None:
+    """The analysed project's Python environment (``[tool.qualitytool.exceptions] python``,
+    mypy's or pyright's setting, the active virtualenv, ``.venv``); raises
+    :class:`~qualitytool.config.ConfigError` when the configured one does not exist."""
+    return find_environment(config.root, config.exceptions.python, config.source)
+
+
+def _site_packages(environment: PythonEnvironment | None) -> tuple[str, ...]:
+    return tuple(str(p) for p in environment.site_packages) if environment is not None else ()
+
+
+@functools.lru_cache(maxsize=4)
+def _deriver(
+    environment: PythonEnvironment, files: tuple[str, ...], version: tuple[int, int]
+) -> Deriver:
+    site = _site_packages(environment)
+    return deriver_for(
+        site, environment.version, files, _knowledge(files), default_stubs(site, version),
+        user_cache_directory() / "derived",
+    )
+
+
+def _derived(options: FixOptions) -> Deriver | None:
+    if options.environment is None or not options.config.exceptions.derive_contracts:
+        return None
+    return _deriver(options.environment, options.knowledge_files, _target(options.config))
+
+
 @functools.lru_cache(maxsize=32)
 def _inferrer(
-    roots: tuple[str, ...], files: tuple[str, ...], project_root: Path | None = None,
-    target_version: str | None = None,
+    roots: tuple[str, ...], files: tuple[str, ...], environment: PythonEnvironment | None,
+    derived: Deriver | None, version: tuple[int, int] = SUPPORTED[0],
 ) -> Inferrer:
-    version = target_python(project_root, target_version) if project_root else SUPPORTED[0]
-    return Inferrer(_knowledge(files), ProjectIndex(roots), default_stubs(project_root, version))
+    stubs = default_stubs(_site_packages(environment), version)
+    return Inferrer(_knowledge(files), ProjectIndex(roots), stubs, derived)
+
+
+def _inferrer_for(roots: tuple[str, ...], options: FixOptions) -> Inferrer:
+    return _inferrer(roots, options.knowledge_files, options.environment, _derived(options),
+                     _target(options.config))
+
+
+@functools.lru_cache(maxsize=8)
+def _target(config: Config) -> tuple[int, int]:
+    """The oldest Python the project runs on, whose typeshed stubs say what exists."""
+    return target_python(config.root, config.target_version)
 
 
 def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
@@ -152,9 +197,13 @@ def _roots_for(path: Path, options: FixOptions) -> tuple[str, ...]:
 def prepare(options: FixOptions) -> None:
     """Load the knowledge base for ``options`` now (raising KnowledgeBaseError if one is bad).
 
-    Run in the parent process, so that forked workers start with it loaded.
+    Run in the parent process, so that forked workers start with it loaded, and with the
+    environment's distributions read once (for derived contracts).
     """
     _knowledge(options.knowledge_files)
+    derived = _derived(options)
+    if derived is not None:
+        derived.installed.all()
 
 
 def _parse(source: PythonSource, shown: str) -> ast.Module:
@@ -189,10 +238,7 @@ def plan_source(
     text: str, tree: ast.Module, path: Path, options: FixOptions
 ) -> list[HandlerPlan]:
     """The plans for one parsed module (``path`` places it in its project)."""
-    inferrer = _inferrer(
-        _roots_for(path, options), options.knowledge_files, options.config.root,
-        options.config.target_version,
-    )
+    inferrer = _inferrer_for(_roots_for(path, options), options)
     info = ModuleInfo.build(module_name(path), path, tree)
     inferrer.index.add(info)
     evidence = None
@@ -206,6 +252,9 @@ def plan_source(
             plans = upgrade_plans(plans, text, tree, info, inferrer, options)
     finally:
         inferrer.index.forget(info.name)
+        derived = _derived(options)
+        if derived is not None:
+            derived.flush()
     return plans
 
 
@@ -317,10 +366,14 @@ def standalone_plans(
         roots, name, path = (), "__main__", Path("<stdin>")
     options = FixOptions(
         config=config, roots=roots, keep_fallback=keep_fallback, boundaries=boundaries,
-        knowledge_files=knowledge_files(config),
+        knowledge_files=knowledge_files(config), environment=project_environment(config),
     )
-    inferrer = _inferrer(options.roots, options.knowledge_files, options.config.root,
-                         options.config.target_version)
+    inferrer = _inferrer_for(options.roots, options)
     info = ModuleInfo.build(name, path, tree)
     inferrer.index.add(info)
-    return plan_module(tree, code, info, inferrer, options.plan_options)
+    try:
+        return plan_module(tree, code, info, inferrer, options.plan_options)
+    finally:
+        derived = _derived(options)
+        if derived is not None:
+            derived.flush()

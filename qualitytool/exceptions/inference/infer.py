@@ -62,7 +62,7 @@ from qualitytool.exceptions.inference.project import (
     absolute_import,
 )
 from qualitytool.exceptions.inference.pythons import STDLIB_MODULES
-from qualitytool.exceptions.inference.resolve import ContractResolver
+from qualitytool.exceptions.inference.resolve import ContractResolver, DerivedSource
 
 __all__ = [
     "CLOSED",
@@ -88,11 +88,12 @@ class Inferrer:
     """Answers for calls, operations and blocks; caches project function summaries."""
 
     def __init__(
-        self, kb: KnowledgeBase, index: ProjectIndex, stubs: StubSource | None = None
+        self, kb: KnowledgeBase, index: ProjectIndex, stubs: StubSource | None = None,
+        derived: DerivedSource | None = None,
     ) -> None:
         self.kb = kb
         self.index = index
-        self.contracts = ContractResolver(kb, index)
+        self.contracts = ContractResolver(kb, index, derived)
         self.types = TypeInference(self.contracts, stubs)
         self.stubs = stubs
         self.hierarchy = Hierarchy(self._declared_bases, self._stub_bases)
@@ -109,7 +110,7 @@ class Inferrer:
         spec = self.kb.exceptions.get(name)
         if spec is not None:
             return spec.bases
-        return self.index.declared_bases(name)
+        return self.index.declared_bases(name) or self.contracts.derived_bases(name)
 
     def _stub_bases(self, name: str) -> tuple[str, ...]:
         if self.stubs is None or self.stubs.kind(name) != "class":
@@ -399,6 +400,8 @@ class Inferrer:
                     answer = self.spec_answer(spec, shown, call, frame).as_open_call(shown)
         if answer is None and callee is not None and _is_exception_class(callee, self.kb):
             answer = NOTHING  # constructing a builtin, stdlib or library exception
+        if answer is None and callee is not None:
+            answer = self.contracts.derived_answer(callee, shown)
         if answer is None:
             answer = self._unknown_call(callee, shown, self._callback(func, callee, frame), func)
         if isinstance(func, ast.Attribute):
@@ -423,12 +426,15 @@ class Inferrer:
             annotate = display(func.value)
         if boundary is not None:
             unlock = None
+        note = self.contracts.derived_note(callee) if callee is not None else None
+        derived = f" ({note})" if note is not None else ""
         if callee is not None and "." in callee and not callee.startswith("builtins."):
             owner = callee.rpartition(".")[0]
             known_owner = self.kb.lookup(owner) is not None or self.kb.class_entry(owner)
             if known_owner or owner.startswith("builtins") or self.index.is_project_name(owner):
-                return Answer.unknown(f"unknown call `{shown}` (on a `{owner}`)", unlock, boundary)
-        return Answer.unknown(f"unknown call `{shown}`", unlock, boundary, annotate)
+                return Answer.unknown(
+                    f"unknown call `{shown}` (on a `{owner}`){derived}", unlock, boundary)
+        return Answer.unknown(f"unknown call `{shown}`{derived}", unlock, boundary, annotate)
 
     def _callback(self, func: ast.expr, callee: str | None, frame: Frame) -> str | None:
         """Why a call we cannot know runs code chosen by a caller (a boundary), if it does:
@@ -645,7 +651,11 @@ class Inferrer:
             if spec is not None and spec.closed and not spec.raises:
                 continue
             if self.index.is_project_name(qualified):
-                continue  # a project decorator: its wrapper is usually transparent
+                if self.index.own_decorators_transparent:
+                    continue  # a project decorator: its wrapper is usually transparent
+                parts.append(Answer.unknown(
+                    f"decorator `{display(target)}` wraps the call (its wrapper is not read)"))
+                continue
             parts.append(Answer.open((), f"decorator `{display(target)}` wraps the call"))
         return combine(parts)
 

@@ -189,6 +189,11 @@ def parse_module_file(path: Path) -> ast.Module | None:
 class ProjectIndex:
     """Modules of the analysed project by dotted name, parsed on first use and cached."""
 
+    # Whether the inference may take a decorator defined in these modules for one whose
+    # wrapper lets the exceptions through unchanged (the project's own, usually; a library's
+    # may translate them: ``derive.LibraryIndex`` says no).
+    own_decorators_transparent = True
+
     def __init__(self, roots: Sequence[str]) -> None:
         self.roots = tuple(roots)
         self._modules: dict[str, ModuleInfo | None] = {}

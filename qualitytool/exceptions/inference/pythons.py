@@ -61,6 +61,13 @@ def is_stdlib_module(name: str) -> bool:
     return name.split(".", 1)[0] in STDLIB_MODULES
 
 
+def on_every_python(name: str) -> bool:
+    """Whether the top-level module of the dotted ``name`` is the standard library's on every
+    supported Python (importing it never fails)."""
+    top = name.split(".", 1)[0]
+    return top in STDLIB_MODULES and top not in _NOT_ON_EVERY_PYTHON
+
+
 _TARGET = re.compile(r"py3(\d+)")
 _LOWER_BOUND = re.compile(r"(?:>=|~=|==|>)\s*3\.(\d+)")
 

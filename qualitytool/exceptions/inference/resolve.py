@@ -12,20 +12,45 @@ A callee is a fully-qualified name (``json.loads``, ``httpx.AsyncClient.post``,
    ``stripe.Customer.create``).
 
 Project functions are not contracts: the inference reads their bodies instead.
+
+Under all of these, a callee outside the project that no entry describes may have a contract
+*derived* from the source of the installed distribution that provides it
+(:mod:`qualitytool.exceptions.inference.derive`): ``ContractResolver.derived_answer``.  A
+curated or user entry always wins over a derived one.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from qualitytool.exceptions.inference.answers import Answer
 from qualitytool.exceptions.inference.knowledge import KnowledgeBase, RaiseSpec
 from qualitytool.exceptions.inference.project import ClassInfo, ProjectIndex
 
 
-class ContractResolver:
-    """Knowledge-base lookups for callees, through classes, library bases and packages."""
+class DerivedSource(Protocol):
+    """Contracts derived from installed libraries' source (``derive.Deriver``)."""
 
-    def __init__(self, kb: KnowledgeBase, index: ProjectIndex) -> None:
+    def contract_answer(self, qualified: str, shown: str) -> Answer | None:
+        """The derived answer of a call, None when nothing could be derived."""
+
+    def unknown_note(self, qualified: str) -> str | None:
+        """What blocked the derivation, for a callee whose answer stays unknown."""
+
+    def exception_bases(self, name: str) -> tuple[str, ...]:
+        """The bases of a library exception class, () when unknown."""
+
+
+class ContractResolver:
+    """Knowledge-base lookups for callees, through classes, library bases and packages;
+    then contracts derived from the installed libraries (``derived``), if any."""
+
+    def __init__(
+        self, kb: KnowledgeBase, index: ProjectIndex, derived: DerivedSource | None = None
+    ) -> None:
         self.kb = kb
         self.index = index
+        self.derived = derived
 
     def spec_for(self, qualified: str) -> RaiseSpec | None:
         """The contract of a callee, or None when the knowledge base does not cover it."""
@@ -43,6 +68,31 @@ class ContractResolver:
         if self.index.is_project_name(qualified):
             return None
         return self.kb.package_entry(qualified)
+
+    def derived_answer(self, qualified: str, shown: str) -> Answer | None:
+        """The answer derived from the library that provides ``qualified``, for a callee
+        outside the project that the knowledge base does not describe."""
+        if self.derived is None or not self._outside_project(qualified):
+            return None
+        return self.derived.contract_answer(qualified, shown)
+
+    def derived_note(self, qualified: str) -> str | None:
+        """Why no contract could be derived for ``qualified`` (None: not a library name)."""
+        if self.derived is None or not self._outside_project(qualified):
+            return None
+        return self.derived.unknown_note(qualified)
+
+    def derived_bases(self, name: str) -> tuple[str, ...]:
+        """The bases of an exception class of an installed library."""
+        if self.derived is None or not self._outside_project(name):
+            return ()
+        return self.derived.exception_bases(name)
+
+    def _outside_project(self, qualified: str) -> bool:
+        # A package of the project that is also installed (an sdist next to its own
+        # virtualenv) is the project's, whichever of its modules is asked for.
+        top = qualified.split(".", 1)[0]
+        return self.index.module_path(top) is None and not self.index.is_project_name(qualified)
 
     def _class_method(self, owner: str, method: str) -> RaiseSpec | None:
         entry = self.kb.class_entry(owner)

@@ -832,21 +832,11 @@ def site_packages() -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in paths if Path(p).is_dir()))
 
 
-def project_site_packages(root: Path) -> tuple[str, ...]:
-    """site-packages of a virtualenv inside the analysed project (``.venv``, ``venv``): its
-    installed packages' annotations are read as files, never imported."""
-    found: list[str] = []
-    for name in (".venv", "venv", "env"):
-        for pattern in ("lib/python3*/site-packages", "Lib/site-packages"):
-            found.extend(str(p) for p in sorted((root / name).glob(pattern)) if p.is_dir())
-    return tuple(found)
-
-
 @functools.lru_cache(maxsize=8)
 def default_stubs(
-    project_root: Path | None = None, version: tuple[int, int] = SUPPORTED[0]
+    environment_site_packages: tuple[str, ...] = (), version: tuple[int, int] = SUPPORTED[0]
 ) -> Stubs:
-    """typeshed's stdlib stubs for Python ``version`` plus the stubs and typed packages of
-    this interpreter and, first, of the analysed project's own virtualenv."""
-    extra = project_site_packages(project_root) if project_root is not None else ()
-    return Stubs((*extra, *site_packages()), version)
+    """typeshed's stdlib stubs for Python ``version`` plus the stubs and typed packages of the
+    analysed project's environment (first: :mod:`qualitytool.exceptions.inference.environment`
+    finds it) and of this interpreter."""
+    return Stubs((*environment_site_packages, *site_packages()), version)
