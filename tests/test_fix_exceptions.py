@@ -38,19 +38,21 @@ def fixed(tmp_path: Path, code: str, **options: bool) -> str:
 CASES = [
     pytest.param(
         "import json\ntry:\n    data = json.loads(s)\nexcept Exception:\n    data = None\n",
-        "import json\ntry:\n    data = json.loads(s)\nexcept (TypeError, ValueError):\n    data = None\n",
+        "import json\ntry:\n    data = json.loads(s)\nexcept (RecursionError, ValueError):\n"
+        "    data = None\n",
         id="knowledge base: json.loads",
     ),
     pytest.param(
         "from json import loads\ntry:\n    data = loads(s)\nexcept Exception:\n    data = None\n",
-        "from json import loads\ntry:\n    data = loads(s)\nexcept (TypeError, ValueError):\n    data = None\n",
+        "from json import loads\ntry:\n    data = loads(s)\nexcept (RecursionError, ValueError):\n"
+        "    data = None\n",
         id="resolved through from-import",
     ),
     pytest.param(
         "import xml.etree.ElementTree as ET\ntry:\n    root = ET.fromstring(s)\nexcept Exception:\n"
         "    root = None\n",
         "import xml.etree.ElementTree as ET\ntry:\n    root = ET.fromstring(s)\n"
-        "except ET.ParseError:\n    root = None\n",
+        "except (ValueError, ET.ParseError):\n    root = None\n",
         id="resolved through import-as, named through the alias",
     ),
     pytest.param(
@@ -74,7 +76,7 @@ CASES = [
         "def f(p):\n    try:\n        with open(p) as fh:\n            return fh.read()\n"
         "    except Exception:\n        return None\n",
         "def f(p):\n    try:\n        with open(p) as fh:\n            return fh.read()\n"
-        "    except (LookupError, OSError, ValueError):\n        return None\n",
+        "    except (LookupError, OSError, TypeError, ValueError):\n        return None\n",
         id="local typing: with open() as fh",
     ),
     pytest.param(
@@ -109,8 +111,8 @@ CASES = [
     ),
     pytest.param(
         "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except Exception:\n        return 0\n",
-        "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except ZeroDivisionError:\n"
-        "        return 0\n",
+        "def ratio(a: int, b: int):\n    try:\n        return a / b\n"
+        "    except (OverflowError, ZeroDivisionError):\n        return 0\n",
         id="operation: division",
     ),
     pytest.param(
@@ -156,7 +158,7 @@ CASES = [
         "def f(p):\n    try:\n        return open(p).read()\n    except OSError:\n"
         "        return ''\n    except Exception:\n        return None\n",
         "def f(p):\n    try:\n        return open(p).read()\n    except OSError:\n"
-        "        return ''\n    except (LookupError, ValueError):\n        return None\n",
+        "        return ''\n    except (LookupError, TypeError, ValueError):\n        return None\n",
         id="earlier handlers of the same try are subtracted",
     ),
     pytest.param(
@@ -468,13 +470,12 @@ def test_a_handler_too_long_to_read_stays_broad_unless_keep_fallback(tmp_path: P
     ((_, outcome, exceptions, reason),) = outcomes(tmp_path, code)
     assert (outcome, exceptions) == ("left", ())
     assert reason == (
-        "the handler would list 6 exceptions (IndexError, KeyError, OSError, TypeError, "
-        "ValueError, re.error): too many to read; --keep-fallback adds them above a kept "
-        "catch-all"
+        "the handler would list 8 exceptions (IndexError, KeyError, OSError, OverflowError, "
+        "RecursionError, TypeError, ValueError, re.error): too many to read; --keep-fallback "
+        "adds them above a kept catch-all"
     )
-    assert "except (IndexError, KeyError, OSError, TypeError, ValueError, re.error):" in fixed(
-        tmp_path, code, keep_fallback=True
-    )
+    assert ("except (IndexError, KeyError, OSError, OverflowError, RecursionError, TypeError, "
+            "ValueError, re.error):") in fixed(tmp_path, code, keep_fallback=True)
 
 
 def test_project_knowledge_base_from_config(tmp_path: Path) -> None:

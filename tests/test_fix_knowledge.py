@@ -359,6 +359,54 @@ TRIGGERS.update({
         "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\nz.__exit__(None, None, None)"},
 })
 
+# What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
+TRIGGERS.update({
+    "builtins.print": {"OSError": "print('x', file=open('/dev/full', 'w', buffering=1))",
+                       "ValueError": "print(chr(0xD800), file=open(wfile, 'w', encoding='utf-8'))"},
+    "xml.etree.ElementTree.fromstring": {
+        "xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')",
+        "ValueError": "ET.fromstring('<a>' + chr(0xD800) + '</a>')"},
+    "xml.etree.ElementTree.parse": {"xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
+                                    "OSError": "ET.parse(missing)",
+                                    "ValueError": "ET.parse(missing + chr(0))"},
+    "configparser.ConfigParser.read": {
+        "configparser.Error": "p = tmp / 'bad.ini'; p.write_text('no header'); "
+                              "configparser.ConfigParser().read(p)",
+        "ValueError": "configparser.ConfigParser().read(latin_file, encoding='utf-8')"},
+    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)",
+                        "ValueError": "zipfile.ZipFile(missing + chr(0))"},
+    "zipfile.ZipFile.extractall": {
+        "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
+        "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')",
+        "zlib.error": "zipfile.ZipFile(corrupt_zip).extractall(tmp / 'out')",
+        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')"},
+    "zipfile.is_zipfile": {"ValueError": "zipfile.is_zipfile(missing + chr(0))"},
+    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)",
+                     "ValueError": "tarfile.open(missing + chr(0))",
+                     "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                                 "tarfile.open(p)"},
+    "tarfile.is_tarfile": {"OSError": "tarfile.is_tarfile(missing)",
+                           "ValueError": "tarfile.is_tarfile(missing + chr(0))",
+                           "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                                       "tarfile.is_tarfile(p)"},
+    "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)", "OverflowError": "datetime.date(10**100, 1, 1)"},
+    "datetime.datetime": {"ValueError": "datetime.datetime(2020, 13, 1)",
+                          "OverflowError": "datetime.datetime(10**100, 1, 1)"},
+    "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')", "OverflowError": "chr(10**100)"},
+    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)", "TypeError": "setattr(int, 'x', 1)"},
+    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')", "TypeError": "delattr(int, 'x')"},
+    "arithmetic": {"OverflowError": "n = 10**400; n / 3"},
+    "smtplib.SMTP": {"OSError": "import smtplib; smtplib.SMTP('127.0.0.1', free_port, timeout=5)",
+                     "UnicodeError": "import smtplib; smtplib.SMTP('a' * 64 + '.example', 25, timeout=5)"},
+    "smtplib.SMTP_SSL": {"OSError": "import smtplib; smtplib.SMTP_SSL('127.0.0.1', free_port, timeout=5)",
+                         "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', 25, timeout=5)"},
+    "getpass.getpass": {
+        "EOFError": "import getpass\nkept = sys.stdin\nsys.stdin = io.StringIO('')\ntry:\n"
+                    "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n    sys.stdin = kept",
+        "OSError": "import getpass\nkept = sys.stdin\nsys.stdin = open(wfile, 'w')\ntry:\n"
+                   "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n    sys.stdin = kept"},
+})
+
 
 PRELUDE = (
     "import abc, asyncio, base64, calendar, copy, enum, typing, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
@@ -369,13 +417,18 @@ PRELUDE = (
 )
 
 
-def _stdlib_entries() -> list[tuple[str, str]]:
+def _stdlib_entries(every_class: bool = False) -> list[tuple[str, str]]:
+    """(entry, class) of ``raises``; with ``every_class`` also of ``wrong_types`` and
+    ``arguments`` (those are held to hostile input by tests/test_kb_hostile.py)."""
     pairs = []
     for spec in [*KB.callables.values(), *KB.operations.values()]:
         top = spec.name.split(".")[0]
         is_operation = spec.name in KB.operations
         if is_operation or top == "builtins" or top in sys.stdlib_module_names:
-            pairs.extend((spec.name, raised) for raised in spec.raises)
+            listed = list(spec.raises)
+            if every_class:
+                listed += [*spec.wrong_types, *(c for v in spec.arguments.values() for c in v)]
+            pairs.extend((spec.name, raised) for raised in dict.fromkeys(listed))
     return pairs
 
 
@@ -385,7 +438,7 @@ def test_every_stdlib_entry_has_triggers() -> None:
         if pair not in DOCUMENTED_ONLY and pair[1] not in TRIGGERS.get(pair[0], {})
     ]
     assert missing == []
-    listed = set(_stdlib_entries())
+    listed = set(_stdlib_entries(every_class=True))
     stale = [(e, x) for e, found in TRIGGERS.items() for x in found if (e, x) not in listed]
     assert stale == []
 
@@ -449,6 +502,12 @@ def _namespace(tmp_path: Path, closing_port: int) -> dict[str, object]:
     bad_crc = tmp_path / "bad.zip"
     data = good_zip.read_bytes()
     bad_crc.write_bytes(data.replace(b"hello hello hello", b"jello hello hello", 1))
+    corrupt = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(corrupt, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.txt", "x" * 1000)
+    packed = corrupt.read_bytes()
+    at = packed.index(b"a.txt") + 5  # the deflate stream: garbled, the CRC check never comes
+    corrupt.write_bytes(packed[:at] + bytes(b ^ 0xFF for b in packed[at:at + 4]) + packed[at + 4:])
     good_tar = tmp_path / "good.tar"
     with tarfile.open(good_tar, "w") as archive:
         archive.add(wfile, arcname="plain.txt")
@@ -464,7 +523,7 @@ def _namespace(tmp_path: Path, closing_port: int) -> dict[str, object]:
     return {
         "tmp": tmp_path, "missing": str(tmp_path / "missing"), "wfile": str(wfile),
         "latin_file": str(latin), "good_zip": good_zip, "bad_crc_zip": bad_crc,
-        "good_tar": good_tar, "outside_tar": outside_tar,
+        "good_tar": good_tar, "outside_tar": outside_tar, "corrupt_zip": corrupt,
         "ro": open(wfile), "wo": open(tmp_path / "wo.txt", "w"),
         "closed_file": closed_file, "bad_fd": 987654, "free_port": _free_port(),
         "closing_port": closing_port, "other_thread_connection": holder["c"], "io": io,
@@ -494,6 +553,13 @@ def test_malformed_entries_are_reported_with_file_and_entry() -> None:
 
 # Standard-library [[class]] entries: one real trigger per listed exception.
 CLASS_TRIGGERS: dict[str, dict[str, str]] = {
+    **{name: {"OSError": f"import smtplib; smtplib.{name.split('.')[1]}().login('a', 'b')"}
+       for name in ("smtplib.SMTP", "smtplib.SMTP_SSL")},
+    "email.message.Message": {
+        "email.errors.MessageError": "import email.mime.text as t; t.MIMEText('x').attach(t.MIMEText('y'))",
+        "TypeError": "import email.message; email.message.Message().get_payload(99)",
+        "ValueError": "import email.message; m = email.message.Message(); m['Subject'] = chr(0xD800); m.as_string()",
+        "LookupError": "import email.message; email.message.Message().set_payload('x', 'nope')"},
     "configparser.ConfigParser": {
         "configparser.Error": "configparser.ConfigParser().set('none', 'a', 'b')",
         "KeyError": "configparser.ConfigParser()['none']"},

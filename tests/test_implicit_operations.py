@@ -50,7 +50,8 @@ CASES = [
     pytest.param(body("await fut; os.remove(p)", "fut, p: str"), BOUNDARY, (),
                  id="await of a future: whatever it raised (a boundary)"),
     pytest.param(body("str(request.user); os.remove(p)", "request, p: str"), UNSAFE,
-                 ("AttributeError", "OSError"), id="str() of an unknown object runs its __str__"),
+                 ("AttributeError", "OSError", "ValueError"),
+                 id="str() of an unknown object runs its __str__"),
     pytest.param(body("base64.b64decode(s)", "s"), SAFE,
                  ("TypeError", "ValueError"), id="base64.b64decode(None) is a TypeError"),
     # -- attribute access ------------------------------------------------------------------
@@ -87,7 +88,8 @@ CASES = [
                  id="arithmetic on an unknown value"),
     pytest.param(body("return a // b", "a: int, b: int"), SAFE, ("ZeroDivisionError",),
                  id="floor division of ints"),
-    pytest.param(body("return a / b", "a, b"), UNSAFE, ("TypeError", "ZeroDivisionError"),
+    pytest.param(body("return a / b", "a, b"), UNSAFE,
+                 ("OverflowError", "TypeError", "ZeroDivisionError"),
                  id="division of unknown values"),
     # -- truth, iteration, unpacking -------------------------------------------------------
     pytest.param(body("if obj: os.remove(p)", "obj, p: str"), UNSAFE, ("OSError",),
@@ -153,7 +155,7 @@ def test_import_of_a_project_module_runs_its_top_level_code(tmp_path: Path) -> N
         "pkg/settings.py": "import json\n\nCONFIG = json.loads('{}')\n",
         "mod.py": "try:\n    import pkg.settings\nexcept Exception:\n    pass\n",
     }
-    assert handler(tmp_path, files) == (SAFE, ("ImportError", "TypeError", "ValueError"))
+    assert handler(tmp_path, files) == (SAFE, ("ImportError",))  # json.loads of a literal
 
 
 def test_import_of_a_project_module_that_calls_unknown_code(tmp_path: Path) -> None:

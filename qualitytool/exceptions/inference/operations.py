@@ -358,6 +358,9 @@ class ImplicitOperations:
                 if index_type is None or not (index_type.is_scalar or index_type.name == "builtins.tuple"):
                     lookup = combine([lookup, Answer.open(["TypeError"], unknown_type(
                         "dictionary key", node.slice, "its `__hash__`/`__eq__`"))])
+                elif index_type.name == "builtins.tuple":
+                    # a tuple holding a list is unhashable: d[(1, [])]
+                    lookup = combine([lookup, Answer.closed(["TypeError"])])
                 return combine([*parts, lookup])
             if kind.name in _SEQUENCES:
                 name = "subscript-store" if store or deleting else "subscript"
@@ -399,10 +402,10 @@ class ImplicitOperations:
                                                                 "`__fspath__`"))
         if left_type is None or right_type is None or left_type.optional or right_type.optional:
             unknown = left if left_type is None or left_type.optional else right
-            return combine([self._numeric(op), Answer.open(["TypeError"], unknown_type(
+            return combine([self._numeric(op, None, None), Answer.open(["TypeError"], unknown_type(
                 "operand", unknown, "its arithmetic special methods"))])
         if left_type.is_number and right_type.is_number:
-            return self._numeric(op)
+            return self._numeric(op, left_type, right_type)
         if left_type.is_builtin and right_type.is_builtin:
             same = left_type == right_type
             if isinstance(op, ast.Add) and same and left_type.name in _SEQUENCES:
@@ -429,14 +432,28 @@ class ImplicitOperations:
         return Answer.unknown(f"operator on `{display(left)}`: no contract for "
                               f"`{kind.name}.{method}`", f"{kind.name}.{method}")
 
-    def _numeric(self, op: ast.operator) -> Answer:
+    def _numeric(
+        self, op: ast.operator, left: ValueType | None, right: ValueType | None
+    ) -> Answer:
+        """Arithmetic on numbers (``None``: an operand of unknown type, whose answer is open
+        anyway).  An int too large for a float meets a float (``1.5 + 10**400``) or a true
+        division (``10**400 / 3``): the knowledge base's "arithmetic"."""
+        names = {t.name for t in (left, right) if t is not None}
+        complex_operand = "builtins.complex" in names
+        mixed = bool(names & {"builtins.float", "builtins.complex"}
+                     and names & {"builtins.int", "builtins.bool"})
         if isinstance(op, ast.Pow):
             return self.operation("power")
         if isinstance(op, _ORDERED_DIVISION):
-            return self.operation("division")
+            parts = [self.operation("division")]
+            if complex_operand and not isinstance(op, ast.Div):
+                parts.append(Answer.closed(["TypeError"]))  # complex has no // or %
+            if mixed or isinstance(op, ast.Div):  # a float result: 10**400 / 3 overflows
+                parts.append(self.operation("arithmetic"))
+            return combine(parts)
         if isinstance(op, (ast.LShift, ast.RShift)):
             return Answer.closed(["ValueError", "OverflowError"])
-        return NOTHING
+        return self.operation("arithmetic") if mixed else NOTHING
 
     def _percent_format(self, right: ast.expr, right_type: ValueType | None, frame: Frame) -> Answer:
         """``"%s" % args``: bad formats raise TypeError/ValueError; args' ``__str__`` runs."""
@@ -482,6 +499,8 @@ class ImplicitOperations:
         if left_type.optional or right_type.optional:
             return Answer.closed(["TypeError"])
         if left_type.is_number and right_type.is_number:
+            if "builtins.complex" in (left_type.name, right_type.name):
+                return Answer.closed(["TypeError"])  # complex numbers are not ordered
             return NOTHING
         if left_type == right_type and left_type.name in ("builtins.str", "builtins.bytes"):
             return NOTHING
