@@ -322,18 +322,14 @@ def httpx_responses() -> Pool:
     values.update({
         "not found": _httpx_response(404), "server error": _httpx_response(503),
         "redirect": _httpx_response(302), "odd status": _httpx_response(999),
-        "no request": _httpx_response(404, request=False),
+
         "bad charset": _httpx_response(200, b"{}", {"content-type": "application/json; charset=nope"}),
         "latin-1 charset": _httpx_response(200, b'"\xe9"', {"content-type": "text/plain; charset=latin-1"}),
-        "streamed, unread": lambda: _unread_httpx(),
     })
+    # Not here: a Response built by hand without a request (raise_for_status is a RuntimeError)
+    # and a streamed one nobody read (content/json are ResponseNotRead): every call raises,
+    # whatever the input -- programming errors, not hostile values.
     return Pool(values)
-
-
-def _unread_httpx() -> Any:
-    import httpx
-
-    return httpx.Response(200, stream=httpx.ByteStream(b"{}"), request=httpx.Request("GET", "http://x/"))
 
 
 def requests_responses() -> Pool:

@@ -468,6 +468,7 @@ class Runner:
         """Make the values (inside a fresh sandbox) and call the entry with them; ``hostile``
         names the parameters given a hostile value (the others get their benign default)."""
         values = self._positions_kept(values)
+        Sandbox.clean()  # a sandbox made since the last call (by a value made late) goes too
         cwd = os.getcwd()
         positional: list[Any] = []
         keywords: dict[str, Any] = {}
@@ -502,7 +503,10 @@ class Runner:
             return
         shown = ", ".join([*(_short(v) for v in positional),
                            *(f"{k}={_short(v)}" for k, v in keywords.items())])
-        detail = str(exc).splitlines()[0][:80] if str(exc) else ""
+        try:
+            detail = str(exc).splitlines()[0][:80] if str(exc) else ""
+        except BaseException:  # noqa: BLE001 - a message holding a deep repr fails
+            detail = "<no message>"
         self.outcome.findings.append(Finding(
             self.spec.name, f"{name}({detail})", f"{self._label()}({shown})", wrong))
 

@@ -100,7 +100,7 @@ def pool(**values: Any) -> Pool:
 
 def receiver(factory: Callable[[], Any], **named: Callable[[], Any]) -> Any:
     """The object a method is called on: a default one, and hostile variants."""
-    return A(Pool({"default": factory, **named}), factory, receiver=True)
+    return A(Pool({"default": factory, **named}), lambda: factory(), receiver=True)
 
 
 def method(name: str) -> Callable[..., Any]:
@@ -704,7 +704,9 @@ def _run(function: Callable[..., Any]) -> Callable[..., Any]:
             del options["check"]
         if options.get("shell"):
             args = [sys.executable, "-c", "pass"]  # a shell runs only this
-        return function(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **options)
+        if function is not subprocess.check_output:  # it takes stdout itself
+            options["stdout"] = subprocess.DEVNULL
+        return function(args, stderr=subprocess.DEVNULL, **options)
     return call
 
 
@@ -737,7 +739,7 @@ DRIVERS.update({
                     A(PATHS, _file("link"), wrong=NOT_A_PATH)),
     "os.kill": D(os.kill, A(Pool({"this process": os.getpid}) | pool(
         beyond_pid_max=4194305, huge=2**100, minus_huge=-(2**100), beyond_int=2**31),
-        os.getpid, wrong=NOT_A_PATH),
+        lambda: os.getpid(), wrong=NOT_A_PATH),
                  A(pool(probe=0, invalid=-1, beyond=65, huge=2**100, minus_huge=-(2**100),
                         beyond_int=2**31), 0, wrong=NOT_A_PATH)),
     **{f"os.{name}": D(getattr(os, name), A(Pool({
@@ -1106,7 +1108,7 @@ DRIVERS.update({
     "asyncio.sleep": D(asyncio.sleep, A(TIMEOUTS | NUMBERS, 0), A(ANY, None, optional=True),
                        asynchronous=True),
     "asyncio.open_connection": D(asyncio.open_connection, A(HOSTS | pool(none=None), "127.0.0.1"),
-                                 A(PORTS, _port("closed")), asynchronous=True),
+                                 A(PORTS, lambda: _port("closed")()), asynchronous=True),
     "asyncio.Queue.get_nowait": D(method("get_nowait"), A(QUEUES, receiver=True),
                                   asynchronous=True),
     "asyncio.Queue.put_nowait": D(method("put_nowait"), A(QUEUES, receiver=True), A(ANY, 1),
@@ -1206,7 +1208,7 @@ CLASS_DRIVERS.update({
         "one and a half": lambda: decimal.Decimal("1.5"), "nan": lambda: decimal.Decimal("nan"),
         "signalling nan": lambda: decimal.Decimal("snan"),
         "infinity": lambda: decimal.Decimal("inf"),
-        "huge exponent": lambda: decimal.Decimal("1e999999999"),
+        "huge exponent": lambda: decimal.Decimal("1e9999"),
         "zero": decimal.Decimal,
     }), SCALARS | pool(decimal=decimal.Decimal("0.01"), zero=decimal.Decimal(0),
                        context=decimal.Context(prec=1), huge=decimal.Decimal("1e999999999"))),
@@ -1370,10 +1372,15 @@ def _aiohttp_response(status: int) -> Any:
     from multidict import CIMultiDict, CIMultiDictProxy
     from yarl import URL
 
+    import inspect as _inspect
+
+    extra: dict[str, Any] = {}
+    if "stream_writer" in _inspect.signature(aiohttp.ClientResponse.__init__).parameters:
+        extra["stream_writer"] = None  # aiohttp 3.14
     response = aiohttp.ClientResponse(
         "GET", URL("http://x/"), writer=None, continue100=None, timer=None,
         request_info=aiohttp.RequestInfo(URL("http://x/"), "GET", CIMultiDictProxy(CIMultiDict())),
-        traces=[], loop=asyncio.get_running_loop(), session=None)  # type: ignore[arg-type]
+        traces=[], loop=asyncio.get_running_loop(), session=None, **extra)  # type: ignore[arg-type]
     response.status = status
     response.reason = "r"
     return response

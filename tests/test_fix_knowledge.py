@@ -400,6 +400,32 @@ TRIGGERS.update({
                      "UnicodeError": "import smtplib; smtplib.SMTP('a' * 64 + '.example', 25, timeout=5)"},
     "smtplib.SMTP_SSL": {"OSError": "import smtplib; smtplib.SMTP_SSL('127.0.0.1', free_port, timeout=5)",
                          "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', 25, timeout=5)"},
+    "pathlib.Path.exists": {"OSError": "Path(tmp / ('a' * 300)).exists()"},
+    **{f"subprocess.{name}": {
+        "OSError": f"subprocess.{name}([missing])",
+        "ValueError": f"subprocess.{name}([{PY}, '-c', 'pass', 'a' + chr(0)])",
+        **({"subprocess.SubprocessError": f"subprocess.{name}([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.1)"}
+           if name in ("check_call", "check_output") else {}),
+        **({"subprocess.SubprocessError": f"subprocess.run([{PY}, '-c', 'raise SystemExit(1)'], check=True)"}
+           if name == "run" else {}),
+        **({"subprocess.TimeoutExpired": f"subprocess.call([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.1)"}
+           if name == "call" else {})}
+       for name in ("run", "check_call", "check_output", "call")},
+    "socket.create_connection": {"OSError": "socket.create_connection(('127.0.0.1', free_port))",
+                                 "UnicodeError": "socket.create_connection(('a' * 64 + '.example', 80))"},
+    "ssl.SSLContext.load_cert_chain": {"OSError": "ssl.create_default_context().load_cert_chain(missing)",
+                                       "ValueError": "ssl.create_default_context().load_cert_chain(missing + chr(0))"},
+    "http.client.HTTPConnection.request": {
+        "OSError": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/')",
+        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/' + chr(10))",
+        "ValueError": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET' + chr(10), '/')"},
+    "sqlite3.connect": {"sqlite3.Error": "sqlite3.connect(missing + '/x.db')",
+                        "ValueError": "sqlite3.connect(missing + chr(0))"},
+    "sqlite3.Connection.__enter__": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.__enter__()"},
+    "asyncio.open_connection": {
+        "OSError": "asyncio.run(asyncio.open_connection('127.0.0.1', free_port))",
+        "UnicodeError": "asyncio.run(asyncio.open_connection('a' * 64 + '.example', 80))",
+        "ValueError": "asyncio.run(asyncio.open_connection('a' + chr(0), 80))"},
     "getpass.getpass": {
         "EOFError": "import getpass\nkept = sys.stdin\nsys.stdin = io.StringIO('')\ntry:\n"
                     "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n    sys.stdin = kept",

@@ -172,8 +172,9 @@ class RaiseSpec:
         return keywords[0][2:] if keywords else keyword
 
     def is_variadic(self, parameter: str | None) -> bool:
-        """``*args`` / ``**kwargs``: any argument bound there counts (its classes come from
-        the arguments being there at all, as a format call's)."""
+        """``*args`` and ``**kwargs``: an argument bound there counts even when it is a
+        literal (its classes come from it being there at all, as for the arguments of
+        ``logger.info(message, *args, **kwargs)``, which make loguru format the message)."""
         return parameter is not None and (f"*{parameter}" in self.parameters
                                            or f"**{parameter}" in self.parameters)
 
