@@ -320,17 +320,30 @@ def _power(base: Any, exponent: Any) -> Any:
 
 
 def _divide(op: Callable[[Any, Any], Any], left: Any, right: Any) -> Any:
-    # operations.py adds TypeError itself for // and % of a complex number.
-    if isinstance(left, complex) or isinstance(right, complex):
-        if op is not operator.truediv:
-            return None
+    """What the "division" entry alone answers for: operations.py adds "arithmetic"
+    (OverflowError) for a true division and for a float beside an int, and TypeError for //
+    and % of a complex number; those cases are that entry's and its own."""
+    floats = (float, complex)
+    mixed = isinstance(left, floats) != isinstance(right, floats)
+    if op is operator.truediv or mixed or isinstance(left, complex) or isinstance(right, complex):
+        return None
     return op(left, right)
 
 
 def _mixed_arithmetic(op: Callable[[Any, Any], Any], number: Any, integer: Any) -> Any:
-    """A float or complex number with an int, both ways round (the only mix that raises)."""
-    op(integer, number)
-    return op(number, integer)
+    """What operations.py asks "arithmetic" about: a float or complex number with an int,
+    both ways round, and a true division of two ints.  Division by zero is "division"'s, and
+    // or % of a complex number operations.py's own TypeError."""
+    pairs = [(integer, number), (number, integer)]
+    if op is operator.truediv:
+        pairs.append((integer, integer or 3))
+    for left, right in pairs:
+        if op in (operator.truediv, operator.floordiv, operator.mod) and (
+            right == 0 or (op is not operator.truediv and complex in (type(left), type(right)))
+        ):
+            continue
+        op(left, right)
+    return None
 
 
 NUMBER_OPERANDS = NUMBERS | pool(complex=1 + 1j, complex_zero=0j, true=True, false=False)
@@ -351,10 +364,12 @@ DRIVERS.update({
                                 frozen="__phello__"), "json", wrong=NOTHING)),
     "unpacking": D(_unpack, A(CONTAINERS | TEXT.prefixed("str") | BYTES.prefixed("bytes"),
                               (1, 2), wrong=NOTHING)),
-    "division": D(_divide, A(DIVISIONS, operator.truediv, receiver=True),
+    "division": D(_divide, A(DIVISIONS, operator.floordiv, receiver=True),
                   A(NUMBER_OPERANDS, 7, wrong=NOTHING), A(NUMBER_OPERANDS, 2, wrong=NOTHING)),
     "arithmetic": D(_mixed_arithmetic, A(pool(add=operator.add, sub=operator.sub,
-                                              mul=operator.mul), operator.add, receiver=True),
+                                              mul=operator.mul, truediv=operator.truediv,
+                                              floordiv=operator.floordiv, mod=operator.mod),
+                                         operator.add, receiver=True),
                     A(FLOATS | pool(complex=1 + 1j), 1.5, wrong=NOTHING),
                     A(INTS, 1, wrong=NOTHING)),
     "power": D(_power, A(NUMBER_OPERANDS, 2, wrong=NOTHING),
@@ -1125,10 +1140,10 @@ DRIVERS.update({
     "time.perf_counter": D(time.perf_counter),
     "time.sleep": D(time.sleep, A(TIMEOUTS | pool(two_to_the_100=2**100, huge_float=1e300), 0)),
     # asyncio, and the async context managers the inference asks about
-    "asyncio.create_task": D(asyncio.create_task, A(Pool({"coroutine": _coroutine}) | ANY,
-                                                    _coroutine), asynchronous=True),
+    "asyncio.create_task": D(asyncio.create_task, A(Pool({"coroutine": _coroutine}),
+                                                    lambda: _coroutine()), asynchronous=True),
     "asyncio.tasks.create_task": D(asyncio.tasks.create_task, A(Pool({
-        "coroutine": _coroutine}) | ANY, _coroutine), asynchronous=True),
+        "coroutine": _coroutine}), lambda: _coroutine()), asynchronous=True),
     "asyncio.iscoroutinefunction": D(asyncio.iscoroutinefunction, A(ANY, 1)),
     "inspect.isawaitable": D(inspect.isawaitable, A(ANY, 1)),
     "asyncio.events.AbstractEventLoop.create_future": D(
@@ -1415,7 +1430,7 @@ LOGURU_LOGGERS = Pool({
 
 def _loguru_method(level: str) -> Driver:
     return D(lambda logger, message, *args, **kwargs: getattr(logger, level)(
-        message, *args, **kwargs), A(LOGURU_LOGGERS, _loguru, receiver=True),
+        message, *args, **kwargs), A(LOGURU_LOGGERS, lambda: _loguru(), receiver=True),
         *_loguru_level(level).args)
 
 
@@ -1435,3 +1450,91 @@ for _owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger"):
     DRIVERS[f"{_owner}.bind"] = D(lambda **extra: _loguru().bind(**extra),
                                   A(ANY, 1, optional=True, keyword="user"),
                                   A(ANY, 2, optional=True, keyword="request_id"))
+
+
+# -- the backend stack's closed contracts ------------------------------------------------------
+
+def _bcrypt_salt() -> bytes:
+    return bytes(__import__("bcrypt").gensalt(4))
+
+
+def _bcrypt_hash() -> bytes:
+    return bytes(__import__("bcrypt").hashpw(b"pw", _bcrypt_salt()))
+
+
+KEYS = BYTES | pool(key16=b"k" * 16, key24=b"k" * 24, key32=b"k" * 32)
+AES_MODES = pool(cbc=2, ecb=1, gcm=11, ctr=6, unknown=99, huge=2**100, negative=-1)
+
+
+def _cryptodome(top: str, path: str) -> Callable[..., Any]:
+    return _lazy(f"{top}.{path.rpartition('.')[0]}", path.rpartition(".")[2])
+
+
+for _top in ("Cryptodome", "Crypto"):
+    DRIVERS.update({
+        f"{_top}.Cipher.AES.new": D(_cryptodome(_top, "Cipher.AES.new"), A(KEYS, b"k" * 16),
+                                   A(AES_MODES, 2), A(BYTES | pool(iv=b"i" * 16), b"i" * 16,
+                                                      optional=True)),
+        f"{_top}.Cipher.ChaCha20.new": D(lambda key, nonce=None, _t=_top: _cryptodome(
+            _t, "Cipher.ChaCha20.new")(key=key, **({"nonce": nonce} if nonce is not None else {})),
+            A(KEYS, b"k" * 32), A(BYTES | pool(nonce=b"n" * 12), None, optional=True)),
+        f"{_top}.Util.Padding.unpad": D(_cryptodome(_top, "Util.Padding.unpad"),
+                                        A(BYTES | pool(padded=b"x" * 15 + b"\x01"), b"x" * 15 + b"\x01"),
+                                        A(SMALL_INTS | pool(sixteen=16, zero=0), 16),
+                                        A(pool(pkcs7="pkcs7", iso="iso7816", x923="x923",
+                                               unknown="nope"), "pkcs7", optional=True)),
+        f"{_top}.Util.Padding.pad": D(_cryptodome(_top, "Util.Padding.pad"), A(BYTES, b"x"),
+                                      A(SMALL_INTS | pool(sixteen=16, zero=0), 16),
+                                      A(pool(pkcs7="pkcs7", iso="iso7816", x923="x923",
+                                             unknown="nope"), "pkcs7", optional=True)),
+        f"{_top}.Random.get_random_bytes": D(_cryptodome(_top, "Random.get_random_bytes"),
+                                             A(SMALL_INTS | pool(sixteen=16), 16)),
+    })
+
+DRIVERS.update({
+    "httpx.URL": D(_lazy("httpx", "URL"), A(URL_TEXT, "http://x/", optional=True),
+                   A(T | pool(https="https"), "https", optional=True, keyword="scheme"),
+                   A(T, "x", optional=True, keyword="host"),
+                   A(INTS | pool(http=80), 80, optional=True, keyword="port"),
+                   A(T, "/", optional=True, keyword="path")),
+    "bcrypt.hashpw": D(_lazy("bcrypt", "hashpw"), A(BYTES, b"pw"),
+                       A(BYTES | Pool({"salt": _bcrypt_salt}), _bcrypt_salt)),
+    "bcrypt.checkpw": D(_lazy("bcrypt", "checkpw"), A(BYTES, b"pw"),
+                        A(BYTES | Pool({"hash": _bcrypt_hash}), _bcrypt_hash)),
+    "bcrypt.gensalt": D(_lazy("bcrypt", "gensalt"), A(SMALL_INTS | pool(four=4), 4, optional=True),
+                        A(BYTES | pool(b2b=b"2b", b2a=b"2a"), b"2b", optional=True)),
+    **{name: D(_lazy("sqlalchemy", "text"), A(T | pool(bind="select :a", colon="select a::int"),
+                                               "select 1"))
+       for name in ("sqlalchemy.text", "sqlalchemy.sql.text")},
+    "email.mime.text.MIMEText": D(_lazy("email.mime.text", "MIMEText"), A(T, "text"),
+                                  A(T | pool(plain="plain", html="html"), "plain", optional=True),
+                                  A(ENCODINGS | pool(none=None), None, optional=True)),
+    "email.mime.multipart.MIMEMultipart": D(_lazy("email.mime.multipart", "MIMEMultipart"),
+                                            A(T | pool(mixed="mixed"), "mixed", optional=True),
+                                            A(T | pool(none=None), None, optional=True),
+                                            A(CONTAINERS | pool(none=None), None, optional=True)),
+    "email.utils.parseaddr": D(_lazy("email.utils", "parseaddr"), A(T | pool(
+        good="A <a@b.c>", nested="(((((((((a@b", quoted='"' * 1000), "a@b.c")),
+    "email.utils.formataddr": D(_lazy("email.utils", "formataddr"), A(Pool({
+        name: (lambda f=factory: (f(), "a@b.c")) for name, factory in T.values.items()}) | Pool({
+        f"address: {name}": (lambda f=factory: ("A", f())) for name, factory in T.values.items()
+    }), ("A", "a@b.c")), A(ENCODINGS, "utf-8", optional=True)),
+    "email.message_from_string": D(_lazy("email", "message_from_string"), A(T | pool(
+        headers="Subject: x\n\nbody", broken="Subject\n\n", deep="From: " + "(" * 5000 + "\n\n"),
+        "Subject: x\n\nbody")),
+})
+
+
+DRIVERS.update({
+    **{f"json.Any.{name}": D(method(name), A(JSON, receiver=True)) for name in (
+        "keys", "values", "items", "copy", "lower", "upper")},
+    "json.Any.get": D(method("get"), A(JSON, receiver=True), A(JSON | pool(key="a"), "a"),
+                      A(ANY, None, optional=True)),
+    "json.Any.setdefault": D(method("setdefault"), A(JSON, receiver=True), A(JSON | pool(key="a"), "a"),
+                             A(ANY, None, optional=True)),
+    "json.Any.pop": D(method("pop"), A(JSON, receiver=True), A(JSON | INTS.prefixed("int") | pool(
+        key="a"), "a"), A(ANY, None, optional=True)),
+    "json.Any.strip": D(method("strip"), A(JSON, receiver=True), A(T, " ", optional=True)),
+    "json.Any.split": D(method("split"), A(JSON, receiver=True), A(T, ",", optional=True),
+                        A(SMALL_INTS, -1, optional=True)),
+})
