@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,28 +94,29 @@ class NotRunnable(Exception):
     """The try body cannot run on its own (says why)."""
 
 
-def _free_names(body: list[ast.stmt]) -> list[str]:
-    """Names the body reads before (or without) binding them, in order of first use."""
+def _free_names(body: list[ast.stmt], bound_outside: Callable[[str], bool]) -> list[str]:
+    """Names the body reads that get their value from outside it: never bound in the body,
+    or bound outside it too (a parameter the body reassigns: ``x = f(x)``), in order of
+    first use."""
     loads: dict[str, tuple[int, int]] = {}
-    stores: dict[str, tuple[int, int]] = {}
+    stores: set[str] = set()
     for node in ast.walk(ast.Module(body=body, type_ignores=[])):
         position = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
         if isinstance(node, ast.Name):
-            target = loads if isinstance(node.ctx, ast.Load) else stores
-            if node.id not in target or position < target[node.id]:
-                target[node.id] = position
+            if isinstance(node.ctx, ast.Load):
+                if node.id not in loads or position < loads[node.id]:
+                    loads[node.id] = position
+            else:
+                stores.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stores.setdefault(node.name, position)
+            stores.add(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                stores.setdefault((alias.asname or alias.name).split(".")[0], position)
+            stores.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            stores.setdefault(node.name, position)
+            stores.add(node.name)
         elif isinstance(node, (ast.Nonlocal, ast.Global)):
             raise NotRunnable(f"declares `{type(node).__name__.lower()}`")
-    # A name first stored inside a comprehension or lambda is local to it: treat any store as
-    # binding (a read before the first store is free).
-    return sorted((n for n, at in loads.items() if n not in stores or at < stores[n]),
+    return sorted((n for n in loads if n not in stores or bound_outside(n)),
                   key=lambda n: loads[n])
 
 
@@ -176,7 +177,7 @@ class Extractor:
         self._no_project_calls(body, frame)
         prelude: list[str] = []
         names: dict[str, dict[str, Any] | None] = {}
-        for name in _free_names(body):
+        for name in _free_names(body, lambda n: self._bound_before(n, try_node, frame)):
             if name in BUILTIN_NAMES and name not in self.module.bindings and \
                     name not in self.module.assignments and not self._local(name, frame):
                 continue
@@ -228,6 +229,22 @@ class Extractor:
                 qualified = self.inferrer.qualified(raised, frame)
                 if qualified is not None and index.is_project_name(qualified):
                     raise NotRunnable(f"raises the project's `{qualified}`")
+
+    def _bound_before(self, name: str, try_node: ast.Try, frame: Frame) -> bool:
+        """Whether ``name`` has a value before the try body runs: a parameter, or a local
+        the function binds before the ``try`` statement."""
+        function = frame.function
+        if function is None:
+            return name in self.module.bindings or name in self.module.assignments
+        args = function.args
+        if any(a is not None and a.arg == name for a in (
+                *args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)):
+            return True
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id == name and isinstance(
+                    node.ctx, ast.Store) and node.lineno < try_node.lineno:
+                return True
+        return False
 
     def _imported_locally(self, name: str, frame: Frame) -> str | None:
         """What a function-level ``import`` binds ``name`` to, if that is how it is bound."""
