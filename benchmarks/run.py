@@ -17,7 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCHMARKS = ("check_exceptions", "fix_exceptions", "todos", "report", "report_cache",
-              "narrowing", "evidence", "todo_categories", "shards", "derived")
+              "narrowing", "evidence", "todo_categories", "shards", "derived",
+              "hostile_fixes")
 # Long runs, only when named: 10,000 fuzzed programs; peak memory on generated inputs.
 ON_REQUEST = ("fuzz", "memory")
 

@@ -38,19 +38,21 @@ def fixed(tmp_path: Path, code: str, **options: bool) -> str:
 CASES = [
     pytest.param(
         "import json\ntry:\n    data = json.loads(s)\nexcept Exception:\n    data = None\n",
-        "import json\ntry:\n    data = json.loads(s)\nexcept (TypeError, ValueError):\n    data = None\n",
+        "import json\ntry:\n    data = json.loads(s)\nexcept (RecursionError, ValueError):\n"
+        "    data = None\n",
         id="knowledge base: json.loads",
     ),
     pytest.param(
         "from json import loads\ntry:\n    data = loads(s)\nexcept Exception:\n    data = None\n",
-        "from json import loads\ntry:\n    data = loads(s)\nexcept (TypeError, ValueError):\n    data = None\n",
+        "from json import loads\ntry:\n    data = loads(s)\nexcept (RecursionError, ValueError):\n"
+        "    data = None\n",
         id="resolved through from-import",
     ),
     pytest.param(
         "import xml.etree.ElementTree as ET\ntry:\n    root = ET.fromstring(s)\nexcept Exception:\n"
         "    root = None\n",
         "import xml.etree.ElementTree as ET\ntry:\n    root = ET.fromstring(s)\n"
-        "except ET.ParseError:\n    root = None\n",
+        "except (ValueError, ET.ParseError):\n    root = None\n",
         id="resolved through import-as, named through the alias",
     ),
     pytest.param(
@@ -60,28 +62,30 @@ CASES = [
     ),
     pytest.param(
         "import os\ntry:\n    os.remove(p)\nexcept Exception:\n    pass\n",
-        "import os\ntry:\n    os.remove(p)\nexcept OSError:\n    pass\n",
+        "import os\ntry:\n    os.remove(p)\nexcept (OSError, ValueError):\n    pass\n",
         id="os.remove",
     ),
     pytest.param(
         "import shutil\ndef f(a, b):\n    try:\n        shutil.copyfile(a, b)\n"
         "    except Exception:\n        return False\n    return True\n",
         "import shutil\ndef f(a, b):\n    try:\n        shutil.copyfile(a, b)\n"
-        "    except OSError:\n        return False\n    return True\n",
+        "    except (OSError, OverflowError, TypeError, ValueError):\n        return False\n"
+        "    return True\n",
         id="shutil.copyfile in a function",
     ),
     pytest.param(
         "def f(p):\n    try:\n        with open(p) as fh:\n            return fh.read()\n"
         "    except Exception:\n        return None\n",
         "def f(p):\n    try:\n        with open(p) as fh:\n            return fh.read()\n"
-        "    except (LookupError, OSError, ValueError):\n        return None\n",
+        "    except (LookupError, OSError, TypeError, ValueError):\n        return None\n",
         id="local typing: with open() as fh",
     ),
     pytest.param(
         "import sqlite3\ndef f(p):\n    try:\n        conn = sqlite3.connect(p)\n"
         "        conn.execute('SELECT 1')\n    except Exception:\n        return False\n",
         "import sqlite3\ndef f(p):\n    try:\n        conn = sqlite3.connect(p)\n"
-        "        conn.execute('SELECT 1')\n    except sqlite3.Error:\n        return False\n",
+        "        conn.execute('SELECT 1')\n    except (TypeError, ValueError, sqlite3.Error):\n"
+        "        return False\n",
         id="local typing: conn = sqlite3.connect()",
     ),
     pytest.param(
@@ -124,7 +128,7 @@ CASES = [
         "import subprocess\ntry:\n    subprocess.run(['x'], check=True)\nexcept Exception:\n"
         "    pass\n",
         "import subprocess\ntry:\n    subprocess.run(['x'], check=True)\n"
-        "except (OSError, subprocess.SubprocessError):\n    pass\n",
+        "except (OSError, ValueError, subprocess.SubprocessError):\n    pass\n",
         id="subprocess.run",
     ),
     pytest.param(
@@ -156,22 +160,22 @@ CASES = [
         "def f(p):\n    try:\n        return open(p).read()\n    except OSError:\n"
         "        return ''\n    except Exception:\n        return None\n",
         "def f(p):\n    try:\n        return open(p).read()\n    except OSError:\n"
-        "        return ''\n    except (LookupError, ValueError):\n        return None\n",
+        "        return ''\n    except (LookupError, TypeError, ValueError):\n        return None\n",
         id="earlier handlers of the same try are subtracted",
     ),
     pytest.param(
         "import os\ntry:\n    os.remove(p)\nexcept (KeyError, Exception):\n    pass\n",
-        "import os\ntry:\n    os.remove(p)\nexcept (KeyError, OSError):\n    pass\n",
+        "import os\ntry:\n    os.remove(p)\nexcept (KeyError, OSError, ValueError):\n    pass\n",
         id="tuple handler keeps its other names",
     ),
     pytest.param(
         "import os\ntry:\n    os.remove(p)\nexcept Exception as exc:\n    print(exc)\n",
-        "import os\ntry:\n    os.remove(p)\nexcept OSError as exc:\n    print(exc)\n",
+        "import os\ntry:\n    os.remove(p)\nexcept (OSError, ValueError) as exc:\n    print(exc)\n",
         id="as-name kept",
     ),
     pytest.param(
         "import os\ntry:\n    os.remove(p)\nexcept:\n    pass\n",
-        "import os\ntry:\n    os.remove(p)\nexcept OSError:\n    pass\n",
+        "import os\ntry:\n    os.remove(p)\nexcept (OSError, ValueError):\n    pass\n",
         id="bare except with a closed answer",
     ),
     pytest.param(
@@ -185,7 +189,7 @@ CASES = [
         "import os\n# before\ntry:  # keep\n    os.remove(p)  # remove it\n"
         "except Exception:  # broad\n    # nothing to do\n    pass\n",
         "import os\n# before\ntry:  # keep\n    os.remove(p)  # remove it\n"
-        "except OSError:  # broad\n    # nothing to do\n    pass\n",
+        "except (OSError, ValueError):  # broad\n    # nothing to do\n    pass\n",
         id="comments kept",
     ),
 ]
@@ -242,7 +246,7 @@ NO_OPS = [
         "try:\n    client.fetch()\nexcept:\n    pass\n", id="bare unknown: unsafe, not applied"
     ),
     pytest.param(
-        "import os\ntry:\n    os.remove(p)\nexcept OSError:\n    pass\nexcept Exception:\n    pass\n",
+        "import os\ntry:\n    os.remove('/tmp/x')\nexcept OSError:\n    pass\nexcept Exception:\n    pass\n",
         id="earlier handlers catch everything",
     ),
     pytest.param(
@@ -337,10 +341,10 @@ def test_exception_from_another_project_module_is_imported(tmp_path: Path) -> No
 
 
 def test_bytes_preserved_crlf_bom_and_declared_encoding(tmp_path: Path) -> None:
-    crlf = b"import os\r\ntry:\r\n    os.remove(__file__)\r\nexcept Exception:  # x\r\n    pass\r\n"
+    crlf = b"import os\r\ntry:\r\n    os.remove('gone.txt')\r\nexcept Exception:  # x\r\n    pass\r\n"
     bom = b"\xef\xbb\xbf" + crlf.replace(b"\r\n", b"\n")
     latin = (
-        b"# -*- coding: latin-1 -*-\nimport os\ns = '\xe9'\ntry:\n    os.remove(__file__)\n"
+        b"# -*- coding: latin-1 -*-\nimport os\ns = '\xe9'\ntry:\n    os.remove('gone.txt')\n"
         b"except Exception:\n    pass\n"
     )
     untouched = b"# \xe9\r\nx = 1\r\n"
@@ -360,7 +364,7 @@ def test_broken_files_reported_in_one_line_left_untouched(tmp_path: Path) -> Non
     undecodable = b"try:\n    x = '\xff'\nexcept:\n    pass\n"
     (tmp_path / "broken.py").write_bytes(broken)
     (tmp_path / "undecodable.py").write_bytes(undecodable)
-    (tmp_path / "ok.py").write_text("import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n")
+    (tmp_path / "ok.py").write_text("import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n")
     result = CliRunner().invoke(main, ["fix-exceptions", "--write", str(tmp_path)])
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
@@ -375,7 +379,7 @@ def test_broken_files_reported_in_one_line_left_untouched(tmp_path: Path) -> Non
 def test_cli_diff_exit_codes_and_run_log(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n")
     target = tmp_path / "mod.py"
-    before = "import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n"
+    before = "import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n"
     target.write_text(before)
     runner = CliRunner()
     result = runner.invoke(main, ["fix-exceptions", str(tmp_path)])
@@ -405,7 +409,7 @@ def test_cli_diff_exit_codes_and_run_log(tmp_path: Path) -> None:
 def test_json_format_contract(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.qualitytool]\ncritical-paths = ["mod.py"]\n')
     (tmp_path / "mod.py").write_text(
-        "import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n"
+        "import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n"
         "try:\n    client.fetch()\nexcept Exception:\n    pass\n"
         "import gettext\ntry:\n    gettext.translation(__file__)\nexcept Exception:\n    pass\n"
     )
@@ -476,6 +480,8 @@ def test_a_long_handler_is_grouped_under_common_bases(tmp_path: Path) -> None:
     assert (outcome, exceptions, reason) == (
         "safe", ("LookupError", "OSError", "TypeError", "ValueError", "re.error"), None
     )
+    assert ("except (IndexError, KeyError, OSError, OverflowError, RecursionError, TypeError, "
+            "ValueError, re.error):") in fixed(tmp_path, code, keep_fallback=True)
 
 
 def test_project_knowledge_base_from_config(tmp_path: Path) -> None:
@@ -502,20 +508,20 @@ def test_libcst_tool_runs_the_codemod(tmp_path: Path) -> None:
         "modules:\n- 'qualitytool.codemods'\nrepo_root: '.'\n"
     )
     target = tmp_path / "mod.py"
-    target.write_text("import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n")
+    target.write_text("import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n")
     result = subprocess.run(
         [sys.executable, "-m", "libcst.tool", "codemod", "fix_exceptions.FixExceptionsCommand",
          "-j", "1", "--no-format", "mod.py"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert target.read_text() == "import os\ntry:\n    os.remove(__file__)\nexcept OSError:\n    pass\n"
+    assert target.read_text() == "import os\ntry:\n    os.remove('gone.txt')\nexcept OSError:\n    pass\n"
 
 
 def test_unwritable_run_log_warns_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n")
     (tmp_path / ".qualitytool").write_text("a file where the log folder should be\n")
-    (tmp_path / "mod.py").write_text("import os\ntry:\n    os.remove(__file__)\nexcept Exception:\n    pass\n")
+    (tmp_path / "mod.py").write_text("import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n")
     result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
     assert result.exit_code == 1
     assert "warning: cannot write the run log: " in result.output
@@ -529,13 +535,14 @@ def test_web_library_knowledge_open_sets_and_declared_bases(tmp_path: Path) -> N
         "        return response.json()\n    except Exception:\n        return None\n"
     )
     # requests.get is an open set (urllib3 errors leak), so the fix is unsafe; HTTPError and
-    # JSONDecodeError are RequestExceptions (knowledge-base [[exception]] entries).
+    # JSONDecodeError are RequestExceptions (knowledge-base [[exception]] entries); a body
+    # nested too deep is a RecursionError, a number of 5,000 digits a plain ValueError.
     assert outcomes(tmp_path, code) == [
-        (9, "unsafe", ("requests.RequestException",),
+        (9, "unsafe", ("RecursionError", "ValueError", "requests.RequestException"),
          "`session.get` may raise more than it documents"),
     ]
     assert fixed(tmp_path, code, unsafe_fixes=True) == code.replace(
-        "except Exception:", "except requests.RequestException:"
+        "except Exception:", "except (RecursionError, ValueError, requests.RequestException):"
     )
 
 

@@ -356,6 +356,147 @@ TRIGGERS.update({
         "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\nz.__exit__(None, None, None)"},
 })
 
+# What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
+TRIGGERS.update({
+    "builtins.print": {"OSError": "print('x', file=open('/dev/full', 'w', buffering=1))",
+                       "ValueError": "print(chr(0xD800), file=open(wfile, 'w', encoding='utf-8'))"},
+    "xml.etree.ElementTree.fromstring": {
+        "xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')",
+        "ValueError": "ET.fromstring('<a>' + chr(0xD800) + '</a>')"},
+    "xml.etree.ElementTree.parse": {"xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
+                                    "OSError": "ET.parse(missing)",
+                                    "ValueError": "ET.parse(missing + chr(0))"},
+    "configparser.ConfigParser.read": {
+        "configparser.Error": "p = tmp / 'bad.ini'; p.write_text('no header'); "
+                              "configparser.ConfigParser().read(p)",
+        "ValueError": "configparser.ConfigParser().read(latin_file, encoding='utf-8')"},
+    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)",
+                        "ValueError": "zipfile.ZipFile(missing + chr(0))"},
+    "zipfile.ZipFile.extractall": {
+        "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
+        "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')",
+        "zlib.error": "zipfile.ZipFile(corrupt_zip).extractall(tmp / 'out')",
+        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')"},
+    "zipfile.is_zipfile": {"ValueError": "zipfile.is_zipfile(missing + chr(0))"},
+    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)",
+                     "ValueError": "tarfile.open(missing + chr(0))",
+                     "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                                 "tarfile.open(p)"},
+    "tarfile.is_tarfile": {"OSError": "tarfile.is_tarfile(missing)",
+                           "ValueError": "tarfile.is_tarfile(missing + chr(0))",
+                           "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                                       "tarfile.is_tarfile(p)"},
+    "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)", "OverflowError": "datetime.date(10**100, 1, 1)"},
+    "datetime.datetime": {"ValueError": "datetime.datetime(2020, 13, 1)",
+                          "OverflowError": "datetime.datetime(10**100, 1, 1)"},
+    "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')", "OverflowError": "chr(10**100)"},
+    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)", "TypeError": "setattr(int, 'x', 1)"},
+    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')", "TypeError": "delattr(int, 'x')"},
+    "arithmetic": {"OverflowError": "n = 10**400; n / 3"},
+    "smtplib.SMTP": {"OSError": "import smtplib; smtplib.SMTP('127.0.0.1', free_port, timeout=5)",
+                     "UnicodeError": "import smtplib; smtplib.SMTP('a' * 64 + '.example', 25, timeout=5)"},
+    "smtplib.SMTP_SSL": {"OSError": "import smtplib; smtplib.SMTP_SSL('127.0.0.1', free_port, timeout=5)",
+                         "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', 25, timeout=5)"},
+    "pathlib.Path.exists": {"OSError": "Path(tmp / ('a' * 300)).exists()"},
+    "enum.Enum": {"ValueError": "enum.Enum('C', 'A')(99)"},
+    "abc.ABC": {"TypeError": "class A(abc.ABC):\n    @abc.abstractmethod\n    def f(self): ...\nA()"},
+    "pathlib.Path.is_file": {"OSError": "Path('/x' * 3000).is_file()"},
+    "pathlib.Path.is_dir": {"OSError": "Path('/x' * 3000).is_dir()"},
+    "io.IOBase.__enter__": {"ValueError": "closed_file.__enter__()"},
+    "io.IOBase.__exit__": {"OSError": "f = open('/dev/full', 'w')\nf.write('x')\nf.__exit__(None, None, None)"},
+    "socket.socket.__exit__": {
+        "OSError": "s = socket.socket()\nos.close(s.fileno())\ns.__exit__(None, None, None)"},
+    "sqlite3.Connection.__exit__": {"sqlite3.Error": "other_thread_connection.__exit__(None, None, None)"},
+    "zipfile.ZipFile.__exit__": {
+        "OSError": "z = zipfile.ZipFile(open('/dev/full', 'wb'), 'w')\nz.writestr('a', 'b' * 100000)\nz.__exit__(None, None, None)",
+        "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\nz.__exit__(None, None, None)"},
+})
+
+# What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
+TRIGGERS.update({
+    "builtins.print": {"OSError": "print('x', file=open('/dev/full', 'w', buffering=1))",
+                       "ValueError": "print(chr(0xD800), file=open(wfile, 'w', encoding='utf-8'))"},
+    "xml.etree.ElementTree.fromstring": {
+        "xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')",
+        "ValueError": "ET.fromstring('<a>' + chr(0xD800) + '</a>')"},
+    "xml.etree.ElementTree.parse": {"xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
+                                    "OSError": "ET.parse(missing)",
+                                    "ValueError": "ET.parse(missing + chr(0))"},
+    "configparser.ConfigParser.read": {
+        "configparser.Error": "p = tmp / 'bad.ini'; p.write_text('no header'); "
+                              "configparser.ConfigParser().read(p)",
+        "ValueError": "configparser.ConfigParser().read(latin_file, encoding='utf-8')"},
+    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)",
+                        "ValueError": "zipfile.ZipFile(missing + chr(0))"},
+    "zipfile.ZipFile.extractall": {
+        "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
+        "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')",
+        "zlib.error": "zipfile.ZipFile(corrupt_zip).extractall(tmp / 'out')",
+        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')"},
+    "zipfile.is_zipfile": {"ValueError": "zipfile.is_zipfile(missing + chr(0))"},
+    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)",
+                     "ValueError": "tarfile.open(missing + chr(0))",
+                     "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                                 "tarfile.open(p)"},
+    "tarfile.is_tarfile": {"OSError": "tarfile.is_tarfile(missing)",
+                           "ValueError": "tarfile.is_tarfile(missing + chr(0))",
+                           "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                                       "tarfile.is_tarfile(p)"},
+    "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)", "OverflowError": "datetime.date(10**100, 1, 1)"},
+    "datetime.datetime": {"ValueError": "datetime.datetime(2020, 13, 1)",
+                          "OverflowError": "datetime.datetime(10**100, 1, 1)"},
+    "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')", "OverflowError": "chr(10**100)"},
+    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)", "TypeError": "setattr(int, 'x', 1)"},
+    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')", "TypeError": "delattr(int, 'x')"},
+    "arithmetic": {"OverflowError": "n = 10**400; n / 3"},
+    "smtplib.SMTP": {"OSError": "import smtplib; smtplib.SMTP('127.0.0.1', free_port, timeout=5)",
+                     "UnicodeError": "import smtplib; smtplib.SMTP('a' * 64 + '.example', 25, timeout=5)"},
+    "smtplib.SMTP_SSL": {"OSError": "import smtplib; smtplib.SMTP_SSL('127.0.0.1', free_port, timeout=5)",
+                         "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', 25, timeout=5)"},
+    "pathlib.Path.exists": {"OSError": "Path(tmp / ('a' * 300)).exists()"},
+    "json.Any.__contains__": {"TypeError": "'a' in json.loads('1')",
+                              "RecursionError": "[] in json.loads('[' * 990 + ']' * 990)"},
+    "json.Any.__eq__": {"RecursionError": "d = '[' * 990 + ']' * 990; json.loads(d) == json.loads(d)"},
+    "json.Any.__str__": {"RecursionError": "str(json.loads('[' * 990 + ']' * 990))",
+                         "ValueError": "str(json.loads('9' * 4000) ** 2)"},
+    **{f"json.Any.{name}": {"AttributeError": f"json.loads('1').{name}()"}
+       for name in ("get", "keys", "values", "items", "copy", "pop", "setdefault", "strip", "lower",
+                    "upper", "split")},
+    "json.Any.pop": {"AttributeError": "json.loads('1').pop()", "LookupError": "json.loads('[]').pop()",
+                     "TypeError": "json.loads('[]').pop('a')"},
+    "enum.Enum": {"ValueError": "enum.Enum('C', 'A')(99)"},
+    **{f"subprocess.{name}": {
+        "OSError": f"subprocess.{name}([missing])",
+        "ValueError": f"subprocess.{name}([{PY}, '-c', 'pass', 'a' + chr(0)])",
+        **({"subprocess.SubprocessError": f"subprocess.{name}([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.1)"}
+           if name in ("check_call", "check_output") else {}),
+        **({"subprocess.SubprocessError": f"subprocess.run([{PY}, '-c', 'raise SystemExit(1)'], check=True)"}
+           if name == "run" else {}),
+        **({"subprocess.TimeoutExpired": f"subprocess.call([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.1)"}
+           if name == "call" else {})}
+       for name in ("run", "check_call", "check_output", "call")},
+    "socket.create_connection": {"OSError": "socket.create_connection(('127.0.0.1', free_port))",
+                                 "UnicodeError": "socket.create_connection(('a' * 64 + '.example', 80))"},
+    "ssl.SSLContext.load_cert_chain": {"OSError": "ssl.create_default_context().load_cert_chain(missing)",
+                                       "ValueError": "ssl.create_default_context().load_cert_chain(missing + chr(0))"},
+    "http.client.HTTPConnection.request": {
+        "OSError": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/')",
+        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/' + chr(10))",
+        "ValueError": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET' + chr(10), '/')"},
+    "sqlite3.connect": {"sqlite3.Error": "sqlite3.connect(missing + '/x.db')",
+                        "ValueError": "sqlite3.connect(missing + chr(0))"},
+    "sqlite3.Connection.__enter__": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.__enter__()"},
+    "asyncio.open_connection": {
+        "OSError": "asyncio.run(asyncio.open_connection('127.0.0.1', free_port))",
+        "UnicodeError": "asyncio.run(asyncio.open_connection('a' * 64 + '.example', 80))",
+        "ValueError": "asyncio.run(asyncio.open_connection('a' + chr(0), 80))"},
+    "getpass.getpass": {
+        "EOFError": "import getpass\nkept = sys.stdin\nsys.stdin = io.StringIO('')\ntry:\n"
+                    "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n    sys.stdin = kept",
+        "OSError": "import getpass\nkept = sys.stdin\nsys.stdin = open(wfile, 'w')\ntry:\n"
+                   "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n    sys.stdin = kept"},
+})
+
 
 # pathlib beyond reading and writing (rules/exceptions/stdlib_pathlib.toml).
 _GONE_CWD = ("d = tempfile.mkdtemp(); old = os.getcwd(); os.chdir(d); os.rmdir(d)\n"
@@ -393,11 +534,18 @@ PRELUDE = (
 )
 
 
-def _stdlib_entries() -> list[tuple[str, str]]:
+def _stdlib_entries(every_class: bool = False) -> list[tuple[str, str]]:
+    """(entry, class) of ``raises``; with ``every_class`` also of ``wrong_types`` and
+    ``arguments`` (those are held to hostile input by tests/test_kb_hostile.py)."""
     pairs = []
     for spec in [*KB.callables.values(), *KB.operations.values()]:
         top = spec.name.split(".")[0]
         is_operation = spec.name in KB.operations
+        if is_operation or top == "builtins" or top in sys.stdlib_module_names:
+            listed = list(spec.raises)
+            if every_class:
+                listed += [*spec.wrong_types, *(c for v in spec.arguments.values() for c in v)]
+            pairs.extend((spec.name, raised) for raised in dict.fromkeys(listed))
         if is_operation or top == "builtins" or top in STDLIB_MODULES:
             pairs.extend((spec.name, raised) for raised in spec.raises)
     return pairs
@@ -409,7 +557,7 @@ def test_every_stdlib_entry_has_triggers() -> None:
         if pair not in DOCUMENTED_ONLY and pair[1] not in TRIGGERS.get(pair[0], {})
     ]
     assert missing == []
-    listed = set(_stdlib_entries())
+    listed = set(_stdlib_entries(every_class=True))
     stale = [(e, x) for e, found in TRIGGERS.items() for x in found if (e, x) not in listed]
     assert stale == []
 
@@ -473,6 +621,12 @@ def _namespace(tmp_path: Path, closing_port: int) -> dict[str, object]:
     bad_crc = tmp_path / "bad.zip"
     data = good_zip.read_bytes()
     bad_crc.write_bytes(data.replace(b"hello hello hello", b"jello hello hello", 1))
+    corrupt = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(corrupt, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.txt", "x" * 1000)
+    packed = corrupt.read_bytes()
+    at = packed.index(b"a.txt") + 5  # the deflate stream: garbled, the CRC check never comes
+    corrupt.write_bytes(packed[:at] + bytes(b ^ 0xFF for b in packed[at:at + 4]) + packed[at + 4:])
     good_tar = tmp_path / "good.tar"
     with tarfile.open(good_tar, "w") as archive:
         archive.add(wfile, arcname="plain.txt")
@@ -488,7 +642,7 @@ def _namespace(tmp_path: Path, closing_port: int) -> dict[str, object]:
     return {
         "tmp": tmp_path, "missing": str(tmp_path / "missing"), "wfile": str(wfile),
         "latin_file": str(latin), "good_zip": good_zip, "bad_crc_zip": bad_crc,
-        "good_tar": good_tar, "outside_tar": outside_tar,
+        "good_tar": good_tar, "outside_tar": outside_tar, "corrupt_zip": corrupt,
         "ro": open(wfile), "wo": open(tmp_path / "wo.txt", "w"),
         "closed_file": closed_file, "bad_fd": 987654, "free_port": _free_port(),
         "closing_port": closing_port, "other_thread_connection": holder["c"], "io": io,
@@ -522,13 +676,26 @@ def test_malformed_entries_are_reported_with_file_and_entry() -> None:
 
 # Standard-library [[class]] entries: one real trigger per listed exception.
 CLASS_TRIGGERS: dict[str, dict[str, str]] = {
+    **{name: {"OSError": f"import smtplib; smtplib.{name.split('.')[1]}().login('a', 'b')"}
+       for name in ("smtplib.SMTP", "smtplib.SMTP_SSL")},
+    "email.message.Message": {
+        "email.errors.MessageError": "import email.mime.text as t; t.MIMEText('x').attach(t.MIMEText('y'))",
+        "TypeError": "import email.message; email.message.Message().get_payload(99)",
+        "ValueError": "import email.message; m = email.message.Message(); m['Subject'] = chr(0xD800); m.as_string()",
+        "LookupError": "import email.message; email.message.Message().set_payload('x', 'nope')"},
     "configparser.ConfigParser": {
         "configparser.Error": "configparser.ConfigParser().set('none', 'a', 'b')",
-        "KeyError": "configparser.ConfigParser()['none']"},
+        "LookupError": "configparser.ConfigParser()['none']",
+        "TypeError": "configparser.ConfigParser().has_section([])",
+        "ValueError": "configparser.ConfigParser().read('/nonexistent' + chr(0))",
+        "AttributeError": "c = configparser.ConfigParser(); c.read_string('[a]'); c.has_option('a', None)"},
     "_hashlib.HASH": {"TypeError": "hashlib.md5().update('text')"},
     "re.Match": {"IndexError": "re.match('a', 'a').group(2)",
+                 "TypeError": "re.match('a', 'a').expand(1)",
                  "re.error": "re.match('a', 'a').expand('\\\\9')"},
     "re.Pattern": {"TypeError": "re.compile('a').match(None)",
+                   "OverflowError": "re.compile('a').match('a', 2**100)",
+                   "IndexError": "re.compile('a').sub('\\\\g<nope>', 'a')",
                    "re.error": "re.compile('a').sub('\\\\9', 'a')"},
     "datetime.datetime": {
         "ValueError": "datetime.datetime(2020, 1, 1).replace(month=13)",
@@ -537,8 +704,9 @@ CLASS_TRIGGERS: dict[str, dict[str, str]] = {
     "datetime.date": {"ValueError": "datetime.date(2020, 1, 1).replace(day=40)",
                       "OverflowError": "datetime.date(1, 1, 1) - datetime.timedelta(days=1)",
                       "TypeError": "datetime.date(2020, 1, 1).replace(day='x')"},
-    "datetime.timedelta": {"OverflowError": "datetime.timedelta(days=10**9) * 10**9",
-                           "TypeError": "datetime.timedelta(1) * 'x'"},
+    "datetime.timedelta": {"ArithmeticError": "datetime.timedelta(days=10**9) * 10**9",
+                           "TypeError": "datetime.timedelta(1) * 'x'",
+                           "ValueError": "datetime.timedelta(1) * float('nan')"},
     "decimal.Decimal": {"ArithmeticError": "decimal.Decimal('1e999999').quantize(decimal.Decimal('0.01'))",
                         "TypeError": "decimal.Decimal(1).quantize('x')",
                         "ValueError": "format(decimal.Decimal(1), 'zz')"},

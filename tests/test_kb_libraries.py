@@ -32,6 +32,7 @@ from qualitytool.exceptions.inference.knowledge import (
     builtin_knowledge_files,
     parse_knowledge,
 )
+from tests import kb_stack
 
 CALLABLES: list[RaiseSpec] = []
 CLASSES: list[ClassSpec] = []
@@ -46,8 +47,16 @@ for _origin, _text in builtin_knowledge_files():
         EXCEPTIONS += _parsed["exception"]
 
 
+# Names a library's stubs give its classes, which the inference sees (typeshed-style .pyi), for
+# the runtime class they stand for.
+STUB_NAMES = {"loguru.Logger": "loguru._logger.Logger"}
+
+
 def resolve(name: str) -> Any:
     """The object a qualified name denotes: ``ValueError``, ``httpx.Client.get``."""
+    for stub, runtime in STUB_NAMES.items():
+        if name == stub or name.startswith(f"{stub}."):
+            name = runtime + name[len(stub):]
     if "." not in name and hasattr(builtins, name):
         return getattr(builtins, name)
     parts = name.split(".")
@@ -58,6 +67,10 @@ def resolve(name: str) -> Any:
             continue
         for part in parts[cut:]:
             found = getattr(found, part)
+        if cut == len(parts) and cut > 1 and inspect.ismodule(found):
+            # ``bolt11.decode``: the package re-exports a function under its module's name
+            shadow = getattr(importlib.import_module(".".join(parts[:-1])), parts[-1], found)
+            found = found if inspect.ismodule(shadow) else shadow
         return found
     raise ImportError(name)
 
@@ -429,6 +442,145 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "yaml.safe_dump": {"yaml.YAMLError": "yaml.safe_dump(object())"},
 }
 
+
+# The FastAPI backend stack (helpers in tests/kb_stack.py)
+CRYPTO_TRIGGERS = {
+    "Cipher.AES.new": {"ValueError": "from {top}.Cipher import AES; AES.new(b'k', AES.MODE_CBC)",
+                       "TypeError": "from {top}.Cipher import AES; AES.new('k' * 16, AES.MODE_CBC)"},
+    "Cipher.ChaCha20.new": {"ValueError": "from {top}.Cipher import ChaCha20; ChaCha20.new(key=b'k')",
+                            "TypeError": "from {top}.Cipher import ChaCha20; ChaCha20.new(key='k' * 32)"},
+    "Util.Padding.unpad": {"ValueError": "from {top}.Util.Padding import unpad; unpad(b'x' * 16, 16)",
+                           "ZeroDivisionError": "from {top}.Util.Padding import unpad; unpad(b'x', 0)",
+                           "TypeError": "from {top}.Util.Padding import unpad; unpad(None, 16)"},
+    "Util.Padding.pad": {"ValueError": "from {top}.Util.Padding import pad; pad(b'x', 16, 'nope')",
+                         "ZeroDivisionError": "from {top}.Util.Padding import pad; pad(b'x', 0)",
+                         "TypeError": "from {top}.Util.Padding import pad; pad(None, 16)"},
+    "Random.get_random_bytes": {
+        "ValueError": "from {top}.Random import get_random_bytes; get_random_bytes(-1)",
+        "OverflowError": "from {top}.Random import get_random_bytes; get_random_bytes(2**100)",
+        "TypeError": "from {top}.Random import get_random_bytes; get_random_bytes(None)"},
+    "Cipher._mode_cbc.CbcMode": {
+        "ValueError": "from {top}.Cipher import AES; AES.new(b'k' * 16, AES.MODE_CBC, b'i' * 16).decrypt(b'x')",
+        "TypeError": "from {top}.Cipher import AES; AES.new(b'k' * 16, AES.MODE_CBC, b'i' * 16).decrypt('x' * 16)"},
+    "Hash.HMAC.HMAC": {
+        "ValueError": "from {top}.Hash import HMAC, SHA256; HMAC.new(b'k', b'm', SHA256).hexverify('00')",
+        "TypeError": "from {top}.Hash import HMAC, SHA256; HMAC.new('k', b'm', SHA256)"},
+}
+GRPC_CLOSED = "grpc.insecure_channel(f'127.0.0.1:{closed_port}')"
+TRIGGERS.update({
+    **{f"{top}.{name}": {raised: code.replace("{top}", top) for raised, code in found.items()}
+       for top in ("Cryptodome", "Crypto") for name, found in CRYPTO_TRIGGERS.items()},
+    "cryptography.hazmat.primitives.serialization.load_pem_private_key": {
+        "ValueError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_private_key(b'nope', None)",
+        "TypeError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_private_key(pem_key, b'pw')"},
+    "cryptography.hazmat.primitives.serialization.load_pem_public_key": {
+        "ValueError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_public_key(b'nope')",
+        "TypeError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_public_key(None)"},
+    "cryptography.hazmat.primitives.serialization.load_der_private_key": {
+        "ValueError": "from cryptography.hazmat.primitives import serialization; serialization.load_der_private_key(b'nope', None)",
+        "TypeError": "from cryptography.hazmat.primitives import serialization; serialization.load_der_private_key(der_key, b'pw')"},
+    "cryptography.fernet.Fernet": {
+        "ValueError": "from cryptography.fernet import Fernet; Fernet(b'short')",
+        "TypeError": "from cryptography.fernet import Fernet; Fernet(Fernet.generate_key()).decrypt(None)",
+        "cryptography.fernet.InvalidToken": "from cryptography.fernet import Fernet; Fernet(Fernet.generate_key()).decrypt(b'nope')"},
+    "grpc.insecure_channel": {"AttributeError": "import grpc; grpc.insecure_channel(None)"},
+    "grpc.secure_channel": {"AttributeError": "import grpc; grpc.secure_channel('x', None)"},
+    "grpc.aio.insecure_channel": {"AttributeError": "import grpc.aio; run(grpc_aio(lambda: grpc.aio.insecure_channel(None)))"},
+    "grpc.aio.secure_channel": {"AttributeError": "import grpc.aio; run(grpc_aio(lambda: grpc.aio.secure_channel('x', None)))"},
+    "grpc.UnaryUnaryMultiCallable": {"grpc.RpcError": f"import grpc; {GRPC_CLOSED}.unary_unary('/a/b')(b'', timeout=2)"},
+    "grpc.UnaryStreamMultiCallable": {"grpc.RpcError": f"import grpc; list({GRPC_CLOSED}.unary_stream('/a/b')(b'', timeout=2))"},
+    "grpc.StreamUnaryMultiCallable": {"grpc.RpcError": f"import grpc; {GRPC_CLOSED}.stream_unary('/a/b')(iter([b'']), timeout=2)"},
+    "grpc.aio.UnaryUnaryMultiCallable": {"grpc.RpcError": f"import grpc.aio; run(grpc_aio(lambda: grpc.aio.{GRPC_CLOSED[5:]}.unary_unary('/a/b')(b'', timeout=2), True))"},
+    "grpc.aio.UnaryStreamMultiCallable": {"grpc.RpcError": "run(grpc_aio_stream(closed_port))"},
+    "httpx.URL": {"httpx.InvalidURL": "httpx.URL('http://[::1')", "TypeError": "httpx.URL(None)",
+                  "ValueError": "httpx.URL('\\ud800')"},
+    "jsonpath_ng.parse": {"jsonpath_ng.exceptions.JSONPathError": "import jsonpath_ng; jsonpath_ng.parse('$[')",
+                          "TypeError": "import jsonpath_ng; jsonpath_ng.parse(None)"},
+    "jsonpath_ng.ext.parse": {"jsonpath_ng.exceptions.JSONPathError": "import jsonpath_ng.ext; jsonpath_ng.ext.parse('$[')",
+                              "TypeError": "import jsonpath_ng.ext; jsonpath_ng.ext.parse(None)"},
+    "jose.jwt.decode": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.decode('garbage', 'k', algorithms=['HS256'])"},
+    "jose.jwt.encode": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.encode({}, 'k', algorithm='nope')",
+                        "TypeError": "from jose import jwt; jwt.encode({'a': object()}, 'k')"},
+    "jose.jwt.get_unverified_header": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.get_unverified_header('garbage')"},
+    "jose.jwt.get_unverified_claims": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.get_unverified_claims('garbage')"},
+    **{name: {"bolt11.exceptions.Bolt11Exception": "import bolt11; bolt11.decode('lnbc1')",
+              "ValueError": "import bolt11; bolt11.decode(bech32_invoice('lnbc', [0] * 7))",
+              "IndexError": "import bolt11; bolt11.decode(bech32_invoice('lntb1u', [27, 17, 24, 26, 30, 23, 12, 13]))",
+              "AttributeError": "import bolt11; bolt11.decode(None)",
+              "TypeError": "import bolt11; bolt11.decode(b'lnbc1')"}
+       for name in ("bolt11.decode", "bolt11.decode.decode")},
+    "breez_sdk.connect": {"breez_sdk.ConnectError": "import breez_sdk; breez_sdk.connect(breez_connect_request(breez_sdk), breez_listener(breez_sdk))"},
+    "breez_sdk_liquid.connect": {"breez_sdk_liquid.SdkError": "import breez_sdk_liquid; breez_sdk_liquid.connect(breez_liquid_request(breez_sdk_liquid))"},
+    "bcrypt.hashpw": {"ValueError": "import bcrypt; bcrypt.hashpw(b'x', b'nope')",
+                      "TypeError": "import bcrypt; bcrypt.hashpw('x', bcrypt.gensalt())"},
+    "bcrypt.checkpw": {"ValueError": "import bcrypt; bcrypt.checkpw(b'x', b'nope')",
+                       "TypeError": "import bcrypt; bcrypt.checkpw('x', b'y')"},
+    "bcrypt.gensalt": {"ValueError": "import bcrypt; bcrypt.gensalt(3)",
+                       "OverflowError": "import bcrypt; bcrypt.gensalt(2**100)",
+                       "TypeError": "import bcrypt; bcrypt.gensalt('x')"},
+    "passlib.context.CryptContext": {
+        "ValueError": "from passlib.context import CryptContext; CryptContext(schemes=['md5_crypt']).verify('x', 'nope')",
+        "TypeError": "from passlib.context import CryptContext; CryptContext(schemes=['md5_crypt']).hash(None)"},
+    "pydantic.BaseModel.parse_obj": {"pydantic.ValidationError": "Point.parse_obj({'x': 'a'})"},
+    "pydantic.BaseModel.parse_raw": {"pydantic.ValidationError": "Point.parse_raw('{\"x\": \"a\"}')"},
+    "pydantic.BaseModel.from_orm": {"pydantic.ValidationError": "OrmPoint.from_orm(object())"},
+    "sqlalchemy.ext.asyncio.create_async_engine": {
+        "sqlalchemy.exc.SQLAlchemyError": "from sqlalchemy.ext.asyncio import create_async_engine; create_async_engine('nope://')",
+        "ImportError": "from sqlalchemy.ext.asyncio import create_async_engine; create_async_engine('mysql+aiomysql://x')"},
+    **{name: {"sqlalchemy.exc.SQLAlchemyError": "run(async_sql('select nope'))",
+              "OSError": "run(async_connect(closed_port))"}
+       for name in ("sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy.ext.asyncio.engine.AsyncEngine",
+                    "sqlalchemy.ext.asyncio.AsyncConnection",
+                    "sqlalchemy.ext.asyncio.engine.AsyncConnection")},
+    "sqlalchemy.ext.asyncio.AsyncSession": {
+        "sqlalchemy.exc.SQLAlchemyError": "run(async_session_sql('select nope'))",
+        "OSError": "run(async_connect(closed_port, session=True))"},
+    **{name: {"TypeError": "sa.text(None)"} for name in ("sqlalchemy.text", "sqlalchemy.sql.text")},
+    **{name: {"starlette.websockets.WebSocketDisconnect": "run(websocket_receive('disconnect'))",
+              "RuntimeError": "run(websocket_receive('before accept'))",
+              "ValueError": "run(websocket_receive('bad json'))",
+              "TypeError": "run(websocket_receive('unserializable'))"}
+       for name in ("starlette.websockets.WebSocket", "fastapi.WebSocket")},
+    **{name: {"OSError": "import websockets; run(websockets_open(websockets.connect(f'ws://127.0.0.1:{closed_port}/')))",
+              "TimeoutError": "import websockets; run(websockets_open(websockets.connect(f'ws://127.0.0.1:{silent_port}/', open_timeout=0.3)))",
+              "websockets.exceptions.WebSocketException": "import websockets; run(websockets_open(websockets.connect('nope://x')))"}
+       for name in ("websockets.connect", "websockets.asyncio.client.connect")},
+    "websockets.asyncio.client.ClientConnection": {
+        "websockets.exceptions.WebSocketException": "run(websocket_client('closed'))",
+        "TypeError": "run(websocket_client('send none'))"},
+    **{name: {"websocket.WebSocketException": "import websocket; websocket.create_connection(http_url.replace('http', 'ws'), timeout=5)",
+              "OSError": "import websocket; websocket.create_connection(f'ws://127.0.0.1:{closed_port}/', timeout=5)",
+              "ValueError": "import websocket; websocket.create_connection('nope://x')"}
+       for name in ("websocket.create_connection", "websocket._core.create_connection")},
+    **{name: {"websocket.WebSocketException": "import websocket; websocket.WebSocket().send('x')",
+              "OSError": "import websocket; websocket.WebSocket().connect(f'ws://127.0.0.1:{closed_port}/')"}
+       for name in ("websocket.WebSocket", "websocket._core.WebSocket")},
+    "celery.app.task.Task": {"kombu.exceptions.OperationalError": "celery_task(closed_port).delay()"},
+    "celery.result.AsyncResult": {"celery.exceptions.TimeoutError": "celery_result().get(timeout=0.1)"},
+    "pyln.client.LightningRpc": {"pyln.client.RpcError": "pyln_rpc(True, short_folder).getinfo()",
+                                 "OSError": "import pyln.client; pyln.client.LightningRpc(missing).getinfo()",
+                                 "ValueError": "pyln_rpc(False, short_folder).getinfo()"},
+    **{name: {"ValueError": "from loguru import logger; logger.level('x', no=-1)",
+              "TypeError": "from loguru import logger; logger.add(None)"}
+       for name in ("loguru.Logger", "loguru._logger.Logger")},
+    **{f"{owner}.{level}": {
+        "ValueError": f"loguru_everything(lambda logger: logger.{level}('{{', 1))",
+        "TypeError": f"loguru_everything(lambda logger: logger.{level}('{{:d}}', object()))"}
+       for owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger")
+       for level in ("trace", "debug", "info", "success", "warning", "error", "critical",
+                     "exception")},
+    **{f"{owner}.log": {
+        "ValueError": "from loguru import logger; logger.log('NOPE', 'x')",
+        "TypeError": "from loguru import logger; logger.log(None, 'x')"}
+       for owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger")},
+    **{f"{owner}.opt": {"TypeError": "from loguru import logger; logger.opt(nope=1)"}
+       for owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger")},
+    **{f"{owner}.bind": {"TypeError": "from loguru import logger; logger.bind(**{1: 2})"}
+       for owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger")},
+    "wasmtime": {"wasmtime.WasmtimeError": "import wasmtime; wasmtime.Module(wasmtime.Engine(), b'nope')",
+                 "wasmtime.Trap": "wasm_trap()"},
+})
+
 NEEDS_SERVER = {
     **{(name, "psycopg.Error"): "needs a PostgreSQL server"
        for name in ("psycopg.Connection", "psycopg.AsyncConnection", "psycopg.Cursor", "psycopg.AsyncCursor")},
@@ -442,11 +594,34 @@ NEEDS_SERVER = {
                                  ("asyncpg.create_pool", "asyncpg.InterfaceError")}},
     ("django.db.transaction.atomic", "django.db.DatabaseError"):
         "a COMMIT failing when the block exits; sqlite in memory does not fail it",
+    **{(name, "cryptography.exceptions.UnsupportedAlgorithm"):
+       "documented; needs a key of an algorithm this OpenSSL build lacks"
+       for name in ("cryptography.hazmat.primitives.serialization.load_pem_private_key",
+                    "cryptography.hazmat.primitives.serialization.load_pem_public_key",
+                    "cryptography.hazmat.primitives.serialization.load_der_private_key")},
+    **{(f"{owner}.{method}", raised): "loguru < 0.8 (lnbits' 0.7.3) raises str.format's own "
+       "KeyError/IndexError/AttributeError; 0.8 wraps them in ValueError"
+       for owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger")
+       for method in ("trace", "debug", "info", "success", "warning", "error", "critical",
+                      "exception", "log")
+       for raised in ("LookupError", "AttributeError")},
+    **{("breez_sdk.BlockingBreezServices", raised): "needs a Greenlight node"
+       for raised in ("breez_sdk.SdkError", "breez_sdk.SendPaymentError",
+                      "breez_sdk.ReceivePaymentError")},
+    **{("breez_sdk_liquid.BindingLiquidSdk", raised): "needs a Liquid wallet and its servers"
+       for raised in ("breez_sdk_liquid.SdkError", "breez_sdk_liquid.PaymentError")},
 }
 
 
 def _pairs() -> list[tuple[str, str]]:
-    return [(spec.name, raised) for spec in [*CALLABLES, *CLASSES, *PACKAGES] for raised in spec.raises]
+    """(entry, class) for every class an entry lists: in ``raises``, ``wrong_types`` and
+    ``arguments``."""
+    pairs: list[tuple[str, str]] = []
+    for spec in [*CALLABLES, *CLASSES, *PACKAGES]:
+        listed = [*spec.raises, *getattr(spec, "wrong_types", ()),
+                  *(c for classes in getattr(spec, "arguments", {}).values() for c in classes)]
+        pairs += [(spec.name, raised) for raised in dict.fromkeys(listed)]
+    return pairs
 
 
 def test_every_library_entry_has_a_trigger_or_a_reason() -> None:
@@ -544,6 +719,8 @@ def _run(coro: Any) -> Any:
 def _namespace(library: str, servers: dict[str, Any], tmp: str) -> dict[str, Any]:
     """What the snippets of one library need, besides the library itself."""
     ns: dict[str, Any] = {**servers, "run": _run, "missing": f"{tmp}/missing"}
+    ns.update({name: value for name, value in vars(kb_stack).items()
+               if callable(value) and not name.startswith("_")})
     if library == "aiohttp":
         import aiohttp
 
@@ -585,7 +762,19 @@ def _namespace(library: str, servers: dict[str, Any], tmp: str) -> dict[str, Any
 
         ns.update(asyncpg=asyncpg, asyncpg_pool=asyncpg_pool)
     elif library == "pydantic":
-        ns.update(Point=type(_pydantic_model()))
+        import pydantic
+
+        class OrmPoint(pydantic.BaseModel):
+            model_config = pydantic.ConfigDict(from_attributes=True)
+            x: int
+
+        ns.update(Point=type(_pydantic_model()), OrmPoint=OrmPoint)
+    elif library == "cryptography":
+        ns.update(kb_stack.private_keys())
+    elif library == "pyln":
+        import tempfile
+
+        ns.update(short_folder=tempfile.mkdtemp(prefix="pyln-"))  # AF_UNIX paths are short
     elif library in ("boto3", "botocore"):
         import boto3
         import botocore.config

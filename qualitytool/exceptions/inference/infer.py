@@ -19,6 +19,7 @@ the handler being narrowed.  Everything works on the stdlib ``ast``.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -501,6 +502,7 @@ class Inferrer:
         frame: Frame | None = None,
     ) -> Answer:
         names = {canonical_exception(n) for n in spec.raises}
+        names |= {canonical_exception(n) for n in self._argument_classes(spec, call, frame)}
         if not spec.closed:
             return Answer(OPEN, frozenset(names), (f"`{shown}` may raise more than it documents",))
         if spec.dispatch and call is not None and frame is not None:
@@ -514,7 +516,96 @@ class Inferrer:
                 and self._passes_json_container(call, frame)
             ):
                 names.add("TypeError")  # int([]), {}.get([]): a builtin's wrong-type error
+        if call is not None and frame is not None:
+            code = self._code_argument(call, frame)
+            if code is not None:
+                return Answer.open(names, f"`{shown}` is passed `{display(code)}`, which it "
+                                          "may call")
         return Answer.closed(names)
+
+    def _code_argument(self, call: ast.Call, frame: Frame) -> ast.expr | None:
+        """The first argument that is code of the project's (a lambda, a function or method
+        it defines): a contract that calls it (``re.sub(p, replace, s)``,
+        ``json.dumps(x, default=encode)``) raises whatever that code raises."""
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            value = argument.value if isinstance(argument, ast.Starred) else argument
+            if isinstance(value, ast.Lambda):
+                return value
+            if not isinstance(value, (ast.Name, ast.Attribute)):
+                continue
+            if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and (
+                value.value.id == frame.self_name and frame.cls is not None
+            ):
+                if value.attr in self.types.members(frame.cls).methods:
+                    return value
+                continue
+            if isinstance(value, ast.Name) and value.id in _local_functions(frame):
+                return value
+            qualified = self.qualified(value, frame)
+            if qualified is not None and self.index.is_project_name(qualified):
+                found = self.index.lookup(qualified)
+                if found is not None and isinstance(found[1], (ast.FunctionDef,
+                                                               ast.AsyncFunctionDef)):
+                    return value
+        return None
+
+    def _argument_classes(
+        self, spec: RaiseSpec, call: ast.Call | None, frame: Frame | None
+    ) -> set[str]:
+        """What the call's arguments may add to the contract: a parameter's ``arguments``
+        classes when its argument is not a literal, ``wrong_types`` when an argument's type
+        is unknown, may be None or is a decoded JSON value.  Without the call: all of them."""
+        if not spec.arguments and not spec.wrong_types:
+            return set()
+        if call is None or frame is None:
+            return {*spec.argument_classes(None), *spec.wrong_types}
+        found: set[str] = set()
+        bound: list[tuple[str | None, ast.expr]] = []
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if "self" in spec.parameters and receiver is not None and not _is_literal(receiver):
+            found.update(spec.argument_classes("self", self._known_type(receiver, frame)))
+        for position, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred):
+                bound.append((None, argument.value))
+            else:
+                bound.append((spec.parameter_of(position), argument))
+        for keyword in call.keywords:
+            name = spec.keyword_parameter(keyword.arg) if keyword.arg is not None else None
+            bound.append((name, keyword.value))
+        for parameter, argument in bound:
+            kind = self._known_type(argument, frame)
+            if not _is_literal(argument) or parameter is None or spec.is_variadic(parameter):
+                found.update(spec.argument_classes(parameter, kind))
+            if spec.wrong_types and kind is None:
+                found.update(spec.wrong_types)
+        return found
+
+    def _known_type(self, argument: ast.expr, frame: Frame) -> str | None:
+        """The argument's type when it is known: not unknown, not maybe None, not a decoded
+        JSON value (which may be any of seven types)."""
+        kind = self.types.type_of(argument, frame)
+        if kind is None and self._names_a_class(argument, frame):
+            return "builtins.type"
+        if kind is None or kind.optional or kind.is_union or kind.name in UNTYPED_VALUES:
+            return None
+        return kind.name
+
+    def _names_a_class(self, argument: ast.expr, frame: Frame) -> bool:
+        """``int``, ``ValueError``, ``models.User``, a tuple of them: classes the code names
+        (what ``isinstance`` and ``issubclass`` take), not data."""
+        if isinstance(argument, ast.Tuple):
+            return bool(argument.elts) and all(self._names_a_class(e, frame)
+                                               for e in argument.elts)
+        if not isinstance(argument, (ast.Name, ast.Attribute)):
+            return False
+        qualified = self.qualified(argument, frame)
+        if qualified is None:
+            return False
+        if qualified.startswith("builtins."):
+            return isinstance(getattr(builtins, qualified.removeprefix("builtins."), None), type)
+        return (self.index.class_info(qualified) is not None
+                or self.kb.class_entry(qualified) is not None
+                or _is_exception_class(qualified, self.kb))
 
     def _dispatching_argument(self, level: str, call: ast.Call, frame: Frame) -> ast.expr | None:
         """The first argument whose special methods may be user code, for a builtin that calls
@@ -761,6 +852,36 @@ class Inferrer:
                 parts.append(Answer.unknown("yields (anything may be thrown in)"))
         return combine(parts)
 
+
+def _local_functions(frame: Frame) -> set[str]:
+    """Names of the functions defined in the enclosing function bodies."""
+    found: set[str] = set()
+    current: Frame | None = frame
+    while current is not None and current.function is not None:
+        for node in ast.walk(current.function):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                node is not current.function
+            ):
+                found.add(node.name)
+        current = current.parent
+    return found
+
+
+def _is_literal(node: ast.expr) -> bool:
+    """A constant written in the code (``","``, ``-1``, ``("a", "b")``): its value is the
+    programmer's, not the input's."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return isinstance(node.operand, ast.Constant)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_is_literal(e) for e in node.elts)
+    return False
+
+
+# Types whose values may be of any of several types: a decoded JSON value (dict, list, str,
+# int, float, bool or None), typing.Any.
+UNTYPED_VALUES = frozenset({"json.Any", "typing.Any", "builtins.object"})
 
 # Callees that load or run code chosen at run time: no contract can describe what they raise.
 DYNAMIC_CODE = frozenset({

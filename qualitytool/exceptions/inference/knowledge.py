@@ -15,6 +15,15 @@ project can override or extend any entry).  The format::
     dispatch = "scalars"                # optional: it runs its arguments' special methods
                                         # (str, sorted, "".join): closed only for arguments
                                         # of builtin scalar types ("builtins": any builtin)
+    wrong_types = ["TypeError"]         # optional: what an argument of the wrong type
+                                        # raises; added when the inference cannot see the
+                                        # type of every argument (or one may be None)
+    parameters = ["s", "cls"]           # optional: the parameters, in order ("self": the
+                                        # object a method is called on; "*args": variadic)
+    arguments = { s = ["RecursionError"] }  # optional: what some values of a parameter
+                                        # raise; added when its argument is not a literal
+                                        # ("s:builtins.bytes": only for arguments of that
+                                        # type, or of a type the inference cannot see)
     source = "https://docs.python.org/3/library/json.html#json.loads"  # required
     note = "JSONDecodeError is a ValueError; TypeError for non-str input"  # optional
 
@@ -56,11 +65,21 @@ type that ``await`` / ``async with`` gives (``aiohttp.ClientSession.get`` ->
 Precedence, most specific first: a ``[[callable]]`` for the exact name, then the ``[[class]]``
 of the receiver (``ClassSpec.method_spec``), then the longest matching ``[[package]]``.
 
-Policy for ``raises``: everything the call raises for arguments of the documented types,
-whatever their values (``OSError``, ``ValueError`` for an embedded null byte, ...), naming the
-documented base class rather than a narrow subclass.  ``TypeError`` is listed where calling
-with data of the wrong type is an everyday input condition (``int(None)``,
-``json.loads(None)``), not for every wrong-type programming error.
+Policy for ``raises`` of a closed entry: everything the call raises for arguments of the
+documented types, whatever their values -- NUL bytes and lone surrogates (``ValueError``),
+huge integers (``OverflowError``), input nested deeper than the recursion limit
+(``RecursionError``), huge repeat counts -- naming the documented base class rather than a
+narrow subclass.  Classes that only some values of one parameter raise go under
+``arguments``: the inference adds them when that argument is not a literal (``s.split(",")``
+cannot meet the ValueError of an empty separator; ``s.split(sep)`` can), which keeps fixes
+precise where the call site leaves no room for hostile values.  ``wrong_types`` lists what an
+argument of another builtin type (``None``, a number for a string) raises; the inference adds
+it when it cannot see an argument's type, the argument may be None, or it is a decoded JSON
+value.  An argument whose type the inference knows is taken to be one the callee accepts, as a
+type checker would check the call; literal arguments are taken to be accepted values.
+``tests/test_kb_hostile.py`` calls every closed entry with hostile values of both kinds and
+fails on any class the entry does not list, except those of ``NEVER_PROMISED``.  Where no
+honest closed list exists, the entry is open.
 
 A callable that is not in the knowledge base has an *unknown* answer.  ``raises = []`` with
 ``closed = true`` marks a call that cannot raise anything worth catching (``len``,
@@ -84,6 +103,16 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+NEVER_PROMISED = ("MemoryError", "KeyboardInterrupt", "SystemExit", "GeneratorExit", "Warning")
+"""Exceptions that no contract lists and no fix promises to keep catching (the README's
+"What no fix promises" says why): any allocation may raise MemoryError; KeyboardInterrupt,
+SystemExit and GeneratorExit are not caught by ``except Exception`` in the first place (a bare
+``except:`` is its own, unsafe, fix); warnings are exceptions only where the program turns
+them into errors (``-W error``, as test runs do).  RecursionError is deliberately not here:
+json, re, xml, tomllib, pickle, copy and repr raise it for deep input, and their contracts
+list it."""
+
+
 class KnowledgeBaseError(Exception):
     """A knowledge-base file is unreadable or an entry is malformed (names file and entry)."""
 
@@ -103,6 +132,53 @@ class RaiseSpec:
     # (``str(x)`` runs ``x.__str__``); ``raises`` then holds only for arguments of builtin
     # scalar types / of any builtin type, and the answer is open for other arguments.
     dispatch: str | None = None
+    # What an argument of the wrong type raises: added unless every argument's type is known.
+    wrong_types: tuple[str, ...] = ()
+    # Parameter names in order, and what some values of one of them raise (added when its
+    # argument is not a literal).
+    parameters: tuple[str, ...] = ()
+    arguments: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False,
+                                                     compare=True)
+
+    def argument_classes(self, parameter: str | None, kind: str | None = None) -> tuple[str, ...]:
+        """What a non-literal argument of ``parameter`` whose type is ``kind`` (``None``:
+        unknown) may add.  A key ``"obj:builtins.range"`` holds only for arguments of that
+        type (``"msg:builtins.list|builtins.dict"``: of those types) or of a type the inference
+        cannot see; every key holds when the parameter is not known."""
+        found: list[str] = []
+        for key, classes in self.arguments.items():
+            name, _, only = key.partition(":")
+            if parameter is not None and name != parameter:
+                continue
+            if only and kind is not None and kind not in only.split("|"):
+                continue
+            found += classes
+        return tuple(found)
+
+    def parameter_of(self, position: int) -> str | None:
+        """The parameter a positional argument binds to (``None``: unknown)."""
+        named = [p for p in self.parameters if p != "self" and not p.startswith("**")]
+        for index, parameter in enumerate(named):
+            if parameter.startswith("*"):  # ``*args`` takes this position and the rest
+                return parameter[1:] if position >= index else named[position]
+            if index == position:
+                return parameter
+        return None
+
+    def keyword_parameter(self, keyword: str) -> str:
+        """The parameter a keyword argument binds to (``**kwargs`` takes the unknown ones)."""
+        plain = {p.lstrip("*") for p in self.parameters if not p.startswith("*")}
+        if keyword in plain:
+            return keyword
+        keywords = [p for p in self.parameters if p.startswith("**")]
+        return keywords[0][2:] if keywords else keyword
+
+    def is_variadic(self, parameter: str | None) -> bool:
+        """``*args`` and ``**kwargs``: an argument bound there counts even when it is a
+        literal (its classes come from it being there at all, as for the arguments of
+        ``logger.info(message, *args, **kwargs)``, which make loguru format the message)."""
+        return parameter is not None and (f"*{parameter}" in self.parameters
+                                           or f"**{parameter}" in self.parameters)
 
 
 @dataclass(frozen=True)
@@ -188,8 +264,9 @@ ParsedKnowledge = TypedDict(
 )
 
 _TABLES = {"callable", "operation", "package", "class", "exception", "meta"}
-_FIELDS = {"name", "raises", "closed", "returns", "source", "note", "dispatch"}
-_PACKAGE_FIELDS = _FIELDS - {"returns", "dispatch"}
+_FIELDS = {"name", "raises", "closed", "returns", "source", "note", "dispatch", "wrong_types",
+           "parameters", "arguments"}
+_PACKAGE_FIELDS = _FIELDS - {"returns", "dispatch", "wrong_types", "parameters", "arguments"}
 _DISPATCH = ("scalars", "builtins")
 _CLASS_FIELDS = {
     "name", "raises", "closed", "methods", "attributes", "subclasses", "source", "note",
@@ -233,6 +310,19 @@ def _parse_entry(entry: Any, where: str, fields: set[str] = _FIELDS) -> RaiseSpe
         raise KnowledgeBaseError(
             f"{where} ({name}): 'dispatch' must be one of {', '.join(_DISPATCH)}"
         )
+    wrong_types = _strings(table, "wrong_types", where, name)
+    parameters = _strings(table, "parameters", where, name)
+    arguments = table.get("arguments", {})
+    if not isinstance(arguments, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(c, str) and c for c in v)
+        for k, v in arguments.items()
+    ):
+        raise KnowledgeBaseError(
+            f"{where} ({name}): 'arguments' must be a table of parameters to lists of strings")
+    unknown = sorted({k.partition(":")[0] for k in arguments} - {p.lstrip("*") for p in parameters})
+    if unknown:
+        raise KnowledgeBaseError(
+            f"{where} ({name}): 'arguments' names {', '.join(unknown)}, not in 'parameters'")
     return RaiseSpec(
         name=name,
         raises=tuple(table["raises"]),
@@ -242,7 +332,17 @@ def _parse_entry(entry: Any, where: str, fields: set[str] = _FIELDS) -> RaiseSpe
         note=note,
         origin=where.split(":", 1)[0],
         dispatch=dispatch,
+        wrong_types=wrong_types,
+        parameters=parameters,
+        arguments={key: tuple(value) for key, value in arguments.items()},
     )
+
+
+def _strings(table: dict[str, Any], key: str, where: str, name: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise KnowledgeBaseError(f"{where} ({name}): '{key}' must be a list of strings")
+    return tuple(value)
 
 
 def _boolean(

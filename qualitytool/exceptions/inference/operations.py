@@ -422,11 +422,14 @@ class ImplicitOperations:
                               f"`{kind.name}.{method}`", f"{kind.name}.{method}")
 
     def _key(self, key: ValueType | None, node: ast.Subscript) -> Answer:
-        """Hashing a dictionary key: builtin scalars hash quietly, JSON containers raise
-        TypeError (unhashable); anything else runs its ``__hash__``/``__eq__``."""
+        """Hashing a dictionary key: builtin scalars hash quietly, tuples (which may hold a
+        list) and JSON containers raise TypeError (unhashable); anything else runs its
+        ``__hash__``/``__eq__``."""
+        if key is not None and all(m.is_scalar for m in key.alternatives()):
+            return NOTHING
         if key is not None and all(m.is_scalar or m.name == "builtins.tuple"
                                    for m in key.alternatives()):
-            return NOTHING
+            return Answer.closed(["TypeError"])  # a tuple holding a list is unhashable: d[(1, [])]
         if key is not None and key.only_builtins():
             return Answer.closed(["TypeError"])
         return Answer.open(["TypeError"], unknown_type(
@@ -495,23 +498,28 @@ class ImplicitOperations:
         return Answer.unknown(f"operator on `{display(left)}`: no contract for "
                               f"`{kind.name}.{method}`", f"{kind.name}.{method}")
 
-    def _numeric(self, op: ast.operator, left: ValueType | None, right: ValueType | None) -> Answer:
-        """Arithmetic on numbers: division by zero, and an int too large for a float
-        (``10**400 / 3``, ``10**400 + 1.0``: OverflowError) where one becomes a float."""
+    def _numeric(
+        self, op: ast.operator, left: ValueType | None, right: ValueType | None
+    ) -> Answer:
+        """Arithmetic on numbers (``None``: an operand of unknown type, whose answer is open
+        anyway).  An int too large for a float meets a float (``1.5 + 10**400``) or a true
+        division (``10**400 / 3``): the knowledge base's "arithmetic"."""
+        names = {t.name for t in (left, right) if t is not None}
+        complex_operand = "builtins.complex" in names
+        mixed = bool(names & {"builtins.float", "builtins.complex"}
+                     and names & {"builtins.int", "builtins.bool"})
         if isinstance(op, ast.Pow):
             return self.operation("power")
+        if isinstance(op, _ORDERED_DIVISION):
+            parts = [self.operation("division")]
+            if complex_operand and not isinstance(op, ast.Div):
+                parts.append(Answer.closed(["TypeError"]))  # complex has no // or %
+            if mixed or isinstance(op, ast.Div):  # a float result: 10**400 / 3 overflows
+                parts.append(self.operation("arithmetic"))
+            return combine(parts)
         if isinstance(op, (ast.LShift, ast.RShift)):
             return Answer.closed(["ValueError", "OverflowError"])
-        parts = [self.operation("division")] if isinstance(op, _ORDERED_DIVISION) else []
-        if left is None or right is None:
-            return combine(parts)  # an operand of unknown type: open anyway
-        names = {left.name, right.name}
-        may_be_float = bool(names & {"builtins.float", "builtins.complex"})
-        if "builtins.int" in names and (isinstance(op, ast.Div) or (
-            may_be_float and isinstance(op, (ast.Add, ast.Sub, ast.Mult, *_ORDERED_DIVISION))
-        )):
-            parts.append(Answer.closed(["OverflowError"]))
-        return combine(parts)
+        return self.operation("arithmetic") if mixed else NOTHING
 
     def _percent_format(self, left: ast.expr, right: ast.expr, frame: Frame) -> Answer:
         """``"%s" % args``: bad formats raise TypeError/ValueError, a mapping's missing key
@@ -575,6 +583,8 @@ class ImplicitOperations:
             kind, value = (left_type, left) if not left_type.is_builtin else (right_type, right)
             return self._user_hook(kind, ("__eq__",), value, "compares")
         if left_type.is_number and right_type.is_number:
+            if "builtins.complex" in (left_type.name, right_type.name):
+                return Answer.closed(["TypeError"])  # complex numbers are not ordered
             return NOTHING
         if left_type.name == right_type.name and left_type.name in ("builtins.str", "builtins.bytes"):
             return NOTHING
