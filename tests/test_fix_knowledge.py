@@ -399,72 +399,6 @@ TRIGGERS.update({
                          "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', 25, timeout=5)"},
     "pathlib.Path.exists": {"OSError": "Path(tmp / ('a' * 300)).exists()"},
     "enum.Enum": {"ValueError": "enum.Enum('C', 'A')(99)"},
-    "abc.ABC": {"TypeError": "class A(abc.ABC):\n    @abc.abstractmethod\n    def f(self): ...\nA()"},
-    "pathlib.Path.is_file": {"OSError": "Path('/x' * 3000).is_file()"},
-    "pathlib.Path.is_dir": {"OSError": "Path('/x' * 3000).is_dir()"},
-    "io.IOBase.__enter__": {"ValueError": "closed_file.__enter__()"},
-    "io.IOBase.__exit__": {"OSError": "f = open('/dev/full', 'w')\nf.write('x')\nf.__exit__(None, None, None)"},
-    "socket.socket.__exit__": {
-        "OSError": "s = socket.socket()\nos.close(s.fileno())\ns.__exit__(None, None, None)"},
-    "sqlite3.Connection.__exit__": {"sqlite3.Error": "other_thread_connection.__exit__(None, None, None)"},
-    "zipfile.ZipFile.__exit__": {
-        "OSError": "z = zipfile.ZipFile(open('/dev/full', 'wb'), 'w')\nz.writestr('a', 'b' * 100000)\nz.__exit__(None, None, None)",
-        "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\nz.__exit__(None, None, None)"},
-})
-
-# What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
-TRIGGERS.update({
-    "builtins.print": {"OSError": "print('x', file=open('/dev/full', 'w', buffering=1))",
-                       "ValueError": "print(chr(0xD800), file=open(wfile, 'w', encoding='utf-8'))"},
-    "xml.etree.ElementTree.fromstring": {
-        "xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')",
-        "ValueError": "ET.fromstring('<a>' + chr(0xD800) + '</a>')"},
-    "xml.etree.ElementTree.parse": {"xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
-                                    "OSError": "ET.parse(missing)",
-                                    "ValueError": "ET.parse(missing + chr(0))"},
-    "configparser.ConfigParser.read": {
-        "configparser.Error": "p = tmp / 'bad.ini'; p.write_text('no header'); "
-                              "configparser.ConfigParser().read(p)",
-        "ValueError": "configparser.ConfigParser().read(latin_file, encoding='utf-8')"},
-    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)",
-                        "ValueError": "zipfile.ZipFile(missing + chr(0))"},
-    "zipfile.ZipFile.extractall": {
-        "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
-        "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')",
-        "zlib.error": "zipfile.ZipFile(corrupt_zip).extractall(tmp / 'out')",
-        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')"},
-    "zipfile.is_zipfile": {"ValueError": "zipfile.is_zipfile(missing + chr(0))"},
-    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)",
-                     "ValueError": "tarfile.open(missing + chr(0))",
-                     "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
-                                 "tarfile.open(p)"},
-    "tarfile.is_tarfile": {"OSError": "tarfile.is_tarfile(missing)",
-                           "ValueError": "tarfile.is_tarfile(missing + chr(0))",
-                           "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
-                                       "tarfile.is_tarfile(p)"},
-    "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)", "OverflowError": "datetime.date(10**100, 1, 1)"},
-    "datetime.datetime": {"ValueError": "datetime.datetime(2020, 13, 1)",
-                          "OverflowError": "datetime.datetime(10**100, 1, 1)"},
-    "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')", "OverflowError": "chr(10**100)"},
-    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)", "TypeError": "setattr(int, 'x', 1)"},
-    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')", "TypeError": "delattr(int, 'x')"},
-    "arithmetic": {"OverflowError": "n = 10**400; n / 3"},
-    "smtplib.SMTP": {"OSError": "import smtplib; smtplib.SMTP('127.0.0.1', free_port, timeout=5)",
-                     "UnicodeError": "import smtplib; smtplib.SMTP('a' * 64 + '.example', 25, timeout=5)"},
-    "smtplib.SMTP_SSL": {"OSError": "import smtplib; smtplib.SMTP_SSL('127.0.0.1', free_port, timeout=5)",
-                         "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', 25, timeout=5)"},
-    "pathlib.Path.exists": {"OSError": "Path(tmp / ('a' * 300)).exists()"},
-    "json.Any.__contains__": {"TypeError": "'a' in json.loads('1')",
-                              "RecursionError": "[] in json.loads('[' * 990 + ']' * 990)"},
-    "json.Any.__eq__": {"RecursionError": "d = '[' * 990 + ']' * 990; json.loads(d) == json.loads(d)"},
-    "json.Any.__str__": {"RecursionError": "str(json.loads('[' * 990 + ']' * 990))",
-                         "ValueError": "str(json.loads('9' * 4000) ** 2)"},
-    **{f"json.Any.{name}": {"AttributeError": f"json.loads('1').{name}()"}
-       for name in ("get", "keys", "values", "items", "copy", "pop", "setdefault", "strip", "lower",
-                    "upper", "split")},
-    "json.Any.pop": {"AttributeError": "json.loads('1').pop()", "LookupError": "json.loads('[]').pop()",
-                     "TypeError": "json.loads('[]').pop('a')"},
-    "enum.Enum": {"ValueError": "enum.Enum('C', 'A')(99)"},
     **{f"subprocess.{name}": {
         "OSError": f"subprocess.{name}([missing])",
         "ValueError": f"subprocess.{name}([{PY}, '-c', 'pass', 'a' + chr(0)])",
@@ -541,13 +475,11 @@ def _stdlib_entries(every_class: bool = False) -> list[tuple[str, str]]:
     for spec in [*KB.callables.values(), *KB.operations.values()]:
         top = spec.name.split(".")[0]
         is_operation = spec.name in KB.operations
-        if is_operation or top == "builtins" or top in sys.stdlib_module_names:
+        if is_operation or top == "builtins" or top in STDLIB_MODULES:
             listed = list(spec.raises)
             if every_class:
                 listed += [*spec.wrong_types, *(c for v in spec.arguments.values() for c in v)]
             pairs.extend((spec.name, raised) for raised in dict.fromkeys(listed))
-        if is_operation or top == "builtins" or top in STDLIB_MODULES:
-            pairs.extend((spec.name, raised) for raised in spec.raises)
     return pairs
 
 

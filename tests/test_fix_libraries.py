@@ -87,12 +87,14 @@ def test_backend_handlers_narrow_through_library_contracts(tmp_path: Path) -> No
         (35, "unsafe", ("pydantic.ValidationError",)),
         # a Query chain from a Session parameter
         (42, "unsafe", ("sqlalchemy.exc.SQLAlchemyError",)),
-        # requests, then indexing the decoded JSON with a str: KeyError for an object,
-        # TypeError for an array or a scalar (never IndexError)
-        (58, "unsafe", ("KeyError", "TypeError", "requests.RequestException")),
         # click.echo writes to stdout: OSError when it is gone (EPIPE, ENOSPC), ValueError when
         # it is closed or cannot encode the text (a lone surrogate)
         (49, "safe", ("OSError", "ValueError")),
+        # requests, then indexing the decoded JSON with a str: KeyError for an object,
+        # TypeError for an array or a scalar (never IndexError); a body nested too deep:
+        # RecursionError; ValueError for one that does not decode
+        (58, "unsafe", ("KeyError", "RecursionError", "TypeError", "ValueError",
+                        "requests.RequestException")),
     ]
     reasons = {h.line: h.reason for h in report.handlers}
     assert reasons[21] == "`self.client.post` may raise more than it documents"

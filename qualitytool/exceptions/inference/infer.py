@@ -574,7 +574,10 @@ class Inferrer:
             bound.append((name, keyword.value))
         for parameter, argument in bound:
             kind = self._known_type(argument, frame)
-            if not _is_literal(argument) or parameter is None or spec.is_variadic(parameter):
+            # a literal, or a class the code names (``isinstance(x, dict)``): the
+            # programmer's value, not the input's
+            written = _is_literal(argument) or self._names_a_class(argument, frame)
+            if not written or parameter is None or spec.is_variadic(parameter):
                 found.update(spec.argument_classes(parameter, kind))
             if spec.wrong_types and kind is None:
                 found.update(spec.wrong_types)
