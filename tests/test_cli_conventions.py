@@ -21,7 +21,9 @@ FIXABLE = (
     "import os\n\n\ndef drop(p):\n    try:\n        os.remove(p)\n    except Exception:\n"
     "        pass\n"
 )
-FIXED = FIXABLE.replace("except Exception:", "except OSError:")
+# p may be None (TypeError) or hold a NUL byte (ValueError)
+NARROWED = "except (OSError, TypeError, ValueError):"
+FIXED = FIXABLE.replace("except Exception:", NARROWED)
 LEFT = "def call(f):\n    try:\n        f.go()\n    except Exception:\n        return None\n"
 
 
@@ -107,7 +109,8 @@ def test_diff_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout == (
         "--- a/a.py\n+++ b/a.py\n@@ -4,5 +4,5 @@\n def drop(p):\n     try:\n"
-        "         os.remove(p)\n-    except Exception:\n+    except OSError:\n         pass\n"
+        "         os.remove(p)\n-    except Exception:\n+    except (OSError, TypeError, ValueError):\n"
+        "         pass\n"
     )
     assert result.stderr.splitlines()[-1].endswith("1 file would change, 1 handler would "
                                                    "remain broad")
@@ -192,8 +195,8 @@ def test_since_reports_and_fixes_only_changed_lines(tmp_path: Path) -> None:
     fixed = run(repo.root, "fix-exceptions", "--fix", "--since", "HEAD", ".")
     assert fixed.returncode == 1  # new.py's handler is left broad
     text = (repo.root / "old.py").read_text()
-    assert text.count("except OSError:") == 1 and text.count("except Exception:") == 2
-    assert text.index("except OSError:") > text.index("def drop2")
+    assert text.count(NARROWED) == 1 and text.count("except Exception:") == 2
+    assert text.index(NARROWED) > text.index("def drop2")
     unknown = run(repo.root, "check-exceptions", "--since", "no-such-rev", ".")
     assert unknown.returncode == 2
     assert unknown.stderr == "error: --since: unknown git ref 'no-such-rev'\n"

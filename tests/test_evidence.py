@@ -292,11 +292,11 @@ def test_fix_with_evidence(tmp_path: Path) -> None:
     # parse(): KeyError went to the clause above it, JSONDecodeError is a ValueError
     parse = outcomes[15]
     assert parse.outcome.value == "evidence" and not parse.applied  # unsafe: hook.check is open
-    assert parse.exceptions == ("LookupError", "TypeError", "ValueError")
+    assert parse.exceptions == ("LookupError", "RecursionError", "TypeError", "ValueError")
     assert parse.reason is not None and parse.reason.startswith(
         "observed in tests: LookupError x1 (tests.test_core.CoreTest.test_parse), "
         "json.JSONDecodeError x1 (tests.test_core.CoreTest.test_parse); "
-        "inferred: TypeError, ValueError; open: unknown call `hook.check`"
+        "inferred: RecursionError, TypeError, ValueError; open: unknown call `hook.check`"
     )
     own = outcomes[32]  # the tests confirm the open inferred set
     assert own.outcome.value == "evidence" and own.exceptions == ("app.core.AppError",)
@@ -310,7 +310,8 @@ def test_fix_with_evidence(tmp_path: Path) -> None:
     # guess at what an implicit operation raises; a property may raise anything)
     assert [h.line for h in written.handlers if h.applied] == [15, 23, 32]
     new = (root / "app" / "core.py").read_text()
-    assert "    except (LookupError, TypeError, ValueError):\n        return None\n" in new
+    assert ("    except (LookupError, RecursionError, TypeError, ValueError):\n"
+            "        return None\n") in new
     assert "    except AppError:\n        return False\n" in new
     ast.parse(new)
     suite = subprocess.run([sys.executable, "-m", "unittest", "-q"], cwd=root,

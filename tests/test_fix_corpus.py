@@ -43,7 +43,8 @@ def test_example_write_keeps_its_own_tests_green(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, copy, ignore=_without_tools)
     report = fix_exceptions([copy], load_config(copy), write=True, record_run=False)
     assert report.summary()["applied"] == 6
-    assert "except sqlite3.Error:" in (copy / "app" / "api" / "health.py").read_text()
+    assert "except (TypeError, ValueError, sqlite3.Error):" in (
+        copy / "app" / "api" / "health.py").read_text()
     again = fix_exceptions([copy], load_config(copy), write=True, record_run=False)
     assert again.summary()["applied"] == 0  # idempotent
     tests = subprocess.run(
@@ -138,13 +139,13 @@ def test_generated_programs(data, hypothesmith_strategy) -> None:  # type: ignor
 # The example's broad handlers (check-exceptions reports the same 21): 13 narrowed safely,
 # 4 unsafe, 4 left broad.
 EXPECTED_EXAMPLE = [
-    ('app/api/health.py', 25, 'safe', ('sqlite3.Error',), None),
-    ('app/api/health.py', 33, 'safe', ('OSError',), None),
+    ('app/api/health.py', 25, 'safe', ('TypeError', 'ValueError', 'sqlite3.Error'), None),
+    ('app/api/health.py', 33, 'safe', ('OSError', 'OverflowError', 'TypeError', 'ValueError'), None),
     ('app/api/health.py', 43, 'left', (),
      ("unknown call `settings['app'].get` (via `load_config`); truth value of `path` of "
       "unknown type (`__bool__`/`__len__` may raise anything) (via `load_config`); `str` runs "
       "special methods of `path`, whose type is unknown (via `load_config`); and 7 more")),
-    ('app/api/health.py', 53, 'unsafe', ('LookupError', 'OSError', 'ValueError'),
+    ('app/api/health.py', 53, 'unsafe', ('LookupError', 'OSError', 'TypeError', 'ValueError'),
      ('`json.load` may raise more than it documents')),
     ('app/api/health.py', 62, 'left', (), 'unknown call `client.fetch`'),
     ('app/config.py', 13, 'safe', ('ImportError',), None),
@@ -157,7 +158,7 @@ EXPECTED_EXAMPLE = [
       '` may raise anything)')),
     ('app/db.py', 128, 'unsafe', ('KeyError', 'TypeError'),
      ('dictionary key `key` of unknown type (its `__hash__`/`__eq__` may raise anything)')),
-    ('app/maintenance.py', 25, 'safe', ('OSError',), None),
+    ('app/maintenance.py', 25, 'safe', ('OSError', 'TypeError', 'ValueError'), None),
     ('app/middleware/metrics.py', 126, 'boundary', (),
      ('a boundary: `self.on_request` is a callable the instance holds')),
     ('app/security.py', 36, 'unsafe', ('Exception',),
@@ -165,23 +166,23 @@ EXPECTED_EXAMPLE = [
       'GeneratorExit and cancellation; unknown call `stored.split`; unknown call `password.'
       "encode`; iterates `stored.split('$')` of unknown type (`__iter__`/`__next__` may rai"
       'se anything); and 1 more')),
-    ('app/security.py', 65, 'safe', ('TypeError', 'ValueError'), None),
+    ('app/security.py', 65, 'safe', ('RecursionError', 'TypeError', 'ValueError'), None),
     ('app/security.py', 72, 'unsafe', ('OverflowError', 'TypeError', 'ValueError'),
      ('`int` runs special methods of `raw`, whose type is unknown')),
     ('app/services/notifications.py', 20, 'unsafe', ('ImportError',),
      ("importing `certifi` runs the library's module-level code, which may raise more than "
       'ImportError')),
-    ('app/services/notifications.py', 68, 'safe', ('TypeError', 'ValueError'), None),
+    ('app/services/notifications.py', 68, 'safe', ('RecursionError', 'TypeError', 'ValueError'), None),
     ('app/services/notifications.py', 79, 'boundary', (),
      ('a boundary: `self._sender` is a callable the instance holds')),
     ('app/services/storage.py', 42, 'left', (), 'unknown call `self.backend.put`'),
     ('app/services/storage.py', 52, 'unsafe', ('LookupError', 'OSError', 'TypeError', 'ValueError'),
      ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
       'rageService.path_for`)')),
-    ('app/services/storage.py', 58, 'unsafe', ('OSError', 'TypeError'),
+    ('app/services/storage.py', 58, 'unsafe', ('OSError', 'TypeError', 'ValueError'),
      ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
       'rageService.path_for`)')),
-    ('app/services/storage.py', 73, 'unsafe', ('OSError', 'TypeError'),
+    ('app/services/storage.py', 73, 'unsafe', ('OSError', 'OverflowError', 'TypeError', 'ValueError'),
      ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
       'rageService.path_for`)')),
 ]

@@ -168,7 +168,7 @@ def test_what_libcst_would_drop_is_kept(tmp_path: Path, text: str) -> None:
     with pytest.raises(InexactParse):
         apply_plans(text, plans, unsafe_fixes=True)
     _, fixed = fix_source(text, tree, Path("generated.py"), options)
-    assert fixed == text.replace("except Exception:", "except (TypeError, ValueError):")
+    assert fixed == text.replace("except Exception:", "except (RecursionError, TypeError, ValueError):")
 
 
 def test_a_piece_libcst_would_change_is_refused(tmp_path: Path) -> None:
@@ -196,4 +196,4 @@ def test_the_rewrite_check_accepts_what_ast_accepts(tmp_path: Path, tail: str) -
     result = fix_file(target, FixOptions(config=Config(root=tmp_path), write=True))
     assert result.error is None and result.written
     assert target.read_text(encoding="utf-8") == before.replace(
-        "except Exception:", "except (TypeError, ValueError):")
+        "except Exception:", "except (RecursionError, TypeError, ValueError):")

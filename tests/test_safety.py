@@ -17,7 +17,7 @@ from qualitytool.cli import main
 from .github_server import FakeGitHub, Fault
 
 BROAD = "import json\ns = \"{}\"\ntry:\n    data = json.loads(s)\nexcept Exception:\n    data = None\n"
-NARROWED = "import json\ns = \"{}\"\ntry:\n    data = json.loads(s)\nexcept (TypeError, ValueError):\n    data = None\n"
+NARROWED = "import json\ns = \"{}\"\ntry:\n    data = json.loads(s)\nexcept (RecursionError, ValueError):\n    data = None\n"
 
 
 def qualitytool(*args: str, cwd: Path, env: dict[str, str] | None = None,

@@ -131,10 +131,11 @@ ROWS = [
         id="22.4 Django technical 500: the comment names a class nothing covers"),
     pytest.param(Row(
         {"mod.py": "import os\n\n\ndef drop(p: str):\n    try:\n        os.remove(p)\n"
-                   "    except Exception:  # OSError, or ValueError for a NUL byte\n"
+                   "    except Exception:  # OSError, or RuntimeError from an audit hook\n"
                    "        return False\n    return True\n"},
-        line=7, before=("safe", ("OSError",)), after=("safe", ("OSError", "ValueError")),
-        reason="covers `ValueError`, which its comment names"),
+        line=7, before=("safe", ("OSError",)),
+        after=("safe", ("OSError", "RuntimeError", "ValueError")),
+        reason="covers `RuntimeError`, which its comment names"),
         id="22.4 a class the comment names is covered"),
     pytest.param(Row(
         {"mod.py": "import json\n\n\ndef load(s: str):\n    try:\n        return json.loads(s)\n"
@@ -225,7 +226,8 @@ ROWS = [
                    "        os.remove(p)\n        re.compile(s)\n        return json.loads(s)[0]\n"
                    "    except Exception:\n        return None\n"},
         line=9, before=("left", ()),
-        after=("safe", ("LookupError", "OSError", "TypeError", "ValueError", "re.error")),
+        after=("safe", ("LookupError", "OSError", "OverflowError", "RecursionError", "TypeError",
+                        "ValueError", "re.error")),
         reason=None),
         id="23.5 six classes: KeyError and IndexError grouped as LookupError, no cap"),
     pytest.param(Row(
@@ -234,8 +236,8 @@ ROWS = [
                    "        os.remove(p)\n        re.compile(s)\n        return json.loads(s)[0]\n"
                    "    except Exception:\n        return None\n"},
         line=9, before=("left", ()), after=("left", ()),
-        reason="the handler would list 5 exceptions (LookupError, OSError, TypeError, "
-               "ValueError, re.error), more than [tool.qualitytool.exceptions] max-names = 4; "
+        reason="the handler would list 7 exceptions (LookupError, OSError, OverflowError, "
+               "RecursionError, TypeError, ValueError, re.error), more than [tool.qualitytool.exceptions] max-names = 4; "
                "--keep-fallback adds them above a kept catch-all"),
         id="23.5 a limit is configuration"),
     pytest.param(Row(
@@ -244,8 +246,8 @@ ROWS = [
                    "        os.remove(p)\n        re.compile(s)\n        return json.loads(s)[0]\n"
                    "    except Exception:\n        return None\n"},
         line=9, before=("left", ()),
-        after=("safe", ("IndexError", "KeyError", "OSError", "TypeError", "ValueError",
-                        "re.error")),
+        after=("safe", ("IndexError", "KeyError", "OSError", "OverflowError", "RecursionError",
+                        "TypeError", "ValueError", "re.error")),
         reason=None),
         id="23.5 group-above = 0 never groups"),
     pytest.param(Row(
@@ -259,7 +261,7 @@ ROWS = [
                        "            raise Declined()\n        raise Expired()\n"
                        "    except Exception:\n        return None\n"},
         path="app/pay.py", line=13, before=("left", ()),
-        after=("safe", ("KeyError", "OSError", "TypeError", "ValueError",
+        after=("safe", ("KeyError", "OSError", "RecursionError", "TypeError", "ValueError",
                         "app.errors.PaymentError")), reason=None),
         id="23.5 the project's own family groups its classes"),
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
@@ -364,8 +366,8 @@ EVIDENCE_ROWS = [
                             "builtins.Exception")],
         ("safe", ("IndexError", "KeyError", "TypeError", "ValueError")),
         # a JSON value subscripted with a str: KeyError (an object), TypeError (an array or a
-        # scalar), never IndexError
-        ("safe", ("KeyError", "TypeError", "ValueError")), None,
+        # scalar), never IndexError; RecursionError for a document nested too deep
+        ("safe", ("KeyError", "RecursionError", "TypeError", "ValueError")), None,
         id="handing on with a closed answer: the safe fix, evidence changes nothing",
     ),
     pytest.param(
@@ -618,7 +620,7 @@ def test_grouping_takes_the_nearest_base_and_never_exception() -> None:
     from qualitytool.exceptions.fixing.fix import _inferrer
     from qualitytool.exceptions.fixing.grouping import ancestors, grouped
 
-    inferrer = _inferrer((), ())
+    inferrer = _inferrer((), (), None, None)
     assert ancestors("json.JSONDecodeError", inferrer) == ["ValueError"]
     assert ancestors("FileNotFoundError", inferrer) == ["OSError"]
     five = ["FileNotFoundError", "PermissionError", "KeyError", "IndexError", "TypeError"]

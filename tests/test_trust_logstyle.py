@@ -430,7 +430,7 @@ CASES = [
             def installed(name):
                 try:
                     return version(name)
-                except PackageNotFoundError:
+                except (TypeError, ValueError, PackageNotFoundError):
                     return None
             """),
     ),

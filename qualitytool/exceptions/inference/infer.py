@@ -402,7 +402,9 @@ class Inferrer:
         if answer is None and callee is not None and _is_exception_class(callee, self.kb):
             answer = NOTHING  # constructing a builtin, stdlib or library exception
         if answer is None and callee is not None:
-            answer = self.contracts.derived_answer(callee, shown)
+            derived = self.contracts.derived_answer(callee, shown)
+            # what the library's own source raises or documents is stated, not a guess
+            answer = derived.as_open_call(shown) if derived is not None else None
         if answer is None:
             answer = self._unknown_call(callee, shown, self._callback(func, callee, frame), func)
         if isinstance(func, ast.Attribute):
