@@ -432,6 +432,14 @@ TRIGGERS.update({
 })
 
 
+# A path holding a NUL byte (tests/test_kb_hostile.py): ValueError before any system call.
+_NUL = "Path(missing + chr(0))"
+for _method, _call in {"read_bytes": "read_bytes()", "write_bytes": "write_bytes(b'x')",
+                       "unlink": "unlink()", "mkdir": "mkdir()", "rmdir": "rmdir()",
+                       "stat": "stat()", "rename": "rename('x')", "resolve": "resolve()"}.items():
+    TRIGGERS.setdefault(f"pathlib.Path.{_method}", {})["ValueError"] = f"{_NUL}.{_call}"
+
+
 # pathlib beyond reading and writing (rules/exceptions/stdlib_pathlib.toml).
 _GONE_CWD = ("d = tempfile.mkdtemp(); old = os.getcwd(); os.chdir(d); os.rmdir(d)\n"
              "try:\n    {}\nfinally:\n    os.chdir(old)")
