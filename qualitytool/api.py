@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from qualitytool.findings import FileResult, Finding, RunResult
     from qualitytool.init import WrittenFile
     from qualitytool.listing_cache import ListingCache
-    from qualitytool.output.templates import TemplateRenderError
+    from qualitytool.rendering.templates import TemplateRenderError
     from qualitytool.report.baseline import BaselineError
     from qualitytool.report.markdown import Written
     from qualitytool.report.merge import MergeError
@@ -49,7 +49,7 @@ _ERRORS = {
     "DiscoveryError": "qualitytool.discovery",
     "EvidenceError": "qualitytool.evidence.store",
     "KnowledgeBaseError": "qualitytool.exceptions.inference.knowledge",
-    "TemplateRenderError": "qualitytool.output.templates",
+    "TemplateRenderError": "qualitytool.rendering.templates",
     "BaselineError": "qualitytool.report.baseline",
     "MergeError": "qualitytool.report.merge",
     "SinceError": "qualitytool.report.since",
@@ -472,7 +472,7 @@ def scaffold_exceptions(
     :class:`qualitytool.scaffold.spec.ScaffoldError` for a module path leading out of the
     project or a base name that is no class name.
     """
-    from qualitytool.output.templates import templates_dir_of
+    from qualitytool.rendering.templates import templates_dir_of
     from qualitytool.scaffold.spec import build_spec
     from qualitytool.scaffold.write import scaffold
 
@@ -753,7 +753,7 @@ def parse_shard(text: str) -> Shard:
 
 def templates_dir(config: Config) -> Path | None:
     """The project's templates directory (``report.templates-dir``), if it configures one."""
-    from qualitytool.output.templates import templates_dir_of
+    from qualitytool.rendering.templates import templates_dir_of
 
     return templates_dir_of(config)
 
