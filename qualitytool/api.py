@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from qualitytool.checks import Rule
     from qualitytool.config import Config, ConfigError
     from qualitytool.discovery import DiscoveryError
-    from qualitytool.evidence.run import EvidenceRun
-    from qualitytool.evidence.store import Evidence, EvidenceError
+    from qualitytool.exceptions.evidence.run import EvidenceRun
+    from qualitytool.exceptions.evidence.store import Evidence, EvidenceError
     from qualitytool.exceptions.fixing.fix_report import FixReport
     from qualitytool.exceptions.inference.knowledge import KnowledgeBaseError
     from qualitytool.findings import FileResult, Finding, RunResult
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 _ERRORS = {
     "ConfigError": "qualitytool.config",
     "DiscoveryError": "qualitytool.discovery",
-    "EvidenceError": "qualitytool.evidence.store",
+    "EvidenceError": "qualitytool.exceptions.evidence.store",
     "KnowledgeBaseError": "qualitytool.exceptions.inference.knowledge",
     "TemplateRenderError": "qualitytool.rendering.templates",
     "BaselineError": "qualitytool.report.baseline",
@@ -390,7 +390,7 @@ def fix_exceptions(
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
     ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
-    catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
+    catch; raises :class:`qualitytool.exceptions.evidence.store.EvidenceError` when it cannot be read.
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
     (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
     covers the files finished before it.  ``since`` (a git revision) considers only the
@@ -398,7 +398,7 @@ def fix_exceptions(
     """
     from dataclasses import replace
 
-    from qualitytool.evidence.store import load as load_evidence
+    from qualitytool.exceptions.evidence.store import load as load_evidence
     from qualitytool.exceptions.fixing.fix import FixOptions, knowledge_files, prepare
     from qualitytool.exceptions.fixing.fix_report import FixReport, write_run_log
     from qualitytool.own_files import OwnFileRefused
@@ -487,7 +487,7 @@ def scaffold_exceptions(
     return scaffold(root, spec, force=force, templates_dir=templates_dir_of(config))
 def evidence_path(config: Config, given: Path | str | None = None) -> Path:
     """The evidence file: ``given``, or ``<project root>/.qualitytool/evidence.json``."""
-    from qualitytool.evidence.store import DEFAULT_PATH
+    from qualitytool.exceptions.evidence.store import DEFAULT_PATH
 
     return Path(given) if given is not None else config.root / DEFAULT_PATH
 
@@ -507,7 +507,7 @@ def record_evidence(
     command's exit code is returned with it.  ``instrument`` uses the import-hook recorder of
     Python 3.10/3.11 on 3.12+ too."""
     from qualitytool.discovery import discover_files
-    from qualitytool.evidence.run import collect_sites, record
+    from qualitytool.exceptions.evidence.run import collect_sites, record
 
     config = config or resolve_config([Path.cwd()])
     watched = [Path(p) for p in paths] or [config.root]
@@ -526,7 +526,7 @@ def merge_evidence(
 ) -> Evidence:
     """Merge evidence files (say, one per CI matrix job) into the evidence file, dropping
     entries whose ``try`` statement no longer exists in the project."""
-    from qualitytool.evidence.run import collect_sites, merge_files
+    from qualitytool.exceptions.evidence.run import collect_sites, merge_files
 
     config = config or resolve_config([Path.cwd()])
     table = collect_sites([config.root], config)
@@ -777,7 +777,7 @@ def describe_scaffold(report: ScaffoldReport) -> list[str]:
 
 def load_evidence(config: Config, evidence_file: Path | str | None = None) -> Evidence:
     """The evidence file (:func:`evidence_path`); raises ``EvidenceError``."""
-    from qualitytool.evidence.store import load
+    from qualitytool.exceptions.evidence.store import load
 
     return load(evidence_path(config, evidence_file),
                 config.root if evidence_file is None else None)

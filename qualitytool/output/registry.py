@@ -19,7 +19,7 @@ class ResultKind(enum.Enum):
 
     CHECK = "check-exceptions"  # qualitytool.api.CheckReport
     FIX = "fix-exceptions"  # qualitytool.exceptions.fixing.fix_report.FixReport
-    EVIDENCE = "evidence show"  # qualitytool.evidence.store.Evidence
+    EVIDENCE = "evidence show"  # qualitytool.exceptions.evidence.store.Evidence
     TODOS = "todos"  # qualitytool.todos.model.ScanResult
     REPORT = "report"  # qualitytool.report.result.QualityReport
 
@@ -89,7 +89,7 @@ def _fix_json(report: Any, _options: RenderOptions) -> str:
 
 
 def _evidence_text(evidence: Any, _options: RenderOptions) -> str:
-    from qualitytool.evidence.show import render_text
+    from qualitytool.exceptions.evidence.show import render_text
 
     return render_text(evidence)
 
