@@ -24,6 +24,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import hypothesmith
@@ -106,40 +107,87 @@ def _parse(text: str) -> ast.Module:
         return ast.parse(text)
 
 
-def check_fix(text: str, directory: Path, unsafe_fixes: bool = True) -> bool:
-    """The fix-exceptions properties for one program; whether a handler was rewritten."""
-    from qualitytool.exceptions.fixing.fix import FixOptions, fix_source
+@dataclass
+class FixOutcome:
+    """What fix-exceptions did to one program, as the properties read it."""
+
+    refused: str | None = None  # LibCST refused the program (reported, not a crash)
+    rewritten: bool = False
+    parses: bool = False  # the result parses
+    same_code: bool = False  # its AST outside handler types and imports is the program's
+    imports_kept: bool = False  # every import of the program is still there
+    lost: list[str] = field(default_factory=list)  # lines gone other than ``except`` lines
+    idempotent: bool = False  # fixing the result again changes nothing
+    piecewise_same: bool = False  # the piecewise rewrite gives the same bytes
+
+
+def fix_outcome(text: str, directory: Path, unsafe_fixes: bool = True) -> FixOutcome:
+    """Fix one program and read the properties of the result."""
+    from qualitytool.exceptions.fixing import fix
     from qualitytool.exceptions.fixing.piecewise import apply_plans_piecewise
     from qualitytool.sources import SourceError
 
     path = directory / "generated.py"
-    options = FixOptions(config=Config(root=directory), roots=(str(directory),),
-                         unsafe_fixes=unsafe_fixes)
+    options = fix.FixOptions(config=Config(root=directory), roots=(str(directory),),
+                             unsafe_fixes=unsafe_fixes)
     before = _parse(text)
     try:
-        plans, fixed = fix_source(text, _parse(text), path, options)
-    except SourceError as exc:  # LibCST refuses what CPython accepts: reported, not a crash
-        assert "LibCST" in str(exc) or "nested" in str(exc), exc
+        plans, fixed = fix.fix_source(text, _parse(text), path, options)
+    except SourceError as exc:
+        return FixOutcome(refused=str(exc))
+    outcome = FixOutcome(rewritten=fixed != text)
+    try:
+        after = _parse(fixed)
+    except SyntaxError:
+        return outcome
+    outcome.parses = True
+    outcome.imports_kept = _imported(before) <= _imported(after)
+    # (_without_handler_types changes the tree it is given.)
+    outcome.same_code = _without_handler_types(_parse(text)) == _without_handler_types(after)
+    gone = Counter(text.splitlines(keepends=True)) - Counter(fixed.splitlines(keepends=True))
+    outcome.lost = [line for line in gone.elements() if not line.lstrip().startswith("except")]
+    _, again = fix.fix_source(fixed, _parse(fixed), path, options)
+    outcome.idempotent = again == fixed
+    # Large modules are rewritten piecewise: the same bytes.
+    outcome.piecewise_same = not outcome.rewritten or apply_plans_piecewise(
+        text, before, plans, unsafe_fixes) == (fixed, sum(p.applies(unsafe_fixes) for p in plans))
+    return outcome
+
+
+def check_fix(text: str, directory: Path, unsafe_fixes: bool = True) -> bool:
+    """The fix-exceptions properties for one program; whether a handler was rewritten."""
+    outcome = fix_outcome(text, directory, unsafe_fixes)
+    if outcome.refused is not None:  # LibCST refuses what CPython accepts
+        assert "LibCST" in outcome.refused or "nested" in outcome.refused, outcome.refused
         return False
-    after = _parse(fixed)  # must parse
-    assert _without_handler_types(_parse(text)) == _without_handler_types(after), "AST changed"
-    assert _imported(before) <= _imported(_parse(fixed)), "an import was lost"
-    lost = Counter(text.splitlines(keepends=True)) - Counter(fixed.splitlines(keepends=True))
-    assert all(line.lstrip().startswith("except") for line in lost), f"lines lost: {lost}"
-    _, again = fix_source(fixed, _parse(fixed), path, options)
-    assert again == fixed, "not idempotent"
-    if fixed != text:  # large modules are rewritten piecewise: the same bytes
-        assert apply_plans_piecewise(text, before, plans, unsafe_fixes) == (
-            fixed, sum(p.applies(unsafe_fixes) for p in plans)), "piecewise differs"
-    return fixed != text
+    assert outcome.parses, "the result does not parse"
+    assert outcome.same_code, "AST changed"
+    assert outcome.imports_kept, "an import was lost"
+    assert not outcome.lost, f"lines lost: {outcome.lost}"
+    assert outcome.idempotent, "not idempotent"
+    assert outcome.piecewise_same, "piecewise differs"
+    return outcome.rewritten
 
 
 def _read(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
-def check_link(text: str, directory: Path) -> int:
-    """The ``todos --link`` properties for one program; how many comments were linked."""
+@dataclass
+class LinkOutcome:
+    """What ``todos --link`` did to one program, as the properties read it."""
+
+    errors: list[str] = field(default_factory=list)
+    left_alone: bool = False  # with errors: the file is unchanged
+    linked: int = 0
+    changed: list[str] = field(default_factory=list)  # lines changed other than comments
+    same_code: bool = False  # the result parses to the same AST
+    all_linked: bool = False  # scanning again finds every comment linked
+    relink_changes: bool = True  # linking again changed something
+
+
+def link_outcome(text: str, directory: Path) -> LinkOutcome:
+    """Link the TODO comments of one program and read the properties of the result."""
     from qualitytool.todos.link import link_items
     from qualitytool.todos.scan import scan_files
 
@@ -152,18 +200,32 @@ def check_link(text: str, directory: Path) -> int:
     results = link_items([(item, f"#{n}") for n, item in enumerate(items, start=1)])
     errors = [r.error for r in results if r.error]
     if errors:
-        assert all("cannot parse" in e for e in errors), errors
-        assert _read(path) == text  # left alone
-        return 0
+        return LinkOutcome(errors=errors, left_alone=_read(path) == text)
     linked = _read(path)
     lost = Counter(text.split("\n")) - Counter(linked.split("\n"))
-    assert all("#" in line for line in lost), f"lines other than comments changed: {lost}"
-    assert ast.dump(_parse(linked)) == ast.dump(_parse(text)), "linking changed the code"
     again = scan_files([path], config, jobs=1).items
-    assert all(item.issue for item in again), "a comment was left unlinked"
     relinked = link_items([(item, "#999") for item in again])
-    assert all(r.linked == 0 for r in relinked) and _read(path) == linked
-    return sum(r.linked for r in results)
+    return LinkOutcome(
+        linked=sum(r.linked for r in results),
+        changed=[line for line in lost.elements() if "#" not in line],
+        same_code=ast.dump(_parse(linked)) == ast.dump(_parse(text)),
+        all_linked=all(item.issue for item in again),
+        relink_changes=any(r.linked for r in relinked) or _read(path) != linked,
+    )
+
+
+def check_link(text: str, directory: Path) -> int:
+    """The ``todos --link`` properties for one program; how many comments were linked."""
+    outcome = link_outcome(text, directory)
+    if outcome.errors:
+        assert all("cannot parse" in e for e in outcome.errors), outcome.errors
+        assert outcome.left_alone
+        return 0
+    assert not outcome.changed, f"lines other than comments changed: {outcome.changed}"
+    assert outcome.same_code, "linking changed the code"
+    assert outcome.all_linked, "a comment was left unlinked"
+    assert not outcome.relink_changes, "linking again changed the file"
+    return outcome.linked
 
 
 def fuzz(examples: int, progress: bool = False, seed: int | None = None) -> dict[str, float]:

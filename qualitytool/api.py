@@ -21,15 +21,15 @@ if TYPE_CHECKING:
     from qualitytool.checks import Rule
     from qualitytool.config import Config, ConfigError
     from qualitytool.discovery import DiscoveryError
-    from qualitytool.evidence.run import EvidenceRun
-    from qualitytool.evidence.store import Evidence, EvidenceError
+    from qualitytool.exceptions.evidence.run import EvidenceRun
+    from qualitytool.exceptions.evidence.store import Evidence, EvidenceError
     from qualitytool.exceptions.fixing.fix_report import FixReport
     from qualitytool.exceptions.inference.knowledge import KnowledgeBaseError
     from qualitytool.exceptions.kb_export import DerivedContracts, DeriveError
     from qualitytool.findings import FileResult, Finding, RunResult
     from qualitytool.init import WrittenFile
     from qualitytool.listing_cache import ListingCache
-    from qualitytool.output.templates import TemplateRenderError
+    from qualitytool.rendering.templates import TemplateRenderError
     from qualitytool.report.baseline import BaselineError
     from qualitytool.report.markdown import Written
     from qualitytool.report.merge import MergeError
@@ -49,9 +49,9 @@ _ERRORS = {
     "ConfigError": "qualitytool.config",
     "DeriveError": "qualitytool.exceptions.kb_export",
     "DiscoveryError": "qualitytool.discovery",
-    "EvidenceError": "qualitytool.evidence.store",
+    "EvidenceError": "qualitytool.exceptions.evidence.store",
     "KnowledgeBaseError": "qualitytool.exceptions.inference.knowledge",
-    "TemplateRenderError": "qualitytool.output.templates",
+    "TemplateRenderError": "qualitytool.rendering.templates",
     "BaselineError": "qualitytool.report.baseline",
     "MergeError": "qualitytool.report.merge",
     "SinceError": "qualitytool.report.since",
@@ -394,7 +394,7 @@ def fix_exceptions(
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
     ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
-    catch; raises :class:`qualitytool.evidence.store.EvidenceError` when it cannot be read.
+    catch; raises :class:`qualitytool.exceptions.evidence.store.EvidenceError` when it cannot be read.
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
     (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
     covers the files finished before it.  ``since`` (a git revision) considers only the
@@ -402,7 +402,7 @@ def fix_exceptions(
     """
     from dataclasses import replace
 
-    from qualitytool.evidence.store import load as load_evidence
+    from qualitytool.exceptions.evidence.store import load as load_evidence
     from qualitytool.exceptions.fixing.fix import (
         FixOptions,
         knowledge_files,
@@ -499,7 +499,7 @@ def scaffold_exceptions(
     :class:`qualitytool.scaffold.spec.ScaffoldError` for a module path leading out of the
     project or a base name that is no class name.
     """
-    from qualitytool.output.templates import templates_dir_of
+    from qualitytool.rendering.templates import templates_dir_of
     from qualitytool.scaffold.spec import build_spec
     from qualitytool.scaffold.write import scaffold
 
@@ -514,7 +514,7 @@ def scaffold_exceptions(
     return scaffold(root, spec, force=force, templates_dir=templates_dir_of(config))
 def evidence_path(config: Config, given: Path | str | None = None) -> Path:
     """The evidence file: ``given``, or ``<project root>/.qualitytool/evidence.json``."""
-    from qualitytool.evidence.store import DEFAULT_PATH
+    from qualitytool.exceptions.evidence.store import DEFAULT_PATH
 
     return Path(given) if given is not None else config.root / DEFAULT_PATH
 
@@ -534,7 +534,7 @@ def record_evidence(
     command's exit code is returned with it.  ``instrument`` uses the import-hook recorder of
     Python 3.10/3.11 on 3.12+ too."""
     from qualitytool.discovery import discover_files
-    from qualitytool.evidence.run import collect_sites, record
+    from qualitytool.exceptions.evidence.run import collect_sites, record
 
     config = config or resolve_config([Path.cwd()])
     watched = [Path(p) for p in paths] or [config.root]
@@ -553,7 +553,7 @@ def merge_evidence(
 ) -> Evidence:
     """Merge evidence files (say, one per CI matrix job) into the evidence file, dropping
     entries whose ``try`` statement no longer exists in the project."""
-    from qualitytool.evidence.run import collect_sites, merge_files
+    from qualitytool.exceptions.evidence.run import collect_sites, merge_files
 
     config = config or resolve_config([Path.cwd()])
     table = collect_sites([config.root], config)
@@ -780,7 +780,7 @@ def parse_shard(text: str) -> Shard:
 
 def templates_dir(config: Config) -> Path | None:
     """The project's templates directory (``report.templates-dir``), if it configures one."""
-    from qualitytool.output.templates import templates_dir_of
+    from qualitytool.rendering.templates import templates_dir_of
 
     return templates_dir_of(config)
 
@@ -804,7 +804,7 @@ def describe_scaffold(report: ScaffoldReport) -> list[str]:
 
 def load_evidence(config: Config, evidence_file: Path | str | None = None) -> Evidence:
     """The evidence file (:func:`evidence_path`); raises ``EvidenceError``."""
-    from qualitytool.evidence.store import load
+    from qualitytool.exceptions.evidence.store import load
 
     return load(evidence_path(config, evidence_file),
                 config.root if evidence_file is None else None)

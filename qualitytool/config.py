@@ -16,7 +16,7 @@ import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any, Union
 
 from qualitytool.gate_table import GATES, Gate, Threshold
@@ -412,6 +412,17 @@ def module_path_problem(value: str) -> str | None:
     if not is_dotted_name(".".join(path.with_suffix("").parts)):
         return "must be importable: every folder and the file name a Python identifier"
     return None
+
+
+def dotted_name(relative: PurePath) -> str:
+    """The module a project file is imported as, from its path relative to the project root:
+    ``src/app/core/exceptions.py`` -> ``app.core.exceptions``."""
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
 
 
 def class_name_problem(value: str) -> str | None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult
+from qualitytool.gc_tuning import GC_THRESHOLDS
 from qualitytool.sources import discard_temporary_files
 
 # Below this many files, worker start-up costs more than the parallel work saves.
@@ -192,9 +193,6 @@ def _start_helpers_off_the_working_folder(context: multiprocessing.context.BaseC
 def _worker_setup(parent: int, background: bool) -> None:
     if background:
         import gc
-
-        # A constant of the tools' launcher (a module importing nothing of ours).
-        from qualitytool.report.launch import GC_THRESHOLDS
 
         lower_priority()
         gc.set_threshold(*GC_THRESHOLDS)

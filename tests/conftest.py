@@ -14,7 +14,8 @@ sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 from common import corpus_dir, sdist
 
 EXAMPLE = REPO_ROOT / "examples" / "legacy_app"
-SHARED = REPO_ROOT.parent / "shared"
+# The SARIF 2.1.0 schema the SARIF output is validated against (tests/data/README.md).
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 
 
 def fetch_sdist(name: str, version: str) -> Path:

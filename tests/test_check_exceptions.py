@@ -12,7 +12,7 @@ from qualitytool.cli import main
 from qualitytool.config import Config, ConfigError, load_config
 from qualitytool.discovery import discover_files
 
-from .conftest import EXAMPLE, SHARED
+from .conftest import EXAMPLE, SARIF_SCHEMA
 
 
 def write(path: Path, text: str) -> Path:
@@ -104,15 +104,12 @@ def test_json_and_github_formats(tmp_path: Path) -> None:
 
 
 def test_sarif_validates_against_schema(tmp_path: Path) -> None:
-    schema_file = SHARED / "schemas" / "sarif-schema-2.1.0.json"
-    if not schema_file.exists():
-        pytest.skip("../shared/schemas/sarif-schema-2.1.0.json is not present")
     import jsonschema
 
     dirty = write(tmp_path / "dirty.py", "try:\n    f()\nexcept Exception:\n    pass\n")
     out = CliRunner().invoke(main, ["check-exceptions", "--format", "sarif", str(dirty)]).output
     document = json.loads(out)
-    jsonschema.validate(document, json.loads(schema_file.read_text()))
+    jsonschema.validate(document, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
     run = document["runs"][0]
     assert run["tool"]["driver"]["rules"]
     result = run["results"][0]

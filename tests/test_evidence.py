@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from qualitytool.api import fix_exceptions, record_evidence
 from qualitytool.cli import main
 from qualitytool.config import Config
-from qualitytool.evidence.sites import find_sites, fingerprints
-from qualitytool.evidence.store import Evidence, ObservedClass, TryEvidence, load, save
+from qualitytool.exceptions.evidence.sites import find_sites, fingerprints
+from qualitytool.exceptions.evidence.store import Evidence, ObservedClass, TryEvidence, load, save
 
 APP = '''\
 import json

@@ -423,7 +423,7 @@ def parse(text):
 
 
 def _evidence(project: Path, *names: str) -> Path:
-    from qualitytool.evidence.sites import fingerprints
+    from qualitytool.exceptions.evidence.sites import fingerprints
 
     text = (project / "app.py").read_text()
     (fingerprint,) = fingerprints(ast.parse(text), text).values()

@@ -46,11 +46,18 @@ def _without_versions(text: str) -> str:
 
 
 def test_reports_are_deterministic(report: QualityReport, tmp_path: Path) -> None:
-    first = {w.name: w.path.read_text() for w in write_reports(report, tmp_path / "a")}
+    """The reports written from a cold run and from a warm one (the cache) are the golden
+    files, byte for byte (they are regenerated with :func:`test_golden`'s)."""
+    first = {w.name: w.path.read_text(encoding="utf-8")
+             for w in write_reports(report, tmp_path / "a")}
     again = build_report(report.root, use_cache=True)  # warm: from the cache this time
-    second = {w.name: w.path.read_text() for w in write_reports(again, tmp_path / "b")}
-    assert first == second
-    assert sorted(first) == sorted(REPORTS)
+    second = {w.name: w.path.read_text(encoding="utf-8")
+              for w in write_reports(again, tmp_path / "b")}
+    assert sorted(first) == sorted(second) == sorted(REPORTS)
+    for name in REPORTS:
+        golden = (GOLDEN / name).read_text(encoding="utf-8")
+        assert _without_versions(first[name]) == golden, f"{name}, cold"
+        assert _without_versions(second[name]) == golden, f"{name}, from the cache"
 
 
 def test_no_fix_log_recorded(tmp_path: Path) -> None:

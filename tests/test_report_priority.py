@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from qualitytool.config import load_config
+from qualitytool.gc_tuning import GC_THRESHOLDS
 from qualitytool.parallel import BACKGROUND_NICENESS, effective_jobs
-from qualitytool.report.launch import GC_THRESHOLDS
 from qualitytool.report.model import RunContext
 from qualitytool.report.pool import map_cached
 from qualitytool.report.tools import run_tool

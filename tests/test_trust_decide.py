@@ -18,8 +18,8 @@ import pytest
 
 from qualitytool.api import fix_exceptions
 from qualitytool.config import Config, load_config
-from qualitytool.evidence.sites import find_sites
-from qualitytool.evidence.store import Evidence, ObservedClass, TryEvidence, save
+from qualitytool.exceptions.evidence.sites import find_sites
+from qualitytool.exceptions.evidence.store import Evidence, ObservedClass, TryEvidence, save
 from qualitytool.exceptions.fixing.fix_report import render_text
 
 LOGGER = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"

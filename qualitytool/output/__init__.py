@@ -1,2 +1,3 @@
-"""Reporters: each turns findings (and per-file errors) into one output format; the formats
-of every command are registered in :mod:`qualitytool.output.registry`."""
+"""The output formats of every command, registered in :mod:`qualitytool.output.registry`;
+they sit above the engines and render what each returns (the renderers the engines share are
+in :mod:`qualitytool.rendering`)."""

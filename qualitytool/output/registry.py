@@ -19,7 +19,7 @@ class ResultKind(enum.Enum):
 
     CHECK = "check-exceptions"  # qualitytool.api.CheckReport
     FIX = "fix-exceptions"  # qualitytool.exceptions.fixing.fix_report.FixReport
-    EVIDENCE = "evidence show"  # qualitytool.evidence.store.Evidence
+    EVIDENCE = "evidence show"  # qualitytool.exceptions.evidence.store.Evidence
     TODOS = "todos"  # qualitytool.todos.model.ScanResult
     REPORT = "report"  # qualitytool.report.result.QualityReport
 
@@ -45,7 +45,7 @@ class OutputFormat:
 
 
 def _check_text(report: Any, _options: RenderOptions) -> str:
-    from qualitytool.output import text
+    from qualitytool.rendering import text
 
     not_parsed = report.files_not_parsed
     note = (f"{not_parsed} other file{'s' if not_parsed != 1 else ''} cannot hold one and "
@@ -56,21 +56,21 @@ def _check_text(report: Any, _options: RenderOptions) -> str:
 
 
 def _check_json(report: Any, _options: RenderOptions) -> str:
-    from qualitytool.output import json as json_output
+    from qualitytool.rendering import json as json_output
 
     return json_output.render(report.findings, report.errors, report.files_checked,
                               {"files_not_parsed": report.files_not_parsed})
 
 
 def _check_sarif(report: Any, _options: RenderOptions) -> str:
-    from qualitytool.output import sarif
-    from qualitytool.output.rule_info import own_rules
+    from qualitytool.rendering import sarif
+    from qualitytool.rendering.rule_info import own_rules
 
     return sarif.render(report.findings, report.errors, own_rules())
 
 
 def _check_github(report: Any, _options: RenderOptions) -> str:
-    from qualitytool.output import github
+    from qualitytool.rendering import github
 
     return github.render(report.findings, report.errors)
 
@@ -89,7 +89,7 @@ def _fix_json(report: Any, _options: RenderOptions) -> str:
 
 
 def _evidence_text(evidence: Any, _options: RenderOptions) -> str:
-    from qualitytool.evidence.show import render_text
+    from qualitytool.exceptions.evidence.show import render_text
 
     return render_text(evidence)
 

@@ -156,11 +156,11 @@ def report_metrics(tools: Mapping[str, ToolResult]) -> dict[str, Any]:
 
 
 def _with_fewer_collections(work: Callable[[], list[ToolResult]]) -> list[ToolResult]:
-    """``work()`` with the garbage collector's thresholds of ``launch`` (this process parses
+    """``work()`` with the tools' garbage collector thresholds (this process parses
     files and tool output too), then the caller's thresholds again."""
     import gc
 
-    from qualitytool.report.launch import GC_THRESHOLDS
+    from qualitytool.gc_tuning import GC_THRESHOLDS
 
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)

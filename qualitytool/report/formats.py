@@ -73,7 +73,7 @@ def to_dict(report: QualityReport) -> dict[str, Any]:
 
         data["shard"] = shard_section(report)
     if comparison is not None:
-        from qualitytool.output.json import finding_to_dict
+        from qualitytool.rendering.json import finding_to_dict
 
         data["baseline"] = {
             "source": comparison.source,
@@ -97,15 +97,15 @@ def to_dict(report: QualityReport) -> dict[str, Any]:
 
 
 def to_json(report: QualityReport) -> str:
-    from qualitytool.output import json as json_output
+    from qualitytool.rendering import json as json_output
 
     return json_output.render(report.findings, _tool_failures(report), report.files,
                               extra={"report": to_dict(report)})
 
 
 def to_sarif(report: QualityReport) -> str:
-    from qualitytool.output import sarif
-    from qualitytool.output.rule_info import own_rules
+    from qualitytool.rendering import sarif
+    from qualitytool.rendering.rule_info import own_rules
 
     findings = _most_severe(report.findings, SARIF_RESULT_LIMIT)
     rules = {r.id: r for r in own_rules()}
@@ -128,7 +128,7 @@ def _rule_summary(finding: Finding) -> str:
 
 def to_github(report: QualityReport) -> str:
     """Failed gates as errors, then annotations for the most severe findings."""
-    from qualitytool.output import github
+    from qualitytool.rendering import github
 
     lines = [
         f"::error title=quality gate {g.key}::{g.label}: {g.actual} (required {g.required}; "

@@ -35,7 +35,8 @@ import runpy
 import sys
 from collections.abc import Sequence
 
-GC_THRESHOLDS = (100_000, 50, 1_000)
+from qualitytool.gc_tuning import GC_THRESHOLDS
+
 UNTRUSTED_FLAG = "--untrusted"
 # A file naming the project's modules (NUL-separated paths, relative to the working folder)
 # for pylint to build before linting (see the module's docstring).

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding
-from qualitytool.output.templates import environment, render_template, templates_dir_of
+from qualitytool.rendering.templates import environment, render_template, templates_dir_of
 from qualitytool.report.model import ToolStatus
 from qualitytool.report.result import QualityReport
 

@@ -190,7 +190,7 @@ class MergedShards:
 
 def shard_section(report: Any) -> dict[str, Any] | None:
     """The ``shard`` section of a sharded report's JSON (None for an unsharded report)."""
-    from qualitytool.output.json import finding_to_dict
+    from qualitytool.rendering.json import finding_to_dict
     from qualitytool.report.baseline import config_hash
 
     if report.shard is None:

@@ -21,6 +21,7 @@ from qualitytool.config import (
     ExceptionFamily,
     HierarchyConfig,
     class_name_problem,
+    dotted_name,
     module_path_problem,
 )
 from qualitytool.own_files import leads_out
@@ -103,16 +104,6 @@ class HierarchySpec:
             found.append(family)
             found.extend(family.leaves)
         return tuple(found)
-
-
-def dotted_name(relative: Path) -> str:
-    """``src/app/core/exceptions.py`` -> ``app.core.exceptions``."""
-    parts = list(relative.with_suffix("").parts)
-    if parts and parts[0] == "src":
-        parts = parts[1:]
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
 
 
 def error_code(class_name: str) -> str:

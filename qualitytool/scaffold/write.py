@@ -65,7 +65,7 @@ def render(spec: HierarchySpec, template: str, templates_dir: Path | None = None
     Values that come from the project (its name, family descriptions) reach the code only
     through the ``py_str`` (a string literal) and ``py_doc`` (docstring text) filters: a
     description holding quotes or a newline cannot end a string and start code."""
-    from qualitytool.output.templates import environment
+    from qualitytool.rendering.templates import environment
 
     env = environment(templates_dir, {"py_str": python_string, "py_doc": docstring_text})
     return str(env.get_template(template).render(

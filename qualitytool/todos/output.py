@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
-from qualitytool.output.templates import cell, environment, render_template
+from qualitytool.rendering.templates import cell, environment, render_template
 from qualitytool.todos.model import RESOLUTIONS, ScanResult, TodoItem
 
 JSON_VERSION = 1
@@ -188,7 +188,7 @@ def to_findings(items: Sequence[TodoItem]) -> list[Finding]:
 
 
 def render_sarif(result: ScanResult) -> str:
-    from qualitytool.output import sarif
+    from qualitytool.rendering import sarif
 
     rules = [
         sarif.RuleInfo(id=marker, name=f"{marker.lower()}-comment",
@@ -199,7 +199,7 @@ def render_sarif(result: ScanResult) -> str:
 
 
 def render_github(result: ScanResult) -> str:
-    from qualitytool.output import github
+    from qualitytool.rendering import github
 
     return github.render(to_findings(result.items), [])
 

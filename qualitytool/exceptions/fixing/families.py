@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualitytool.config import Config
+from qualitytool.config import Config, dotted_name
 from qualitytool.sources import read_bytes
 
 EXTERNAL_SERVICE_FAMILY = "ExternalServiceError"
@@ -54,8 +54,6 @@ class ProjectHierarchy:
 
 def load_project_hierarchy(config: Config) -> ProjectHierarchy | None:
     """The hierarchy of the project ``config`` belongs to, or None without a module."""
-    from qualitytool.scaffold.spec import dotted_name
-
     relative = Path(config.exceptions.hierarchy.module)
     path = config.root / relative
     try:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
-from qualitytool.evidence.store import Evidence
 from qualitytool.exceptions.checking.check import cannot_parse, read_candidate
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED
+from qualitytool.exceptions.evidence.store import Evidence
 from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
 from qualitytool.exceptions.inference.derive import Deriver, deriver_for
 from qualitytool.exceptions.inference.derived_cache import user_cache_directory

@@ -17,7 +17,7 @@ from qualitytool.exceptions.inference.hierarchy import BROAD, runtime_class
 from qualitytool.shapes import is_dotted_name
 
 if TYPE_CHECKING:
-    from qualitytool.evidence.store import ObservedClass, TryEvidence
+    from qualitytool.exceptions.evidence.store import ObservedClass, TryEvidence
     from qualitytool.exceptions.inference.infer import Inferrer
 
 

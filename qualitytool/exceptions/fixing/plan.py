@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from qualitytool.evidence.sites import fingerprints
 from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
     Resolver,
@@ -22,6 +21,7 @@ from qualitytool.exceptions.checking.handlers import (
     logs_traceback,
     suppressed_codes,
 )
+from qualitytool.exceptions.evidence.sites import fingerprints
 from qualitytool.exceptions.fixing.comments import ModuleComments, handler_comments
 from qualitytool.exceptions.fixing.grouping import DEFAULT_GROUP_ABOVE, grouped
 from qualitytool.exceptions.fixing.handler_logging import (
@@ -63,7 +63,7 @@ from qualitytool.exceptions.inference.infer import (
 from qualitytool.exceptions.inference.project import ModuleInfo
 
 if TYPE_CHECKING:
-    from qualitytool.evidence.store import ObservedClass, TryEvidence
+    from qualitytool.exceptions.evidence.store import ObservedClass, TryEvidence
 
 
 class Outcome(str, enum.Enum):

@@ -12,7 +12,7 @@ isort or ruff settings put them (:mod:`imports`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -20,9 +20,12 @@ import libcst as cst
 from qualitytool.exceptions.fixing import layout
 from qualitytool.exceptions.fixing.handler_logging import TracebackFix
 from qualitytool.exceptions.fixing.imports import add_imports
+from qualitytool.exceptions.fixing.ladder import apply_ladder
 from qualitytool.exceptions.fixing.layout import LineLimits
 from qualitytool.exceptions.fixing.plan import HandlerPlan
 from qualitytool.exceptions.fixing.project_style import ProjectStyle
+from qualitytool.exceptions.fixing.statements import comment_length, map_statement_at
+from qualitytool.exceptions.fixing.wrap import apply_wrap
 from qualitytool.sources import SourceError
 
 _LIBCST_PLACE = re.compile(r"error at (\d+):(\d+): ")
@@ -102,15 +105,11 @@ class HandlerRewriting:
                                           plan.traceback_fix)
             )
         if plan.fix == "ladder":
-            from qualitytool.exceptions.fixing.ladder import apply_ladder
-
             return apply_ladder(
                 plan, updated_node, place.prepend,
                 lambda body, index: place.with_traceback(body, index, plan.traceback_fix),
             )
         if plan.fix == "wrap":
-            from qualitytool.exceptions.fixing.wrap import apply_wrap
-
             return apply_wrap(plan, updated_node, place.except_type(plan, updated_node))
         narrowed = updated_node.with_changes(
             type=place.except_type(plan, updated_node),
@@ -171,7 +170,7 @@ class HandlerPlace:
             if len(body.body) == 1 and _only_pass(body.body[0]):
                 only = body.body[0]
                 assert isinstance(only, cst.SimpleStatementLine)
-                call = self._laid_out(parsed, column, _comment_length(only.trailing_whitespace))
+                call = self._laid_out(parsed, column, comment_length(only.trailing_whitespace))
                 return body.with_changes(body=[only.with_changes(body=[cst.Expr(call)])])
             # the comments above the body's first statement open the handler: they stay on top
             first = body.body[0]
@@ -255,14 +254,8 @@ def _with_opt_exception(receiver: cst.BaseExpression) -> cst.BaseExpression:
 def _rest_of_line(body: cst.BaseSuite) -> int:
     """How many characters follow the colon of a clause on its line."""
     if isinstance(body, cst.IndentedBlock):
-        return _comment_length(body.header)
+        return comment_length(body.header)
     return len(layout.code(body).split("\n", 1)[0].rstrip("\r"))
-
-
-def _comment_length(trailing: cst.TrailingWhitespace) -> int:
-    if trailing.comment is None:
-        return 0
-    return len(trailing.whitespace.value) + len(trailing.comment.value)
 
 
 def _only_pass(line: cst.BaseStatement) -> bool:
@@ -271,51 +264,6 @@ def _only_pass(line: cst.BaseStatement) -> bool:
         and len(line.body) == 1
         and isinstance(line.body[0], cst.Pass)
     )
-
-
-def map_statement(
-    body: cst.BaseSuite,
-    index: int,
-    change: Callable[[cst.BaseSmallStatement], cst.BaseSmallStatement],
-) -> cst.BaseSuite:
-    """``body`` with ``change`` applied to its ``index``-th simple statement, counted as the
-    ``ast`` counts them (``a; b`` is two, a compound statement is one)."""
-    return map_statement_at(body, index, lambda statement, _before, _after: change(statement))
-
-
-def map_statement_at(
-    body: cst.BaseSuite,
-    index: int,
-    change: Callable[[cst.BaseSmallStatement, int, int], cst.BaseSmallStatement],
-) -> cst.BaseSuite:
-    """:func:`map_statement` whose ``change`` is also told how many characters precede the
-    statement on its line (after the indentation) and follow it (other statements after
-    ``;``, a comment)."""
-    if isinstance(body, cst.SimpleStatementSuite):
-        statements = list(body.body)
-        statements[index] = change(statements[index], 0, 0)
-        return body.with_changes(body=statements)
-    assert isinstance(body, cst.IndentedBlock)
-    lines = list(body.body)
-    seen = 0
-    for at, line in enumerate(lines):
-        if not isinstance(line, cst.SimpleStatementLine):
-            seen += 1  # a compound statement is one statement
-            continue
-        inner = list(line.body)
-        if seen + len(inner) > index:
-            position = index - seen
-            before = sum(len(layout.code(s)) for s in inner[:position])
-            after = sum(len(layout.code(s)) for s in inner[position + 1:])
-            after += _comment_length(line.trailing_whitespace)
-            semicolon = inner[position].semicolon
-            if isinstance(semicolon, cst.Semicolon):
-                after += len(layout.code(semicolon))
-            inner[position] = change(inner[position], before, after)
-            lines[at] = line.with_changes(body=inner)
-            return body.with_changes(body=lines)
-        seen += len(inner)
-    return body
 
 
 class Rewriter(HandlerRewriting, cst.CSTTransformer):

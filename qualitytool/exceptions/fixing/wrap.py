@@ -27,6 +27,7 @@ else:  # pragma: no cover
 from qualitytool.exceptions.fixing.families import EXTERNAL_SERVICE_FAMILY, ProjectHierarchy
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.plan import BOUNDARY, WRAPPED, HandlerPlan
+from qualitytool.exceptions.fixing.statements import map_statement
 from qualitytool.exceptions.inference.infer import Frame, Inferrer
 
 
@@ -161,8 +162,6 @@ def apply_wrap(
 
 def _replaced(body: cst.BaseSuite, index: int, source: str) -> cst.BaseSuite:
     """``body`` with its ``index``-th statement (counted as ``ast`` counts them) replaced."""
-    from qualitytool.exceptions.fixing.rewrite import map_statement
-
     new = cst.parse_statement(source)
     assert isinstance(new, cst.SimpleStatementLine)
     small = new.body[0]

@@ -132,8 +132,8 @@ def _summarise_log(log: dict[str, Any]) -> dict[str, Any]:
 def _summarise_evidence(ctx: RunContext) -> dict[str, Any] | None:
     """Counts and lists from the evidence file, or None when there is none (or it cannot be
     used: then with a warning).  Under --untrusted none is read, as for the run log."""
-    from qualitytool.evidence.show import EvidenceCounts, never_ran
-    from qualitytool.evidence.store import DEFAULT_PATH, EvidenceError, load
+    from qualitytool.exceptions.evidence.show import EvidenceCounts, never_ran
+    from qualitytool.exceptions.evidence.store import DEFAULT_PATH, EvidenceError, load
     from qualitytool.own_files import tracked_by_git
 
     target = ctx.root / DEFAULT_PATH

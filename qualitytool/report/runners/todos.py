@@ -21,7 +21,7 @@ class TodosRunner:
     def run(self, ctx: RunContext) -> ToolResult:
         from qualitytool import __version__
         from qualitytool.discovery import DiscoveryError
-        from qualitytool.output.templates import TemplateRenderError, templates_dir_of
+        from qualitytool.rendering.templates import TemplateRenderError, templates_dir_of
         from qualitytool.todos.categories import CategoryRulesError
         from qualitytool.todos.output import summary, write_reports
         from qualitytool.todos.scan import scan_paths

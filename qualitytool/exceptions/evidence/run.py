@@ -24,9 +24,10 @@ from pathlib import Path
 
 from qualitytool.config import Config
 from qualitytool.discovery import iter_files
-from qualitytool.evidence import recorder
-from qualitytool.evidence.sites import Site, find_sites
-from qualitytool.evidence.store import (
+from qualitytool.exceptions.checking.prefilter import might_have_broad_handler
+from qualitytool.exceptions.evidence import recorder
+from qualitytool.exceptions.evidence.sites import Site, find_sites
+from qualitytool.exceptions.evidence.store import (
     Evidence,
     EvidenceError,
     ObservedClass,
@@ -35,7 +36,6 @@ from qualitytool.evidence.store import (
     merge,
     save,
 )
-from qualitytool.exceptions.checking.prefilter import might_have_broad_handler
 from qualitytool.shapes import Int, ListOf, MapOf, OneOf, Record, Row, Str, is_dotted_name, problem
 from qualitytool.sources import SourceError, decode_python, read_bytes
 

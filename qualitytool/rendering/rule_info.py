@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qualitytool.checks import all_rules
-from qualitytool.output.sarif import RuleInfo
+from qualitytool.rendering.sarif import RuleInfo
 
 
 def own_rules() -> list[RuleInfo]:

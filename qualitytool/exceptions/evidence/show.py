@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qualitytool.evidence.store import Evidence, TryEvidence
+from qualitytool.exceptions.evidence.store import Evidence, TryEvidence
 
 
 @dataclass(frozen=True)
