@@ -67,7 +67,6 @@ from hostile_values import (
     NONE,
     SCALARS,
     TEXT,
-    WRONG,
     Deferred,
     Pool,
     httpx_responses,
@@ -1178,22 +1177,9 @@ class _Color(enum.Enum):
 class _Abstract(abc.ABC):
     pass
 
-# -- decoded JSON values ------------------------------------------------------------------------
-
-DRIVERS.update({
-    "json.Any.__getitem__": D(operator.getitem, A(JSON, receiver=True), A(JSON | SCALARS, "a")),
-    "json.Any.__iter__": D(iter, A(JSON, receiver=True)),
-    "json.Any.__next__": D(lambda value: list(iter(value)), A(JSON.without(
-        lambda v: isinstance(v, (dict, list, str))), receiver=True)),
-    "json.Any.__contains__": D(lambda value, item: item in value, A(JSON, receiver=True),
-                               A(JSON | SCALARS, "a")),
-    "json.Any.__bool__": D(bool, A(JSON, receiver=True)),
-    "json.Any.__eq__": D(operator.eq, A(JSON, receiver=True), A(JSON, None)),
-    "json.Any.__str__": D(str, A(JSON, receiver=True)),
-})
+# -- decoded JSON values: the typing models them (a union of seven types), not the knowledge base
 
 CLASS_DRIVERS.update({
-    "json.Any": (JSON, WRONG | pool(key="a", index=0, text=",")),
     "re.Match": (Pool({
         "str": lambda: re.match(r"(a)(?P<n>b)?(c)?", "ab"),
         "bytes": lambda: re.match(rb"(a)(?P<n>b)?", b"ab"),
@@ -1525,16 +1511,3 @@ DRIVERS.update({
 })
 
 
-DRIVERS.update({
-    **{f"json.Any.{name}": D(method(name), A(JSON, receiver=True)) for name in (
-        "keys", "values", "items", "copy", "lower", "upper")},
-    "json.Any.get": D(method("get"), A(JSON, receiver=True), A(JSON | pool(key="a"), "a"),
-                      A(ANY, None, optional=True)),
-    "json.Any.setdefault": D(method("setdefault"), A(JSON, receiver=True), A(JSON | pool(key="a"), "a"),
-                             A(ANY, None, optional=True)),
-    "json.Any.pop": D(method("pop"), A(JSON, receiver=True), A(JSON | INTS.prefixed("int") | pool(
-        key="a"), "a"), A(ANY, None, optional=True)),
-    "json.Any.strip": D(method("strip"), A(JSON, receiver=True), A(T, " ", optional=True)),
-    "json.Any.split": D(method("split"), A(JSON, receiver=True), A(T, ",", optional=True),
-                        A(SMALL_INTS, -1, optional=True)),
-})
