@@ -212,3 +212,28 @@ def test_weekly_sync_creates_at_most_max_new_issues(tmp_path: Path) -> None:
             f"TODO: task number {n}" for n in range(25))
     finally:
         server.stop()
+
+
+def documented_zizmor_config() -> str:
+    """The ``zizmor.yml`` that docs/ci.md gives under "Pinning the actions"."""
+    text = (Path(__file__).parent.parent / "docs" / "ci.md").read_text()
+    section = text.split("### Pinning the actions", 1)[1]
+    block = re.search(r"```yaml\n(# zizmor\.yml\n.*?)```", section, re.DOTALL)
+    assert block is not None, "docs/ci.md: no zizmor.yml under 'Pinning the actions'"
+    return block.group(1)
+
+
+@pytest.mark.parametrize("shards", SHARDS)
+def test_zizmor_with_the_documented_tag_policy_reports_nothing(tmp_path: Path,
+                                                               shards: int) -> None:
+    zizmor = tool("zizmor")
+    folder = generate(tmp_path / "project", shards)
+    config = folder.parent.parent / "zizmor.yml"
+    config.write_text(documented_zizmor_config())
+    completed = subprocess.run(
+        [zizmor, "--offline", "--config", str(config), "--persona", "regular", "--format",
+         "json", str(folder)],
+        check=False, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert json.loads(completed.stdout) == []
