@@ -36,10 +36,12 @@ def write_ci_workflows(
     install_spec: str | None = None,
     paths: str = ".",
     shards: int = 1,
+    todos_max_new: int = 20,
 ) -> list[WrittenFile]:
     """Render every workflow template into ``root/.github/workflows``; with ``shards`` > 1
     the report runs as a matrix of that many jobs and a merge job.  The workflows install
-    ``install_spec``, by default this release of qualitytool from PyPI with every extra."""
+    ``install_spec``, by default this release of qualitytool from PyPI with every extra; the
+    weekly TODO sync creates at most ``todos_max_new`` issues a run (``todos sync --max-new``)."""
     import jinja2
 
     from qualitytool import __version__
@@ -62,6 +64,7 @@ def write_ci_workflows(
             install_spec=install_spec,
             paths=paths,
             shards=shards,
+            todos_max_new=todos_max_new,
         )
         destination.write_text(rendered, encoding="utf-8")
         written.append(WrittenFile(destination, "overwritten" if existed else "created"))

@@ -82,8 +82,9 @@ def test_init_ci_writes_the_report_workflow(tmp_path: Path) -> None:
     assert result.exit_code == 0
     workflow = (tmp_path / ".github" / "workflows" / "qualitytool-report.yml").read_text()
     assert "  pull_request:\n" in workflow
-    assert ('qualitytool report . --untrusted --trusted-ref "origin/${{ github.base_ref }}" '
-            '--check --since "origin/${{ github.base_ref }}"' in workflow)
+    # The base branch reaches the shell through env:, never as ${{ }} inside run:.
+    assert ('qualitytool report . --untrusted --trusted-ref "origin/${BASE_REF}" '
+            '--check --since "origin/${BASE_REF}"' in workflow)
     assert "--format sarif --output qualitytool-report.sarif" in workflow
     assert "sarif_file: qualitytool-report.sarif" in workflow
     import yaml
@@ -95,8 +96,12 @@ def test_init_ci_writes_the_report_workflow(tmp_path: Path) -> None:
         ["pip", "install"], ["qualitytool", "report"], ["qualitytool", "report"]]
     assert all("--untrusted" in r for r in report_runs if r.startswith("qualitytool"))
     assert jobs["report"]["needs"] == "tests"
+    assert all(step.get("env", {}).get("BASE_REF") == "${{ github.base_ref }}"
+               for step in jobs["report"]["steps"] if "--trusted-ref" in step.get("run", ""))
     assert "pytest" in jobs["tests"]["steps"][2]["run"]
-    assert "permissions" not in jobs["tests"]
+    assert yaml.safe_load(workflow)["permissions"] == {}
+    assert jobs["tests"]["permissions"] == {"contents": "read"}
+    assert jobs["report"]["permissions"] == {"contents": "read", "security-events": "write"}
 
 
 def test_cache_reuses_unchanged_files(tmp_path: Path) -> None:

@@ -322,21 +322,25 @@ def test_init_ci_shards_writes_a_matrix_and_a_merge_job(tmp_path: Path) -> None:
     assert jobs["report"]["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
     assert jobs["report"]["needs"] == "tests" and jobs["merge"]["needs"] == "report"
     runs = [step.get("run", "") for step in jobs["report"]["steps"]]
-    trusted = '--untrusted --trusted-ref "origin/${{ github.base_ref }}"'
-    assert (f"qualitytool report . {trusted} --shard ${{{{ matrix.shard }}}}/4 --format json "
-            "--output shard-${{ matrix.shard }}.json") in runs
+    # The base branch and the shard reach the shell through env:, never as ${{ }} in run:.
+    trusted = '--untrusted --trusted-ref "origin/${BASE_REF}"'
+    assert (f'qualitytool report . {trusted} --shard "${{SHARD}}/4" --format json '
+            '--output "shard-${SHARD}.json"') in runs
+    shard_step = next(s for s in jobs["report"]["steps"] if "--shard" in s.get("run", ""))
+    assert shard_step["env"] == {"BASE_REF": "${{ github.base_ref }}",
+                                 "SHARD": "${{ matrix.shard }}"}
     upload = jobs["report"]["steps"][-1]
     assert upload["with"] == {"name": "qualitytool-shard-${{ matrix.shard }}",
                               "path": "shard-${{ matrix.shard }}.json"}
     merge = jobs["merge"]["steps"]
-    download = next(s for s in merge if s.get("uses") == "actions/download-artifact@v4")
+    download = next(s for s in merge if s.get("uses") == "actions/download-artifact@v8")
     assert download["with"] == {"pattern": "qualitytool-shard-*", "merge-multiple": True,
                                 "path": "shards"}
     runs = [step.get("run", "") for step in merge]
     assert (f"qualitytool report --merge shards/*.json {trusted} --out quality-reports "
             "--format sarif --output qualitytool-report.sarif") in runs
     assert (f'qualitytool report --merge shards/*.json {trusted} --check --since '
-            '"origin/${{ github.base_ref }}" --format github') in runs
+            '"origin/${BASE_REF}" --format github') in runs
     # The report jobs never hold write permissions; only the merge uploads to code scanning.
     assert jobs["report"]["permissions"] == {"contents": "read"}
     assert jobs["merge"]["permissions"] == {"contents": "read", "security-events": "write"}

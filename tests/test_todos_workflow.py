@@ -17,13 +17,17 @@ def test_init_ci_writes_the_todos_workflow(tmp_path: Path) -> None:
     workflow = yaml.safe_load(path.read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
     assert triggers == {"schedule": [{"cron": "17 6 * * 1"}], "workflow_dispatch": None}
-    assert workflow["permissions"] == {"contents": "read", "issues": "write"}
+    # Nothing at the top; the one job gets what it needs and no more.
+    assert workflow["permissions"] == {}
+    assert workflow["jobs"]["todos"]["permissions"] == {"contents": "read", "issues": "write"}
     steps = workflow["jobs"]["todos"]["steps"]
-    assert steps[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}
+    assert steps[0] == {"uses": "actions/checkout@v6",
+                        "with": {"persist-credentials": False, "fetch-depth": 0}}
+    # The first sync of a codebase with hundreds of TODOs opens them over several weeks.
     assert steps[3] == {
         "name": "Sync TODO issues",
         "env": {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
-        "run": "qualitytool todos sync .",
+        "run": "qualitytool todos sync . --max-new 20",
     }
     assert steps[4]["run"] == (
         'qualitytool todos . --format markdown --report todo-report >> "$GITHUB_STEP_SUMMARY"'
