@@ -63,7 +63,9 @@ def tool(name: str) -> str:
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.is_file() else shutil.which(name)
     if found is None:
-        pytest.skip(f"{name} is not installed (pip install -e '.[dev]' installs it)")
+        how = {"zizmor": "pip install -e '.[dev]' installs it",
+               "actionlint": "its upstream binary, see docs/ci.md"}.get(name, "")
+        pytest.skip(f"{name} is not installed ({how})")
     return found
 
 
