@@ -1288,6 +1288,12 @@ def _is_override_point(node: FunctionNode) -> bool:
         for d in node.decorator_list
     ):
         return True
+    return says_override_me(node)
+
+
+def says_override_me(node: FunctionNode) -> bool:
+    """Whether the function's body only says "override me": nothing but a docstring,
+    ``pass``, ``...`` or ``raise NotImplementedError``."""
     body = list(node.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]

@@ -175,12 +175,12 @@ def filled_containers(body: Sequence[ast.stmt], shallow: bool = False) -> frozen
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in _FILLING_METHODS
         ):
-            if not all(_is_constant(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+            if not all(is_constant(a) for a in [*node.args, *(k.value for k in node.keywords)]):
                 root = _container_root(node.func.value)
                 if root is not None:
                     found.add(root)
             continue
-        if value is not None and _is_constant(value):
+        if value is not None and is_constant(value):
             continue
         for target in targets:
             for element in ast.walk(target):
@@ -225,15 +225,16 @@ def _container_root(node: ast.expr) -> str | None:
     return None
 
 
-def _is_constant(node: ast.expr) -> bool:
-    """A literal made only of constants: JSON, whatever is stored where."""
+def is_constant(node: ast.expr) -> bool:
+    """A literal made only of constants (``{}``, ``[]``, ``{"a": 1}``, ``("x", None)``,
+    ``-1``): JSON, whatever is stored where."""
     if isinstance(node, ast.Constant):
         return True
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return all(_is_constant(e) for e in node.elts)
+        return all(is_constant(e) for e in node.elts)
     if isinstance(node, ast.Dict):
-        return all(k is not None and _is_constant(k) for k in node.keys) and all(
-            _is_constant(v) for v in node.values)
+        return all(k is not None and is_constant(k) for k in node.keys) and all(
+            is_constant(v) for v in node.values)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return isinstance(node.operand, ast.Constant)
     return False
@@ -241,7 +242,7 @@ def _is_constant(node: ast.expr) -> bool:
 
 def is_constant_display(node: ast.expr) -> bool:
     """``{}``, ``[]``, ``{"a": [1, None]}``: a fresh container holding constants only."""
-    return isinstance(node, (ast.List, ast.Dict)) and _is_constant(node)
+    return isinstance(node, (ast.List, ast.Dict)) and is_constant(node)
 
 
 def _join(states: Iterable[State]) -> State:

@@ -39,7 +39,9 @@ from qualitytool.exceptions.inference.expression_types import (
     StubSource,
     TypeInference,
     ValueType,
+    says_override_me,
 )
+from qualitytool.exceptions.inference.flow import is_constant
 from qualitytool.exceptions.inference.frames import (
     FUNCTION_TYPES,
     Frame,
@@ -618,7 +620,7 @@ class Inferrer:
         arguments = [*call.args, *(k.value for k in call.keywords)]
         for argument in arguments:
             value = argument.value if isinstance(argument, ast.Starred) else argument
-            if _constant_display(value):
+            if is_constant(value):
                 continue  # ``{}``, ``[]``, ``("a", 1)``: fresh builtin values
             kind = self.types.type_of(value, frame)
             if kind is None or isinstance(argument, ast.Starred):
@@ -636,7 +638,7 @@ class Inferrer:
         """Whether an argument may be a JSON object or array where a builtin expects a
         scalar: the builtin then raises its wrong-type TypeError, and nothing else."""
         for position, argument in enumerate([*call.args, *(k.value for k in call.keywords)]):
-            if position > 0 and _constant_display(argument):
+            if position > 0 and is_constant(argument):
                 continue  # ``d.get(k, {})``: a default, handed back untouched
             kind = self.types.type_of(argument, frame)
             if kind is not None and any(m.json for m in kind.classes()):
@@ -979,22 +981,7 @@ def _is_hook(node: FunctionNode) -> bool:
     docstring = ast.get_docstring(node, clean=False)
     if docstring and _OVERRIDE_POINT.search(docstring):
         return True
-    body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]
-    if not body:
-        return True
-    if len(body) != 1:
-        return False
-    stmt = body[0]
-    if isinstance(stmt, ast.Pass):
-        return True
-    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis:
-        return True
-    if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-        target = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-        return isinstance(target, ast.Name) and target.id == "NotImplementedError"
-    return False
+    return says_override_me(node)
 
 
 def _iterates_pairs(loop: ast.For | ast.AsyncFor) -> bool:
@@ -1009,18 +996,6 @@ def _iterates_pairs(loop: ast.For | ast.AsyncFor) -> bool:
         and source.func.attr == "items"
         and not source.args
     )
-
-
-def _constant_display(node: ast.expr) -> bool:
-    """A literal made of constants only (``{}``, ``[]``, ``{"a": 1}``, ``("x", None)``)."""
-    if isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return all(_constant_display(e) for e in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(k is not None and _constant_display(k) for k in node.keys) and all(
-            _constant_display(v) for v in node.values)
-    return False
 
 
 def _children(node: ast.AST) -> list[ast.expr]:
