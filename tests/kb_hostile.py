@@ -410,7 +410,6 @@ class Runner:
         dispatch = getattr(spec, "dispatch", None)
         self.dispatch = dispatch
         self.wrong_types = tuple(getattr(spec, "wrong_types", ()))
-        self.arguments: dict[str, tuple[str, ...]] = dict(getattr(spec, "arguments", {}))
         self.never = _classes(NEVER_PROMISED)
         self._expected: dict[tuple[str, ...], tuple[type[BaseException], ...]] = {}
         # The parameter each argument binds to, as the inference binds them.
@@ -432,14 +431,9 @@ class Runner:
         """What the entry promises for a call whose arguments ``hostile`` -- (parameter,
         type as the inference sees it) -- are not literals, some of the wrong type."""
         names = [*self.spec.raises, *(self.wrong_types if wrong else ())]
+        classes_of = getattr(self.spec, "argument_classes", None)  # a [[class]] has none
         for parameter, kind in hostile:
-            for key, classes in self.arguments.items():
-                name, _, only = key.partition(":")
-                if parameter is not None and name != parameter:
-                    continue
-                if only and kind is not None and kind not in only.split("|"):
-                    continue
-                names += classes
+            names += classes_of(parameter, kind) if classes_of is not None else ()
         key = tuple(sorted(set(names)))
         if key not in self._expected:
             self._expected[key] = _classes(key)
