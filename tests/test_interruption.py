@@ -137,18 +137,26 @@ def test_sigkill_during_todos_link(original: Path, tmp_path: Path,
 
 def test_sigint_stops_fix_exceptions_promptly_with_summary_and_log(
         original: Path, tmp_path: Path) -> None:
-    root = fresh_copy(original, tmp_path / "tree")
-    before = snapshot(root)
-    process = start(root, ["fix-exceptions", "--write", "--jobs", "2", "."])
-    deadline = time.perf_counter() + 120
-    # SIGINT as soon as the first file is written: mid-run on a fast machine as on a slow one
-    while snapshot(root) == before and process.poll() is None and time.perf_counter() < deadline:
-        time.sleep(0.02)
-    assert process.poll() is None, "the run was over before it could be interrupted"
-    process.send_signal(signal.SIGINT)
-    stopped = time.perf_counter()
-    out, err = process.communicate(timeout=120)
-    assert time.perf_counter() - stopped < 15, "it went on after SIGINT"
+    # SIGINT as soon as the first file is written: mid-run on a fast machine as on a slow one.
+    # On a loaded machine the run may finish the last files between the first write being
+    # seen and the signal arriving (then it exits 0 with every file written): that attempt
+    # proves nothing about SIGINT, so it is made again on a fresh copy, three times at most.
+    for _attempt in range(3):
+        root = fresh_copy(original, tmp_path / "tree")
+        before = snapshot(root)
+        process = start(root, ["fix-exceptions", "--write", "--jobs", "2", "."])
+        deadline = time.perf_counter() + 120
+        while (snapshot(root) == before and process.poll() is None
+               and time.perf_counter() < deadline):
+            time.sleep(0.02)
+        assert process.poll() is None, "the run was over before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        stopped = time.perf_counter()
+        out, err = process.communicate(timeout=120)
+        assert time.perf_counter() - stopped < 15, "it went on after SIGINT"
+        if process.returncode == 0 and "interrupted" not in err:
+            continue  # the signal came after the work: try again
+        break
     assert process.returncode == 130, err
     assert "Traceback" not in err and "Aborted!" not in err
     assert "interrupted: stopped after" in err
