@@ -132,6 +132,9 @@ def run_tools(runners: Sequence[Runner], ctx: RunContext) -> list[ToolResult]:
     """All runners at once; results in name order."""
     if not runners:
         return []
+    from qualitytool.report.tools import start_run
+
+    start_run()
     with ThreadPoolExecutor(max_workers=len(runners), thread_name_prefix="qt-runner") as pool:
         futures = [pool.submit(run_one, runner, ctx) for runner in runners]
         try:

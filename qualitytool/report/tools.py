@@ -28,6 +28,15 @@ _NEW_GROUP: dict[str, object] = (
 )
 _RUNNING: set[int] = set()
 _RUNNING_LOCK = threading.Lock()
+# Set once the run is interrupted: no tool starts after it (a runner thread between two of its
+# processes -- pylint's batches, its cross-file pass -- would otherwise start the next one,
+# which no Ctrl-C reaches, and the interrupted run would wait for it).
+_STOPPING = threading.Event()
+
+
+def start_run() -> None:
+    """A new run starts: tools may start again (after an interrupted run in this process)."""
+    _STOPPING.clear()
 
 
 def interrupt_tools() -> None:
@@ -35,6 +44,7 @@ def interrupt_tools() -> None:
     own, they no longer get the Ctrl-C that the terminal sends to ours.  Called when the run
     is interrupted; each tool then stops as it would on Ctrl-C."""
     with _RUNNING_LOCK:
+        _STOPPING.set()
         groups = list(_RUNNING)
     for group in groups:
         _signal_group(group, signal.SIGINT)
@@ -115,6 +125,8 @@ def run_tool(
     bandit, one process, keeps normal priority: lowered, it would finish alone on one core
     after pylint).
     """
+    if _STOPPING.is_set():
+        raise ToolError(ToolStatus.CRASHED, "not started: the run was interrupted")
     executable = argv[0]
     if os.sep not in executable and shutil.which(executable) is None:
         raise ToolError(ToolStatus.MISSING, f"`{executable}` not found on PATH")
@@ -137,6 +149,9 @@ def run_tool(
         if group:
             with _RUNNING_LOCK:
                 _RUNNING.add(process.pid)
+                stopping = _STOPPING.is_set()
+            if stopping:  # started as the run was interrupted: stop it as the others were
+                _signal_group(process.pid, signal.SIGINT)
         if background:
             lower_priority(process.pid)
         try:
