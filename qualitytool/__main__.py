@@ -9,7 +9,8 @@ working folder leaves ``sys.path`` before anything else is imported.
 import os
 import sys
 
-if not sys.flags.safe_path and sys.path and sys.path[0] in ("", os.getcwd()):
+# sys.flags.safe_path (-P, PYTHONSAFEPATH) exists from Python 3.11: then nothing was added
+if not getattr(sys.flags, "safe_path", False) and sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
 from qualitytool.cli import entry
