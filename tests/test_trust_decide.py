@@ -138,6 +138,16 @@ ROWS = [
         reason="covers `RuntimeError`, which its comment names"),
         id="22.4 a class the comment names is covered"),
     pytest.param(Row(
+        {"mod.py": "import os\n\n\nclass AppError(Exception):\n    pass\n\n\n"
+                   "def drop(p: str):\n    try:\n        os.remove(p)\n"
+                   "    except AppError:\n        return None\n"
+                   "    except Exception:  # OSError, or AppError from a hook\n"
+                   "        return False\n    return True\n"},
+        line=13, before=("safe", ("AppError", "OSError", "ValueError")),
+        after=("safe", ("OSError", "ValueError")), reason=None),
+        id="22.4 a class the comment names that a clause above catches is not listed again "
+           "(ruff B025 on lnbits' bark.py)"),
+    pytest.param(Row(
         {"mod.py": "import json\n\n\ndef load(s: str):\n    try:\n        return json.loads(s)\n"
                    "    except Exception:\n        # ValueError, unpickling exceptions: "
                    "start over\n        return {}\n"},

@@ -382,6 +382,15 @@ class Decision:
         covered = self.covering(names)  # the code's own word first: its comments
         if isinstance(covered, HandlerPlan):
             return covered
+        # A class the comments or sibling handlers add that a clause above already catches
+        # never reaches this one (and listing it again is a duplicate, ruff's B025).
+        kept = tuple(n for n in covered.names
+                     if not any(inferrer.hierarchy.caught_by(n, clause) for clause in earlier))
+        if not kept:
+            return self.left("what the try body raises is caught by the clauses above")
+        gone = [n for n in covered.names if n not in kept]
+        covered = replace(covered, names=kept, notes=tuple(
+            note for note in covered.notes if not any(f"`{n}`" in note for n in gone)))
         if not options.keep_fallback:  # a kept catch-all never catches less
             objection = self.open_objection(answer, raised, earlier, names)
             if objection is not None:
