@@ -135,10 +135,10 @@ def test_sigkill_during_todos_link(original: Path, tmp_path: Path,
     )
 
 
-# Timing-sensitive: in two clean-clone CI runs of the whole suite (2 cores, both xdist workers
-# busy) it failed once each, and passed in every run alone or beside the heaviest tests;
-# retried twice before it counts as failed, while the cause is investigated.
-@pytest.mark.flaky(reruns=2)
+# Run on its own (`pytest -m serial`, after the parallel run): within the parallel run of the
+# whole suite in a clean clone it fails every time, alone it passes every time; the cause is
+# not found yet (see the closing note of this round).
+@pytest.mark.serial
 def test_sigint_stops_fix_exceptions_promptly_with_summary_and_log(
         original: Path, tmp_path: Path) -> None:
     # SIGINT as soon as the first file is written: mid-run on a fast machine as on a slow one.

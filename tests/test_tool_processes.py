@@ -81,10 +81,10 @@ def test_the_workers_of_a_tool_that_succeeds_are_killed_too(tmp_path: Path) -> N
             os.kill(worker, signal.SIGKILL)
 
 
-# Timing-sensitive: in two clean-clone CI runs of the whole suite (2 cores, both xdist workers
-# busy) it failed once each, and passed in every run alone or beside the heaviest tests;
-# retried twice before it counts as failed, while the cause is investigated.
-@pytest.mark.flaky(reruns=2)
+# Run on its own (`pytest -m serial`, after the parallel run): within the parallel run of the
+# whole suite in a clean clone it fails every time, alone it passes every time; the cause is
+# not found yet (see the closing note of this round).
+@pytest.mark.serial
 def test_ctrl_c_stops_the_report_and_every_tool(tmp_path: Path) -> None:
     """SIGINT to the report's process group (what the terminal sends on Ctrl-C) stops the
     report at once, with the tools it started in their own groups and their workers."""
