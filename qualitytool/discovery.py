@@ -328,3 +328,13 @@ def matches_any(path: Path | str, patterns: Sequence[str], root: Path) -> bool:
     if rel is None:
         return False
     return _spec(patterns).match_file(rel)
+
+
+def is_test_file(relative: str) -> bool:
+    """Whether a project file is test code, by the layouts pytest and unittest use."""
+    parts = relative.split("/")
+    name = parts[-1]
+    return (
+        any(folder in ("tests", "test", "testing") for folder in parts[:-1])
+        or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )

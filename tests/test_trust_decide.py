@@ -148,6 +148,16 @@ ROWS = [
         id="22.4 a class the comment names that a clause above catches is not listed again "
            "(ruff B025 on lnbits' bark.py)"),
     pytest.param(Row(
+        {"pyproject.toml": "[project]\nname = 'x'\n",
+         "tests/test_loop.py": "def test_reentrant(start):\n    try:\n        start()\n"
+                               "    except Exception:\n        failed = True\n"
+                               "    assert failed\n"},
+        path="tests/test_loop.py", line=4, before=("boundary", ()), after=("left", ()),
+        reason="quiet by design: test code, where a caught exception is what the test expects",
+        options={"boundaries": True, "unsafe_fixes": True}),
+        id="22.6 --boundaries adds no log call to test code (tornado's test_reentrant failed on "
+           "the error it logged)"),
+    pytest.param(Row(
         {"mod.py": "import json\n\n\ndef load(s: str):\n    try:\n        return json.loads(s)\n"
                    "    except Exception:\n        # ValueError, unpickling exceptions: "
                    "start over\n        return {}\n"},

@@ -122,6 +122,7 @@ class FixOptions:
             logger_objects=exceptions.logger_objects,
             group_above=exceptions.group_above,
             max_names=exceptions.max_names,
+            root=self.config.root,
         )
 
 

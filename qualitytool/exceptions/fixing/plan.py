@@ -11,8 +11,10 @@ import enum
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualitytool.discovery import is_test_file
 from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
     Resolver,
@@ -147,6 +149,7 @@ class PlanOptions:
     logger_objects: tuple[str, ...] = ()
     group_above: int = DEFAULT_GROUP_ABOVE  # [tool.qualitytool.exceptions] group-above
     max_names: int = 0  # [tool.qualitytool.exceptions] max-names (0: no limit)
+    root: Path | None = None  # the project root, to tell test code from the rest
 
 
 def handler_order(tree: ast.Module) -> dict[tuple[int, int], int]:
@@ -348,6 +351,10 @@ class Decision:
     @functools.cached_property
     def quiet(self) -> str | None:
         """Why the handler must stay a quiet catch-all (a template filter, a prompt...)."""
+        root = self.options.root
+        if root is not None and is_test_file(_relative(self.frame.module.path, root)):
+            return ("quiet by design: test code, where a caught exception is what the test "
+                    "expects")
         return quiet_by_design(
             self.try_node, self.handler, self.frame, self.inferrer, self.parents,
             handler_comments(self.context.comments, self.try_node, self.handler),
@@ -692,3 +699,10 @@ def _minus(answer: Answer, earlier: Sequence[Sequence[str]], inferrer: Inferrer)
         if any(inferrer.hierarchy.caught_by(r, clause) for clause in earlier)
     }
     return answer.without(taken)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # outside the project: judged by its name alone
+        return path.name

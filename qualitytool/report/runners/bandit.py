@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from qualitytool.discovery import is_test_file
 from qualitytool.findings import Finding, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
@@ -45,16 +46,6 @@ def _configuration(ctx: RunContext) -> list[str]:
     if (root / ".bandit").is_file():
         return ["--ini", ".bandit"]
     return []
-
-
-def is_test_file(relative: str) -> bool:
-    """Whether a project file is test code, by the layouts pytest and unittest use."""
-    parts = relative.split("/")
-    name = parts[-1]
-    return (
-        any(folder in ("tests", "test", "testing") for folder in parts[:-1])
-        or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-    )
 
 
 # Without a bandit configuration of the project's, test code is checked without B101
