@@ -18,14 +18,13 @@ from __future__ import annotations
 import ast
 import enum
 import functools
-import io
 import re
-import tokenize
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualitytool.exceptions.fixing.comments import ModuleComments
 from qualitytool.exceptions.fixing.naming import bound_names
 from qualitytool.exceptions.inference.infer import Frame, Inferrer, looks_like_logger
 from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode, ModuleInfo
@@ -430,16 +429,15 @@ def _without_directives(comment: str) -> str:
 
 
 def handler_comments(
-    handler: ast.ExceptHandler, text: str, tree: ast.Module | None = None
+    handler: ast.ExceptHandler, comments: ModuleComments, tree: ast.Module | None = None
 ) -> list[str]:
     """The comments on a handler's lines, from its ``except`` line to its last line, and on
     its twins in ``tree``: the same handler (clause and body) after a ``try`` that calls the
     same callee first (Django's smartif.py says once why its operators return False)."""
-    comments = _comments_by_line(text)
     found = [handler, *(_twins(handler, tree) if tree is not None else ())]
-    return [comments[line] for node in found
-            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)
-            if line in comments]
+    return [comment for node in found
+            for comment in comments.between(node.lineno, node.end_lineno or node.lineno,
+                                            node.col_offset)]
 
 
 def _twins(handler: ast.ExceptHandler, tree: ast.Module) -> list[ast.ExceptHandler]:
@@ -458,18 +456,6 @@ def _first_callee(try_node: ast.Try) -> str | None:
         if isinstance(node, ast.Call):
             return ast.unparse(node.func)
     return None
-
-
-@functools.lru_cache(maxsize=2)
-def _comments_by_line(text: str) -> dict[int, str]:
-    found: dict[int, str] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                found[token.start[0]] = token.string
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return found
 
 
 def reports_active(call: ast.Call, frame: Frame, inferrer: Inferrer) -> bool:

@@ -252,7 +252,7 @@ def _plan_handler(
         if stream is not None and structural == _YIELDS:
             handed = _handed_on(handler, frame, inferrer, options)
             return _boundary(found, handler, frame, inferrer, stream, options, handed,
-                             context.text)
+                             context.comments)
         return _left(found, structural)
     earlier = _earlier_clauses(try_node, handler, frame, inferrer)
     answer = _minus(inferrer.infer_raised_exceptions(try_node.body, frame), earlier, inferrer)
@@ -300,7 +300,7 @@ def _static_plan(
     )
     if why is not None:
         return _boundary(found, decision.handler, decision.frame, decision.inferrer, why,
-                         decision.options, decision.handed, decision.context.text)
+                         decision.options, decision.handed, decision.context.comments)
     if answer.status == UNKNOWN:
         reasons = _summarise(answer.reasons)
         if found.kind == "bare":
@@ -565,7 +565,7 @@ def _boundary(
     why: str,
     options: PlanOptions,
     handed: str | None,
-    text: str,
+    comments: ModuleComments,
 ) -> HandlerPlan:
     """A catch-all that belongs where it is (the try body runs callers' code): keep it, and
     with --boundaries make it log the traceback the way the module logs -- on the logging
@@ -584,7 +584,7 @@ def _boundary(
     )
     library = library_reader(frame, inferrer, options.logger_objects)
     reported = already_reported(
-        handler, frame, inferrer, library, reporting_comments(handler, text, frame.module.tree)
+        handler, frame, inferrer, library, reporting_comments(handler, comments, frame.module.tree)
     )
     if reported is not None:
         return replace(plan, reason=f"{reason}; {reported}")
