@@ -881,7 +881,10 @@ def _namespace(library: str, servers: dict[str, Any], tmp: str) -> dict[str, Any
 
 @pytest.mark.parametrize(
     ("entry", "raised"),
-    [_param(entry, entry, raised) for entry, raised in _pairs()],
+    # every class an entry's raises lists, and every class of its wrong_types and arguments
+    # that has a trigger (those without one are held by tests/test_kb_hostile.py)
+    [_param(entry, entry, raised) for entry, raised in dict.fromkeys(
+        [*_pairs(), *sorted(pair for pair in _listed() if pair[1] in TRIGGERS.get(pair[0], {}))])],
 )
 def test_trigger_raises_what_the_entry_lists(
     servers: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch, entry: str, raised: str
