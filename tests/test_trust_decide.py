@@ -75,6 +75,18 @@ name = "vendor.signing.BadSignature"
 bases = ["Exception"]
 source = "vendor docs"
 """
+SDK_KB = """\
+[[callable]]
+name = "vendor.sdk.connect"
+raises = ["vendor.sdk.SdkError"]
+closed = true
+source = "vendor docs"
+
+[[exception]]
+name = "vendor.sdk.SdkError"
+bases = ["Exception"]
+source = "vendor docs"
+"""
 PYPROJECT_KB = '[tool.qualitytool.exceptions]\nknowledge-bases = ["kb.toml"]\n'
 
 ROWS = [
@@ -284,6 +296,63 @@ ROWS = [
         after=("safe", ("KeyError", "OSError", "RecursionError", "TypeError", "ValueError",
                         "app.errors.PaymentError")), reason=None),
         id="23.5 the project's own family groups its classes"),
+    # -- 22.8 imports that cannot break the module ------------------------------------------
+    pytest.param(Row(
+        {"pyproject.toml": PYPROJECT_KB, "kb.toml": SDK_KB, "mod.py": textwrap.dedent("""\
+            from importlib.util import find_spec
+
+            if not find_spec("vendor"):
+
+                class Wallet:
+                    pass
+
+            else:
+                from vendor.sdk import connect
+
+                class Wallet:
+                    def status(self):
+                        try:
+                            return connect()
+                        except Exception:
+                            return None
+            """)},
+        line=15, before=("safe", ("vendor.sdk.SdkError",)), after=("left", ()),
+        reason="cannot name `vendor.sdk.SdkError` here: the module imports `vendor` only under "
+               "a condition"),
+        id="22.8 lnbits breez: no top-level import of an optional dependency (the module broke "
+           "wherever breez_sdk was not installed)"),
+    pytest.param(Row(
+        {"pyproject.toml": PYPROJECT_KB, "kb.toml": SDK_KB, "mod.py": textwrap.dedent("""\
+            try:
+                from vendor.sdk import connect
+            except ImportError:
+                connect = None
+
+
+            def status():
+                try:
+                    return connect()
+                except Exception:
+                    return None
+            """)},
+        line=10, before=("safe", ("vendor.sdk.SdkError",)), after=("left", ()),
+        reason="cannot name `vendor.sdk.SdkError` here: the module imports `vendor` only under "
+               "a condition"),
+        id="22.8 try: import ... except ImportError is a condition too"),
+    pytest.param(Row(
+        {"pyproject.toml": PYPROJECT_KB, "kb.toml": SDK_KB, "mod.py": textwrap.dedent("""\
+            from vendor.sdk import connect
+
+
+            def status():
+                try:
+                    return connect()
+                except Exception:
+                    return None
+            """)},
+        line=7, before=("safe", ("vendor.sdk.SdkError",)),
+        after=("safe", ("vendor.sdk.SdkError",)), reason=None),
+        id="22.8 a package the module imports at the top: imported there"),
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
     pytest.param(Row(
         {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"

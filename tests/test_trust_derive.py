@@ -99,3 +99,31 @@ def test_derived_contract_rewrites(
     again = fix_exceptions([module], load_config(tmp_path), unsafe_fixes=unsafe,
                            record_run=False)
     assert not again.changed_files  # a second run changes nothing
+
+
+def test_no_import_of_a_package_the_environment_does_not_install(
+    tmp_path: Path, installed_venv: Path
+) -> None:
+    """A knowledge-base contract can name a package the project's environment lacks (an
+    optional extra another module imports under a condition): importing it at the top of
+    the module that catches its class would break that module, so the handler stays."""
+    (tmp_path / ".venv").symlink_to(installed_venv)
+    (tmp_path / "pinned.toml").write_text(
+        '[[callable]]\nname = "ghostsdk.node_info"\nraises = ["ghostsdk.SdkError"]\n'
+        'closed = true\nsource = "reviewed"\n\n'
+        '[[exception]]\nname = "ghostsdk.SdkError"\nbases = ["Exception"]\nsource = "reviewed"\n'
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.qualitytool.exceptions]\nknowledge-bases = ["pinned.toml"]\n')
+    (tmp_path / "wallet.py").write_text(
+        "from importlib.util import find_spec\n\nif find_spec('ghostsdk'):\n"
+        "    import ghostsdk\n\n\ndef node_info():\n    return ghostsdk.node_info()\n")
+    before = ("import wallet\n\n\ndef status():\n    try:\n        return wallet.node_info()\n"
+              "    except Exception:\n        return None\n")
+    module = tmp_path / "app.py"
+    module.write_text(before)
+    report = fix_exceptions([module], load_config(tmp_path), write=True, record_run=False)
+    assert module.read_text() == before
+    (handler,) = report.handlers
+    assert handler.reason is not None
+    assert "`ghostsdk` is not installed in the project's environment" in handler.reason

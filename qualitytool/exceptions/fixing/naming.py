@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from qualitytool.exceptions.inference.infer import Frame, Inferrer
@@ -50,6 +51,9 @@ def render_names(
         if module_name == frame.module.name and obj in frame.module.classes:
             written.append(obj)  # a class of this very module
             continue
+        refused = _import_refused(name, frame, inferrer)
+        if refused is not None:
+            return refused
         # a project module's class, or one of a module the module already imports names
         # from (``from importlib.metadata import version``): imported the same way, unless
         # the name says little without its module (``sqlite3.Error``, ``re.error``)
@@ -73,3 +77,31 @@ def render_names(
         written.append(name)
         imports.append((module_name, None))
     return written, tuple(imports)
+
+
+def _import_refused(name: str, frame: Frame, inferrer: Inferrer) -> str | None:
+    """Why ``name`` cannot be imported at the top of the module, if it cannot.
+
+    A new import goes at the top, where it runs whenever the module is imported.  That is
+    safe for the standard library, the project's own modules and the packages the module
+    already imports there; not for a package the module imports only under a condition
+    (``if find_spec("breez_sdk"):``, ``try: import yaml``, in a function): an optional
+    dependency, whose import at the top would break the module wherever it is not
+    installed.  Nor for a package the project's environment does not install (a contract
+    of the knowledge base can name it all the same).
+    """
+    top = name.split(".")[0]
+    module = frame.module
+    if top in sys.stdlib_module_names or top in module.imported_at_top:
+        return None
+    if inferrer.index.module_path(top) is not None:
+        return None  # the project's own package
+    if top in module.imported_anywhere:
+        return (f"cannot name `{name}` here: the module imports `{top}` only under a "
+                "condition (an optional dependency); an import at the top would break it "
+                "where it is not installed")
+    derived = inferrer.contracts.derived
+    if derived is not None and not derived.provides(top):
+        return (f"cannot name `{name}` here: `{top}` is not installed in the project's "
+                "environment")
+    return None

@@ -194,6 +194,9 @@ class _BasesOnly:
     def exception_bases(self, name: str) -> tuple[str, ...]:
         return self._deriver.exception_bases(name)
 
+    def provides(self, top_level: str) -> bool:
+        return self._deriver.provides(top_level)
+
 
 class Deriver:
     """Derived contracts of the callables of the distributions in ``installed``, cached in
@@ -220,6 +223,10 @@ class Deriver:
     def contract_answer(self, qualified: str, shown: str) -> Answer | None:
         found = self.contract(qualified)
         return found.answer(shown) if found is not None else None
+
+    def provides(self, top_level: str) -> bool:
+        """Whether some distribution of the environment installs ``top_level``."""
+        return self.installed.provides(top_level)
 
     def unknown_note(self, qualified: str) -> str | None:
         found = self.contract(qualified)

@@ -13,7 +13,7 @@ import builtins
 import functools
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,6 +127,18 @@ class ModuleInfo:
         return info
 
     @functools.cached_property
+    def imported_at_top(self) -> frozenset[str]:
+        """The top-level packages an ``import`` statement of the module body itself imports
+        (run whenever the module is imported: not under ``if``/``try``, not in a function)."""
+        return frozenset(_imported_packages(self.tree.body, self.name, self.is_package))
+
+    @functools.cached_property
+    def imported_anywhere(self) -> frozenset[str]:
+        """The top-level packages any ``import`` statement of the module imports, wherever
+        it is (``try: import yaml``, ``if TYPE_CHECKING:``, inside a function)."""
+        return frozenset(_imported_packages(ast.walk(self.tree), self.name, self.is_package))
+
+    @functools.cached_property
     def names_bound_anywhere(self) -> frozenset[str]:
         """Every name the module binds in any scope, and the names every module has."""
         names = set(_MODULE_NAMES)
@@ -184,6 +196,18 @@ def parse_module_file(path: Path) -> ast.Module | None:
             return ast.parse(source.text, filename=str(path))
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _imported_packages(
+    nodes: Iterable[ast.AST], module: str, is_package: bool
+) -> Iterator[str]:
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            source = absolute_import("." * node.level + (node.module or ""), module, is_package)
+            if source:
+                yield source.split(".")[0]
 
 
 class ProjectIndex:

@@ -40,6 +40,9 @@ class DerivedSource(Protocol):
     def exception_bases(self, name: str) -> tuple[str, ...]:
         """The bases of a library exception class, () when unknown."""
 
+    def provides(self, top_level: str) -> bool:
+        """Whether the environment installs the top-level module ``top_level``."""
+
 
 class ContractResolver:
     """Knowledge-base lookups for callees, through classes, library bases and packages;
