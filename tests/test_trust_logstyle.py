@@ -312,6 +312,41 @@ CASES = [
             """),
     ),
     Case(
+        "a comment says the error surfaces later (Django's autoreloader: 'will be raised later "
+        "... Pretend it didn't happen')",
+        _code("""
+            def setup(apps):
+                try:
+                    apps.populate()
+                except Exception:
+                    # The exception will be raised later in the child process
+                    # started by the autoreloader. Pretend it didn't happen by
+                    # loading an empty list of applications.
+                    apps.ready = True
+            """),
+        "import logging\n\n" + _code("""
+            def setup(apps):
+                try:
+                    apps.populate()
+                except Exception:
+                    # The exception will be raised later in the child process
+                    # started by the autoreloader. Pretend it didn't happen by
+                    # loading an empty list of applications.
+                    logging.getLogger(__name__).exception("unexpected error")
+                    apps.ready = True
+            """),
+        _code("""
+            def setup(apps):
+                try:
+                    apps.populate()
+                except Exception:
+                    # The exception will be raised later in the child process
+                    # started by the autoreloader. Pretend it didn't happen by
+                    # loading an empty list of applications.
+                    apps.ready = True
+            """),
+    ),
+    Case(
         "the twin of a handler whose comment says it is quiet on purpose (Django's smartif)",
         _code("""
             def infix(func):

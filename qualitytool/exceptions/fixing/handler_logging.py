@@ -415,7 +415,11 @@ _QUIET_COMMENT = re.compile(
     r"|\b(?:don'?t|do not|doesn'?t|does not|shouldn'?t|should not|never|must not|mustn'?t)"
     r"\s+(?:care|log|fail|crash|throw|raise|propagate|spam|break|bubble)"
     r"|\bbest[- ]effort\b|\binstead of (?:failing|crashing|raising)\b|\bno-?op\b"
-    r"|\bnot an error\b|\bdiscard",
+    r"|\bnot an error\b|\bdiscard"
+    # the error surfaces again later (Django's autoreloader: "The exception will be raised
+    # later in the child process ... Pretend it didn't happen")
+    r"|\b(?:will be|is|gets?)\s+(?:re-?)?raised\s+(?:later|again|afterwards|elsewhere)\b"
+    r"|\bpretend\b",
     re.IGNORECASE,
 )
 _DIRECTIVE = re.compile(
