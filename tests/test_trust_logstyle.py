@@ -347,6 +347,40 @@ CASES = [
             """),
     ),
     Case(
+        "a comment introducing the try says so (tornado's HTTP1ServerConnection.close: 'ignore "
+        "any exceptions (start_serving is already responsible for logging them)')",
+        "import logging\n\ngen_log = logging.getLogger('tornado.general')\n\n\n" + _code("""
+            async def close(serving):
+                # Block until the serving loop is done, but ignore any exceptions
+                # (start_serving is already responsible for logging them).
+                assert serving is not None
+                try:
+                    await serving
+                except Exception:
+                    pass
+            """),
+        "import logging\n\ngen_log = logging.getLogger('tornado.general')\n\n\n" + _code("""
+            async def close(serving):
+                # Block until the serving loop is done, but ignore any exceptions
+                # (start_serving is already responsible for logging them).
+                assert serving is not None
+                try:
+                    await serving
+                except Exception:
+                    gen_log.exception("unexpected error")
+            """),
+        "import logging\n\ngen_log = logging.getLogger('tornado.general')\n\n\n" + _code("""
+            async def close(serving):
+                # Block until the serving loop is done, but ignore any exceptions
+                # (start_serving is already responsible for logging them).
+                assert serving is not None
+                try:
+                    await serving
+                except Exception:
+                    pass
+            """),
+    ),
+    Case(
         "the twin of a handler whose comment says it is quiet on purpose (Django's smartif)",
         _code("""
             def infix(func):

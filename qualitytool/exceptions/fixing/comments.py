@@ -46,6 +46,20 @@ class ModuleComments:
         found = self._read[key]
         return [found[n] for n in sorted(found)]
 
+    def paragraph_above(self, line: int, indent: int) -> list[str]:
+        """The comments of the lines just above line ``line`` (1-based) that belong to its
+        paragraph: up to a blank line or a line indented less than ``indent`` (the header of
+        the enclosing block), as a comment that introduces a few statements is written."""
+        first = line
+        while first > 1:
+            above = self._lines[first - 2]
+            if not above.strip():
+                break
+            if len(above) - len(above.lstrip(" \t")) < indent:
+                break
+            first -= 1
+        return self.between(first, line - 1, indent) if first < line else []
+
 
 def _comments(chunk: list[str], first: int, indent: int) -> dict[int, str]:
     def dedented(line: str) -> str:

@@ -36,11 +36,9 @@ from qualitytool.exceptions.fixing.handler_logging import (
     library_reader,
     logs_in_a_branch,
     read_log_call,
+    reporting_comments,
     reports_active,
     traceback_fix,
-)
-from qualitytool.exceptions.fixing.handler_logging import (
-    handler_comments as reporting_comments,
 )
 from qualitytool.exceptions.fixing.located import ancestors_of, located_handlers
 from qualitytool.exceptions.fixing.naming import render_names
