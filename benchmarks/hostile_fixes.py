@@ -50,8 +50,14 @@ from typing import Any
 from common import corpus_dir, sdist
 
 from qualitytool.config import Config
-from qualitytool.exceptions.fixing.fix import FixOptions, _inferrer
-from qualitytool.exceptions.fixing.plan import SAFE, HandlerPlan, _located_handlers, plan_module
+from qualitytool.exceptions.fixing.fix import (
+    FixOptions,
+    _inferrer_for,
+    knowledge_files,
+    project_environment,
+)
+from qualitytool.exceptions.fixing.located import located_handlers
+from qualitytool.exceptions.fixing.plan import SAFE, HandlerPlan, plan_module
 from qualitytool.exceptions.inference.frames import Frame
 from qualitytool.exceptions.inference.infer import Inferrer
 from qualitytool.exceptions.inference.knowledge import NEVER_PROMISED
@@ -151,7 +157,7 @@ class Extractor:
 
     def snippets(self, plans: list[HandlerPlan]) -> Iterator[Snippet]:
         by_line = {p.line: p for p in plans}
-        located = _located_handlers(self.tree, self.module, self.inferrer, sorted(by_line))
+        located = located_handlers(self.tree, self.module, self.inferrer, sorted(by_line))
         for handler, try_node, frame, _star in located:
             plan = by_line.get(handler.lineno)
             if plan is None:
@@ -250,10 +256,8 @@ class Extractor:
         """What a function-level ``import`` binds ``name`` to, if that is how it is bound."""
         current: Frame | None = frame
         while current is not None and current.function is not None:
-            if name in current.bindings:
+            if name in current.bindings:  # an import's target; None for a local variable
                 return current.bindings[name]
-            if name in current.values:
-                return None
             current = current.parent
         return None
 
@@ -264,7 +268,7 @@ class Extractor:
             every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
             if any(a is not None and a.arg == name for a in every):
                 return True
-            if name in current.values or name in current.bindings:
+            if name in current.bindings:
                 return True
             current = current.parent
         return False
@@ -393,7 +397,10 @@ def corpus_root(name: str, version: str, scratch: Path) -> tuple[Path, str]:
 def check_corpus(name: str, version: str, package: str, scratch: Path,
                  run: bool) -> CorpusResult:
     root, python = corpus_root(name, version, scratch)
-    options = FixOptions(config=Config(root=root))
+    config = Config(root=root)
+    options = FixOptions(config=config, roots=(str(root),),
+                         knowledge_files=knowledge_files(config),
+                         environment=project_environment(config))
     found = CorpusResult()
     for path in sorted((root / package).rglob("*.py")):
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
@@ -401,7 +408,7 @@ def check_corpus(name: str, version: str, package: str, scratch: Path,
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             continue
-        inferrer = _inferrer((str(root),), (), root)
+        inferrer = _inferrer_for((str(root),), options)
         info = ModuleInfo.build(module_name(path), path, tree)
         inferrer.index.add(info)
         try:

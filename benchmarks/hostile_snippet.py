@@ -135,13 +135,25 @@ def pool_for(kind: dict[str, Any] | None) -> Pool:
     """The hostile values of a free name (``kind``: the type the inference assumed)."""
     if kind is None:
         return ANY
-    make = TYPES.get(kind["type"])
-    if make is None:
-        raise LookupError(f"no hostile values for {kind['type']}")
-    found = make()
+    found = _pool_of(kind["type"])
     if kind.get("optional"):
         found = found | Pool({"None": _const(None)})
     return found
+
+
+def _pool_of(type_name: str) -> Pool:
+    """The pool of a type the inference names: ``builtins.str``, a generic
+    (``builtins.list[JSON]``: its origin's values), or a union (``<builtins.int |
+    builtins.str>``, how it names a JSON value: the values of every member)."""
+    if type_name.startswith("<") and type_name.endswith(">"):
+        found = Pool({})
+        for member in (m.strip() for m in type_name[1:-1].split("|")):
+            found = found | _pool_of(member).prefixed(member)
+        return found
+    make = TYPES.get(type_name.split("[")[0])
+    if make is None:
+        raise LookupError(f"no hostile values for {type_name}")
+    return make()
 
 
 def benign(kind: dict[str, Any] | None, values: Pool) -> Factory:
