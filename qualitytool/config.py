@@ -38,9 +38,13 @@ class ExceptionFamily:
     """One ``[[tool.qualitytool.exceptions.hierarchy.families]]`` entry: a family class of the
     project's exception hierarchy, the HTTP status its errors map to, and its concrete leaves."""
 
+    # The family's class name, a direct subclass of the hierarchy's base.
     name: str = ""
+    # The HTTP status its errors answer with (400-599).
     status: int = 500
+    # Its concrete classes, subclasses of the family.
     leaves: tuple[str, ...] = ()
+    # Its errors' default message and its docstring (default: made from its name).
     description: str = ""
 
 
@@ -94,6 +98,8 @@ class ExceptionsConfig:
 class TodosConfig:
     """``[tool.qualitytool.todos]``: the TODO scanner and its GitHub sync."""
 
+    # The words that start a TODO comment (a marker that is also a tag of the category rules,
+    # such as "OPTIMIZE", decides the item's category).
     markers: tuple[str, ...] = ("TODO", "FIXME", "XXX", "HACK")
     # gitignore-style patterns of the files scanned for TODO comments.
     include: tuple[str, ...] = (
@@ -111,6 +117,7 @@ class TodosConfig:
     exclude: tuple[str, ...] = ()
     # Phrases that mark a TODO as a documented limitation rather than work to do.
     limitation_phrases: tuple[str, ...] = ("limitation", "known issue", "wontfix", "won't fix")
+    # The labels of the issues `todos sync` creates, and by which it lists them again.
     labels: tuple[str, ...] = ("technical-debt", "todo")
     # Points of the "may be security" flag's signals (rules/todo_categories.toml
     # [security-flag]) an item needs to be flagged; lower flags more.
@@ -155,12 +162,19 @@ else:
 class ReportConfig:
     """``[tool.qualitytool.report]``: which tools the report runs and how."""
 
+    # A folder of Jinja2 templates replacing the shipped ones of the same name
+    # (reports/templates/*.j2), relative to the config file.
     templates_dir: str | None = None
+    # Seconds each tool may run; one past it is reported as timed out, naming this key.
     tool_timeout: float = 600.0
+    # Where the per-file caches go, relative to the config file; default: .qualitytool/cache
+    # under the project root.
     cache_dir: str | None = None
     # Optional runners to use even when the project's configuration does not mention them
-    # ("mypy", "basedpyright", "black", "isort", "ruff-format"), and runners to skip.
+    # ("mypy", "basedpyright", "black", "isort", "ruff-format").
     enable: tuple[str, ...] = ()
+    # Runners the report does not run, by name ("pylint", "bandit", "radon", "coverage",
+    # "annotations", "check-exceptions", "todos", or an optional one).
     disable: tuple[str, ...] = ()
     # Commands replacing a runner's default, as "tool=command line", e.g. "mypy=.venv/bin/mypy".
     commands: tuple[str, ...] = ()
@@ -177,7 +191,10 @@ class Config:
     root: Path
     # The file the configuration was read from, or None for defaults.
     source: Path | None = None
+    # gitignore-style patterns of the files to analyse.
     include: tuple[str, ...] = ("*.py", "*.pyi")
+    # gitignore-style patterns of files and folders not to analyse (``--exclude`` replaces
+    # them).
     exclude: tuple[str, ...] = ()
     # More patterns to exclude, kept apart from ``exclude`` so that ``--exclude`` can replace
     # those while these stay (ruff's ``extend-exclude``).
@@ -185,6 +202,7 @@ class Config:
     # Apply the exclusions to files named on the command line too (ruff's ``force-exclude``;
     # pre-commit names every file it checks).
     force_exclude: bool = False
+    # Skip what the project's .gitignore files ignore.
     respect_gitignore: bool = True
     # gitignore-style globs of code where no broad handler is tolerated (reported as errors).
     critical_paths: tuple[str, ...] = ()

@@ -23,7 +23,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-GATES_BY_KEY = {g.key: g for g in GATES}
 MEASURED = {
     "pylint_score": 7.2, "bandit_high": 1, "bandit_medium": 5, "coverage": 81.0,
     "critical_broad_handlers": 0, "unlinked_todos": None, "worst_complexity_rank": "D",
@@ -147,13 +146,15 @@ def test_every_gate_reads_a_measured_metric() -> None:
 
 
 def test_the_docs_list_the_default_gates() -> None:
-    page = (Path(__file__).parents[1] / "docs" / "report.md").read_text(encoding="utf-8")
-    block = page.split("## Gates\n\n```toml\n", 1)[1].split("```", 1)[0]
-    documented = tomllib.loads(block)["tool"]["qualitytool"]["gates"]
-    assert list(documented) == [g.key for g in GATES]
-    assert {k: v for k, v in documented.items() if GATES_BY_KEY[k].default is not None} == {
-        g.key: g.default for g in GATES if g.default is not None
-    }
+    """The defaults block of the configuration reference (generated from the table; a stale
+    page fails tests/test_docs.py) holds every gate, those not enforced commented out."""
+    page = (Path(__file__).parents[1] / "docs" / "configuration-reference.md").read_text(
+        encoding="utf-8")
+    block = page.split("```toml\n[tool.qualitytool.gates]", 1)[1].split("```", 1)[0]
+    documented = tomllib.loads("[tool.qualitytool.gates]" + block)["tool"]["qualitytool"]["gates"]
+    assert documented == {g.key: g.default for g in GATES if g.default is not None}
+    unset = [line.split()[1] for line in block.splitlines() if line.startswith("# ")]
+    assert unset == [g.key for g in GATES if g.default is None]
 
 
 @pytest.mark.parametrize(
