@@ -276,7 +276,7 @@ def test_reasons_for_handlers_left_broad(tmp_path: Path) -> None:
     )
     assert outcomes(tmp_path, code) == [
         (4, "left", (), "unknown call `client.fetch`"),
-        (8, "unsafe", ("OSError", "ValueError"), "`json.load` may raise more than it documents"),
+        (8, "unsafe", ("OSError", "RecursionError", "ValueError"), "`json.load` may raise more than it documents"),
         (12, "unsafe", ("Exception",), (
             "bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, "
             "GeneratorExit and cancellation; unknown call `client.fetch`"
@@ -291,7 +291,7 @@ def test_unsafe_fixes_applied_on_request(tmp_path: Path) -> None:
         "try:\n    client.fetch()\nexcept:\n    pass\n"
     )
     assert fixed(tmp_path, code, unsafe_fixes=True) == (
-        "import json\ntry:\n    json.load(fh)\nexcept (OSError, ValueError):\n    pass\n"
+        "import json\ntry:\n    json.load(fh)\nexcept (OSError, RecursionError, ValueError):\n    pass\n"
         "try:\n    client.fetch()\nexcept Exception:\n    pass\n"
     )
     # the second run leaves the now typed `except Exception:` (unknown call) alone
@@ -308,7 +308,7 @@ def test_keep_fallback(tmp_path: Path) -> None:
     )
     after = (
         "import json\nimport logging\n\nlogger = logging.getLogger(__name__)\n\n"
-        "def parse(s):\n    try:\n        return json.load(s)\n    except (OSError, ValueError) as exc:\n"
+        "def parse(s):\n    try:\n        return json.load(s)\n    except (OSError, RecursionError, ValueError) as exc:\n"
         "        return str(exc)\n    except Exception as exc:\n"
         '        logger.exception("unexpected error")\n        return str(exc)\n'
     )

@@ -253,29 +253,47 @@ def test_package_entry_names_a_real_package(spec: RaiseSpec) -> None:
 
 # Snippets run with ``exec`` in the namespace ``env`` builds; ``run(coro)`` runs a coroutine.
 HTTPX_CONNECT = "httpx.{f}(f'http://127.0.0.1:{{closed_port}}/')"
+# a host name the idna codec refuses (a bad punycode label): idna.IDNAError, a ValueError
+HTTPX_IDNA = "'http://xn--a.invalid/'"
+# a request through a client that was closed
+HTTPX_CLOSED = "(lambda c: (c.close(), c.{method}('http://127.0.0.1:9/')))(httpx.Client())"
+HTTPX_ASYNC_CLOSED = ("(lambda c: (run(c.aclose()), run(c.get('http://127.0.0.1:9/'))))"
+                      "(httpx.AsyncClient())")
 REQUESTS_CONNECT = "requests.{f}(f'http://127.0.0.1:{{closed_port}}/', timeout=5)"
 TRIGGERS: dict[str, dict[str, str]] = {
     # httpx
     "httpx.Client": {"httpx.HTTPError": "httpx.Client().get(f'http://127.0.0.1:{closed_port}/')",
-                     "httpx.InvalidURL": "httpx.Client().get('http://a\\x00b/')"},
+                     "httpx.InvalidURL": "httpx.Client().get('http://a\\x00b/')",
+                     "RuntimeError": HTTPX_CLOSED.format(method="get"),
+                     "ValueError": f"httpx.Client().get({HTTPX_IDNA})"},
     "httpx.AsyncClient": {
         "httpx.HTTPError": "run(httpx.AsyncClient().get(f'http://127.0.0.1:{closed_port}/'))",
-        "httpx.InvalidURL": "run(httpx.AsyncClient().get('http://a\\x00b/'))"},
+        "httpx.InvalidURL": "run(httpx.AsyncClient().get('http://a\\x00b/'))",
+        "RuntimeError": HTTPX_ASYNC_CLOSED,
+        "ValueError": f"run(httpx.AsyncClient().get({HTTPX_IDNA}))"},
     "httpx.Client.get": {"httpx.HTTPError": "httpx.Client().get(f'http://127.0.0.1:{closed_port}/')",
-                         "httpx.InvalidURL": "httpx.Client().get('http://[::1')"},
+                         "httpx.InvalidURL": "httpx.Client().get('http://[::1')",
+                         "RuntimeError": HTTPX_CLOSED.format(method="get"),
+                         "ValueError": f"httpx.Client().get({HTTPX_IDNA})"},
     "httpx.Client.post": {"httpx.HTTPError": "httpx.Client().post('nope')",
-                          "httpx.InvalidURL": "httpx.Client().post('http://[::1')"},
+                          "httpx.InvalidURL": "httpx.Client().post('http://[::1')",
+                          "RuntimeError": HTTPX_CLOSED.format(method="post"),
+                          "ValueError": f"httpx.Client().post({HTTPX_IDNA})"},
     "httpx.AsyncClient.get": {
         "httpx.HTTPError": "run(httpx.AsyncClient().get('nope'))",
-        "httpx.InvalidURL": "run(httpx.AsyncClient().get('http://[::1'))"},
+        "httpx.InvalidURL": "run(httpx.AsyncClient().get('http://[::1'))",
+        "RuntimeError": HTTPX_ASYNC_CLOSED,
+        "ValueError": f"run(httpx.AsyncClient().get({HTTPX_IDNA}))"},
     "httpx.Response": {"httpx.HTTPError": "httpx.get(http_url).raise_for_status()"},
     "httpx.Response.raise_for_status": {"httpx.HTTPStatusError": "httpx.get(http_url).raise_for_status()"},
     "httpx.Response.json": {"ValueError": "httpx.get(http_url).json()"},
     **{f"httpx.{f}": {"httpx.HTTPError": HTTPX_CONNECT.format(f=f),
-                      "httpx.InvalidURL": f"httpx.{f}('http://[::1')"}
+                      "httpx.InvalidURL": f"httpx.{f}('http://[::1')",
+                      "ValueError": f"httpx.{f}({HTTPX_IDNA})"}
        for f in ("get", "post", "put", "patch", "delete")},
     "httpx.request": {"httpx.HTTPError": "httpx.request('GET', f'http://127.0.0.1:{closed_port}/')",
-                      "httpx.InvalidURL": "httpx.request('GET', 'http://[::1')"},
+                      "httpx.InvalidURL": "httpx.request('GET', 'http://[::1')",
+                      "ValueError": f"httpx.request('GET', {HTTPX_IDNA})"},
     # requests
     **{f"requests.{f}": {"requests.RequestException": REQUESTS_CONNECT.format(f=f)}
        for f in ("get", "post", "put", "patch", "delete", "head", "options")},
