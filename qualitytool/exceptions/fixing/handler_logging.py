@@ -366,6 +366,29 @@ def hands_on(
     return None
 
 
+def reports_the_error(handler: ast.ExceptHandler) -> str | None:
+    """The first statement of a handler that makes something of the exception it caught --
+    returns its text (``return StatusResponse(str(e), 0)``), records it
+    (``payment.extra["error"] = str(exc)``), shows it (``click.echo(f"failed: {ex}")``):
+    the error does not vanish there, so a new log call would report it a second time."""
+    if not handler.name:
+        return None
+    for statement in handler.body:
+        tested = {id(argument) for node in ast.walk(statement)
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                  and node.func.id in _TESTS for argument in node.args}
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and node.id == handler.name and isinstance(
+                    node.ctx, ast.Load) and id(node) not in tested:
+                return _short(statement)
+    return None
+
+
+# Builtins that only test the exception (``counts[isinstance(e, OSError)] += 1``): its
+# error still vanishes.
+_TESTS = frozenset({"isinstance", "issubclass", "hasattr", "id"})
+
+
 # Calls that report the exception being handled without being given it.
 _TRACEBACK_REPORTERS = frozenset({"traceback.print_exc", "traceback.format_exc",
                                   "sys.exc_info", "sys.exception"})

@@ -38,6 +38,7 @@ from qualitytool.exceptions.fixing.handler_logging import (
     read_log_call,
     reporting_comments,
     reports_active,
+    reports_the_error,
     traceback_fix,
 )
 from qualitytool.exceptions.fixing.located import ancestors_of, located_handlers
@@ -600,6 +601,10 @@ def _boundary(
     if logs_in_a_branch(handler, library):
         # which exceptions it logs is a decision (``if not isinstance(e, Quiet): log``)
         return replace(plan, reason=f"{reason}; it logs in a branch, left as it decides")
+    shown = reports_the_error(handler)
+    if shown is not None:
+        return replace(plan, reason=f"{reason}; the handler reports the error itself "
+                                    f"(`{shown}`), so a new log call would report it twice")
     choice = choose_logger(frame, inferrer)
     if isinstance(choice, str):
         return _left(found, f"{reason}; {choice}")
