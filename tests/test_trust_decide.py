@@ -356,6 +356,25 @@ ROWS = [
         line=7, before=("safe", ("vendor.sdk.SdkError",)),
         after=("safe", ("vendor.sdk.SdkError",)), reason=None),
         id="22.8 a package the module imports at the top: imported there"),
+    pytest.param(Row(
+        {"mod.py": textwrap.dedent("""\
+            import httpx
+
+
+            async def well_known(app, path):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+                    try:
+                        return (await client.get(path)).json()
+                    except Exception:
+                        return None
+            """)},
+        line=9,
+        before=("unsafe", ("AttributeError", "RecursionError", "TypeError", "ValueError",
+                           "httpx.HTTPError", "httpx.InvalidURL")),
+        after=("left", ()), reason="unknown call `(await client.get(path)).json`; unknown call "
+                                   "`client.get`"),
+        id="22.3 lnbits lnurl: a client whose transport is the app raises what the app raises"),
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
     pytest.param(Row(
         {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"

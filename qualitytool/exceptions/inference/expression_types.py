@@ -872,12 +872,24 @@ class TypeInference:
         passed = self._project_call_result(callee, call, frame, awaited)
         if passed is not _NOT_PROJECT:
             return passed  # type: ignore[return-value]
+        if self._runs_callers_code(callee, call):
+            return None
         result = self.return_type(callee, awaited)
         if result is not None and result.name == JSON_NAME and not _decodes_plain_json(
             call, 1 if callee in _JSON_DECODERS else 0
         ):
             return None  # ``cls=``, ``object_hook=``, ``parse_float=Decimal``: anything
         return result
+
+    def _runs_callers_code(self, callee: str, call: ast.Call) -> bool:
+        """Whether ``call`` builds an instance of a library class whose methods then run the
+        caller's code (``httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``: a
+        request runs the app, and raises what it raises): its contract does not hold."""
+        entry = self.contracts.kb.class_entry(callee)
+        if entry is None or not entry.caller_code:
+            return False
+        return any(keyword.arg is None or keyword.arg in entry.caller_code
+                   for keyword in call.keywords)
 
     def _project_call_result(self, callee: str, call: ast.Call, frame: Frame,
                              awaited: bool) -> ValueType | None | object:

@@ -48,6 +48,9 @@ project can override or extend any entry).  The format::
     subclasses = false                  # optional: true when the entry also describes the
                                         # classes a user derives from it (pydantic.BaseModel,
                                         # django.db.models.Model); false: this class only
+    caller_code = ["transport"]         # optional: constructor keywords that make its
+                                        # methods run the caller's code (a transport, hooks):
+                                        # an instance built with one is not described here
     source = "https://www.python-httpx.org/exceptions/"  # required
     note = "InvalidURL is not an HTTPError"  # optional
 
@@ -205,6 +208,9 @@ class ClassSpec:
     subclasses: bool = False  # the entry also describes classes a user derives from it
     note: str = ""
     origin: str = ""
+    # constructor keywords that make the methods run the caller's code (httpx's transport=,
+    # event_hooks=): an instance built with one of them is not what this entry describes
+    caller_code: tuple[str, ...] = ()
 
     def method_spec(self, method: str) -> RaiseSpec:
         """The class-wide answer for calling ``method`` on an instance."""
@@ -270,6 +276,7 @@ _PACKAGE_FIELDS = _FIELDS - {"returns", "dispatch", "wrong_types", "parameters",
 _DISPATCH = ("scalars", "builtins")
 _CLASS_FIELDS = {
     "name", "raises", "closed", "methods", "attributes", "subclasses", "source", "note",
+    "caller_code",
 }
 
 
@@ -375,6 +382,11 @@ def _parse_class(entry: Any, where: str) -> ClassSpec:
     subclasses = _boolean(table, "subclasses", where, name, default=False)
     methods = _string_table(table, "methods", where, name, allow_empty=False)
     attributes = _string_table(table, "attributes", where, name, allow_empty=True)
+    caller_code = table.get("caller_code", [])
+    if not isinstance(caller_code, list) or not all(
+        isinstance(k, str) and k.isidentifier() for k in caller_code
+    ):
+        raise KnowledgeBaseError(f"{where} ({name}): 'caller_code' must be a list of identifiers")
     both = sorted(set(methods) & set(attributes))
     if both:
         raise KnowledgeBaseError(
@@ -390,6 +402,7 @@ def _parse_class(entry: Any, where: str) -> ClassSpec:
         subclasses=subclasses,
         note=note,
         origin=where.split(":", 1)[0],
+        caller_code=tuple(caller_code),
     )
 
 
