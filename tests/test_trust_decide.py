@@ -191,6 +191,27 @@ ROWS = [
         # lnbits' siblings catch RuntimeError there, which httpx's contract lists now (a
         # request on a closed client): OSError stands in for a class no contract lists
         id="22.4 lnbits aclose: what sibling modules catch around the same call"),
+    pytest.param(Row(
+        {"ws.py": textwrap.dedent("""\
+            from fastapi import WebSocket, WebSocketDisconnect
+            from loguru import logger
+
+
+            async def listen(websocket: WebSocket) -> None:
+                while True:
+                    try:
+                        data = await websocket.receive_text()
+                        logger.debug(f"received {data}")
+                    except WebSocketDisconnect:
+                        break
+            """),
+         "mod.py": "from loguru import logger\n\n\ndef note(exc):\n    try:\n"
+                   "        logger.debug(exc)\n    except Exception:\n        return None\n"},
+        line=7, before=("unsafe", ("ValueError", "fastapi.WebSocketDisconnect")),
+        after=("unsafe", ("ValueError",)),
+        reason="`logger.debug` runs special methods of `exc`"),
+        # fastapi.WebSocketDisconnect is starlette's class, re-exported: receive_text raises it
+        id="22.4 lnbits: a sibling's class that another call explains under another name"),
     # -- 22.6 quiet by design -------------------------------------------------------------------
     pytest.param(Row(
         {"mod.py": "from django import template\n\nregister = template.Library()\n\n\n"
