@@ -854,12 +854,12 @@ def step_summary(report: QualityReport) -> str:
 
 def save_baseline(report: QualityReport, path: Path | str) -> None:
     """Write the report's baseline snapshot (JSON) to ``path``, for ``baseline_file``."""
+    from qualitytool.atomic_files import atomic_write
     from qualitytool.report import formats
     from qualitytool.report.baseline import snapshot
-    from qualitytool.sources import atomic_write
 
     text = formats.dumps(snapshot(report.config, report.tools, report.metrics))
-    atomic_write(Path(path), text.encode("utf-8"))
+    atomic_write(Path(path), text.encode("utf-8"), through_links=True)
 
 
 def gate_failures(report: QualityReport, *, unmeasured: bool = False) -> list[str]:

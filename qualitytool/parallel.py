@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+from qualitytool.atomic_files import discard_temporary_files
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult
 from qualitytool.gc_tuning import GC_THRESHOLDS
-from qualitytool.sources import discard_temporary_files
 
 # Below this many files, worker start-up costs more than the parallel work saves.
 SERIAL_THRESHOLD = 48

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualitytool.sources import SourceError, atomic_write, encode_python, read_bytes, read_python
+from qualitytool.atomic_files import atomic_write
+from qualitytool.sources import SourceError, encode_python, read_bytes, read_python
 from qualitytool.todos.model import TodoItem
 
 
@@ -70,7 +71,7 @@ def _link_python(path: Path, links: list[tuple[TodoItem, str]]) -> int:
             linked += 1
     if linked:
         data = encode_python(source, "\n".join(lines))
-        if not atomic_write(path, data, expected=source.raw):
+        if not atomic_write(path, data, expected=source.raw, through_links=True):
             raise SourceError(f"{path}: changed while linking; left alone")
     return linked
 
@@ -124,6 +125,6 @@ def _link_text(path: Path, links: list[tuple[TodoItem, str]]) -> int:
             linked += 1
     if linked:
         data = bom + "\n".join(lines).encode("utf-8")
-        if not atomic_write(path, data, expected=raw):
+        if not atomic_write(path, data, expected=raw, through_links=True):
             raise SourceError(f"{path}: changed while linking; left alone")
     return linked
