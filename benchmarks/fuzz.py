@@ -44,7 +44,8 @@ HANDLER_BODIES = ("pass", "value = None", "logger.error('failed: %s', text)",
                   "print('failed')  # a comment kept", "raise RuntimeError('x')")
 # Built once: constructing the grammar strategy costs about a second.
 GRAMMAR = hypothesmith.from_grammar()
-PRELUDE = "import builtins\nimport json\nimport logging\nimport os\n\nlogger = logging.getLogger()\n"
+PRELUDE = ("import builtins\nimport json\nimport logging\nimport os\n\n"
+           "logger = logging.getLogger()\n")
 
 
 @st.composite

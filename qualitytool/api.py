@@ -394,7 +394,8 @@ def fix_exceptions(
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
     ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
-    catch; raises :class:`qualitytool.exceptions.evidence.store.EvidenceError` when it cannot be read.
+    catch; raises :class:`qualitytool.exceptions.evidence.store.EvidenceError` when it
+    cannot be read.
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
     (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
     covers the files finished before it.  ``since`` (a git revision) considers only the

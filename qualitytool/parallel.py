@@ -64,10 +64,8 @@ def _guarded(func: Callable[[Path], FileResult], path: Path) -> FileResult:
         if isinstance(exc, RecursionError):  # valid code nested deeper than the analysis goes
             return FileResult(path=display_path(path), error=f"{display_path(path)}: cannot "
                               f"analyse: nested too deeply (RecursionError: {first})")
-        return FileResult(
-            path=display_path(path),
-            error=f"{display_path(path)}: internal error: {type(exc).__name__}: {first}".rstrip(": "),
-        )
+        error = f"{display_path(path)}: internal error: {type(exc).__name__}: {first}"
+        return FileResult(path=display_path(path), error=error.rstrip(": "))
 
 
 def _run_chunk(func: Callable[[Path], FileResult], paths: Sequence[Path]) -> list[FileResult]:

@@ -86,7 +86,8 @@ def test_sync_link_end_to_end(
     result = sync(repo, github, "--link", monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
     assert "linked 1 comment(s) in a.py" in result.output
-    assert (repo.root / "a.py").read_text() == "def f():\n    # TODO(#1): make it faster\n    pass\n"
+    linked = "def f():\n    # TODO(#1): make it faster\n    pass\n"
+    assert (repo.root / "a.py").read_text() == linked
     assert (repo.root / "b.ts").read_text() == "// FIXME(carol, #2): handle errors\n"
     repo.commit("link the TODOs")
     github.log.clear()

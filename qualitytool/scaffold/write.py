@@ -86,7 +86,8 @@ def parse_problem(text: str) -> str | None:
         ast.parse(text)
     except (SyntaxError, ValueError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) and exc.lineno else ""
-        return f"the generated module does not parse: {exc.msg if isinstance(exc, SyntaxError) else exc}{where}"
+        message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        return f"the generated module does not parse: {message}{where}"
     return None
 
 

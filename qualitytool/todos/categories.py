@@ -426,7 +426,8 @@ def evidence_of(name: str, signals: Iterable[Signal], texts: ItemTexts) -> Itera
 
 
 def code_words(*names: str) -> str:
-    """Identifiers and code as lower-case words: ``checkCSRF_token(x)`` -> ``check csrf token x``."""
+    """Identifiers and code as lower-case words: ``checkCSRF_token(x)`` ->
+    ``check csrf token x``."""
     text = " ".join(names)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)

@@ -1,8 +1,8 @@
 """``todos sync --link``: rewrite synced comments to reference their issue (``TODO(#123)``).
 
 Every file gets a byte-preserving edit of each comment's own line (the LibCST codemod,
-``codemods/link_todos.py``, does the same for LibCST's runner).  Writes are atomic and refuse to overwrite a
-file that changed since it was read; linking twice changes nothing.
+``codemods/link_todos.py``, does the same for LibCST's runner).  Writes are atomic and refuse
+to overwrite a file that changed since it was read; linking twice changes nothing.
 """
 
 from __future__ import annotations

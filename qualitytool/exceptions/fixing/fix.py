@@ -310,7 +310,8 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
     except SyntaxError as exc:  # never write code that does not parse
         return FixFileResult(
             path=shown, handlers=outcomes,
-            error=f"{shown}: internal error: the rewrite does not parse ({exc.msg}); left unchanged",
+            error=f"{shown}: internal error: the rewrite does not parse ({exc.msg}); "
+                  "left unchanged",
         )
     diff = unified_diff(
         source.text.splitlines(keepends=True), new_text.splitlines(keepends=True),

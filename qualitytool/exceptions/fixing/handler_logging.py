@@ -753,8 +753,9 @@ _NEIGHBOURS = 60  # modules read to tell a project's logging library
 
 def project_library(path: Path) -> LogLibrary | None:
     """The logging library the modules next to ``path`` use (its folder, else the folders
-    above it up to the project's top, three at most): loguru or structlog where any of them imports it and more of them do than
-    import :mod:`logging`, else the standard library when one of them imports it."""
+    above it up to the project's top, three at most): loguru or structlog where any of them
+    imports it and more of them do than import :mod:`logging`, else the standard library
+    when one of them imports it."""
     return _project_library(str(path.resolve().parent))
 
 
