@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qualitytool.codemods.link_todos import link_comment_text
 
 from qualitytool.config import Config
-from qualitytool.todos.link import LinkResult, link_items
+from qualitytool.todos.link import LinkResult, link_comment_text, link_items
 from qualitytool.todos.scan import scan_paths
 
 from .github_server import FakeGitHub

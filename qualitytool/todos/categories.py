@@ -267,10 +267,6 @@ class Categorizer:
     def _limitation(self) -> re.Pattern[str] | None:
         return _phrase_pattern(tuple(self.limitation_phrases))
 
-    def classify(self, item: TodoItem) -> tuple[str, str]:
-        category = self.judge(item).category
-        return category, self.resolution(item, category)
-
     def flag(self, item: TodoItem, verdict: Verdict,
              texts: ItemTexts | None = None) -> SecurityFlag:
         """Whether ``item`` may be about security, with the evidence: always when its
