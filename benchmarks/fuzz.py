@@ -190,7 +190,7 @@ class LinkOutcome:
 def link_outcome(text: str, directory: Path) -> LinkOutcome:
     """Link the TODO comments of one program and read the properties of the result."""
     from qualitytool.todos.link import link_items
-    from qualitytool.todos.scan import scan_files
+    from qualitytool.todos.project_scan import scan_files
 
     path = directory / "generated.py"
     # Bytes, not read_text: its newline translation turns a final "\\\r\n" (which parses)

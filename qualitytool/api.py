@@ -313,7 +313,7 @@ def scan_todos(
     ``since`` (a git revision) keeps the comments on lines changed since then."""
     import dataclasses
 
-    from qualitytool.todos.scan import scan_paths
+    from qualitytool.todos.project_scan import scan_paths
 
     config = config or resolve_config(paths)
     result = scan_paths(paths, config, blame=blame, shard=shard)
@@ -349,7 +349,7 @@ def sync_todos(
     import dataclasses
     import importlib.util
 
-    from qualitytool.todos.scan import categorizer_for
+    from qualitytool.todos.project_scan import categorizer_for
     from qualitytool.todos.sync import SyncError, sync
 
     if importlib.util.find_spec("github") is None:

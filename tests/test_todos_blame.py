@@ -11,7 +11,7 @@ import pytest
 from qualitytool.config import Config
 from qualitytool.todos.blame import NOT_A_REPO_NOTE, SHALLOW_NOTE
 from qualitytool.todos.model import Blame
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.project_scan import scan_paths
 
 from .gitrepo import GitRepo
 

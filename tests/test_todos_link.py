@@ -8,7 +8,7 @@ import pytest
 
 from qualitytool.config import Config
 from qualitytool.todos.link import LinkResult, link_comment_text, link_items
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.project_scan import scan_paths
 
 from .github_server import FakeGitHub
 from .gitrepo import GitRepo

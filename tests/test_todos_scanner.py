@@ -14,9 +14,9 @@ from qualitytool.cli import main
 from qualitytool.config import Config, TodosConfig, load_config
 from qualitytool.todos.categories import CategoryRulesError
 from qualitytool.todos.category_rules import load_categorizer
+from qualitytool.todos.file_scan import scan_source
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import TodoItem
-from qualitytool.todos.scanner import scan_source
 from qualitytool.todos.syntax import language_of
 
 from .conftest import EXAMPLE
@@ -218,7 +218,7 @@ def test_fingerprint_identity() -> None:
 
 
 def scan_todo_items(source: str, path: str) -> list[TodoItem]:
-    from qualitytool.todos.scan import _with_occurrences
+    from qualitytool.todos.project_scan import _with_occurrences
 
     return _with_occurrences(scan_source(source, "python", MARKERS, path))
 
