@@ -3,7 +3,8 @@ on the Django 5.2.8 source.
 
 Cold: both without their cache (``--no-cache``), every file read and parsed.  Warm: both with
 their cache filled by the warm-up round and nothing changed since, as a rerun after an edit
-elsewhere sees it.  Ours and ruff run in turn in each round (same load).  Ours runs as users install it (see ``common.installed_qualitytool``).
+elsewhere sees it.  Ours and ruff run in turn in each round (same load).  Ours runs as users
+install it (see ``common.installed_qualitytool``).
 Target (issue 15):
 at most 2x ruff's wall time; at least 20x faster than pylint.
 """

@@ -56,7 +56,8 @@ def python312() -> str | None:
     candidates += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python3"))
     for candidate in candidates:
         try:
-            out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+            out = subprocess.run([candidate, "-c",
+                                  "import sys; print(sys.version_info >= (3, 12))"],
                                  capture_output=True, text=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired):
             continue

@@ -44,7 +44,8 @@ HANDLER_BODIES = ("pass", "value = None", "logger.error('failed: %s', text)",
                   "print('failed')  # a comment kept", "raise RuntimeError('x')")
 # Built once: constructing the grammar strategy costs about a second.
 GRAMMAR = hypothesmith.from_grammar()
-PRELUDE = "import builtins\nimport json\nimport logging\nimport os\n\nlogger = logging.getLogger()\n"
+PRELUDE = ("import builtins\nimport json\nimport logging\nimport os\n\n"
+           "logger = logging.getLogger()\n")
 
 
 @st.composite
@@ -189,7 +190,7 @@ class LinkOutcome:
 def link_outcome(text: str, directory: Path) -> LinkOutcome:
     """Link the TODO comments of one program and read the properties of the result."""
     from qualitytool.todos.link import link_items
-    from qualitytool.todos.scan import scan_files
+    from qualitytool.todos.project_scan import scan_files
 
     path = directory / "generated.py"
     # Bytes, not read_text: its newline translation turns a final "\\\r\n" (which parses)

@@ -58,7 +58,8 @@ def _pool(**values: Any) -> Pool:
 def _paths() -> Pool:
     import pathlib
 
-    return Pool({name: (lambda f=factory: pathlib.Path(f())) for name, factory in TEXT.values.items()})
+    return Pool(
+        {name: (lambda f=factory: pathlib.Path(f())) for name, factory in TEXT.values.items()})
 
 
 def _datetimes() -> Pool:
@@ -94,7 +95,8 @@ def _decimals() -> Pool:
 TYPES: dict[str, Callable[[], Pool]] = {
     "builtins.str": lambda: TEXT,
     "builtins.bytes": lambda: BYTES,
-    "builtins.bytearray": lambda: Pool({k: (lambda f=f: bytearray(f())) for k, f in BYTES.values.items()}),
+    "builtins.bytearray": lambda: Pool(
+        {k: (lambda f=f: bytearray(f())) for k, f in BYTES.values.items()}),
     "builtins.int": lambda: INTS,
     "builtins.float": lambda: FLOATS | INTS.prefixed("int"),
     "builtins.bool": lambda: _pool(true=True, false=False),
@@ -255,7 +257,8 @@ def main(spec_path: str, result_path: str) -> int:
             if isinstance(exc, (*earlier, *never)) or not isinstance(exc, old):
                 return
             if not isinstance(exc, new):
-                shown = {slot: _short(made[slot]) for slot in made if values[slot] is not defaults[slot]}
+                shown = {
+                    slot: _short(made[slot]) for slot in made if values[slot] is not defaults[slot]}
                 result["catches_less"].append({"exception": name, "detail": str(exc)[:120],
                                                "values": shown})
         finally:

@@ -4,10 +4,11 @@
 
 Every value is built by a factory, so that a call that mutates its argument never changes the
 value the next call gets (the deeply nested values are built once and shared: building one
-takes longer than most calls, and no call under test mutates its arguments' insides).  The catalogue holds the extremes that break contracts in practice
-(deep nesting, huge repeat counts and integers, NUL bytes, lone surrogates, huge strings,
-the wrong type, ``None`` where a value is optional); ``strategy(kind)`` adds hypothesis'
-random values of the same kind around them.
+takes longer than most calls, and no call under test mutates its arguments' insides).  The
+catalogue holds the extremes that break contracts in practice (deep nesting, huge repeat
+counts and integers, NUL bytes, lone surrogates, huge strings, the wrong type, ``None``
+where a value is optional); ``strategy(kind)`` adds hypothesis' random values of the same
+kind around them.
 
 Sizes stay within what a test run on a shared machine can afford: strings of a million
 characters, nesting 100,000 deep (far past the interpreter's recursion limit of 1,000),
@@ -241,7 +242,8 @@ SCALARS = (TEXT.prefixed("str") | BYTES.prefixed("bytes") | INTS.prefixed("int")
            | FLOATS.prefixed("float") | NONE | Pool({"complex": _const(1 + 1j)}))
 """Values of the builtin scalar types (``dispatch = "scalars"``)."""
 
-ANY = SCALARS | CONTAINERS.prefixed("container") | OTHER.without(lambda v: not isinstance(v, complex))
+ANY = (SCALARS | CONTAINERS.prefixed("container")
+       | OTHER.without(lambda v: not isinstance(v, complex)))
 """Values of any builtin type: what an argument of unknown type may be."""
 
 JSON = Pool({
@@ -323,8 +325,10 @@ def httpx_responses() -> Pool:
         "not found": _httpx_response(404), "server error": _httpx_response(503),
         "redirect": _httpx_response(302), "odd status": _httpx_response(999),
 
-        "bad charset": _httpx_response(200, b"{}", {"content-type": "application/json; charset=nope"}),
-        "latin-1 charset": _httpx_response(200, b'"\xe9"', {"content-type": "text/plain; charset=latin-1"}),
+        "bad charset": _httpx_response(200, b"{}",
+                                       {"content-type": "application/json; charset=nope"}),
+        "latin-1 charset": _httpx_response(200, b'"\xe9"',
+                                           {"content-type": "text/plain; charset=latin-1"}),
     })
     # Not here: a Response built by hand without a request (raise_for_status is a RuntimeError)
     # and a streamed one nobody read (content/json are ResponseNotRead): every call raises,

@@ -2,8 +2,9 @@
 module: ``python benchmarks/memory.py [--files N] [--megabytes M] [--commands ...]``.
 
 ``todos --link`` syncs with a local fake of GitHub's REST API (the first 2,000 issues, then
-their links).  Peak memory is the largest sum of resident set sizes over the command's whole process tree
-(its workers included), sampled every 50 ms from /proc (Linux).  The goal is under 1 GB.
+their links).  Peak memory is the largest sum of resident set sizes over the command's whole
+process tree (its workers included), sampled every 50 ms from /proc (Linux).  The goal is
+under 1 GB.
 """
 
 from __future__ import annotations

@@ -283,7 +283,9 @@ def mode_figures(report: Mapping[str, Any], mode: Mode) -> ModeFigures:
     )
 
 
-def blocker_tables(report: Mapping[str, Any]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+def blocker_tables(
+    report: Mapping[str, Any]
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """The top 10 blockers of the handlers left broad (not those that hand the exception
     on: nothing blocks them), grouped and raw."""
     clauses = [blocking_clause(handler["reason"] or "(no reason given)")

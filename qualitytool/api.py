@@ -313,7 +313,7 @@ def scan_todos(
     ``since`` (a git revision) keeps the comments on lines changed since then."""
     import dataclasses
 
-    from qualitytool.todos.scan import scan_paths
+    from qualitytool.todos.project_scan import scan_paths
 
     config = config or resolve_config(paths)
     result = scan_paths(paths, config, blame=blame, shard=shard)
@@ -349,7 +349,7 @@ def sync_todos(
     import dataclasses
     import importlib.util
 
-    from qualitytool.todos.scan import categorizer_for
+    from qualitytool.todos.project_scan import categorizer_for
     from qualitytool.todos.sync import SyncError, sync
 
     if importlib.util.find_spec("github") is None:
@@ -394,7 +394,8 @@ def fix_exceptions(
     Without ``write`` nothing is changed and the report carries the diff.  ``record_run``
     writes the JSON report to ``<root>/.qualitytool/last-fix-exceptions.json``.
     ``evidence_file`` (from :func:`record_evidence`) adds what the tests saw each handler
-    catch; raises :class:`qualitytool.exceptions.evidence.store.EvidenceError` when it cannot be read.
+    catch; raises :class:`qualitytool.exceptions.evidence.store.EvidenceError` when it
+    cannot be read.
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
     (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
     covers the files finished before it.  ``since`` (a git revision) considers only the
@@ -854,12 +855,12 @@ def step_summary(report: QualityReport) -> str:
 
 def save_baseline(report: QualityReport, path: Path | str) -> None:
     """Write the report's baseline snapshot (JSON) to ``path``, for ``baseline_file``."""
+    from qualitytool.atomic_files import atomic_write
     from qualitytool.report import formats
     from qualitytool.report.baseline import snapshot
-    from qualitytool.sources import atomic_write
 
     text = formats.dumps(snapshot(report.config, report.tools, report.metrics))
-    atomic_write(Path(path), text.encode("utf-8"))
+    atomic_write(Path(path), text.encode("utf-8"), through_links=True)
 
 
 def gate_failures(report: QualityReport, *, unmeasured: bool = False) -> list[str]:

@@ -38,13 +38,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from qualitytool.atomic_files import atomic_write
 from qualitytool.config import Config, cache_directory
 from qualitytool.own_files import MEGABYTE, OwnFileRefused, leads_out, read_own_file
 
 _GITIGNORE = "# Made by qualitytool: its cache is never committed.\n*\n"
-# The folder at the project root where every run keeps its files (caches, run log, evidence).
-STATE_FOLDER = ".qualitytool"
-_STATE_GITIGNORE = "# Made by qualitytool: what it keeps here is never committed.\n*\n"
 # The folder at the project root where every run keeps its files (caches, run log, evidence).
 STATE_FOLDER = ".qualitytool"
 _STATE_GITIGNORE = "# Made by qualitytool: what it keeps here is never committed.\n*\n"
@@ -126,26 +124,14 @@ def _make_key(path: Path) -> str | None:
     """Write a new key to ``path`` (0600, atomically, never over another); why not, or None."""
     import secrets  # once per machine
 
-    tmp = None
+    key = secrets.token_hex(_KEY_BYTES) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                     0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(_KEY_BYTES) + "\n")
-        try:
-            os.link(tmp, path)  # fails when another process made one meanwhile: that one wins
-        except FileExistsError:
-            pass
+        atomic_write(path, key.encode("ascii"), mode=0o600, durable=False, exclusive=True)
+    except FileExistsError:
+        pass  # another process made one meanwhile: that one wins
     except OSError as exc:
         return f"cannot make the cache key {path}: {exc.strerror or exc}"
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
     return None
 
 
@@ -367,25 +353,16 @@ def _replace(path: Path, data: bytes) -> None:
     """Write the cache file ``path`` atomically; a folder made here gets a ``.gitignore``
     telling git to leave it alone (as ruff's does), so that a run, the pre-commit hook,
     leaves no untracked files behind.  A cache that cannot be written is not an error."""
-    import tempfile  # only a run that changed something writes
-
-    tmp = None
     try:
         directory = path.parent
         if not directory.is_dir():
             directory.mkdir(parents=True)
             (directory / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
         ignore_state_folder(directory)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
+        # This user's, as its key is; one lost in a crash is rebuilt: no fsync.
+        atomic_write(path, data, mode=0o600, durable=False)
     except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        pass
 
 
 def _mac(key: bytes, name: str, index: bytes, body: bytes) -> bytes:

@@ -330,7 +330,8 @@ def check_exceptions_command(
 )
 @click.option(
     "--wrap", is_flag=True,
-    help="Unsafe: a handler converting a service library's error raises ExternalServiceError from it.",
+    help="Unsafe: a handler converting a service library's error raises "
+         "ExternalServiceError from it.",
 )
 @click.option(
     "--evidence", "evidence_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -757,7 +758,8 @@ def todos_scan_command(
 @_paths_argument
 @click.option("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
 @click.option("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or api.github.com).")
-@click.option("--dry-run", is_flag=True, help="Print the plan (create/update/close); change nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the plan (create/update/close); change nothing.")
 @click.option("--max-new", type=click.IntRange(min=0), help="Create at most N issues this run.")
 @click.option("--category", "categories", multiple=True,
               help="Only create issues for items of this category (repeatable; the built-in "

@@ -490,7 +490,8 @@ def _validate(config: Config, source: Path) -> None:
             raise ConfigError(f"{source}: key '{TABLE}.gates.{gate.key}' {problem}")
     todos = config.todos
     if todos.security_flag_threshold < 0:
-        raise ConfigError(f"{source}: key '{TABLE}.todos.security-flag-threshold' must be 0 or more")
+        raise ConfigError(
+            f"{source}: key '{TABLE}.todos.security-flag-threshold' must be 0 or more")
     if not 0 <= todos.uncertain_below <= 1:
         raise ConfigError(f"{source}: key '{TABLE}.todos.uncertain-below' must be between 0 and 1")
     for name in ("group_above", "max_names"):

@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+from qualitytool.atomic_files import discard_temporary_files
 from qualitytool.discovery import display_path
 from qualitytool.findings import FileResult
 from qualitytool.gc_tuning import GC_THRESHOLDS
-from qualitytool.sources import discard_temporary_files
 
 # Below this many files, worker start-up costs more than the parallel work saves.
 SERIAL_THRESHOLD = 48
@@ -64,10 +64,8 @@ def _guarded(func: Callable[[Path], FileResult], path: Path) -> FileResult:
         if isinstance(exc, RecursionError):  # valid code nested deeper than the analysis goes
             return FileResult(path=display_path(path), error=f"{display_path(path)}: cannot "
                               f"analyse: nested too deeply (RecursionError: {first})")
-        return FileResult(
-            path=display_path(path),
-            error=f"{display_path(path)}: internal error: {type(exc).__name__}: {first}".rstrip(": "),
-        )
+        error = f"{display_path(path)}: internal error: {type(exc).__name__}: {first}"
+        return FileResult(path=display_path(path), error=error.rstrip(": "))
 
 
 def _run_chunk(func: Callable[[Path], FileResult], paths: Sequence[Path]) -> list[FileResult]:

@@ -1,14 +1,13 @@
-"""Reading and atomically writing source files without losing a byte.
+"""Reading source files without losing a byte.
 
 Python files are decoded with the encoding they declare (PEP 263, BOM included), so a
-``latin-1`` file or one with a BOM is read and written back exactly as it was.
+``latin-1`` file or one with a BOM is read and, encoded again by :func:`encode_python` and
+written by :func:`qualitytool.atomic_files.atomic_write`, written back exactly as it was.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,58 +75,3 @@ def encode_python(source: PythonSource, new_text: str) -> bytes:
     if source.encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
         data = b"\xef\xbb\xbf" + data
     return data
-
-
-# Temporary files of writes in flight in this process, removed by a worker told to stop.
-_IN_FLIGHT: set[str] = set()
-
-
-def discard_temporary_files() -> None:
-    """Remove the temporary files of the writes in flight (the targets stay as they were)."""
-    for name in list(_IN_FLIGHT):
-        try:
-            os.unlink(name)
-        except OSError:
-            pass
-
-
-def atomic_write(path: Path, data: bytes, expected: bytes | None = None) -> bool:
-    """Replace ``path`` with ``data`` through a temporary file and a rename.
-
-    When ``expected`` is given and the file no longer holds exactly those bytes (someone
-    changed it since it was read), nothing is written and ``False`` is returned.  A symlink
-    is written through: its target gets the new bytes and the link stays a link.
-    """
-    path = Path(os.path.realpath(path))
-    if expected is not None:
-        try:
-            if path.read_bytes() != expected:
-                return False
-        except OSError:
-            return False
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:  # a new file: the permissions the umask gives
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    _IN_FLIGHT.add(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        # Clean up the temporary file whatever happened (even KeyboardInterrupt), then
-        # let the original error propagate unchanged.
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
-    finally:
-        _IN_FLIGHT.discard(tmp_name)
-    return True

@@ -115,7 +115,8 @@ class FakeGitHub:
         return {
             "id": 1000 + number, "number": number, "title": issue["title"],
             "body": issue["body"], "state": issue["state"],
-            "labels": [self._label_json(self.labels.get(n) or {"name": n}) for n in issue["labels"]],
+            "labels": [
+                self._label_json(self.labels.get(n) or {"name": n}) for n in issue["labels"]],
             "url": f"{api}/issues/{number}",
             "html_url": f"https://github.example/{self.repo}/issues/{number}",
             "comments": len(self.comments.get(number, [])),
@@ -169,13 +170,15 @@ class FakeGitHub:
                 if method == "POST":
                     self.comments.setdefault(issue["number"], []).append((body or {})["body"])
                     return 201, {}, {"id": 1, "body": (body or {})["body"]}
-                return 200, {}, [{"id": 1, "body": c} for c in self.comments.get(issue["number"], [])]
+                comments = self.comments.get(issue["number"], [])
+                return 200, {}, [{"id": 1, "body": c} for c in comments]
             if method == "PATCH":
                 for key in ("title", "body", "state"):
                     if body and key in body:
                         issue[key] = body[key]
                 if body and "labels" in body:
-                    issue["labels"] = [n if isinstance(n, str) else n["name"] for n in body["labels"]]
+                    issue["labels"] = [n if isinstance(n, str) else n["name"]
+                                       for n in body["labels"]]
                 return 200, {}, self._issue_json(issue)
             return 200, {}, self._issue_json(issue)
         if rest == "/labels" and method == "GET":
@@ -194,10 +197,14 @@ class FakeGitHub:
         match = re.fullmatch(r"/labels/([^/]+)", rest)
         if match and method == "GET":
             label = self.labels.get(match[1])
-            return (200, {}, self._label_json(label)) if label else (404, {}, {"message": "Not Found"})
+            if not label:
+                return 404, {}, {"message": "Not Found"}
+            return 200, {}, self._label_json(label)
         return 404, {}, {"message": "Not Found"}
 
-    def _list_issues(self, prefix: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
+    def _list_issues(
+        self, prefix: str, query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, str], Any]:
         state = query.get("state", ["open"])[0]
         wanted = [n for n in query.get("labels", [""])[0].split(",") if n]
         per_page = min(100, int(query.get("per_page", ["30"])[0]))

@@ -13,7 +13,8 @@ class GitRepo:
         root.mkdir(parents=True, exist_ok=True)
         self.git("init", "-q", "-b", "main")
 
-    def git(self, *args: str, author: str = "Alice", date: str = "2024-01-02T03:04:05+00:00") -> str:
+    def git(self, *args: str, author: str = "Alice",
+            date: str = "2024-01-02T03:04:05+00:00") -> str:
         env = {
             **os.environ,
             "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author.lower()}@example.com",

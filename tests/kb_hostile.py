@@ -361,7 +361,8 @@ good."""
 HANG_LOG: Any = None
 
 
-def _invoke(driver: Driver, positional: list[Any], keywords: dict[str, Any]) -> BaseException | None:
+def _invoke(driver: Driver, positional: list[Any],
+            keywords: dict[str, Any]) -> BaseException | None:
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(HUNG)
     if HANG_LOG is not None:
@@ -677,7 +678,8 @@ def logging_setup() -> None:
     """A real handler writing to a real (strict UTF-8) file, as a service's logging does."""
     import logging
 
-    handler = logging.FileHandler(os.path.join(tempfile.gettempdir(), f"kb-hostile-{os.getpid()}.log"),
+    handler = logging.FileHandler(os.path.join(tempfile.gettempdir(),
+                                               f"kb-hostile-{os.getpid()}.log"),
                                   encoding="utf-8", delay=True)
     logging.basicConfig(handlers=[handler], level=logging.DEBUG, force=True)
     logging.raiseExceptions = True

@@ -394,7 +394,8 @@ REGEX = T | pool(
 )
 """Patterns that fail to compile, or compile oddly.  No catastrophic backtracking: it hangs
 rather than raises, and a hang is not an exception a handler could catch."""
-FLAGS = SMALL_INTS | pool(ignorecase=re.IGNORECASE, locale=re.LOCALE, ascii_unicode=re.ASCII | re.UNICODE,
+FLAGS = SMALL_INTS | pool(ignorecase=re.IGNORECASE, locale=re.LOCALE,
+                          ascii_unicode=re.ASCII | re.UNICODE,
                           verbose=re.VERBOSE)
 SUBJECTS = STR_OR_BYTES
 TEMPLATES = T | pool(group_nine="\\9", bad_name="\\g<nope>", trailing="\\", bytes=b"x",
@@ -430,7 +431,8 @@ ARCHIVES = Pool({
 }) | PATHS
 TIMESTAMPS = NUMBERS | pool(year_10000=253402300800, before_1900=-2208988800.5)
 ISO_TEXT = T | pool(date="2024-01-02", datetime="2024-01-02T03:04:05+01:00",
-                    bad_month="2024-13-01", leap="2023-02-29", long_fraction="2024-01-02T03:04:05.1234567",
+                    bad_month="2024-13-01", leap="2023-02-29",
+                    long_fraction="2024-01-02T03:04:05.1234567",
                     offset_out_of_range="2024-01-02T03:04:05+25:00")
 DATE_PARTS = INTS | pool(year=2024, month=12, day=31)
 CONFIG = Pool({
@@ -507,7 +509,8 @@ DRIVERS.update({
                             optional=True)),
     "binascii.unhexlify": D(binascii.unhexlify, A(STR_OR_BYTES, "ab")),
     "binascii.a2b_base64": D(binascii.a2b_base64, A(STR_OR_BYTES, "YQ==")),
-    "struct.pack": D(struct.pack, A(STR_OR_BYTES | pool(int=">I", pascal="p", huge_count="4294967296s",
+    "struct.pack": D(struct.pack,
+                     A(STR_OR_BYTES | pool(int=">I", pascal="p", huge_count="4294967296s",
                                                         bad="Z"), ">I"),
                      A(ANY, 1), A(ANY, 2, optional=True)),
     "struct.unpack": D(struct.unpack, A(STR_OR_BYTES | pool(int=">I", huge_count="4294967296s"),
@@ -1103,7 +1106,8 @@ DRIVERS.update({
                          A(pool(true=True, false=False), False, optional=True, keyword="uri"),
                          A(SMALL_INTS | pool(none=None), None, optional=True,
                            keyword="detect_types")),
-    **{f"sqlite3.Connection.{name}": D(method(name), A(DATABASES, receiver=True), A(SQL, "select 1"),
+    **{f"sqlite3.Connection.{name}": D(method(name), A(DATABASES, receiver=True),
+                                       A(SQL, "select 1"),
                                        A(PARAMETERS, (), optional=True))
        for name in ("execute",)},
     "sqlite3.Connection.executemany": D(method("executemany"), A(DATABASES, receiver=True),
@@ -1194,7 +1198,8 @@ CLASS_DRIVERS.update({
         "smallest": lambda: datetime.datetime.min,
         "largest": lambda: datetime.datetime.max,
     }), SCALARS | pool(delta=datetime.timedelta(days=1), huge_delta=datetime.timedelta.max,
-                       utc=datetime.timezone.utc, format="%Y-%m-%d %Q", date=datetime.date(2024, 1, 1),
+                       utc=datetime.timezone.utc, format="%Y-%m-%d %Q",
+                       date=datetime.date(2024, 1, 1),
                        aware=datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc))),
     "datetime.date": (Pool({
         "some day": lambda: datetime.date(2024, 1, 2),
@@ -1346,8 +1351,9 @@ DRIVERS.update({
     "requests.Session": D(_lazy("requests", "Session")),
     "requests.Session.__enter__": D(lambda: _lazy("requests", "Session")().__enter__()),
     "sqlalchemy.orm.Session": D(_lazy("sqlalchemy.orm", "Session"),
-                                A(ANY | Pool({"engine": lambda: _lazy("sqlalchemy", "create_engine")(
-                                    "sqlite://")}), None, optional=True),
+                                A(ANY | Pool({"engine": lambda: _lazy(
+                                    "sqlalchemy", "create_engine")("sqlite://")}),
+                                  None, optional=True),
                                 A(pool(true=True, false=False), True, optional=True,
                                   keyword="autoflush")),
     "stripe.Webhook.construct_event": D(_lazy("stripe", "Webhook.construct_event"),
@@ -1465,7 +1471,8 @@ for _top in ("Cryptodome", "Crypto"):
             _t, "Cipher.ChaCha20.new")(key=key, **({"nonce": nonce} if nonce is not None else {})),
             A(KEYS, b"k" * 32), A(BYTES | pool(nonce=b"n" * 12), None, optional=True)),
         f"{_top}.Util.Padding.unpad": D(_cryptodome(_top, "Util.Padding.unpad"),
-                                        A(BYTES | pool(padded=b"x" * 15 + b"\x01"), b"x" * 15 + b"\x01"),
+                                        A(BYTES | pool(padded=b"x" * 15 + b"\x01"),
+                                          b"x" * 15 + b"\x01"),
                                         A(SMALL_INTS | pool(sixteen=16, zero=0), 16),
                                         A(pool(pkcs7="pkcs7", iso="iso7816", x923="x923",
                                                unknown="nope"), "pkcs7", optional=True)),

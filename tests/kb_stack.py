@@ -1,8 +1,9 @@
-"""Helpers for the triggers of the FastAPI backend stack's contracts (``tests/test_kb_libraries.py``):
-gRPC over a closed port, websockets against local servers, SQLAlchemy's asyncio engine on
-aiosqlite and on a closed port, Starlette's WebSocket on hand-fed ASGI messages, a Core
-Lightning RPC socket that answers badly, Celery with an unreachable broker, a trapping
-WebAssembly module, checksum-valid but malformed bolt11 invoices.  All offline.
+"""Helpers for the triggers of the FastAPI backend stack's contracts
+(``tests/test_kb_libraries.py``): gRPC over a closed port, websockets against local servers,
+SQLAlchemy's asyncio engine on aiosqlite and on a closed port, Starlette's WebSocket on
+hand-fed ASGI messages, a Core Lightning RPC socket that answers badly, Celery with an
+unreachable broker, a trapping WebAssembly module, checksum-valid but malformed bolt11
+invoices.  All offline.
 """
 
 from __future__ import annotations

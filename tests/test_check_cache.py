@@ -99,7 +99,8 @@ def test_warm_run_prints_what_the_cold_run_printed(tmp_path: Path) -> None:
     cold = check(root)
     assert cold.exit_code == 2
     assert cold.stdout.startswith(EXPECTED)
-    assert [line for line in cold.stdout.splitlines() if line.startswith("error:")] == EXPECTED_ERRORS
+    errors = [line for line in cold.stdout.splitlines() if line.startswith("error:")]
+    assert errors == EXPECTED_ERRORS
     entries = cache_entries(root)
     assert sorted(Path(k).name for k in entries) == [
         "ascii.py", "bare.py", "broken.py", "clean.py", "handler.py", "latin.py", "reraise.py"
@@ -204,7 +205,8 @@ def test_corrupt_entries_are_recomputed(tmp_path: Path) -> None:
         "reraise.py": {"stamp": "x"},
     })
     rerun = check(root)
-    assert (rerun.exit_code, rerun.stdout, rerun.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
+    assert (rerun.exit_code, rerun.stdout, rerun.stderr) == (
+        cold.exit_code, cold.stdout, cold.stderr)
 
 
 def test_settings_that_change_findings_use_another_cache(tmp_path: Path) -> None:

@@ -66,7 +66,8 @@ def test_discovery_honours_gitignore_exclude_and_venvs(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     write(tmp_path / ".gitignore", "generated/\n")
     write(tmp_path / "pyproject.toml", '[tool.qualitytool]\nexclude = ["legacy/"]\n')
-    for name in ("a.py", "generated/g.py", "legacy/l.py", "env/x.py", "pkg/b.py", "node_modules/n.py"):
+    for name in ("a.py", "generated/g.py", "legacy/l.py", "env/x.py", "pkg/b.py",
+                 "node_modules/n.py"):
         write(tmp_path / name, "")
     write(tmp_path / "env" / "pyvenv.cfg", "")
     files = discover_files([tmp_path], load_config(tmp_path))
@@ -77,7 +78,8 @@ def test_discovery_honours_gitignore_exclude_and_venvs(tmp_path: Path) -> None:
 
 def test_broken_files_reported_and_run_continues(tmp_path: Path) -> None:
     write(tmp_path / "bad.py", "try:\n    f(\nexcept Exception:\n    pass\n")
-    (tmp_path / "latin.py").write_bytes(b"# no coding cookie\ntry:\n    x = '\xe9'\nexcept:\n    pass\n")
+    (tmp_path / "latin.py").write_bytes(
+        b"# no coding cookie\ntry:\n    x = '\xe9'\nexcept:\n    pass\n")
     write(tmp_path / "ok.py", "try:\n    f()\nexcept Exception:\n    pass\n")
     result = CliRunner().invoke(main, ["check-exceptions", str(tmp_path)])
     assert result.exit_code == 2
@@ -97,7 +99,8 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
 def test_json_and_github_formats(tmp_path: Path) -> None:
     dirty = write(tmp_path / "dirty.py", "try:\n    f()\nexcept Exception:\n    pass\n")
     runner = CliRunner()
-    data = json.loads(runner.invoke(main, ["check-exceptions", "--format", "json", str(dirty)]).output)
+    printed = runner.invoke(main, ["check-exceptions", "--format", "json", str(dirty)])
+    data = json.loads(printed.output)
     assert [(f["rule_id"], f["line"], f["col"]) for f in data["findings"]] == [("QT001", 3, 8)]
     gh = runner.invoke(main, ["check-exceptions", "--format", "github", str(dirty)]).output
     assert gh.startswith("::warning file=") and ",line=3,col=8," in gh and "title=QT001" in gh

@@ -19,8 +19,9 @@ Each command must exit with a status its page gives to what the example shows: 0
 "found something" -- for check-exceptions, fix-exceptions, ``todos --check`` and ``report
 --check`` (2 is an error and 130 an interruption: never what an example shows), and print no
 traceback.  In a console block every output line shown must be printed by its command, in
-that order (``...`` stands for lines left out, ``[...]`` in a line for any text there).  A block the test cannot run, or whose output it cannot compare, says so in an HTML
-comment right above it: ``<!-- docs-test: skip: REASON -->`` or
+that order (``...`` stands for lines left out, ``[...]`` in a line for any text there).  A
+block the test cannot run, or whose output it cannot compare, says so in an HTML comment
+right above it: ``<!-- docs-test: skip: REASON -->`` or
 ``<!-- docs-test: output not compared: REASON -->``.  Run or not, every flag an example uses
 (also in workflow ``run:`` lines and in inline code) must be one its command's ``--help``
 lists, and every command line of a block must parse.

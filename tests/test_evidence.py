@@ -180,7 +180,8 @@ def caught_names(entry: TryEvidence) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("interpreter", interpreters())
-def test_unittest_run_records_every_watched_try(tmp_path: Path, interpreter: tuple[str, bool]) -> None:
+def test_unittest_run_records_every_watched_try(tmp_path: Path,
+                                                interpreter: tuple[str, bool]) -> None:
     python, instrument = interpreter
     root = make_project(tmp_path / "proj")
     run = record(root, [python, "-m", "unittest", "-q"], instrument=instrument)
@@ -264,8 +265,9 @@ def test_cli_run_show_and_exit_status(tmp_path: Path, monkeypatch: pytest.Monkey
     root = make_project(tmp_path / "proj")
     monkeypatch.chdir(root)
     runner = CliRunner()
+    script = "import sys; import app.core; app.core.own(1); sys.exit(3)"
     result = runner.invoke(main, ["evidence", "run", "--path", "app", "--", sys.executable,
-                                  "-c", "import sys; import app.core; app.core.own(1); sys.exit(3)"])
+                                  "-c", script])
     assert result.exit_code == 3, result.output  # the command's own status
     assert "4 try statements watched" in result.output
     shown = runner.invoke(main, ["evidence", "show"])
@@ -377,7 +379,8 @@ def test_plan_with_observed_classes(
     tmp_path: Path, body: str, seen: list[ObservedClass], outcome: str,
     names: tuple[str, ...], applies: bool,
 ) -> None:
-    code = f"def f(client, url, text: str):\n  try:\n{textwrap.indent(body, '  ')}  except Exception:\n    return None\n"
+    code = (f"def f(client, url, text: str):\n  try:\n{textwrap.indent(body, '  ')}"
+            "  except Exception:\n    return None\n")
     path = tmp_path / "views.py"
     path.write_text(code)
     tree = ast.parse(code)
@@ -399,7 +402,8 @@ def test_plan_with_observed_classes(
 
 def test_fingerprints_survive_moves_and_change_with_the_statement() -> None:
     code = "def f():\n    try:\n        a()\n    except Exception:\n        pass\n"
-    moved = "import os\n\n\nclass C:\n  def f(self):\n    try:\n        a()\n    except Exception:\n        pass\n"
+    moved = ("import os\n\n\nclass C:\n  def f(self):\n    try:\n        a()\n"
+             "    except Exception:\n        pass\n")
     edited = code.replace("a()", "b()")
     twice = code + code.replace("def f", "def g")
     (first,) = fingerprints(ast.parse(code), code).values()
@@ -415,7 +419,8 @@ def test_reports_show_the_evidence(tmp_path: Path) -> None:
     from qualitytool.report.markdown import render
 
     root = make_project(tmp_path / "proj")
-    record(root, [sys.executable, "-c", "import app.core; app.core.own(1); app.core.run(['false'])"])
+    record(root,
+           [sys.executable, "-c", "import app.core; app.core.own(1); app.core.run(['false'])"])
     report = build_report(root, use_cache=False, tools=["check-exceptions"])
     exceptions = render(report, "exception_refactoring_report.md.j2")
     assert "## Evidence from the test suite" in exceptions

@@ -25,7 +25,8 @@ CASES = [
     pytest.param(
         LOGGER + "def send(receivers, signal, **named):\n    for receiver in receivers:\n"
         "        try:\n            receiver(signal=signal, **named)\n"
-        "        except Exception as err:\n            logger.error('Error calling %s', receiver)\n",
+        "        except Exception as err:\n"
+        "            logger.error('Error calling %s', receiver)\n",
         LOGGER + "def send(receivers, signal, **named):\n    for receiver in receivers:\n"
         "        try:\n            receiver(signal=signal, **named)\n"
         "        except Exception as err:\n"
@@ -49,7 +50,8 @@ CASES = [
         "        return await call_next(request)\n    except Exception:\n        return None\n",
         "import logging\n\n\nasync def dispatch(request, call_next):\n    try:\n"
         "        return await call_next(request)\n    except Exception:\n"
-        "        logging.getLogger(__name__).exception(\"unexpected error\")\n        return None\n",
+        "        logging.getLogger(__name__).exception(\"unexpected error\")\n"
+        "        return None\n",
         id="Starlette dispatch(call_next), no logger yet: logging imported",
     ),
     pytest.param(
@@ -71,9 +73,11 @@ CASES = [
     ),
     pytest.param(
         LOGGER + "import importlib\n\ndef load(name):\n    try:\n"
-        "        return importlib.import_module(name)\n    except Exception:\n        return None\n",
+        "        return importlib.import_module(name)\n    except Exception:\n"
+        "        return None\n",
         LOGGER + "import importlib\n\ndef load(name):\n    try:\n"
-        "        return importlib.import_module(name)\n    except Exception:\n        return None\n",
+        "        return importlib.import_module(name)\n    except Exception:\n"
+        "        return None\n",
         id="no-op: importlib.import_module has a contract (unsafe ImportError, not a boundary)",
     ),
     pytest.param(
@@ -92,7 +96,8 @@ CASES = [
     ),
     pytest.param(
         "import logging\n\ncurl_log = logging.getLogger('app.curl')\n\n\n"
-        "def run(callback):\n    try:\n        callback()\n    except Exception:\n        return 1\n",
+        "def run(callback):\n    try:\n        callback()\n    except Exception:\n"
+        "        return 1\n",
         "import logging\n\ncurl_log = logging.getLogger('app.curl')\n\n\n"
         "def run(callback):\n    try:\n        callback()\n    except Exception:\n"
         "        curl_log.exception(\"unexpected error\")\n        return 1\n",

@@ -140,7 +140,8 @@ def test_generated_programs(data, hypothesmith_strategy) -> None:  # type: ignor
 # 4 unsafe, 4 left broad.
 EXPECTED_EXAMPLE = [
     ('app/api/health.py', 25, 'safe', ('TypeError', 'ValueError', 'sqlite3.Error'), None),
-    ('app/api/health.py', 33, 'safe', ('OSError', 'OverflowError', 'TypeError', 'ValueError'), None),
+    ('app/api/health.py', 33, 'safe', ('OSError', 'OverflowError', 'TypeError', 'ValueError'),
+     None),
     ('app/api/health.py', 43, 'left', (),
      ("unknown call `settings['app'].get` (via `load_config`); truth value of `path` of "
       "unknown type (`__bool__`/`__len__` may raise anything) (via `load_config`); `str` runs "
@@ -172,7 +173,8 @@ EXPECTED_EXAMPLE = [
     ('app/services/notifications.py', 20, 'unsafe', ('ImportError',),
      ("importing `certifi` runs the library's module-level code, which may raise more than "
       'ImportError')),
-    ('app/services/notifications.py', 68, 'safe', ('RecursionError', 'TypeError', 'ValueError'), None),
+    ('app/services/notifications.py', 68, 'safe', ('RecursionError', 'TypeError', 'ValueError'),
+     None),
     ('app/services/notifications.py', 79, 'boundary', (),
      ('a boundary: `self._sender` is a callable the instance holds')),
     ('app/services/storage.py', 42, 'left', (), 'unknown call `self.backend.put`'),
@@ -182,7 +184,8 @@ EXPECTED_EXAMPLE = [
     ('app/services/storage.py', 58, 'unsafe', ('OSError', 'TypeError', 'ValueError'),
      ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
       'rageService.path_for`)')),
-    ('app/services/storage.py', 73, 'unsafe', ('OSError', 'OverflowError', 'TypeError', 'ValueError'),
+    ('app/services/storage.py', 73, 'unsafe',
+     ('OSError', 'OverflowError', 'TypeError', 'ValueError'),
      ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
       'rageService.path_for`)')),
 ]

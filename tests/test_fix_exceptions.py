@@ -112,7 +112,8 @@ CASES = [
         id="operation: import",
     ),
     pytest.param(
-        "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except Exception:\n        return 0\n",
+        "def ratio(a: int, b: int):\n    try:\n        return a / b\n    except Exception:\n"
+        "        return 0\n",
         "def ratio(a: int, b: int):\n    try:\n        return a / b\n"
         "    except (OverflowError, ZeroDivisionError):\n        return 0\n",
         id="operation: division (an int too large for a float: OverflowError)",
@@ -160,7 +161,8 @@ CASES = [
         "def f(p):\n    try:\n        return open(p).read()\n    except OSError:\n"
         "        return ''\n    except Exception:\n        return None\n",
         "def f(p):\n    try:\n        return open(p).read()\n    except OSError:\n"
-        "        return ''\n    except (LookupError, TypeError, ValueError):\n        return None\n",
+        "        return ''\n    except (LookupError, TypeError, ValueError):\n"
+        "        return None\n",
         id="earlier handlers of the same try are subtracted",
     ),
     pytest.param(
@@ -204,7 +206,8 @@ def test_rewrite(tmp_path: Path, before: str, after: str) -> None:
 
 NO_OPS = [
     pytest.param("try:\n    client.fetch()\nexcept Exception:\n    pass\n", id="unknown call"),
-    pytest.param("import os\ntry:\n    os.remove(p)\nexcept Exception:\n    raise\n", id="re-raises"),
+    pytest.param("import os\ntry:\n    os.remove(p)\nexcept Exception:\n    raise\n",
+                 id="re-raises"),
     pytest.param(
         "import os, logging\ntry:\n    os.remove(p)\nexcept Exception:\n"
         "    logging.exception('x')\n",
@@ -246,7 +249,8 @@ NO_OPS = [
         "try:\n    client.fetch()\nexcept:\n    pass\n", id="bare unknown: unsafe, not applied"
     ),
     pytest.param(
-        "import os\ntry:\n    os.remove('/tmp/x')\nexcept OSError:\n    pass\nexcept Exception:\n    pass\n",
+        "import os\ntry:\n    os.remove('/tmp/x')\nexcept OSError:\n    pass\n"
+        "except Exception:\n    pass\n",
         id="earlier handlers catch everything",
     ),
     pytest.param(
@@ -276,7 +280,8 @@ def test_reasons_for_handlers_left_broad(tmp_path: Path) -> None:
     )
     assert outcomes(tmp_path, code) == [
         (4, "left", (), "unknown call `client.fetch`"),
-        (8, "unsafe", ("OSError", "RecursionError", "ValueError"), "`json.load` may raise more than it documents"),
+        (8, "unsafe", ("OSError", "RecursionError", "ValueError"),
+         "`json.load` may raise more than it documents"),
         (12, "unsafe", ("Exception",), (
             "bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, "
             "GeneratorExit and cancellation; unknown call `client.fetch`"
@@ -291,7 +296,8 @@ def test_unsafe_fixes_applied_on_request(tmp_path: Path) -> None:
         "try:\n    client.fetch()\nexcept:\n    pass\n"
     )
     assert fixed(tmp_path, code, unsafe_fixes=True) == (
-        "import json\ntry:\n    json.load(fh)\nexcept (OSError, RecursionError, ValueError):\n    pass\n"
+        "import json\ntry:\n    json.load(fh)\n"
+        "except (OSError, RecursionError, ValueError):\n    pass\n"
         "try:\n    client.fetch()\nexcept Exception:\n    pass\n"
     )
     # the second run leaves the now typed `except Exception:` (unknown call) alone
@@ -308,7 +314,8 @@ def test_keep_fallback(tmp_path: Path) -> None:
     )
     after = (
         "import json\nimport logging\n\nlogger = logging.getLogger(__name__)\n\n"
-        "def parse(s):\n    try:\n        return json.load(s)\n    except (OSError, RecursionError, ValueError) as exc:\n"
+        "def parse(s):\n    try:\n        return json.load(s)\n"
+        "    except (OSError, RecursionError, ValueError) as exc:\n"
         "        return str(exc)\n    except Exception as exc:\n"
         '        logger.exception("unexpected error")\n        return str(exc)\n'
     )
@@ -341,7 +348,8 @@ def test_exception_from_another_project_module_is_imported(tmp_path: Path) -> No
 
 
 def test_bytes_preserved_crlf_bom_and_declared_encoding(tmp_path: Path) -> None:
-    crlf = b"import os\r\ntry:\r\n    os.remove('gone.txt')\r\nexcept Exception:  # x\r\n    pass\r\n"
+    crlf = (b"import os\r\ntry:\r\n    os.remove('gone.txt')\r\n"
+            b"except Exception:  # x\r\n    pass\r\n")
     bom = b"\xef\xbb\xbf" + crlf.replace(b"\r\n", b"\n")
     latin = (
         b"# -*- coding: latin-1 -*-\nimport os\ns = '\xe9'\ntry:\n    os.remove('gone.txt')\n"
@@ -353,9 +361,12 @@ def test_bytes_preserved_crlf_bom_and_declared_encoding(tmp_path: Path) -> None:
     (tmp_path / "latin.py").write_bytes(latin)
     (tmp_path / "untouched.py").write_bytes(untouched)
     fix_exceptions([tmp_path], Config(root=tmp_path), write=True, record_run=False)
-    assert (tmp_path / "crlf.py").read_bytes() == crlf.replace(b"except Exception:", b"except OSError:")
-    assert (tmp_path / "bom.py").read_bytes() == bom.replace(b"except Exception:", b"except OSError:")
-    assert (tmp_path / "latin.py").read_bytes() == latin.replace(b"except Exception:", b"except OSError:")
+    assert (tmp_path / "crlf.py").read_bytes() == crlf.replace(b"except Exception:",
+                                                               b"except OSError:")
+    assert (tmp_path / "bom.py").read_bytes() == bom.replace(b"except Exception:",
+                                                             b"except OSError:")
+    assert (tmp_path / "latin.py").read_bytes() == latin.replace(b"except Exception:",
+                                                                 b"except OSError:")
     assert (tmp_path / "untouched.py").read_bytes() == untouched
 
 
@@ -364,7 +375,8 @@ def test_broken_files_reported_in_one_line_left_untouched(tmp_path: Path) -> Non
     undecodable = b"try:\n    x = '\xff'\nexcept:\n    pass\n"
     (tmp_path / "broken.py").write_bytes(broken)
     (tmp_path / "undecodable.py").write_bytes(undecodable)
-    (tmp_path / "ok.py").write_text("import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n")
+    (tmp_path / "ok.py").write_text(
+        "import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n")
     result = CliRunner().invoke(main, ["fix-exceptions", "--write", str(tmp_path)])
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
@@ -518,13 +530,15 @@ def test_libcst_tool_runs_the_codemod(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert target.read_text() == "import os\ntry:\n    os.remove('gone.txt')\nexcept OSError:\n    pass\n"
+    assert target.read_text() == (
+        "import os\ntry:\n    os.remove('gone.txt')\nexcept OSError:\n    pass\n")
 
 
 def test_unwritable_run_log_warns_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n")
     (tmp_path / ".qualitytool").write_text("a file where the log folder should be\n")
-    (tmp_path / "mod.py").write_text("import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n")
+    (tmp_path / "mod.py").write_text(
+        "import os\ntry:\n    os.remove('gone.txt')\nexcept Exception:\n    pass\n")
     result = CliRunner().invoke(main, ["fix-exceptions", str(tmp_path)])
     assert result.exit_code == 1
     assert "warning: cannot write the run log: " in result.output
@@ -563,7 +577,8 @@ def test_bad_project_knowledge_base_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_blocking_reason_comes_first_even_through_a_project_function(tmp_path: Path) -> None:
     code = (
         "import gettext\n\ndef helper(obj, p):\n    if obj:\n        gettext.translation(p)\n\n"
-        "def f(obj, p):\n    try:\n        helper(obj, p)\n    except Exception:\n        return None\n"
+        "def f(obj, p):\n    try:\n        helper(obj, p)\n    except Exception:\n"
+        "        return None\n"
     )
     ((_, outcome, _, reason),) = outcomes(tmp_path, code)
     assert outcome == "left"

@@ -61,12 +61,14 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "json.loads": {"ValueError": "json.loads('{')", "TypeError": "json.loads(None)"},
     "json.load": {"ValueError": "json.load(io.StringIO('{'))", "OSError": "json.load(wo)",
                   "RecursionError": "json.load(io.StringIO('[' * 100000))"},
-    "json.dumps": {"TypeError": "json.dumps(object())", "ValueError": "l = []; l.append(l); json.dumps(l)"},
+    "json.dumps": {"TypeError": "json.dumps(object())",
+                   "ValueError": "l = []; l.append(l); json.dumps(l)"},
     "json.dump": {"TypeError": "json.dump(object(), io.StringIO())",
                   "ValueError": "json.dump(float('nan'), io.StringIO(), allow_nan=False)",
                   "OSError": "json.dump({}, ro)"},
     "csv.reader": {"csv.Error": "next(csv.reader(['\"a'], strict=True))"},
-    "csv.writer": {"csv.Error": "csv.writer(io.StringIO(), quoting=csv.QUOTE_NONE).writerow(['a,b'])"},
+    "csv.writer": {
+        "csv.Error": "csv.writer(io.StringIO(), quoting=csv.QUOTE_NONE).writerow(['a,b'])"},
     "configparser.ConfigParser.read": {
         "configparser.Error": "p = tmp / 'bad.ini'; p.write_text('no header'); "
                               "configparser.ConfigParser().read(p)"},
@@ -75,29 +77,37 @@ TRIGGERS: dict[str, dict[str, str]] = {
         "OSError": "configparser.ConfigParser().read_file(wo)"},
     "configparser.ConfigParser.read_string": {
         "configparser.Error": "configparser.ConfigParser().read_string('[a]\\n[a]\\n')"},
-    "configparser.ConfigParser.get": {"configparser.Error": "configparser.ConfigParser().get('a', 'b')"},
+    "configparser.ConfigParser.get": {
+        "configparser.Error": "configparser.ConfigParser().get('a', 'b')"},
     "configparser.ConfigParser.getint": {
         "configparser.Error": "configparser.ConfigParser().getint('a', 'b')",
-        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); c.getint('a', 'b')"},
+        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); "
+                      "c.getint('a', 'b')"},
     "configparser.ConfigParser.getfloat": {
         "configparser.Error": "configparser.ConfigParser().getfloat('a', 'b')",
-        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); c.getfloat('a', 'b')"},
+        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); "
+                      "c.getfloat('a', 'b')"},
     "configparser.ConfigParser.getboolean": {
         "configparser.Error": "configparser.ConfigParser().getboolean('a', 'b')",
-        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); c.getboolean('a', 'b')"},
+        "ValueError": "c = configparser.ConfigParser(); c.read_string('[a]\\nb = x'); "
+                      "c.getboolean('a', 'b')"},
     "tomllib.loads": {"ValueError": "tomllib.loads('a =')", "TypeError": "tomllib.loads(b'a = 1')"},
     "tomllib.load": {"ValueError": "tomllib.load(io.BytesIO(b'a ='))",
-                     "TypeError": "tomllib.load(io.StringIO('a = 1'))", "OSError": "tomllib.load(wo)"},
-    "xml.etree.ElementTree.fromstring": {"xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')"},
-    "xml.etree.ElementTree.parse": {"xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
-                                    "OSError": "ET.parse(missing)"},
+                     "TypeError": "tomllib.load(io.StringIO('a = 1'))",
+                     "OSError": "tomllib.load(wo)"},
+    "xml.etree.ElementTree.fromstring": {
+        "xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')"},
+    "xml.etree.ElementTree.parse": {
+        "xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
+        "OSError": "ET.parse(missing)"},
     "pickle.loads": {
         "pickle.UnpicklingError": "pickle.loads(b'x')", "EOFError": "pickle.loads(b'')",
         "AttributeError": "pickle.loads(b'cbuiltins\\nnope_xyz\\n.')",
         "ImportError": "pickle.loads(b'cnope_module_xyz\\nf\\n.')",
         "TypeError": "pickle.loads(None)", "ValueError": "pickle.loads(b'\\x80\\x09.')"},
     "pickle.load": {
-        "pickle.UnpicklingError": "pickle.load(io.BytesIO(b'x'))", "EOFError": "pickle.load(io.BytesIO(b''))",
+        "pickle.UnpicklingError": "pickle.load(io.BytesIO(b'x'))",
+        "EOFError": "pickle.load(io.BytesIO(b''))",
         "AttributeError": "pickle.load(io.BytesIO(b'cbuiltins\\nnope_xyz\\n.'))",
         "ImportError": "pickle.load(io.BytesIO(b'cnope_module_xyz\\nf\\n.'))",
         "TypeError": "pickle.load(None)", "ValueError": "pickle.load(io.BytesIO(b'\\x80\\x09.'))",
@@ -106,17 +116,21 @@ TRIGGERS: dict[str, dict[str, str]] = {
         "pickle.PicklingError": "def f(): pass\nf.__qualname__ = 'nope_xyz'\npickle.dumps(f)",
         "TypeError": "pickle.dumps(threading.Lock())",
         "AttributeError": "def g():\n    class A: pass\n    return A()\npickle.dumps(g())"},
-    "base64.b64decode": {"binascii.Error": "base64.b64decode('a')", "ValueError": "base64.b64decode('\\xe9')",
+    "base64.b64decode": {"binascii.Error": "base64.b64decode('a')",
+                         "ValueError": "base64.b64decode('\\xe9')",
                          "TypeError": "base64.b64decode(None)"},
     "base64.urlsafe_b64decode": {"binascii.Error": "base64.urlsafe_b64decode('a')",
                                  "ValueError": "base64.urlsafe_b64decode('\\xe9')",
                                  "TypeError": "base64.urlsafe_b64decode(None)"},
-    "base64.b32decode": {"binascii.Error": "base64.b32decode('a')", "ValueError": "base64.b32decode('\\xe9')",
+    "base64.b32decode": {"binascii.Error": "base64.b32decode('a')",
+                         "ValueError": "base64.b32decode('\\xe9')",
                          "TypeError": "base64.b32decode(None)"},
     "base64.b64encode": {"TypeError": "base64.b64encode('text')"},
-    "binascii.unhexlify": {"binascii.Error": "binascii.unhexlify('a')", "TypeError": "binascii.unhexlify(None)",
+    "binascii.unhexlify": {"binascii.Error": "binascii.unhexlify('a')",
+                           "TypeError": "binascii.unhexlify(None)",
                            "ValueError": "binascii.unhexlify('\\xe9')"},
-    "binascii.a2b_base64": {"binascii.Error": "binascii.a2b_base64('a')", "TypeError": "binascii.a2b_base64(None)",
+    "binascii.a2b_base64": {"binascii.Error": "binascii.a2b_base64('a')",
+                            "TypeError": "binascii.a2b_base64(None)",
                             "ValueError": "binascii.a2b_base64('\\xe9')"},
     "struct.unpack": {"struct.error": "struct.unpack('>I', b'')"},
     "struct.pack": {"struct.error": "struct.pack('>B', 300)"},
@@ -124,14 +138,18 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "gzip.decompress": {
         "gzip.BadGzipFile": "gzip.decompress(b'not gzip data')",
         "EOFError": "gzip.decompress(gzip.compress(b'hello' * 20)[:-5])",
-        "zlib.error": "gzip.decompress(b'\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\xff' + b'\\xff' * 16)"},
+        "zlib.error": "gzip.decompress(b'\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\xff' + "
+                      "b'\\xff' * 16)"},
     "gzip.open": {"OSError": "gzip.open(missing)", "ValueError": "gzip.open(wfile, 'zz')"},
-    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)"},
-    "zipfile.ZipFile.extractall": {"OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
-                                   "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')"},
+    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)",
+                        "OSError": "zipfile.ZipFile(missing)"},
+    "zipfile.ZipFile.extractall": {
+        "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
+        "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')"},
     "zipfile.ZipFile.read": {"KeyError": "zipfile.ZipFile(good_zip).read('nope')",
                              "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).read('a.txt')"},
-    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)"},
+    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')",
+                     "OSError": "tarfile.open(missing)"},
     "tarfile.TarFile.add": {"OSError": "tarfile.open(tmp / 'o.tar', 'w').add(missing)"},
     "tarfile.TarFile.extractall": {
         "tarfile.TarError": "tarfile.open(outside_tar).extractall(tmp / 'out', filter='data')",
@@ -152,7 +170,8 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)"},
     "datetime.datetime": {"ValueError": "datetime.datetime(2020, 1, 32)"},
     "decimal.Decimal": {"decimal.InvalidOperation": "decimal.Decimal('x')",
-                        "ValueError": "decimal.Decimal((0, (1,), 'x'))", "TypeError": "decimal.Decimal(object())"},
+                        "ValueError": "decimal.Decimal((0, (1,), 'x'))",
+                        "TypeError": "decimal.Decimal(object())"},
     "uuid.UUID": {"ValueError": "uuid.UUID('x')", "TypeError": "uuid.UUID()"},
     "ipaddress.ip_address": {"ValueError": "ipaddress.ip_address('x')"},
     "ipaddress.ip_network": {"ValueError": "ipaddress.ip_network('1.2.3.4/33')"},
@@ -194,8 +213,10 @@ TRIGGERS: dict[str, dict[str, str]] = {
                                "LookupError": "Path(wfile).read_text(encoding='nope')"},
     "pathlib.Path.read_bytes": {"OSError": "Path(missing).read_bytes()"},
     "pathlib.Path.write_text": {"OSError": "Path(missing, 'sub').write_text('x')",
-                                "ValueError": "Path(tmp, 'w.txt').write_text('\\xe9', encoding='ascii')",
-                                "LookupError": "Path(tmp, 'w.txt').write_text('x', encoding='nope')"},
+                                "ValueError": "Path(tmp, 'w.txt').write_text('\\xe9', "
+                                              "encoding='ascii')",
+                                "LookupError": "Path(tmp, 'w.txt').write_text('x', "
+                                               "encoding='nope')"},
     "pathlib.Path.write_bytes": {"OSError": "Path(missing, 'sub').write_bytes(b'x')"},
     "pathlib.Path.open": {"OSError": "Path(missing).open()", "ValueError": "Path(wfile).open('zz')",
                           "LookupError": "Path(wfile).open(encoding='nope')"},
@@ -216,19 +237,25 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "io.IOBase.seek": {"OSError": "r, w = os.pipe(); open(r, 'rb', buffering=0).seek(1)",
                        "ValueError": "closed_file.seek(0)"},
     "subprocess.run": {"OSError": "subprocess.run([missing])",
-                       "subprocess.SubprocessError": f"subprocess.run([{PY}, '-c', 'raise SystemExit(1)'], check=True)"},
+                       "subprocess.SubprocessError": f"subprocess.run([{PY}, '-c', "
+                                                     "'raise SystemExit(1)'], check=True)"},
     "subprocess.check_call": {"OSError": "subprocess.check_call([missing])",
-                              "subprocess.CalledProcessError": f"subprocess.check_call([{PY}, '-c', 'raise SystemExit(1)'])"},
+                              "subprocess.CalledProcessError": f"subprocess.check_call([{PY}, "
+                                                               "'-c', 'raise SystemExit(1)'])"},
     "subprocess.check_output": {"OSError": "subprocess.check_output([missing])",
-                                "subprocess.CalledProcessError": f"subprocess.check_output([{PY}, '-c', 'raise SystemExit(1)'])"},
+                                "subprocess.CalledProcessError": f"subprocess.check_output([{PY}, "
+                                                                 "'-c', 'raise SystemExit(1)'])"},
     "subprocess.call": {"OSError": "subprocess.call([missing])",
-                        "subprocess.TimeoutExpired": f"subprocess.call([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.2)"},
+                        "subprocess.TimeoutExpired": f"subprocess.call([{PY}, '-c', 'import time; "
+                                                     "time.sleep(5)'], timeout=0.2)"},
     "subprocess.Popen": {"OSError": "subprocess.Popen([missing])",
                          "ValueError": "subprocess.Popen(['true'], startupinfo=object())"},
     "importlib.import_module": {"ImportError": "importlib.import_module('nope_module_xyz')"},
-    "importlib.metadata.version": {"importlib.metadata.PackageNotFoundError": "importlib.metadata.version('nope-dist-xyz')"},
+    "importlib.metadata.version": {
+        "importlib.metadata.PackageNotFoundError": "importlib.metadata.version('nope-dist-xyz')"},
     "socket.socket": {"OSError": "socket.socket(12345)"},
-    "socket.socket.connect": {"OSError": "s = socket.socket(); s.connect(('127.0.0.1', free_port))"},
+    "socket.socket.connect": {
+        "OSError": "s = socket.socket(); s.connect(('127.0.0.1', free_port))"},
     "socket.socket.send": {"OSError": "socket.socket().send(b'x')"},
     "socket.socket.sendall": {"OSError": "socket.socket().sendall(b'x')"},
     "socket.socket.recv": {"OSError": "socket.socket().recv(1)"},
@@ -238,41 +265,60 @@ TRIGGERS: dict[str, dict[str, str]] = {
                            "UnicodeError": "socket.getaddrinfo('a' * 64 + '.com', 80)"},
     "ssl.create_default_context": {"OSError": "ssl.create_default_context(cafile=missing)",
                                    "ssl.SSLError": "ssl.create_default_context(cafile=wfile)"},
-    "ssl.SSLContext.load_cert_chain": {"OSError": "ssl.create_default_context().load_cert_chain(missing)"},
+    "ssl.SSLContext.load_cert_chain": {
+        "OSError": "ssl.create_default_context().load_cert_chain(missing)"},
     "urllib.request.urlopen": {
         "OSError": "urllib.request.urlopen(f'http://127.0.0.1:{free_port}/', timeout=5)",
         "ValueError": "urllib.request.urlopen('nope')",
-        "http.client.HTTPException": "urllib.request.urlopen(f'http://127.0.0.1:{closing_port}/', timeout=5)"},
+        "http.client.HTTPException":
+            "urllib.request.urlopen(f'http://127.0.0.1:{closing_port}/', timeout=5)"},
     "urllib.request.Request": {"ValueError": "urllib.request.Request('nope')"},
     "urllib.parse.urlsplit": {"ValueError": "urllib.parse.urlsplit('http://[::1')"},
     "urllib.parse.urlparse": {"ValueError": "urllib.parse.urlparse('http://[::1')"},
     "urllib.parse.urlencode": {"TypeError": "urllib.parse.urlencode('x')"},
     "urllib.parse.parse_qsl": {"ValueError": "urllib.parse.parse_qsl('a', strict_parsing=True)"},
     "http.client.HTTPConnection.request": {
-        "OSError": "http.client.HTTPConnection('127.0.0.1', free_port, timeout=5).request('GET', '/')",
-        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/ x')"},
+        "OSError": "http.client.HTTPConnection('127.0.0.1', free_port, "
+                   "timeout=5).request('GET', '/')",
+        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', "
+                                     "free_port).request('GET', '/ x')"},
     "http.client.HTTPConnection.getresponse": {
         "OSError": "c = http.client.HTTPConnection('127.0.0.1', closing_port, timeout=5); "
                    "c.request('GET', '/'); c.getresponse()",
-        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', free_port).getresponse()"},
+        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', "
+                                     "free_port).getresponse()"},
     "sqlite3.connect": {"sqlite3.Error": "sqlite3.connect(missing + '/x.db')"},
     "sqlite3.Connection.execute": {"sqlite3.Error": "sqlite3.connect(':memory:').execute('nope')"},
-    "sqlite3.Connection.executemany": {"sqlite3.Error": "sqlite3.connect(':memory:').executemany('nope', [])"},
-    "sqlite3.Connection.executescript": {"sqlite3.Error": "sqlite3.connect(':memory:').executescript('nope')"},
-    "sqlite3.Connection.commit": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.commit()"},
-    "sqlite3.Connection.rollback": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.rollback()"},
+    "sqlite3.Connection.executemany": {
+        "sqlite3.Error": "sqlite3.connect(':memory:').executemany('nope', [])"},
+    "sqlite3.Connection.executescript": {
+        "sqlite3.Error": "sqlite3.connect(':memory:').executescript('nope')"},
+    "sqlite3.Connection.commit": {
+        "sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.commit()"},
+    "sqlite3.Connection.rollback": {
+        "sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.rollback()"},
     "sqlite3.Connection.close": {"sqlite3.Error": "other_thread_connection.close()"},
-    "sqlite3.Connection.cursor": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.cursor()"},
-    "sqlite3.Cursor.execute": {"sqlite3.Error": "sqlite3.connect(':memory:').cursor().execute('nope')"},
-    "sqlite3.Cursor.fetchone": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); k = c.execute('SELECT 1'); c.close(); k.fetchone()"},
-    "sqlite3.Cursor.fetchall": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); k = c.execute('SELECT 1'); c.close(); k.fetchall()"},
-    "asyncio.wait_for": {"asyncio.TimeoutError": "asyncio.run(asyncio.wait_for(asyncio.sleep(5), 0.01))"},
-    "asyncio.open_connection": {"OSError": "asyncio.run(asyncio.open_connection('127.0.0.1', free_port))"},
+    "sqlite3.Connection.cursor": {
+        "sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.cursor()"},
+    "sqlite3.Cursor.execute": {
+        "sqlite3.Error": "sqlite3.connect(':memory:').cursor().execute('nope')"},
+    "sqlite3.Cursor.fetchone": {
+        "sqlite3.Error": "c = sqlite3.connect(':memory:'); k = c.execute('SELECT 1'); c.close(); "
+                         "k.fetchone()"},
+    "sqlite3.Cursor.fetchall": {
+        "sqlite3.Error": "c = sqlite3.connect(':memory:'); k = c.execute('SELECT 1'); c.close(); "
+                         "k.fetchall()"},
+    "asyncio.wait_for": {
+        "asyncio.TimeoutError": "asyncio.run(asyncio.wait_for(asyncio.sleep(5), 0.01))"},
+    "asyncio.open_connection": {
+        "OSError": "asyncio.run(asyncio.open_connection('127.0.0.1', free_port))"},
     "asyncio.Queue.get_nowait": {"asyncio.QueueEmpty": "asyncio.Queue().get_nowait()"},
-    "asyncio.Queue.put_nowait": {"asyncio.QueueFull": "q = asyncio.Queue(1); q.put_nowait(1); q.put_nowait(2)"},
+    "asyncio.Queue.put_nowait": {
+        "asyncio.QueueFull": "q = asyncio.Queue(1); q.put_nowait(1); q.put_nowait(2)"},
     "concurrent.futures.Future.result": {
         "concurrent.futures.TimeoutError": "concurrent.futures.Future().result(timeout=0)",
-        "concurrent.futures.CancelledError": "f = concurrent.futures.Future(); f.cancel(); f.result()"},
+        "concurrent.futures.CancelledError": "f = concurrent.futures.Future(); "
+                                             "f.cancel(); f.result()"},
     "queue.Queue.get_nowait": {"queue.Empty": "queue.Queue().get_nowait()"},
     # operations
     "import": {"ImportError": "import nope_module_xyz"},
@@ -330,9 +376,13 @@ TRIGGERS.update({
     "os.stat": {"OSError": "os.stat(missing)", "ValueError": "os.stat('a\\0b')"},
     "copy.deepcopy": {"TypeError": "copy.deepcopy(threading.Lock())"},
     "copy.copy": {"TypeError": "copy.copy(threading.Lock())"},
-    "asyncio.create_task": {"RuntimeError": "c = asyncio.sleep(0)\ntry:\n    asyncio.create_task(c)\nfinally:\n    c.close()",
-                            "TypeError": "async def main():\n    asyncio.create_task(1)\nasyncio.run(main())"},
-    "calendar.timegm": {"TypeError": "calendar.timegm(None)", "ValueError": "calendar.timegm((2020,))",
+    "asyncio.create_task": {
+        "RuntimeError": "c = asyncio.sleep(0)\ntry:\n    asyncio.create_task(c)\nfinally:\n"
+                        "    c.close()",
+        "TypeError": "async def main():\n    asyncio.create_task(1)\n"
+                     "asyncio.run(main())"},
+    "calendar.timegm": {"TypeError": "calendar.timegm(None)",
+                        "ValueError": "calendar.timegm((2020,))",
                         "OverflowError": "calendar.timegm((10**20, 1, 1, 0, 0, 0))"},
     "builtins.str.removeprefix": {"TypeError": "'a'.removeprefix(1)"},
     "builtins.str.removesuffix": {"TypeError": "'a'.removesuffix(1)"},
@@ -340,21 +390,29 @@ TRIGGERS.update({
     "builtins.str.center": {"TypeError": "'a'.center('x')"},
     "builtins.str.ljust": {"TypeError": "'a'.ljust('x')"},
     "builtins.str.rjust": {"TypeError": "'a'.rjust('x')"},
-    "asyncio.tasks.create_task": {"RuntimeError": "c = asyncio.sleep(0)\ntry:\n    asyncio.tasks.create_task(c)\nfinally:\n    c.close()",
-                                  "TypeError": "async def main():\n    asyncio.tasks.create_task(1)\nasyncio.run(main())"},
+    "asyncio.tasks.create_task": {
+        "RuntimeError": "c = asyncio.sleep(0)\ntry:\n    asyncio.tasks.create_task(c)\nfinally:\n"
+                        "    c.close()",
+        "TypeError": "async def main():\n    "
+                     "asyncio.tasks.create_task(1)\nasyncio.run(main())"},
     "typing.NamedTuple": {"TypeError": "typing.NamedTuple('P', [('x', int)])()"},
     "enum.Enum": {"ValueError": "enum.Enum('C', 'A')(99)"},
-    "abc.ABC": {"TypeError": "class A(abc.ABC):\n    @abc.abstractmethod\n    def f(self): ...\nA()"},
+    "abc.ABC": {
+        "TypeError": "class A(abc.ABC):\n    @abc.abstractmethod\n    def f(self): ...\nA()"},
     "pathlib.Path.is_file": {"OSError": "Path('/x' * 3000).is_file()"},
     "pathlib.Path.is_dir": {"OSError": "Path('/x' * 3000).is_dir()"},
     "io.IOBase.__enter__": {"ValueError": "closed_file.__enter__()"},
-    "io.IOBase.__exit__": {"OSError": "f = open('/dev/full', 'w')\nf.write('x')\nf.__exit__(None, None, None)"},
+    "io.IOBase.__exit__": {
+        "OSError": "f = open('/dev/full', 'w')\nf.write('x')\nf.__exit__(None, None, None)"},
     "socket.socket.__exit__": {
         "OSError": "s = socket.socket()\nos.close(s.fileno())\ns.__exit__(None, None, None)"},
-    "sqlite3.Connection.__exit__": {"sqlite3.Error": "other_thread_connection.__exit__(None, None, None)"},
+    "sqlite3.Connection.__exit__": {
+        "sqlite3.Error": "other_thread_connection.__exit__(None, None, None)"},
     "zipfile.ZipFile.__exit__": {
-        "OSError": "z = zipfile.ZipFile(open('/dev/full', 'wb'), 'w')\nz.writestr('a', 'b' * 100000)\nz.__exit__(None, None, None)",
-        "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\nz.__exit__(None, None, None)"},
+        "OSError": "z = zipfile.ZipFile(open('/dev/full', 'wb'), 'w')\n"
+                   "z.writestr('a', 'b' * 100000)\nz.__exit__(None, None, None)",
+        "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\n"
+                      "z.__exit__(None, None, None)"},
 })
 
 # What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
@@ -364,14 +422,16 @@ TRIGGERS.update({
     "xml.etree.ElementTree.fromstring": {
         "xml.etree.ElementTree.ParseError": "ET.fromstring('<a>')",
         "ValueError": "ET.fromstring('<a>' + chr(0xD800) + '</a>')"},
-    "xml.etree.ElementTree.parse": {"xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
-                                    "OSError": "ET.parse(missing)",
-                                    "ValueError": "ET.parse(missing + chr(0))"},
+    "xml.etree.ElementTree.parse": {
+        "xml.etree.ElementTree.ParseError": "ET.parse(io.StringIO('<a>'))",
+        "OSError": "ET.parse(missing)",
+        "ValueError": "ET.parse(missing + chr(0))"},
     "configparser.ConfigParser.read": {
         "configparser.Error": "p = tmp / 'bad.ini'; p.write_text('no header'); "
                               "configparser.ConfigParser().read(p)",
         "ValueError": "configparser.ConfigParser().read(latin_file, encoding='utf-8')"},
-    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)",
+    "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)",
+                        "OSError": "zipfile.ZipFile(missing)",
                         "ValueError": "zipfile.ZipFile(missing + chr(0))"},
     "zipfile.ZipFile.extractall": {
         "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
@@ -379,57 +439,83 @@ TRIGGERS.update({
         "zlib.error": "zipfile.ZipFile(corrupt_zip).extractall(tmp / 'out')",
         "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')"},
     "zipfile.is_zipfile": {"ValueError": "zipfile.is_zipfile(missing + chr(0))"},
-    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)",
+    "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')",
+                     "OSError": "tarfile.open(missing)",
                      "ValueError": "tarfile.open(missing + chr(0))",
-                     "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                     "EOFError": "p = tmp / 't.gz'; "
+                                 "p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
                                  "tarfile.open(p)"},
     "tarfile.is_tarfile": {"OSError": "tarfile.is_tarfile(missing)",
                            "ValueError": "tarfile.is_tarfile(missing + chr(0))",
-                           "EOFError": "p = tmp / 't.gz'; p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
+                           "EOFError": "p = tmp / 't.gz'; "
+                                       "p.write_bytes(gzip.compress(os.urandom(10000))[:400]); "
                                        "tarfile.is_tarfile(p)"},
-    "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)", "OverflowError": "datetime.date(10**100, 1, 1)"},
+    "datetime.date": {"ValueError": "datetime.date(2020, 13, 1)",
+                      "OverflowError": "datetime.date(10**100, 1, 1)"},
     "datetime.datetime": {"ValueError": "datetime.datetime(2020, 13, 1)",
                           "OverflowError": "datetime.datetime(10**100, 1, 1)"},
-    "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')", "OverflowError": "chr(10**100)"},
-    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)", "TypeError": "setattr(int, 'x', 1)"},
-    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')", "TypeError": "delattr(int, 'x')"},
+    "builtins.chr": {"ValueError": "chr(-1)", "TypeError": "chr('a')",
+                     "OverflowError": "chr(10**100)"},
+    "builtins.setattr": {"AttributeError": "setattr(object(), 'x', 1)",
+                         "TypeError": "setattr(int, 'x', 1)"},
+    "builtins.delattr": {"AttributeError": "delattr(object(), 'x')",
+                         "TypeError": "delattr(int, 'x')"},
     "arithmetic": {"OverflowError": "n = 10**400; n / 3"},
     "smtplib.SMTP": {"OSError": "import smtplib; smtplib.SMTP('127.0.0.1', free_port, timeout=5)",
-                     "UnicodeError": "import smtplib; smtplib.SMTP('a' * 64 + '.example', 25, timeout=5)"},
-    "smtplib.SMTP_SSL": {"OSError": "import smtplib; smtplib.SMTP_SSL('127.0.0.1', free_port, timeout=5)",
-                         "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', 25, timeout=5)"},
+                     "UnicodeError": "import smtplib; smtplib.SMTP('a' * 64 + '.example', "
+                                     "25, timeout=5)"},
+    "smtplib.SMTP_SSL": {
+        "OSError": "import smtplib; smtplib.SMTP_SSL('127.0.0.1', free_port, timeout=5)",
+        "UnicodeError": "import smtplib; smtplib.SMTP_SSL('a' * 64 + '.example', "
+                        "25, timeout=5)"},
     "pathlib.Path.exists": {"OSError": "Path(tmp / ('a' * 300)).exists()"},
     "enum.Enum": {"ValueError": "enum.Enum('C', 'A')(99)"},
     **{f"subprocess.{name}": {
         "OSError": f"subprocess.{name}([missing])",
         "ValueError": f"subprocess.{name}([{PY}, '-c', 'pass', 'a' + chr(0)])",
-        **({"subprocess.SubprocessError": f"subprocess.{name}([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.1)"}
-           if name in ("check_call", "check_output") else {}),
-        **({"subprocess.SubprocessError": f"subprocess.run([{PY}, '-c', 'raise SystemExit(1)'], check=True)"}
-           if name == "run" else {}),
-        **({"subprocess.TimeoutExpired": f"subprocess.call([{PY}, '-c', 'import time; time.sleep(5)'], timeout=0.1)"}
-           if name == "call" else {})}
+        **(
+            {
+                "subprocess.SubprocessError": f"subprocess.{name}([{PY}, '-c', 'import time; "
+                                              "time.sleep(5)'], timeout=0.1)"}
+            if name in ("check_call", "check_output") else {}),
+        **(
+            {
+                "subprocess.SubprocessError": f"subprocess.run([{PY}, '-c', "
+                                              "'raise SystemExit(1)'], check=True)"}
+            if name == "run" else {}),
+        **(
+            {
+                "subprocess.TimeoutExpired": f"subprocess.call([{PY}, '-c', 'import time; "
+                                             "time.sleep(5)'], timeout=0.1)"}
+            if name == "call" else {})}
        for name in ("run", "check_call", "check_output", "call")},
     "socket.create_connection": {"OSError": "socket.create_connection(('127.0.0.1', free_port))",
-                                 "UnicodeError": "socket.create_connection(('a' * 64 + '.example', 80))"},
-    "ssl.SSLContext.load_cert_chain": {"OSError": "ssl.create_default_context().load_cert_chain(missing)",
-                                       "ValueError": "ssl.create_default_context().load_cert_chain(missing + chr(0))"},
+                                 "UnicodeError": "socket.create_connection(('a' * 64 + "
+                                                 "'.example', 80))"},
+    "ssl.SSLContext.load_cert_chain": {
+        "OSError": "ssl.create_default_context().load_cert_chain(missing)",
+        "ValueError": "ssl.create_default_context().load_cert_chain(missing + chr(0))"},
     "http.client.HTTPConnection.request": {
         "OSError": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/')",
-        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET', '/' + chr(10))",
-        "ValueError": "http.client.HTTPConnection('127.0.0.1', free_port).request('GET' + chr(10), '/')"},
+        "http.client.HTTPException": "http.client.HTTPConnection('127.0.0.1', "
+                                     "free_port).request('GET', '/' + chr(10))",
+        "ValueError": "http.client.HTTPConnection('127.0.0.1', "
+                      "free_port).request('GET' + chr(10), '/')"},
     "sqlite3.connect": {"sqlite3.Error": "sqlite3.connect(missing + '/x.db')",
                         "ValueError": "sqlite3.connect(missing + chr(0))"},
-    "sqlite3.Connection.__enter__": {"sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.__enter__()"},
+    "sqlite3.Connection.__enter__": {
+        "sqlite3.Error": "c = sqlite3.connect(':memory:'); c.close(); c.__enter__()"},
     "asyncio.open_connection": {
         "OSError": "asyncio.run(asyncio.open_connection('127.0.0.1', free_port))",
         "UnicodeError": "asyncio.run(asyncio.open_connection('a' * 64 + '.example', 80))",
         "ValueError": "asyncio.run(asyncio.open_connection('a' + chr(0), 80))"},
     "getpass.getpass": {
         "EOFError": "import getpass\nkept = sys.stdin\nsys.stdin = io.StringIO('')\ntry:\n"
-                    "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n    sys.stdin = kept",
+                    "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n"
+                    "    sys.stdin = kept",
         "OSError": "import getpass\nkept = sys.stdin\nsys.stdin = open(wfile, 'w')\ntry:\n"
-                   "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n    sys.stdin = kept"},
+                   "    getpass.getpass('?', stream=io.StringIO())\nfinally:\n"
+                   "    sys.stdin = kept"},
 })
 
 
@@ -449,8 +535,10 @@ TRIGGERS.update({
     "pathlib.Path.cwd": {"OSError": _GONE_CWD.format("Path.cwd()")},
     "pathlib.Path.glob": {"ValueError": "list(Path('.').glob(''))",
                           "NotImplementedError": "list(Path('.').glob('/x'))"},
-    "pathlib.Path.rglob": {"ValueError": "list(Path('.').rglob('a**'))" if sys.version_info < (3, 13)
-                           else "d = Path(tempfile.mkdtemp()); (d / 'a').mkdir(); list(d.rglob('a' + chr(0)))",
+    "pathlib.Path.rglob": {"ValueError": "list(Path('.').rglob('a**'))"
+                                         if sys.version_info < (3, 13) else
+                                         "d = Path(tempfile.mkdtemp()); (d / 'a').mkdir(); "
+                                         "list(d.rglob('a' + chr(0)))",
                            "NotImplementedError": "list(Path('.').rglob('/x'))"},
     "pathlib.Path.iterdir": {"OSError": "list(Path(missing).iterdir())"},
     "pathlib.Path.with_suffix": {"ValueError": "Path('a').with_suffix('x')"},
@@ -469,8 +557,9 @@ TRIGGERS.update({
 
 
 PRELUDE = (
-    "import abc, asyncio, base64, calendar, copy, enum, typing, binascii, concurrent.futures, configparser, csv, datetime, decimal, "
-    "gzip, hashlib, hmac, sys, http.client, importlib, importlib.metadata, io, ipaddress, json, os, "
+    "import abc, asyncio, base64, calendar, copy, enum, typing, binascii, concurrent.futures, "
+    "configparser, csv, datetime, decimal, gzip, hashlib, hmac, sys, http.client, importlib, "
+    "importlib.metadata, io, ipaddress, json, os, "
     "pickle, queue, re, shutil, socket, sqlite3, ssl, struct, subprocess, tarfile, threading, "
     "tempfile, urllib.parse, urllib.request, uuid, zipfile, zlib\n"
     "import xml.etree.ElementTree as ET\nfrom pathlib import Path\n"
@@ -623,7 +712,8 @@ def test_trigger_raises_what_the_entry_lists(
 
 
 def test_malformed_entries_are_reported_with_file_and_entry() -> None:
-    with pytest.raises(KnowledgeBaseError, match=r"x.toml: callable\[0\] \(f\): 'source' is required"):
+    with pytest.raises(KnowledgeBaseError,
+                       match=r"x.toml: callable\[0\] \(f\): 'source' is required"):
         parse_knowledge('[[callable]]\nname = "f"\nraises = []\nclosed = true\n', "x.toml")
     with pytest.raises(KnowledgeBaseError, match=r"unknown key\(s\) rasies"):
         parse_knowledge('[[callable]]\nname = "f"\nrasies = []\n', "x.toml")
@@ -634,16 +724,19 @@ CLASS_TRIGGERS: dict[str, dict[str, str]] = {
     **{name: {"OSError": f"import smtplib; smtplib.{name.split('.')[1]}().login('a', 'b')"}
        for name in ("smtplib.SMTP", "smtplib.SMTP_SSL")},
     "email.message.Message": {
-        "email.errors.MessageError": "import email.mime.text as t; t.MIMEText('x').attach(t.MIMEText('y'))",
+        "email.errors.MessageError": "import email.mime.text as t; "
+                                     "t.MIMEText('x').attach(t.MIMEText('y'))",
         "TypeError": "import email.message; email.message.Message().get_payload(99)",
-        "ValueError": "import email.message; m = email.message.Message(); m['Subject'] = chr(0xD800); m.as_string()",
+        "ValueError": "import email.message; m = email.message.Message(); "
+                      "m['Subject'] = chr(0xD800); m.as_string()",
         "LookupError": "import email.message; email.message.Message().set_payload('x', 'nope')"},
     "configparser.ConfigParser": {
         "configparser.Error": "configparser.ConfigParser().set('none', 'a', 'b')",
         "LookupError": "configparser.ConfigParser()['none']",
         "TypeError": "configparser.ConfigParser().has_section([])",
         "ValueError": "configparser.ConfigParser().read('/nonexistent' + chr(0))",
-        "AttributeError": "c = configparser.ConfigParser(); c.read_string('[a]'); c.has_option('a', None)"},
+        "AttributeError": "c = configparser.ConfigParser(); c.read_string('[a]'); "
+                          "c.has_option('a', None)"},
     "_hashlib.HASH": {"TypeError": "hashlib.md5().update('text')"},
     "re.Match": {"IndexError": "re.match('a', 'a').group(2)",
                  "TypeError": "re.match('a', 'a').expand(1)",
@@ -654,17 +747,20 @@ CLASS_TRIGGERS: dict[str, dict[str, str]] = {
                    "re.error": "re.compile('a').sub('\\\\9', 'a')"},
     "datetime.datetime": {
         "ValueError": "datetime.datetime(2020, 1, 1).replace(month=13)",
-        "OverflowError": "datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc) - datetime.timedelta(days=1)",
-        "TypeError": "datetime.datetime(2020, 1, 1) < datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)"},
+        "OverflowError": "datetime.datetime(1, 1, 1, "
+                         "tzinfo=datetime.timezone.utc) - datetime.timedelta(days=1)",
+        "TypeError": "datetime.datetime(2020, 1, 1) < datetime.datetime(2020, 1, 1, "
+                     "tzinfo=datetime.timezone.utc)"},
     "datetime.date": {"ValueError": "datetime.date(2020, 1, 1).replace(day=40)",
                       "OverflowError": "datetime.date(1, 1, 1) - datetime.timedelta(days=1)",
                       "TypeError": "datetime.date(2020, 1, 1).replace(day='x')"},
     "datetime.timedelta": {"ArithmeticError": "datetime.timedelta(days=10**9) * 10**9",
                            "TypeError": "datetime.timedelta(1) * 'x'",
                            "ValueError": "datetime.timedelta(1) * float('nan')"},
-    "decimal.Decimal": {"ArithmeticError": "decimal.Decimal('1e999999').quantize(decimal.Decimal('0.01'))",
-                        "TypeError": "decimal.Decimal(1).quantize('x')",
-                        "ValueError": "format(decimal.Decimal(1), 'zz')"},
+    "decimal.Decimal": {
+        "ArithmeticError": "decimal.Decimal('1e999999').quantize(decimal.Decimal('0.01'))",
+        "TypeError": "decimal.Decimal(1).quantize('x')",
+        "ValueError": "format(decimal.Decimal(1), 'zz')"},
 }
 
 

@@ -34,7 +34,8 @@ HEAD_AFTER = (
 )
 
 
-def _ladder(as_name: str, log: str, response: str = "JSONResponse", indent: str = "        ") -> str:
+def _ladder(as_name: str, log: str, response: str = "JSONResponse",
+            indent: str = "        ") -> str:
     clauses = [f"{indent}except HTTPException:\n{indent}    raise\n"]
     for family, status in (("AuthenticationError", 401), ("AuthorizationError", 403),
                            ("NotFoundError", 404), ("InputValidationError", 422),
@@ -136,7 +137,8 @@ WRAP_CASES = [
         "import smtplib\n\nfrom app.core.exceptions import EmailDeliveryError\n\n\n"
         "def send(host, message):\n    try:\n        with smtplib.SMTP(host) as smtp:\n"
         "            smtp.send_message(message)\n    except Exception as err:\n"
-        "        print('mail failed')\n        raise EmailDeliveryError('mail failed', details={'host': host})\n",
+        "        print('mail failed')\n"
+        "        raise EmailDeliveryError('mail failed', details={'host': host})\n",
         "import smtplib\n\nfrom app.core.exceptions import EmailDeliveryError\n\n\n"
         "def send(host, message):\n    try:\n        with smtplib.SMTP(host) as smtp:\n"
         "            smtp.send_message(message)\n    except OSError as err:\n"

@@ -11,7 +11,8 @@ from .test_precommit import precommit_repo, try_repo
 def test_fix_exceptions_hook(tmp_path: Path) -> None:
     repo, env = precommit_repo(tmp_path)
     (repo / ".gitignore").write_text(".qualitytool/\n")  # the run log
-    (repo / "fixable.py").write_text("import os\ntry:\n    os.remove('x')\nexcept Exception:\n    pass\n")
+    (repo / "fixable.py").write_text(
+        "import os\ntry:\n    os.remove('x')\nexcept Exception:\n    pass\n")
     unsafe = "import json\ntry:\n    json.load(fh)\nexcept Exception:\n    pass\n"
     (repo / "unsafe.py").write_text(unsafe)
     subprocess.run(["git", "add", "."], cwd=repo, check=True)

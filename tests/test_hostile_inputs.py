@@ -132,7 +132,8 @@ def digests(root: Path) -> dict[str, str | None]:
         try:
             found[bad.name] = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as exc:  # links that cannot be followed, the socket: their target
-            found[bad.name] = f"{type(exc).__name__}:{os.readlink(path) if path.is_symlink() else ''}"
+            target = os.readlink(path) if path.is_symlink() else ""
+            found[bad.name] = f"{type(exc).__name__}:{target}"
     return found
 
 

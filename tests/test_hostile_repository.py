@@ -53,7 +53,8 @@ def f(a, b, c, d, e, f, g, h):
     x = 1
     return a
 '''
-HANDLER = "def load(p):\n    try:\n        return open(p).read()\n    except Exception:\n        return None\n"
+HANDLER = ("def load(p):\n    try:\n        return open(p).read()\n"
+           "    except Exception:\n        return None\n")
 # The report runs pylint and bandit only: what a forged cache or shard would hide.
 ONLY_PYLINT_AND_BANDIT = (
     '[tool.qualitytool.report]\ndisable = ["radon", "coverage", "annotations", '
@@ -294,7 +295,8 @@ def sharded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[s
     """A committed project and its two honest shards (real pylint and bandit)."""
     repo = GitRepo(tmp_path_factory.mktemp("sharded") / "project")
     insecure_project(repo.root)
-    repo.write("app/util.py", '"""Util."""\n\n\ndef double(x):\n    """Twice."""\n    return 2 * x\n')
+    repo.write("app/util.py",
+               '"""Util."""\n\n\ndef double(x):\n    """Twice."""\n    return 2 * x\n')
     repo.write(".gitignore", "shard-*.json\n.qualitytool/\n")
     repo.commit("project")
     shards = []

@@ -79,9 +79,11 @@ CASES = [
     # -- comparisons and arithmetic --------------------------------------------------------
     pytest.param(body("if a == b: os.remove(p)", "a, b, p: str"), UNSAFE, ("OSError", "ValueError"),
                  id="== of unknown values runs __eq__"),
-    pytest.param(body("if a == 'x': os.remove(p)", "a: str, p: str"), SAFE, ("OSError", "ValueError"),
+    pytest.param(body("if a == 'x': os.remove(p)", "a: str, p: str"), SAFE,
+                 ("OSError", "ValueError"),
                  id="== of strs"),
-    pytest.param(body("if a < 1: os.remove(p)", "a, p: str"), UNSAFE, ("OSError", "TypeError", "ValueError"),
+    pytest.param(body("if a < 1: os.remove(p)", "a, p: str"), UNSAFE,
+                 ("OSError", "TypeError", "ValueError"),
                  id="ordering of an unknown value"),
     pytest.param(body("if a is None: os.remove(p)", "a, p: str"), SAFE, ("OSError", "ValueError"),
                  id="identity runs nothing"),
@@ -98,7 +100,8 @@ CASES = [
     # -- truth, iteration, unpacking -------------------------------------------------------
     pytest.param(body("if obj: os.remove(p)", "obj, p: str"), UNSAFE, ("OSError", "ValueError"),
                  id="truth value of an unknown object runs __bool__"),
-    pytest.param(body("if not name: os.remove(p)", "name: str, p: str"), SAFE, ("OSError", "ValueError"),
+    pytest.param(body("if not name: os.remove(p)", "name: str, p: str"), SAFE,
+                 ("OSError", "ValueError"),
                  id="truth value of a str"),
     pytest.param(body("for x in items: int(x)", "items"), UNSAFE,
                  ("OverflowError", "TypeError", "ValueError"),
@@ -107,7 +110,8 @@ CASES = [
                  ("OSError", "TypeError", "ValueError"), id="unpacking of a list: ValueError"),
     pytest.param(body("a, b = 1, 2; os.remove(p)", "p: str"), SAFE, ("OSError", "ValueError"),
                  id="unpacking of a tuple display of the right length"),
-    pytest.param(body("n = len(args); os.remove(p)", "*args, p: str"), SAFE, ("OSError", "ValueError"),
+    pytest.param(body("n = len(args); os.remove(p)", "*args, p: str"), SAFE,
+                 ("OSError", "ValueError"),
                  id="*args is a tuple"),
     # -- subscripts ------------------------------------------------------------------------
     pytest.param(body("return data['key']", "data: dict"), SAFE, ("KeyError",),
@@ -184,7 +188,8 @@ def test_a_hook_method_is_whatever_a_subclass_makes_it(tmp_path: Path) -> None:
 def test_a_project_function_sees_the_argument_types_of_its_call(tmp_path: Path) -> None:
     code = (
         "def parse(text):\n    return int(text)\n\n"
-        "def f():\n    try:\n        return parse('12')\n    except Exception:\n        return None\n"
+        "def f():\n    try:\n        return parse('12')\n    except Exception:\n"
+        "        return None\n"
     )
     assert handler(tmp_path, {"mod.py": code}) == (
         SAFE, ("OverflowError", "TypeError", "ValueError")

@@ -144,8 +144,10 @@ def bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPro
                           text=True, env={**os.environ, "PATH": path, **env}, timeout=300)
 
 
-LEGACY = "def load(path):\n    try:\n        return open(path).read()\n    except Exception:\n        return None\n"
-NEW = "def save(path, text):\n    try:\n        open(path, 'w').write(text)\n    except Exception:\n        pass\n"
+LEGACY = ("def load(path):\n    try:\n        return open(path).read()\n"
+          "    except Exception:\n        return None\n")
+NEW = ("def save(path, text):\n    try:\n        open(path, 'w').write(text)\n"
+       "    except Exception:\n        pass\n")
 
 
 def test_pull_request_gate_fails_on_new_handlers_only(tmp_path: Path) -> None:

@@ -81,8 +81,10 @@ def _installed(name: str) -> bool:
 
 
 def _param(name: str, *values: object) -> Any:
-    marks = [] if _installed(name) else [pytest.mark.skip(reason=f"{name.split('.')[0]} not installed")]
-    return pytest.param(*values, id=name if len(values) == 1 else f"{name}: {values[1]}", marks=marks)
+    marks = [] if _installed(name) else [
+        pytest.mark.skip(reason=f"{name.split('.')[0]} not installed")]
+    return pytest.param(*values, id=name if len(values) == 1 else f"{name}: {values[1]}",
+                        marks=marks)
 
 
 # -- exception classes ------------------------------------------------------------------------
@@ -285,7 +287,8 @@ TRIGGERS: dict[str, dict[str, str]] = {
         "RuntimeError": HTTPX_ASYNC_CLOSED,
         "ValueError": f"run(httpx.AsyncClient().get({HTTPX_IDNA}))"},
     "httpx.Response": {"httpx.HTTPError": "httpx.get(http_url).raise_for_status()"},
-    "httpx.Response.raise_for_status": {"httpx.HTTPStatusError": "httpx.get(http_url).raise_for_status()"},
+    "httpx.Response.raise_for_status": {
+        "httpx.HTTPStatusError": "httpx.get(http_url).raise_for_status()"},
     "httpx.Response.json": {"ValueError": "httpx.get(http_url).json()"},
     **{f"httpx.{f}": {"httpx.HTTPError": HTTPX_CONNECT.format(f=f),
                       "httpx.InvalidURL": f"httpx.{f}('http://[::1')",
@@ -300,10 +303,13 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "requests.request": {"requests.RequestException": "requests.request('GET', 'nope')"},
     "requests.Session": {"requests.RequestException": "requests.Session().get('http://[::1')"},
     "requests.Session.get": {"requests.RequestException": "requests.Session().get('nope')"},
-    "requests.Session.post": {"requests.RequestException": REQUESTS_CONNECT.format(f="Session().post")},
-    "requests.Session.request": {"requests.RequestException": "requests.Session().request('GET', 'nope')"},
+    "requests.Session.post": {
+        "requests.RequestException": REQUESTS_CONNECT.format(f="Session().post")},
+    "requests.Session.request": {
+        "requests.RequestException": "requests.Session().request('GET', 'nope')"},
     "requests.Response": {"requests.RequestException": "requests.get(http_url).raise_for_status()"},
-    "requests.Response.raise_for_status": {"requests.HTTPError": "requests.get(http_url).raise_for_status()"},
+    "requests.Response.raise_for_status": {
+        "requests.HTTPError": "requests.get(http_url).raise_for_status()"},
     "requests.Response.json": {"requests.JSONDecodeError": "requests.get(http_url).json()"},
     # aiohttp
     "aiohttp.ClientSession": {
@@ -315,8 +321,10 @@ TRIGGERS: dict[str, dict[str, str]] = {
         "asyncio.TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', "
                         "timeout=aiohttp.ClientTimeout(total=0.3)))"},
     "aiohttp.ClientSession.post": {
-        "aiohttp.ClientError": "run(aiohttp_get(f'http://127.0.0.1:{closed_port}/', method='POST'))",
-        "asyncio.TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', method='POST', "
+        "aiohttp.ClientError": "run(aiohttp_get(f'http://127.0.0.1:{closed_port}/', "
+                               "method='POST'))",
+        "asyncio.TimeoutError": "run(aiohttp_get(f'http://127.0.0.1:{silent_port}/', "
+                                "method='POST', "
                         "timeout=aiohttp.ClientTimeout(total=0.3)))"},
     "aiohttp.ClientResponse": {"aiohttp.ClientError": "run(aiohttp_get(stall_url, read='read'))",
                                "asyncio.TimeoutError": "run(aiohttp_get(stall_url, read='read'))"},
@@ -333,7 +341,8 @@ TRIGGERS: dict[str, dict[str, str]] = {
     # redis
     "redis.Redis": {"redis.RedisError": "closed_redis().get('k')"},
     "redis.asyncio.Redis": {"redis.RedisError": "run(closed_redis(asynchronous=True).ping())"},
-    "redis.client.Pipeline": {"redis.RedisError": "closed_redis().pipeline().set('k', 1).execute()"},
+    "redis.client.Pipeline": {
+        "redis.RedisError": "closed_redis().pipeline().set('k', 1).execute()"},
     "redis.Redis.get": {"redis.RedisError": "closed_redis().get('k')"},
     "redis.Redis.set": {"redis.RedisError": "closed_redis().set('k', None)"},
     "redis.Redis.delete": {"redis.RedisError": "closed_redis().delete('k')"},
@@ -342,50 +351,80 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "redis.asyncio.from_url": {"ValueError": "redis.asyncio.from_url('nope://')"},
     # SQLAlchemy
     "sqlalchemy.create_engine": {"sqlalchemy.exc.ArgumentError": "sa.create_engine('nosuch://')"},
-    "sqlalchemy.orm.Session": {"sqlalchemy.exc.SQLAlchemyError": "session.execute(sa.text('nope'))"},
-    "sqlalchemy.orm.Session.execute": {"sqlalchemy.exc.SQLAlchemyError": "session.execute('select 1')"},
+    "sqlalchemy.orm.Session": {
+        "sqlalchemy.exc.SQLAlchemyError": "session.execute(sa.text('nope'))"},
+    "sqlalchemy.orm.Session.execute": {
+        "sqlalchemy.exc.SQLAlchemyError": "session.execute('select 1')"},
     "sqlalchemy.orm.Session.commit": {
-        "sqlalchemy.exc.SQLAlchemyError": "session.add_all([Row(name='a'), Row(name='a')]); session.commit()"},
-    "sqlalchemy.orm.Query": {"sqlalchemy.exc.SQLAlchemyError": "session.query(Row).filter(Row.id < 0).one()"},
+        "sqlalchemy.exc.SQLAlchemyError": "session.add_all([Row(name='a'), Row(name='a')]); "
+                                          "session.commit()"},
+    "sqlalchemy.orm.Query": {
+        "sqlalchemy.exc.SQLAlchemyError": "session.query(Row).filter(Row.id < 0).one()"},
     "sqlalchemy.engine.Engine": {"sqlalchemy.exc.SQLAlchemyError": "sa.create_engine(f'sqlite:///{missing}/x.db').connect()"},
-    "sqlalchemy.engine.Connection": {"sqlalchemy.exc.SQLAlchemyError": "engine.connect().execute(sa.text('nope'))"},
-    "sqlalchemy.engine.Connection.execute": {"sqlalchemy.exc.SQLAlchemyError": "engine.connect().execute(sa.text('select :x'), {'x': object()})"},
-    "sqlalchemy.engine.CursorResult": {"sqlalchemy.exc.SQLAlchemyError": "engine.connect().execute(sa.text('select 1 where 0')).one()"},
-    "sqlalchemy.engine.Result": {"sqlalchemy.exc.SQLAlchemyError": "session.execute(sa.select(Row).where(Row.id < 0)).one()"},
-    "sqlalchemy.engine.ScalarResult": {"sqlalchemy.exc.SQLAlchemyError": "session.scalars(sa.select(Row)).one()"},
-    "sqlalchemy.engine.MappingResult": {"sqlalchemy.exc.SQLAlchemyError": "session.execute(sa.select(Row)).mappings().one()"},
+    "sqlalchemy.engine.Connection": {
+        "sqlalchemy.exc.SQLAlchemyError": "engine.connect().execute(sa.text('nope'))"},
+    "sqlalchemy.engine.Connection.execute": {
+        "sqlalchemy.exc.SQLAlchemyError": "engine.connect().execute(sa.text('select :x'), "
+                                          "{'x': object()})"},
+    "sqlalchemy.engine.CursorResult": {
+        "sqlalchemy.exc.SQLAlchemyError": "engine.connect().execute(sa.text('select 1 "
+                                          "where 0')).one()"},
+    "sqlalchemy.engine.Result": {
+        "sqlalchemy.exc.SQLAlchemyError":
+            "session.execute(sa.select(Row).where(Row.id < 0)).one()"},
+    "sqlalchemy.engine.ScalarResult": {
+        "sqlalchemy.exc.SQLAlchemyError": "session.scalars(sa.select(Row)).one()"},
+    "sqlalchemy.engine.MappingResult": {
+        "sqlalchemy.exc.SQLAlchemyError": "session.execute(sa.select(Row)).mappings().one()"},
     # psycopg, psycopg2, asyncpg: connecting to a closed port or with a bad DSN
-    "psycopg.connect": {"psycopg.Error": "psycopg.connect(f'host=127.0.0.1 port={closed_port} connect_timeout=5')"},
+    "psycopg.connect": {
+        "psycopg.Error": "psycopg.connect(f'host=127.0.0.1 port={closed_port} connect_timeout=5')"},
     "psycopg.Connection.connect": {"psycopg.Error": "psycopg.Connection.connect('nope=1')"},
-    "psycopg.AsyncConnection.connect": {"psycopg.Error": "run(psycopg.AsyncConnection.connect(f'host=127.0.0.1 port={closed_port}'))"},
-    "psycopg2.connect": {"psycopg2.Error": "psycopg2.connect(f'host=127.0.0.1 port={closed_port} connect_timeout=5')"},
+    "psycopg.AsyncConnection.connect": {
+        "psycopg.Error": "run(psycopg.AsyncConnection.connect(f'host=127.0.0.1 "
+                         "port={closed_port}'))"},
+    "psycopg2.connect": {
+        "psycopg2.Error": "psycopg2.connect(f'host=127.0.0.1 port={closed_port} "
+                          "connect_timeout=5')"},
     "asyncpg.connect": {
         "asyncpg.InterfaceError": "run(asyncpg.connect('nope://x'))",
-        "OSError": "run(asyncpg.connect(host='127.0.0.1', port=closed_port, user='u', database='d'))",
-        "asyncio.TimeoutError": "run(asyncpg.connect(host='127.0.0.1', port=silent_port, user='u', database='d', "
+        "OSError": "run(asyncpg.connect(host='127.0.0.1', port=closed_port, user='u', "
+                   "database='d'))",
+        "asyncio.TimeoutError": "run(asyncpg.connect(host='127.0.0.1', port=silent_port, user='u', "
+                                "database='d', "
                         "timeout=0.3, ssl=False))"},
     "asyncpg.create_pool": {
         "asyncpg.InterfaceError": "run(asyncpg_pool(dsn='nope://x'))",
         "OSError": "run(asyncpg_pool(host='127.0.0.1', port=closed_port, user='u', database='d'))",
-        "asyncio.TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', database='d', "
+        "asyncio.TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', "
+                                "database='d', "
                         "timeout=0.3, ssl=False))"},
     "asyncpg.Pool": {
-        "OSError": "run(asyncpg_pool(host='127.0.0.1', port=closed_port, user='u', database='d', min_size=0, acquire=True))",
-        "asyncio.TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', database='d', "
+        "OSError": "run(asyncpg_pool(host='127.0.0.1', port=closed_port, user='u', database='d', "
+                   "min_size=0, acquire=True))",
+        "asyncio.TimeoutError": "run(asyncpg_pool(host='127.0.0.1', port=silent_port, user='u', "
+                                "database='d', "
                         "timeout=0.3, ssl=False, min_size=0, acquire=True))"},
     # pydantic
     "pydantic.BaseModel": {"pydantic.ValidationError": "Point(x='a')"},
     "pydantic.BaseModel.model_validate": {"pydantic.ValidationError": "Point.model_validate(None)"},
-    "pydantic.BaseModel.model_validate_json": {"pydantic.ValidationError": "Point.model_validate_json('{')"},
-    "pydantic.BaseModel.model_validate_strings": {"pydantic.ValidationError": "Point.model_validate_strings({'x': 'a'})"},
+    "pydantic.BaseModel.model_validate_json": {
+        "pydantic.ValidationError": "Point.model_validate_json('{')"},
+    "pydantic.BaseModel.model_validate_strings": {
+        "pydantic.ValidationError": "Point.model_validate_strings({'x': 'a'})"},
     "pydantic.BaseModel.model_dump_json": {
-        "pydantic_core.PydanticSerializationError": "Point.model_construct(x=object()).model_dump_json()"},
-    "pydantic.TypeAdapter": {"pydantic.ValidationError": "pydantic.TypeAdapter(int).validate_strings('a')"},
-    "pydantic.TypeAdapter.validate_python": {"pydantic.ValidationError": "pydantic.TypeAdapter(int).validate_python('a')"},
-    "pydantic.TypeAdapter.validate_json": {"pydantic.ValidationError": "pydantic.TypeAdapter(int).validate_json('{')"},
+        "pydantic_core.PydanticSerializationError":
+            "Point.model_construct(x=object()).model_dump_json()"},
+    "pydantic.TypeAdapter": {
+        "pydantic.ValidationError": "pydantic.TypeAdapter(int).validate_strings('a')"},
+    "pydantic.TypeAdapter.validate_python": {
+        "pydantic.ValidationError": "pydantic.TypeAdapter(int).validate_python('a')"},
+    "pydantic.TypeAdapter.validate_json": {
+        "pydantic.ValidationError": "pydantic.TypeAdapter(int).validate_json('{')"},
     # PyJWT
     "jwt.decode": {"jwt.PyJWTError": "jwt.decode('garbage', 'k', algorithms=['HS256'])"},
-    "jwt.decode_complete": {"jwt.PyJWTError": "jwt.decode_complete(None, 'k', algorithms=['HS256'])"},
+    "jwt.decode_complete": {
+        "jwt.PyJWTError": "jwt.decode_complete(None, 'k', algorithms=['HS256'])"},
     "jwt.get_unverified_header": {"jwt.PyJWTError": "jwt.get_unverified_header('garbage')"},
     "jwt.encode": {"jwt.PyJWTError": "jwt.encode({}, 'not a key', algorithm='RS256')",
                    "TypeError": "jwt.encode({'a': object()}, 'k')",
@@ -394,23 +433,36 @@ TRIGGERS: dict[str, dict[str, str]] = {
     # boto3 / botocore
     "boto3.client": {"botocore.exceptions.BotoCoreError": "boto3.client('nope')"},
     "boto3.Session.client": {"botocore.exceptions.BotoCoreError": "boto3.Session().client('nope')"},
-    "boto3.session.Session.client": {"botocore.exceptions.BotoCoreError": "boto3.session.Session().client('nope')"},
+    "boto3.session.Session.client": {
+        "botocore.exceptions.BotoCoreError": "boto3.session.Session().client('nope')"},
     "botocore.client.BaseClient": {
         "botocore.exceptions.ClientError": "stubbed_s3().get_object(Bucket='b', Key='k')",
         "botocore.exceptions.BotoCoreError": "s3_client(closed_port).list_buckets()"},
     "botocore.paginate.PageIterator": {
-        "botocore.exceptions.ClientError": "stubbed_s3('list_objects_v2').get_paginator('list_objects_v2').paginate(Bucket='b').build_full_result()",
-        "botocore.exceptions.BotoCoreError": "s3_client(closed_port).get_paginator('list_objects_v2').paginate(Bucket='b').build_full_result()"},
+        "botocore.exceptions.ClientError":
+            "stubbed_s3('list_objects_v2').get_paginator('list_objects_v2')"
+            ".paginate(Bucket='b').build_full_result()",
+        "botocore.exceptions.BotoCoreError":
+            "s3_client(closed_port).get_paginator('list_objects_v2')"
+            ".paginate(Bucket='b').build_full_result()"},
     "botocore.waiter.Waiter": {
-        "botocore.exceptions.BotoCoreError": "stubbed_s3('head_bucket', 'AccessDenied').get_waiter('bucket_exists').wait(Bucket='b', WaiterConfig={'Delay': 0, 'MaxAttempts': 1})"},
+        "botocore.exceptions.BotoCoreError":
+            "stubbed_s3('head_bucket', 'AccessDenied').get_waiter('bucket_exists')"
+            ".wait(Bucket='b', WaiterConfig={'Delay': 0, 'MaxAttempts': 1})"},
     # stripe
-    "stripe": {"stripe.StripeError": "stripe.StripeClient('sk_test_x', base_addresses={'api': f'http://127.0.0.1:{closed_port}'}, max_network_retries=0).v1.customers.create()"},
+    "stripe": {
+        "stripe.StripeError": "stripe.StripeClient('sk_test_x', "
+                              "base_addresses={'api': f'http://127.0.0.1:{closed_port}'}, "
+                              "max_network_retries=0).v1.customers.create()"},
     "stripe.Customer.create": {"stripe.StripeError": "stripe.Customer.create(api_key='sk_test_x')"},
     "stripe.Charge.create": {"stripe.StripeError": "stripe.Charge.create(api_key='sk_test_x')"},
-    "stripe.PaymentIntent.create": {"stripe.StripeError": "stripe.PaymentIntent.create(api_key='sk_test_x')"},
+    "stripe.PaymentIntent.create": {
+        "stripe.StripeError": "stripe.PaymentIntent.create(api_key='sk_test_x')"},
     "stripe.Webhook.construct_event": {
-        "stripe.SignatureVerificationError": "stripe.Webhook.construct_event('{}', 't=1,v1=x', 'whsec_x')",
-        "ValueError": "stripe.Webhook.construct_event('{', stripe_signature('{', 'whsec_x'), 'whsec_x')"},
+        "stripe.SignatureVerificationError": "stripe.Webhook.construct_event('{}', "
+                                             "'t=1,v1=x', 'whsec_x')",
+        "ValueError": "stripe.Webhook.construct_event('{', stripe_signature('{', "
+                      "'whsec_x'), 'whsec_x')"},
     # Django (sqlite in memory; Missing's table does not exist)
     **{f"django.db.models.{owner}.get": {
         "django.core.exceptions.ObjectDoesNotExist": f"{qs}.get(pk=999)",
@@ -431,28 +483,37 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "django.db.models.Model": {"django.db.DatabaseError": "Thing(name='a').save()"},
     "django.db.models.Model.save": {"django.db.DatabaseError": "Thing(name='b').save()"},
     "django.db.models.Model.delete": {"django.db.DatabaseError": "Missing(pk=1).delete()"},
-    "django.db.models.Model.full_clean": {"django.core.exceptions.ValidationError": "Thing(name='x' * 20).full_clean()"},
+    "django.db.models.Model.full_clean": {
+        "django.core.exceptions.ValidationError": "Thing(name='x' * 20).full_clean()"},
     "django.db.models.Model.refresh_from_db": {
         "django.core.exceptions.ObjectDoesNotExist": "Thing(pk=999).refresh_from_db()",
         "django.db.DatabaseError": "Missing(pk=1).refresh_from_db()"},
-    "django.shortcuts.get_object_or_404": {"django.http.Http404": "get_object_or_404(Thing, pk=999)"},
-    "django.core.validators.validate_email": {"django.core.exceptions.ValidationError": "validate_email('nope')"},
+    "django.shortcuts.get_object_or_404": {
+        "django.http.Http404": "get_object_or_404(Thing, pk=999)"},
+    "django.core.validators.validate_email": {
+        "django.core.exceptions.ValidationError": "validate_email('nope')"},
     "django.utils.module_loading.import_string": {"ImportError": "import_string('nope.nope')"},
-    "django.core.signing.loads": {"django.core.signing.BadSignature": "signing.loads('nope', key='k')"},
-    "django.core.signing.Signer.unsign": {"django.core.signing.BadSignature": "signing.Signer(key='k').unsign('a:b')"},
+    "django.core.signing.loads": {
+        "django.core.signing.BadSignature": "signing.loads('nope', key='k')"},
+    "django.core.signing.Signer.unsign": {
+        "django.core.signing.BadSignature": "signing.Signer(key='k').unsign('a:b')"},
     "django.utils.dateparse.parse_datetime": {"ValueError": "parse_datetime('2020-13-01T00:00')"},
     "django.utils.dateparse.parse_date": {"ValueError": "parse_date('2020-13-01')"},
     # Starlette / FastAPI
     **{f"{cls}.json": {"ValueError": "run(request(b'{').json())",
-                       "starlette.requests.ClientDisconnect": "run(request(b'{', disconnect=True).json())"}
+                       "starlette.requests.ClientDisconnect":
+                           "run(request(b'{', disconnect=True).json())"}
        for cls in ("starlette.requests.Request", "fastapi.Request")},
     **{f"{cls}.url_for": {"starlette.routing.NoMatchFound": "request().url_for('nope')"}
        for cls in ("starlette.requests.Request", "fastapi.Request")},
     **{cls: {"starlette.requests.ClientDisconnect": "run(request(b'', disconnect=True).body())"}
        for cls in ("starlette.requests.Request", "fastapi.Request")},
     # click
-    "click.prompt": {"click.Abort": "with click.testing.CliRunner().isolation(input=''): click.prompt('n')"},
-    "click.confirm": {"click.Abort": "with click.testing.CliRunner().isolation(input='n\\n'): click.confirm('ok?', abort=True)"},
+    "click.prompt": {
+        "click.Abort": "with click.testing.CliRunner().isolation(input=''): click.prompt('n')"},
+    "click.confirm": {
+        "click.Abort": "with click.testing.CliRunner().isolation(input='n\\n'): "
+                       "click.confirm('ok?', abort=True)"},
     "click.get_current_context": {"RuntimeError": "click.get_current_context()"},
     # PyYAML
     "yaml.safe_load": {"yaml.YAMLError": "yaml.safe_load('a: [')"},
@@ -464,12 +525,17 @@ TRIGGERS: dict[str, dict[str, str]] = {
 # The FastAPI backend stack (helpers in tests/kb_stack.py)
 CRYPTO_TRIGGERS = {
     "Cipher.AES.new": {"ValueError": "from {top}.Cipher import AES; AES.new(b'k', AES.MODE_CBC)",
-                       "TypeError": "from {top}.Cipher import AES; AES.new('k' * 16, AES.MODE_CBC)"},
-    "Cipher.ChaCha20.new": {"ValueError": "from {top}.Cipher import ChaCha20; ChaCha20.new(key=b'k')",
-                            "TypeError": "from {top}.Cipher import ChaCha20; ChaCha20.new(key='k' * 32)"},
-    "Util.Padding.unpad": {"ValueError": "from {top}.Util.Padding import unpad; unpad(b'x' * 16, 16)",
-                           "ZeroDivisionError": "from {top}.Util.Padding import unpad; unpad(b'x', 0)",
-                           "TypeError": "from {top}.Util.Padding import unpad; unpad(None, 16)"},
+                       "TypeError": "from {top}.Cipher import AES; "
+                                    "AES.new('k' * 16, AES.MODE_CBC)"},
+    "Cipher.ChaCha20.new": {
+        "ValueError": "from {top}.Cipher import ChaCha20; ChaCha20.new(key=b'k')",
+        "TypeError": "from {top}.Cipher import ChaCha20; "
+                     "ChaCha20.new(key='k' * 32)"},
+    "Util.Padding.unpad": {
+        "ValueError": "from {top}.Util.Padding import unpad; unpad(b'x' * 16, 16)",
+        "ZeroDivisionError": "from {top}.Util.Padding import unpad; "
+                             "unpad(b'x', 0)",
+        "TypeError": "from {top}.Util.Padding import unpad; unpad(None, 16)"},
     "Util.Padding.pad": {"ValueError": "from {top}.Util.Padding import pad; pad(b'x', 16, 'nope')",
                          "ZeroDivisionError": "from {top}.Util.Padding import pad; pad(b'x', 0)",
                          "TypeError": "from {top}.Util.Padding import pad; pad(None, 16)"},
@@ -478,10 +544,13 @@ CRYPTO_TRIGGERS = {
         "OverflowError": "from {top}.Random import get_random_bytes; get_random_bytes(2**100)",
         "TypeError": "from {top}.Random import get_random_bytes; get_random_bytes(None)"},
     "Cipher._mode_cbc.CbcMode": {
-        "ValueError": "from {top}.Cipher import AES; AES.new(b'k' * 16, AES.MODE_CBC, b'i' * 16).decrypt(b'x')",
-        "TypeError": "from {top}.Cipher import AES; AES.new(b'k' * 16, AES.MODE_CBC, b'i' * 16).decrypt('x' * 16)"},
+        "ValueError": "from {top}.Cipher import AES; "
+                      "AES.new(b'k' * 16, AES.MODE_CBC, b'i' * 16).decrypt(b'x')",
+        "TypeError": "from {top}.Cipher import AES; "
+                     "AES.new(b'k' * 16, AES.MODE_CBC, b'i' * 16).decrypt('x' * 16)"},
     "Hash.HMAC.HMAC": {
-        "ValueError": "from {top}.Hash import HMAC, SHA256; HMAC.new(b'k', b'm', SHA256).hexverify('00')",
+        "ValueError": "from {top}.Hash import HMAC, SHA256; "
+                      "HMAC.new(b'k', b'm', SHA256).hexverify('00')",
         "TypeError": "from {top}.Hash import HMAC, SHA256; HMAC.new('k', b'm', SHA256)"},
 }
 GRPC_CLOSED = "grpc.insecure_channel(f'127.0.0.1:{closed_port}')"
@@ -489,46 +558,77 @@ TRIGGERS.update({
     **{f"{top}.{name}": {raised: code.replace("{top}", top) for raised, code in found.items()}
        for top in ("Cryptodome", "Crypto") for name, found in CRYPTO_TRIGGERS.items()},
     "cryptography.hazmat.primitives.serialization.load_pem_private_key": {
-        "ValueError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_private_key(b'nope', None)",
-        "TypeError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_private_key(pem_key, b'pw')"},
+        "ValueError": "from cryptography.hazmat.primitives import serialization; "
+                      "serialization.load_pem_private_key(b'nope', None)",
+        "TypeError": "from cryptography.hazmat.primitives import serialization; "
+                     "serialization.load_pem_private_key(pem_key, b'pw')"},
     "cryptography.hazmat.primitives.serialization.load_pem_public_key": {
-        "ValueError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_public_key(b'nope')",
-        "TypeError": "from cryptography.hazmat.primitives import serialization; serialization.load_pem_public_key(None)"},
+        "ValueError": "from cryptography.hazmat.primitives import serialization; "
+                      "serialization.load_pem_public_key(b'nope')",
+        "TypeError": "from cryptography.hazmat.primitives import serialization; "
+                     "serialization.load_pem_public_key(None)"},
     "cryptography.hazmat.primitives.serialization.load_der_private_key": {
-        "ValueError": "from cryptography.hazmat.primitives import serialization; serialization.load_der_private_key(b'nope', None)",
-        "TypeError": "from cryptography.hazmat.primitives import serialization; serialization.load_der_private_key(der_key, b'pw')"},
+        "ValueError": "from cryptography.hazmat.primitives import serialization; "
+                      "serialization.load_der_private_key(b'nope', None)",
+        "TypeError": "from cryptography.hazmat.primitives import serialization; "
+                     "serialization.load_der_private_key(der_key, b'pw')"},
     "cryptography.fernet.Fernet": {
         "ValueError": "from cryptography.fernet import Fernet; Fernet(b'short')",
-        "TypeError": "from cryptography.fernet import Fernet; Fernet(Fernet.generate_key()).decrypt(None)",
-        "cryptography.fernet.InvalidToken": "from cryptography.fernet import Fernet; Fernet(Fernet.generate_key()).decrypt(b'nope')"},
+        "TypeError": "from cryptography.fernet import Fernet; "
+                     "Fernet(Fernet.generate_key()).decrypt(None)",
+        "cryptography.fernet.InvalidToken": "from cryptography.fernet import Fernet; "
+                                            "Fernet(Fernet.generate_key()).decrypt(b'nope')"},
     "grpc.insecure_channel": {"AttributeError": "import grpc; grpc.insecure_channel(None)"},
     "grpc.secure_channel": {"AttributeError": "import grpc; grpc.secure_channel('x', None)"},
-    "grpc.aio.insecure_channel": {"AttributeError": "import grpc.aio; run(grpc_aio(lambda: grpc.aio.insecure_channel(None)))"},
-    "grpc.aio.secure_channel": {"AttributeError": "import grpc.aio; run(grpc_aio(lambda: grpc.aio.secure_channel('x', None)))"},
-    "grpc.UnaryUnaryMultiCallable": {"grpc.RpcError": f"import grpc; {GRPC_CLOSED}.unary_unary('/a/b')(b'', timeout=2)"},
-    "grpc.UnaryStreamMultiCallable": {"grpc.RpcError": f"import grpc; list({GRPC_CLOSED}.unary_stream('/a/b')(b'', timeout=2))"},
-    "grpc.StreamUnaryMultiCallable": {"grpc.RpcError": f"import grpc; {GRPC_CLOSED}.stream_unary('/a/b')(iter([b'']), timeout=2)"},
-    "grpc.aio.UnaryUnaryMultiCallable": {"grpc.RpcError": f"import grpc.aio; run(grpc_aio(lambda: grpc.aio.{GRPC_CLOSED[5:]}.unary_unary('/a/b')(b'', timeout=2), True))"},
+    "grpc.aio.insecure_channel": {
+        "AttributeError": "import grpc.aio; run(grpc_aio(lambda: "
+                          "grpc.aio.insecure_channel(None)))"},
+    "grpc.aio.secure_channel": {
+        "AttributeError": "import grpc.aio; run(grpc_aio(lambda: "
+                          "grpc.aio.secure_channel('x', None)))"},
+    "grpc.UnaryUnaryMultiCallable": {
+        "grpc.RpcError": f"import grpc; {GRPC_CLOSED}.unary_unary('/a/b')(b'', timeout=2)"},
+    "grpc.UnaryStreamMultiCallable": {
+        "grpc.RpcError": f"import grpc; list({GRPC_CLOSED}.unary_stream('/a/b')(b'', timeout=2))"},
+    "grpc.StreamUnaryMultiCallable": {
+        "grpc.RpcError":
+            f"import grpc; {GRPC_CLOSED}.stream_unary('/a/b')(iter([b'']), timeout=2)"},
+    "grpc.aio.UnaryUnaryMultiCallable": {
+        "grpc.RpcError": "import grpc.aio; run(grpc_aio(lambda: "
+                         f"grpc.aio.{GRPC_CLOSED[5:]}.unary_unary('/a/b')(b'', timeout=2), True))"},
     "grpc.aio.UnaryStreamMultiCallable": {"grpc.RpcError": "run(grpc_aio_stream(closed_port))"},
     "httpx.URL": {"httpx.InvalidURL": "httpx.URL('http://[::1')", "TypeError": "httpx.URL(None)",
                   "ValueError": "httpx.URL('\\ud800')"},
-    "jsonpath_ng.parse": {"jsonpath_ng.exceptions.JSONPathError": "import jsonpath_ng; jsonpath_ng.parse('$[')",
-                          "TypeError": "import jsonpath_ng; jsonpath_ng.parse(None)"},
-    "jsonpath_ng.ext.parse": {"jsonpath_ng.exceptions.JSONPathError": "import jsonpath_ng.ext; jsonpath_ng.ext.parse('$[')",
-                              "TypeError": "import jsonpath_ng.ext; jsonpath_ng.ext.parse(None)"},
-    "jose.jwt.decode": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.decode('garbage', 'k', algorithms=['HS256'])"},
-    "jose.jwt.encode": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.encode({}, 'k', algorithm='nope')",
-                        "TypeError": "from jose import jwt; jwt.encode({'a': object()}, 'k')"},
-    "jose.jwt.get_unverified_header": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.get_unverified_header('garbage')"},
-    "jose.jwt.get_unverified_claims": {"jose.exceptions.JOSEError": "from jose import jwt; jwt.get_unverified_claims('garbage')"},
+    "jsonpath_ng.parse": {
+        "jsonpath_ng.exceptions.JSONPathError": "import jsonpath_ng; jsonpath_ng.parse('$[')",
+        "TypeError": "import jsonpath_ng; jsonpath_ng.parse(None)"},
+    "jsonpath_ng.ext.parse": {
+        "jsonpath_ng.exceptions.JSONPathError": "import jsonpath_ng.ext; "
+                                                "jsonpath_ng.ext.parse('$[')",
+        "TypeError": "import jsonpath_ng.ext; jsonpath_ng.ext.parse(None)"},
+    "jose.jwt.decode": {
+        "jose.exceptions.JOSEError": "from jose import jwt; "
+                                     "jwt.decode('garbage', 'k', algorithms=['HS256'])"},
+    "jose.jwt.encode": {
+        "jose.exceptions.JOSEError": "from jose import jwt; jwt.encode({}, 'k', algorithm='nope')",
+        "TypeError": "from jose import jwt; jwt.encode({'a': object()}, 'k')"},
+    "jose.jwt.get_unverified_header": {
+        "jose.exceptions.JOSEError": "from jose import jwt; jwt.get_unverified_header('garbage')"},
+    "jose.jwt.get_unverified_claims": {
+        "jose.exceptions.JOSEError": "from jose import jwt; jwt.get_unverified_claims('garbage')"},
     **{name: {"bolt11.exceptions.Bolt11Exception": "import bolt11; bolt11.decode('lnbc1')",
               "ValueError": "import bolt11; bolt11.decode(bech32_invoice('lnbc', [0] * 7))",
-              "IndexError": "import bolt11; bolt11.decode(bech32_invoice('lntb1u', [27, 17, 24, 26, 30, 23, 12, 13]))",
+              "IndexError": "import bolt11; bolt11.decode(bech32_invoice('lntb1u', [27, 17, 24, "
+                            "26, 30, 23, 12, 13]))",
               "AttributeError": "import bolt11; bolt11.decode(None)",
               "TypeError": "import bolt11; bolt11.decode(b'lnbc1')"}
        for name in ("bolt11.decode", "bolt11.decode.decode")},
-    "breez_sdk.connect": {"breez_sdk.ConnectError": "import breez_sdk; breez_sdk.connect(breez_connect_request(breez_sdk), breez_listener(breez_sdk))"},
-    "breez_sdk_liquid.connect": {"breez_sdk_liquid.SdkError": "import breez_sdk_liquid; breez_sdk_liquid.connect(breez_liquid_request(breez_sdk_liquid))"},
+    "breez_sdk.connect": {
+        "breez_sdk.ConnectError": "import breez_sdk; breez_sdk.connect("
+                                  "breez_connect_request(breez_sdk), breez_listener(breez_sdk))"},
+    "breez_sdk_liquid.connect": {
+        "breez_sdk_liquid.SdkError": "import breez_sdk_liquid; "
+                                     "breez_sdk_liquid.connect(breez_liquid_request(breez_sdk_liquid))"},
     "bcrypt.hashpw": {"ValueError": "import bcrypt; bcrypt.hashpw(b'x', b'nope')",
                       "TypeError": "import bcrypt; bcrypt.hashpw('x', bcrypt.gensalt())"},
     "bcrypt.checkpw": {"ValueError": "import bcrypt; bcrypt.checkpw(b'x', b'nope')",
@@ -537,17 +637,21 @@ TRIGGERS.update({
                        "OverflowError": "import bcrypt; bcrypt.gensalt(2**100)",
                        "TypeError": "import bcrypt; bcrypt.gensalt('x')"},
     "passlib.context.CryptContext": {
-        "ValueError": "from passlib.context import CryptContext; CryptContext(schemes=['md5_crypt']).verify('x', 'nope')",
-        "TypeError": "from passlib.context import CryptContext; CryptContext(schemes=['md5_crypt']).hash(None)"},
+        "ValueError": "from passlib.context import CryptContext; "
+                      "CryptContext(schemes=['md5_crypt']).verify('x', 'nope')",
+        "TypeError": "from passlib.context import CryptContext; "
+                     "CryptContext(schemes=['md5_crypt']).hash(None)"},
     "pydantic.BaseModel.parse_obj": {"pydantic.ValidationError": "Point.parse_obj({'x': 'a'})"},
-    "pydantic.BaseModel.parse_raw": {"pydantic.ValidationError": "Point.parse_raw('{\"x\": \"a\"}')"},
+    "pydantic.BaseModel.parse_raw": {
+        "pydantic.ValidationError": "Point.parse_raw('{\"x\": \"a\"}')"},
     "pydantic.BaseModel.from_orm": {"pydantic.ValidationError": "OrmPoint.from_orm(object())"},
     "sqlalchemy.ext.asyncio.create_async_engine": {
         "sqlalchemy.exc.SQLAlchemyError": "from sqlalchemy.ext.asyncio import create_async_engine; create_async_engine('nope://')",
         "ImportError": "from sqlalchemy.ext.asyncio import create_async_engine; create_async_engine('mysql+aiomysql://x')"},
     **{name: {"sqlalchemy.exc.SQLAlchemyError": "run(async_sql('select nope'))",
               "OSError": "run(async_connect(closed_port))"}
-       for name in ("sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy.ext.asyncio.engine.AsyncEngine",
+       for name in ("sqlalchemy.ext.asyncio.AsyncEngine",
+                    "sqlalchemy.ext.asyncio.engine.AsyncEngine",
                     "sqlalchemy.ext.asyncio.AsyncConnection",
                     "sqlalchemy.ext.asyncio.engine.AsyncConnection")},
     "sqlalchemy.ext.asyncio.AsyncSession": {
@@ -559,24 +663,34 @@ TRIGGERS.update({
               "ValueError": "run(websocket_receive('bad json'))",
               "TypeError": "run(websocket_receive('unserializable'))"}
        for name in ("starlette.websockets.WebSocket", "fastapi.WebSocket")},
-    **{name: {"OSError": "import websockets; run(websockets_open(websockets.connect(f'ws://127.0.0.1:{closed_port}/')))",
-              "TimeoutError": "import websockets; run(websockets_open(websockets.connect(f'ws://127.0.0.1:{silent_port}/', open_timeout=0.3)))",
-              "websockets.exceptions.WebSocketException": "import websockets; run(websockets_open(websockets.connect('nope://x')))"}
+    **{name: {"OSError": "import websockets; run(websockets_open("
+                         "websockets.connect(f'ws://127.0.0.1:{closed_port}/')))",
+              "TimeoutError": "import websockets; run(websockets_open(websockets.connect("
+                              "f'ws://127.0.0.1:{silent_port}/', open_timeout=0.3)))",
+              "websockets.exceptions.WebSocketException":
+                  "import websockets; run(websockets_open(websockets.connect('nope://x')))"}
        for name in ("websockets.connect", "websockets.asyncio.client.connect")},
     "websockets.asyncio.client.ClientConnection": {
         "websockets.exceptions.WebSocketException": "run(websocket_client('closed'))",
         "TypeError": "run(websocket_client('send none'))"},
-    **{name: {"websocket.WebSocketException": "import websocket; websocket.create_connection(http_url.replace('http', 'ws'), timeout=5)",
-              "OSError": "import websocket; websocket.create_connection(f'ws://127.0.0.1:{closed_port}/', timeout=5)",
-              "ValueError": "import websocket; websocket.create_connection('nope://x')"}
-       for name in ("websocket.create_connection", "websocket._core.create_connection")},
+    **{
+        name: {
+            "websocket.WebSocketException": "import websocket; websocket.create_connection("
+                                            "http_url.replace('http', 'ws'), timeout=5)",
+            "OSError": "import websocket; websocket.create_connection("
+                       "f'ws://127.0.0.1:{closed_port}/', timeout=5)",
+            "ValueError": "import websocket; websocket.create_connection('nope://x')"}
+        for name in ("websocket.create_connection", "websocket._core.create_connection")},
     **{name: {"websocket.WebSocketException": "import websocket; websocket.WebSocket().send('x')",
               "OSError": "import websocket; websocket.WebSocket().connect(f'ws://127.0.0.1:{closed_port}/')"}
        for name in ("websocket.WebSocket", "websocket._core.WebSocket")},
-    "celery.app.task.Task": {"kombu.exceptions.OperationalError": "celery_task(closed_port).delay()"},
-    "celery.result.AsyncResult": {"celery.exceptions.TimeoutError": "celery_result().get(timeout=0.1)"},
+    "celery.app.task.Task": {
+        "kombu.exceptions.OperationalError": "celery_task(closed_port).delay()"},
+    "celery.result.AsyncResult": {
+        "celery.exceptions.TimeoutError": "celery_result().get(timeout=0.1)"},
     "pyln.client.LightningRpc": {"pyln.client.RpcError": "pyln_rpc(True, short_folder).getinfo()",
-                                 "OSError": "import pyln.client; pyln.client.LightningRpc(missing).getinfo()",
+                                 "OSError": "import pyln.client; "
+                                            "pyln.client.LightningRpc(missing).getinfo()",
                                  "ValueError": "pyln_rpc(False, short_folder).getinfo()"},
     **{name: {"ValueError": "from loguru import logger; logger.level('x', no=-1)",
               "TypeError": "from loguru import logger; logger.add(None)"}
@@ -595,13 +709,15 @@ TRIGGERS.update({
        for owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger")},
     **{f"{owner}.bind": {"TypeError": "from loguru import logger; logger.bind(**{1: 2})"}
        for owner in ("loguru.logger", "loguru.Logger", "loguru._logger.Logger")},
-    "wasmtime": {"wasmtime.WasmtimeError": "import wasmtime; wasmtime.Module(wasmtime.Engine(), b'nope')",
-                 "wasmtime.Trap": "wasm_trap()"},
+    "wasmtime": {
+        "wasmtime.WasmtimeError": "import wasmtime; wasmtime.Module(wasmtime.Engine(), b'nope')",
+        "wasmtime.Trap": "wasm_trap()"},
 })
 
 NEEDS_SERVER = {
     **{(name, "psycopg.Error"): "needs a PostgreSQL server"
-       for name in ("psycopg.Connection", "psycopg.AsyncConnection", "psycopg.Cursor", "psycopg.AsyncCursor")},
+       for name in ("psycopg.Connection", "psycopg.AsyncConnection", "psycopg.Cursor",
+                    "psycopg.AsyncCursor")},
     **{(name, "psycopg2.Error"): "needs a PostgreSQL server"
        for name in ("psycopg2.extensions.connection", "psycopg2.extensions.cursor",
                     "psycopg2.extensions.cursor.execute")},

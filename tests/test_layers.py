@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Shared plumbing: configuration, files, caches, workers, schemas, shared renderers.
     ("plumbing", ("qualitytool.config", "qualitytool.gate_table", "qualitytool.discovery",
                   "qualitytool.listing_cache", "qualitytool.sources", "qualitytool.own_files",
+                  "qualitytool.atomic_files",
                   "qualitytool.cache_files", "qualitytool.parallel", "qualitytool.gc_tuning",
                   "qualitytool.shapes", "qualitytool.shard", "qualitytool.parts",
                   "qualitytool.textdiff", "qualitytool.checks", "qualitytool.rendering",

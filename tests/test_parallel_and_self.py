@@ -125,7 +125,7 @@ def test_pool_workers_die_with_a_killed_parent(tmp_path: Path, mode: str) -> Non
 
 
 def test_background_todo_scan_equals_the_serial_one(tmp_path: Path) -> None:
-    from qualitytool.todos.scan import _PARALLEL_THRESHOLD, scan_files
+    from qualitytool.todos.project_scan import _PARALLEL_THRESHOLD, scan_files
 
     files = []
     for index in range(_PARALLEL_THRESHOLD + 20):

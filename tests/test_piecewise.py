@@ -81,7 +81,8 @@ def test_piecewise_equals_whole_module(text: str, keep_fallback: bool) -> None:
     assert piecewise.apply_plans_piecewise(text, tree, plans, unsafe_fixes=True) == (whole, applied)
 
 
-def _fix_copy(root: Path, threshold: int, monkeypatch: pytest.MonkeyPatch, **flags: bool) -> dict[str, bytes]:
+def _fix_copy(root: Path, threshold: int, monkeypatch: pytest.MonkeyPatch,
+              **flags: bool) -> dict[str, bytes]:
     monkeypatch.setattr(piecewise, "PIECEWISE_THRESHOLD", threshold)
     fix_exceptions([root], load_config(root), write=True, jobs=1, record_run=False, **flags)
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.py"))}
@@ -168,7 +169,8 @@ def test_what_libcst_would_drop_is_kept(tmp_path: Path, text: str) -> None:
     with pytest.raises(InexactParse):
         apply_plans(text, plans, unsafe_fixes=True)
     _, fixed = fix_source(text, tree, Path("generated.py"), options)
-    assert fixed == text.replace("except Exception:", "except (RecursionError, TypeError, ValueError):")
+    assert fixed == text.replace("except Exception:",
+                                 "except (RecursionError, TypeError, ValueError):")
 
 
 def test_a_piece_libcst_would_change_is_refused(tmp_path: Path) -> None:

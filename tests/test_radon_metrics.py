@@ -50,10 +50,12 @@ EDGE_CASES = {
     "string statement over lines": "x = 1\n'''\na\n\nb\n'''\n",
     "blank line inside brackets": "call(\n\n    1,  # one\n    # alone\n    2,\n)\n",
     "backslash continuation": "x = 1 + \\\n    2\nif x and \\\n   y: pass\n",
-    "compound on one line": "if x: return 0  # c\ntry: 1/0\nexcept E: pass\nwhile x: x -= 1; y = 2\n",
+    "compound on one line": "if x: return 0  # c\ntry: 1/0\nexcept E: pass\n"
+                            "while x: x -= 1; y = 2\n",
     "semicolons": "a = 1; b = 2; c = 3\nx = 1;\n",
     "lambda and slices": "f = lambda x: x[1:2]\nd = {1: 2}\n",
-    "decorators and classes": "@dec(\n    a=1,\n)\nclass C(B):\n    x: int = 1\n    def m(self) -> None: ...\n",
+    "decorators and classes": "@dec(\n    a=1,\n)\nclass C(B):\n    x: int = 1\n"
+                              "    def m(self) -> None: ...\n",
     "f-strings": "x = f'{a!r:>{width}}'\ny = f'''\n{b}\n'''\n",
     "nested multi-line strings": "call('''a\nb''', \"\"\"c\n\nd\"\"\")\n",
     "crlf": "def f():\r\n    # c\r\n    return 1\r\n\r\n",

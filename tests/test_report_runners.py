@@ -72,7 +72,8 @@ def test_pylint_score_equals_pylints_own(report: QualityReport, project: Path) -
         ("bandit", ["-f", "json", "-q"], "results"),
     ],
 )
-def test_launch_changes_no_result(project: Path, module: str, args: list[str], results: str) -> None:
+def test_launch_changes_no_result(project: Path, module: str, args: list[str],
+                                  results: str) -> None:
     """The garbage-collector tuning of ``qualitytool.report.launch`` is invisible in the output."""
     files = sorted(str(p.relative_to(project)) for p in project.rglob("*.py")
                    if "__pycache__" not in p.parts)

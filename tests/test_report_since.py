@@ -30,7 +30,8 @@ def _repository(tmp_path: Path) -> Path:
         "    import hashlib\n\n"
         "    return hashlib.md5(data).hexdigest()\n"
     ))
-    (root / "shop" / "fresh.py").write_text('"""New module."""\n\n\ndef double(x):\n    return 2 * x\n')
+    (root / "shop" / "fresh.py").write_text(
+        '"""New module."""\n\n\ndef double(x):\n    return 2 * x\n')
     return root
 
 

@@ -16,8 +16,10 @@ from qualitytool.cli import main
 
 from .github_server import FakeGitHub, Fault
 
-BROAD = "import json\ns = \"{}\"\ntry:\n    data = json.loads(s)\nexcept Exception:\n    data = None\n"
-NARROWED = "import json\ns = \"{}\"\ntry:\n    data = json.loads(s)\nexcept (RecursionError, ValueError):\n    data = None\n"
+BROAD = ("import json\ns = \"{}\"\ntry:\n    data = json.loads(s)\n"
+         "except Exception:\n    data = None\n")
+NARROWED = ("import json\ns = \"{}\"\ntry:\n    data = json.loads(s)\n"
+            "except (RecursionError, ValueError):\n    data = None\n")
 
 
 def qualitytool(*args: str, cwd: Path, env: dict[str, str] | None = None,
@@ -389,7 +391,8 @@ PYLINT_CONFIGS = [
     pytest.param(".pylintrc", "[MAIN]\ninit-hook={hook}\nload-plugins=evil_pylint_plugin\n",
                  id="pylintrc"),
     pytest.param("pyproject.toml",
-                 '[tool.pylint.main]\ninit-hook = "{hook}"\nload-plugins = ["evil_pylint_plugin"]\n',
+                 '[tool.pylint.main]\ninit-hook = "{hook}"\n'
+                 'load-plugins = ["evil_pylint_plugin"]\n',
                  id="pyproject"),
     pytest.param("setup.cfg", "[pylint.main]\ninit-hook={hook}\nload-plugins=evil_pylint_plugin\n",
                  id="setup.cfg"),

@@ -98,7 +98,8 @@ def test_generated_handlers_drive_a_real_app(
             "error_code": error_code(name), "message": cls.default_message,
             "details": {"name": name},
         }
-    assert client.get("/raise/TenantAccessDeniedError").json()["error_code"] == "TENANT_ACCESS_DENIED"
+    answer = client.get("/raise/TenantAccessDeniedError").json()
+    assert answer["error_code"] == "TENANT_ACCESS_DENIED"
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         response = client.get("/raise/runtime")

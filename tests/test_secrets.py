@@ -35,7 +35,8 @@ FAULTS: dict[str, Fault | None] = {
     "timeout": Fault("*", ANY, hang=3.0, times=1000),
 }
 EXPECTED = {  # the one error line each failure ends with
-    "401": "error: GitHub answered 401: Bad credentials: token *** is not valid (check GITHUB_TOKEN)",
+    "401": "error: GitHub answered 401: Bad credentials: token *** is not valid (check "
+           "GITHUB_TOKEN)",
     "403": "error: GitHub answered 403: Bad credentials: token *** is not valid "
            "(the token needs issues: write on the repository)",
     "500": "error: RetryError: ",  # urllib3 retried the read until it gave up

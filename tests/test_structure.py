@@ -154,7 +154,8 @@ def test_render_matches_the_command_output(tmp_path: Path) -> None:
 def test_the_api_names_everything_it_offers() -> None:
     tree = ast.parse(Path(api.__file__).read_text(encoding="utf-8"))
     public = {node.name for node in tree.body
-              if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")}
+              if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+              and not node.name.startswith("_")}
     assert public <= set(api.__all__)
     for name in api.__all__:  # each resolves, the lazily imported errors too
         assert getattr(api, name) is not None, name

@@ -20,7 +20,7 @@ from qualitytool.todos.categories import CategoryRulesError
 from qualitytool.todos.category_rules import load_categorizer
 from qualitytool.todos.evaluate import LabelledTodo, Split, evaluate, load_corpus, of_split
 from qualitytool.todos.model import TodoItem
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.project_scan import scan_paths
 
 from .github_server import FakeGitHub
 from .gitrepo import GitRepo

@@ -8,7 +8,7 @@ from pathlib import Path
 from qualitytool.config import Config
 from qualitytool.todos.context import code_context
 from qualitytool.todos.model import CodeContext
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.project_scan import scan_paths
 
 SOURCE = '''\
 import hmac, os.path as osp

@@ -18,7 +18,7 @@ from qualitytool.config import Config, ConfigError, TodosConfig, load_config_fil
 from qualitytool.todos.categories import CategoryRulesError
 from qualitytool.todos.category_rules import Thresholds, load_categorizer
 from qualitytool.todos.model import TodoItem
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.project_scan import scan_paths
 
 from .github_server import FakeGitHub
 from .gitrepo import GitRepo

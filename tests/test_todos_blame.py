@@ -11,14 +11,16 @@ import pytest
 from qualitytool.config import Config
 from qualitytool.todos.blame import NOT_A_REPO_NOTE, SHALLOW_NOTE
 from qualitytool.todos.model import Blame
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.project_scan import scan_paths
 
 from .gitrepo import GitRepo
 
 NOW = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
 
 
-def scan(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[str, int, Blame | None]], list[str]]:
+def scan(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[str, int, Blame | None]], list[str]]:
     monkeypatch.chdir(root)
     result = scan_paths(["."], Config(root=root), now=NOW)
     return [(i.path, i.line, i.blame) for i in result.items], result.notes
@@ -30,7 +32,8 @@ def test_blame_per_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     first = repo.commit("first", author="Alice", date="2024-01-02T03:04:05+00:00")
     repo.write("app.py", "x = 1\n# TODO: old one\ny = 2  # FIXME: newer\n")
     second = repo.commit("second", author="Bob", date="2024-02-20T10:00:00+01:00")
-    repo.write("app.py", "# HACK: not committed yet\nx = 1\n# TODO: old one\ny = 2  # FIXME: newer\n")
+    repo.write("app.py",
+               "# HACK: not committed yet\nx = 1\n# TODO: old one\ny = 2  # FIXME: newer\n")
     items, notes = scan(repo.root, monkeypatch)
     assert notes == []
     assert items == [
@@ -68,7 +71,8 @@ def test_untracked_file_has_no_blame(tmp_path: Path, monkeypatch: pytest.MonkeyP
     repo.commit("one")
     repo.write("new.py", "# TODO: untracked\n")
     items, notes = scan(repo.root, monkeypatch)
-    assert [(path, blame is not None) for path, _, blame in items] == [("a.py", True), ("new.py", False)]
+    blamed = [(path, blame is not None) for path, _, blame in items]
+    assert blamed == [("a.py", True), ("new.py", False)]
     assert notes == []
 
 
@@ -94,7 +98,8 @@ def test_reports_and_json_with_blame(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "## Oldest\n\n| age (days) | location | text | author |\n| ---: | --- | --- | --- |\n"
         "| 58 | `app.py:1` | old one | Alice |\n| 9 | `web.ts:1` | newer one | Bob |\n"
     ) in report
-    assert "## By author\n\n| author | items |\n| --- | ---: |\n| Alice | 1 |\n| Bob | 1 |\n" in report
+    by_author = "## By author\n\n| author | items |\n| --- | ---: |\n| Alice | 1 |\n| Bob | 1 |\n"
+    assert by_author in report
     sarif = json.loads(render_sarif(result))
     assert [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"])
             for r in sarif["runs"][0]["results"]] == [

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qualitytool.codemods.link_todos import link_comment_text
 
 from qualitytool.config import Config
-from qualitytool.todos.link import LinkResult, link_items
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.link import LinkResult, link_comment_text, link_items
+from qualitytool.todos.project_scan import scan_paths
 
 from .github_server import FakeGitHub
 from .gitrepo import GitRepo
@@ -86,7 +85,8 @@ def test_sync_link_end_to_end(
     result = sync(repo, github, "--link", monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
     assert "linked 1 comment(s) in a.py" in result.output
-    assert (repo.root / "a.py").read_text() == "def f():\n    # TODO(#1): make it faster\n    pass\n"
+    linked = "def f():\n    # TODO(#1): make it faster\n    pass\n"
+    assert (repo.root / "a.py").read_text() == linked
     assert (repo.root / "b.ts").read_text() == "// FIXME(carol, #2): handle errors\n"
     repo.commit("link the TODOs")
     github.log.clear()

@@ -1,4 +1,5 @@
-"""The TODO scanner: comments only, every comment syntax, marker forms, continuations, categories."""
+"""The TODO scanner: comments only, every comment syntax, marker forms, continuations,
+categories."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from qualitytool.cli import main
 from qualitytool.config import Config, TodosConfig, load_config
 from qualitytool.todos.categories import CategoryRulesError
 from qualitytool.todos.category_rules import load_categorizer
+from qualitytool.todos.file_scan import scan_source
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import TodoItem
-from qualitytool.todos.scanner import scan_source
 from qualitytool.todos.syntax import language_of
 
 from .conftest import EXAMPLE
@@ -117,7 +118,8 @@ OTHER_LANGUAGE_CASES = [
     ),
     pytest.param(
         "shell", 'echo "# TODO no" ${#x} # TODO: sh\n# FIXME: yes\n',
-        [(1, 26, "TODO", "sh", 1, "", None, None, ()), (2, 3, "FIXME", "yes", 2, "", None, None, ())],
+        [(1, 26, "TODO", "sh", 1, "", None, None, ()),
+         (2, 3, "FIXME", "yes", 2, "", None, None, ())],
         id="shell",
     ),
     pytest.param(
@@ -139,7 +141,8 @@ OTHER_LANGUAGE_CASES = [
     ),
     pytest.param(
         "sql", "SELECT '-- TODO no' -- TODO: sql\n/* FIXME: block */\n",
-        [(1, 24, "TODO", "sql", 1, "", None, None, ()), (2, 4, "FIXME", "block", 2, "", None, None, ())],
+        [(1, 24, "TODO", "sql", 1, "", None, None, ()),
+         (2, 4, "FIXME", "block", 2, "", None, None, ())],
         id="sql",
     ),
     pytest.param(
@@ -200,12 +203,14 @@ def test_category_rules_extendable(tmp_path: Path) -> None:
     assert load_categorizer().category("refactor or rewrite it") == "refactor"
     assert categorizer.category("refactor the csrf check") == "security"
     extra.write_text('[categories.chores]\nphraze = ["x"]\n')
-    with pytest.raises(CategoryRulesError, match="more.toml: unknown key 'categories.chores.phraze'"):
+    with pytest.raises(CategoryRulesError,
+                       match="more.toml: unknown key 'categories.chores.phraze'"):
         load_categorizer([extra])
 
 
 def test_fingerprint_identity() -> None:
-    source = "def f():\n    # TODO: same\n    pass\n\ndef g():\n    # TODO: same\n    # TODO: same\n"
+    source = ("def f():\n    # TODO: same\n    pass\n\n"
+              "def g():\n    # TODO: same\n    # TODO: same\n")
     items = scan_todo_items(source, "app/x.py")
     assert len({i.fingerprint for i in items}) == 3  # identical texts in different places
     moved = scan_todo_items("\n\n# unrelated edit above\n" + source, "lib/app/x.py")
@@ -213,7 +218,7 @@ def test_fingerprint_identity() -> None:
 
 
 def scan_todo_items(source: str, path: str) -> list[TodoItem]:
-    from qualitytool.todos.scan import _with_occurrences
+    from qualitytool.todos.project_scan import _with_occurrences
 
     return _with_occurrences(scan_source(source, "python", MARKERS, path))
 

@@ -54,7 +54,9 @@ def sync(repo: GitRepo, github: FakeGitHub, *args: str, token: str = TOKEN,
            "GITHUB_API_URL": github.base_url, "GITHUB_SERVER_URL": "https://github.example",
            "GITHUB_SHA": ""}
     return CliRunner().invoke(
-        main, ["todos", "sync", "--write-pause", "0", "--retry-backoff", "0", "--max-wait", "5", *args], env=env,
+        main,
+        ["todos", "sync", "--write-pause", "0", "--retry-backoff", "0", "--max-wait", "5", *args],
+        env=env,
         catch_exceptions=False,
     )
 
@@ -89,7 +91,8 @@ def test_first_sync_then_rerun_creates_nothing(
         f"[`app/service.py:6`](https://github.example/acme/app/blob/{head}/app/service.py#L6)"
         " in `Service.load`:" in issue["body"]
     )
-    assert "```python\n\nclass Service:\n    def load(self):\n        # TODO: validate" in issue["body"]
+    snippet = "```python\n\nclass Service:\n    def load(self):\n        # TODO: validate"
+    assert snippet in issue["body"]
     assert "- category: **security**\n- suggested resolution: **implement**\n" in issue["body"]
     assert "- last changed by Alice on 2024-01-02 (" in issue["body"]
     meta = parse_meta(issue["body"])
@@ -193,7 +196,8 @@ def test_dry_run_touches_nothing(
         "create: TODO: validate the auth token before use (app/service.py:6)",
         "create: FIXME: writes are not batched (app/service.py:10)",
         "create: TODO: add pagination to the list view (web/app.ts:1)",
-        "dry run: would create 3, would update 0, would close 0; 0 unchanged, 1 linked in the code.",
+        ("dry run: would create 3, would update 0, would close 0; "
+         "0 unchanged, 1 linked in the code."),
     ]
     assert writes(github) == [] and github.issues == {}
 
@@ -257,7 +261,8 @@ def test_rate_limit_longer_than_max_wait(
     project: GitRepo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     github.add_fault(Fault("POST", ISSUES, status=403, times=10,
-                           headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9999999999"},
+                           headers={"X-RateLimit-Remaining": "0",
+                                    "X-RateLimit-Reset": "9999999999"},
                            body={"message": "API rate limit exceeded"}))
     result = sync(project, github, monkeypatch=monkeypatch)
     assert result.exit_code == 2
@@ -354,7 +359,8 @@ def test_sync_of_a_subfolder_closes_nothing_outside_it(
     (project.root / "app/service.py").write_text("x = 1\n")
     project.commit("fixed")
     result = sync(project, github, "app", monkeypatch=monkeypatch)
-    assert [line.split(":")[0] for line in result.output.splitlines()[:-1]] == ["close #1", "close #2"]
+    actions = [line.split(":")[0] for line in result.output.splitlines()[:-1]]
+    assert actions == ["close #1", "close #2"]
     assert titles(github)[2] == (3, "TODO: add pagination to the list view", "open")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qualitytool.config import load_config
-from qualitytool.todos.scan import scan_paths
+from qualitytool.todos.project_scan import scan_paths
 from qualitytool.todos.vendored import gitattributes_patterns
 
 TODO_JS = "// TODO: theirs\n"

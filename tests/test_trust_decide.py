@@ -293,7 +293,8 @@ ROWS = [
                    "    except Exception:\n        return None\n"},
         line=9, before=("left", ()), after=("left", ()),
         reason="the handler would list 7 exceptions (LookupError, OSError, OverflowError, "
-               "RecursionError, TypeError, ValueError, re.error), more than [tool.qualitytool.exceptions] max-names = 4; "
+               "RecursionError, TypeError, ValueError, re.error), "
+               "more than [tool.qualitytool.exceptions] max-names = 4; "
                "--keep-fallback adds them above a kept catch-all"),
         id="23.5 a limit is configuration"),
     pytest.param(Row(

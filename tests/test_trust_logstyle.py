@@ -382,21 +382,90 @@ CASES = [
     ),
     Case(
         "lnbits nwc status: the error is returned to the caller, who logs it: no second report",
-        LOGURU + 'async def status(future):\n    try:\n        await future\n    except Exception as e:\n        return {"error": str(e), "balance": 0}\n',
-        LOGURU + 'async def status(future):\n    try:\n        await future\n    except Exception as e:\n        logger.exception("unexpected error")\n        return {"error": str(e), "balance": 0}\n',
-        LOGURU + 'async def status(future):\n    try:\n        await future\n    except Exception as e:\n        return {"error": str(e), "balance": 0}\n',
+        LOGURU + _code("""
+            async def status(future):
+                try:
+                    await future
+                except Exception as e:
+                    return {"error": str(e), "balance": 0}
+            """),
+        LOGURU + _code("""
+            async def status(future):
+                try:
+                    await future
+                except Exception as e:
+                    logger.exception("unexpected error")
+                    return {"error": str(e), "balance": 0}
+            """),
+        LOGURU + _code("""
+            async def status(future):
+                try:
+                    await future
+                except Exception as e:
+                    return {"error": str(e), "balance": 0}
+            """),
     ),
     Case(
         "lnbits payments: the error is recorded on the payment: no second report",
-        LOGURU + 'async def withdraw(payment, callback):\n    try:\n        await callback()\n    except Exception as exc:\n        payment["lnurl_response"] = str(exc)\n',
-        LOGURU + 'async def withdraw(payment, callback):\n    try:\n        await callback()\n    except Exception as exc:\n        logger.exception("unexpected error")\n        payment["lnurl_response"] = str(exc)\n',
-        LOGURU + 'async def withdraw(payment, callback):\n    try:\n        await callback()\n    except Exception as exc:\n        payment["lnurl_response"] = str(exc)\n',
+        LOGURU + _code("""
+            async def withdraw(payment, callback):
+                try:
+                    await callback()
+                except Exception as exc:
+                    payment["lnurl_response"] = str(exc)
+            """),
+        LOGURU + _code("""
+            async def withdraw(payment, callback):
+                try:
+                    await callback()
+                except Exception as exc:
+                    logger.exception("unexpected error")
+                    payment["lnurl_response"] = str(exc)
+            """),
+        LOGURU + _code("""
+            async def withdraw(payment, callback):
+                try:
+                    await callback()
+                except Exception as exc:
+                    payment["lnurl_response"] = str(exc)
+            """),
     ),
     Case(
         "lnbits commands: the error is shown to the user: no second report",
-        LOGURU + 'import click\n\n\ndef update_all(extensions):\n    for ext in extensions:\n        try:\n            ext.install()\n        except Exception as ex:\n            click.echo(f"Failed to install extension {ext}: {ex}")\n',
-        LOGURU + 'import click\n\n\ndef update_all(extensions):\n    for ext in extensions:\n        try:\n            ext.install()\n        except Exception as ex:\n            logger.exception("unexpected error")\n            click.echo(f"Failed to install extension {ext}: {ex}")\n',
-        LOGURU + 'import click\n\n\ndef update_all(extensions):\n    for ext in extensions:\n        try:\n            ext.install()\n        except Exception as ex:\n            click.echo(f"Failed to install extension {ext}: {ex}")\n',
+        LOGURU + _code("""
+            import click
+
+
+            def update_all(extensions):
+                for ext in extensions:
+                    try:
+                        ext.install()
+                    except Exception as ex:
+                        click.echo(f"Failed to install extension {ext}: {ex}")
+            """),
+        LOGURU + _code("""
+            import click
+
+
+            def update_all(extensions):
+                for ext in extensions:
+                    try:
+                        ext.install()
+                    except Exception as ex:
+                        logger.exception("unexpected error")
+                        click.echo(f"Failed to install extension {ext}: {ex}")
+            """),
+        LOGURU + _code("""
+            import click
+
+
+            def update_all(extensions):
+                for ext in extensions:
+                    try:
+                        ext.install()
+                    except Exception as ex:
+                        click.echo(f"Failed to install extension {ext}: {ex}")
+            """),
     ),
     Case(
         "the twin of a handler whose comment says it is quiet on purpose (Django's smartif)",

@@ -265,13 +265,15 @@ REVEALED = [
     pytest.param(
         "class Conn:\n    def one(self) -> int:\n        return 1\n\nclass Db:\n"
         "    def one(self) -> int:\n        return 2\n\ndb = Db()\n\n"
-        "def f(conn: Conn | None = None):\n    reveal(conn or db)\n    reveal((conn or db).one())\n",
+        "def f(conn: Conn | None = None):\n    reveal(conn or db)\n"
+        "    reveal((conn or db).one())\n",
         ["mod.Conn | mod.Db", "builtins.int"], id="(conn or db).one()",
     ),
     # -- JSON values -----------------------------------------------------------------------
     pytest.param(
         "import json\n\ndef f(s: str):\n    data = json.loads(s)\n    reveal(data['k'])\n"
-        "    reveal(data.get('k'))\n    reveal(data.get('k', {}))\n    reveal(data.get('k') or '')\n"
+        "    reveal(data.get('k'))\n    reveal(data.get('k', {}))\n"
+        "    reveal(data.get('k') or '')\n"
         "    reveal(data[1:])\n",
         [JSON_TYPE, JSON_TYPE, JSON_TYPE, TRUTHY_JSON, "builtins.list[JSON] | builtins.str"],
         id="elements of a JSON value are JSON",
@@ -362,16 +364,21 @@ CONN = (
 # (module, before: main before this change, after): (outcome, exceptions, reason) each.
 REGRESSIONS = [
     pytest.param(
-        body("data = r.json();return data.get('error', 'x')", "r: httpx.Response", "data: dict = {}"),
+        body("data = r.json();return data.get('error', 'x')", "r: httpx.Response",
+             "data: dict = {}"),
         ('safe', ('ValueError',), None),
         ('safe', ('AttributeError', 'RecursionError', 'ValueError'), None),
         id='issue 22: data: dict, then data = r.json(): an error body that is a list has no .get',
     ),
     pytest.param(
-        body("r.raise_for_status();data = r.json();error = data['message'] if 'message' in data else r.text;return error, data.get('payment_preimage')",
+        body(
+            "r.raise_for_status();data = r.json();error = data['message'] if 'message' in data "
+            "else r.text;return error, data.get('payment_preimage')",
        "r: httpx.Response", "data: dict = {'amount': '1'}"),
         ('safe', ('KeyError', 'ValueError', 'httpx.HTTPStatusError'), None),
-        ('safe', ('AttributeError', 'KeyError', 'RecursionError', 'TypeError', 'ValueError', 'httpx.HTTPStatusError'), None),
+        ('safe',
+         ('AttributeError', 'KeyError', 'RecursionError', 'TypeError', 'ValueError',
+          'httpx.HTTPStatusError'), None),
         id='issue 22: the alby create_invoice shape (a JSON string, null or list body)',
     ),
     pytest.param(
@@ -382,28 +389,36 @@ REGRESSIONS = [
     ),
     pytest.param(
         "import json\n\n\ndef load(s: str) -> dict:\n    return json.loads(s)\n\n\n"
-  "def f(s: str):\n    try:\n        return load(s).get('a')\n    except Exception:\n        return None\n",
+  "def f(s: str):\n    try:\n        return load(s).get('a')\n    except Exception:\n"
+  "        return None\n",
         ('safe', ('TypeError', 'ValueError'), None),
         ('safe', ('AttributeError', 'RecursionError', 'ValueError'), None),
         id='issue 22: -> dict returning json.loads(s) is JSON',
     ),
     pytest.param(
         "import httpx\n\n\ndef code(data: dict):\n    return data.get('code')\n\n\n"
-  "def f(r: httpx.Response):\n    try:\n        return code(r.json())\n    except Exception:\n        return None\n",
+  "def f(r: httpx.Response):\n    try:\n        return code(r.json())\n    except Exception:\n"
+  "        return None\n",
         ('safe', ('ValueError',), None),
         ('safe', ('AttributeError', 'RecursionError', 'ValueError'), None),
         id='issue 22: a dict parameter given r.json() at the call site',
     ),
     pytest.param(
         "class Box:\n    def __init__(self, make) -> None:\n        self.payload: dict = make()\n\n"
-  "    def get(self):\n        try:\n            return self.payload['k']\n        except Exception:\n            return None\n",
+  "    def get(self):\n        try:\n            return self.payload['k']\n"
+  "        except Exception:\n            return None\n",
         ('safe', ('KeyError',), None),
-        ('left', (), '`LookupError` would only be guesses at what implicit operations raise, and the rest may be anything: `subscript` may raise more than it documents; and 1 more'),
+        ('left', (),
+         ('`LookupError` would only be guesses at what implicit operations raise, '
+          'and the rest may be anything: `subscript` may raise more than it '
+          'documents; and 1 more')),
         id='issue 22: self.payload: dict = untyped()',
     ),
     pytest.param(
         body("data = json.loads(s);return int(data['amount'])", "s: str"),
-        ('left', (), 'the handler would list 5 exceptions (IndexError, KeyError, OverflowError, TypeError, ValueError): too many to read; --keep-fallback adds them above a kept catch-all'),
+        ('left', (),
+         ('the handler would list 5 exceptions (IndexError, KeyError, OverflowError, TypeError, '
+          'ValueError): too many to read; --keep-fallback adds them above a kept catch-all')),
         ('safe', ('KeyError', 'OverflowError', 'RecursionError', 'TypeError', 'ValueError'), None),
         id="JSON: int(data['amount'])",
     ),
@@ -415,25 +430,36 @@ REGRESSIONS = [
     ),
     pytest.param(
         body("data = json.loads(s);for item in data['items']:;>print(item.get('id'))", "s: str"),
-        ('left', (), "unknown call `item.get`; iterates `data['items']` of unknown type (`__iter__`/`__next__` may raise anything); `print` runs special methods of `item.get('id')`, whose type is unknown"),
-        ('safe', ('AttributeError', 'KeyError', 'OSError', 'RecursionError', 'TypeError', 'ValueError'), None),
+        ('left', (),
+         ("unknown call `item.get`; "
+          "iterates `data['items']` of unknown type (`__iter__`/`__next__` may raise anything); "
+          "`print` runs special methods of `item.get('id')`, whose type is unknown")),
+        ('safe',
+         ('AttributeError', 'KeyError', 'OSError', 'RecursionError', 'TypeError', 'ValueError'),
+         None),
         id='JSON: iterating an array of objects',
     ),
     pytest.param(
-        body("payload = await request.json();return payload.get('name', '')", "request: Request", asynchronous=True),
+        body("payload = await request.json();return payload.get('name', '')", "request: Request",
+             asynchronous=True),
         ('left', (), 'unknown call `payload.get`; `request.json` may raise more than it documents'),
-        ('unsafe', ('AttributeError', 'ValueError', 'starlette.requests.ClientDisconnect'), '`request.json` may raise more than it documents'),
+        ('unsafe', ('AttributeError', 'ValueError', 'starlette.requests.ClientDisconnect'),
+         '`request.json` may raise more than it documents'),
         id='JSON: await request.json() (FastAPI)',
     ),
     pytest.param(
         body("r = requests.get(url, timeout=5);return r.json()['data']", "url: str"),
-        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'requests.RequestException'), '`requests.get` may raise more than it documents'),
-        ('unsafe', ('KeyError', 'RecursionError', 'TypeError', 'ValueError', 'requests.RequestException'), '`requests.get` may raise more than it documents'),
+        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'requests.RequestException'),
+         '`requests.get` may raise more than it documents'),
+        ('unsafe',
+         ('KeyError', 'RecursionError', 'TypeError', 'ValueError', 'requests.RequestException'),
+         '`requests.get` may raise more than it documents'),
         id="JSON: requests' r.json()['data']",
     ),
     pytest.param(
         body("data = json.loads(s);return data['n'] < 10", "s: str"),
-        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'ValueError'), "compares `data['n']` of unknown type (its ordering methods may raise anything)"),
+        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'ValueError'),
+         "compares `data['n']` of unknown type (its ordering methods may raise anything)"),
         ('safe', ('KeyError', 'RecursionError', 'TypeError', 'ValueError'), None),
         id='JSON: ordering a JSON value',
     ),
@@ -445,25 +471,36 @@ REGRESSIONS = [
     ),
     pytest.param(
         body("data = json.loads(s);return -data['fee'] * 1000", "s: str"),
-        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'ValueError'), "operand `-data['fee']` of unknown type (its arithmetic special methods may raise anything); operand `data['fee']` of unknown type (its unary special methods may raise anything)"),
+        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'ValueError'),
+         ("operand `-data['fee']` of unknown type (its arithmetic special methods may raise "
+          "anything); operand `data['fee']` of unknown type (its unary special methods may "
+          "raise anything)")),
         ('safe', ('KeyError', 'OverflowError', 'RecursionError', 'TypeError', 'ValueError'), None),
         id='JSON: -fee * 1000',
     ),
     pytest.param(
         body("data = json.loads(s);return data['amount'] / 1000", "s: str"),
-        ('left', (), 'the handler would list 5 exceptions (IndexError, KeyError, TypeError, ValueError, ZeroDivisionError): too many to read; --keep-fallback adds them above a kept catch-all'),
-        ('safe', ('ArithmeticError', 'KeyError', 'RecursionError', 'TypeError', 'ValueError'), None),
+        ('left', (),
+         ('the handler would list 5 exceptions (IndexError, KeyError, TypeError, ValueError, '
+          'ZeroDivisionError): too many to read; '
+          '--keep-fallback adds them above a kept catch-all')),
+        ('safe', ('ArithmeticError', 'KeyError', 'RecursionError', 'TypeError', 'ValueError'),
+         None),
         id='JSON: amount / 1000 (an int too large for a float)',
     ),
     pytest.param(
         body("data = json.loads(s);return f\"{data['x']:>10}\"", "s: str"),
-        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'ValueError'), "formats `data['x']` of unknown type (its `__format__`/`__str__` may raise anything)"),
+        ('unsafe', ('IndexError', 'KeyError', 'TypeError', 'ValueError'),
+         "formats `data['x']` of unknown type (its `__format__`/`__str__` may raise anything)"),
         ('safe', ('KeyError', 'RecursionError', 'TypeError', 'ValueError'), None),
         id='JSON: a format spec on a JSON value',
     ),
     pytest.param(
-        body("data = json.loads(s);for k, v in data.items():;>print(k.upper(), v.upper())", "s: str"),
-        ('left', (), 'unknown call `v.upper`; unknown call `k.upper`; `print` runs special methods of `k.upper()`, whose type is unknown'),
+        body("data = json.loads(s);for k, v in data.items():;>print(k.upper(), v.upper())",
+             "s: str"),
+        ('left', (),
+         ('unknown call `v.upper`; unknown call `k.upper`; '
+          '`print` runs special methods of `k.upper()`, whose type is unknown')),
         ('safe', ('AttributeError', 'OSError', 'RecursionError', 'ValueError'), None),
         id='JSON: items() of a JSON object',
     ),
@@ -481,15 +518,24 @@ REGRESSIONS = [
     ),
     pytest.param(
         body("data = json.loads(s);data['user'] = user;return data['user'].name", "s: str, user"),
-        ('left', (), 'the handler would list 5 exceptions (AttributeError, IndexError, KeyError, TypeError, ValueError): too many to read; --keep-fallback adds them above a kept catch-all'),
-        ('unsafe', ('AttributeError', 'KeyError', 'RecursionError', 'TypeError', 'ValueError'), "attribute of `data['user'].name` of unknown type (a property or `__getattr__` may raise anything)"),
+        ('left', (),
+         ('the handler would list 5 exceptions (AttributeError, IndexError, KeyError, TypeError, '
+          'ValueError): too many to read; --keep-fallback adds them above a kept catch-all')),
+        ('unsafe', ('AttributeError', 'KeyError', 'RecursionError', 'TypeError', 'ValueError'),
+         ("attribute of `data['user'].name` of unknown type (a property or `__getattr__` may "
+          "raise anything)")),
         id='JSON: a document the code fills with its own objects',
     ),
     pytest.param(
-        "import httpx\n\n\nasync def f(client: httpx.AsyncClient):\n    try:\n        r = await client.get('/x')\n        r.raise_for_status()\n"
-  "    except httpx.HTTPStatusError as exc:\n        try:\n            data = exc.response.json()\n            return data.get('error', {})\n"
+        "import httpx\n\n\nasync def f(client: httpx.AsyncClient):\n    try:\n"
+        "        r = await client.get('/x')\n        r.raise_for_status()\n"
+  "    except httpx.HTTPStatusError as exc:\n        try:\n            data = exc.response.json()\n"
+  "            return data.get('error', {})\n"
   "        except Exception:\n            return None\n",
-        ('left', (), 'unknown call `exc.response.json`; unknown call `data.get`; attribute of `exc.response` of unknown type (a property or `__getattr__` may raise anything)'),
+        ('left', (),
+         ('unknown call `exc.response.json`; unknown call `data.get`; '
+          'attribute of `exc.response` of unknown type (a property or `__getattr__` may '
+          'raise anything)')),
         ('safe', ('AttributeError', 'RecursionError', 'ValueError'), None),
         id='local typing: except httpx.HTTPStatusError as exc',
     ),
@@ -506,7 +552,9 @@ REGRESSIONS = [
         id='local typing: if x is None: return',
     ),
     pytest.param(
-        CONN + "def f(conn: Connection | None = None):\n    try:\n        return (conn or db).fetchone('q')\n    except Exception:\n        return None\n",
+        CONN + "def f(conn: Connection | None = None):\n    try:\n"
+               "        return (conn or db).fetchone('q')\n    except Exception:\n"
+               "        return None\n",
         ('left', (), 'unknown call `(conn or db).fetchone`'),
         ('safe', ('ConnectionError',), None),
         id='local typing: (conn or db).fetchone',
@@ -519,7 +567,9 @@ REGRESSIONS = [
     ),
     pytest.param(
         body("return Path(p).absolute().with_suffix(s)", "p: str, s: str"),
-        ('left', (), 'unknown call `Path(p).absolute().with_suffix` (on a `pathlib.Path`); unknown call `Path(p).absolute` (on a `pathlib.Path`)'),
+        ('left', (),
+         ('unknown call `Path(p).absolute().with_suffix` (on a `pathlib.Path`); '
+          'unknown call `Path(p).absolute` (on a `pathlib.Path`)')),
         ('safe', ('OSError', 'ValueError'), None),
         id='local typing: Path(p).absolute(), with_suffix()',
     ),
@@ -532,7 +582,11 @@ REGRESSIONS = [
     pytest.param(
         body("return '%(k)s' % mapping", "mapping: dict"),
         ('safe', ('TypeError', 'ValueError'), None),
-        ('left', (), '`KeyError`, `TypeError`, `ValueError` would only be guesses at what implicit operations raise, and the rest may be anything: formats `mapping` of unknown type (its `__str__`/`__format__` may raise anything)'),
+        ('left', (),
+         ('`KeyError`, `TypeError`, '
+          '`ValueError` would only be guesses at what implicit operations raise, '
+          'and the rest may be anything: formats `mapping` of unknown type (its '
+          '`__str__`/`__format__` may raise anything)')),
         id="operations: '%(k)s' % mapping (KeyError)",
     ),
     pytest.param(
@@ -607,7 +661,8 @@ def _decoder_module(decoder: str) -> str:
     for number, code in enumerate(JSON_BODIES.values()):
         module = body(f"{decode};{code}", params, asynchronous=asynchronous)
         functions.append(module.split("\n\n\n", 1)[1].replace("def f(", f"def f{number}(", 1))
-    head = body("pass").split("\n\n\n", 1)[0].replace("from fastapi import", "from starlette.requests import")
+    head = body("pass").split("\n\n\n", 1)[0].replace("from fastapi import",
+                                                      "from starlette.requests import")
     return head + "\n\n\n" + "\n\n".join(functions)
 
 

@@ -57,7 +57,7 @@ from common import sdist
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files
 from qualitytool.todos.model import TodoItem
-from qualitytool.todos.scan import scan_files
+from qualitytool.todos.project_scan import scan_files
 
 # web frameworks, backends, CLIs, infrastructure, security libraries, scientific code
 PROJECTS = (

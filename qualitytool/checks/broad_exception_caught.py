@@ -79,9 +79,12 @@ VALID = (
     "try:\n    f()\nexcept Exception:\n    logging.error('failed', exc_info=True)\n",
     "try:\n    f()\nexcept Exception:  # noqa: BLE001\n    pass\n",
     "class Exception(Exception):\n    pass\ntry:\n    f()\nexcept Exception:\n    pass\n",
-    "def g():\n    a, Exception = f()\n    try:\n        f()\n    except Exception:\n        pass\n",
-    "def g():\n    if (Exception := f()):\n        pass\n    try:\n        f()\n    except Exception:\n        pass\n",
-    "match f():\n    case [*Exception]:\n        pass\ntry:\n    f()\nexcept Exception:\n    pass\n",
+    ("def g():\n    a, Exception = f()\n    try:\n        f()\n    except Exception:\n"
+     "        pass\n"),
+    ("def g():\n    if (Exception := f()):\n        pass\n    try:\n        f()\n"
+     "    except Exception:\n        pass\n"),
+    ("match f():\n    case [*Exception]:\n        pass\ntry:\n    f()\n"
+     "except Exception:\n    pass\n"),
 )
 
 INVALID = (

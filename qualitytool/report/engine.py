@@ -152,7 +152,8 @@ def report_metrics(tools: Mapping[str, ToolResult]) -> dict[str, Any]:
     values = headline_metrics(tools)
     radon = tools.get("radon")
     exceptions = tools.get("check-exceptions")
-    values["average_complexity"] = radon.metrics["average_complexity"] if radon and radon.ok else None
+    values["average_complexity"] = (radon.metrics["average_complexity"]
+                                    if radon and radon.ok else None)
     values["broad_handlers"] = exceptions.metrics["total"] if exceptions and exceptions.ok else None
     values["findings"] = sum(len(t.findings) for t in tools.values())
     return values

@@ -65,7 +65,8 @@ def main() -> None:
     if untrusted:
         args = args[1:]
     if not args:
-        sys.stderr.write("usage: python -m qualitytool.report.launch [--untrusted] MODULE [ARGS...]\n")
+        sys.stderr.write(
+            "usage: python -m qualitytool.report.launch [--untrusted] MODULE [ARGS...]\n")
         raise SystemExit(2)
     module = args[0]
     sys.argv = [module, *args[1:]]

@@ -50,7 +50,8 @@ def location(finding: Finding) -> str:
 
 
 def context(report: QualityReport) -> dict[str, Any]:
-    """What the templates see (docs/report.md, "Speed, cache and templates", lists it for authors)."""
+    """What the templates see (docs/report.md, "Speed, cache and templates", lists it for
+    authors)."""
     tools = {t.tool: t for t in report.tools}
     ok = {name: t for name, t in tools.items() if t.status is ToolStatus.OK}
     by_tool = Counter({t.tool: len(t.findings) for t in report.tools if t.findings})

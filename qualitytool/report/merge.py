@@ -302,7 +302,8 @@ def check_parts(parts: Sequence[ShardPart], config: Config) -> None:
     seen: dict[int, Path] = {}
     for part in parts:
         if part.shard.index in seen:
-            raise MergeError(f"shard {part.shard} twice: {seen[part.shard.index]} and {part.source}")
+            raise MergeError(
+                f"shard {part.shard} twice: {seen[part.shard.index]} and {part.source}")
         seen[part.shard.index] = part.source
     missing = [f"{i}/{count}" for i in range(1, count + 1) if i not in seen]
     if missing:

@@ -12,8 +12,9 @@ lines radon reads: radon's groups of lines are exactly the logical lines of that
 prefix of lines tokenizes alone exactly when it ends outside brackets, strings and line
 continuations), and each group is judged by radon's own helpers (``_logical``,
 ``is_single_token``) on the group's tokens.  Whatever the single pass cannot vouch for (an
-error token, a tokenize error) goes to ``radon.raw.analyze`` itself.  ``tests/test_radon_metrics.py``
-checks the equality on every Django module and on generated programs.
+error token, a tokenize error) goes to ``radon.raw.analyze`` itself.
+``tests/test_radon_metrics.py`` checks the equality on every Django module and on generated
+programs.
 """
 
 from __future__ import annotations

@@ -182,7 +182,8 @@ def run_tool(
             raise ToolError(ToolStatus.MISSING, _last_line(completed.stderr))
         raise ToolError(
             ToolStatus.CRASHED,
-            f"exit status {completed.returncode}: {_last_line(completed.stderr or completed.stdout)}",
+            f"exit status {completed.returncode}: "
+            f"{_last_line(completed.stderr or completed.stdout)}",
         )
     return completed
 

@@ -12,17 +12,12 @@ from __future__ import annotations
 import ast
 import enum
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualitytool.atomic_files import atomic_write
 from qualitytool.scaffold.spec import Framework, HierarchySpec
-from qualitytool.sources import (
-    SourceError,
-    atomic_write,
-    encode_python,
-    read_python,
-)
+from qualitytool.sources import SourceError, encode_python, read_python
 
 HIERARCHY_TEMPLATE = "exception_hierarchy.py.j2"
 HANDLERS_TEMPLATE = "exception_handlers.py.j2"
@@ -91,7 +86,8 @@ def parse_problem(text: str) -> str | None:
         ast.parse(text)
     except (SyntaxError, ValueError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) and exc.lineno else ""
-        return f"the generated module does not parse: {exc.msg if isinstance(exc, SyntaxError) else exc}{where}"
+        message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        return f"the generated module does not parse: {message}{where}"
     return None
 
 
@@ -128,7 +124,8 @@ def _write_hierarchy(root: Path, spec: HierarchySpec, text: str, force: bool) ->
     problem = parse_problem(merged)
     if problem is not None:
         return ScaffoldFile(shown, Action.FAILED, error=f"{problem}; left unchanged")
-    if not atomic_write(target, encode_python(source, merged), expected=source.raw):
+    if not atomic_write(target, encode_python(source, merged), expected=source.raw,
+                        through_links=True):
         return ScaffoldFile(shown, Action.FAILED, error=f"{shown}: changed since it was read")
     return ScaffoldFile(shown, Action.EXTENDED, added)
 
@@ -150,11 +147,12 @@ def _write_whole(
             return ScaffoldFile(shown, Action.FAILED, error=f"{exc}; left unchanged")
         if existing.text == text:
             return ScaffoldFile(shown, Action.UNCHANGED)
-        if not atomic_write(target, encode_python(existing, text), expected=existing.raw):
+        if not atomic_write(target, encode_python(existing, text), expected=existing.raw,
+                            through_links=True):
             return ScaffoldFile(shown, Action.FAILED, error=f"{shown}: changed since it was read")
         return ScaffoldFile(shown, Action.OVERWRITTEN, classes)
     _make_package_dirs(root, target.parent)
-    _create(target, text.encode("utf-8"))
+    atomic_write(target, text.encode("utf-8"), exclusive=True)  # never over one made meanwhile
     return ScaffoldFile(shown, Action.CREATED, classes)
 
 
@@ -170,20 +168,6 @@ def _make_package_dirs(root: Path, folder: Path) -> None:
         (created / "__init__.py").touch()
 
 
-def _create(target: Path, data: bytes) -> None:
-    """Write a new file atomically, failing if someone created it meanwhile."""
-    import tempfile
-
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.link(tmp_name, target)  # fails if the target appeared meanwhile
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
 
 
 def add_missing_classes(existing: str, rendered: str) -> tuple[str, tuple[str, ...]]:

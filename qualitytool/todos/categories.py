@@ -267,10 +267,6 @@ class Categorizer:
     def _limitation(self) -> re.Pattern[str] | None:
         return _phrase_pattern(tuple(self.limitation_phrases))
 
-    def classify(self, item: TodoItem) -> tuple[str, str]:
-        category = self.judge(item).category
-        return category, self.resolution(item, category)
-
     def flag(self, item: TodoItem, verdict: Verdict,
              texts: ItemTexts | None = None) -> SecurityFlag:
         """Whether ``item`` may be about security, with the evidence: always when its
@@ -426,7 +422,8 @@ def evidence_of(name: str, signals: Iterable[Signal], texts: ItemTexts) -> Itera
 
 
 def code_words(*names: str) -> str:
-    """Identifiers and code as lower-case words: ``checkCSRF_token(x)`` -> ``check csrf token x``."""
+    """Identifiers and code as lower-case words: ``checkCSRF_token(x)`` ->
+    ``check csrf token x``."""
     text = " ".join(names)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)

@@ -213,7 +213,8 @@ def _apply_categories(source: str, categories: Any, drafts: dict[str, _Draft]) -
             draft.prior = _number(source, f"{where}.prior", table["prior"])
         if "label" in table:
             if not isinstance(table["label"], str) or not table["label"].strip():
-                raise CategoryRulesError(f"{source}: key '{where}.label' must be a non-empty string")
+                raise CategoryRulesError(
+                    f"{source}: key '{where}.label' must be a non-empty string")
             draft.label = table["label"]
         draft.plain_phrases += _strings(source, f"{where}.phrases", table.get("phrases", []))
         draft.signals += _signals(source, where, table.get("signals", []))

@@ -30,8 +30,9 @@ _NOT_CALLS = frozenset({
     "function", "switch", "catch", "typeof", "new", "super", "self", "cls", "else", "import",
 })
 _PY_DEF = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]+\w+")
-_PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([^#\n]*)|import[ \t]+([^#\n]+))",
-                        re.MULTILINE)
+_PY_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([^#\n]*)|import[ \t]+([^#\n]+))",
+    re.MULTILINE)
 _JS_IMPORT = re.compile(r"""(?:\bfrom\s+|\brequire\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]""",
                         re.MULTILINE)
 

@@ -226,7 +226,8 @@ def render_scores(scores: Scores, title: str) -> str:
             f"({percent(scores.flag_rate)})")
     confidence = (f"confidence: the most confident half {percent(scores.confident_accuracy(0.5))} "
                   f"right; {scores.uncertain} uncertain (the label among the two shown for "
-                  f"{scores.uncertain_in_two}), the others {percent(scores.certain_accuracy)} right")
+                  f"{scores.uncertain_in_two}), "
+                  f"the others {percent(scores.certain_accuracy)} right")
     lines += ["", flag, confidence]
     return "\n".join(lines)
 

@@ -204,7 +204,8 @@ class IssueTracker:
                 failure = describe_error(exc, self.options.token)
             existing = {i.fingerprint: i for i in self.list_issues()}
             if fingerprint in existing:
-                return existing[fingerprint].number, f"adopted (GitHub created it but answered: {failure})"
+                adopted = existing[fingerprint].number
+                return adopted, f"adopted (GitHub created it but answered: {failure})"
             if attempt == 2:
                 raise SyncError(f"creating {title!r} failed twice: {failure}")
         raise AssertionError("unreachable")  # pragma: no cover

@@ -39,8 +39,9 @@ class Location:
 def issue_body(item: TodoItem, location: Location) -> str:
     relative = location.relative(item)
     where = f" in `{item.context}`" if item.context else ""
+    link = f"[`{relative}:{item.line}`]({location.permalink(item)})"
     parts = [
-        f"`{item.marker}` comment at [`{relative}:{item.line}`]({location.permalink(item)}){where}:",
+        f"`{item.marker}` comment at {link}{where}:",
         "",
         "> " + item.text.replace("\n", "\n> "),
         "",

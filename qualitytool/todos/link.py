@@ -1,21 +1,28 @@
 """``todos sync --link``: rewrite synced comments to reference their issue (``TODO(#123)``).
 
-Every file gets a byte-preserving edit of each comment's own line (the LibCST codemod,
-``codemods/link_todos.py``, does the same for LibCST's runner).  Writes are atomic and refuse to overwrite a
-file that changed since it was read; linking twice changes nothing.
+The form ruff's TD rules accept.  Every file gets a byte-preserving edit of each comment's
+own line: only the comments named by line and marker column are touched, an author or tag in
+parentheses is kept (``# TODO(alice, #123): text``), and a comment that already names an
+issue is left alone.  Writes are atomic and refuse to overwrite a file that changed since it
+was read; linking twice changes nothing.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualitytool.sources import SourceError, atomic_write, encode_python, read_bytes, read_python
+from qualitytool.atomic_files import atomic_write
+from qualitytool.sources import SourceError, encode_python, read_bytes, read_python
 from qualitytool.todos.model import TodoItem
+
+_HEAD = re.compile(r"(?P<marker>\w+)(?:\((?P<paren>[^)]*)\))?[ \t]*(?::|-(?!-)|–|—)?[ \t]*")
+_ISSUE_REF = re.compile(r"^(?:[\w.-]+/[\w.-]+)?#\d+$|^https?://")
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ def _link_python(path: Path, links: list[tuple[TodoItem, str]]) -> int:
             linked += 1
     if linked:
         data = encode_python(source, "\n".join(lines))
-        if not atomic_write(path, data, expected=source.raw):
+        if not atomic_write(path, data, expected=source.raw, through_links=True):
             raise SourceError(f"{path}: changed while linking; left alone")
     return linked
 
@@ -96,9 +103,21 @@ def _refuse_unparsable(path: Path, text: str) -> None:
             raise SourceError(f"{path}: cannot parse: {type(exc).__name__}: {exc}") from exc
 
 
-def _linked_line(line: str, item: TodoItem, reference: str) -> str | None:
-    from qualitytool.codemods.link_todos import link_comment_text
+def link_comment_text(text: str, offset: int, marker: str, reference: str) -> str | None:
+    """``text`` with the marker at ``offset`` rewritten to reference ``reference``, or None
+    when there is no such marker there or it already references an issue."""
+    match = _HEAD.match(text, offset)
+    if match is None or match["marker"].lower() != marker.lower():
+        return None
+    parts = [p.strip() for p in (match["paren"] or "").split(",") if p.strip()]
+    if any(_ISSUE_REF.match(p) for p in parts):
+        return None
+    head = f"{match['marker']}({', '.join([*parts, reference])}): "
+    rest = text[match.end():]
+    return text[:offset] + head + rest if rest else text[:offset] + head.rstrip()
 
+
+def _linked_line(line: str, item: TodoItem, reference: str) -> str | None:
     # A CRLF file's lines end in \r here: it stays at the end, outside the comment.
     body, end = (line[:-1], "\r") if line.endswith("\r") else (line, "")
     new_body = link_comment_text(body, item.col - 1, item.marker, reference)
@@ -106,8 +125,6 @@ def _linked_line(line: str, item: TodoItem, reference: str) -> str | None:
 
 
 def _link_text(path: Path, links: list[tuple[TodoItem, str]]) -> int:
-    from qualitytool.codemods.link_todos import link_comment_text
-
     raw = read_bytes(path)
     text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("utf-8")
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
@@ -124,6 +141,6 @@ def _link_text(path: Path, links: list[tuple[TodoItem, str]]) -> int:
             linked += 1
     if linked:
         data = bom + "\n".join(lines).encode("utf-8")
-        if not atomic_write(path, data, expected=raw):
+        if not atomic_write(path, data, expected=raw, through_links=True):
             raise SourceError(f"{path}: changed while linking; left alone")
     return linked

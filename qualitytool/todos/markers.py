@@ -24,7 +24,8 @@ class Markers:
         # marker at the start of a "#" comment, checked by one regex search per file.
         self._after_hash = re.compile(rf"(?i)#(?:[^\S\n]|#)*(?:{alternatives})(?![A-Za-z0-9_])")
         self._canonical = {m.lower(): m for m in self.names}
-        encoded = b"|".join(re.escape(m.encode()) for m in sorted(self.names, key=len, reverse=True))
+        longest_first = sorted(self.names, key=len, reverse=True)
+        encoded = b"|".join(re.escape(m.encode()) for m in longest_first)
         self._anywhere_bytes = re.compile(rb"(?i)(?:" + encoded + rb")")
         self._after_hash_bytes = re.compile(
             rb"(?i)#(?:[ \t\f\v\r#]|\xc2\xa0)*(?:" + encoded + rb")(?![A-Za-z0-9_])"

@@ -16,7 +16,8 @@ from qualitytool.rendering.templates import cell, environment, render_template
 from qualitytool.todos.model import RESOLUTIONS, ScanResult, TodoItem
 
 JSON_VERSION = 1
-REPORT_FILES = {"TODO_REPORT.md": "todo_report.md.j2", "KNOWN_LIMITATIONS.md": "known_limitations.md.j2"}
+REPORT_FILES = {"TODO_REPORT.md": "todo_report.md.j2",
+                "KNOWN_LIMITATIONS.md": "known_limitations.md.j2"}
 
 
 def item_to_dict(item: TodoItem) -> dict[str, Any]:

@@ -103,7 +103,10 @@ class PythonLexer:
             start = starts[current]
             if text.startswith(" " * indent, start):
                 continue  # indented at least as deep: not an enclosing statement
-            end = self.line_starts[current + 1] - 1 if current + 1 < len(self.line_starts) else len(self.text)
+            if current + 1 < len(self.line_starts):
+                end = self.line_starts[current + 1] - 1
+            else:
+                end = len(self.text)
             raw = self.text[start:end]
             stripped = raw.lstrip(" \t\f")
             if not stripped.strip() or stripped[0] in "#)]}":

@@ -142,7 +142,8 @@ def _link(items: Sequence[TodoItem], plan: Plan, done: Sequence[Action]) -> list
     from qualitytool.todos.link import link_items
 
     pairs = [(a.item, f"#{a.number}") for a in done if a.item is not None and a.number]
-    pairs += [(i, f"#{plan.matched[i.fingerprint]}") for i in items if i.fingerprint in plan.matched]
+    pairs += [(i, f"#{plan.matched[i.fingerprint]}")
+              for i in items if i.fingerprint in plan.matched]
     return link_items(pairs)
 
 

@@ -148,7 +148,8 @@ def plan_sync(
             options = free.get(key(_meta(item)))
             if options:
                 issue = options.pop(0)
-                updates.append(Action("update", issue_title(item), item, issue, reason, issue.number))
+                updates.append(Action("update", issue_title(item), item, issue, reason,
+                                      issue.number))
                 candidates = [c for c in candidates if c is not issue]
             else:
                 remaining.append(item)
@@ -190,4 +191,5 @@ def parse_meta(body: str | None) -> dict[str, str]:
 
 def meta_comment(item: TodoItem) -> str:
     # "--" cannot appear inside an HTML comment; JSON's \u escape keeps it decodable.
-    return "<!-- qualitytool-todo " + json.dumps(_meta(item)).replace("--", "\\u002d\\u002d") + " -->"
+    meta = json.dumps(_meta(item)).replace("--", "\\u002d\\u002d")
+    return "<!-- qualitytool-todo " + meta + " -->"

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-BROAD_NAMES = ("Exception", "BaseException")
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _NOQA = re.compile(
     r"#\s*noqa(?::\s?(?P<codes>[A-Za-z]+[0-9]+(?:[,\s]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE

@@ -97,13 +97,18 @@ class _Recorder:
         if not os.path.isdir(self.out_dir):
             return  # the run is over (a daemon outlived the command): nobody collects it
         target = os.path.join(self.out_dir, f"{os.getpid()}-{uuid.uuid4().hex}.json")
+        # Written whole or not at all (the collector reads ``*.json`` only); this module cannot
+        # import qualitytool.atomic_files, so it keeps its own temporary file and rename.
         temporary = target + ".tmp"
         try:
             with open(temporary, "w", encoding="utf-8") as handle:
                 json.dump(data, handle)
             os.replace(temporary, target)
         except OSError:
-            pass  # never fail the process under test at its exit
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass  # never fail the process under test at its exit
 
 
 def _class_key(cls: type) -> str:

@@ -42,7 +42,8 @@ from qualitytool.sources import SourceError, decode_python, read_bytes
 CONFIG_ENV = "QUALITYTOOL_EVIDENCE_CONFIG"
 _RECORDER_MODULE = "_qualitytool_evidence"
 _SITECUSTOMIZE = f'''\
-"""Written by `qualitytool evidence run`: start the recorder, then the sitecustomize this shadows."""
+"""Written by `qualitytool evidence run`: start the recorder, then the sitecustomize this
+shadows."""
 import os as _os
 import sys as _sys
 

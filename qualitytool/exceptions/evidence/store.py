@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from qualitytool.atomic_files import atomic_write
 from qualitytool.cache_files import ignore_state_folder
 from qualitytool.own_files import (
     MEGABYTE,
@@ -28,7 +29,6 @@ from qualitytool.own_files import (
     read_regular_file,
 )
 from qualitytool.shapes import DOTTED, Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
-from qualitytool.sources import atomic_write
 
 FORMAT_VERSION = 1
 DEFAULT_PATH = Path(".qualitytool") / "evidence.json"
@@ -189,7 +189,7 @@ def save(path: Path, evidence: Evidence, root: Path | None = None) -> None:
             raise EvidenceError(f"{reason}; the evidence is not written")
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore_state_folder(path.parent)  # the default place, <root>/.qualitytool/
-    atomic_write(path, evidence.to_json().encode("utf-8"))
+    atomic_write(path, evidence.to_json().encode("utf-8"), through_links=True)
 
 
 def _merge_caught(

@@ -38,16 +38,6 @@ class ProjectHierarchy:
     def qualified(self, name: str) -> str:
         return f"{self.module}.{name}"
 
-    def family_of(self, name: str) -> str | None:
-        """The family a class of the module belongs to (itself for a family)."""
-        parents = dict(self.parents)
-        family_names = {f.name for f in self.families}
-        seen = 0
-        while name not in family_names and name in parents and seen < 50:
-            name = parents[name]
-            seen += 1
-        return name if name in family_names else None
-
     def has(self, name: str) -> bool:
         return any(cls == name for cls, _ in self.parents)
 

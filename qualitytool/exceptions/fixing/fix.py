@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qualitytool.atomic_files import atomic_write
 from qualitytool.config import Config
 from qualitytool.discovery import matches_any
 from qualitytool.exceptions.checking.check import cannot_parse, read_candidate
@@ -39,7 +40,6 @@ from qualitytool.findings import FileResult
 from qualitytool.sources import (
     PythonSource,
     SourceError,
-    atomic_write,
     decode_python,
     encode_python,
 )
@@ -310,7 +310,8 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
     except SyntaxError as exc:  # never write code that does not parse
         return FixFileResult(
             path=shown, handlers=outcomes,
-            error=f"{shown}: internal error: the rewrite does not parse ({exc.msg}); left unchanged",
+            error=f"{shown}: internal error: the rewrite does not parse ({exc.msg}); "
+                  "left unchanged",
         )
     diff = unified_diff(
         source.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
@@ -320,7 +321,9 @@ def _fix_file(path: Path, options: FixOptions) -> FileResult:
         diff += "\n\\ No newline at end of file\n"
     written = False
     if options.write:
-        written = atomic_write(path, encode_python(source, new_text), expected=raw)
+        written = atomic_write(
+            path, encode_python(source, new_text), expected=raw, through_links=True
+        )
         if not written:
             return FixFileResult(
                 path=shown, handlers=_unapplied(outcomes), diff=diff,

@@ -240,7 +240,6 @@ class LogCall:
     library: LogLibrary
     logger: ast.expr  # the logger the chain starts from
     traceback: bool  # it already logs the traceback
-    has_opt: bool  # loguru: the chain has an ``.opt(...)`` call already
 
 
 def read_log_call(
@@ -272,7 +271,7 @@ def read_log_call(
         k.arg == "exception" and not _is_falsy_literal(k.value) for k in opt.keywords
     ))
     return LogCall(call=call, method=func.attr, library=library, logger=receiver,
-                   traceback=traceback, has_opt=opt is not None)
+                   traceback=traceback)
 
 
 def library_reader(
@@ -581,7 +580,7 @@ def first_log_call(
             k.arg == "exc_info" for k in call.keywords
         ):
             log = LogCall(call=call, method=call.func.attr, library=LogLibrary.UNKNOWN,
-                          logger=call.func.value, traceback=True, has_opt=False)
+                          logger=call.func.value, traceback=True)
         if log is not None:
             return None if any(k.arg is None for k in call.keywords) else (position, log)
     return None
@@ -791,8 +790,9 @@ _NEIGHBOURS = 60  # modules read to tell a project's logging library
 
 def project_library(path: Path) -> LogLibrary | None:
     """The logging library the modules next to ``path`` use (its folder, else the folders
-    above it up to the project's top, three at most): loguru or structlog where any of them imports it and more of them do than
-    import :mod:`logging`, else the standard library when one of them imports it."""
+    above it up to the project's top, three at most): loguru or structlog where any of them
+    imports it and more of them do than import :mod:`logging`, else the standard library
+    when one of them imports it."""
     return _project_library(str(path.resolve().parent))
 
 

@@ -51,7 +51,6 @@ class ImportStyle:
     from_first: bool = False
     order_by_type: bool = True
     case_sensitive: bool = False
-    lines_between_types: int = 0
     line_length: int = 79
     indent: str = "    "
     own_packages: frozenset[str] = field(default_factory=frozenset)

@@ -81,7 +81,8 @@ def join(
         if seen.spelled is None:
             return f"the tests show it catching `{seen.name}`, a class the code cannot import"
         if not is_dotted_name(seen.spelled) or canonical(seen.spelled) in BROAD:
-            return f"the evidence names `{seen.spelled}`, which cannot be written in an except clause"
+            return (f"the evidence names `{seen.spelled}`, which cannot be written in an "
+                    "except clause")
         if not inferrer.hierarchy.is_exception_class(seen.spelled):
             return (f"the evidence names `{seen.spelled}`, which does not resolve to an "
                     "exception class here")

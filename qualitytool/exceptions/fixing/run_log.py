@@ -11,11 +11,10 @@ one whose content does not have :data:`RUN_LOG_SHAPE`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from qualitytool.atomic_files import atomic_write
 from qualitytool.cache_files import ignore_state_folder
 from qualitytool.own_files import MEGABYTE, OwnFileRefused, leads_out, read_own_file, tracked_by_git
 from qualitytool.shapes import Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
@@ -66,15 +65,7 @@ def write_run_log(root: Path, text: str) -> Path:
         raise OwnFileRefused(reason)
     target.parent.mkdir(parents=True, exist_ok=True)
     ignore_state_folder(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=".last-fix-exceptions.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp creates 0600; a log is for everyone
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    # A log is for everyone (the umask's permissions); one lost in a crash is written again
+    # by the next run.
+    atomic_write(target, text.encode("utf-8"), durable=False)
     return target

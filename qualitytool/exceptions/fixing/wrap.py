@@ -52,7 +52,8 @@ def external_services() -> tuple[ExternalService, ...]:
     )
 
 
-def _services_called(body: list[ast.stmt], frame: Frame, inferrer: Inferrer) -> list[ExternalService]:
+def _services_called(body: list[ast.stmt], frame: Frame,
+                     inferrer: Inferrer) -> list[ExternalService]:
     found: list[ExternalService] = []
     for node in ast.walk(ast.Module(body=body, type_ignores=[])):
         if not isinstance(node, ast.Call):

@@ -1,1 +1,2 @@
-"""What a ``try`` body can raise: the knowledge base, the project index, local typing and the inferrer."""
+"""What a ``try`` body can raise: the knowledge base, the project index, local typing and
+the inferrer."""

@@ -206,7 +206,8 @@ class StubType(Protocol):
 
 
 class StubSource(Protocol):
-    """What the typing needs from typeshed's stubs (:class:`qualitytool.exceptions.inference.stubs.Stubs`)."""
+    """What the typing needs from typeshed's stubs
+    (:class:`qualitytool.exceptions.inference.stubs.Stubs`)."""
 
     def return_type(self, qualified: str, awaited: bool = False) -> StubType | None: ...
 
@@ -321,7 +322,8 @@ class TypeInference:
                 found.append(ValueType(member.name))
         return union_of(found)
 
-    def _union_of_values(self, values: Sequence[ast.expr], frame: Frame, depth: int) -> ValueType | None:
+    def _union_of_values(self, values: Sequence[ast.expr], frame: Frame,
+                         depth: int) -> ValueType | None:
         return union_of(self.type_of(v, frame, depth + 1) for v in values)
 
     def _bool_op_type(self, expr: ast.BoolOp, frame: Frame, depth: int) -> ValueType | None:
@@ -487,7 +489,8 @@ class TypeInference:
             return NEVER if excluded else None
         return union_of(types)
 
-    def definition_type(self, definition: Definition, frame: Frame, depth: int = 0) -> ValueType | None:
+    def definition_type(self, definition: Definition, frame: Frame,
+                        depth: int = 0) -> ValueType | None:
         """What a binding of a local holds (memoised per frame; a binding that depends on
         itself, through a loop, is unknown)."""
         cache = frame.definition_types
@@ -502,7 +505,8 @@ class TypeInference:
         cache[definition] = result
         return result
 
-    def _definition_type(self, definition: Definition, frame: Frame, depth: int) -> ValueType | None:
+    def _definition_type(self, definition: Definition, frame: Frame,
+                         depth: int) -> ValueType | None:
         node = definition.node
         kind = definition.kind
         if kind is DefinitionKind.PARAMETER:
@@ -577,7 +581,8 @@ class TypeInference:
         if manager is None or manager.optional or manager.is_union:
             return None
         method = "__aenter__" if asynchronous else "__enter__"
-        cls = self.index.class_info(manager.name) if self.index.is_project_name(manager.name) else None
+        cls = (self.index.class_info(manager.name) if self.index.is_project_name(manager.name)
+               else None)
         if cls is not None:
             if self.index.find_method(cls, method) is None:
                 return None
@@ -602,7 +607,8 @@ class TypeInference:
             return _NOT_PROJECT
         decorators = Frame(module=module)
         if not any(
-            qualified_name(d.func if isinstance(d, ast.Call) else d, decorators) in _CONTEXT_MANAGERS
+            qualified_name(d.func if isinstance(d, ast.Call) else d, decorators)
+            in _CONTEXT_MANAGERS
             for d in node.decorator_list
         ):
             return _NOT_PROJECT
@@ -633,7 +639,8 @@ class TypeInference:
             return items[path[0]]
         return iteration_element(self.type_of(iterable, frame, depth + 1))
 
-    def _pair_types(self, iterable: ast.expr, frame: Frame, depth: int) -> list[ValueType | None] | None:
+    def _pair_types(self, iterable: ast.expr, frame: Frame,
+                    depth: int) -> list[ValueType | None] | None:
         """Element types of the tuples ``d.items()``, ``enumerate(xs)`` and ``zip(a, b)``
         yield, or None."""
         if not isinstance(iterable, ast.Call) or iterable.keywords:
@@ -802,7 +809,8 @@ class TypeInference:
         if attr in members.untyped:
             return None
         types = [self.type_of(value, f, 2) for value, f in members.assigned.get(attr, ())]
-        types += [self.annotation_type(annotation, f) for annotation, f in members.fields.get(attr, ())]
+        types += [self.annotation_type(annotation, f)
+                  for annotation, f in members.fields.get(attr, ())]
         if not types:
             return None
         # Code anywhere (``obj.items.append(x)`` in another module) may fill an
@@ -1083,13 +1091,14 @@ class TypeInference:
                     members.has_getattr = True
                 self._collect_self_assignments(owner, stmt, members)
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                members.declared.setdefault(stmt.target.id, []).append((stmt.annotation, class_frame))
+                name = stmt.target.id
+                members.declared.setdefault(name, []).append((stmt.annotation, class_frame))
                 # A constructor may fill it (dataclass, attrs, pydantic fields with a
                 # default), so the annotation counts next to the default value.
-                members.fields.setdefault(stmt.target.id, []).append((stmt.annotation, class_frame))
+                members.fields.setdefault(name, []).append((stmt.annotation, class_frame))
                 if stmt.value is not None:
-                    members.initialised.add(stmt.target.id)
-                    members.assigned.setdefault(stmt.target.id, []).append((stmt.value, class_frame))
+                    members.initialised.add(name)
+                    members.assigned.setdefault(name, []).append((stmt.value, class_frame))
             elif isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
@@ -1316,7 +1325,8 @@ def says_override_me(node: FunctionNode) -> bool:
     stmt = body[0]
     if isinstance(stmt, ast.Pass):
         return True
-    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis:
+    if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+            and stmt.value.value is Ellipsis):
         return True
     if isinstance(stmt, ast.Raise) and stmt.exc is not None:
         target = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc

@@ -161,7 +161,8 @@ def filled_containers(body: Sequence[ast.stmt], shallow: bool = False) -> frozen
     the blocks nested in them."""
     found: set[str] = set()
     nodes: Iterable[ast.AST] = (
-        _statement_nodes(body) if shallow else ast.walk(ast.Module(body=list(body), type_ignores=[]))
+        _statement_nodes(body) if shallow
+        else ast.walk(ast.Module(body=list(body), type_ignores=[]))
     )
     for node in nodes:
         targets: list[ast.expr] = []
@@ -263,7 +264,8 @@ def _is_none(node: ast.expr) -> bool:
 
 
 class _Binder:
-    def __init__(self, function: ast.FunctionDef | ast.AsyncFunctionDef, locals_: frozenset[str]) -> None:
+    def __init__(self, function: ast.FunctionDef | ast.AsyncFunctionDef,
+                 locals_: frozenset[str]) -> None:
         self.function = function
         self.tracked = locals_ - _untracked(function)
         self.facts = FlowFacts(tracked=self.tracked)
@@ -434,11 +436,13 @@ class _Binder:
                 evaluated += [*stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d)]
             for expr in evaluated:
                 state = self.expr(expr, state)
-            return self._bind(state, stmt.name, self.definition(DefinitionKind.UNKNOWN, stmt.name, stmt))
+            return self._bind(state, stmt.name,
+                              self.definition(DefinitionKind.UNKNOWN, stmt.name, stmt))
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias in stmt.names:
                 bound = alias.asname or alias.name.split(".")[0]
-                state = self._bind(state, bound, self.definition(DefinitionKind.UNKNOWN, bound, stmt))
+                state = self._bind(state, bound,
+                                   self.definition(DefinitionKind.UNKNOWN, bound, stmt))
             return state
         for child in ast.iter_child_nodes(stmt):  # Assert, Global, Pass, TypeAlias...
             if isinstance(child, ast.expr):
@@ -567,7 +571,8 @@ class _Binder:
                 elif isinstance(node, ast.MatchClass):
                     bound = self.expr(node.cls, bound)
                 for name in names:
-                    bound = self._bind(bound, name, self.definition(DefinitionKind.UNKNOWN, name, node))
+                    bound = self._bind(bound, name,
+                                       self.definition(DefinitionKind.UNKNOWN, name, node))
             if case.guard is not None:
                 bound, _false = self.condition(case.guard, bound)
             ends.append(self.block(case.body, bound))

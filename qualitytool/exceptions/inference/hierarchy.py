@@ -4,7 +4,8 @@ Builtin and standard-library classes are looked up for real (the stdlib module i
 nothing else ever is); project classes through their ``class`` statements; third-party
 classes through the knowledge base's ``[[exception]]`` entries.  A class whose place in the
 hierarchy differs between the supported Pythons is seen as it is on all of them
-(:data:`qualitytool.exceptions.inference.pythons.VERSION_SPLIT_CLASSES`), whichever Python runs this.
+(:data:`qualitytool.exceptions.inference.pythons.VERSION_SPLIT_CLASSES`), whichever Python
+runs this.
 """
 
 from __future__ import annotations

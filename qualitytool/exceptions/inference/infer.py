@@ -190,7 +190,8 @@ class Inferrer:
             return combine(parts)
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
             parts = [self.expression(stmt.iter, frame)]
-            parts.append(self.ops.iteration(stmt.iter, frame, asynchronous=isinstance(stmt, ast.AsyncFor)))
+            parts.append(self.ops.iteration(stmt.iter, frame,
+                                            asynchronous=isinstance(stmt, ast.AsyncFor)))
             if not _iterates_pairs(stmt):
                 parts.append(self.target(stmt.target, frame))
             parts += [self.block(stmt.body, frame), self.block(stmt.orelse, frame)]

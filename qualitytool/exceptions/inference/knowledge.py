@@ -413,11 +413,6 @@ def _parse_exception(entry: Any, where: str) -> ExceptionSpec:
     return ExceptionSpec(name=name, bases=tuple(table["bases"]), source=source, note=note)
 
 
-def parse_exception_classes(text: str, origin: str) -> list[ExceptionSpec]:
-    """The ``[[exception]]`` entries of one TOML document."""
-    return parse_knowledge(text, origin)["exception"]
-
-
 def _array(data: dict[str, Any], kind: str, origin: str) -> list[Any]:
     entries = data.get(kind, [])
     if not isinstance(entries, list):

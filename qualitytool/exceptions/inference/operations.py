@@ -65,7 +65,8 @@ class ImplicitOperations:
             found = self.index.find_method(cls, method)
             if found is not None:
                 owner, node = found
-                return self.inferrer.summary(f"{owner.qualname}.{method}", node, owner.module, owner, shown)
+                return self.inferrer.summary(f"{owner.qualname}.{method}", node, owner.module,
+                                             owner, shown)
         return None
 
     def project_class(self, kind: ValueType) -> ClassInfo | None:
@@ -102,7 +103,8 @@ class ImplicitOperations:
         """``x.m(...)`` on a union (a JSON value): each class answers for itself; one
         without the method raises AttributeError (``[].get``, ``None.upper``)."""
         shown = display(call.func)
-        return combine(self._member_method(m, method, call, frame, shown) for m in receiver.classes())
+        return combine(self._member_method(m, method, call, frame, shown)
+                       for m in receiver.classes())
 
     def _member_method(self, member: ValueType, method: str, call: ast.Call, frame: Frame,
                        shown: str) -> Answer:
@@ -160,8 +162,8 @@ class ImplicitOperations:
             members = self._members(cls)
             if attr in members.properties:
                 owner, getter = members.properties[attr]
-                return self.inferrer.summary(f"{owner.qualname}.{attr}", getter, owner.module, owner,
-                                    display(node))
+                return self.inferrer.summary(f"{owner.qualname}.{attr}", getter, owner.module,
+                                             owner, display(node))
             if attr in members.methods or attr in members.initialised:
                 return NOTHING
             if members.defines(attr):
@@ -222,17 +224,18 @@ class ImplicitOperations:
         if split is None:
             return Answer.open(["AttributeError"], f"`{display(node)}`: cannot find its module")
         info, rest = split
-        if rest[0] not in info.bindings and self.index.module_path(f"{info.name}.{rest[0]}") is None:
+        submodule = f"{info.name}.{rest[0]}"
+        if rest[0] not in info.bindings and self.index.module_path(submodule) is None:
             return Answer.closed(["AttributeError"])
         if len(rest) == 1 or self.index.lookup(qualified) is not None:
             return NOTHING
-        cls = self.index.class_info(f"{info.name}.{rest[0]}")
+        cls = self.index.class_info(submodule)
         if cls is not None and len(rest) == 2:
             members = self._members(cls)
             if rest[1] in members.methods or rest[1] in members.initialised:
                 return NOTHING
         target = info.bindings.get(rest[0])
-        if target is not None and target != f"{info.name}.{rest[0]}":
+        if target is not None and target != submodule:
             return self.static_reference(".".join([target, *rest[1:]]), node)
         return Answer.open(["AttributeError"], f"attribute `{display(node)}` of a module-level "
                                                "object")
@@ -262,13 +265,15 @@ class ImplicitOperations:
             return combine(parts)
         if kind.is_builtin:
             return combine([*parts, Answer.closed(["AttributeError"])])
-        if self.stubs is not None and self.stubs.has_attribute(kind.name, node.attr) and not deleting:
+        if (self.stubs is not None and self.stubs.has_attribute(kind.name, node.attr)
+                and not deleting):
             return combine(parts)
         parts.append(Answer.open(["AttributeError"], f"sets `{display(node)}` on a `{kind.name}` "
                                                      "(no contract for it)"))
         return combine(parts)
 
-    def unpacking(self, target: ast.Tuple | ast.List, value: ast.expr | None, frame: Frame) -> Answer:
+    def unpacking(self, target: ast.Tuple | ast.List, value: ast.expr | None,
+                  frame: Frame) -> Answer:
         starred = any(isinstance(e, ast.Starred) for e in target.elts)
         if isinstance(value, (ast.Tuple, ast.List)) and not any(
             isinstance(e, ast.Starred) for e in value.elts
@@ -294,7 +299,9 @@ class ImplicitOperations:
     def _iteration_of(self, kind: ValueType, iterable: ast.expr, asynchronous: bool) -> Answer:
         parts: list[Answer] = []
         if kind.is_builtin:
-            if asynchronous or (kind.is_scalar and kind.name not in ("builtins.str", "builtins.bytes")):
+            if asynchronous or (
+                kind.is_scalar and kind.name not in ("builtins.str", "builtins.bytes")
+            ):
                 parts.append(Answer.closed(["TypeError"]))
             return combine(parts)
         methods = ("__aiter__", "__anext__") if asynchronous else ("__iter__", "__next__")
@@ -310,7 +317,9 @@ class ImplicitOperations:
                                     f"{kind.name}.{methods[1]}"))
         return combine(parts)
 
-    def _project_function(self, call: ast.Call, frame: Frame) -> tuple[FunctionNode, ModuleInfo] | None:
+    def _project_function(
+        self, call: ast.Call, frame: Frame
+    ) -> tuple[FunctionNode, ModuleInfo] | None:
         """The project function (not class) a call reaches, with its module."""
         callee = self.types.callee_name(call.func, frame)
         if callee is None or not self.index.is_project_name(callee):
@@ -335,7 +344,8 @@ class ImplicitOperations:
                 "context manager", expr, f"`{methods[0]}`/`{methods[1]}`"))
         return combine(self._context_manager_of(m, expr, methods) for m in kind.classes())
 
-    def _context_manager_of(self, kind: ValueType, expr: ast.expr, methods: tuple[str, str]) -> Answer:
+    def _context_manager_of(self, kind: ValueType, expr: ast.expr,
+                            methods: tuple[str, str]) -> Answer:
         if kind.is_scalar or kind.json:
             # not a context manager: TypeError (AttributeError before Python 3.11)
             return Answer.closed(["AttributeError", "TypeError"])
@@ -406,7 +416,8 @@ class ImplicitOperations:
                     lookup = combine([lookup, Answer.open(["TypeError"], unknown_type(
                         "index", node.slice, "its `__index__`"))])
                 elif index_type.optional or any(
-                    m.name not in ("builtins.int", "builtins.bool") for m in index_type.alternatives()
+                    m.name not in ("builtins.int", "builtins.bool")
+                    for m in index_type.alternatives()
                 ):
                     if index_type.only_builtins():
                         lookup = combine([lookup, Answer.closed(["TypeError"])])
@@ -586,7 +597,9 @@ class ImplicitOperations:
             if "builtins.complex" in (left_type.name, right_type.name):
                 return Answer.closed(["TypeError"])  # complex numbers are not ordered
             return NOTHING
-        if left_type.name == right_type.name and left_type.name in ("builtins.str", "builtins.bytes"):
+        if left_type.name == right_type.name and (
+            left_type.name in ("builtins.str", "builtins.bytes")
+        ):
             return NOTHING
         if left_type.is_builtin and right_type.is_builtin:
             if left_type.only_builtins() and right_type.only_builtins():

@@ -234,7 +234,8 @@ class ProjectIndex:
         Keeping every fixed file's tree alive makes each garbage collection slower.
         """
         self._modules.pop(name, None)
-        self._classes = {k: v for k, v in self._classes.items() if v is None or v.module.name != name}
+        self._classes = {
+            k: v for k, v in self._classes.items() if v is None or v.module.name != name}
 
     def module_path(self, name: str) -> Path | None:
         """The file of a project module, without reading it."""

@@ -65,7 +65,8 @@ class ContractResolver:
             spec = self._class_method(owner, method)
             if spec is not None:
                 return spec
-            project_class = self.index.class_info(owner) if self.index.is_project_name(owner) else None
+            project_class = (self.index.class_info(owner) if self.index.is_project_name(owner)
+                             else None)
             if project_class is not None:
                 return self.inherited(project_class, method)
         if self.index.is_project_name(qualified):

@@ -682,7 +682,8 @@ def _public_modules(module: str) -> list[str]:
     """Where a class of a private module is re-exported, most specific first: ``_io`` ->
     ``io``; ``httpx._models`` -> ``httpx``; ``a.b._c._d`` -> ``a.b``."""
     parts = module.split(".")
-    private = [i for i, part in enumerate(parts) if part.startswith("_") and not part.startswith("__")]
+    private = [
+        i for i, part in enumerate(parts) if part.startswith("_") and not part.startswith("__")]
     if not private:
         return []
     first = private[0]

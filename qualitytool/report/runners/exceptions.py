@@ -17,8 +17,6 @@ from typing import Any
 from qualitytool.findings import Finding, RunResult, Severity
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 
-FIX_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
-
 
 def read_fix_log(ctx: RunContext) -> dict[str, Any] | None:
     """The last fix-exceptions run log, or None when none was recorded.  One that cannot be

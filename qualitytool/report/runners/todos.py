@@ -24,7 +24,7 @@ class TodosRunner:
         from qualitytool.rendering.templates import TemplateRenderError, templates_dir_of
         from qualitytool.todos.categories import CategoryRulesError
         from qualitytool.todos.output import summary, write_reports
-        from qualitytool.todos.scan import scan_paths
+        from qualitytool.todos.project_scan import scan_paths
 
         try:
             # Large trees in background workers (this is a runner thread); paths relative to

@@ -18,9 +18,9 @@ from qualitytool.todos.categories import Categorizer
 from qualitytool.todos.category_rules import Thresholds, load_categorizer
 from qualitytool.todos.context import FileCode
 from qualitytool.todos.decoding import decode_source, read_bytes
+from qualitytool.todos.file_scan import scan_source
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.scanner import scan_source
 from qualitytool.todos.syntax import language_of, uses_hash_comments_only
 from qualitytool.todos.vendored import todo_exclusions
 
