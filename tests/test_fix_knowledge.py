@@ -203,7 +203,8 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "pathlib.Path.rmdir": {"OSError": "Path(missing).rmdir()"},
     "pathlib.Path.stat": {"OSError": "Path(missing).stat()"},
     "pathlib.Path.rename": {"OSError": "Path(missing).rename(tmp / 'x')"},
-    "pathlib.Path.resolve": {"OSError": "Path(missing).resolve(strict=True)"},
+    "pathlib.Path.resolve": {"OSError": "Path(missing).resolve(strict=True)",
+                             "RuntimeError": "os.symlink('loop', tmp / 'loop'); (tmp / 'loop').resolve()"},
     "pathlib.Path.relative_to": {"ValueError": "Path('/a').relative_to('/b')"},
     "io.IOBase.read": {"OSError": "wo.read()", "ValueError": "closed_file.read()"},
     "io.IOBase.readline": {"OSError": "wo.readline()", "ValueError": "closed_file.readline()"},
@@ -594,6 +595,7 @@ def _namespace(tmp_path: Path, closing_port: int) -> dict[str, object]:
 # base lists the class for every Python the project may run on.
 RAISES_ON: dict[tuple[str, str], tuple[tuple[int, int], tuple[int, int]]] = {
     ("builtins.chr", "OverflowError"): ((3, 0), (3, 13)),  # 3.13: ValueError for any int
+    ("pathlib.Path.resolve", "RuntimeError"): ((3, 0), (3, 13)),  # 3.13: OSError (strict) or nothing
     # 3.10 enters a closed connection; the first statement then raises
     ("sqlite3.Connection.__enter__", "sqlite3.Error"): ((3, 11), (4, 0)),
 }
