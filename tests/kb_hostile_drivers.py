@@ -12,6 +12,7 @@ import asyncio
 import base64
 import binascii
 import calendar
+import collections
 import configparser
 import copy
 import csv
@@ -70,6 +71,7 @@ from hostile_values import (
     Deferred,
     Pool,
     httpx_responses,
+    nested_list,
     nested_tuple,
     requests_responses,
 )
@@ -427,6 +429,12 @@ ARCHIVES = Pool({
     "truncated zip": _file("truncated.zip"), "good tar": _file("good.tar"),
     "bad tar": _file("bad.tar"), "truncated tar": _file("truncated.tar.gz"),
     "good gzip": _file("good.gz"), "bad gzip": _file("bad.gz"),
+    "corrupt LZMA zip": _file("corrupt-lzma.zip"), "zip of a newer version": _file("newer.zip"),
+    "zip of an unknown method": _file("unknown-method.zip"), "cut tar.gz": _file("cut.tar.gz"),
+    "zip of overlong members": _file("overlong.zip"), "corrupt tar.gz": _file("corrupt.tar.gz"),
+    "cut tar.xz": _file("cut.tar.xz"), "corrupt tar.xz": _file("corrupt.tar.xz"),
+    "tar of a far-future time": _file("far-future.tar"),
+    "tar of a huge owner": _file("huge-owner.tar"),
 }) | PATHS
 TIMESTAMPS = NUMBERS | pool(year_10000=253402300800, before_1900=-2208988800.5)
 ISO_TEXT = T | pool(date="2024-01-02", datetime="2024-01-02T03:04:05+01:00",
@@ -450,8 +458,66 @@ def _zip(name: str, mode: str = "r") -> Callable[[], zipfile.ZipFile]:
     return lambda: zipfile.ZipFile(os.path.join(Sandbox.dir(), name), mode)
 
 
-def _tar(name: str, mode: str = "r") -> Callable[[], tarfile.TarFile]:
-    return lambda: tarfile.open(os.path.join(Sandbox.dir(), name), mode)
+def _tar(name: str, mode: str = "r", **options: Any) -> Callable[[], tarfile.TarFile]:
+    return lambda: tarfile.open(os.path.join(Sandbox.dir(), name), mode, **options)
+
+
+def _zip_writing_handle() -> zipfile.ZipFile:
+    """An archive with a member still open for writing: closing it raises ValueError."""
+    archive = zipfile.ZipFile(os.path.join(Sandbox.dir(), "new.zip"), "w")
+    _OPEN_MEMBERS[:] = [archive.open("a", "w")]  # kept: collected, it would close itself
+    return archive
+
+
+_OPEN_MEMBERS: list[Any] = []
+
+
+def _zip_on_closed_file() -> zipfile.ZipFile:
+    """An archive being written whose file object its caller closed."""
+    stream = io.BytesIO()
+    archive = zipfile.ZipFile(stream, "w")
+    archive.writestr("a", "x")
+    stream.close()
+    return archive
+
+
+def _zip_on_full_device() -> zipfile.ZipFile:
+    """Closing writes the central directory, which the device refuses (ENOSPC)."""
+    return zipfile.ZipFile("/dev/full", "w")
+
+
+ZIP_STATES = {
+    "closed": _closed(_zip("good.zip")), "writing": _zip("new.zip", "w"),
+    "appending": _zip("good.zip", "a"), "exclusive": _zip("new.zip", "x"),
+    "in memory": lambda: zipfile.ZipFile(io.BytesIO(), "w"),
+    "member open for writing": _zip_writing_handle, "file object closed": _zip_on_closed_file,
+    "full device": _zip_on_full_device,
+}
+"""Archives in every state a with statement or a cleanup meets them."""
+
+
+def _deep_folder() -> str:
+    """A folder nested deeper than the recursion limit (made through descriptors: its path is
+    longer than a system call takes)."""
+    top = os.path.join(Sandbox.dir(), "deep")
+    os.mkdir(top)
+    current = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(1100):
+            os.mkdir("a", dir_fd=current)
+            inner = os.open("a", os.O_RDONLY, dir_fd=current)
+            os.close(current)
+            current = inner
+    finally:
+        os.close(current)
+    return top
+
+
+def _long_named_file() -> str:
+    path = os.path.join(Sandbox.dir(), "n" * 200)
+    with open(path, "w") as file:
+        file.write("x")
+    return path
 
 
 DRIVERS.update({
@@ -464,7 +530,25 @@ DRIVERS.update({
                     A(SMALL_INTS | pool(text="\t"), None, optional=True, keyword="indent")),
     "csv.DictReader": D(csv.DictReader, A(ITERABLES, ["a,b", "1,2"]),
                         A(ANY, None, optional=True)),
-    "configparser.ConfigParser": D(configparser.ConfigParser),
+    "configparser.ConfigParser": D(
+        configparser.ConfigParser,
+        A(pool(none=None, plain={"a": "1"}, numbers={"a": 1}, environment=lambda: dict(os.environ),
+               case_twins={"Path": "a", "PATH": "b"}, none_value={"a": None},
+               surrogate_key={"\ud800": "x"}, deep_value=lambda: {"a": nested_list()}),
+          None, optional=True),
+        A(pool(dict=dict, ordered=collections.OrderedDict), dict, optional=True,
+          keyword="dict_type"),
+        A(pool(true=True, false=False), False, optional=True, keyword="allow_no_value"),
+        A(T | pool(pair=("=", ":"), empty=()), ("=", ":"), optional=True, keyword="delimiters"),
+        A(T | pool(pair=("#", ";"), empty=()), ("#", ";"), optional=True,
+          keyword="comment_prefixes"),
+        A(pool(true=True, false=False), True, optional=True, keyword="strict"),
+        A(T, "DEFAULT", optional=True, keyword="default_section"),
+        A(pool(none=None, basic=configparser.BasicInterpolation(),
+               extended=configparser.ExtendedInterpolation()), None, optional=True,
+          keyword="interpolation"),
+        A(pool(empty={}, int={"int": int}, number_key={1: int}, empty_key={"": int}), {},
+          optional=True, keyword="converters")),
     "configparser.ConfigParser.read": D(lambda files, encoding=None: configparser.ConfigParser(
         ).read(files, encoding), A(DATA_FILES | PATHS, _file("good.ini"), wrong=NOT_A_PATH),
         A(ENCODINGS, "utf-8", optional=True)),
@@ -532,14 +616,13 @@ DRIVERS.update({
                            optional=True),
                          A(SMALL_INTS | pool(deflated=zipfile.ZIP_DEFLATED), zipfile.ZIP_STORED,
                            optional=True)),
-    "zipfile.ZipFile.__enter__": D(method("__enter__"), receiver(
-        _zip("good.zip"), closed=_closed(_zip("good.zip")), writing=_zip("new.zip", "w"))),
+    "zipfile.ZipFile.__enter__": D(method("__enter__"), receiver(_zip("good.zip"), **ZIP_STATES)),
     "zipfile.ZipFile.__exit__": D(lambda archive: archive.__exit__(None, None, None), receiver(
-        _zip("good.zip"), closed=_closed(_zip("good.zip")), writing=_zip("new.zip", "w"),
-        appending=_zip("good.zip", "a"))),
+        _zip("good.zip"), **ZIP_STATES)),
     "zipfile.ZipFile.extractall": D(method("extractall"), receiver(
         _zip("good.zip"), truncated=_zip("corrupt.zip"), closed=_closed(_zip("good.zip")),
-        writing=_zip("new.zip", "w")),
+        writing=_zip("new.zip", "w"), corrupt_lzma=_zip("corrupt-lzma.zip"),
+        unknown_method=_zip("unknown-method.zip"), overlong=_zip("overlong.zip")),
         A(PATHS, _file("out"), optional=True, wrong=NOT_A_PATH),
         A(CONTAINERS | pool(missing=["nope"], good=["a.txt"]), None, optional=True),
         A(STR_OR_BYTES, None, optional=True)),
@@ -549,14 +632,20 @@ DRIVERS.update({
     "tarfile.open": D(tarfile.open, A(ARCHIVES, _file("good.tar"), wrong=NOT_A_PATH),
                       A(pool(read="r", gzip="r:gz", any="r:*", bad_compression="r:nope",
                              write="w", bad="q", stream="r|", empty=""), "r", optional=True)),
-    "tarfile.TarFile.add": D(method("add"), receiver(_tar("new.tar", "w"),
-                                                     closed=_closed(_tar("new.tar", "w")),
-                                                     reading=_tar("good.tar")),
-                             A(PATHS, _file("text"), wrong=NOT_A_PATH),
+    "tarfile.TarFile.add": D(method("add"), receiver(
+        _tar("new.tar", "w"), closed=_closed(_tar("new.tar", "w")), reading=_tar("good.tar"),
+        ustar=_tar("new.tar", "w", format=tarfile.USTAR_FORMAT),
+        gnu=_tar("new.tar", "w", format=tarfile.GNU_FORMAT), gzip=_tar("new.tar.gz", "w:gz")),
+                             A(PATHS | Pool({"deep folder": _deep_folder,
+                                             "long name": _long_named_file}), _file("text"),
+                               wrong=NOT_A_PATH),
                              A(T, None, optional=True)),
     "tarfile.TarFile.extractall": D(method("extractall"), receiver(
         _tar("good.tar"), closed=_closed(_tar("good.tar")), corrupt=_tar("corrupt.tar"),
-        writing=_tar("new.tar", "w")),
+        writing=_tar("new.tar", "w"), cut_gz=_tar("cut.tar.gz"), cut_gz_stream=_tar(
+            "cut.tar.gz", "r|gz"), cut_xz=_tar("cut.tar.xz"), corrupt_xz=_tar("corrupt.tar.xz"),
+        corrupt_gz=_tar("corrupt.tar.gz"),
+        far_future=_tar("far-future.tar"), huge_owner=_tar("huge-owner.tar")),
         A(PATHS, _file("out"), optional=True, wrong=NOT_A_PATH),
         A(CONTAINERS, None, optional=True),
         A(pool(data="data", tar="tar", fully_trusted="fully_trusted", unknown="nope"), "data",
@@ -604,8 +693,9 @@ DRIVERS.update({
        for name in ("ip_address", "ip_network", "ip_interface")},
     "hmac.compare_digest": D(hmac.compare_digest, A(STR_OR_BYTES, "a"), A(STR_OR_BYTES, "a")),
     "hmac.new": D(hmac.new, A(BYTES, b"k"), A(BYTES, b"m", optional=True),
-                  A(pool(sha256="sha256", unknown="nope", function=hashlib.sha256, none=None),
-                    "sha256")),
+                  A(T | pool(sha256="sha256", upper_case="SHA256", shake="shake_128",
+                             unknown="nope", function=hashlib.sha256, none=None,
+                             not_a_digest=lambda: (lambda: 1)), "sha256")),
     "hashlib.md5": D(hashlib.md5, A(BYTES, b"", optional=True)),
     "hashlib.sha256": D(hashlib.sha256, A(BYTES, b"", optional=True)),
     "hashlib.pbkdf2_hmac": D(hashlib.pbkdf2_hmac, A(pool(sha256="sha256", unknown="nope",

@@ -357,6 +357,16 @@ TRIGGERS.update({
         "ValueError": "z = zipfile.ZipFile(io.BytesIO(), 'w')\nw = z.open('a', 'w')\nz.__exit__(None, None, None)"},
 })
 
+# A zip archive whose central directory has ``{1}`` at offset ``{0}`` of its first record.
+_ZIP_CENTRAL = ("b = io.BytesIO()\nwith zipfile.ZipFile(b, 'w') as z:\n    z.writestr('a', 'x' * 100)\n"
+                "d = b.getvalue(); c = d.index(b'PK\\x01\\x02')\n"
+                "d = io.BytesIO(d[:c + {0}] + {1} + d[c + {0} + len({1}):])\n")
+# ``{0}`` run on ``tmp / 'deep'``, folders nested past the recursion limit, removed after it
+# (leaving them, pytest's clean-up of old temporary folders would recurse into them).
+_DEEP_FOLDER = ("deep = str(tmp)\nfor part in ['deep'] + ['a'] * 1100:\n    deep = os.path.join(deep, part); os.mkdir(deep)\n"
+                "try:\n    {0}\nfinally:\n"
+                "    while deep != str(tmp):\n        os.rmdir(deep); deep = os.path.dirname(deep)\n")
+
 # What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
 TRIGGERS.update({
     "builtins.print": {"OSError": "print('x', file=open('/dev/full', 'w', buffering=1))",
@@ -372,12 +382,44 @@ TRIGGERS.update({
                               "configparser.ConfigParser().read(p)",
         "ValueError": "configparser.ConfigParser().read(latin_file, encoding='utf-8')"},
     "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)", "OSError": "zipfile.ZipFile(missing)",
-                        "ValueError": "zipfile.ZipFile(missing + chr(0))"},
+                        "ValueError": "zipfile.ZipFile(missing + chr(0))",
+                        "NotImplementedError": _ZIP_CENTRAL.format(6, "bytes([110])") + "zipfile.ZipFile(d)"},
     "zipfile.ZipFile.extractall": {
         "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
         "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')",
         "zlib.error": "zipfile.ZipFile(corrupt_zip).extractall(tmp / 'out')",
-        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')"},
+        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')",
+        "NotImplementedError": _ZIP_CENTRAL.format(10, "b'\\x63\\x00'") + "zipfile.ZipFile(d).extractall(tmp / 'out')",
+        "EOFError": _ZIP_CENTRAL.format(20, "(10**6).to_bytes(4, 'little') * 2") + "zipfile.ZipFile(d).extractall(tmp / 'out')",
+        "lzma.LZMAError": "import random\nb = io.BytesIO()\n"
+                          "with zipfile.ZipFile(b, 'w', zipfile.ZIP_LZMA) as z:\n"
+                          "    z.writestr('a', random.Random(22).randbytes(20000))\n"
+                          "d = b.getvalue(); m = len(d) // 2\n"
+                          "d = d[:m] + bytes(x ^ 0xFF for x in d[m:m + 20]) + d[m + 20:]\n"
+                          "zipfile.ZipFile(io.BytesIO(d)).extractall(tmp / 'out')"},
+    "tarfile.TarFile.add": {"OSError": "tarfile.open(tmp / 'o.tar', 'w').add(missing)",
+                            "ValueError": "tarfile.open(tmp / 'o.tar', 'w').add(missing + chr(0))",
+                            "RecursionError": _DEEP_FOLDER.format("tarfile.open(tmp / 'o.tar', 'w').add(tmp / 'deep')")},
+    "tarfile.TarFile.extractall": {
+        "tarfile.TarError": "tarfile.open(outside_tar).extractall(tmp / 'out', filter='data')",
+        "OSError": "tarfile.open(good_tar).extractall(wfile, filter='data')",
+        "EOFError": "import random\nb = io.BytesIO()\nt = tarfile.open(fileobj=b, mode='w')\n"
+                    "i = tarfile.TarInfo('a'); n = random.Random(22).randbytes(20000); i.size = len(n)\n"
+                    "t.addfile(i, io.BytesIO(n)); t.close()\nd = gzip.compress(b.getvalue())\n"
+                    "p = tmp / 'cut.tar.gz'; p.write_bytes(d[: len(d) * 3 // 4])\n"
+                    "tarfile.open(p).extractall(tmp / 'out', filter='data')",
+        "zlib.error": "i = tarfile.TarInfo('a'); i.size = 65536; s = i.tobuf() + b'x' * 32768\n"
+                      "d = b'\\0' + len(s).to_bytes(2, 'little') + (len(s) ^ 0xFFFF).to_bytes(2, 'little') + s + b'\\x07'\n"
+                      "p = tmp / 'bad.tar.gz'; p.write_bytes(b'\\x1f\\x8b\\x08' + bytes(6) + b'\\xff' + d)\n"
+                      "tarfile.open(p).extractall(tmp / 'out', filter='data')",
+        "lzma.LZMAError": "import lzma, random\nb = io.BytesIO()\nt = tarfile.open(fileobj=b, mode='w')\n"
+                          "i = tarfile.TarInfo('a'); n = random.Random(22).randbytes(20000); i.size = len(n)\n"
+                          "t.addfile(i, io.BytesIO(n)); t.close()\nd = lzma.compress(b.getvalue()); m = len(d) // 2\n"
+                          "p = tmp / 'bad.tar.xz'; p.write_bytes(d[:m] + bytes(x ^ 0xFF for x in d[m:m + 20]) + d[m + 20:])\n"
+                          "tarfile.open(p).extractall(tmp / 'out', filter='data')",
+        "OverflowError": "b = io.BytesIO()\nt = tarfile.open(fileobj=b, mode='w', format=tarfile.PAX_FORMAT)\n"
+                         "i = tarfile.TarInfo('a'); i.mtime = 10**30; t.addfile(i, io.BytesIO()); t.close()\n"
+                         "b.seek(0); tarfile.open(fileobj=b).extractall(tmp / 'out', filter='data')"},
     "zipfile.is_zipfile": {"ValueError": "zipfile.is_zipfile(missing + chr(0))"},
     "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')", "OSError": "tarfile.open(missing)",
                      "ValueError": "tarfile.open(missing + chr(0))",
