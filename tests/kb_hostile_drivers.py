@@ -745,9 +745,29 @@ FILE_RECEIVERS = Pool({
     "read-only, written": _opened("text", "r"),
     "closed": _closed(_opened("text")),
     "full device": lambda: open("/dev/full", "w"),  # noqa: SIM115 - ENOSPC on flush
+    "full device, written": lambda: _written(open("/dev/full", "w")),  # noqa: SIM115
     "broken pipe": lambda: _broken_pipe(),
+    "broken pipe, written": lambda: _written(_broken_pipe()),
+    "text over a broken pipe, written": lambda: _written(io.TextIOWrapper(_broken_pipe())),
     "in memory": lambda: io.StringIO("a\nb"),
 })
+
+
+_OF_THE_FILES_KIND = object()
+"""The benign data for a write: a literal of the file's kind (str to a text file), as code
+writes one; data that is not a literal may be of the other kind (the entry's arguments)."""
+
+
+def _write(file: Any, data: Any) -> Any:
+    if data is _OF_THE_FILES_KIND:
+        data = "x" if isinstance(file, io.TextIOBase) else b"x"
+    return file.write(data)
+
+
+def _written(file: Any) -> Any:
+    """A file holding buffered data that flushing or closing it must write."""
+    file.write("x" if isinstance(file, io.TextIOBase) else b"x")
+    return file
 
 
 def _broken_pipe() -> Any:
@@ -846,11 +866,12 @@ DRIVERS.update({
         lambda: os.getpid(), wrong=NOT_A_PATH),
                  A(pool(probe=0, invalid=-1, beyond=65, huge=2**100, minus_huge=-(2**100),
                         beyond_int=2**31), 0, wrong=NOT_A_PATH)),
+    # os.fsync takes an object with a fileno() method as well; os.close takes a number only
     **{f"os.{name}": D(getattr(os, name), A(Pool({
         "open descriptor": lambda: os.open(os.path.join(Sandbox.dir(), "text"), os.O_RDONLY),
-        "a file object": _opened("text")}) | pool(
+        **({"a file object": _opened("text")} if name == "fsync" else {})}) | pool(
         not_open=10**6, minus_one=-1, huge=2**100, minus_huge=-(2**100), beyond_int=2**31),
-        10**6, wrong=NOT_A_PATH))
+        10**6, wrong=NOT_A_PATH | Pool({"a file object": _opened("text")})))
        for name in ("close", "fsync")},
     "os.getenv": D(os.getenv, A(T, "HOME"), A(ANY, None, optional=True)),
     "os.environ.get": D(os.environ.get, A(T, "HOME"), A(ANY, None, optional=True)),
@@ -900,12 +921,14 @@ DRIVERS.update({
                                   A(PATHS | T.prefixed("str"), "/", wrong=NOT_A_PATH)),
     "io.IOBase.read": D(method("read"), A(FILE_RECEIVERS, receiver=True),
                         A(INTS | pool(none=None), -1, optional=True)),
+    # TextIOWrapper.readline takes an int only (None is a wrong type, as for a may-be-None
+    # argument: wrong_types), read and readlines take None too
     "io.IOBase.readline": D(method("readline"), A(FILE_RECEIVERS, receiver=True),
-                            A(INTS | pool(none=None), -1, optional=True)),
+                            A(INTS, -1, optional=True)),
     "io.IOBase.readlines": D(method("readlines"), A(FILE_RECEIVERS, receiver=True),
                              A(INTS | pool(none=None), -1, optional=True)),
-    "io.IOBase.write": D(method("write"), A(FILE_RECEIVERS, receiver=True),
-                         A(T | B | pool(big=b"x" * 70_000), "x")),
+    "io.IOBase.write": D(_write, A(FILE_RECEIVERS, receiver=True),
+                         A(T | B | pool(big=b"x" * 70_000), _OF_THE_FILES_KIND)),
     "io.IOBase.seek": D(method("seek"), A(FILE_RECEIVERS, receiver=True), A(INTS, 0),
                         A(SMALL_INTS, 0, optional=True)),
     **{f"io.IOBase.{name}": D(method(name), A(FILE_RECEIVERS, receiver=True))

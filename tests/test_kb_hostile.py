@@ -63,13 +63,6 @@ KNOWN_GAPS: dict[str, frozenset[str]] = {
     "stdlib_data": frozenset({
         "uuid.uuid4",
     }),
-    "stdlib_files": frozenset({
-        "io.IOBase.readline",
-        "io.IOBase.write",
-        "os.close",
-        "pathlib.Path",
-        "pathlib.Path.relative_to",
-    }),
     "stdlib_net": frozenset({
         "asyncio.Queue.get_nowait",
         "http.client.HTTPConnection.getresponse",
