@@ -125,6 +125,9 @@ NO_BIG_COUNTS = ANY.without(lambda v: not (isinstance(v, int) and 2 < v < 2**63)
 """Wrong-typed values for a count of rounds (pbkdf2's iterations): no integer that would
 keep the call busy for hours without raising anything."""
 
+NO_LONG_SLEEPS = ANY.without(lambda v: not (isinstance(v, (int, float)) and 0.05 < v < 2**64))
+"""Wrong-typed values for a duration: no number that would only sleep (bool is an int)."""
+
 # -- builtins -----------------------------------------------------------------------------------
 
 STR = A(T, "abc", receiver=True)
@@ -945,6 +948,28 @@ DRIVERS.update({
 # -- network, databases, concurrency ------------------------------------------------------------
 
 
+RAW_RESPONSES = {
+    "/broken": b"HTTP/1.1 999 \xff\r\nX: \0\r\n\r\n",
+    "/no-answer": b"",
+    "/bad-status": b"HTTP/1.1 abc OK\r\n\r\n",
+    "/not-http": b"hello\r\n\r\n",
+    "/many-headers": b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+    "/long-header": b"HTTP/1.1 200 OK\r\nX: " + b"y" * 70_000 + b"\r\n\r\n",
+    "/long-status": b"HTTP/1.1 200 " + b"O" * 70_000 + b"\r\n\r\n",
+    "/bad-length": b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+    "/huge-length": b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n",
+    "/bad-chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "/continue-forever": b"HTTP/1.1 100 Continue\r\n\r\n" * 3,
+    "/headers-cut": b"HTTP/1.1 200 OK\r\nX: y",
+    **{f"/status-{code}": b"HTTP/1.1 %d R\r\nContent-Length: 0\r\n\r\n" % code
+       for code in (204, 301, 399, 400, 418, 500, 599, 600, 999)},
+    "/no-reason": b"HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n",
+    "/undecodable-reason": b"HTTP/1.1 404 \xff\xfe\r\nContent-Length: 0\r\n\r\n",
+}
+"""What the local server answers on these paths, byte for byte: the replies a broken or hostile
+server gives."""
+
+
 class Servers:
     """A local HTTP server answering hostile responses, a port that accepts and never
     answers, and a closed port: made once per child process."""
@@ -959,8 +984,9 @@ class Servers:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path == "/broken":
-                    self.wfile.write(b"HTTP/1.1 999 \xff\r\nX: \0\r\n\r\n")
+                if self.path in RAW_RESPONSES:
+                    self.wfile.write(RAW_RESPONSES[self.path])
+                    self.close_connection = True
                     return
                 body = b"[" * 100_000 if self.path == "/deep" else b"\xff\xfe{"
                 self.send_response(404 if self.path == "/missing" else 200)
@@ -1024,12 +1050,62 @@ DATABASES = Pool({
     "closed": _closed(lambda: sqlite3.connect(":memory:")),
     "in a transaction": lambda: _transaction(),
     "with a table": lambda: _table(),
+    "of another thread": lambda: _in_thread(lambda: sqlite3.connect(":memory:")),
+    "foreign key violation pending": lambda: _deferred_violation(),
+    "locked by a reader": lambda: _locked_by_a_reader(),
+    "in autocommit mode": lambda: sqlite3.connect(":memory:", isolation_level=None),
+    "file removed": lambda: _file_database(remove=True),
 })
 SQL = T | pool(select="select 1", parameter="select ?", named="select :a",
                insert="insert into t values (?)", bad="nope", two="select 1; select 2",
                deep="select " + "(" * 2000 + "1" + ")" * 2000)
 PARAMETERS = CONTAINERS | pool(one=(1,), huge=(2**100,), text=("\ud800",), named={"a": 1},
                                object=(object(),), none=None)
+
+
+def _in_thread(make: Callable[[], Any]) -> Any:
+    """What ``make`` returns, made in another thread (sqlite3 objects check the thread)."""
+    made: list[Any] = []
+    worker = threading.Thread(target=lambda: made.append(make()))
+    worker.start()
+    worker.join()
+    return made[0]
+
+
+def _deferred_violation() -> sqlite3.Connection:
+    """A transaction breaking a deferred foreign key: commit raises IntegrityError."""
+    connection = sqlite3.connect(":memory:")
+    connection.executescript(
+        "pragma foreign_keys = on; create table p (id integer primary key);"
+        "create table c (p references p (id) deferrable initially deferred);")
+    connection.execute("insert into c values (1)")
+    return connection
+
+
+_READERS: list[Any] = []
+
+
+def _file_database(remove: bool = False) -> sqlite3.Connection:
+    path = os.path.join(Sandbox.dir(), "db.sqlite")
+    connection = sqlite3.connect(path, timeout=0)
+    connection.execute("create table t (x)")
+    connection.executemany("insert into t values (?)", [(1,), (2,), (3,)])
+    connection.commit()
+    if remove:
+        os.remove(path)
+    return connection
+
+
+def _locked_by_a_reader() -> sqlite3.Connection:
+    """A connection holding a write while another reads: committing it finds the database
+    locked (OperationalError) at once (timeout 0)."""
+    writer = _file_database()
+    reader = sqlite3.connect(os.path.join(Sandbox.dir(), "db.sqlite"), timeout=0)
+    cursor = reader.execute("select x from t")
+    cursor.fetchone()  # the statement stays open (the cursor steps one row ahead)
+    _READERS[:] = [reader, cursor]  # kept: collected, it would release its lock
+    writer.execute("insert into t values (1)")
+    return writer
 
 
 def _transaction() -> sqlite3.Connection:
@@ -1055,7 +1131,20 @@ CURSORS = Pool({
     "executed": lambda: sqlite3.connect(":memory:").execute("select 1 union select 2"),
     "closed": _closed(_cursor(DATABASES.values["in memory"])),
     "of a closed connection": lambda: _cursor_of_closed(),
+    "of another thread": lambda: _in_thread(_cursor(DATABASES.values["in memory"])),
+    "undecodable text": lambda: sqlite3.connect(":memory:").execute(
+        "select 1 union all select cast(x'ff' as text)"),
+    "overflowing later": lambda: sqlite3.connect(":memory:").execute(
+        "select 1 union all select abs(-9223372036854775807 - 1)"),
+    "interrupted": lambda: _interrupted(),
 })
+
+
+def _interrupted() -> sqlite3.Cursor:
+    connection = sqlite3.connect(":memory:")
+    cursor = connection.execute("select 1 union all select 2")
+    connection.interrupt()
+    return cursor
 
 
 def _cursor_of_closed() -> sqlite3.Cursor:
@@ -1073,6 +1162,23 @@ SOCKETS = Pool({
     "timing out": lambda: _pair(timeout=0.05),
     "peer gone": lambda: _pair(peer_closed=True),
 })
+
+
+_OF_THE_FAMILY = object()
+"""The benign address for a connect: a literal of the socket's family, as code writes one (an
+(host, port) pair for AF_INET, a path for AF_UNIX); an address that is not a literal may be of
+another shape (the entry's arguments)."""
+UNIX_ADDRESSES = Pool({"missing socket file": lambda: os.path.join(Sandbox.dir(), "missing"),
+                       "a file, not a socket": lambda: os.path.join(Sandbox.dir(), "text")}) | pool(
+    abstract="\0kb-hostile-none", bytes=b"/nonexistent", too_long="/" + "a" * 200)
+
+
+def _connect(sock: socket.socket, address: Any) -> None:
+    if address is _OF_THE_FAMILY:
+        unix = sock.family == socket.AF_UNIX
+        address = os.path.join(Sandbox.dir(), "missing") if unix else ("127.0.0.1", _port(
+            "closed")())
+    sock.connect(address)
 
 
 def _timed(sock: socket.socket) -> socket.socket:
@@ -1098,12 +1204,19 @@ CONNECTIONS = Pool({
 })
 
 
-def _requested(path: str) -> Callable[[], http.client.HTTPConnection]:
+def _requested(path: str, kind: str = "http") -> Callable[[], http.client.HTTPConnection]:
     def make() -> http.client.HTTPConnection:
-        connection = http.client.HTTPConnection("127.0.0.1", _port("http")(), timeout=1)
+        connection = http.client.HTTPConnection("127.0.0.1", _port(kind)(), timeout=1)
         connection.request("GET", path)
         return connection
     return make
+
+
+def _requested_twice() -> http.client.HTTPConnection:
+    """A response taken and not read: the next getresponse() is ResponseNotReady."""
+    connection = _requested("/")()
+    connection.getresponse()
+    return connection
 
 
 async def _in_new_loop(function: Callable[..., Any], *args: Any) -> Any:
@@ -1134,8 +1247,8 @@ DRIVERS.update({
                        A(SMALL_INTS | pool(stream=socket.SOCK_STREAM), socket.SOCK_STREAM,
                          optional=True, wrong=NOT_A_PATH),
                        A(SMALL_INTS, 0, optional=True, wrong=NOT_A_PATH)),
-    "socket.socket.connect": D(method("connect"), A(SOCKETS, receiver=True),
-                               A(ADDRESSES, ADDRESSES.values["closed port"])),
+    "socket.socket.connect": D(_connect, A(SOCKETS, receiver=True),
+                               A(ADDRESSES | UNIX_ADDRESSES, _OF_THE_FAMILY)),
     "socket.socket.send": D(method("send"), A(SOCKETS, receiver=True),
                             A(B | pool(big=b"x" * 1_000_000), b"x"),
                             A(SMALL_INTS, 0, optional=True)),
@@ -1155,9 +1268,10 @@ DRIVERS.update({
     "socket.getaddrinfo": D(socket.getaddrinfo, A(HOSTS | pool(none=None), "127.0.0.1"),
                             A(PORTS, 80), A(SMALL_INTS, 0, optional=True),
                             A(SMALL_INTS, 0, optional=True)),
+    # a purpose that is not an ssl.Purpose (a str) is a wrong type: TypeError (wrong_types)
     "ssl.create_default_context": D(ssl.create_default_context, A(pool(
-        server=ssl.Purpose.SERVER_AUTH, client=ssl.Purpose.CLIENT_AUTH, text="x"),
-        ssl.Purpose.SERVER_AUTH, optional=True),
+        server=ssl.Purpose.SERVER_AUTH, client=ssl.Purpose.CLIENT_AUTH), ssl.Purpose.SERVER_AUTH,
+        optional=True),
         A(PATHS | pool(none=None), None, optional=True, keyword="cafile", wrong=NOT_A_PATH),
         A(PATHS | pool(none=None), None, optional=True, keyword="capath", wrong=NOT_A_PATH),
         A(T | B | pool(none=None), None, optional=True, keyword="cadata")),
@@ -1208,14 +1322,14 @@ DRIVERS.update({
                                                    surrogate={"a": "\ud800"}), {},
                                               optional=True)),
     "http.client.HTTPConnection.getresponse": D(method("getresponse"), receiver(
-        _requested("/"), broken=_requested("/broken"), not_requested=CONNECTIONS.values[
-            "served"], deep=_requested("/deep"))),
+        _requested("/"), not_requested=CONNECTIONS.values["served"], deep=_requested("/deep"),
+        silent=_requested("/", "silent"), twice=_requested_twice,
+        **{path.strip("/").replace("-", " "): _requested(path) for path in RAW_RESPONSES})),
     "sqlite3.connect": D(sqlite3.connect, A(PATHS | pool(memory=":memory:", uri="file:x?mode=nope"),
                                             ":memory:", wrong=NOT_A_PATH),
                          A(TIMEOUTS, 5, optional=True),
                          A(pool(true=True, false=False), False, optional=True, keyword="uri"),
-                         A(SMALL_INTS | pool(none=None), None, optional=True,
-                           keyword="detect_types")),
+                         A(SMALL_INTS, 0, optional=True, keyword="detect_types")),
     **{f"sqlite3.Connection.{name}": D(method(name), A(DATABASES, receiver=True), A(SQL, "select 1"),
                                        A(PARAMETERS, (), optional=True))
        for name in ("execute",)},
@@ -1250,7 +1364,11 @@ DRIVERS.update({
     "time.time": D(time.time),
     "time.monotonic": D(time.monotonic),
     "time.perf_counter": D(time.perf_counter),
-    "time.sleep": D(time.sleep, A(TIMEOUTS | pool(two_to_the_100=2**100, huge_float=1e300), 0)),
+    # None or a str for the duration is a wrong type (wrong_types); no long sleeps among them
+    "time.sleep": D(time.sleep, A(pool(tiny=0.01, zero=0, negative=-1, nan=float("nan"),
+                                       infinity=float("inf"), huge=2**100, huge_float=1e300,
+                                       past_time_t=9.3e18, minus_zero=-0.0), 0,
+                                  wrong=NO_LONG_SLEEPS)),
     # asyncio, and the async context managers the inference asks about
     "asyncio.create_task": D(asyncio.create_task, A(Pool({"coroutine": _coroutine}),
                                                     lambda: _coroutine()), asynchronous=True),
