@@ -1506,9 +1506,9 @@ DRIVERS.update({
                                A(HEADERS, None, optional=True, keyword="headers"),
                                A(TIMEOUTS, None, optional=True, keyword="timeout"),
                                asynchronous=True),
-    "aiohttp.ClientResponse.raise_for_status": D(
-        lambda status: _aiohttp_response(status).raise_for_status(), A(pool(
-            ok=200, not_found=404, odd=999, negative=-1, huge=2**100), 200, receiver=True),
+    "aiohttp.ClientResponse.raise_for_status": D(lambda path: _raise_for_status(path), A(pool(
+        ok="/", not_found="/missing", **{name.replace("/", "").replace("-", "_"): name
+                                         for name in RAW_RESPONSES}), "/", receiver=True),
         asynchronous=True),
     "click.echo": D(_lazy("click", "echo"), A(SCALARS | pool(none=None), "x", optional=True),
                     A(Pool({"closed": _closed(lambda: io.StringIO()), "full": lambda: open(  # noqa: SIM115 - the stream under test
@@ -1599,23 +1599,19 @@ DRIVERS.update({
 })
 
 
-def _aiohttp_response(status: int) -> Any:
-    import inspect as _inspect
-
+async def _raise_for_status(path: str) -> None:
+    """``raise_for_status()`` of a real response of the local server (a reply the client
+    refuses raises from the request, which is not the entry under test)."""
     import aiohttp
-    from multidict import CIMultiDict, CIMultiDictProxy
-    from yarl import URL
 
-    extra: dict[str, Any] = {}
-    if "stream_writer" in _inspect.signature(aiohttp.ClientResponse.__init__).parameters:
-        extra["stream_writer"] = None  # aiohttp 3.14
-    response = aiohttp.ClientResponse(
-        "GET", URL("http://x/"), writer=None, continue100=None, timer=None,
-        request_info=aiohttp.RequestInfo(URL("http://x/"), "GET", CIMultiDictProxy(CIMultiDict())),
-        traces=[], loop=asyncio.get_running_loop(), session=None, **extra)  # type: ignore[arg-type]
-    response.status = status
-    response.reason = "r"
-    return response
+    url = f"http://127.0.0.1:{_port('http')()}{path}"
+    async with aiohttp.ClientSession() as session:
+        try:
+            response = await session.get(url, allow_redirects=False)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            return
+        async with response:
+            response.raise_for_status()
 
 
 def _loguru() -> Any:
@@ -1714,10 +1710,11 @@ DRIVERS.update({
                    A(T, "x", optional=True, keyword="host"),
                    A(INTS | pool(http=80), 80, optional=True, keyword="port"),
                    A(T, "/", optional=True, keyword="path")),
+    # (a default that is a function is taken as the value itself: the lambdas make one)
     "bcrypt.hashpw": D(_lazy("bcrypt", "hashpw"), A(BYTES, b"pw"),
-                       A(BYTES | Pool({"salt": _bcrypt_salt}), _bcrypt_salt)),
+                       A(BYTES | Pool({"salt": _bcrypt_salt}), lambda: _bcrypt_salt())),
     "bcrypt.checkpw": D(_lazy("bcrypt", "checkpw"), A(BYTES, b"pw"),
-                        A(BYTES | Pool({"hash": _bcrypt_hash}), _bcrypt_hash)),
+                        A(BYTES | Pool({"hash": _bcrypt_hash}), lambda: _bcrypt_hash())),
     "bcrypt.gensalt": D(_lazy("bcrypt", "gensalt"), A(SMALL_INTS | pool(four=4), 4, optional=True),
                         A(BYTES | pool(b2b=b"2b", b2a=b"2a"), b"2b", optional=True)),
     **{name: D(_lazy("sqlalchemy", "text"), A(T | pool(bind="select :a", colon="select a::int"),

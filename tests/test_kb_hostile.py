@@ -43,16 +43,6 @@ KNOWN_GAPS: dict[str, frozenset[str]] = {
         "asyncio.locks.Semaphore.__aenter__",
         "asyncio.locks.Semaphore.__aexit__",
     }),
-    "lib_aiohttp": frozenset({
-        "aiohttp.ClientResponse.raise_for_status",
-    }),
-    "lib_jwt": frozenset({
-        "jwt.encode",
-    }),
-    "lib_passwords": frozenset({
-        "bcrypt.checkpw",
-        "bcrypt.hashpw",
-    }),
     "lib_requests": frozenset({
         "requests.Session",
         "requests.Session.__enter__",
