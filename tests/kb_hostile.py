@@ -255,6 +255,20 @@ def _remove_tree(root: str) -> None:
             pass
 
 
+_UNDO: list[Callable[[], None]] = []
+
+
+def on_cleanup(undo: Callable[[], None]) -> None:
+    """Have ``undo`` run once the call is over: a value that changes the process (the
+    environment, a resource limit, the signal mask) to put a call in a hostile condition."""
+    _UNDO.append(undo)
+
+
+def undo_conditions() -> None:
+    while _UNDO:
+        _UNDO.pop()()
+
+
 def sandboxed(name: str | bytes) -> Any:
     """``name`` inside the sandbox, whatever it holds: slashes and dot names are defused,
     NUL bytes and surrogates kept (they must fail, not escape)."""
@@ -543,6 +557,7 @@ class Runner:
                     positional.append(made[arg])
             exc = _invoke(self.driver, positional, keywords)
         finally:
+            undo_conditions()
             os.chdir(cwd)
             _close_all([*positional, *keywords.values()])
             Sandbox.clean()

@@ -77,7 +77,7 @@ from hostile_values import (
 )
 
 from tests.kb_hostile import NO_VALUES as NOTHING
-from tests.kb_hostile import NOT_A_PATH, A, D, Driver, Sandbox, confined_paths
+from tests.kb_hostile import NOT_A_PATH, A, D, Driver, Sandbox, confined_paths, on_cleanup
 
 T = TEXT
 B = BYTES
@@ -127,6 +127,143 @@ keep the call busy for hours without raising anything."""
 
 NO_LONG_SLEEPS = ANY.without(lambda v: not (isinstance(v, (int, float)) and 0.05 < v < 2**64))
 """Wrong-typed values for a duration: no number that would only sleep (bool is an int)."""
+
+# -- conditions: the hostile states of the process a call without arguments meets ---------------
+
+
+def _gone_cwd() -> str:
+    folder = os.path.join(Sandbox.dir(), "gone")
+    os.mkdir(folder)
+    os.chdir(folder)  # the runner goes back to its own folder after the call
+    os.rmdir(folder)
+    return "working directory removed"
+
+
+def _deep_cwd() -> str:
+    os.chdir(Sandbox.dir())
+    for _ in range(250):  # 5,000 characters: past PATH_MAX, getcwd() fails
+        os.mkdir("a" * 19)
+        os.chdir("a" * 19)
+    return "working directory past PATH_MAX"
+
+
+def _no_descriptors() -> str:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    used = {int(name) for name in os.listdir("/proc/self/fd")}
+    lowest_free = next(number for number in range(len(used) + 1) if number not in used)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, hard))
+    on_cleanup(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
+    return "no file descriptor left"
+
+
+def _environment(values: dict[str, str] | None) -> Callable[[], str]:
+    def make() -> str:
+        kept = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(values or {})
+        time.tzset()
+
+        def undo() -> None:
+            os.environ.clear()
+            os.environ.update(kept)
+            time.tzset()
+        on_cleanup(undo)
+        return "environment"
+    return make
+
+
+def _umask() -> str:
+    kept = os.umask(0o777)
+    on_cleanup(lambda: os.umask(kept))
+    return "umask 777"
+
+
+def _signals_blocked() -> str:
+    import signal
+
+    kept = signal.pthread_sigmask(signal.SIG_BLOCK, set(signal.valid_signals()) - {
+        signal.SIGALRM})  # the runner's alarm still ends a call that hangs
+    on_cleanup(lambda: signal.pthread_sigmask(signal.SIG_SETMASK, kept))
+    return "signals blocked"
+
+
+def _c_locale() -> str:
+    import locale
+
+    kept = locale.setlocale(locale.LC_ALL)
+    locale.setlocale(locale.LC_ALL, "C")
+    on_cleanup(lambda: locale.setlocale(locale.LC_ALL, kept))
+    return "C locale"
+
+
+def _stdout_closed() -> str:
+    kept, closed = sys.stdout, open(os.devnull, "w")  # noqa: SIM115 - closed on purpose
+    closed.close()
+    sys.stdout = closed
+
+    def undo() -> None:
+        sys.stdout = kept
+    on_cleanup(undo)
+    return "stdout closed"
+
+
+IN_A_THREAD = "in another thread"
+IN_A_LOOP = "in a running event loop"
+CONDITIONS = Pool({
+    "working directory removed": _gone_cwd,
+    "working directory past PATH_MAX": _deep_cwd,
+    "no file descriptor left": _no_descriptors,
+    "empty environment": _environment(None),
+    "odd environment": _environment({"TZ": ":/nonexistent", "LANG": "xx_XX.nope",
+                                     "LC_ALL": "xx_XX.nope", "HOME": "/nonexistent",
+                                     "PATH": "", "TMPDIR": "/nonexistent", "USER": "\udcff"}),
+    "umask 777": _umask,
+    "signals blocked": _signals_blocked,
+    "C locale": _c_locale,
+    "stdout closed": _stdout_closed,
+    IN_A_THREAD: lambda: IN_A_THREAD,
+    IN_A_LOOP: lambda: IN_A_LOOP,
+})
+"""States of the process a call meets in production: its folder deleted under it, the
+descriptor table full, the environment empty or odd, a restrictive umask, signals blocked, the
+C locale, stdout closed, another thread, a running event loop.  A call without arguments has no
+hostile input but these; each value puts the process in its state until the call is over."""
+
+
+ASYNC_CONDITIONS = Pool({k: v for k, v in CONDITIONS.values.items() if k not in (
+    "in another thread", "in a running event loop", "no file descriptor left")})
+"""The conditions for a call in the runner's event loop: made before the loop (which needs
+descriptors), in its thread."""
+
+
+def _under(function: Callable[..., Any], asynchronous: bool = False) -> Driver:
+    """A driver calling ``function()`` in each of the conditions (an asynchronous one in the
+    runner's event loop, so not in another thread or a loop of its own)."""
+    def call(condition: str) -> Any:
+        if condition == IN_A_THREAD:
+            failures: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    function()
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    failures.append(exc)
+            worker = threading.Thread(target=run)
+            worker.start()
+            worker.join()
+            if failures:
+                raise failures[0]
+            return None
+        if condition == IN_A_LOOP:
+            async def in_loop() -> Any:
+                return function()
+            return asyncio.run(in_loop())
+        return function()
+    pool = ASYNC_CONDITIONS if asynchronous else CONDITIONS
+    return D(call, A(pool, "plain", receiver=True), asynchronous=asynchronous)
+
 
 # -- builtins -----------------------------------------------------------------------------------
 
@@ -274,11 +411,11 @@ DRIVERS: dict[str, Driver] = {
     "builtins.divmod": D(divmod, A(SCALARS, 7), A(SCALARS, 2)),
     "builtins.format": D(format, A(SCALARS, 1), A(SCALARS, "", optional=True)),
     "builtins.hash": D(hash, A(SCALARS, 1)),
-    "builtins.object": D(object),
+    "builtins.object": _under(object),
     "builtins.setattr": D(setattr, A(ANY, 1), A(T, "x"), A(ANY, 1)),
     "builtins.delattr": D(delattr, A(ANY, 1), A(T, "x")),
     "sys.exit": D(sys.exit, A(ANY, 1, optional=True)),
-    "sys.exc_info": D(sys.exc_info),
+    "sys.exc_info": _under(sys.exc_info),
     # logging: through a real logger with a real handler
     **{f"logging.Logger.{level}": D(
         lambda msg, *args, _level=level, **kwargs: getattr(
@@ -688,7 +825,7 @@ DRIVERS.update({
                                 "12345678123456781234567812345678", optional=True),
                    A(BYTES, None, optional=True, keyword="bytes"),
                    A(INTS, None, optional=True, keyword="int")),
-    "uuid.uuid4": D(uuid.uuid4),
+    "uuid.uuid4": _under(uuid.uuid4),
     **{f"ipaddress.{name}": D(getattr(ipaddress, name), A(T | INTS.prefixed("int") | BYTES.prefixed(
         "bytes") | pool(v4="1.2.3.4", v6="::1", net="10.0.0.0/8", host_bits="10.0.0.1/8",
                         scoped="fe80::1%eth0", tuple=("1.2.3.4", 24), huge_prefix="1.2.3.4/99"),
@@ -1231,14 +1368,58 @@ QUEUES = Pool({"empty": asyncio.Queue, "full": lambda: _full_queue(asyncio.Queue
 THREAD_QUEUES = Pool({"empty": queue.Queue, "full": lambda: _full_queue(queue.Queue(1))})
 
 
+def _drained(q: Any) -> Any:
+    q.get_nowait()
+    return q
+
+
 def _full_queue(q: Any) -> Any:
     q.put_nowait(1)
     return q
 
 
-async def _locked(lock: Any) -> None:
-    async with lock:
-        pass
+def _acquired(lock: Any) -> Any:
+    """``lock`` acquired without waiting (an asyncio one outside a loop: its uncontended
+    acquire() returns at the first step)."""
+    acquired = lock.acquire()
+    if inspect.iscoroutine(acquired):
+        try:
+            acquired.send(None)
+        except StopIteration:
+            pass
+    return lock
+
+
+def _released_elsewhere(lock: Any) -> Any:
+    worker = threading.Thread(target=lambda: lock.release() if lock.locked() else None)
+    worker.start()
+    worker.join()
+    return lock
+
+
+def _async_lock_states(cls: type, name: str) -> Pool:
+    """An asyncio lock as ``async with`` meets it: on entry free (or used in another loop); on
+    exit held by the block, or released in it (a release too many)."""
+    if name == "__aenter__":
+        return Pool({"fresh": cls, "used in another loop": lambda: _used_in_a_loop(cls()),
+                     "acquired and released": lambda: _released(_acquired(cls()))})
+    states = {"acquired": lambda: _acquired(cls()), "released in the block": cls}
+    if cls is not asyncio.Lock:
+        states["acquired twice, released once"] = lambda: _released(_acquired(_acquired(cls(2))))
+    return Pool(states)
+
+
+def _released(lock: Any) -> Any:
+    lock.release()
+    return lock
+
+
+def _used_in_a_loop(lock: Any) -> Any:
+    async def use() -> None:
+        async with lock:
+            pass
+    asyncio.run(use())
+    return lock
 
 
 DRIVERS.update({
@@ -1350,20 +1531,32 @@ DRIVERS.update({
                        asynchronous=True),
     "asyncio.open_connection": D(asyncio.open_connection, A(HOSTS | pool(none=None), "127.0.0.1"),
                                  A(PORTS, lambda: _port("closed")()), asynchronous=True),
-    "asyncio.Queue.get_nowait": D(method("get_nowait"), A(QUEUES, receiver=True),
-                                  asynchronous=True),
+    "asyncio.Queue.get_nowait": D(lambda q, _condition: q.get_nowait(), A(QUEUES | Pool({
+        "unbounded, one item": lambda: _full_queue(asyncio.Queue()),
+        "drained": lambda: _drained(_full_queue(asyncio.Queue()))}), receiver=True),
+                                  A(ASYNC_CONDITIONS, "plain", receiver=True), asynchronous=True),
     "asyncio.Queue.put_nowait": D(method("put_nowait"), A(QUEUES, receiver=True), A(ANY, 1),
                                   asynchronous=True),
     "asyncio.Queue": D(asyncio.Queue, A(SMALL_INTS, 0, optional=True), asynchronous=True),
-    "queue.Queue.get_nowait": D(method("get_nowait"), A(THREAD_QUEUES, receiver=True)),
+    "queue.Queue.get_nowait": D(lambda q, _condition: q.get_nowait(), A(THREAD_QUEUES | Pool({
+        "unbounded, one item": lambda: _full_queue(queue.Queue()),
+        "drained": lambda: _drained(_full_queue(queue.Queue()))}), receiver=True),
+                                A(CONDITIONS, "plain", receiver=True)),
     "queue.Queue": D(queue.Queue, A(SMALL_INTS, 0, optional=True)),
-    "threading.Lock": D(threading.Lock),
-    "threading.Lock.__enter__": D(method("__enter__"), receiver(threading.Lock)),
-    "threading.Lock.__exit__": D(lambda lock: (lock.__enter__(), lock.__exit__(None, None, None)),
-                                 receiver(threading.Lock)),
-    "time.time": D(time.time),
-    "time.monotonic": D(time.monotonic),
-    "time.perf_counter": D(time.perf_counter),
+    "threading.Lock": _under(threading.Lock),
+    "threading.Lock.__enter__": D(lambda lock, _condition: lock.__enter__(), receiver(
+        threading.Lock, released_by_another_thread=lambda: _released_elsewhere(threading.Lock())),
+        A(CONDITIONS, "plain", receiver=True)),
+    # what the with statement acquired, unless the block (or another thread) released it
+    "threading.Lock.__exit__": D(lambda lock, _condition: lock.__exit__(None, None, None),
+                                 receiver(lambda: _acquired(threading.Lock()),
+                                          released_in_the_block=threading.Lock,
+                                          released_by_another_thread=lambda: _released_elsewhere(
+                                              _acquired(threading.Lock()))),
+                                 A(CONDITIONS, "plain", receiver=True)),
+    "time.time": _under(time.time),
+    "time.monotonic": _under(time.monotonic),
+    "time.perf_counter": _under(time.perf_counter),
     # None or a str for the duration is a wrong type (wrong_types); no long sleeps among them
     "time.sleep": D(time.sleep, A(pool(tiny=0.01, zero=0, negative=-1, nan=float("nan"),
                                        infinity=float("inf"), huge=2**100, huge_float=1e300,
@@ -1376,14 +1569,17 @@ DRIVERS.update({
         "coroutine": _coroutine}), lambda: _coroutine()), asynchronous=True),
     "asyncio.iscoroutinefunction": D(asyncio.iscoroutinefunction, A(ANY, 1)),
     "inspect.isawaitable": D(inspect.isawaitable, A(ANY, 1)),
-    "asyncio.events.AbstractEventLoop.create_future": D(
+    "asyncio.events.AbstractEventLoop.create_future": _under(
         lambda: asyncio.get_running_loop().create_future(), asynchronous=True),
     "asyncio.Task.cancel": D(lambda message=None: asyncio.ensure_future(_coroutine()).cancel(
         message), A(ANY, None, optional=True), asynchronous=True),
     "asyncio.Future.cancel": D(lambda message=None: asyncio.get_running_loop().create_future(
         ).cancel(message), A(ANY, None, optional=True), asynchronous=True),
-    **{f"asyncio.locks.{cls}.{name}": D(lambda lock: _locked(lock), A(Pool({
-        "fresh": getattr(asyncio, cls)}), receiver=True), asynchronous=True)
+    **{f"asyncio.locks.{cls}.{name}": D(
+        lambda lock, _condition, _name=name: getattr(lock, _name)(
+            *(() if _name == "__aenter__" else (None, None, None))),
+        A(_async_lock_states(getattr(asyncio, cls), name), receiver=True),
+        A(ASYNC_CONDITIONS, "plain", receiver=True), asynchronous=True)
        for cls in ("Lock", "Semaphore", "BoundedSemaphore")
        for name in ("__aenter__", "__aexit__")},
     "copy.copy": D(copy.copy, A(ANY | pool(lock=threading.Lock()), [1])),
@@ -1574,8 +1770,8 @@ DRIVERS.update({
     "requests.Response.json": D(method("json"), A(requests_responses(), receiver=True)),
     "requests.Response.raise_for_status": D(method("raise_for_status"),
                                             A(requests_responses(), receiver=True)),
-    "requests.Session": D(_lazy("requests", "Session")),
-    "requests.Session.__enter__": D(lambda: _lazy("requests", "Session")().__enter__()),
+    "requests.Session": _under(_lazy("requests", "Session")),
+    "requests.Session.__enter__": _under(lambda: _lazy("requests", "Session")().__enter__()),
     "sqlalchemy.orm.Session": D(_lazy("sqlalchemy.orm", "Session"),
                                 A(ANY | Pool({"engine": lambda: _lazy("sqlalchemy", "create_engine")(
                                     "sqlite://")}), None, optional=True),

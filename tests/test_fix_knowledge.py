@@ -369,6 +369,13 @@ _DEEP_FOLDER = ("deep = str(tmp)\nfor part in ['deep'] + ['a'] * 1100:\n    deep
 
 # What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
 TRIGGERS.update({
+    "threading.Lock.__exit__": {"RuntimeError": "lock = threading.Lock()\nwith lock:\n    lock.release()"},
+    "asyncio.locks.Lock.__aexit__": {
+        "RuntimeError": "async def f():\n    lock = asyncio.Lock()\n    async with lock:\n"
+                        "        lock.release()\nasyncio.run(f())"},
+    "asyncio.locks.BoundedSemaphore.__aexit__": {
+        "ValueError": "async def f():\n    s = asyncio.BoundedSemaphore()\n    async with s:\n"
+                      "        s.release()\nasyncio.run(f())"},
     "builtins.print": {"OSError": "print('x', file=open('/dev/full', 'w', buffering=1))",
                        "ValueError": "print(chr(0xD800), file=open(wfile, 'w', encoding='utf-8'))"},
     "xml.etree.ElementTree.fromstring": {

@@ -31,38 +31,6 @@ FILES = [origin for origin, _text in builtin_knowledge_files()]
 # typing added).  The test still runs them and fails when one of them starts to hold, so that
 # it leaves this list; any entry not listed here must hold.
 KNOWN_GAPS: dict[str, frozenset[str]] = {
-    "builtins": frozenset({
-        "builtins.object",
-    }),
-    "builtins_more": frozenset({
-        "asyncio.events.AbstractEventLoop.create_future",
-        "asyncio.locks.BoundedSemaphore.__aenter__",
-        "asyncio.locks.BoundedSemaphore.__aexit__",
-        "asyncio.locks.Lock.__aenter__",
-        "asyncio.locks.Lock.__aexit__",
-        "asyncio.locks.Semaphore.__aenter__",
-        "asyncio.locks.Semaphore.__aexit__",
-    }),
-    "lib_requests": frozenset({
-        "requests.Session",
-        "requests.Session.__enter__",
-    }),
-    "stdlib_classes": frozenset({
-        "sys.exc_info",
-    }),
-    "stdlib_data": frozenset({
-        "uuid.uuid4",
-    }),
-    "stdlib_net": frozenset({
-        "asyncio.Queue.get_nowait",
-        "queue.Queue.get_nowait",
-        "threading.Lock",
-        "threading.Lock.__enter__",
-        "threading.Lock.__exit__",
-        "time.monotonic",
-        "time.perf_counter",
-        "time.time",
-    }),
     "stdlib_pathlib": frozenset({
         "pathlib.Path.absolute",
         "pathlib.Path.as_uri",
