@@ -1082,6 +1082,75 @@ DRIVERS.update({
         installed="pytest", missing="kb-hostile-nope"), "pytest")),
 })
 
+# -- pathlib beyond reading and writing (rules/exceptions/stdlib_pathlib.toml) -------------------
+
+PURE_PATHS = PATH_RECEIVERS | Pool({
+    name: (lambda text=text: pathlib.Path(text)) for name, text in {
+        "relative": "a/b.txt", "empty": "", "dot": ".", "parent": "..", "root": "/",
+        "home": "~", "home of root": "~root", "home of nobody": "~kb-hostile-nobody",
+        "home with NUL": "~a\0b", "home with a surrogate": "~\udcff", "double suffix": "a.tar.gz",
+        "trailing dot": "a.", "NUL": "a\0b", "lone surrogate": "\ud800"}.items()})
+"""Paths pathlib only computes with (no system call): the sandbox's, and relative and odd
+ones, the root among them (never walked or changed)."""
+PATTERNS = T.without(lambda v: len(v) < 10_000) | pool(star="*", recursive="**", recursive_file="**/*.txt", absolute="/x",
+                    stars_inside="a**", parent="../*", bracket="[", class_="[a-z]*",
+                    dot_star=".*", trailing_slash="dir/")
+SUFFIXES = T | pool(txt=".txt", no_dot="txt", dot=".", double=".a.b", slash="/x", NUL=".\0",
+                    dot_slash="./", none_empty="")
+NAMES = T | pool(plain="b.txt", slash="a/b", dot=".", dots="..", NUL="a\0b")
+
+
+def _listed(method_name: str) -> Callable[..., Any]:
+    """The method's result, iterated (glob, rglob and iterdir are lazy up to Python 3.12)."""
+    return lambda path, *args: list(getattr(path, method_name)(*args))
+
+
+def _with_cwd_gone(make: Callable[[], pathlib.Path]) -> Callable[[], pathlib.Path]:
+    def made() -> pathlib.Path:
+        _gone_cwd()
+        return make()
+    return made
+
+
+RELATIVE_PATHS = PATH_RECEIVERS | Pool({
+    "relative": lambda: pathlib.Path("a"), "empty": lambda: pathlib.Path(""),
+    "relative, working directory removed": _with_cwd_gone(lambda: pathlib.Path("a")),
+    "relative, working directory past PATH_MAX": lambda: (_deep_cwd(), pathlib.Path("a"))[1],
+})
+
+DRIVERS.update({
+    "pathlib.Path.absolute": D(method("absolute"), A(RELATIVE_PATHS, receiver=True)),
+    "pathlib.Path.cwd": D(lambda condition: pathlib.Path.cwd(), A(CONDITIONS, "plain",
+                                                                  receiver=True)),
+    "pathlib.Path.glob": D(_listed("glob"), A(PATH_RECEIVERS, receiver=True),
+                           A(PATTERNS, "*")),
+    "pathlib.Path.rglob": D(_listed("rglob"), A(PATH_RECEIVERS, receiver=True),
+                            A(PATTERNS, "*")),
+    "pathlib.Path.iterdir": D(_listed("iterdir"), A(PATH_RECEIVERS, receiver=True)),
+    "pathlib.Path.with_suffix": D(method("with_suffix"), A(PURE_PATHS, receiver=True),
+                                  A(SUFFIXES, ".txt")),
+    "pathlib.Path.with_name": D(method("with_name"), A(PURE_PATHS, receiver=True),
+                                A(NAMES, "b.txt")),
+    "pathlib.Path.as_uri": D(method("as_uri"), A(PURE_PATHS, receiver=True)),
+    "pathlib.Path.match": D(method("match"), A(PURE_PATHS, receiver=True), A(PATTERNS, "*")),
+    "pathlib.Path.is_relative_to": D(method("is_relative_to"), A(PURE_PATHS, receiver=True),
+                                     A(PATHS | T.prefixed("str"), "/", wrong=NOT_A_PATH)),
+    "pathlib.Path.touch": D(method("touch"), A(PATH_RECEIVERS, receiver=True),
+                            A(MODES, 0o666, optional=True),
+                            A(pool(true=True, false=False), True, optional=True)),
+    "pathlib.Path.expanduser": D(lambda path, _condition: path.expanduser(),
+                                 A(PURE_PATHS, receiver=True),
+                                 A(CONDITIONS, "plain", receiver=True)),
+    **{f"pathlib.Path.{name}": D(method(name), A(PATH_RECEIVERS, receiver=True))
+       for name in ("is_symlink", "lstat", "readlink")},
+    "pathlib.Path.chmod": D(method("chmod"), A(PATH_RECEIVERS, receiver=True), A(MODES, 0o600)),
+    "pathlib.Path.replace": D(method("replace"), A(PATH_RECEIVERS, receiver=True),
+                              A(PATHS, _file("moved"), wrong=NOT_A_PATH)),
+    "pathlib.Path.samefile": D(method("samefile"), A(PATH_RECEIVERS, receiver=True),
+                               A(PATHS, _file("text"), wrong=NOT_A_PATH)),
+})
+
+
 # -- network, databases, concurrency ------------------------------------------------------------
 
 

@@ -496,18 +496,20 @@ _GONE_CWD = ("d = tempfile.mkdtemp(); old = os.getcwd(); os.chdir(d); os.rmdir(d
 TRIGGERS.update({
     "pathlib.Path.absolute": {"OSError": _GONE_CWD.format("Path('x').absolute()")},
     "pathlib.Path.cwd": {"OSError": _GONE_CWD.format("Path.cwd()")},
-    "pathlib.Path.glob": {"ValueError": "list(Path('.').glob(''))",
-                          "NotImplementedError": "list(Path('.').glob('/x'))"},
     "pathlib.Path.rglob": {"ValueError": "list(Path('.').rglob('a**'))" if sys.version_info < (3, 13)
                            else "d = Path(tempfile.mkdtemp()); (d / 'a').mkdir(); list(d.rglob('a' + chr(0)))",
-                           "NotImplementedError": "list(Path('.').rglob('/x'))"},
+                           "NotImplementedError": "list(Path('.').rglob('/x'))",
+                           "OSError": "list(Path(tmp, 'a' * 300).rglob('*'))"},
     "pathlib.Path.iterdir": {"OSError": "list(Path(missing).iterdir())"},
+    "pathlib.Path.glob": {"ValueError": "list(Path('.').glob(''))",
+                          "NotImplementedError": "list(Path('.').glob('/x'))",
+                          "OSError": "list(Path(tmp, 'a' * 300).glob('*'))"},
+    "pathlib.Path.expanduser": {"RuntimeError": "Path('~no-such-user-here').expanduser()"},
     "pathlib.Path.with_suffix": {"ValueError": "Path('a').with_suffix('x')"},
     "pathlib.Path.with_name": {"ValueError": "Path('/').with_name('x')"},
     "pathlib.Path.as_uri": {"ValueError": "Path('a').as_uri()"},
     "pathlib.Path.match": {"ValueError": "Path('a').match('')"},
     "pathlib.Path.touch": {"OSError": "Path(missing, 'sub').touch()"},
-    "pathlib.Path.expanduser": {"RuntimeError": "Path('~no-such-user-here').expanduser()"},
     "pathlib.Path.is_symlink": {"OSError": "Path('a' * 5000).is_symlink()"},
     "pathlib.Path.lstat": {"OSError": "Path(missing).lstat()"},
     "pathlib.Path.readlink": {"OSError": "Path(missing).readlink()"},
@@ -515,6 +517,10 @@ TRIGGERS.update({
     "pathlib.Path.replace": {"OSError": "Path(missing).replace(missing + '2')"},
     "pathlib.Path.samefile": {"OSError": "Path(missing).samefile('/')"},
 })
+for _method, _call in {"iterdir": "iterdir().__next__()", "touch": "touch()", "lstat": "lstat()",
+                       "readlink": "readlink()", "chmod": "chmod(0o600)", "replace": "replace('x')",
+                       "samefile": "samefile('/')"}.items():
+    TRIGGERS[f"pathlib.Path.{_method}"]["ValueError"] = f"{_NUL}.{_call}"
 
 
 PRELUDE = (

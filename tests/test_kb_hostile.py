@@ -26,32 +26,11 @@ from tests.kb_hostile_drivers import CLASS_DRIVERS, DRIVERS
 REPO = Path(__file__).resolve().parent.parent
 FILES = [origin for origin, _text in builtin_knowledge_files()]
 
-# Closed entries not yet held to hostile input (issue 22): each is a finding, an error of its
-# driver, a driver that made fewer than 10 calls, or a missing driver (the pathlib entries the
-# typing added).  The test still runs them and fails when one of them starts to hold, so that
-# it leaves this list; any entry not listed here must hold.
-KNOWN_GAPS: dict[str, frozenset[str]] = {
-    "stdlib_pathlib": frozenset({
-        "pathlib.Path.absolute",
-        "pathlib.Path.as_uri",
-        "pathlib.Path.chmod",
-        "pathlib.Path.cwd",
-        "pathlib.Path.expanduser",
-        "pathlib.Path.glob",
-        "pathlib.Path.is_relative_to",
-        "pathlib.Path.is_symlink",
-        "pathlib.Path.iterdir",
-        "pathlib.Path.lstat",
-        "pathlib.Path.match",
-        "pathlib.Path.readlink",
-        "pathlib.Path.replace",
-        "pathlib.Path.rglob",
-        "pathlib.Path.samefile",
-        "pathlib.Path.touch",
-        "pathlib.Path.with_name",
-        "pathlib.Path.with_suffix",
-    }),
-}
+# Closed entries not yet held to hostile input (file stem -> entries): each a finding, an error
+# of its driver, a driver that made fewer than 10 calls, or a missing driver.  The test still
+# runs them and fails when one of them starts to hold, so that it leaves this list (which only
+# shrinks); any entry not listed here must hold.  Empty: every closed entry holds.
+KNOWN_GAPS: dict[str, frozenset[str]] = {}
 
 
 def _closed(origin: str) -> list[str]:
