@@ -20,7 +20,12 @@ knowledge.NEVER_PROMISED``: MemoryError, KeyboardInterrupt, SystemExit, warnings
 errors) are not held against an entry.  RecursionError is: every call here starts from a
 shallow stack, so a RecursionError is the input's depth, and the entry must list it.
 
-Calls that touch the file system get a fresh sandbox folder (``SANDBOX``), and every path a
+A call without arguments has no hostile input, only hostile conditions: its driver takes a
+condition as its receiver (``CONDITIONS`` in the drivers: working directory removed, no file
+descriptor left, an odd environment, another thread...), a value that puts the process in that
+state and registers its undo (:func:`on_cleanup`), run when the call is over.
+
+Calls that touch the file system get a fresh sandbox folder (``Sandbox``), and every path a
 destructive call gets is confined to it; calls never get small integers where a file
 descriptor or process id could be meant.  The runner is meant to run in a child process with
 resource limits (``tests/test_kb_hostile.py`` starts it): a call that allocates without bound
