@@ -233,31 +233,60 @@ class Sandbox:
 
 
 def _remove_tree(root: str) -> None:
-    """Remove a folder whatever a call left in it: folders it made unreadable, and folders
-    nested deeper than the recursion limit (shutil.rmtree and Path.rglob recurse), so walked
-    with a list."""
-    folders, pending = [], [root]
-    while pending:
-        folder = pending.pop()
-        folders.append(folder)
-        try:
-            os.chmod(folder, 0o700)
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(entry.path)
-            else:
+    """Remove a folder whatever a call left in it: folders it made unreadable, folders nested
+    deeper than the recursion limit (shutil.rmtree and Path.rglob recurse) and paths longer
+    than PATH_MAX (a working directory made past it): walked one folder at a time from inside,
+    with a list of the names on the way down."""
+    back = os.open(".", os.O_RDONLY)
+    try:
+        os.chmod(root, 0o700)
+        os.chdir(root)
+    except OSError:
+        os.close(back)
+        return
+    names: list[str] = []
+    skipped: list[set[str]] = [set()]  # per level: folders it could not enter
+    try:
+        while True:
+            inner = None
+            for entry in list(os.scandir(".")):
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in skipped[-1]:
+                        inner = entry.name
+                        break
+                    continue
                 try:
-                    os.unlink(entry.path)
+                    os.unlink(entry.name)
                 except OSError:
                     pass
-    for folder in reversed(folders):
-        try:
-            os.rmdir(folder)
-        except OSError:
-            pass
+            if inner is not None:
+                try:
+                    os.chmod(inner, 0o700)
+                    os.chdir(inner)
+                except OSError:
+                    skipped[-1].add(inner)
+                    continue
+                names.append(inner)
+                skipped.append(set())
+                continue
+            if not names:
+                break
+            os.chdir("..")
+            skipped.pop()
+            done = names.pop()
+            try:
+                os.rmdir(done)
+            except OSError:
+                skipped[-1].add(done)  # not empty after all: never entered again
+    except OSError:
+        pass
+    finally:
+        os.fchdir(back)
+        os.close(back)
+    try:
+        os.rmdir(root)
+    except OSError:
+        pass
 
 
 _UNDO: list[Callable[[], None]] = []
