@@ -20,7 +20,12 @@ knowledge.NEVER_PROMISED``: MemoryError, KeyboardInterrupt, SystemExit, warnings
 errors) are not held against an entry.  RecursionError is: every call here starts from a
 shallow stack, so a RecursionError is the input's depth, and the entry must list it.
 
-Calls that touch the file system get a fresh sandbox folder (``SANDBOX``), and every path a
+A call without arguments has no hostile input, only hostile conditions: its driver takes a
+condition as its receiver (``CONDITIONS`` in the drivers: working directory removed, no file
+descriptor left, an odd environment, another thread...), a value that puts the process in that
+state and registers its undo (:func:`on_cleanup`), run when the call is over.
+
+Calls that touch the file system get a fresh sandbox folder (``Sandbox``), and every path a
 destructive call gets is confined to it; calls never get small integers where a file
 descriptor or process id could be meant.  The runner is meant to run in a child process with
 resource limits (``tests/test_kb_hostile.py`` starts it): a call that allocates without bound
@@ -119,36 +124,82 @@ def A(pool: Pool, default: Any = ..., **options: Any) -> Arg:
 
 
 def _archives() -> dict[str, bytes]:
-    """Small archives, good and broken, made once."""
+    """Small archives, good and broken, made once: broken as downloads and uploads are (cut
+    short, flipped bytes) and as a crafted archive is (a version or compression method the
+    reader does not know, a member's time past any time_t)."""
     import gzip
     import io
+    import lzma
+    import random
     import tarfile
     import zipfile
 
-    zipped = io.BytesIO()
-    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("a.txt", "x" * 1000)
-        archive.writestr("dir/b.txt", "y")
-    good_zip = zipped.getvalue()
+    def zipped(method: int, members: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", method) as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return buffer.getvalue()
+
+    def tarred(members: dict[str, bytes], **fields: Any) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+            for name, data in members.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                for key, value in fields.items():
+                    setattr(info, key, value)
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    def flipped(data: bytes, at: int, count: int = 20) -> bytes:
+        return data[:at] + bytes(b ^ 0xFF for b in data[at:at + count]) + data[at + count:]
+
+    good_zip = zipped(zipfile.ZIP_DEFLATED, {"a.txt": b"x" * 1000, "dir/b.txt": b"y"})
     at = good_zip.index(b"a.txt") + 5
     corrupt_zip = good_zip[:at] + bytes(b ^ 0xFF for b in good_zip[at:at + 20]) + good_zip[at + 20:]
-    tarred = io.BytesIO()
-    with tarfile.open(fileobj=tarred, mode="w") as archive:
-        for name, data in (("a.txt", b"x" * 1000), ("dir/b.txt", b"y")):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    good_tar = tarred.getvalue()
+    noise = random.Random(22).randbytes(20_000)  # incompressible: a cut keeps the first header
+    lzma_zip = zipped(zipfile.ZIP_LZMA, {"a.bin": noise})
+    central = good_zip.index(b"PK\x01\x02")
+    newer_zip = good_zip[:central + 6] + bytes([110]) + good_zip[central + 7:]  # "version 11.0"
+    unknown_method_zip = good_zip[:central + 10] + b"\x63\x00" + good_zip[central + 12:]
+    stored_zip = zipped(zipfile.ZIP_STORED, {"a.bin": noise[:2000]})
+    central = stored_zip.index(b"PK\x01\x02")  # sizes past the end of the file: EOFError
+    overlong_zip = stored_zip[:central + 20] + (10**6).to_bytes(4, "little") * 2 + stored_zip[
+        central + 28:]
+    good_tar = tarred({"a.txt": b"x" * 1000, "dir/b.txt": b"y"})
+    big_tar = tarred({"a.bin": noise, "b.bin": noise})
+    gz_tar, xz_tar = gzip.compress(big_tar), lzma.compress(big_tar)
+    # A gzip stream by hand (the same bytes for every zlib): one stored block holding a member's
+    # header and half its data, then a block of the reserved type, met while extracting.
+    header = tarfile.TarInfo("a.bin")
+    header.size = 65536
+    stored = header.tobuf() + b"x" * 32768
+    bad_deflate = (b"\0" + len(stored).to_bytes(2, "little") + (len(stored) ^ 0xFFFF).to_bytes(
+        2, "little") + stored + b"\x07")
     return {
         "good.zip": good_zip, "bad.zip": b"PK\x03\x04" + b"\0" * 40,
         "truncated.zip": good_zip[: len(good_zip) // 2], "corrupt.zip": corrupt_zip,
+        "corrupt-lzma.zip": flipped(lzma_zip, len(lzma_zip) // 2),
+        "newer.zip": newer_zip, "unknown-method.zip": unknown_method_zip,
+        "overlong.zip": overlong_zip,
         "good.tar": good_tar, "bad.tar": b"\xff" * 512,
         "corrupt.tar": good_tar[:700],
         "truncated.tar.gz": gzip.compress(good_tar)[:60],
+        "cut.tar.gz": gz_tar[: len(gz_tar) * 3 // 4], "cut.tar.xz": xz_tar[: len(xz_tar) * 3 // 4],
+        "corrupt.tar.xz": flipped(xz_tar, len(xz_tar) // 2),
+        "corrupt.tar.gz": b"\x1f\x8b\x08\0\0\0\0\0\0\xff" + bad_deflate,
+        "far-future.tar": tarred({"a.txt": b"x"}, mtime=10**30),
+        "huge-owner.tar": tarred({"a.txt": b"x"}, uid=2**70, gid=2**70),
         "good.gz": gzip.compress(b"hello"), "bad.gz": b"\x1f\x8b\x08" + b"\xff" * 20,
         "deep.xml": b"<a>" * 100_000, "bad.xml": b"<a><b></a>", "good.xml": b"<a><b/></a>",
         "bad.ini": b"no section\n", "good.ini": b"[a]\nb = 1\n",
     }
+
+
+MEMORY_FOLDER = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
+"""Where the sandboxes go: a file system in memory when there is one (making and removing a
+folder on a disk's file system costs milliseconds, and the run makes one per call)."""
 
 
 class Sandbox:
@@ -163,7 +214,7 @@ class Sandbox:
         if cls.current is None:
             if not cls.files:
                 cls.files = _archives()
-            root = cls.current = Path(tempfile.mkdtemp(prefix="kb-hostile-"))
+            root = cls.current = Path(tempfile.mkdtemp(prefix="kb-hostile-", dir=MEMORY_FOLDER))
             (root / "text").write_text("hello\nw\u00f6rld\n", encoding="utf-8")
             (root / "binary").write_bytes(b"\xff\xfe\0\x80")
             (root / "dir").mkdir()
@@ -177,15 +228,79 @@ class Sandbox:
     @classmethod
     def clean(cls) -> None:
         root, cls.current = cls.current, None
-        if root is None:
-            return
-        for path in root.rglob("*"):
-            if not path.is_symlink():
+        if root is not None:
+            _remove_tree(str(root))
+
+
+def _remove_tree(root: str) -> None:
+    """Remove a folder whatever a call left in it: folders it made unreadable, folders nested
+    deeper than the recursion limit (shutil.rmtree and Path.rglob recurse) and paths longer
+    than PATH_MAX (a working directory made past it): walked one folder at a time from inside,
+    with a list of the names on the way down."""
+    back = os.open(".", os.O_RDONLY)
+    try:
+        os.chmod(root, 0o700)
+        os.chdir(root)
+    except OSError:
+        os.close(back)
+        return
+    names: list[str] = []
+    skipped: list[set[str]] = [set()]  # per level: folders it could not enter
+    try:
+        while True:
+            inner = None
+            for entry in list(os.scandir(".")):
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in skipped[-1]:
+                        inner = entry.name
+                        break
+                    continue
                 try:
-                    path.chmod(0o700)
+                    os.unlink(entry.name)
                 except OSError:
                     pass
-        shutil.rmtree(root, ignore_errors=True)
+            if inner is not None:
+                try:
+                    os.chmod(inner, 0o700)
+                    os.chdir(inner)
+                except OSError:
+                    skipped[-1].add(inner)
+                    continue
+                names.append(inner)
+                skipped.append(set())
+                continue
+            if not names:
+                break
+            os.chdir("..")
+            skipped.pop()
+            done = names.pop()
+            try:
+                os.rmdir(done)
+            except OSError:
+                skipped[-1].add(done)  # not empty after all: never entered again
+    except OSError:
+        pass
+    finally:
+        os.fchdir(back)
+        os.close(back)
+    try:
+        os.rmdir(root)
+    except OSError:
+        pass
+
+
+_UNDO: list[Callable[[], None]] = []
+
+
+def on_cleanup(undo: Callable[[], None]) -> None:
+    """Have ``undo`` run once the call is over: a value that changes the process (the
+    environment, a resource limit, the signal mask) to put a call in a hostile condition."""
+    _UNDO.append(undo)
+
+
+def undo_conditions() -> None:
+    while _UNDO:
+        _UNDO.pop()()
 
 
 def sandboxed(name: str | bytes) -> Any:
@@ -477,6 +592,7 @@ class Runner:
                     positional.append(made[arg])
             exc = _invoke(self.driver, positional, keywords)
         finally:
+            undo_conditions()
             os.chdir(cwd)
             _close_all([*positional, *keywords.values()])
             Sandbox.clean()
@@ -711,4 +827,10 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    # Run as ``python -m tests.kb_hostile``, this file is ``__main__``, while the drivers import
+    # ``tests.kb_hostile``: two copies of ``Sandbox``, and the runner would clean one while the
+    # drivers' values fill the other (one sandbox for the whole run, emptied by the first
+    # ``os.remove``).  The runner is the drivers' copy.
+    from tests.kb_hostile import main as run_child
+
+    raise SystemExit(run_child(sys.argv[1:]))

@@ -12,6 +12,7 @@ import asyncio
 import base64
 import binascii
 import calendar
+import collections
 import configparser
 import copy
 import csv
@@ -70,12 +71,13 @@ from hostile_values import (
     Deferred,
     Pool,
     httpx_responses,
+    nested_list,
     nested_tuple,
     requests_responses,
 )
 
 from tests.kb_hostile import NO_VALUES as NOTHING
-from tests.kb_hostile import NOT_A_PATH, A, D, Driver, Sandbox, confined_paths
+from tests.kb_hostile import NOT_A_PATH, A, D, Driver, Sandbox, confined_paths, on_cleanup
 
 T = TEXT
 B = BYTES
@@ -122,6 +124,146 @@ issubclass (README, "What no fix promises"): the second argument is the program'
 NO_BIG_COUNTS = ANY.without(lambda v: not (isinstance(v, int) and 2 < v < 2**63))
 """Wrong-typed values for a count of rounds (pbkdf2's iterations): no integer that would
 keep the call busy for hours without raising anything."""
+
+NO_LONG_SLEEPS = ANY.without(lambda v: not (isinstance(v, (int, float)) and 0.05 < v < 2**64))
+"""Wrong-typed values for a duration: no number that would only sleep (bool is an int)."""
+
+# -- conditions: the hostile states of the process a call without arguments meets ---------------
+
+
+def _gone_cwd() -> str:
+    folder = os.path.join(Sandbox.dir(), "gone")
+    os.mkdir(folder)
+    os.chdir(folder)  # the runner goes back to its own folder after the call
+    os.rmdir(folder)
+    return "working directory removed"
+
+
+def _deep_cwd() -> str:
+    os.chdir(Sandbox.dir())
+    for _ in range(250):  # 5,000 characters: past PATH_MAX, getcwd() fails
+        os.mkdir("a" * 19)
+        os.chdir("a" * 19)
+    return "working directory past PATH_MAX"
+
+
+def _no_descriptors() -> str:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    used = {int(name) for name in os.listdir("/proc/self/fd")}
+    lowest_free = next(number for number in range(len(used) + 1) if number not in used)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, hard))
+    on_cleanup(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
+    return "no file descriptor left"
+
+
+def _environment(values: dict[str, str] | None) -> Callable[[], str]:
+    def make() -> str:
+        kept = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(values or {})
+        time.tzset()
+
+        def undo() -> None:
+            os.environ.clear()
+            os.environ.update(kept)
+            time.tzset()
+        on_cleanup(undo)
+        return "environment"
+    return make
+
+
+def _umask() -> str:
+    kept = os.umask(0o777)
+    on_cleanup(lambda: os.umask(kept))
+    return "umask 777"
+
+
+def _signals_blocked() -> str:
+    import signal
+
+    kept = signal.pthread_sigmask(signal.SIG_BLOCK, set(signal.valid_signals()) - {
+        signal.SIGALRM})  # the runner's alarm still ends a call that hangs
+    on_cleanup(lambda: signal.pthread_sigmask(signal.SIG_SETMASK, kept))
+    return "signals blocked"
+
+
+def _c_locale() -> str:
+    import locale
+
+    kept = locale.setlocale(locale.LC_ALL)
+    locale.setlocale(locale.LC_ALL, "C")
+    on_cleanup(lambda: locale.setlocale(locale.LC_ALL, kept))
+    return "C locale"
+
+
+def _stdout_closed() -> str:
+    kept, closed = sys.stdout, open(os.devnull, "w")  # noqa: SIM115 - closed on purpose
+    closed.close()
+    sys.stdout = closed
+
+    def undo() -> None:
+        sys.stdout = kept
+    on_cleanup(undo)
+    return "stdout closed"
+
+
+IN_A_THREAD = "in another thread"
+IN_A_LOOP = "in a running event loop"
+CONDITIONS = Pool({
+    "working directory removed": _gone_cwd,
+    "working directory past PATH_MAX": _deep_cwd,
+    "no file descriptor left": _no_descriptors,
+    "empty environment": _environment(None),
+    "odd environment": _environment({"TZ": ":/nonexistent", "LANG": "xx_XX.nope",
+                                     "LC_ALL": "xx_XX.nope", "HOME": "/nonexistent",
+                                     "PATH": "", "TMPDIR": "/nonexistent", "USER": "\udcff"}),
+    "umask 777": _umask,
+    "signals blocked": _signals_blocked,
+    "C locale": _c_locale,
+    "stdout closed": _stdout_closed,
+    IN_A_THREAD: lambda: IN_A_THREAD,
+    IN_A_LOOP: lambda: IN_A_LOOP,
+})
+"""States of the process a call meets in production: its folder deleted under it, the
+descriptor table full, the environment empty or odd, a restrictive umask, signals blocked, the
+C locale, stdout closed, another thread, a running event loop.  A call without arguments has no
+hostile input but these; each value puts the process in its state until the call is over."""
+
+
+ASYNC_CONDITIONS = Pool({k: v for k, v in CONDITIONS.values.items() if k not in (
+    "in another thread", "in a running event loop", "no file descriptor left")})
+"""The conditions for a call in the runner's event loop: made before the loop (which needs
+descriptors), in its thread."""
+
+
+def _under(function: Callable[..., Any], asynchronous: bool = False) -> Driver:
+    """A driver calling ``function()`` in each of the conditions (an asynchronous one in the
+    runner's event loop, so not in another thread or a loop of its own)."""
+    def call(condition: str) -> Any:
+        if condition == IN_A_THREAD:
+            failures: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    function()
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    failures.append(exc)
+            worker = threading.Thread(target=run)
+            worker.start()
+            worker.join()
+            if failures:
+                raise failures[0]
+            return None
+        if condition == IN_A_LOOP:
+            async def in_loop() -> Any:
+                return function()
+            return asyncio.run(in_loop())
+        return function()
+    pool = ASYNC_CONDITIONS if asynchronous else CONDITIONS
+    return D(call, A(pool, "plain", receiver=True), asynchronous=asynchronous)
+
 
 # -- builtins -----------------------------------------------------------------------------------
 
@@ -269,11 +411,11 @@ DRIVERS: dict[str, Driver] = {
     "builtins.divmod": D(divmod, A(SCALARS, 7), A(SCALARS, 2)),
     "builtins.format": D(format, A(SCALARS, 1), A(SCALARS, "", optional=True)),
     "builtins.hash": D(hash, A(SCALARS, 1)),
-    "builtins.object": D(object),
+    "builtins.object": _under(object),
     "builtins.setattr": D(setattr, A(ANY, 1), A(T, "x"), A(ANY, 1)),
     "builtins.delattr": D(delattr, A(ANY, 1), A(T, "x")),
     "sys.exit": D(sys.exit, A(ANY, 1, optional=True)),
-    "sys.exc_info": D(sys.exc_info),
+    "sys.exc_info": _under(sys.exc_info),
     # logging: through a real logger with a real handler
     **{f"logging.Logger.{level}": D(
         lambda msg, *args, _level=level, **kwargs: getattr(
@@ -428,6 +570,12 @@ ARCHIVES = Pool({
     "truncated zip": _file("truncated.zip"), "good tar": _file("good.tar"),
     "bad tar": _file("bad.tar"), "truncated tar": _file("truncated.tar.gz"),
     "good gzip": _file("good.gz"), "bad gzip": _file("bad.gz"),
+    "corrupt LZMA zip": _file("corrupt-lzma.zip"), "zip of a newer version": _file("newer.zip"),
+    "zip of an unknown method": _file("unknown-method.zip"), "cut tar.gz": _file("cut.tar.gz"),
+    "zip of overlong members": _file("overlong.zip"), "corrupt tar.gz": _file("corrupt.tar.gz"),
+    "cut tar.xz": _file("cut.tar.xz"), "corrupt tar.xz": _file("corrupt.tar.xz"),
+    "tar of a far-future time": _file("far-future.tar"),
+    "tar of a huge owner": _file("huge-owner.tar"),
 }) | PATHS
 TIMESTAMPS = NUMBERS | pool(year_10000=253402300800, before_1900=-2208988800.5)
 ISO_TEXT = T | pool(date="2024-01-02", datetime="2024-01-02T03:04:05+01:00",
@@ -452,8 +600,66 @@ def _zip(name: str, mode: str = "r") -> Callable[[], zipfile.ZipFile]:
     return lambda: zipfile.ZipFile(os.path.join(Sandbox.dir(), name), mode)
 
 
-def _tar(name: str, mode: str = "r") -> Callable[[], tarfile.TarFile]:
-    return lambda: tarfile.open(os.path.join(Sandbox.dir(), name), mode)
+def _tar(name: str, mode: str = "r", **options: Any) -> Callable[[], tarfile.TarFile]:
+    return lambda: tarfile.open(os.path.join(Sandbox.dir(), name), mode, **options)
+
+
+def _zip_writing_handle() -> zipfile.ZipFile:
+    """An archive with a member still open for writing: closing it raises ValueError."""
+    archive = zipfile.ZipFile(os.path.join(Sandbox.dir(), "new.zip"), "w")
+    _OPEN_MEMBERS[:] = [archive.open("a", "w")]  # kept: collected, it would close itself
+    return archive
+
+
+_OPEN_MEMBERS: list[Any] = []
+
+
+def _zip_on_closed_file() -> zipfile.ZipFile:
+    """An archive being written whose file object its caller closed."""
+    stream = io.BytesIO()
+    archive = zipfile.ZipFile(stream, "w")
+    archive.writestr("a", "x")
+    stream.close()
+    return archive
+
+
+def _zip_on_full_device() -> zipfile.ZipFile:
+    """Closing writes the central directory, which the device refuses (ENOSPC)."""
+    return zipfile.ZipFile("/dev/full", "w")
+
+
+ZIP_STATES = {
+    "closed": _closed(_zip("good.zip")), "writing": _zip("new.zip", "w"),
+    "appending": _zip("good.zip", "a"), "exclusive": _zip("new.zip", "x"),
+    "in memory": lambda: zipfile.ZipFile(io.BytesIO(), "w"),
+    "member open for writing": _zip_writing_handle, "file object closed": _zip_on_closed_file,
+    "full device": _zip_on_full_device,
+}
+"""Archives in every state a with statement or a cleanup meets them."""
+
+
+def _deep_folder() -> str:
+    """A folder nested deeper than the recursion limit (made through descriptors: its path is
+    longer than a system call takes)."""
+    top = os.path.join(Sandbox.dir(), "deep")
+    os.mkdir(top)
+    current = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(1100):
+            os.mkdir("a", dir_fd=current)
+            inner = os.open("a", os.O_RDONLY, dir_fd=current)
+            os.close(current)
+            current = inner
+    finally:
+        os.close(current)
+    return top
+
+
+def _long_named_file() -> str:
+    path = os.path.join(Sandbox.dir(), "n" * 200)
+    with open(path, "w") as file:
+        file.write("x")
+    return path
 
 
 DRIVERS.update({
@@ -466,7 +672,25 @@ DRIVERS.update({
                     A(SMALL_INTS | pool(text="\t"), None, optional=True, keyword="indent")),
     "csv.DictReader": D(csv.DictReader, A(ITERABLES, ["a,b", "1,2"]),
                         A(ANY, None, optional=True)),
-    "configparser.ConfigParser": D(configparser.ConfigParser),
+    "configparser.ConfigParser": D(
+        configparser.ConfigParser,
+        A(pool(none=None, plain={"a": "1"}, numbers={"a": 1}, environment=lambda: dict(os.environ),
+               case_twins={"Path": "a", "PATH": "b"}, none_value={"a": None},
+               surrogate_key={"\ud800": "x"}, deep_value=lambda: {"a": nested_list()}),
+          None, optional=True),
+        A(pool(dict=dict, ordered=collections.OrderedDict), dict, optional=True,
+          keyword="dict_type"),
+        A(pool(true=True, false=False), False, optional=True, keyword="allow_no_value"),
+        A(T | pool(pair=("=", ":"), empty=()), ("=", ":"), optional=True, keyword="delimiters"),
+        A(T | pool(pair=("#", ";"), empty=()), ("#", ";"), optional=True,
+          keyword="comment_prefixes"),
+        A(pool(true=True, false=False), True, optional=True, keyword="strict"),
+        A(T, "DEFAULT", optional=True, keyword="default_section"),
+        A(pool(none=None, basic=configparser.BasicInterpolation(),
+               extended=configparser.ExtendedInterpolation()), None, optional=True,
+          keyword="interpolation"),
+        A(pool(empty={}, int={"int": int}, number_key={1: int}, empty_key={"": int}), {},
+          optional=True, keyword="converters")),
     "configparser.ConfigParser.read": D(lambda files, encoding=None: configparser.ConfigParser(
         ).read(files, encoding), A(DATA_FILES | PATHS, _file("good.ini"), wrong=NOT_A_PATH),
         A(ENCODINGS, "utf-8", optional=True)),
@@ -535,14 +759,13 @@ DRIVERS.update({
                            optional=True),
                          A(SMALL_INTS | pool(deflated=zipfile.ZIP_DEFLATED), zipfile.ZIP_STORED,
                            optional=True)),
-    "zipfile.ZipFile.__enter__": D(method("__enter__"), receiver(
-        _zip("good.zip"), closed=_closed(_zip("good.zip")), writing=_zip("new.zip", "w"))),
+    "zipfile.ZipFile.__enter__": D(method("__enter__"), receiver(_zip("good.zip"), **ZIP_STATES)),
     "zipfile.ZipFile.__exit__": D(lambda archive: archive.__exit__(None, None, None), receiver(
-        _zip("good.zip"), closed=_closed(_zip("good.zip")), writing=_zip("new.zip", "w"),
-        appending=_zip("good.zip", "a"))),
+        _zip("good.zip"), **ZIP_STATES)),
     "zipfile.ZipFile.extractall": D(method("extractall"), receiver(
         _zip("good.zip"), truncated=_zip("corrupt.zip"), closed=_closed(_zip("good.zip")),
-        writing=_zip("new.zip", "w")),
+        writing=_zip("new.zip", "w"), corrupt_lzma=_zip("corrupt-lzma.zip"),
+        unknown_method=_zip("unknown-method.zip"), overlong=_zip("overlong.zip")),
         A(PATHS, _file("out"), optional=True, wrong=NOT_A_PATH),
         A(CONTAINERS | pool(missing=["nope"], good=["a.txt"]), None, optional=True),
         A(STR_OR_BYTES, None, optional=True)),
@@ -552,14 +775,20 @@ DRIVERS.update({
     "tarfile.open": D(tarfile.open, A(ARCHIVES, _file("good.tar"), wrong=NOT_A_PATH),
                       A(pool(read="r", gzip="r:gz", any="r:*", bad_compression="r:nope",
                              write="w", bad="q", stream="r|", empty=""), "r", optional=True)),
-    "tarfile.TarFile.add": D(method("add"), receiver(_tar("new.tar", "w"),
-                                                     closed=_closed(_tar("new.tar", "w")),
-                                                     reading=_tar("good.tar")),
-                             A(PATHS, _file("text"), wrong=NOT_A_PATH),
+    "tarfile.TarFile.add": D(method("add"), receiver(
+        _tar("new.tar", "w"), closed=_closed(_tar("new.tar", "w")), reading=_tar("good.tar"),
+        ustar=_tar("new.tar", "w", format=tarfile.USTAR_FORMAT),
+        gnu=_tar("new.tar", "w", format=tarfile.GNU_FORMAT), gzip=_tar("new.tar.gz", "w:gz")),
+                             A(PATHS | Pool({"deep folder": _deep_folder,
+                                             "long name": _long_named_file}), _file("text"),
+                               wrong=NOT_A_PATH),
                              A(T, None, optional=True)),
     "tarfile.TarFile.extractall": D(method("extractall"), receiver(
         _tar("good.tar"), closed=_closed(_tar("good.tar")), corrupt=_tar("corrupt.tar"),
-        writing=_tar("new.tar", "w")),
+        writing=_tar("new.tar", "w"), cut_gz=_tar("cut.tar.gz"), cut_gz_stream=_tar(
+            "cut.tar.gz", "r|gz"), cut_xz=_tar("cut.tar.xz"), corrupt_xz=_tar("corrupt.tar.xz"),
+        corrupt_gz=_tar("corrupt.tar.gz"),
+        far_future=_tar("far-future.tar"), huge_owner=_tar("huge-owner.tar")),
         A(PATHS, _file("out"), optional=True, wrong=NOT_A_PATH),
         A(CONTAINERS, None, optional=True),
         A(pool(data="data", tar="tar", fully_trusted="fully_trusted", unknown="nope"), "data",
@@ -599,7 +828,7 @@ DRIVERS.update({
                                 "12345678123456781234567812345678", optional=True),
                    A(BYTES, None, optional=True, keyword="bytes"),
                    A(INTS, None, optional=True, keyword="int")),
-    "uuid.uuid4": D(uuid.uuid4),
+    "uuid.uuid4": _under(uuid.uuid4),
     **{f"ipaddress.{name}": D(getattr(ipaddress, name), A(T | INTS.prefixed("int") | BYTES.prefixed(
         "bytes") | pool(v4="1.2.3.4", v6="::1", net="10.0.0.0/8", host_bits="10.0.0.1/8",
                         scoped="fe80::1%eth0", tuple=("1.2.3.4", 24), huge_prefix="1.2.3.4/99"),
@@ -607,8 +836,9 @@ DRIVERS.update({
        for name in ("ip_address", "ip_network", "ip_interface")},
     "hmac.compare_digest": D(hmac.compare_digest, A(STR_OR_BYTES, "a"), A(STR_OR_BYTES, "a")),
     "hmac.new": D(hmac.new, A(BYTES, b"k"), A(BYTES, b"m", optional=True),
-                  A(pool(sha256="sha256", unknown="nope", function=hashlib.sha256, none=None),
-                    "sha256")),
+                  A(T | pool(sha256="sha256", upper_case="SHA256", shake="shake_128",
+                             unknown="nope", function=hashlib.sha256, none=None,
+                             not_a_digest=lambda: (lambda: 1)), "sha256")),
     "hashlib.md5": D(hashlib.md5, A(BYTES, b"", optional=True)),
     "hashlib.sha256": D(hashlib.sha256, A(BYTES, b"", optional=True)),
     "hashlib.pbkdf2_hmac": D(hashlib.pbkdf2_hmac, A(pool(sha256="sha256", unknown="nope",
@@ -658,9 +888,29 @@ FILE_RECEIVERS = Pool({
     "read-only, written": _opened("text", "r"),
     "closed": _closed(_opened("text")),
     "full device": lambda: open("/dev/full", "w"),  # noqa: SIM115 - ENOSPC on flush
+    "full device, written": lambda: _written(open("/dev/full", "w")),  # noqa: SIM115
     "broken pipe": lambda: _broken_pipe(),
+    "broken pipe, written": lambda: _written(_broken_pipe()),
+    "text over a broken pipe, written": lambda: _written(io.TextIOWrapper(_broken_pipe())),
     "in memory": lambda: io.StringIO("a\nb"),
 })
+
+
+_OF_THE_FILES_KIND = object()
+"""The benign data for a write: a literal of the file's kind (str to a text file), as code
+writes one; data that is not a literal may be of the other kind (the entry's arguments)."""
+
+
+def _write(file: Any, data: Any) -> Any:
+    if data is _OF_THE_FILES_KIND:
+        data = "x" if isinstance(file, io.TextIOBase) else b"x"
+    return file.write(data)
+
+
+def _written(file: Any) -> Any:
+    """A file holding buffered data that flushing or closing it must write."""
+    file.write("x" if isinstance(file, io.TextIOBase) else b"x")
+    return file
 
 
 def _broken_pipe() -> Any:
@@ -759,11 +1009,12 @@ DRIVERS.update({
         lambda: os.getpid(), wrong=NOT_A_PATH),
                  A(pool(probe=0, invalid=-1, beyond=65, huge=2**100, minus_huge=-(2**100),
                         beyond_int=2**31), 0, wrong=NOT_A_PATH)),
+    # os.fsync takes an object with a fileno() method as well; os.close takes a number only
     **{f"os.{name}": D(getattr(os, name), A(Pool({
         "open descriptor": lambda: os.open(os.path.join(Sandbox.dir(), "text"), os.O_RDONLY),
-        "a file object": _opened("text")}) | pool(
+        **({"a file object": _opened("text")} if name == "fsync" else {})}) | pool(
         not_open=10**6, minus_one=-1, huge=2**100, minus_huge=-(2**100), beyond_int=2**31),
-        10**6, wrong=NOT_A_PATH))
+        10**6, wrong=NOT_A_PATH | Pool({"a file object": _opened("text")})))
        for name in ("close", "fsync")},
     "os.getenv": D(os.getenv, A(T, "HOME"), A(ANY, None, optional=True)),
     "os.environ.get": D(os.environ.get, A(T, "HOME"), A(ANY, None, optional=True)),
@@ -813,12 +1064,14 @@ DRIVERS.update({
                                   A(PATHS | T.prefixed("str"), "/", wrong=NOT_A_PATH)),
     "io.IOBase.read": D(method("read"), A(FILE_RECEIVERS, receiver=True),
                         A(INTS | pool(none=None), -1, optional=True)),
+    # TextIOWrapper.readline takes an int only (None is a wrong type, as for a may-be-None
+    # argument: wrong_types), read and readlines take None too
     "io.IOBase.readline": D(method("readline"), A(FILE_RECEIVERS, receiver=True),
-                            A(INTS | pool(none=None), -1, optional=True)),
+                            A(INTS, -1, optional=True)),
     "io.IOBase.readlines": D(method("readlines"), A(FILE_RECEIVERS, receiver=True),
                              A(INTS | pool(none=None), -1, optional=True)),
-    "io.IOBase.write": D(method("write"), A(FILE_RECEIVERS, receiver=True),
-                         A(T | B | pool(big=b"x" * 70_000), "x")),
+    "io.IOBase.write": D(_write, A(FILE_RECEIVERS, receiver=True),
+                         A(T | B | pool(big=b"x" * 70_000), _OF_THE_FILES_KIND)),
     "io.IOBase.seek": D(method("seek"), A(FILE_RECEIVERS, receiver=True), A(INTS, 0),
                         A(SMALL_INTS, 0, optional=True)),
     **{f"io.IOBase.{name}": D(method(name), A(FILE_RECEIVERS, receiver=True))
@@ -832,7 +1085,98 @@ DRIVERS.update({
         installed="pytest", missing="kb-hostile-nope"), "pytest")),
 })
 
+# -- pathlib beyond reading and writing (rules/exceptions/stdlib_pathlib.toml) -------------------
+
+PURE_PATHS = PATH_RECEIVERS | Pool({
+    name: (lambda text=text: pathlib.Path(text)) for name, text in {
+        "relative": "a/b.txt", "empty": "", "dot": ".", "parent": "..", "root": "/",
+        "home": "~", "home of root": "~root", "home of nobody": "~kb-hostile-nobody",
+        "home with NUL": "~a\0b", "home with a surrogate": "~\udcff", "double suffix": "a.tar.gz",
+        "trailing dot": "a.", "NUL": "a\0b", "lone surrogate": "\ud800"}.items()})
+"""Paths pathlib only computes with (no system call): the sandbox's, and relative and odd
+ones, the root among them (never walked or changed)."""
+PATTERNS = T.without(lambda v: len(v) < 10_000) | pool(
+    star="*", recursive="**", recursive_file="**/*.txt", absolute="/x", stars_inside="a**",
+    parent="../*", bracket="[", class_="[a-z]*", dot_star=".*", trailing_slash="dir/")
+SUFFIXES = T | pool(txt=".txt", no_dot="txt", dot=".", double=".a.b", slash="/x", NUL=".\0",
+                    dot_slash="./", none_empty="")
+NAMES = T | pool(plain="b.txt", slash="a/b", dot=".", dots="..", NUL="a\0b")
+
+
+def _listed(method_name: str) -> Callable[..., Any]:
+    """The method's result, iterated (glob, rglob and iterdir are lazy up to Python 3.12)."""
+    return lambda path, *args: list(getattr(path, method_name)(*args))
+
+
+def _with_cwd_gone(make: Callable[[], pathlib.Path]) -> Callable[[], pathlib.Path]:
+    def made() -> pathlib.Path:
+        _gone_cwd()
+        return make()
+    return made
+
+
+RELATIVE_PATHS = PATH_RECEIVERS | Pool({
+    "relative": lambda: pathlib.Path("a"), "empty": lambda: pathlib.Path(""),
+    "relative, working directory removed": _with_cwd_gone(lambda: pathlib.Path("a")),
+    "relative, working directory past PATH_MAX": lambda: (_deep_cwd(), pathlib.Path("a"))[1],
+})
+
+DRIVERS.update({
+    "pathlib.Path.absolute": D(method("absolute"), A(RELATIVE_PATHS, receiver=True)),
+    "pathlib.Path.cwd": D(lambda condition: pathlib.Path.cwd(), A(CONDITIONS, "plain",
+                                                                  receiver=True)),
+    "pathlib.Path.glob": D(_listed("glob"), A(PATH_RECEIVERS, receiver=True),
+                           A(PATTERNS, "*")),
+    "pathlib.Path.rglob": D(_listed("rglob"), A(PATH_RECEIVERS, receiver=True),
+                            A(PATTERNS, "*")),
+    "pathlib.Path.iterdir": D(_listed("iterdir"), A(PATH_RECEIVERS, receiver=True)),
+    "pathlib.Path.with_suffix": D(method("with_suffix"), A(PURE_PATHS, receiver=True),
+                                  A(SUFFIXES, ".txt")),
+    "pathlib.Path.with_name": D(method("with_name"), A(PURE_PATHS, receiver=True),
+                                A(NAMES, "b.txt")),
+    "pathlib.Path.as_uri": D(method("as_uri"), A(PURE_PATHS, receiver=True)),
+    "pathlib.Path.match": D(method("match"), A(PURE_PATHS, receiver=True), A(PATTERNS, "*")),
+    "pathlib.Path.is_relative_to": D(method("is_relative_to"), A(PURE_PATHS, receiver=True),
+                                     A(PATHS | T.prefixed("str"), "/", wrong=NOT_A_PATH)),
+    "pathlib.Path.touch": D(method("touch"), A(PATH_RECEIVERS, receiver=True),
+                            A(MODES, 0o666, optional=True),
+                            A(pool(true=True, false=False), True, optional=True)),
+    "pathlib.Path.expanduser": D(lambda path, _condition: path.expanduser(),
+                                 A(PURE_PATHS, receiver=True),
+                                 A(CONDITIONS, "plain", receiver=True)),
+    **{f"pathlib.Path.{name}": D(method(name), A(PATH_RECEIVERS, receiver=True))
+       for name in ("is_symlink", "lstat", "readlink")},
+    "pathlib.Path.chmod": D(method("chmod"), A(PATH_RECEIVERS, receiver=True), A(MODES, 0o600)),
+    "pathlib.Path.replace": D(method("replace"), A(PATH_RECEIVERS, receiver=True),
+                              A(PATHS, _file("moved"), wrong=NOT_A_PATH)),
+    "pathlib.Path.samefile": D(method("samefile"), A(PATH_RECEIVERS, receiver=True),
+                               A(PATHS, _file("text"), wrong=NOT_A_PATH)),
+})
+
+
 # -- network, databases, concurrency ------------------------------------------------------------
+
+
+RAW_RESPONSES = {
+    "/broken": b"HTTP/1.1 999 \xff\r\nX: \0\r\n\r\n",
+    "/no-answer": b"",
+    "/bad-status": b"HTTP/1.1 abc OK\r\n\r\n",
+    "/not-http": b"hello\r\n\r\n",
+    "/many-headers": b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+    "/long-header": b"HTTP/1.1 200 OK\r\nX: " + b"y" * 70_000 + b"\r\n\r\n",
+    "/long-status": b"HTTP/1.1 200 " + b"O" * 70_000 + b"\r\n\r\n",
+    "/bad-length": b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+    "/huge-length": b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n",
+    "/bad-chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "/continue-forever": b"HTTP/1.1 100 Continue\r\n\r\n" * 3,
+    "/headers-cut": b"HTTP/1.1 200 OK\r\nX: y",
+    **{f"/status-{code}": b"HTTP/1.1 %d R\r\nContent-Length: 0\r\n\r\n" % code
+       for code in (204, 301, 399, 400, 418, 500, 599, 600, 999)},
+    "/no-reason": b"HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n",
+    "/undecodable-reason": b"HTTP/1.1 404 \xff\xfe\r\nContent-Length: 0\r\n\r\n",
+}
+"""What the local server answers on these paths, byte for byte: the replies a broken or hostile
+server gives."""
 
 
 class Servers:
@@ -849,8 +1193,9 @@ class Servers:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path == "/broken":
-                    self.wfile.write(b"HTTP/1.1 999 \xff\r\nX: \0\r\n\r\n")
+                if self.path in RAW_RESPONSES:
+                    self.wfile.write(RAW_RESPONSES[self.path])
+                    self.close_connection = True
                     return
                 body = b"[" * 100_000 if self.path == "/deep" else b"\xff\xfe{"
                 self.send_response(404 if self.path == "/missing" else 200)
@@ -914,12 +1259,62 @@ DATABASES = Pool({
     "closed": _closed(lambda: sqlite3.connect(":memory:")),
     "in a transaction": lambda: _transaction(),
     "with a table": lambda: _table(),
+    "of another thread": lambda: _in_thread(lambda: sqlite3.connect(":memory:")),
+    "foreign key violation pending": lambda: _deferred_violation(),
+    "locked by a reader": lambda: _locked_by_a_reader(),
+    "in autocommit mode": lambda: sqlite3.connect(":memory:", isolation_level=None),
+    "file removed": lambda: _file_database(remove=True),
 })
 SQL = T | pool(select="select 1", parameter="select ?", named="select :a",
                insert="insert into t values (?)", bad="nope", two="select 1; select 2",
                deep="select " + "(" * 2000 + "1" + ")" * 2000)
 PARAMETERS = CONTAINERS | pool(one=(1,), huge=(2**100,), text=("\ud800",), named={"a": 1},
                                object=(object(),), none=None)
+
+
+def _in_thread(make: Callable[[], Any]) -> Any:
+    """What ``make`` returns, made in another thread (sqlite3 objects check the thread)."""
+    made: list[Any] = []
+    worker = threading.Thread(target=lambda: made.append(make()))
+    worker.start()
+    worker.join()
+    return made[0]
+
+
+def _deferred_violation() -> sqlite3.Connection:
+    """A transaction breaking a deferred foreign key: commit raises IntegrityError."""
+    connection = sqlite3.connect(":memory:")
+    connection.executescript(
+        "pragma foreign_keys = on; create table p (id integer primary key);"
+        "create table c (p references p (id) deferrable initially deferred);")
+    connection.execute("insert into c values (1)")
+    return connection
+
+
+_READERS: list[Any] = []
+
+
+def _file_database(remove: bool = False) -> sqlite3.Connection:
+    path = os.path.join(Sandbox.dir(), "db.sqlite")
+    connection = sqlite3.connect(path, timeout=0)
+    connection.execute("create table t (x)")
+    connection.executemany("insert into t values (?)", [(1,), (2,), (3,)])
+    connection.commit()
+    if remove:
+        os.remove(path)
+    return connection
+
+
+def _locked_by_a_reader() -> sqlite3.Connection:
+    """A connection holding a write while another reads: committing it finds the database
+    locked (OperationalError) at once (timeout 0)."""
+    writer = _file_database()
+    reader = sqlite3.connect(os.path.join(Sandbox.dir(), "db.sqlite"), timeout=0)
+    cursor = reader.execute("select x from t")
+    cursor.fetchone()  # the statement stays open (the cursor steps one row ahead)
+    _READERS[:] = [reader, cursor]  # kept: collected, it would release its lock
+    writer.execute("insert into t values (1)")
+    return writer
 
 
 def _transaction() -> sqlite3.Connection:
@@ -945,7 +1340,20 @@ CURSORS = Pool({
     "executed": lambda: sqlite3.connect(":memory:").execute("select 1 union select 2"),
     "closed": _closed(_cursor(DATABASES.values["in memory"])),
     "of a closed connection": lambda: _cursor_of_closed(),
+    "of another thread": lambda: _in_thread(_cursor(DATABASES.values["in memory"])),
+    "undecodable text": lambda: sqlite3.connect(":memory:").execute(
+        "select 1 union all select cast(x'ff' as text)"),
+    "overflowing later": lambda: sqlite3.connect(":memory:").execute(
+        "select 1 union all select abs(-9223372036854775807 - 1)"),
+    "interrupted": lambda: _interrupted(),
 })
+
+
+def _interrupted() -> sqlite3.Cursor:
+    connection = sqlite3.connect(":memory:")
+    cursor = connection.execute("select 1 union all select 2")
+    connection.interrupt()
+    return cursor
 
 
 def _cursor_of_closed() -> sqlite3.Cursor:
@@ -963,6 +1371,23 @@ SOCKETS = Pool({
     "timing out": lambda: _pair(timeout=0.05),
     "peer gone": lambda: _pair(peer_closed=True),
 })
+
+
+_OF_THE_FAMILY = object()
+"""The benign address for a connect: a literal of the socket's family, as code writes one (an
+(host, port) pair for AF_INET, a path for AF_UNIX); an address that is not a literal may be of
+another shape (the entry's arguments)."""
+UNIX_ADDRESSES = Pool({"missing socket file": lambda: os.path.join(Sandbox.dir(), "missing"),
+                       "a file, not a socket": lambda: os.path.join(Sandbox.dir(), "text")}) | pool(
+    abstract="\0kb-hostile-none", bytes=b"/nonexistent", too_long="/" + "a" * 200)
+
+
+def _connect(sock: socket.socket, address: Any) -> None:
+    if address is _OF_THE_FAMILY:
+        unix = sock.family == socket.AF_UNIX
+        address = os.path.join(Sandbox.dir(), "missing") if unix else ("127.0.0.1", _port(
+            "closed")())
+    sock.connect(address)
 
 
 def _timed(sock: socket.socket) -> socket.socket:
@@ -988,12 +1413,19 @@ CONNECTIONS = Pool({
 })
 
 
-def _requested(path: str) -> Callable[[], http.client.HTTPConnection]:
+def _requested(path: str, kind: str = "http") -> Callable[[], http.client.HTTPConnection]:
     def make() -> http.client.HTTPConnection:
-        connection = http.client.HTTPConnection("127.0.0.1", _port("http")(), timeout=1)
+        connection = http.client.HTTPConnection("127.0.0.1", _port(kind)(), timeout=1)
         connection.request("GET", path)
         return connection
     return make
+
+
+def _requested_twice() -> http.client.HTTPConnection:
+    """A response taken and not read: the next getresponse() is ResponseNotReady."""
+    connection = _requested("/")()
+    connection.getresponse()
+    return connection
 
 
 async def _in_new_loop(function: Callable[..., Any], *args: Any) -> Any:
@@ -1008,14 +1440,58 @@ QUEUES = Pool({"empty": asyncio.Queue, "full": lambda: _full_queue(asyncio.Queue
 THREAD_QUEUES = Pool({"empty": queue.Queue, "full": lambda: _full_queue(queue.Queue(1))})
 
 
+def _drained(q: Any) -> Any:
+    q.get_nowait()
+    return q
+
+
 def _full_queue(q: Any) -> Any:
     q.put_nowait(1)
     return q
 
 
-async def _locked(lock: Any) -> None:
-    async with lock:
-        pass
+def _acquired(lock: Any) -> Any:
+    """``lock`` acquired without waiting (an asyncio one outside a loop: its uncontended
+    acquire() returns at the first step)."""
+    acquired = lock.acquire()
+    if inspect.iscoroutine(acquired):
+        try:
+            acquired.send(None)
+        except StopIteration:
+            pass
+    return lock
+
+
+def _released_elsewhere(lock: Any) -> Any:
+    worker = threading.Thread(target=lambda: lock.release() if lock.locked() else None)
+    worker.start()
+    worker.join()
+    return lock
+
+
+def _async_lock_states(cls: type, name: str) -> Pool:
+    """An asyncio lock as ``async with`` meets it: on entry free (or used in another loop); on
+    exit held by the block, or released in it (a release too many)."""
+    if name == "__aenter__":
+        return Pool({"fresh": cls, "used in another loop": lambda: _used_in_a_loop(cls()),
+                     "acquired and released": lambda: _released(_acquired(cls()))})
+    states = {"acquired": lambda: _acquired(cls()), "released in the block": cls}
+    if cls is not asyncio.Lock:
+        states["acquired twice, released once"] = lambda: _released(_acquired(_acquired(cls(2))))
+    return Pool(states)
+
+
+def _released(lock: Any) -> Any:
+    lock.release()
+    return lock
+
+
+def _used_in_a_loop(lock: Any) -> Any:
+    async def use() -> None:
+        async with lock:
+            pass
+    asyncio.run(use())
+    return lock
 
 
 DRIVERS.update({
@@ -1024,8 +1500,8 @@ DRIVERS.update({
                        A(SMALL_INTS | pool(stream=socket.SOCK_STREAM), socket.SOCK_STREAM,
                          optional=True, wrong=NOT_A_PATH),
                        A(SMALL_INTS, 0, optional=True, wrong=NOT_A_PATH)),
-    "socket.socket.connect": D(method("connect"), A(SOCKETS, receiver=True),
-                               A(ADDRESSES, ADDRESSES.values["closed port"])),
+    "socket.socket.connect": D(_connect, A(SOCKETS, receiver=True),
+                               A(ADDRESSES | UNIX_ADDRESSES, _OF_THE_FAMILY)),
     "socket.socket.send": D(method("send"), A(SOCKETS, receiver=True),
                             A(B | pool(big=b"x" * 1_000_000), b"x"),
                             A(SMALL_INTS, 0, optional=True)),
@@ -1045,9 +1521,10 @@ DRIVERS.update({
     "socket.getaddrinfo": D(socket.getaddrinfo, A(HOSTS | pool(none=None), "127.0.0.1"),
                             A(PORTS, 80), A(SMALL_INTS, 0, optional=True),
                             A(SMALL_INTS, 0, optional=True)),
+    # a purpose that is not an ssl.Purpose (a str) is a wrong type: TypeError (wrong_types)
     "ssl.create_default_context": D(ssl.create_default_context, A(pool(
-        server=ssl.Purpose.SERVER_AUTH, client=ssl.Purpose.CLIENT_AUTH, text="x"),
-        ssl.Purpose.SERVER_AUTH, optional=True),
+        server=ssl.Purpose.SERVER_AUTH, client=ssl.Purpose.CLIENT_AUTH), ssl.Purpose.SERVER_AUTH,
+        optional=True),
         A(PATHS | pool(none=None), None, optional=True, keyword="cafile", wrong=NOT_A_PATH),
         A(PATHS | pool(none=None), None, optional=True, keyword="capath", wrong=NOT_A_PATH),
         A(T | B | pool(none=None), None, optional=True, keyword="cadata")),
@@ -1098,14 +1575,14 @@ DRIVERS.update({
                                                    surrogate={"a": "\ud800"}), {},
                                               optional=True)),
     "http.client.HTTPConnection.getresponse": D(method("getresponse"), receiver(
-        _requested("/"), broken=_requested("/broken"), not_requested=CONNECTIONS.values[
-            "served"], deep=_requested("/deep"))),
+        _requested("/"), not_requested=CONNECTIONS.values["served"], deep=_requested("/deep"),
+        silent=_requested("/", "silent"), twice=_requested_twice,
+        **{path.strip("/").replace("-", " "): _requested(path) for path in RAW_RESPONSES})),
     "sqlite3.connect": D(sqlite3.connect, A(PATHS | pool(memory=":memory:", uri="file:x?mode=nope"),
                                             ":memory:", wrong=NOT_A_PATH),
                          A(TIMEOUTS, 5, optional=True),
                          A(pool(true=True, false=False), False, optional=True, keyword="uri"),
-                         A(SMALL_INTS | pool(none=None), None, optional=True,
-                           keyword="detect_types")),
+                         A(SMALL_INTS, 0, optional=True, keyword="detect_types")),
     **{f"sqlite3.Connection.{name}": D(method(name), A(DATABASES, receiver=True),
                                        A(SQL, "select 1"),
                                        A(PARAMETERS, (), optional=True))
@@ -1127,21 +1604,37 @@ DRIVERS.update({
                        asynchronous=True),
     "asyncio.open_connection": D(asyncio.open_connection, A(HOSTS | pool(none=None), "127.0.0.1"),
                                  A(PORTS, lambda: _port("closed")()), asynchronous=True),
-    "asyncio.Queue.get_nowait": D(method("get_nowait"), A(QUEUES, receiver=True),
-                                  asynchronous=True),
+    "asyncio.Queue.get_nowait": D(lambda q, _condition: q.get_nowait(), A(QUEUES | Pool({
+        "unbounded, one item": lambda: _full_queue(asyncio.Queue()),
+        "drained": lambda: _drained(_full_queue(asyncio.Queue()))}), receiver=True),
+                                  A(ASYNC_CONDITIONS, "plain", receiver=True), asynchronous=True),
     "asyncio.Queue.put_nowait": D(method("put_nowait"), A(QUEUES, receiver=True), A(ANY, 1),
                                   asynchronous=True),
     "asyncio.Queue": D(asyncio.Queue, A(SMALL_INTS, 0, optional=True), asynchronous=True),
-    "queue.Queue.get_nowait": D(method("get_nowait"), A(THREAD_QUEUES, receiver=True)),
+    "queue.Queue.get_nowait": D(lambda q, _condition: q.get_nowait(), A(THREAD_QUEUES | Pool({
+        "unbounded, one item": lambda: _full_queue(queue.Queue()),
+        "drained": lambda: _drained(_full_queue(queue.Queue()))}), receiver=True),
+                                A(CONDITIONS, "plain", receiver=True)),
     "queue.Queue": D(queue.Queue, A(SMALL_INTS, 0, optional=True)),
-    "threading.Lock": D(threading.Lock),
-    "threading.Lock.__enter__": D(method("__enter__"), receiver(threading.Lock)),
-    "threading.Lock.__exit__": D(lambda lock: (lock.__enter__(), lock.__exit__(None, None, None)),
-                                 receiver(threading.Lock)),
-    "time.time": D(time.time),
-    "time.monotonic": D(time.monotonic),
-    "time.perf_counter": D(time.perf_counter),
-    "time.sleep": D(time.sleep, A(TIMEOUTS | pool(two_to_the_100=2**100, huge_float=1e300), 0)),
+    "threading.Lock": _under(threading.Lock),
+    "threading.Lock.__enter__": D(lambda lock, _condition: lock.__enter__(), receiver(
+        threading.Lock, released_by_another_thread=lambda: _released_elsewhere(threading.Lock())),
+        A(CONDITIONS, "plain", receiver=True)),
+    # what the with statement acquired, unless the block (or another thread) released it
+    "threading.Lock.__exit__": D(lambda lock, _condition: lock.__exit__(None, None, None),
+                                 receiver(lambda: _acquired(threading.Lock()),
+                                          released_in_the_block=threading.Lock,
+                                          released_by_another_thread=lambda: _released_elsewhere(
+                                              _acquired(threading.Lock()))),
+                                 A(CONDITIONS, "plain", receiver=True)),
+    "time.time": _under(time.time),
+    "time.monotonic": _under(time.monotonic),
+    "time.perf_counter": _under(time.perf_counter),
+    # None or a str for the duration is a wrong type (wrong_types); no long sleeps among them
+    "time.sleep": D(time.sleep, A(pool(tiny=0.01, zero=0, negative=-1, nan=float("nan"),
+                                       infinity=float("inf"), huge=2**100, huge_float=1e300,
+                                       past_time_t=9.3e18, minus_zero=-0.0), 0,
+                                  wrong=NO_LONG_SLEEPS)),
     # asyncio, and the async context managers the inference asks about
     "asyncio.create_task": D(asyncio.create_task, A(Pool({"coroutine": _coroutine}),
                                                     lambda: _coroutine()), asynchronous=True),
@@ -1149,14 +1642,17 @@ DRIVERS.update({
         "coroutine": _coroutine}), lambda: _coroutine()), asynchronous=True),
     "asyncio.iscoroutinefunction": D(asyncio.iscoroutinefunction, A(ANY, 1)),
     "inspect.isawaitable": D(inspect.isawaitable, A(ANY, 1)),
-    "asyncio.events.AbstractEventLoop.create_future": D(
+    "asyncio.events.AbstractEventLoop.create_future": _under(
         lambda: asyncio.get_running_loop().create_future(), asynchronous=True),
     "asyncio.Task.cancel": D(lambda message=None: asyncio.ensure_future(_coroutine()).cancel(
         message), A(ANY, None, optional=True), asynchronous=True),
     "asyncio.Future.cancel": D(lambda message=None: asyncio.get_running_loop().create_future(
         ).cancel(message), A(ANY, None, optional=True), asynchronous=True),
-    **{f"asyncio.locks.{cls}.{name}": D(lambda lock: _locked(lock), A(Pool({
-        "fresh": getattr(asyncio, cls)}), receiver=True), asynchronous=True)
+    **{f"asyncio.locks.{cls}.{name}": D(
+        lambda lock, _condition, _name=name: getattr(lock, _name)(
+            *(() if _name == "__aenter__" else (None, None, None))),
+        A(_async_lock_states(getattr(asyncio, cls), name), receiver=True),
+        A(ASYNC_CONDITIONS, "plain", receiver=True), asynchronous=True)
        for cls in ("Lock", "Semaphore", "BoundedSemaphore")
        for name in ("__aenter__", "__aexit__")},
     "copy.copy": D(copy.copy, A(ANY | pool(lock=threading.Lock()), [1])),
@@ -1280,9 +1776,9 @@ DRIVERS.update({
                                A(HEADERS, None, optional=True, keyword="headers"),
                                A(TIMEOUTS, None, optional=True, keyword="timeout"),
                                asynchronous=True),
-    "aiohttp.ClientResponse.raise_for_status": D(
-        lambda status: _aiohttp_response(status).raise_for_status(), A(pool(
-            ok=200, not_found=404, odd=999, negative=-1, huge=2**100), 200, receiver=True),
+    "aiohttp.ClientResponse.raise_for_status": D(lambda path: _raise_for_status(path), A(pool(
+        ok="/", not_found="/missing", **{name.replace("/", "").replace("-", "_"): name
+                                         for name in RAW_RESPONSES}), "/", receiver=True),
         asynchronous=True),
     "click.echo": D(_lazy("click", "echo"), A(SCALARS | pool(none=None), "x", optional=True),
                     A(Pool({"closed": _closed(lambda: io.StringIO()), "full": lambda: open(  # noqa: SIM115 - the stream under test
@@ -1348,8 +1844,8 @@ DRIVERS.update({
     "requests.Response.json": D(method("json"), A(requests_responses(), receiver=True)),
     "requests.Response.raise_for_status": D(method("raise_for_status"),
                                             A(requests_responses(), receiver=True)),
-    "requests.Session": D(_lazy("requests", "Session")),
-    "requests.Session.__enter__": D(lambda: _lazy("requests", "Session")().__enter__()),
+    "requests.Session": _under(_lazy("requests", "Session")),
+    "requests.Session.__enter__": _under(lambda: _lazy("requests", "Session")().__enter__()),
     "sqlalchemy.orm.Session": D(_lazy("sqlalchemy.orm", "Session"),
                                 A(ANY | Pool({"engine": lambda: _lazy(
                                     "sqlalchemy", "create_engine")("sqlite://")}),
@@ -1374,23 +1870,19 @@ DRIVERS.update({
 })
 
 
-def _aiohttp_response(status: int) -> Any:
-    import inspect as _inspect
-
+async def _raise_for_status(path: str) -> None:
+    """``raise_for_status()`` of a real response of the local server (a reply the client
+    refuses raises from the request, which is not the entry under test)."""
     import aiohttp
-    from multidict import CIMultiDict, CIMultiDictProxy
-    from yarl import URL
 
-    extra: dict[str, Any] = {}
-    if "stream_writer" in _inspect.signature(aiohttp.ClientResponse.__init__).parameters:
-        extra["stream_writer"] = None  # aiohttp 3.14
-    response = aiohttp.ClientResponse(
-        "GET", URL("http://x/"), writer=None, continue100=None, timer=None,
-        request_info=aiohttp.RequestInfo(URL("http://x/"), "GET", CIMultiDictProxy(CIMultiDict())),
-        traces=[], loop=asyncio.get_running_loop(), session=None, **extra)  # type: ignore[arg-type]
-    response.status = status
-    response.reason = "r"
-    return response
+    url = f"http://127.0.0.1:{_port('http')()}{path}"
+    async with aiohttp.ClientSession() as session:
+        try:
+            response = await session.get(url, allow_redirects=False)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            return
+        async with response:
+            response.raise_for_status()
 
 
 def _loguru() -> Any:
@@ -1490,10 +1982,11 @@ DRIVERS.update({
                    A(T, "x", optional=True, keyword="host"),
                    A(INTS | pool(http=80), 80, optional=True, keyword="port"),
                    A(T, "/", optional=True, keyword="path")),
+    # (a default that is a function is taken as the value itself: the lambdas make one)
     "bcrypt.hashpw": D(_lazy("bcrypt", "hashpw"), A(BYTES, b"pw"),
-                       A(BYTES | Pool({"salt": _bcrypt_salt}), _bcrypt_salt)),
+                       A(BYTES | Pool({"salt": _bcrypt_salt}), lambda: _bcrypt_salt())),
     "bcrypt.checkpw": D(_lazy("bcrypt", "checkpw"), A(BYTES, b"pw"),
-                        A(BYTES | Pool({"hash": _bcrypt_hash}), _bcrypt_hash)),
+                        A(BYTES | Pool({"hash": _bcrypt_hash}), lambda: _bcrypt_hash())),
     "bcrypt.gensalt": D(_lazy("bcrypt", "gensalt"), A(SMALL_INTS | pool(four=4), 4, optional=True),
                         A(BYTES | pool(b2b=b"2b", b2a=b"2a"), b"2b", optional=True)),
     **{name: D(_lazy("sqlalchemy", "text"), A(T | pool(bind="select :a", colon="select a::int"),

@@ -225,7 +225,9 @@ TRIGGERS: dict[str, dict[str, str]] = {
     "pathlib.Path.rmdir": {"OSError": "Path(missing).rmdir()"},
     "pathlib.Path.stat": {"OSError": "Path(missing).stat()"},
     "pathlib.Path.rename": {"OSError": "Path(missing).rename(tmp / 'x')"},
-    "pathlib.Path.resolve": {"OSError": "Path(missing).resolve(strict=True)"},
+    "pathlib.Path.resolve": {"OSError": "Path(missing).resolve(strict=True)",
+                             "RuntimeError": "os.symlink('loop', tmp / 'loop'); (tmp / "
+                                             "'loop').resolve()"},
     "pathlib.Path.relative_to": {"ValueError": "Path('/a').relative_to('/b')"},
     "io.IOBase.read": {"OSError": "wo.read()", "ValueError": "closed_file.read()"},
     "io.IOBase.readline": {"OSError": "wo.readline()", "ValueError": "closed_file.readline()"},
@@ -415,8 +417,29 @@ TRIGGERS.update({
                       "z.__exit__(None, None, None)"},
 })
 
+# A zip archive whose central directory has ``{1}`` at offset ``{0}`` of its first record.
+_ZIP_CENTRAL = ("b = io.BytesIO()\nwith zipfile.ZipFile(b, 'w') as z:\n    z.writestr('a', 'x' * "
+                "100)\n"
+                "d = b.getvalue(); c = d.index(b'PK\\x01\\x02')\n"
+                "d = io.BytesIO(d[:c + {0}] + {1} + d[c + {0} + len({1}):])\n")
+# ``{0}`` run on ``tmp / 'deep'``, folders nested past the recursion limit, removed after it
+# (leaving them, pytest's clean-up of old temporary folders would recurse into them).
+_DEEP_FOLDER = ("deep = str(tmp)\nfor part in ['deep'] + ['a'] * 1100:\n    deep = "
+                "os.path.join(deep, part); os.mkdir(deep)\n"
+                "try:\n    {0}\nfinally:\n"
+                "    while deep != str(tmp):\n        os.rmdir(deep); deep = "
+                "os.path.dirname(deep)\n")
+
 # What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
 TRIGGERS.update({
+    "threading.Lock.__exit__": {"RuntimeError": "lock = threading.Lock()\nwith lock:\n    "
+                                                "lock.release()"},
+    "asyncio.locks.Lock.__aexit__": {
+        "RuntimeError": "async def f():\n    lock = asyncio.Lock()\n    async with lock:\n"
+                        "        lock.release()\nasyncio.run(f())"},
+    "asyncio.locks.BoundedSemaphore.__aexit__": {
+        "ValueError": "async def f():\n    s = asyncio.BoundedSemaphore()\n    async with s:\n"
+                      "        s.release()\nasyncio.run(f())"},
     "builtins.print": {"OSError": "print('x', file=open('/dev/full', 'w', buffering=1))",
                        "ValueError": "print(chr(0xD800), file=open(wfile, 'w', encoding='utf-8'))"},
     "xml.etree.ElementTree.fromstring": {
@@ -432,12 +455,58 @@ TRIGGERS.update({
         "ValueError": "configparser.ConfigParser().read(latin_file, encoding='utf-8')"},
     "zipfile.ZipFile": {"zipfile.BadZipFile": "zipfile.ZipFile(wfile)",
                         "OSError": "zipfile.ZipFile(missing)",
-                        "ValueError": "zipfile.ZipFile(missing + chr(0))"},
+                        "ValueError": "zipfile.ZipFile(missing + chr(0))",
+                        "NotImplementedError": _ZIP_CENTRAL.format(6, "bytes([110])")
+                        + "zipfile.ZipFile(d)"},
     "zipfile.ZipFile.extractall": {
         "OSError": "zipfile.ZipFile(good_zip).extractall(wfile)",
         "zipfile.BadZipFile": "zipfile.ZipFile(bad_crc_zip).extractall(tmp / 'out')",
         "zlib.error": "zipfile.ZipFile(corrupt_zip).extractall(tmp / 'out')",
-        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')"},
+        "ValueError": "z = zipfile.ZipFile(good_zip); z.close(); z.extractall(tmp / 'out')",
+        "NotImplementedError": _ZIP_CENTRAL.format(10, "b'\\x63\\x00'")
+        + "zipfile.ZipFile(d).extractall(tmp / 'out')",
+        "EOFError": _ZIP_CENTRAL.format(20, "(10**6).to_bytes(4, 'little') * 2")
+        + "zipfile.ZipFile(d).extractall(tmp / 'out')",
+        "lzma.LZMAError": "import random\nb = io.BytesIO()\n"
+                          "with zipfile.ZipFile(b, 'w', zipfile.ZIP_LZMA) as z:\n"
+                          "    z.writestr('a', random.Random(22).randbytes(20000))\n"
+                          "d = b.getvalue(); m = len(d) // 2\n"
+                          "d = d[:m] + bytes(x ^ 0xFF for x in d[m:m + 20]) + d[m + 20:]\n"
+                          "zipfile.ZipFile(io.BytesIO(d)).extractall(tmp / 'out')"},
+    "tarfile.TarFile.add": {"OSError": "tarfile.open(tmp / 'o.tar', 'w').add(missing)",
+                            "ValueError": "tarfile.open(tmp / 'o.tar', 'w').add(missing + chr(0))",
+                            "RecursionError": _DEEP_FOLDER.format("tarfile.open(tmp / 'o.tar', "
+                                                                  "'w').add(tmp / 'deep')")},
+    "tarfile.TarFile.extractall": {
+        "tarfile.TarError": "tarfile.open(outside_tar).extractall(tmp / 'out', filter='data')",
+        "OSError": "tarfile.open(good_tar).extractall(wfile, filter='data')",
+        "EOFError": "import random\nb = io.BytesIO()\nt = tarfile.open(fileobj=b, mode='w')\n"
+                    "i = tarfile.TarInfo('a'); n = random.Random(22).randbytes(20000); i.size = "
+                    "len(n)\n"
+                    "t.addfile(i, io.BytesIO(n)); t.close()\nd = gzip.compress(b.getvalue())\n"
+                    "p = tmp / 'cut.tar.gz'; p.write_bytes(d[: len(d) * 3 // 4])\n"
+                    "tarfile.open(p).extractall(tmp / 'out', filter='data')",
+        "zlib.error": "i = tarfile.TarInfo('a'); i.size = 65536; s = i.tobuf() + b'x' * 32768\n"
+                      "d = b'\\0' + len(s).to_bytes(2, 'little') + (len(s) ^ 0xFFFF).to_bytes(2, "
+                      "'little') + s + b'\\x07'\n"
+                      "p = tmp / 'bad.tar.gz'; p.write_bytes(b'\\x1f\\x8b\\x08' + bytes(6) + "
+                      "b'\\xff' + d)\n"
+                      "tarfile.open(p).extractall(tmp / 'out', filter='data')",
+        "lzma.LZMAError": "import lzma, random\nb = io.BytesIO()\nt = tarfile.open(fileobj=b, "
+                          "mode='w')\n"
+                          "i = tarfile.TarInfo('a'); n = random.Random(22).randbytes(20000); "
+                          "i.size = len(n)\n"
+                          "t.addfile(i, io.BytesIO(n)); t.close()\nd = "
+                          "lzma.compress(b.getvalue()); m = len(d) // 2\n"
+                          "p = tmp / 'bad.tar.xz'; p.write_bytes(d[:m] + bytes(x ^ 0xFF for x in "
+                          "d[m:m + 20]) + d[m + 20:])\n"
+                          "tarfile.open(p).extractall(tmp / 'out', filter='data')",
+        "OverflowError": "b = io.BytesIO()\nt = tarfile.open(fileobj=b, mode='w', "
+                         "format=tarfile.PAX_FORMAT)\n"
+                         "i = tarfile.TarInfo('a'); i.mtime = 10**30; t.addfile(i, io.BytesIO()); "
+                         "t.close()\n"
+                         "b.seek(0); tarfile.open(fileobj=b).extractall(tmp / 'out', "
+                         "filter='data')"},
     "zipfile.is_zipfile": {"ValueError": "zipfile.is_zipfile(missing + chr(0))"},
     "tarfile.open": {"tarfile.TarError": "tarfile.open(wfile, 'r:gz')",
                      "OSError": "tarfile.open(missing)",
@@ -533,20 +602,22 @@ _GONE_CWD = ("d = tempfile.mkdtemp(); old = os.getcwd(); os.chdir(d); os.rmdir(d
 TRIGGERS.update({
     "pathlib.Path.absolute": {"OSError": _GONE_CWD.format("Path('x').absolute()")},
     "pathlib.Path.cwd": {"OSError": _GONE_CWD.format("Path.cwd()")},
-    "pathlib.Path.glob": {"ValueError": "list(Path('.').glob(''))",
-                          "NotImplementedError": "list(Path('.').glob('/x'))"},
     "pathlib.Path.rglob": {"ValueError": "list(Path('.').rglob('a**'))"
-                                         if sys.version_info < (3, 13) else
-                                         "d = Path(tempfile.mkdtemp()); (d / 'a').mkdir(); "
-                                         "list(d.rglob('a' + chr(0)))",
-                           "NotImplementedError": "list(Path('.').rglob('/x'))"},
+                           if sys.version_info < (3, 13)
+                           else "d = Path(tempfile.mkdtemp()); (d / 'a').mkdir(); list(d.rglob('a' "
+                                "+ chr(0)))",
+                           "NotImplementedError": "list(Path('.').rglob('/x'))",
+                           "OSError": "list(Path(tmp, 'a' * 300).rglob('*'))"},
     "pathlib.Path.iterdir": {"OSError": "list(Path(missing).iterdir())"},
+    "pathlib.Path.glob": {"ValueError": "list(Path('.').glob(''))",
+                          "NotImplementedError": "list(Path('.').glob('/x'))",
+                          "OSError": "list(Path(tmp, 'a' * 300).glob('*'))"},
+    "pathlib.Path.expanduser": {"RuntimeError": "Path('~no-such-user-here').expanduser()"},
     "pathlib.Path.with_suffix": {"ValueError": "Path('a').with_suffix('x')"},
     "pathlib.Path.with_name": {"ValueError": "Path('/').with_name('x')"},
     "pathlib.Path.as_uri": {"ValueError": "Path('a').as_uri()"},
     "pathlib.Path.match": {"ValueError": "Path('a').match('')"},
     "pathlib.Path.touch": {"OSError": "Path(missing, 'sub').touch()"},
-    "pathlib.Path.expanduser": {"RuntimeError": "Path('~no-such-user-here').expanduser()"},
     "pathlib.Path.is_symlink": {"OSError": "Path('a' * 5000).is_symlink()"},
     "pathlib.Path.lstat": {"OSError": "Path(missing).lstat()"},
     "pathlib.Path.readlink": {"OSError": "Path(missing).readlink()"},
@@ -554,6 +625,10 @@ TRIGGERS.update({
     "pathlib.Path.replace": {"OSError": "Path(missing).replace(missing + '2')"},
     "pathlib.Path.samefile": {"OSError": "Path(missing).samefile('/')"},
 })
+for _method, _call in {"iterdir": "iterdir().__next__()", "touch": "touch()", "lstat": "lstat()",
+                       "readlink": "readlink()", "chmod": "chmod(0o600)", "replace": "replace('x')",
+                       "samefile": "samefile('/')"}.items():
+    TRIGGERS[f"pathlib.Path.{_method}"]["ValueError"] = f"{_NUL}.{_call}"
 
 
 PRELUDE = (
@@ -684,6 +759,8 @@ def _namespace(tmp_path: Path, closing_port: int) -> dict[str, object]:
 # base lists the class for every Python the project may run on.
 RAISES_ON: dict[tuple[str, str], tuple[tuple[int, int], tuple[int, int]]] = {
     ("builtins.chr", "OverflowError"): ((3, 0), (3, 13)),  # 3.13: ValueError for any int
+    # 3.13: OSError (strict) or nothing
+    ("pathlib.Path.resolve", "RuntimeError"): ((3, 0), (3, 13)),
     # 3.10 enters a closed connection; the first statement then raises
     ("sqlite3.Connection.__enter__", "sqlite3.Error"): ((3, 11), (4, 0)),
 }

@@ -26,113 +26,11 @@ from tests.kb_hostile_drivers import CLASS_DRIVERS, DRIVERS
 REPO = Path(__file__).resolve().parent.parent
 FILES = [origin for origin, _text in builtin_knowledge_files()]
 
-# Closed entries not yet held to hostile input (issue 22): each is a finding, an error of its
-# driver, a driver that made fewer than 10 calls, or a missing driver (the pathlib entries the
-# typing added).  The test still runs them and fails when one of them starts to hold, so that
-# it leaves this list; any entry not listed here must hold.
-KNOWN_GAPS: dict[str, frozenset[str]] = {
-    "builtins": frozenset({
-        "builtins.object",
-    }),
-    "builtins_more": frozenset({
-        "asyncio.events.AbstractEventLoop.create_future",
-        "asyncio.locks.BoundedSemaphore.__aenter__",
-        "asyncio.locks.BoundedSemaphore.__aexit__",
-        "asyncio.locks.Lock.__aenter__",
-        "asyncio.locks.Lock.__aexit__",
-        "asyncio.locks.Semaphore.__aenter__",
-        "asyncio.locks.Semaphore.__aexit__",
-    }),
-    "lib_aiohttp": frozenset({
-        "aiohttp.ClientResponse.raise_for_status",
-    }),
-    "lib_jwt": frozenset({
-        "jwt.encode",
-    }),
-    "lib_passwords": frozenset({
-        "bcrypt.checkpw",
-        "bcrypt.hashpw",
-    }),
-    "lib_requests": frozenset({
-        "requests.Session",
-        "requests.Session.__enter__",
-    }),
-    "stdlib_classes": frozenset({
-        "sys.exc_info",
-    }),
-    "stdlib_data": frozenset({
-        "configparser.ConfigParser",
-        "hmac.new",
-        "tarfile.TarFile.add",
-        "tarfile.TarFile.extractall",
-        "uuid.uuid4",
-        "zipfile.ZipFile",
-        "zipfile.ZipFile.__enter__",
-        "zipfile.ZipFile.__exit__",
-    }),
-    "stdlib_files": frozenset({
-        "io.IOBase.__enter__",
-        "io.IOBase.__exit__",
-        "io.IOBase.close",
-        "io.IOBase.flush",
-        "io.IOBase.read",
-        "io.IOBase.readline",
-        "io.IOBase.readlines",
-        "io.IOBase.seek",
-        "io.IOBase.write",
-        "os.close",
-        "os.fsync",
-        "pathlib.Path",
-        "pathlib.Path.relative_to",
-        "shutil.copy",
-        "shutil.copy2",
-        "shutil.copyfile",
-        "shutil.move",
-    }),
-    "stdlib_net": frozenset({
-        "asyncio.Queue.get_nowait",
-        "http.client.HTTPConnection.getresponse",
-        "queue.Queue.get_nowait",
-        "socket.socket.connect",
-        "sqlite3.Connection.__enter__",
-        "sqlite3.Connection.__exit__",
-        "sqlite3.Connection.close",
-        "sqlite3.Connection.commit",
-        "sqlite3.Connection.cursor",
-        "sqlite3.Connection.rollback",
-        "sqlite3.Cursor.fetchall",
-        "sqlite3.Cursor.fetchone",
-        "sqlite3.connect",
-        "ssl.create_default_context",
-        "threading.Lock",
-        "threading.Lock.__enter__",
-        "threading.Lock.__exit__",
-        "time.monotonic",
-        "time.perf_counter",
-        "time.sleep",
-        "time.time",
-    }),
-    "stdlib_pathlib": frozenset({
-        "pathlib.Path.absolute",
-        "pathlib.Path.as_uri",
-        "pathlib.Path.chmod",
-        "pathlib.Path.cwd",
-        "pathlib.Path.expanduser",
-        "pathlib.Path.glob",
-        "pathlib.Path.is_relative_to",
-        "pathlib.Path.is_symlink",
-        "pathlib.Path.iterdir",
-        "pathlib.Path.lstat",
-        "pathlib.Path.match",
-        "pathlib.Path.readlink",
-        "pathlib.Path.replace",
-        "pathlib.Path.rglob",
-        "pathlib.Path.samefile",
-        "pathlib.Path.touch",
-        "pathlib.Path.with_name",
-        "pathlib.Path.with_suffix",
-    }),
-}
+# Closed entries not yet held to hostile input (file stem -> entries): each a finding, an error
+# of its driver, a driver that made fewer than 10 calls, or a missing driver.  The test still
+# runs them and fails when one of them starts to hold, so that it leaves this list (which only
+# shrinks); any entry not listed here must hold.  Empty: every closed entry holds.
+KNOWN_GAPS: dict[str, frozenset[str]] = {}
 
 
 def _closed(origin: str) -> list[str]:
