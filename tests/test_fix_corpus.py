@@ -146,13 +146,14 @@ EXPECTED_EXAMPLE = [
      ("unknown call `settings['app'].get` (via `load_config`); truth value of `path` of "
       "unknown type (`__bool__`/`__len__` may raise anything) (via `load_config`); `str` runs "
       "special methods of `path`, whose type is unknown (via `load_config`); and 7 more")),
-    ('app/api/health.py', 53, 'unsafe', ('LookupError', 'OSError', 'TypeError', 'ValueError'),
+    ('app/api/health.py', 53, 'unsafe',
+     ('LookupError', 'OSError', 'RecursionError', 'TypeError', 'ValueError'),
      ('`json.load` may raise more than it documents')),
     ('app/api/health.py', 62, 'left', (), 'unknown call `client.fetch`'),
     ('app/config.py', 13, 'safe', ('ImportError',), None),
     ('app/config.py', 16, 'unsafe', ('ImportError',),
-     ("importing `tomli` runs the library's module-level code, which may raise more than Im"
-      'portError')),
+     ("importing `tomli` runs the library's module-level code, which may raise more than "
+      'ImportError')),
     ('app/db.py', 106, 'unsafe', ('LookupError', 'OverflowError', 'TypeError', 'ValueError'),
      ("`int` runs special methods of `item['quantity']`, whose type is unknown; `subscript`"
       ' may raise more than it documents; subscript of `item` of unknown type (`__getitem__'
