@@ -180,13 +180,13 @@ EXPECTED_EXAMPLE = [
      ('a boundary: `self._sender` is a callable the instance holds')),
     ('app/services/storage.py', 42, 'left', (), 'unknown call `self.backend.put`'),
     ('app/services/storage.py', 52, 'unsafe', ('LookupError', 'OSError', 'TypeError', 'ValueError'),
-     ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
-      'rageService.path_for`)')),
+     ('joins a path with `name` of unknown type (`__fspath__` may raise anything) '
+      '(via `StorageService.path_for`)')),
     ('app/services/storage.py', 58, 'unsafe', ('OSError', 'TypeError', 'ValueError'),
-     ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
-      'rageService.path_for`)')),
+     ('joins a path with `name` of unknown type (`__fspath__` may raise anything) '
+      '(via `StorageService.path_for`)')),
     ('app/services/storage.py', 73, 'unsafe',
      ('OSError', 'OverflowError', 'TypeError', 'ValueError'),
-     ('joins a path with `name` of unknown type (`__fspath__` may raise anything) (via `Sto'
-      'rageService.path_for`)')),
+     ('joins a path with `name` of unknown type (`__fspath__` may raise anything) '
+      '(via `StorageService.path_for`)')),
 ]
