@@ -455,36 +455,28 @@ def _without_directives(comment: str) -> str:
 
 
 def reporting_comments(
-    handler: ast.ExceptHandler, comments: ModuleComments, tree: ast.Module | None = None
+    handler: ast.ExceptHandler, try_node: ast.Try, comments: ModuleComments,
+    tree: ast.Module | None = None,
 ) -> list[str]:
     """The comments on a handler's lines, from its ``except`` line to its last line; those
     that introduce its ``try`` statement (the paragraph just above it: tornado's "Block until
     the serving loop is done, but ignore any exceptions"); and those on its twins in
     ``tree``: the same handler (clause and body) after a ``try`` that calls the same callee
     first (Django's smartif.py says once why its operators return False)."""
-    found = [handler, *(_twins(handler, tree) if tree is not None else ())]
+    found = [handler, *(_twins(handler, try_node, tree) if tree is not None else ())]
     own = [comment for node in found
            for comment in comments.between(node.lineno, node.end_lineno or node.lineno,
                                            node.col_offset)]
-    try_node = _own_try(handler, tree) if tree is not None else None
-    if try_node is None:
-        return own
     return [*comments.paragraph_above(try_node.lineno, try_node.col_offset), *own]
 
 
-def _own_try(handler: ast.ExceptHandler, tree: ast.Module) -> ast.Try | None:
-    return next((node for node in ast.walk(tree) if isinstance(node, ast.Try)
-                 and any(h is handler for h in node.handlers)), None)
-
-
-def _twins(handler: ast.ExceptHandler, tree: ast.Module) -> list[ast.ExceptHandler]:
+def _twins(
+    handler: ast.ExceptHandler, own: ast.Try, tree: ast.Module
+) -> list[ast.ExceptHandler]:
     shape = ast.dump(handler)
-    tries = [node for node in ast.walk(tree) if isinstance(node, ast.Try)]
-    own = _own_try(handler, tree)
-    if own is None:
-        return []
     callee = _first_callee(own)
-    return [other for node in tries if node is not own and _first_callee(node) == callee
+    return [other for node in ast.walk(tree) if isinstance(node, ast.Try)
+            and node is not own and _first_callee(node) == callee
             for other in node.handlers if ast.dump(other) == shape]
 
 

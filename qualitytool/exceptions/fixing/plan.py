@@ -250,8 +250,8 @@ def _plan_handler(
         stream = None if is_star else stream_loop(try_node, handler, context.parents(try_node))
         if stream is not None and structural == _YIELDS:
             handed = _handed_on(handler, frame, inferrer, options)
-            return _boundary(found, handler, frame, inferrer, stream, options, handed,
-                             context.comments)
+            return _boundary(found, handler, try_node, frame, inferrer, stream, options,
+                             handed, context.comments)
         return _left(found, structural)
     earlier = _earlier_clauses(try_node, handler, frame, inferrer)
     answer = _minus(inferrer.infer_raised_exceptions(try_node.body, frame), earlier, inferrer)
@@ -298,8 +298,9 @@ def _static_plan(
         decision.shape() if answer.status != CLOSED else None  # a closed answer is a proof
     )
     if why is not None:
-        return _boundary(found, decision.handler, decision.frame, decision.inferrer, why,
-                         decision.options, decision.handed, decision.context.comments)
+        return _boundary(found, decision.handler, decision.try_node, decision.frame,
+                         decision.inferrer, why, decision.options, decision.handed,
+                         decision.context.comments)
     if answer.status == UNKNOWN:
         reasons = _summarise(answer.reasons)
         if found.kind == "bare":
@@ -559,6 +560,7 @@ def _broad_positions(
 def _boundary(
     found: BroadHandler,
     handler: ast.ExceptHandler,
+    try_node: ast.Try,
     frame: Frame,
     inferrer: Inferrer,
     why: str,
@@ -582,9 +584,8 @@ def _boundary(
         reason=reason,
     )
     library = library_reader(frame, inferrer, options.logger_objects)
-    reported = already_reported(
-        handler, frame, inferrer, library, reporting_comments(handler, comments, frame.module.tree)
-    )
+    said = reporting_comments(handler, try_node, comments, frame.module.tree)
+    reported = already_reported(handler, frame, inferrer, library, said)
     if reported is not None:
         return replace(plan, reason=f"{reason}; {reported}")
     if not options.boundaries:
