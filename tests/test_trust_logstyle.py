@@ -348,6 +348,10 @@ CASES = [
         "any exceptions (start_serving is already responsible for logging them)')",
         "import logging\n\ngen_log = logging.getLogger('tornado.general')\n\n\n" + _code("""
             async def close(serving):
+                '''Close the connection.
+
+                Returns when the serving loop is done (the paragraph above the try starts
+                inside this docstring, as in tornado).'''
                 # Block until the serving loop is done, but ignore any exceptions
                 # (start_serving is already responsible for logging them).
                 assert serving is not None
@@ -358,6 +362,10 @@ CASES = [
             """),
         "import logging\n\ngen_log = logging.getLogger('tornado.general')\n\n\n" + _code("""
             async def close(serving):
+                '''Close the connection.
+
+                Returns when the serving loop is done (the paragraph above the try starts
+                inside this docstring, as in tornado).'''
                 # Block until the serving loop is done, but ignore any exceptions
                 # (start_serving is already responsible for logging them).
                 assert serving is not None

@@ -58,7 +58,26 @@ class ModuleComments:
             if len(above) - len(above.lstrip(" \t")) < indent:
                 break
             first -= 1
-        return self.between(first, line - 1, indent) if first < line else []
+        # The paragraph may begin inside a string (the end of a docstring): start at the
+        # first line from which its lines read as whole tokens.
+        for start in range(first, line):
+            found = _whole_comments(self._lines[start - 1:line - 1], start, indent)
+            if found is not None:
+                return [found[n] for n in sorted(found)]
+        return []
+
+
+def _whole_comments(chunk: list[str], first: int, indent: int) -> dict[int, str] | None:
+    """The comments of ``chunk`` when it reads as whole tokens, else None."""
+    source = "".join(line[min(indent, len(line) - len(line.lstrip(" \t"))):] for line in chunk)
+    found: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                found[first + token.start[0] - 1] = token.string
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return found
 
 
 def _comments(chunk: list[str], first: int, indent: int) -> dict[int, str]:
