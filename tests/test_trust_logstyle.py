@@ -376,6 +376,32 @@ CASES = [
             """),
     ),
     _left_alone(
+        "a comment says the failure is expected (lnbits nwc: 'The error could mean that the "
+        "service provider does not provide an info note')",
+        LOGURU + _code("""
+            async def get_info(request, service_info):
+                try:
+                    info = await request("get_info")
+                except Exception as e:
+                    logger.error("Error getting info: " + str(e))
+                    # The error could mean that the service provider does
+                    # not provide an info note
+                    info = service_info
+                return info
+            """),
+        LOGURU + _code("""
+            async def get_info(request, service_info):
+                try:
+                    info = await request("get_info")
+                except Exception as e:
+                    logger.exception("Error getting info: " + str(e))
+                    # The error could mean that the service provider does
+                    # not provide an info note
+                    info = service_info
+                return info
+            """),
+    ),
+    _left_alone(
         "lnbits nwc status: the error is returned to the caller, who logs it: no second report",
         LOGURU + _code("""
             async def status(future):

@@ -441,7 +441,12 @@ _QUIET_COMMENT = re.compile(
     # the error surfaces again later (Django's autoreloader: "The exception will be raised
     # later in the child process ... Pretend it didn't happen")
     r"|\b(?:will be|is|gets?)\s+(?:re-?)?raised\s+(?:later|again|afterwards|elsewhere)\b"
-    r"|\bpretend\b",
+    r"|\bpretend\b"
+    # the failure is expected, in other words (lnbits' nwc: "The error could mean that the
+    # service provider does not provide an info note ... So we just assume ...")
+    r"|\b(?:could|may|might|can|would)\s+(?:just\s+)?mean\b"
+    r"|\b(?:is|are|was|were|be)\s+expected\b|\bexpected\s+(?:to\s+fail|failure|error)"
+    r"|\bjust assume\b",
     re.IGNORECASE,
 )
 _DIRECTIVE = re.compile(
