@@ -402,6 +402,36 @@ CASES = [
             """),
     ),
     _left_alone(
+        "a log call naming only the exception's class is terse on purpose (lnbits' Bark "
+        "stream loop: 'unavailable ({type(exc).__name__}); retrying in 5 seconds')",
+        "import asyncio\n\n" + LOGURU + _code("""
+            async def stream(listen, running):
+                while running():
+                    try:
+                        async for item in listen():
+                            print(item)
+                    except Exception as exc:
+                        logger.warning(
+                            "stream unavailable "
+                            f"({type(exc).__name__}); retrying in 5 seconds."
+                        )
+                        await asyncio.sleep(5)
+            """),
+        "import asyncio\n\n" + LOGURU + _code("""
+            async def stream(listen, running):
+                while running():
+                    try:
+                        async for item in listen():
+                            print(item)
+                    except Exception as exc:
+                        logger.opt(exception=True).warning(
+                            "stream unavailable "
+                            f"({type(exc).__name__}); retrying in 5 seconds."
+                        )
+                        await asyncio.sleep(5)
+            """),
+    ),
+    _left_alone(
         "lnbits nwc status: the error is returned to the caller, who logs it: no second report",
         LOGURU + _code("""
             async def status(future):

@@ -301,6 +301,23 @@ def traceback_fix(log: LogCall) -> TracebackFix | str:
     return TracebackFix.EXC_INFO
 
 
+def terse_on_purpose(log: LogCall, caught: str | None) -> str | None:
+    """Why ``log`` is terse by design: it names the caught exception's class
+    (``type(exc).__name__``) and never the exception itself -- lnbits' Bark stream loop logs
+    "unavailable (ReadTimeout); retrying in 5 seconds" on every retry, on purpose."""
+    if caught is None:
+        return None
+    in_type = {id(node.args[0]) for node in ast.walk(log.call)
+               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+               and node.func.id == "type" and len(node.args) == 1}
+    uses = [node for node in ast.walk(log.call)
+            if isinstance(node, ast.Name) and node.id == caught]
+    if uses and all(id(node) in in_type for node in uses):
+        return (f"its log call names only the exception's class (`type({caught})`), "
+                "terse on purpose")
+    return None
+
+
 def _is_falsy_literal(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Constant) and not expr.value
 

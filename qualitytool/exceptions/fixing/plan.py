@@ -39,6 +39,7 @@ from qualitytool.exceptions.fixing.handler_logging import (
     reporting_comments,
     reports_active,
     reports_the_error,
+    terse_on_purpose,
     traceback_fix,
 )
 from qualitytool.exceptions.fixing.located import ancestors_of, located_handlers
@@ -595,6 +596,9 @@ def _boundary(
         position, log_call = found_log
         if log_call.traceback:
             return plan  # it logs the traceback at a level ruff does not count: nothing to do
+        terse = terse_on_purpose(log_call, handler.name)
+        if terse is not None:
+            return replace(plan, reason=f"{reason}; {terse}")
         fix = traceback_fix(log_call)
         if not isinstance(fix, TracebackFix):
             return replace(plan, reason=f"{reason}; {fix}")
