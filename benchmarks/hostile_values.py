@@ -329,6 +329,10 @@ def httpx_responses() -> Pool:
                                        {"content-type": "application/json; charset=nope"}),
         "latin-1 charset": _httpx_response(200, b'"\xe9"',
                                            {"content-type": "text/plain; charset=latin-1"}),
+        # charsets naming codecs that are not text encodings, or that need a BOM
+        **{f"{charset} charset": _httpx_response(
+            200, b'{"a": 1}', {"content-type": f"application/json; charset={charset}"})
+           for charset in ("hex", "zlib", "base64", "rot13", "utf-16", "idna", "punycode")},
     })
     # Not here: a Response built by hand without a request (raise_for_status is a RuntimeError)
     # and a streamed one nobody read (content/json are ResponseNotRead): every call raises,
@@ -345,6 +349,9 @@ def requests_responses() -> Pool:
         "undecodable reason": _requests_response(599),
         "bad encoding": _requests_response(200, b"{}", "nope"),
         "latin-1": _requests_response(200, b'"\xe9"', "latin-1"),
+        # the charset of the Content-Type header, which requests takes as the encoding
+        **{f"{encoding} encoding": _requests_response(200, b'{"a": "\xff"}', encoding)
+           for encoding in ("hex", "zlib", "rot13", "utf-16", "idna", "punycode", "utf\0-8")},
     })
     return Pool(values)
 

@@ -1807,6 +1807,7 @@ DRIVERS.update({
     "fastapi.HTTPException": D(_lazy("fastapi", "HTTPException"), A(INTS | pool(ok=404), 404),
                                A(ANY, None, optional=True), A(HEADERS, None, optional=True)),
     "httpx.Response.json": D(method("json"), A(httpx_responses(), receiver=True)),
+    "httpx.Response.text": D(lambda response: response.text, A(httpx_responses(), receiver=True)),
     "httpx.Response.raise_for_status": D(method("raise_for_status"),
                                          A(httpx_responses(), receiver=True)),
     **{f"httpx.{name}": D(_lazy("httpx", name), A(URL_TEXT | pool(empty=""), "", optional=True,
@@ -1842,6 +1843,8 @@ DRIVERS.update({
         asynchronous=asynchronous)
        for asynchronous in (False, True)},
     "requests.Response.json": D(method("json"), A(requests_responses(), receiver=True)),
+    "requests.Response.text": D(lambda response: response.text,
+                                A(requests_responses(), receiver=True)),
     "requests.Response.raise_for_status": D(method("raise_for_status"),
                                             A(requests_responses(), receiver=True)),
     "requests.Session": _under(_lazy("requests", "Session")),

@@ -192,6 +192,37 @@ ROWS = [
         # request on a closed client): OSError stands in for a class no contract lists
         id="22.4 lnbits aclose: what sibling modules catch around the same call"),
     pytest.param(Row(
+        {"wallets/__init__.py": "",
+         "wallets/alby.py": HTTPX_WALLET.format(name="Alby", caught="OSError"),
+         "wallets/lnd.py": HTTPX_WALLET.format(name="Lnd", caught="OSError"),
+         "wallets/paypal.py": textwrap.dedent("""\
+            import httpx
+
+
+            class PaypalWallet:
+                def __init__(self, endpoint: str):
+                    self.client = httpx.AsyncClient(base_url=endpoint)
+
+                async def _close(self):
+                    await self.client.aclose()
+
+                async def cleanup(self):
+                    try:
+                        await self._close()
+                    except Exception:
+                        pass
+            """)},
+        path="wallets/paypal.py", line=14,
+        before=("unsafe", ("RuntimeError", "ValueError", "httpx.HTTPError", "httpx.InvalidURL")),
+        after=("unsafe", ("OSError", "RuntimeError", "ValueError", "httpx.HTTPError",
+                          "httpx.InvalidURL")),
+        reason="`self.client.aclose` may raise more than it documents (via `PaypalWallet._close`)"
+               "; covers `OSError`, which 2 other handlers of the project catch around "
+               "`httpx.AsyncClient.aclose` (wallets/alby.py:9, wallets/lnd.py:9)"),
+        # lnbits' paypal status reached client.post through _ensure_access_token and lost the
+        # OSError that spark.py catches around it (the independent review of this round)
+        id="22.4 lnbits paypal: siblings around a call a project helper makes"),
+    pytest.param(Row(
         {"ws.py": textwrap.dedent("""\
             from fastapi import WebSocket, WebSocketDisconnect
             from loguru import logger

@@ -377,9 +377,17 @@ REGRESSIONS = [
        "r: httpx.Response", "data: dict = {'amount': '1'}"),
         ('safe', ('KeyError', 'ValueError', 'httpx.HTTPStatusError'), None),
         ('safe',
-         ('AttributeError', 'KeyError', 'RecursionError', 'TypeError', 'ValueError',
-          'httpx.HTTPStatusError'), None),
+         ('AssertionError', 'AttributeError', 'KeyError', 'RecursionError', 'TypeError',
+          'ValueError', 'httpx.HTTPStatusError'), None),
         id='issue 22: the alby create_invoice shape (a JSON string, null or list body)',
+    ),
+    pytest.param(
+        body("return r.json().get('message', r.text)", "r: httpx.Response"),
+        ('safe', ('AttributeError', 'RecursionError', 'ValueError'), None),
+        ('safe', ('AssertionError', 'AttributeError', 'RecursionError', 'TypeError',
+                  'ValueError'), None),
+        id='issue 22: r.text decodes with the charset the server sent (charset=hex: '
+           'AssertionError, rot13: TypeError)',
     ),
     pytest.param(
         body("x: str = d.get('k');return x.upper()", "d: dict"),

@@ -54,13 +54,10 @@ class SiblingIndex:
         self._found: dict[str, tuple[Sibling, ...]] = {}
         self._lines: dict[Path, dict[str, list[int]]] = {}
 
-    def around(self, callee: str, func: ast.expr, package: str) -> tuple[Sibling, ...]:
-        """The sibling handlers of calls of ``callee`` (a qualified name) written the way
-        ``func`` is (``self.client.aclose``: the files calling ``client.aclose``), in the
-        top-level package ``package`` (the one being fixed)."""
-        shape = call_shape(func)
-        if shape is None:
-            return ()
+    def around(self, callee: str, shape: str, package: str) -> tuple[Sibling, ...]:
+        """The sibling handlers of calls of ``callee`` (a qualified name) written as
+        ``shape`` (``client.aclose`` for ``self.client.aclose(...)``: see
+        :func:`call_shape`), in the top-level package ``package`` (the one being fixed)."""
         key = f"{callee} {shape} {package}"
         if key not in self._found:
             self._found[key] = tuple(self._search(callee, shape, package))
@@ -164,19 +161,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:
         return False
-
-
-def call_shape(func: ast.expr) -> str | None:
-    """How a call is written, as the project-wide text index keys it: the method and the
-    last name of its receiver (``client.aclose``), or the function's name."""
-    if isinstance(func, ast.Name):
-        return func.id
-    if not isinstance(func, ast.Attribute):
-        return None
-    receiver = func.value
-    last = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
-        receiver, "id", None)
-    return f"{last}.{func.attr}" if isinstance(last, str) else None
 
 
 def _called_name(func: ast.expr) -> str | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from qualitytool.exceptions.fixing.comments import ModuleComments, handler_comments, named_classes
 from qualitytool.exceptions.fixing.naming import bound_names
 from qualitytool.exceptions.fixing.siblings import Sibling, SiblingIndex
-from qualitytool.exceptions.inference.answers import OPEN, canonical_exception
+from qualitytool.exceptions.inference.answers import OPEN, call_shape, canonical_exception
 from qualitytool.exceptions.inference.frames import Frame
 from qualitytool.exceptions.inference.hierarchy import BROAD, runtime_class
 from qualitytool.exceptions.inference.infer import Inferrer
@@ -128,12 +128,22 @@ def _resolve(raw: str, frame: Frame, inferrer: Inferrer) -> str | None:
 def _siblings(
     try_node: ast.Try, frame: Frame, inferrer: Inferrer
 ) -> list[tuple[str, tuple[Sibling, ...]]]:
-    """For each call of the ``try`` body whose contract is open, the project's other handlers
-    around calls of the same callee (not this one)."""
+    """For each call whose contract is open -- in the ``try`` body, or in a project function
+    it calls (``await self._ensure_access_token()``, which posts with the project's httpx
+    client) -- the project's other handlers around calls of the same callee (not this one)."""
     found: dict[str, tuple[Sibling, ...]] = {}
     index = sibling_index(inferrer)
     here = frame.module.path
     package = frame.module.name.split(".")[0]
+
+    def add(callee: str, shape: str) -> None:
+        others = tuple(
+            s for s in index.around(callee, shape, package)
+            if not (s.line == try_node.lineno and _same(s, here))
+        )
+        if others:
+            found[callee] = others
+
     for stmt in try_node.body:
         for node in ast.walk(stmt):
             if not isinstance(node, ast.Call):
@@ -141,14 +151,15 @@ def _siblings(
             callee = inferrer.types.callee_name(node.func, frame)
             if callee is None or callee in found or callee.startswith("builtins."):
                 continue
-            if inferrer.call_answer(node, frame).status != OPEN:
+            answer = inferrer.call_answer(node, frame)
+            if answer.status != OPEN:
                 continue
-            others = tuple(
-                s for s in index.around(callee, node.func, package)
-                if not (s.line == try_node.lineno and _same(s, here))
-            )
-            if others:
-                found[callee] = others
+            shape = call_shape(node.func)
+            if shape is not None:
+                add(callee, shape)
+            for inner, inner_shape in answer.open_callees:
+                if inner not in found and not inner.startswith("builtins."):
+                    add(inner, inner_shape)
     return list(found.items())
 
 

@@ -59,6 +59,10 @@ class Answer:
     # Values of unknown type whose methods are called (``ws`` of ``ws.send(...)``): a type
     # annotation would let a later run know the callee.
     annotate: tuple[str, ...] = ()
+    # (qualified callee, how the call is written: ``client.post``) of each call whose contract
+    # is open, in this code or in the project functions it calls: the project's other
+    # handlers around those callees know what reaches this one.
+    open_callees: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def closed(cls, names: Iterable[str] = ()) -> Answer:
@@ -130,6 +134,7 @@ def combine(answers: Iterable[Answer]) -> Answer:
     documented: set[str] = set()
     open_calls: dict[tuple[str, frozenset[str]], None] = {}
     annotate: dict[str, None] = {}
+    open_callees: dict[tuple[str, str], None] = {}
     for answer in answers:
         status = max(status, answer.status)
         raises |= answer.raises
@@ -140,10 +145,11 @@ def combine(answers: Iterable[Answer]) -> Answer:
         documented |= answer.documented
         open_calls.update(dict.fromkeys(answer.open_calls))
         annotate.update(dict.fromkeys(answer.annotate))
+        open_callees.update(dict.fromkeys(answer.open_callees))
     reasons = (*blocking, *(r for r in others if r not in blocking))
     return Answer(
         status, frozenset(raises), reasons, tuple(unlock), tuple(boundary), len(blocking),
-        frozenset(documented), tuple(open_calls), tuple(annotate),
+        frozenset(documented), tuple(open_calls), tuple(annotate), tuple(open_callees),
     )
 
 
@@ -156,6 +162,19 @@ def canonical_exception(name: str) -> str:
     if cls is not None and cls.__module__ == "builtins":
         return cls.__name__
     return VERSION_SPLIT_CLASSES.get(name, name)
+
+
+def call_shape(func: ast.expr) -> str | None:
+    """How a call is written, as a project-wide text search finds it: the method and the
+    last name of its receiver (``client.aclose``), or the function's name."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = func.value
+    last = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
+        receiver, "id", None)
+    return f"{last}.{func.attr}" if isinstance(last, str) else None
 
 
 def display(expr: ast.expr, limit: int = 60) -> str:

@@ -30,6 +30,7 @@ from qualitytool.exceptions.inference.answers import (
     OPEN,
     UNKNOWN,
     Answer,
+    call_shape,
     canonical_exception,
     combine,
     display,
@@ -410,6 +411,11 @@ class Inferrer:
             answer = derived.as_open_call(shown) if derived is not None else None
         if answer is None:
             answer = self._unknown_call(callee, shown, self._callback(func, callee, frame), func)
+        if answer.status == OPEN and callee is not None and not self.index.is_project_name(
+                callee):
+            shape = call_shape(func)
+            if shape is not None:
+                answer = replace(answer, open_callees=((callee, shape), *answer.open_callees))
         if isinstance(func, ast.Attribute):
             receiver = self.types.type_of(func.value, frame)
             if receiver is not None and receiver.optional:

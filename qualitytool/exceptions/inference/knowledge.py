@@ -43,8 +43,9 @@ project can override or extend any entry).  The format::
     methods = { get = "httpx.Response", stream = "httpx.Response" }  # optional: methods'
                                         # return types, for local typing
     attributes = { headers = "httpx.Headers", timeout = "" }  # optional: attributes that
-                                        # exist; reading them raises nothing; value = their
-                                        # type, "" when unknown
+                                        # exist; reading them raises nothing (a property
+                                        # with a [[callable]] entry of its own raises what
+                                        # that entry says); value = their type, "" when unknown
     subclasses = false                  # optional: true when the entry also describes the
                                         # classes a user derives from it (pydantic.BaseModel,
                                         # django.db.models.Model); false: this class only

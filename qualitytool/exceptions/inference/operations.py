@@ -179,9 +179,14 @@ class ImplicitOperations:
                 return Answer.open(["AttributeError"], f"attribute `{display(node)}`")
             return NOTHING if hasattr(builtin, attr) else Answer.closed(["AttributeError"])
         entry = self.kb.class_entry(kind.name)
+        spec = self.kb.lookup(f"{kind.name}.{attr}")
+        if entry is not None and attr in entry.attributes and spec is not None:
+            # a property whose reading runs code with a contract (httpx's Response.text
+            # decodes the body with the charset the server sent)
+            return self.inferrer.spec_answer(spec, display(node))
         if entry is not None and (attr in entry.attributes or attr in entry.methods):
             return NOTHING
-        if self.kb.lookup(f"{kind.name}.{attr}") is not None:
+        if spec is not None:
             return NOTHING  # a method with a contract
         if self.stubs is not None:
             exists = self.stubs.has_attribute(kind.name, attr)
