@@ -133,9 +133,30 @@ def test_a_boundary_is_reported_with_its_reason(tmp_path: Path) -> None:
     report = fix_exceptions([tmp_path], Config(root=tmp_path), record_run=False)
     ((handler),) = report.handlers
     assert (handler.outcome, handler.reason, handler.applied) == (
-        "boundary", "a boundary: `callback` is a callable passed in or chosen at run time", False
+        "boundary", "a boundary: `callback` is a callable passed in or chosen at run time "
+        "(--boundaries makes it log the traceback)", False
     )
     assert report.summary()["boundary"] == 1
+
+
+def test_without_boundaries_the_hint_is_given_only_where_the_option_would_log(
+    tmp_path: Path,
+) -> None:
+    """The decision is the same with and without --boundaries: a handler that reports the
+    error itself is kept as it is by both, and the reason without the option does not
+    promise a traceback the option would not add (found on pretalx)."""
+    (tmp_path / "mod.py").write_text(
+        "def run(callback):\n    try:\n        callback()\n    except Exception as e:\n"
+        "        return str(e)\n"
+    )
+    plain = fix_exceptions([tmp_path], Config(root=tmp_path), record_run=False)
+    opted = fix_exceptions([tmp_path], Config(root=tmp_path), record_run=False,
+                           boundaries=True)
+    ((without,),) = [plain.handlers]
+    ((with_option,),) = [opted.handlers]
+    assert "--boundaries makes it" not in (without.reason or "")
+    assert (without.outcome, without.reason) == (with_option.outcome, with_option.reason)
+    assert "reports the error itself" in (without.reason or "")
 
 
 def test_exc_info_goes_to_the_logger_call_not_another_info_method(tmp_path: Path) -> None:

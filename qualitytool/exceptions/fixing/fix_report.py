@@ -116,8 +116,7 @@ def render_text(
             if handler.unlock and not concise:
                 lines.append(unlock_hint(handler.unlock))
         elif handler.outcome == "boundary" and not handler.applied:
-            hint = "" if report.boundaries else " (--boundaries makes it log the traceback)"
-            lines.append(f"{where}: kept broad, {handler.reason}{hint}")
+            lines.append(f"{where}: kept broad, {handler.reason}")
         elif not handler.applied and handler.outcome in (Outcome.UNSAFE, Outcome.EVIDENCE):
             caught = ", ".join(handler.exceptions)
             lines.append(

@@ -589,8 +589,9 @@ def _boundary(
     reported = already_reported(handler, frame, inferrer, library, said)
     if reported is not None:
         return replace(plan, reason=f"{reason}; {reported}")
-    if not options.boundaries:
-        return plan
+    # Without --boundaries the decision is the same, and the reason says what the option
+    # would do only where it would do it.
+    would = replace(plan, reason=f"{reason} (--boundaries makes it log the traceback)")
     found_log = first_log_call(handler.body, library)
     if found_log is not None:
         position, log_call = found_log
@@ -602,6 +603,8 @@ def _boundary(
         fix = traceback_fix(log_call)
         if not isinstance(fix, TracebackFix):
             return replace(plan, reason=f"{reason}; {fix}")
+        if not options.boundaries:
+            return would
         return replace(plan, fix="boundary-exc-info", log_statement=position, traceback_fix=fix)
     if logs_in_a_branch(handler, library):
         # which exceptions it logs is a decision (``if not isinstance(e, Quiet): log``)
@@ -613,6 +616,8 @@ def _boundary(
     choice = choose_logger(frame, inferrer)
     if isinstance(choice, str):
         return _left(found, f"{reason}; {choice}")
+    if not options.boundaries:
+        return would
     return replace(plan, fix="boundary-log", fallback_log=choice.exception_call(),
                    imports=choice.imports)
 
