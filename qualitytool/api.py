@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qualitytool.exceptions.inference.knowledge import KnowledgeBaseError
     from qualitytool.exceptions.kb_export import DerivedContracts, DeriveError
     from qualitytool.findings import FileResult, Finding, RunResult
-    from qualitytool.init import WrittenFile
+    from qualitytool.init import CiSettings, WrittenFile
     from qualitytool.listing_cache import ListingCache
     from qualitytool.rendering.templates import TemplateRenderError
     from qualitytool.report.baseline import BaselineError
@@ -86,6 +86,8 @@ __all__ = [
     "apply_exclusions",
     "build_report",
     "check_exceptions",
+    "ci_root",
+    "ci_settings",
     "derive_contracts",
     "describe_action",
     "describe_scaffold",
@@ -96,6 +98,7 @@ __all__ = [
     "fix_summary",
     "format_names",
     "gate_failures",
+    "install_spec_problem",
     "load_evidence",
     "merge_evidence",
     "merge_reports",
@@ -871,13 +874,45 @@ def gate_failures(report: QualityReport, *, unmeasured: bool = False) -> list[st
 
 
 def write_ci_workflows(
-    root: Path | str | None = None, *, force: bool = False, default_branch: str = "main",
-    shards: int = 1,
+    root: Path | str | None = None, *, force: bool = False, default_branch: str | None = None,
+    python_version: str | None = None, install_spec: str | None = None, shards: int = 1,
 ) -> list[WrittenFile]:
     """The GitHub Actions workflows of ``qualitytool init --ci`` in ``root`` (by default the
-    top of the git repository around the current folder, where GitHub reads them)."""
-    from qualitytool.config import find_repository_root
+    top of the git repository around the current folder, where GitHub reads them); the
+    branch and Python are the project's (:func:`ci_settings`) unless given."""
     from qualitytool.init import write_ci_workflows as write
 
-    top = Path(root) if root is not None else find_repository_root(Path.cwd())
-    return write(top, force=force, default_branch=default_branch, shards=shards)
+    top = ci_root(root)
+    settings = ci_settings(top)
+    return write(
+        top, force=force, default_branch=default_branch or settings.branch.value,
+        python_version=python_version or settings.python.value, install_spec=install_spec,
+        shards=shards,
+    )
+
+
+def install_spec_problem(spec: str) -> str | None:
+    """Why ``spec`` cannot be what the workflows of ``init --ci`` install, or None."""
+    from qualitytool.init import install_spec_problem as problem
+
+    return problem(spec)
+
+
+def ci_root(root: Path | str | None = None) -> Path:
+    """Where ``init --ci`` writes: ``root``, or the top of the git repository around the
+    current folder."""
+    from qualitytool.config import find_repository_root
+
+    return Path(root) if root is not None else find_repository_root(Path.cwd())
+
+
+def ci_settings(root: Path) -> CiSettings:
+    """The branch, Python and install line the workflows of ``init --ci`` would use in
+    ``root``, each with where it came from."""
+    from qualitytool.init import CiSettings as Settings
+    from qualitytool.init import default_branch, default_install, project_python
+
+    return Settings(branch=default_branch(root), python=project_python(root),
+                    install=default_install())
+
+

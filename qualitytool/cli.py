@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -1082,18 +1083,44 @@ def report_command(
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--ci", "ci", is_flag=True, help="Write the GitHub Actions workflows.")
 @click.option("--force", is_flag=True, help="Overwrite workflow files that already exist.")
-@click.option("--branch", default="main", show_default=True, help="The default branch.")
+@click.option("--branch", default=None,
+              help="The default branch the push triggers name  [default: the remote's "
+              "default branch (origin/HEAD), else the branch checked out, else main]")
+@click.option("--python", "python_version", default=None, metavar="X.Y",
+              help="The Python the workflows run  [default: the newest of 3.10-3.13 that the "
+              "project's requires-python admits, else 3.12]")
+@click.option("--install", "install_spec", default=None, metavar="SPEC",
+              help="What the workflows pip install  [default: qualitytool[all]==<this "
+              "version>, from PyPI]; e.g. a git URL or a wheel's URL before a release")
 @click.option("--shards", type=click.IntRange(min=1), default=1, show_default=True,
               help="With --ci: run the report as a matrix of N jobs (`--shard I/N`) and a "
               "merge job.")
-def init_command(path: Path | None, ci: bool, force: bool, branch: str, shards: int) -> None:
+def init_command(path: Path | None, ci: bool, force: bool, branch: str | None,
+                 python_version: str | None, install_spec: str | None, shards: int) -> None:
     """Set qualitytool up in a repository (`--ci`: GitHub Actions workflows in PATH, by
     default the top of the git repository around the current folder)."""
     if not ci:
         raise click.UsageError("nothing to do: pass --ci to write the GitHub Actions workflows")
-    for written in api.write_ci_workflows(path, force=force, default_branch=branch,
-                                          shards=shards):
-        click.echo(f"{written.action}: {api.display_path(written.path)}")
+    if python_version is not None and not re.fullmatch(r"3\.\d{1,2}", python_version):
+        raise click.BadParameter(f"{python_version!r} is not a Python version such as 3.12",
+                                 param_hint="--python")
+    problem = api.install_spec_problem(install_spec) if install_spec is not None else None
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--install")
+    top = api.ci_root(path)
+    settings = api.ci_settings(top)
+    written = api.write_ci_workflows(top, force=force, default_branch=branch,
+                                     python_version=python_version,
+                                     install_spec=install_spec, shards=shards)
+    for item in written:
+        click.echo(f"{item.action}: {api.display_path(item.path)}")
+    given = "given with --{}"
+    click.echo(f"branch: {branch or settings.branch.value} "
+               f"({given.format('branch') if branch else settings.branch.source})")
+    click.echo(f"python: {python_version or settings.python.value} "
+               f"({given.format('python') if python_version else settings.python.source})")
+    click.echo(f"installs: {install_spec or settings.install.value} "
+               f"({given.format('install') if install_spec else settings.install.source})")
 
 
 def entry() -> NoReturn:

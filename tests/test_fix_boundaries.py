@@ -133,8 +133,8 @@ def test_a_boundary_is_reported_with_its_reason(tmp_path: Path) -> None:
     report = fix_exceptions([tmp_path], Config(root=tmp_path), record_run=False)
     ((handler),) = report.handlers
     assert (handler.outcome, handler.reason, handler.applied) == (
-        "boundary", "a boundary: `callback` is a callable passed in or chosen at run time "
-        "(--boundaries makes it log the traceback)", False
+        "boundary", ("a boundary: `callback` is a callable passed in or chosen at run time "
+                     "(--boundaries makes it log the traceback)"), False
     )
     assert report.summary()["boundary"] == 1
 

