@@ -38,13 +38,29 @@ Suppress one occurrence with `# noqa: QT002`, `# noqa: E722` or `# qualitytool: 
 
 from __future__ import annotations
 
-from qualitytool.checks import Rule
+import ast
+from collections.abc import Sequence
+
+from qualitytool.checks import Exemption, Rule
+from qualitytool.checks.handler_body import NameResolver, reraises_at_top_level
+
+
+def exemption(
+    handler: ast.ExceptHandler, _resolver: NameResolver, _logger_objects: Sequence[str]
+) -> Exemption | None:
+    """As ruff's E722: only a bare ``raise`` among the body's own statements; logging the
+    traceback does not make catching ``KeyboardInterrupt`` and ``SystemExit`` right."""
+    return Exemption.RERAISES if reraises_at_top_level(handler.body) else None
+
 
 RULE = Rule(
     code="QT002",
     name="bare-except",
     summary="Do not use bare `except:`: it also catches KeyboardInterrupt and SystemExit",
     aliases=("E722",),
+    kinds=("bare",),
+    message="Do not use bare `except:`",
+    exemption=exemption,
 )
 
 VALID = (

@@ -62,13 +62,32 @@ Suppress one occurrence with `# noqa: QT001`, `# noqa: BLE001` or `# qualitytool
 
 from __future__ import annotations
 
-from qualitytool.checks import Rule
+import ast
+from collections.abc import Sequence
+
+from qualitytool.checks import Exemption, Rule
+from qualitytool.checks.handler_body import NameResolver, logs_traceback, reraises
+
+
+def exemption(
+    handler: ast.ExceptHandler, resolver: NameResolver, logger_objects: Sequence[str]
+) -> Exemption | None:
+    """As ruff's BLE001: a handler that re-raises, or else logs the traceback."""
+    if reraises(handler.body, handler.name):
+        return Exemption.RERAISES
+    if logs_traceback(handler.body, resolver, logger_objects):
+        return Exemption.LOGS_TRACEBACK
+    return None
+
 
 RULE = Rule(
     code="QT001",
     name="broad-exception-caught",
     summary="Do not catch `Exception` or `BaseException`: catch what the `try` body can raise",
     aliases=("BLE001",),
+    kinds=("Exception", "BaseException"),
+    message="Do not catch blind exception: `{kind}`",
+    exemption=exemption,
 )
 
 VALID = (
