@@ -29,6 +29,9 @@ Rewriting `except:` as `except Exception:` is always unsafe: the handler stops c
 `qualitytool fix-exceptions --unsafe-fixes` applies it; narrowing further follows the rules of
 QT001.
 
+`qualitytool check-exceptions --show-fixes` prints, under each finding, the clause the fix
+writes (marked `[*]` when it is safe) or the reason the handler stays broad.
+
 ## Options
 - `exceptions.honour-noqa` (default `true`)
 - `critical-paths` (default `[]`)

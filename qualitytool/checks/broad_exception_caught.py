@@ -48,6 +48,9 @@ With `--evidence` (from `qualitytool evidence run -- <test command>`), the class
 suite saw the handler catch join the inferred set: an unsafe fix (tests show what can happen,
 not all of it) unless the inferred part alone is closed.
 
+`qualitytool check-exceptions --show-fixes` prints, under each finding, the clause the fix
+writes (marked `[*]` when it is safe) or the reason the handler stays broad.
+
 ## Options
 - `exceptions.exempt-reraise` (default `true`)
 - `exceptions.exempt-logged` (default `true`)
