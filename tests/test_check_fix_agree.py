@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qualitytool.api import check_exceptions, fix_exceptions
+from qualitytool.checks import all_rules
 from qualitytool.config import Config, ExceptionsConfig
 from qualitytool.exceptions.fixing.fix import FixFileResult
 
@@ -95,3 +96,23 @@ def test_strict_reports_the_exempt_ones_too_and_fix_still_skips_them(tmp_path: P
     assert not planned & exempt
     assert exempt == {line for line, (_, why) in zip(handler_lines, HANDLERS, strict=True)
                       if why & {"reraise", "logged"} and "noqa" not in why}
+
+
+RULE_CASES = [
+    pytest.param(source, id=f"{code}-{kind}-{i}")
+    for code, rule in all_rules().items()
+    for kind, sources in (("valid", rule.valid), ("invalid", rule.invalid))
+    for i, source in enumerate(sources)
+]
+
+
+@pytest.mark.parametrize("source", RULE_CASES)
+def test_every_rule_case_is_reported_and_planned_alike(tmp_path: Path, source: str) -> None:
+    """A new rule's VALID and INVALID cases are held to the agreement too."""
+    (tmp_path / "case.py").write_text(source)
+    config = Config(root=tmp_path, exceptions=ExceptionsConfig(derive_contracts=False))
+    checked = check_exceptions([tmp_path], config, jobs=1, use_cache=False)
+    fixed = fix_exceptions([tmp_path], config, jobs=1, record_run=False)
+    planned = {(h.line, h.col) for r in fixed.files if isinstance(r, FixFileResult)
+               for h in r.handlers}
+    assert {(f.line, f.col) for f in checked.findings} == planned
