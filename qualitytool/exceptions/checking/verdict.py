@@ -8,27 +8,13 @@ codes suppress it; the configuration says which exemptions apply.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from qualitytool.checks import Exemption, Rule, rule_for_kind
+from qualitytool.config import ExceptionsConfig
 from qualitytool.exceptions.checking.handlers import BroadHandler, suppressed_codes
 
 
-class ExemptionOptions(Protocol):
-    """The settings the decision reads (``[tool.qualitytool.exceptions]``, or
-    ``fix-exceptions``' plan options, which copy them)."""
-
-    @property
-    def honour_noqa(self) -> bool: ...
-
-    @property
-    def exempt_reraise(self) -> bool: ...
-
-    @property
-    def exempt_logged(self) -> bool: ...
-
-
-def _applies(exemption: Exemption, options: ExemptionOptions) -> bool:
+def _applies(exemption: Exemption, options: ExceptionsConfig) -> bool:
     if exemption is Exemption.RERAISES:
         return options.exempt_reraise
     if exemption is Exemption.LOGS_TRACEBACK:
@@ -57,8 +43,8 @@ class Verdict:
         return self.reported(strict=False)
 
 
-def verdict(handler: BroadHandler, options: ExemptionOptions) -> Verdict:
-    """The verdict on ``handler`` under ``options``."""
+def verdict(handler: BroadHandler, options: ExceptionsConfig) -> Verdict:
+    """The verdict on ``handler`` under ``[tool.qualitytool.exceptions]``."""
     rule = rule_for_kind(handler.kind)
     suppressed = False
     if options.honour_noqa:

@@ -10,11 +10,12 @@ import ast
 import enum
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualitytool.checks.handler_body import logs_traceback
+from qualitytool.config import ExceptionsConfig
 from qualitytool.discovery import is_test_file
 from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
@@ -142,9 +143,9 @@ class PlanOptions:
     unsafe_fixes: bool = False
     keep_fallback: bool = False
     boundaries: bool = False
-    honour_noqa: bool = True
-    exempt_reraise: bool = True
-    exempt_logged: bool = True
+    # [tool.qualitytool.exceptions]: which handlers are exempt, decided as check-exceptions
+    # decides it (exceptions/checking/verdict.py)
+    exceptions: ExceptionsConfig = field(default_factory=ExceptionsConfig)
     logger_objects: tuple[str, ...] = ()
     group_above: int = DEFAULT_GROUP_ABOVE  # [tool.qualitytool.exceptions] group-above
     max_names: int = 0  # [tool.qualitytool.exceptions] max-names (0: no limit)
@@ -193,7 +194,7 @@ def plan_module(
     context = ModuleContext(text, tree)
     for handler, try_node, frame, is_star in located_handlers(tree, module, inferrer, lines):
         found = broad.get((handler.lineno, handler.col_offset))
-        if found is None or not verdict(found, options).fixable:
+        if found is None or not verdict(found, options.exceptions).fixable:
             continue
         seen = None
         if evidence is not None:
