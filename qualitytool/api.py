@@ -138,6 +138,7 @@ class CheckReport:
     result: RunResult
     # Files of qualitytool's own folders ignored (a cache that came with the checkout...).
     warnings: tuple[str, ...] = ()
+    show_fixes: bool = False  # each finding carries what fix-exceptions would do with it
 
     @property
     def findings(self) -> list[Finding]:
@@ -215,6 +216,7 @@ def check_exceptions(
     use_cache: bool = True,
     since: str | None = None,
     check_syntax: bool = False,
+    show_fixes: bool = False,
 ) -> CheckReport:
     """Find broad exception handlers under ``paths``.
 
@@ -227,6 +229,9 @@ def check_exceptions(
     parsed, so its syntax errors go unreported, unless ``check_syntax``.
     ``since`` (a git revision) checks only the files changed since then and reports only
     handlers on changed lines (raises ``SinceError``).
+    ``show_fixes`` plans the files with findings as ``fix-exceptions`` does and gives each
+    finding its :class:`~qualitytool.findings.Fix` (slower: the inference runs; raises
+    ``KnowledgeBaseError`` or ``ConfigError`` as :func:`fix_exceptions` does).
     """
     import itertools
 
@@ -298,8 +303,13 @@ def check_exceptions(
     ordered = sorted(done, key=lambda r: r.path)
     if changed is not None:
         ordered = _on_changed_lines(ordered, changed)
+    if show_fixes:  # after the cache: what a fix does depends on other files too
+        from qualitytool.exceptions.fixing.fixable import attach_fixes
+
+        ordered = attach_fixes(ordered, config, jobs=config.jobs if jobs is None else jobs)
     return CheckReport(config=config, result=RunResult(files=tuple(ordered)),
-                       warnings=tuple(folder.warnings) if folder is not None else ())
+                       warnings=tuple(folder.warnings) if folder is not None else (),
+                       show_fixes=show_fixes)
 
 
 def scan_todos(

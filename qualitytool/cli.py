@@ -250,6 +250,11 @@ def main() -> None:
     "--check-syntax", is_flag=True,
     help="Also parse the files that cannot hold a broad handler, to report their syntax errors.",
 )
+@click.option(
+    "--show-fixes", is_flag=True,
+    help="Say what `fix-exceptions` would do with each finding: the clause a safe ([*]) or "
+    "unsafe fix writes, or why it stays broad (slower: runs the inference).",
+)
 @_jobs_option
 @_config_option
 @_output_option
@@ -266,6 +271,7 @@ def check_exceptions_command(
     exit_zero: bool,
     statistics: bool,
     check_syntax: bool,
+    show_fixes: bool,
     jobs: int | None,
     config_file: Path | None,
     output_file: Path | None,
@@ -284,11 +290,17 @@ def check_exceptions_command(
                 paths, config, strict=strict, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start, shard=shard,
                 use_cache=not no_cache, check_syntax=check_syntax, since=since,
+                show_fixes=show_fixes,
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc
     except api.SinceError as exc:
         _fail(str(exc))
+    except api.ConfigError as exc:  # --show-fixes: a configured environment that does not exist
+        _fail(str(exc))
+    except api.KnowledgeBaseError as exc:  # --show-fixes: as fix-exceptions says it
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     _warn(report.warnings)
     if statistics:
         _emit(api.statistics(ResultKind.CHECK, report), output_file)

@@ -21,19 +21,23 @@ class Severity(str, enum.Enum):
 
 
 class FixSafety(str, enum.Enum):
-    """Ruff's fix applicability: only SAFE fixes are applied without ``--unsafe-fixes``."""
+    """Ruff's fix applicability: only SAFE fixes are applied without ``--unsafe-fixes``;
+    NONE: there is no fix, and the fix's description says why."""
 
     SAFE = "safe"
     UNSAFE = "unsafe"
     DISPLAY_ONLY = "display-only"
+    NONE = "none"
 
 
 @dataclass(frozen=True)
 class Fix:
-    """A proposed change for a finding.
+    """A proposed change for a finding, or why there is none (``FixSafety.NONE``).
 
-    ``replacement`` is the new source text for the span ``line:col``-``end_line:end_col`` of
-    the finding, or ``None`` when the fix is only described.
+    ``description`` says what the fix writes (``check-exceptions --show-fixes``: the new
+    ``except`` clause) or why it cannot be fixed; ``replacement`` is the new source text for
+    the span ``line:col``-``end_line:end_col`` of the finding, or ``None`` when the fix is
+    only described.
     """
 
     safety: FixSafety

@@ -29,6 +29,9 @@ Rewriting `except:` as `except Exception:` is always unsafe: the handler stops c
 `qualitytool fix-exceptions --unsafe-fixes` applies it; narrowing further follows the rules of
 QT001.
 
+`qualitytool check-exceptions --show-fixes` prints, under each finding, the clause the fix
+writes (marked `[*]` when it is safe) or the reason the handler stays broad.
+
 ## Options
 - `exceptions.honour-noqa` (default `true`)
 - `critical-paths` (default `[]`)
@@ -38,13 +41,29 @@ Suppress one occurrence with `# noqa: QT002`, `# noqa: E722` or `# qualitytool: 
 
 from __future__ import annotations
 
-from qualitytool.checks import Rule
+import ast
+from collections.abc import Sequence
+
+from qualitytool.checks import Exemption, Rule
+from qualitytool.checks.handler_body import NameResolver, reraises_at_top_level
+
+
+def exemption(
+    handler: ast.ExceptHandler, _resolver: NameResolver, _logger_objects: Sequence[str]
+) -> Exemption | None:
+    """As ruff's E722: only a bare ``raise`` among the body's own statements; logging the
+    traceback does not make catching ``KeyboardInterrupt`` and ``SystemExit`` right."""
+    return Exemption.RERAISES if reraises_at_top_level(handler.body) else None
+
 
 RULE = Rule(
     code="QT002",
     name="bare-except",
     summary="Do not use bare `except:`: it also catches KeyboardInterrupt and SystemExit",
     aliases=("E722",),
+    kinds=("bare",),
+    message="Do not use bare `except:`",
+    exemption=exemption,
 )
 
 VALID = (

@@ -48,6 +48,9 @@ With `--evidence` (from `qualitytool evidence run -- <test command>`), the class
 suite saw the handler catch join the inferred set: an unsafe fix (tests show what can happen,
 not all of it) unless the inferred part alone is closed.
 
+`qualitytool check-exceptions --show-fixes` prints, under each finding, the clause the fix
+writes (marked `[*]` when it is safe) or the reason the handler stays broad.
+
 ## Options
 - `exceptions.exempt-reraise` (default `true`)
 - `exceptions.exempt-logged` (default `true`)
@@ -62,13 +65,32 @@ Suppress one occurrence with `# noqa: QT001`, `# noqa: BLE001` or `# qualitytool
 
 from __future__ import annotations
 
-from qualitytool.checks import Rule
+import ast
+from collections.abc import Sequence
+
+from qualitytool.checks import Exemption, Rule
+from qualitytool.checks.handler_body import NameResolver, logs_traceback, reraises
+
+
+def exemption(
+    handler: ast.ExceptHandler, resolver: NameResolver, logger_objects: Sequence[str]
+) -> Exemption | None:
+    """As ruff's BLE001: a handler that re-raises, or else logs the traceback."""
+    if reraises(handler.body, handler.name):
+        return Exemption.RERAISES
+    if logs_traceback(handler.body, resolver, logger_objects):
+        return Exemption.LOGS_TRACEBACK
+    return None
+
 
 RULE = Rule(
     code="QT001",
     name="broad-exception-caught",
     summary="Do not catch `Exception` or `BaseException`: catch what the `try` body can raise",
     aliases=("BLE001",),
+    kinds=("Exception", "BaseException"),
+    message="Do not catch blind exception: `{kind}`",
+    exemption=exemption,
 )
 
 VALID = (

@@ -52,14 +52,20 @@ def _check_text(report: Any, _options: RenderOptions) -> str:
             f"{'were' if not_parsed != 1 else 'was'} not parsed (--check-syntax reports "
             "their syntax errors)") if not_parsed else None
     return text.render(report.findings, report.errors, report.files_checked,
-                       "broad exception handler", note)
+                       "broad exception handler", note,
+                       fix_command="qualitytool fix-exceptions --fix" if report.show_fixes
+                       else None)
 
 
 def _check_json(report: Any, _options: RenderOptions) -> str:
     from qualitytool.rendering import json as json_output
 
-    return json_output.render(report.findings, report.errors, report.files_checked,
-                              {"files_not_parsed": report.files_not_parsed})
+    extra: dict[str, Any] = {"files_not_parsed": report.files_not_parsed}
+    if report.show_fixes:  # how many findings have each kind of fix
+        safeties = ("safe", "unsafe", "none")
+        extra["fixes"] = {safety: sum(1 for f in report.findings if f.fix is not None
+                                      and f.fix.safety.value == safety) for safety in safeties}
+    return json_output.render(report.findings, report.errors, report.files_checked, extra)
 
 
 def _check_sarif(report: Any, _options: RenderOptions) -> str:

@@ -26,9 +26,11 @@ def check_statistics(findings: Iterable[Any]) -> str:
 
 def fix_statistics(handlers: Iterable[Any], *, unsafe_fixes: bool, write: bool) -> str:
     """``fix-exceptions``: handlers by rule and by what the run did (or would do) with them."""
+    from qualitytool.checks import rule_for_kind
+
     counts: Counter[tuple[str, str]] = Counter()
     for handler in handlers:
-        code = "QT002" if handler.kind == "bare" else "QT001"
+        code = rule_for_kind(handler.kind).code
         counts[(code, _fate(handler, unsafe_fixes=unsafe_fixes, write=write))] += 1
     return _table(counts)
 

@@ -23,7 +23,10 @@ def render_finding(finding: Finding) -> str:
     if finding.end_line is not None:
         props.append(f"endLine={finding.end_line}")
     props.append(f"title={_escape_property(finding.rule_id)}")
-    return f"::{_LEVEL[finding.severity]} {','.join(props)}::{_escape_data(finding.message)}"
+    message = finding.message
+    if finding.fix is not None:  # check-exceptions --show-fixes: the fix under the message
+        message += f"\n{finding.fix.safety.value} fix: {finding.fix.description}"
+    return f"::{_LEVEL[finding.severity]} {','.join(props)}::{_escape_data(message)}"
 
 
 def render(

@@ -50,7 +50,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         region["endLine"] = finding.end_line
         if finding.end_col is not None and finding.end_col > 0:
             region["endColumn"] = finding.end_col
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
@@ -65,6 +65,13 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         ],
         "partialFingerprints": {"qualitytool/v1": finding.fingerprint},
     }
+    if finding.fix is not None:
+        # A SARIF ``fix`` must list its edits (``artifactChanges``); a fix that is only
+        # described (its safety, the clause it writes or why there is none) goes in the
+        # result's property bag.
+        result["properties"] = {"fix": {"safety": finding.fix.safety.value,
+                                        "description": finding.fix.description}}
+    return result
 
 
 def render(

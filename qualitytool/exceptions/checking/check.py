@@ -9,18 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualitytool.checks import Rule
-from qualitytool.checks.bare_except import RULE as BARE_EXCEPT
-from qualitytool.checks.broad_exception_caught import RULE as BROAD_EXCEPTION
 from qualitytool.config import Config
 from qualitytool.discovery import display_path, matches_any
 from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
     find_broad_handlers,
     find_broad_handlers_in_parts,
-    suppressed_codes,
 )
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED, might_have_broad_handler
+from qualitytool.exceptions.checking.verdict import verdict
 from qualitytool.findings import FileResult, Finding, Severity
 from qualitytool.parts import NotInParts, cut_points, module_parts, parses_in_parts
 from qualitytool.sources import SourceError, decode_python, read_bytes
@@ -82,42 +79,21 @@ def syntax_error_place(path: Path | str, error: SyntaxError) -> str:
     return f"{path}:{error.lineno}:{error.offset or 0}"
 
 
-def _rule_for(handler: BroadHandler) -> Rule:
-    return BARE_EXCEPT if handler.kind == "bare" else BROAD_EXCEPTION
-
-
-def _is_suppressed(handler: BroadHandler, rule: Rule) -> bool:
-    codes = suppressed_codes(handler.source_line)
-    if codes is None:
-        return False
-    return not codes or bool(codes & rule.suppression_codes)
-
-
 def handler_findings(
     handlers: list[BroadHandler], path: Path, config: Config, strict: bool = False
 ) -> list[Finding]:
     """Findings for the handlers that the configuration does not exempt."""
     critical = matches_any(path, config.critical_paths, config.root)
     shown_path = display_path(path)
-    options = config.exceptions
     findings = []
     for handler in handlers:
-        rule = _rule_for(handler)
-        if options.honour_noqa and _is_suppressed(handler, rule):
+        judged = verdict(handler, config.exceptions)
+        if not judged.reported(strict):
             continue
-        exempt = handler.exempt
-        if exempt == "re-raises" and not options.exempt_reraise:
-            exempt = None
-        if exempt == "logs the traceback" and not options.exempt_logged:
-            exempt = None
-        if exempt is not None and not strict:
-            continue
-        if handler.kind == "bare":
-            message = "Do not use bare `except:`"
-        else:
-            message = f"Do not catch blind exception: `{handler.kind}`"
-        if exempt is not None:
-            message += f" (it {exempt}; reported by --strict)"
+        rule = judged.rule
+        message = rule.message.format(kind=handler.kind)
+        if judged.exempt is not None:
+            message += f" (it {judged.exempt}; reported by --strict)"
         if critical:
             message += " in a critical path"
         findings.append(

@@ -4,13 +4,11 @@ The default semantics are ruff's BLE001 + E722, so results are familiar and ruff
 the test oracle:
 
 * ``except Exception`` / ``except BaseException`` (also ``builtins.Exception``, aliases, and
-  tuples containing them) is exempt when the handler body re-raises (``raise``, ``raise exc``,
-  ``raise X from exc``) or logs with a traceback (``logger.exception(...)``,
-  ``logger.error(..., exc_info=True)``), looking through ``if``/``for``/``with`` blocks but not
-  into nested ``try`` statements or definitions.
-* bare ``except:`` is exempt only when a top-level statement of its body is a bare ``raise``.
-
-``strict`` mode reports the exempt handlers too, with the reason they would have been exempt.
+  tuples containing them) and bare ``except:`` are found here;
+* whether one is exempt is its rule's to say (``Rule.exemption`` of
+  ``qualitytool/checks/<rule>.py``): QT001's handler re-raises or logs the traceback, QT002's
+  has a bare ``raise`` among its own statements.  What the configuration makes of that is
+  :func:`qualitytool.exceptions.checking.verdict.verdict`.
 """
 
 from __future__ import annotations
@@ -21,6 +19,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
+
+from qualitytool.checks import Exemption, rule_for_kind
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _NOQA = re.compile(
@@ -34,9 +34,8 @@ class BroadHandler:
     """One broad handler and why it may be acceptable.
 
     ``line``/``col`` point where ruff points: the broad name for typed handlers, the
-    ``except`` keyword for bare ones.  ``exempt`` is ``None`` for a handler that should be
-    reported under default semantics, otherwise ``"re-raises"``, ``"logs the traceback"`` or
-    ``"suppressed"``.
+    ``except`` keyword for bare ones.  ``exemption`` is what its rule says may make it
+    acceptable (before the configuration has its say), ``None`` when nothing does.
     """
 
     kind: str  # "Exception", "BaseException" or "bare"
@@ -47,7 +46,7 @@ class BroadHandler:
     handler_line: int
     handler_col: int
     try_line: int
-    exempt: str | None
+    exemption: Exemption | None
     name: str | None  # the ``as`` name
     is_star: bool
     source_line: str
@@ -182,110 +181,7 @@ class Resolver:
         return None
 
 
-def _unqualified_name(expr: ast.expr) -> list[str] | None:
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    parts.append(expr.id)
-    return list(reversed(parts))
-
-
-# -- exemptions ----------------------------------------------------------------------------
-
-
-def _walk_handler_body(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements of a handler body, through compound statements, not into try/def/class."""
-    stack = list(reversed(body))
-    while stack:
-        stmt = stack.pop()
-        if isinstance(
-            stmt,
-            (ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-            + ((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
-        ):
-            continue
-        yield stmt
-        children: list[ast.stmt] = []
-        for field_name in ("body", "orelse", "finalbody"):
-            children.extend(getattr(stmt, field_name, None) or [])
-        if isinstance(stmt, ast.Match):
-            for case in stmt.cases:
-                children.extend(case.body)
-        stack.extend(reversed(children))
-
-
-def reraises(body: Sequence[ast.stmt], name: str | None) -> bool:
-    """ruff's re-raise test: ``raise``, ``raise name``, ``raise X from name``."""
-    for stmt in _walk_handler_body(body):
-        if not isinstance(stmt, ast.Raise):
-            continue
-        if stmt.exc is None and stmt.cause is None:
-            return True
-        if name is not None:
-            if isinstance(stmt.cause, ast.Name) and stmt.cause.id == name:
-                return True
-            if isinstance(stmt.exc, ast.Name) and stmt.exc.id == name:
-                return True
-    return False
-
-
-# The logging methods whose ``exc_info`` ruff's BLE001 counts (0.17: every level and ``log``;
-# not ``fatal``), with any value but a falsy literal (``exc_info=e`` counts).
-_EXC_INFO_LEVELS = ("debug", "info", "warn", "warning", "error", "critical", "log")
-
-
-def _has_exc_info(call: ast.Call) -> bool:
-    return any(
-        kw.arg == "exc_info" and not (isinstance(kw.value, ast.Constant) and not kw.value.value)
-        for kw in call.keywords
-    )
-
-
-def _is_logger_candidate(
-    func: ast.Attribute, resolver: Resolver, logger_objects: Sequence[str]
-) -> bool:
-    value = func.value
-    if isinstance(value, ast.Call):
-        return resolver.qualified_name(value.func) in ("logging.getLogger", "logging.Logger")
-    qualified = resolver.qualified_name(value)
-    if qualified is not None:
-        return qualified in ("logging", "flask.current_app.logger") or qualified in logger_objects
-    parts = _unqualified_name(value)
-    if not parts:
-        return False
-    tail = parts[-1]
-    return tail.startswith(("log", "LOG")) or tail.endswith(
-        ("logger", "logging", "LOGGER", "LOGGING")
-    )
-
-
-def logs_traceback(
-    body: Sequence[ast.stmt], resolver: Resolver, logger_objects: Sequence[str]
-) -> bool:
-    """ruff's logging test: ``logger.exception()``, or a level method or ``log`` with an
-    ``exc_info`` that is not a falsy literal (``logger.debug(..., exc_info=True)``)."""
-    for stmt in _walk_handler_body(body):
-        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
-            continue
-        call = stmt.value
-        func = call.func
-        if isinstance(func, ast.Attribute):
-            if _is_logger_candidate(func, resolver, logger_objects):
-                if func.attr == "exception":
-                    return True
-                if func.attr in _EXC_INFO_LEVELS and _has_exc_info(call):
-                    return True
-        elif isinstance(func, ast.Name):
-            qualified = resolver.qualified_name(func)
-            if qualified == "logging.exception":
-                return True
-            if qualified in tuple(f"logging.{level}" for level in _EXC_INFO_LEVELS) \
-                    and _has_exc_info(call):
-                return True
-    return False
+# -- suppression comments ------------------------------------------------------------
 
 
 def suppressed_codes(line_text: str) -> frozenset[str] | None:
@@ -341,6 +237,20 @@ class _LazyScope(Scope):
             collect_bindings(node.body, self, self._walrus)
 
 
+class _LoadingResolver(Resolver):
+    """Resolves names once the scopes it reads have their bindings (a rule's exemption test
+    may resolve a name, most handlers need none)."""
+
+    def __init__(self, scopes: list[_LazyScope]) -> None:
+        super().__init__(scopes)
+        self._lazy = scopes
+
+    def qualified_name(self, expr: ast.expr) -> str | None:
+        for scope in self._lazy:
+            scope.load()
+        return super().qualified_name(expr)
+
+
 class _HandlerFinder:
     """Walks statements only (a ``try`` is always a statement), never expressions."""
 
@@ -351,7 +261,7 @@ class _HandlerFinder:
         self.walrus = walrus
         self.logger_objects = logger_objects
         self.scopes: list[_LazyScope] = []
-        self.resolver = Resolver(self.scopes)
+        self.resolver = _LoadingResolver(self.scopes)
         self.found: list[BroadHandler] = []
 
     def run(self, tree: ast.Module) -> None:
@@ -404,11 +314,6 @@ class _HandlerFinder:
             kind = "bare"
             line, col = handler.lineno, handler.col_offset
             end_line, end_col = line, col + len("except")
-            exempt = (
-                "re-raises"
-                if any(isinstance(s, ast.Raise) and s.exc is None for s in handler.body)
-                else None
-            )
         else:
             self._load_scopes()
             located = self._blind_name(handler.type)
@@ -418,11 +323,7 @@ class _HandlerFinder:
             line, col = expr.lineno, expr.col_offset
             end_line = expr.end_lineno or line
             end_col = expr.end_col_offset if expr.end_col_offset is not None else col
-            exempt = None
-            if reraises(handler.body, handler.name):
-                exempt = "re-raises"
-            elif logs_traceback(handler.body, self.resolver, self.logger_objects):
-                exempt = "logs the traceback"
+        exemption = rule_for_kind(kind).exemption(handler, self.resolver, self.logger_objects)
         return BroadHandler(
             kind=kind,
             line=line,
@@ -432,7 +333,7 @@ class _HandlerFinder:
             handler_line=handler.lineno,
             handler_col=handler.col_offset,
             try_line=node.lineno,
-            exempt=exempt,
+            exemption=exemption,
             name=handler.name,
             is_star=is_star,
             source_line=self._line(line),

@@ -10,19 +10,20 @@ import ast
 import enum
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualitytool.checks.handler_body import logs_traceback
+from qualitytool.config import ExceptionsConfig
 from qualitytool.discovery import is_test_file
 from qualitytool.exceptions.checking.handlers import (
     BroadHandler,
     Resolver,
     Scope,
     find_broad_handlers,
-    logs_traceback,
-    suppressed_codes,
 )
+from qualitytool.exceptions.checking.verdict import verdict
 from qualitytool.exceptions.evidence.sites import fingerprints
 from qualitytool.exceptions.fixing.comments import ModuleComments, handler_comments
 from qualitytool.exceptions.fixing.grouping import DEFAULT_GROUP_ABOVE, grouped
@@ -143,9 +144,9 @@ class PlanOptions:
     unsafe_fixes: bool = False
     keep_fallback: bool = False
     boundaries: bool = False
-    honour_noqa: bool = True
-    exempt_reraise: bool = True
-    exempt_logged: bool = True
+    # [tool.qualitytool.exceptions]: which handlers are exempt, decided as check-exceptions
+    # decides it (exceptions/checking/verdict.py)
+    exceptions: ExceptionsConfig = field(default_factory=ExceptionsConfig)
     logger_objects: tuple[str, ...] = ()
     group_above: int = DEFAULT_GROUP_ABOVE  # [tool.qualitytool.exceptions] group-above
     max_names: int = 0  # [tool.qualitytool.exceptions] max-names (0: no limit)
@@ -194,7 +195,7 @@ def plan_module(
     context = ModuleContext(text, tree)
     for handler, try_node, frame, is_star in located_handlers(tree, module, inferrer, lines):
         found = broad.get((handler.lineno, handler.col_offset))
-        if found is None or _exempt(found, options):
+        if found is None or not verdict(found, options.exceptions).fixable:
             continue
         seen = None
         if evidence is not None:
@@ -210,19 +211,6 @@ def plan_module(
 
 def _with_index(plan: HandlerPlan, index: int) -> HandlerPlan:
     return replace(plan, index=index)
-
-
-def _exempt(handler: BroadHandler, options: PlanOptions) -> bool:
-    if options.honour_noqa:
-        codes = suppressed_codes(handler.source_line)
-        rule_codes = {"E722", "QT002"} if handler.kind == "bare" else {"BLE001", "QT001"}
-        if codes is not None and (not codes or codes & rule_codes):
-            return True
-    if handler.exempt == "re-raises":
-        return options.exempt_reraise
-    if handler.exempt == "logs the traceback":
-        return options.exempt_logged
-    return False
 
 
 def _left(
