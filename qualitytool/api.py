@@ -19,6 +19,7 @@ from qualitytool.todos.model import RESOLUTIONS
 
 if TYPE_CHECKING:
     from qualitytool.checks import Rule
+    from qualitytool.ci_workflows import CiSettings, WrittenFile
     from qualitytool.config import Config, ConfigError
     from qualitytool.discovery import DiscoveryError
     from qualitytool.exceptions.evidence.run import EvidenceRun
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from qualitytool.exceptions.inference.knowledge import KnowledgeBaseError
     from qualitytool.exceptions.kb_export import DerivedContracts, DeriveError
     from qualitytool.findings import FileResult, Finding, RunResult
-    from qualitytool.init import CiSettings, WrittenFile
     from qualitytool.listing_cache import ListingCache
     from qualitytool.rendering.templates import TemplateRenderError
     from qualitytool.report.baseline import BaselineError
@@ -890,7 +890,7 @@ def write_ci_workflows(
     """The GitHub Actions workflows of ``qualitytool init --ci`` in ``root`` (by default the
     top of the git repository around the current folder, where GitHub reads them); the
     branch and Python are the project's (:func:`ci_settings`) unless given."""
-    from qualitytool.init import write_ci_workflows as write
+    from qualitytool.ci_workflows import write_ci_workflows as write
 
     top = ci_root(root)
     settings = ci_settings(top)
@@ -903,7 +903,7 @@ def write_ci_workflows(
 
 def install_spec_problem(spec: str) -> str | None:
     """Why ``spec`` cannot be what the workflows of ``init --ci`` install, or None."""
-    from qualitytool.init import install_spec_problem as problem
+    from qualitytool.ci_workflows import install_spec_problem as problem
 
     return problem(spec)
 
@@ -919,8 +919,8 @@ def ci_root(root: Path | str | None = None) -> Path:
 def ci_settings(root: Path) -> CiSettings:
     """The branch, Python and install line the workflows of ``init --ci`` would use in
     ``root``, each with where it came from."""
-    from qualitytool.init import CiSettings as Settings
-    from qualitytool.init import default_branch, default_install, project_python
+    from qualitytool.ci_workflows import CiSettings as Settings
+    from qualitytool.ci_workflows import default_branch, default_install, project_python
 
     return Settings(branch=default_branch(root), python=project_python(root),
                     install=default_install())

@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("formats", ("qualitytool.output",)),
     # The commands' engines, then exceptions/'s sub-packages in their order.
     ("engines", ("qualitytool.report", "qualitytool.todos", "qualitytool.scaffold",
-                 "qualitytool.codemods", "qualitytool.init",
+                 "qualitytool.codemods", "qualitytool.ci_workflows",
                  # qualitytool kb: derived contracts written out as knowledge-base TOML
                  "qualitytool.exceptions.kb_export")),
     ("exceptions.fixing", ("qualitytool.exceptions.fixing",)),

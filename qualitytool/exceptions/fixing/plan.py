@@ -44,14 +44,14 @@ from qualitytool.exceptions.fixing.handler_logging import (
     traceback_fix,
 )
 from qualitytool.exceptions.fixing.located import ancestors_of, located_handlers
-from qualitytool.exceptions.fixing.naming import render_names
-from qualitytool.exceptions.fixing.observed import describe, join, observed_here
-from qualitytool.exceptions.fixing.shapes import (
+from qualitytool.exceptions.fixing.meant_broad import (
     best_effort,
     isolating_loop,
     quiet_by_design,
     stream_loop,
 )
+from qualitytool.exceptions.fixing.naming import render_names
+from qualitytool.exceptions.fixing.observed import describe, join, observed_here
 from qualitytool.exceptions.fixing.signals import Covered, covering
 from qualitytool.exceptions.inference.hierarchy import BROAD, analysis_class
 from qualitytool.exceptions.inference.infer import (
