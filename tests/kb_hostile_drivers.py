@@ -14,6 +14,7 @@ import binascii
 import calendar
 import collections
 import configparser
+import contextlib
 import copy
 import csv
 import datetime
@@ -39,6 +40,7 @@ import shutil
 import socket
 import sqlite3
 import ssl
+import statistics
 import struct
 import subprocess
 import sys
@@ -487,6 +489,15 @@ def _mixed_arithmetic(op: Callable[[Any, Any], Any], number: Any, integer: Any) 
     return None
 
 
+NUMBER_LISTS = Pool({f"list of {name}": (lambda make=make: [make(), make(), 1])
+                     for name, make in NUMBERS.named()})
+SUPPRESSORS = receiver(lambda: contextlib.suppress(KeyError),
+                       none_given=contextlib.suppress,
+                       not_a_class=lambda: contextlib.suppress("KeyError"),
+                       a_tuple=lambda: contextlib.suppress((KeyError, ValueError)))
+# (not a tuple of classes nested deeper than the recursion limit: issubclass raises
+# RecursionError for it, and that argument is the program's own classes -- see "What no
+# fix promises" in docs/inference.md)
 NUMBER_OPERANDS = NUMBERS | pool(complex=1 + 1j, complex_zero=0j, true=True, false=False)
 DIVISIONS = pool(truediv=operator.truediv, floordiv=operator.floordiv, mod=operator.mod)
 SEQUENCES = {
@@ -1641,6 +1652,19 @@ DRIVERS.update({
     "asyncio.tasks.create_task": D(asyncio.tasks.create_task, A(Pool({
         "coroutine": _coroutine}), lambda: _coroutine()), asynchronous=True),
     "asyncio.iscoroutinefunction": D(asyncio.iscoroutinefunction, A(ANY, 1)),
+    "asyncio.get_running_loop": _under(asyncio.get_running_loop),
+    # statistics: lists of hostile numbers, and anything else as the data
+    "statistics.median": D(statistics.median, A(NUMBER_LISTS | ITERABLES, lambda: [1, 2])),
+    "statistics.mean": D(statistics.mean, A(NUMBER_LISTS | ITERABLES, lambda: [1, 2])),
+    "contextlib.suppress": D(contextlib.suppress, A(ANY, KeyError)),
+    "contextlib.suppress.__enter__": D(lambda cm, _condition: cm.__enter__(), SUPPRESSORS,
+                                       A(CONDITIONS, "plain", receiver=True)),
+    # the block raised: a class given or another one (an exception group's unmatched part is
+    # the block's own exception, re-raised: not here)
+    "contextlib.suppress.__exit__": D(lambda cm, exc: cm.__exit__(type(exc), exc, None),
+                                      SUPPRESSORS, A(pool(key_error=KeyError("k"),
+                                                          value_error=ValueError("v"),
+                                                          keyboard=KeyboardInterrupt()))),
     "inspect.isawaitable": D(inspect.isawaitable, A(ANY, 1)),
     "asyncio.events.AbstractEventLoop.create_future": _under(
         lambda: asyncio.get_running_loop().create_future(), asynchronous=True),
