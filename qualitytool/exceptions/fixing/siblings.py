@@ -32,8 +32,10 @@ from qualitytool.exceptions.inference.project import ModuleInfo, module_name
 MAX_SIBLING_CALLS = 3
 # A project larger than this many Python files is not read for siblings (the run stays fast).
 MAX_PROJECT_FILES = 20_000
-# ``client.aclose(`` -> "client.aclose", ``import_module(`` -> "import_module"
-_CALLED = re.compile(r"(?:([A-Za-z_]\w*)\s*\.\s*)?([A-Za-z_]\w*)\s*\(")
+# ``client.aclose(`` -> "client.aclose", ``import_module(`` -> "import_module".  Each name
+# starts at a word boundary: without it every position inside a name not followed by ``(``
+# is tried again (twice the time on pretalx's 686 files; the same shapes).
+_CALLED = re.compile(r"(?:\b([A-Za-z_]\w*)\s*\.\s*)?\b([A-Za-z_]\w*)\s*\(")
 
 
 @dataclass(frozen=True)
