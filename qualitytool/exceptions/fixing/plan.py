@@ -51,6 +51,7 @@ from qualitytool.exceptions.fixing.shapes import (
     quiet_by_design,
     stream_loop,
 )
+from qualitytool.exceptions.fixing.sibling_files import SiblingScope
 from qualitytool.exceptions.fixing.signals import Covered, covering
 from qualitytool.exceptions.inference.hierarchy import BROAD, analysis_class
 from qualitytool.exceptions.inference.infer import (
@@ -150,6 +151,8 @@ class PlanOptions:
     group_above: int = DEFAULT_GROUP_ABOVE  # [tool.qualitytool.exceptions] group-above
     max_names: int = 0  # [tool.qualitytool.exceptions] max-names (0: no limit)
     root: Path | None = None  # the project root, to tell test code from the rest
+    # where the project's sibling handlers are looked for (None: no exclusions, no cache)
+    siblings: SiblingScope | None = None
 
 
 def handler_order(tree: ast.Module) -> dict[tuple[int, int], int]:
@@ -481,7 +484,7 @@ class Decision:
 
     def covering(self, names: Sequence[str]) -> Covered | HandlerPlan:
         covered = covering(names, self.try_node, self.handler, self.frame, self.inferrer,
-                           self.context.comments)
+                           self.context.comments, self.options.siblings)
         return self.left(covered) if isinstance(covered, str) else covered
 
     def written(
