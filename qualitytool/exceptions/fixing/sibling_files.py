@@ -132,23 +132,23 @@ def _valid(shapes: Any) -> bool:
 
 def callers_by_shape(
     folders: Sequence[str], recursive: bool, scope: SiblingScope | None
-) -> tuple[dict[str, list[Path]], int]:
+) -> tuple[dict[str, list[str]], int]:
     """Every call shape in the project's Python files under ``folders`` (or directly in
-    them only) -> those files, and how many files were read (not taken from the cache)."""
+    them only) -> those files (absolute paths), and how many files were read (not taken
+    from the cache)."""
     config = scope.config if scope is not None else Config(root=Path(folders[0]))
     folder = CacheFolder.of(config) if scope is not None and scope.use_cache else None
     if folder is not None and not folder.usable:
         folder = None
     cache = ShapeCache(folder)
     listings = ListingCache(folder) if folder is not None else None
-    callers: dict[str, list[Path]] = {}
+    callers: dict[str, list[str]] = {}
     for path in _project_files(folders, recursive, config, listings):
         found = cache.shapes(path)
         if found is None:
             continue
-        as_path = Path(path)
         for shape in found:
-            callers.setdefault(shape, []).append(as_path)
+            callers.setdefault(shape, []).append(path)
     cache.save()
     if listings is not None:
         listings.save()

@@ -47,7 +47,7 @@ class SiblingIndex:
 
     def __init__(self, inferrer: Inferrer) -> None:
         self.inferrer = inferrer
-        self._callers: dict[tuple[str, SiblingScope | None], dict[str, list[Path]]] = {}
+        self._callers: dict[tuple[str, SiblingScope | None], dict[str, list[str]]] = {}
         self._found: dict[tuple[str, str, str, SiblingScope | None], tuple[Sibling, ...]] = {}
         self._lines: dict[Path, dict[str, list[int]]] = {}
         # How many files' text the index read (the others' shapes came from the cache).
@@ -79,7 +79,7 @@ class SiblingIndex:
             found = self._lines[info.path] = {k: sorted(v) for k, v in calls.items()}
         return found
 
-    def _files_calling(self, name: str, package: str, scope: SiblingScope | None) -> list[Path]:
+    def _files_calling(self, name: str, package: str, scope: SiblingScope | None) -> list[str]:
         key = (package, scope)
         if key not in self._callers:
             roots = self.inferrer.index.roots
@@ -89,7 +89,7 @@ class SiblingIndex:
             ]
             # a top-level module: its siblings are the modules beside it
             searched = folders or [root for root in roots if os.path.isdir(root)]
-            callers: dict[str, list[Path]] = {}
+            callers: dict[str, list[str]] = {}
             if searched:
                 callers, read = callers_by_shape(searched, bool(folders), scope)
                 self.files_read += read
@@ -101,7 +101,8 @@ class SiblingIndex:
     ) -> Iterator[Sibling]:
         name = callee.rpartition(".")[2]
         index = self.inferrer.index
-        for path in self._files_calling(shape, package, scope):
+        for name_of_file in self._files_calling(shape, package, scope):
+            path = Path(name_of_file)
             info = index.module(module_name(path))
             if info is None or not _same_file(info.path, path):
                 continue
