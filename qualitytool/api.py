@@ -401,6 +401,7 @@ def fix_exceptions(
     on_result: Callable[[FileResult], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
     since: str | None = None,
+    use_cache: bool = True,
 ) -> FixReport:
     """Narrow the broad exception handlers under ``paths``; see ``qualitytool fix-exceptions``.
 
@@ -412,7 +413,9 @@ def fix_exceptions(
     ``ladder`` and ``wrap`` (opt-in, unsafe) use the project's exception hierarchy
     (``scaffold_exceptions``).  SIGINT stops the run promptly: the report (``interrupted``)
     covers the files finished before it.  ``since`` (a git revision) considers only the
-    handlers on lines changed since then (raises ``SinceError``).
+    handlers on lines changed since then (raises ``SinceError``).  ``use_cache`` keeps the
+    call shapes of the project's files (where sibling handlers are looked for) between runs
+    (see :mod:`qualitytool.exceptions.fixing.sibling_files`).
     """
     from dataclasses import replace
 
@@ -441,6 +444,7 @@ def fix_exceptions(
         evidence=load_evidence(Path(evidence_file)) if evidence_file is not None else None,
         environment=project_environment(config),
         changed=_changed_since(config, since) if since is not None else None,
+        use_cache=use_cache,
     )
     prepare(options)  # fails early on a bad knowledge-base file
     clean: list[FileResult] = []

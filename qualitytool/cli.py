@@ -356,6 +356,11 @@ def check_exceptions_command(
     help="Print the knowledge-base entry that would unlock each handler left broad, and the "
     "top blockers, also when the output is not a terminal (on one, always).",
 )
+@click.option(
+    "--no-cache", is_flag=True,
+    help="Read every file's text to find the project's sibling handlers, neither reading nor "
+    "writing the cache (.qualitytool/cache/).",
+)
 @_since_option
 @_exclusion_options
 @_exit_zero_option
@@ -375,6 +380,7 @@ def fix_exceptions_command(
     evidence_file: Path | None,
     output_format: str,
     show_hints: bool,
+    no_cache: bool,
     since: str | None,
     exclude: tuple[str, ...],
     extend_exclude: tuple[str, ...],
@@ -413,6 +419,7 @@ def fix_exceptions_command(
                 keep_fallback=keep_fallback, boundaries=boundaries, ladder=ladder, wrap=wrap,
                 evidence_file=evidence_file, jobs=jobs,
                 on_result=progress.advance, on_discovered=progress.start, since=since,
+                use_cache=not no_cache,
             )
     except api.DiscoveryError as exc:
         raise click.UsageError(str(exc)) from exc

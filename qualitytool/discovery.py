@@ -139,13 +139,15 @@ def iter_file_names(
     on_error: Callable[[str, str], None] | None = None,
     listings: ListingCache | None = None,
     exclude: Sequence[str] = (),
+    recursive: bool = True,
 ) -> Iterator[str]:
     """:func:`iter_files` as absolute path strings: building a ``Path`` per file costs more
     than a cache lookup that needs none.  ``listings`` reuses the listings of folders
     unchanged since an earlier run (the caller saves it).  ``exclude``: patterns excluded
     before the configuration's (``!pattern`` takes a path back).  A file named on the command
     line is analysed whatever the patterns say, unless the configuration's ``force-exclude``
-    is set (as ruff's ``--force-exclude``, for pre-commit, which names every file)."""
+    is set (as ruff's ``--force-exclude``, for pre-commit, which names every file).
+    Without ``recursive``, only the files directly in the folders given."""
     for raw in paths:
         if not Path(raw).exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
@@ -164,7 +166,7 @@ def iter_file_names(
                 yield name
             continue
         walk = _walk(resolved, config, include_spec, exclude_spec, on_error, listings,
-                     prune=not any(p.startswith("!") for p in patterns))
+                     prune=not any(p.startswith("!") for p in patterns), recursive=recursive)
         if len(paths) == 1:  # one walk never gives a file twice
             yield from walk
             continue
@@ -203,6 +205,7 @@ def _walk(
     on_error: Callable[[str, str], None] | None = None,
     listings: ListingCache | None = None,
     prune: bool = True,
+    recursive: bool = True,
 ) -> Iterator[str]:
     # Plain strings: pathlib objects per file cost more than the whole prefilter.
     use_gitignore = config.respect_gitignore
@@ -277,6 +280,8 @@ def _walk(
             if use_gitignore and specs and ignored(file, False, specs):
                 continue
             yield file
+        if not recursive:
+            break
         kept = []
         for name in folders:
             child = prefix + name

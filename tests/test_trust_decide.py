@@ -223,6 +223,20 @@ ROWS = [
         # OSError that spark.py catches around it (the independent review of this round)
         id="22.4 lnbits paypal: siblings around a call a project helper makes"),
     pytest.param(Row(
+        {"pyproject.toml": '[tool.qualitytool]\nextend-exclude = ["wallets/vendor"]\n',
+         "wallets/__init__.py": "",
+         "wallets/vendor/__init__.py": "",
+         "wallets/vendor/alby.py": HTTPX_WALLET.format(name="Alby", caught="OSError"),
+         "wallets/lnd.py": HTTPX_WALLET.format(name="Lnd", caught="Exception"),
+         "wallets/strike.py": HTTPX_WALLET.format(name="Strike", caught="Exception")},
+        path="wallets/strike.py", line=11,
+        before=("unsafe", ("OSError", "RuntimeError", "ValueError", "httpx.HTTPError",
+                           "httpx.InvalidURL")),
+        after=("unsafe", ("RuntimeError", "ValueError", "httpx.HTTPError", "httpx.InvalidURL")),
+        reason="`self.client.aclose` may raise more than it documents"),
+        # vendored code, generated migrations: the project excluded them, they are not its word
+        id="adoption: an excluded folder's handlers are no siblings"),
+    pytest.param(Row(
         {"ws.py": textwrap.dedent("""\
             from fastapi import WebSocket, WebSocketDisconnect
             from loguru import logger

@@ -22,6 +22,7 @@ from qualitytool.exceptions.checking.check import cannot_parse, read_candidate
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED
 from qualitytool.exceptions.evidence.store import Evidence
 from qualitytool.exceptions.fixing.plan import HandlerPlan, Outcome, PlanOptions, plan_module
+from qualitytool.exceptions.fixing.sibling_files import SiblingScope
 from qualitytool.exceptions.inference.derive import Deriver, deriver_for
 from qualitytool.exceptions.inference.derived_cache import user_cache_directory
 from qualitytool.exceptions.inference.environment import PythonEnvironment, find_environment
@@ -105,6 +106,8 @@ class FixOptions:
     environment: PythonEnvironment | None = None
     # ``--since``: the changed lines by absolute path; only handlers there are considered
     changed: Mapping[str, frozenset[int]] | None = None
+    # the call shapes of the project's files (to find sibling handlers) are cached between runs
+    use_cache: bool = True
 
     def __call__(self, path: Path) -> FileResult:
         return fix_file(path, self)
@@ -121,6 +124,7 @@ class FixOptions:
             group_above=exceptions.group_above,
             max_names=exceptions.max_names,
             root=self.config.root,
+            siblings=SiblingScope(self.config, self.use_cache),
         )
 
 

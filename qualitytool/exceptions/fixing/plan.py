@@ -52,6 +52,7 @@ from qualitytool.exceptions.fixing.meant_broad import (
 )
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.observed import describe, join, observed_here
+from qualitytool.exceptions.fixing.sibling_files import SiblingScope
 from qualitytool.exceptions.fixing.signals import Covered, covering
 from qualitytool.exceptions.inference.hierarchy import BROAD, analysis_class
 from qualitytool.exceptions.inference.infer import (
@@ -151,6 +152,8 @@ class PlanOptions:
     group_above: int = DEFAULT_GROUP_ABOVE  # [tool.qualitytool.exceptions] group-above
     max_names: int = 0  # [tool.qualitytool.exceptions] max-names (0: no limit)
     root: Path | None = None  # the project root, to tell test code from the rest
+    # where the project's sibling handlers are looked for (None: no exclusions, no cache)
+    siblings: SiblingScope | None = None
 
 
 def handler_order(tree: ast.Module) -> dict[tuple[int, int], int]:
@@ -469,7 +472,7 @@ class Decision:
 
     def covering(self, names: Sequence[str]) -> Covered | HandlerPlan:
         covered = covering(names, self.try_node, self.handler, self.frame, self.inferrer,
-                           self.context.comments)
+                           self.context.comments, self.options.siblings)
         return self.left(covered) if isinstance(covered, str) else covered
 
     def written(

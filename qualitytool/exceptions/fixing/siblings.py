@@ -5,23 +5,24 @@ a ninth catches ``Exception``.  The project knows something the contract does no
 the ninth covers ``RuntimeError`` too, or the handler stays broad.
 
 The index is built from the files of the package being fixed (its top-level package's
-folder) as text, once per worker: which files make a call written the same way at all
-(``client.aclose(``, a regular expression over each file), then, for a queried callee, the
-``try`` statements of those files whose small body calls it, resolved with the same typing
-as the handler being fixed.  Nothing is imported or run.
+folder) that discovery would analyse, once per worker: which files make a call written the
+same way at all (``client.aclose(``, a regular expression over each file's text, remembered
+between runs: :mod:`qualitytool.exceptions.fixing.sibling_files`), then, for a queried
+callee, the ``try`` statements of those files whose small body calls it, parsed from the
+file and resolved with the same typing as the handler being fixed.  Nothing is imported or
+run.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualitytool.discovery import DEFAULT_EXCLUDED_DIRS
 from qualitytool.exceptions.fixing.located import located_handlers
+from qualitytool.exceptions.fixing.sibling_files import SiblingScope, callers_by_shape
 from qualitytool.exceptions.inference.answers import UNKNOWN
 from qualitytool.exceptions.inference.frames import Frame
 from qualitytool.exceptions.inference.hierarchy import BROAD
@@ -30,10 +31,6 @@ from qualitytool.exceptions.inference.project import ModuleInfo, module_name
 
 # A sibling ``try`` counts only when its body is about the call: at most this many calls.
 MAX_SIBLING_CALLS = 3
-# A project larger than this many Python files is not read for siblings (the run stays fast).
-MAX_PROJECT_FILES = 20_000
-# ``client.aclose(`` -> "client.aclose", ``import_module(`` -> "import_module"
-_CALLED = re.compile(r"(?:([A-Za-z_]\w*)\s*\.\s*)?([A-Za-z_]\w*)\s*\(")
 
 
 @dataclass(frozen=True)
@@ -50,17 +47,23 @@ class SiblingIndex:
 
     def __init__(self, inferrer: Inferrer) -> None:
         self.inferrer = inferrer
-        self._callers: dict[str, dict[str, list[Path]]] = {}
-        self._found: dict[str, tuple[Sibling, ...]] = {}
+        self._callers: dict[tuple[str, SiblingScope | None], dict[str, list[str]]] = {}
+        self._found: dict[tuple[str, str, str, SiblingScope | None], tuple[Sibling, ...]] = {}
         self._lines: dict[Path, dict[str, list[int]]] = {}
+        # How many files' text the index read (the others' shapes came from the cache).
+        self.files_read = 0
 
-    def around(self, callee: str, shape: str, package: str) -> tuple[Sibling, ...]:
+    def around(
+        self, callee: str, shape: str, package: str, scope: SiblingScope | None = None
+    ) -> tuple[Sibling, ...]:
         """The sibling handlers of calls of ``callee`` (a qualified name) written as
         ``shape`` (``client.aclose`` for ``self.client.aclose(...)``: see
-        :func:`call_shape`), in the top-level package ``package`` (the one being fixed)."""
-        key = f"{callee} {shape} {package}"
+        :func:`call_shape`), in the top-level package ``package`` (the one being fixed),
+        among the files ``scope`` lets discovery analyse (None: every Python file but those
+        in the folders discovery never enters, nothing cached)."""
+        key = (callee, shape, package, scope)
         if key not in self._found:
-            self._found[key] = tuple(self._search(callee, shape, package))
+            self._found[key] = tuple(self._search(callee, shape, package, scope))
         return self._found[key]
 
     def _call_lines(self, info: ModuleInfo) -> dict[str, list[int]]:
@@ -76,23 +79,30 @@ class SiblingIndex:
             found = self._lines[info.path] = {k: sorted(v) for k, v in calls.items()}
         return found
 
-    def _files_calling(self, name: str, package: str) -> list[Path]:
-        if package not in self._callers:
+    def _files_calling(self, name: str, package: str, scope: SiblingScope | None) -> list[str]:
+        key = (package, scope)
+        if key not in self._callers:
             roots = self.inferrer.index.roots
             folders = [
                 os.path.join(root, package) for root in roots
                 if os.path.isdir(os.path.join(root, package))
             ]
             # a top-level module: its siblings are the modules beside it
-            self._callers[package] = _callers_by_name(
-                tuple(folders) or roots, recursive=bool(folders)
-            )
-        return self._callers[package].get(name, [])
+            searched = folders or [root for root in roots if os.path.isdir(root)]
+            callers: dict[str, list[str]] = {}
+            if searched:
+                callers, read = callers_by_shape(searched, bool(folders), scope)
+                self.files_read += read
+            self._callers[key] = callers
+        return self._callers[key].get(name, [])
 
-    def _search(self, callee: str, shape: str, package: str) -> Iterator[Sibling]:
+    def _search(
+        self, callee: str, shape: str, package: str, scope: SiblingScope | None
+    ) -> Iterator[Sibling]:
         name = callee.rpartition(".")[2]
         index = self.inferrer.index
-        for path in self._files_calling(shape, package):
+        for name_of_file in self._files_calling(shape, package, scope):
+            path = Path(name_of_file)
             info = index.module(module_name(path))
             if info is None or not _same_file(info.path, path):
                 continue
@@ -167,42 +177,3 @@ def _called_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else None
-
-
-def _callers_by_name(roots: Sequence[str], recursive: bool) -> dict[str, list[Path]]:
-    """Every call shape (``client.aclose``, ``import_module``) in the Python files under
-    ``roots`` (or beside them only) -> those files."""
-    callers: dict[str, list[Path]] = {}
-    for path in _project_files(roots, recursive):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for receiver, name in set(_CALLED.findall(text)):
-            callers.setdefault(f"{receiver}.{name}" if receiver else name, []).append(path)
-    return callers
-
-
-def _project_files(roots: Sequence[str], recursive: bool) -> Iterator[Path]:
-    count = 0
-    seen: set[str] = set()
-    for root in roots:
-        for folder, dirs, files in os.walk(root):
-            if not recursive:
-                dirs[:] = []
-            real = os.path.realpath(folder)
-            if real in seen:
-                dirs[:] = []
-                continue
-            seen.add(real)
-            dirs[:] = sorted(
-                d for d in dirs
-                if not d.startswith(".") and d not in DEFAULT_EXCLUDED_DIRS
-                and not d.endswith(".egg-info") and d != "site-packages"
-            )
-            for file in sorted(files):
-                if file.endswith(".py"):
-                    count += 1
-                    if count > MAX_PROJECT_FILES:
-                        return
-                    yield Path(folder, file)

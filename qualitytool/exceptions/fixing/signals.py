@@ -18,6 +18,7 @@ from pathlib import Path
 
 from qualitytool.exceptions.fixing.comments import ModuleComments, handler_comments, named_classes
 from qualitytool.exceptions.fixing.naming import bound_names
+from qualitytool.exceptions.fixing.sibling_files import SiblingScope
 from qualitytool.exceptions.fixing.siblings import Sibling, SiblingIndex
 from qualitytool.exceptions.inference.answers import OPEN, call_shape, canonical_exception
 from qualitytool.exceptions.inference.frames import Frame
@@ -58,9 +59,10 @@ def covering(
     frame: Frame,
     inferrer: Inferrer,
     comments: ModuleComments,
+    scope: SiblingScope | None = None,
 ) -> Covered | str:
-    """``names`` plus what the comments and sibling handlers say reaches the handler, or why
-    the handler stays broad."""
+    """``names`` plus what the comments and sibling handlers (among the files ``scope`` lets
+    discovery analyse) say reaches the handler, or why the handler stays broad."""
     listed = list(names)
     notes: list[str] = []
     texts = handler_comments(comments, try_node, handler)
@@ -82,7 +84,7 @@ def covering(
             if not inferrer.hierarchy.caught_by(resolved, listed):
                 listed.append(resolved)
                 notes.append(f"covers `{resolved}`, which its comment names")
-    for callee, siblings in _siblings(try_node, frame, inferrer):
+    for callee, siblings in _siblings(try_node, frame, inferrer, scope):
         extra: dict[str, list[Sibling]] = {}
         for sibling in siblings:
             for name in sibling.caught:
@@ -126,7 +128,7 @@ def _resolve(raw: str, frame: Frame, inferrer: Inferrer) -> str | None:
 
 
 def _siblings(
-    try_node: ast.Try, frame: Frame, inferrer: Inferrer
+    try_node: ast.Try, frame: Frame, inferrer: Inferrer, scope: SiblingScope | None
 ) -> list[tuple[str, tuple[Sibling, ...]]]:
     """For each call whose contract is open -- in the ``try`` body, or in a project function
     it calls (``await self._ensure_access_token()``, which posts with the project's httpx
@@ -138,7 +140,7 @@ def _siblings(
 
     def add(callee: str, shape: str) -> None:
         others = tuple(
-            s for s in index.around(callee, shape, package)
+            s for s in index.around(callee, shape, package, scope)
             if not (s.line == try_node.lineno and _same(s, here))
         )
         if others:
