@@ -61,7 +61,8 @@ _PARALLEL_FROM = 16
 BATCH = 400
 # Messages that depend on other files than the one they are on: not computed per file.
 CROSS_FILE_MESSAGES = ("duplicate-code", "cyclic-import")
-# The key of the cross-file messages in their cache bucket: they belong to the whole project.
+# The key of the cross-file messages in their cache bucket: they belong to the whole project
+# (to the paths reported on, after a colon, when a run is over part of it).
 _PROJECT = "*project*"
 # Which import cycles pylint reports depends on the iteration order of its sets of module
 # names, so on the hash seed: measured on Django's django/db, two runs of the same command
@@ -395,13 +396,17 @@ class PylintRunner(CachedPythonTool):
         for path in ctx.files:  # in discovery order: pylint's attribution depends on it
             project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
         digest = project.hexdigest()
-        stored = bucket.get(_PROJECT, digest)
+        # One entry per part of the project reported on: a run over one folder keeps the
+        # whole project's.
+        scope = sorted(ctx.relative(p) for p in ctx.scope)
+        key = _PROJECT if scope == ["."] else f"{_PROJECT}:{'|'.join(scope)}"
+        stored = bucket.get(key, digest)
         if stored is None:
             # One job: with several, which duplicated blocks pylint pairs depends on the order
             # its workers answer (two runs on tornado found 18 and 17), so a warm report
             # could not equal a cold one.
             stored = cross_file_records(ctx, paths, version, jobs="1")
-            bucket.put(_PROJECT, digest, stored)
+            bucket.put(key, digest, stored)
         bucket.save()
         return [(path, record) for path, record in stored]
 
