@@ -250,6 +250,33 @@ def test_todos_runner_finds_what_the_todos_command_finds(tmp_path: Path) -> None
     assert todos.metrics["notes"] == document["notes"]
 
 
+def test_todos_runner_on_a_folder_counts_that_folders_todos(tmp_path: Path) -> None:
+    """``report shop`` counts the TODOs under shop/, as the other runners analyse its files
+    only, and as ``qualitytool todos shop`` does (pretalx: a report on src/pretalx/cfp failed
+    its TODO gate on the root pyproject.toml's TODOs)."""
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(copy_project(tmp_path))
+    repo.write("shop/later.py", "def paginate(items):\n    # TODO: cache the catalog\n"
+                                "    return items\n")
+    repo.write("deploy.sh", "#!/bin/sh\n# FIXME: pin the image digest\n")
+    repo.write("pyproject.toml", (repo.root / "pyproject.toml").read_text()
+               + "# TODO: move the gates to a shared file\n")
+    repo.commit("project")
+    command = subprocess.run(
+        [sys.executable, "-m", "qualitytool", "todos", "shop", "--format", "json"],
+        cwd=repo.root, capture_output=True, text=True, check=True,
+    )
+    document = json.loads(command.stdout)
+    report = build_report(repo.root / "shop", use_cache=False, tools=["todos"])
+    todos = _tool(report, "todos")
+    assert [(f.path, f.line) for f in todos.findings] == [("shop/later.py", 2)]
+    assert [(i["path"], i["line"]) for i in document["items"]] == [("shop/later.py", 2)]
+    assert todos.metrics["total"] == document["summary"]["total"] == 1
+    whole = _tool(build_report(repo.root, use_cache=False, tools=["todos"]), "todos")
+    assert [f.path for f in whole.findings] == ["deploy.sh", "pyproject.toml", "shop/later.py"]
+
+
 def test_type_checker_and_formatters_the_project_configures(tmp_path: Path) -> None:
     project = _with_config(copy_project(tmp_path), """
 [tool.mypy]
