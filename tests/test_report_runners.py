@@ -415,6 +415,29 @@ def test_a_pylint_timeout_loses_one_batch_and_the_others_are_cached(
         assert result.cached_files == (0 if run == "cold" else 2)
 
 
+@pytest.mark.parametrize("files", [6, 20], ids=["one process", "-j workers"])
+def test_pylint_progress_moves_file_by_file_within_a_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: int
+) -> None:
+    """pretalx read "pylint 0/685 files" for 131 of 151 s: progress moved per batch of 400.
+    Now pylint counts the files it has linted and the report reads the count while the batch
+    runs (the real pylint, one process below 16 files, -j workers above)."""
+    from qualitytool.report.runners import pylint
+
+    monkeypatch.setattr(pylint, "PROGRESS_SECONDS", 0.01)
+    body = "".join(f"def f{i}(a, b):\n    if a:\n        return b + {i}\n    return a\n\n\n"
+                   for i in range(40))
+    for i in range(files):
+        (tmp_path / f"m{i:02}.py").write_text(f'"""Module {i}."""\n' + body, encoding="utf-8")
+    seen: list[tuple[str, int, int]] = []
+    report = build_report(tmp_path, tools=["pylint"], use_cache=False,
+                          on_progress=lambda *told: seen.append(told))
+    assert _tool(report, "pylint").files == files
+    done = [d for tool, d, total in seen if tool == "pylint" and total == files]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == files
+    assert any(0 < d < files for d in done), done
+
+
 def test_a_long_report_says_which_tool_runs_when_stderr_is_not_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
 import tempfile
 from collections import Counter
@@ -38,7 +39,7 @@ from typing import Any
 from qualitytool.findings import Finding, Severity
 from qualitytool.parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
-from qualitytool.report.launch import WORLD_ENV
+from qualitytool.report.launch import PROGRESS_ENV, WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
@@ -243,6 +244,8 @@ class PylintRunner(CachedPythonTool):
         the project built first: see :mod:`qualitytool.report.launch`), and beside it the
         cross-file pass over every file (in a sharded run, the merge's)."""
         ctx = replace(ctx, files=lintable(ctx.files))
+        told = _LastProgress(ctx.on_progress)  # where a batch starts: see analyse
+        ctx = replace(ctx, on_progress=told)
         command, version = python_module_tool(ctx, self.name, self.module)
         # A shard's results are not cached: what its files report on other shards' files
         # belongs to no file of its own (see _by_file).
@@ -276,13 +279,17 @@ class PylintRunner(CachedPythonTool):
         self, ctx: RunContext, command: list[str], files: list[Path], world: str | None = None
     ) -> dict[Path, dict[str, Any]]:
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
-        with ThreadPoolExecutor(max_workers=1) as counter:
+        # Progress moves per file linted, from the batch's start (what the caller last told).
+        start = ctx.on_progress.done if isinstance(ctx.on_progress, _LastProgress) else 0
+        with ThreadPoolExecutor(max_workers=1) as counter, _linted_files(
+                ctx, self.name, start, len(files), world is not None) as progress:
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
             # Bisecting a crash that is not one file's costs runs: at most a few per level.
             runs = [4 * len(files).bit_length() + 4]
             elsewhere: list[tuple[str, list[Any]]] = []
             try:
-                messages_of = self._messages(ctx, command, files, runs, world, elsewhere)
+                messages_of = self._messages(ctx, command, files, runs, world, elsewhere,
+                                             progress)
             except ToolError as exc:
                 if exc.status is not ToolStatus.TIMEOUT or len(files) == len(ctx.files):
                     raise  # the whole project in one run: the tool timed out
@@ -314,6 +321,7 @@ class PylintRunner(CachedPythonTool):
         runs: list[int],
         world: str | None,
         elsewhere: list[tuple[str, list[Any]]],
+        progress: str | None = None,
     ) -> dict[Path, list[list[Any]] | str]:
         """Each file's message records, or why pylint could not analyse it.
 
@@ -328,6 +336,8 @@ class PylintRunner(CachedPythonTool):
                 _jobs(ctx, len(files)), "--disable=" + ",".join(CROSS_FILE_MESSAGES),
                 *(ctx.relative(p) for p in files)]
         env = {**PYLINT_ENV, WORLD_ENV: world} if world is not None else PYLINT_ENV
+        if progress is not None:
+            env = {**env, PROGRESS_ENV: progress}
         try:
             completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
                                  env=env)
@@ -345,8 +355,8 @@ class PylintRunner(CachedPythonTool):
         if runs[0] < 2:
             raise ToolError(ToolStatus.CRASHED, crash)
         middle = len(files) // 2
-        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere),
-                **self._messages(ctx, command, files[middle:], runs, world, elsewhere)}
+        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere, progress),
+                **self._messages(ctx, command, files[middle:], runs, world, elsewhere, progress)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
@@ -412,6 +422,63 @@ class PylintRunner(CachedPythonTool):
 
 
 RUNNER = PylintRunner()
+
+# How often the progress of a running batch is read.
+PROGRESS_SECONDS = 0.5
+
+
+class _LastProgress:
+    """The run's progress callback, remembering the files done it was last told (where the
+    next batch starts)."""
+
+    def __init__(self, tell: Callable[[str, int, int], None] | None) -> None:
+        self.tell = tell
+        self.done = 0
+
+    def __call__(self, tool: str, done: int, total: int) -> None:
+        self.done = done
+        if self.tell is not None:
+            self.tell(tool, done, total)
+
+
+@contextmanager
+def _linted_files(
+    ctx: RunContext, tool: str, start: int, batch: int, launched: bool
+) -> Iterator[str | None]:
+    """A file pylint counts its linted files in (:data:`PROGRESS_ENV`), read every
+    :data:`PROGRESS_SECONDS` while the batch runs: the progress moves file by file, from
+    ``start``, to one short of the batch's end (the caller tells the end when the batch's
+    results are in).  None when nobody listens or pylint is a configured command (not
+    started through :mod:`qualitytool.report.launch`)."""
+    tell = ctx.on_progress.tell if isinstance(ctx.on_progress, _LastProgress) else None
+    if tell is None or not launched or batch < 2:
+        yield None
+        return
+    import threading
+
+    total = len(ctx.files)
+    stop = threading.Event()
+    with tempfile.NamedTemporaryFile(prefix="qualitytool-pylint-progress-") as handle:
+        path = handle.name
+
+        def watch() -> None:
+            shown = 0
+            while not stop.wait(PROGRESS_SECONDS):
+                try:
+                    linted = min(os.stat(path).st_size, batch - 1)
+                except OSError:
+                    continue
+                if linted > shown:
+                    shown = linted
+                    tell(tool, start + linted, total)
+
+        watcher = threading.Thread(target=watch, name="qt-pylint-progress", daemon=True)
+        watcher.start()
+        try:
+            yield path
+        finally:
+            stop.set()
+            watcher.join()
 
 
 def rcfile_options(ctx: RunContext) -> list[str]:
