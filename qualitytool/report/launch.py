@@ -48,6 +48,9 @@ UNTRUSTED_FLAG = "--untrusted"
 WORLD_ENV = "QUALITYTOOL_PYLINT_WORLD"
 # A file pylint appends one byte to per file linted (see the module's docstring).
 PROGRESS_ENV = "QUALITYTOOL_PYLINT_PROGRESS"
+# site-packages folders of the analysed project's environment (os.pathsep-separated) that
+# pylint may resolve imports in: appended to sys.path, after pylint's own packages.
+SITE_ENV = "QUALITYTOOL_PYLINT_SITE"
 # Runs before anything is imported from sys.path: drop the working directory from it.
 BOOTSTRAP = (
     "import os, sys; here = os.path.realpath(os.getcwd()); "
@@ -82,6 +85,12 @@ def main() -> None:
         from qualitytool.report.untrusted import neutralise_pylint_config
 
         neutralise_pylint_config()
+    if module == "pylint" and not untrusted and os.environ.get(SITE_ENV):
+        # Last: pylint, astroid and everything they import stay this environment's; only the
+        # modules found nowhere else (the project's dependencies) come from there, read as
+        # source by astroid as any installed module is.  No .pth file there is processed.
+        sys.path.extend(p for p in os.environ[SITE_ENV].split(os.pathsep)
+                        if p and p not in sys.path)
     if module == "pylint" and os.environ.get(WORLD_ENV):
         build_world_first(os.environ[WORLD_ENV])
     if module == "pylint" and os.environ.get(PROGRESS_ENV):

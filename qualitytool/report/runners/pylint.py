@@ -32,14 +32,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
 from qualitytool.parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
-from qualitytool.report.launch import PROGRESS_ENV, WORLD_ENV
+from qualitytool.report.launch import PROGRESS_ENV, SITE_ENV, WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
@@ -233,7 +233,11 @@ class PylintRunner(CachedPythonTool):
     result_shape = FILE_RESULT
 
     def cache_variant(self, ctx: RunContext) -> str:
-        return "sharded" if ctx.shard is not None else ""
+        # Installing or upgrading a dependency in the project's environment changes what
+        # pylint infers (import-error, no-member): a bucket of its own.
+        site = project_site(ctx)
+        return ("sharded" if ctx.shard is not None else "") + (
+            f"\0{site.fingerprint}" if site.folders else "")
 
     def digest_of(self, ctx: RunContext) -> Callable[[Path], str] | None:
         return import_closure_digests(ctx)
@@ -258,7 +262,9 @@ class PylintRunner(CachedPythonTool):
                     lambda files: self.analyse(ctx, command, files, world),
                     digest_of=self.digest_of(ctx), batch=BATCH,
                 )
-                return self.result(ctx, per_file, version, hits)
+                result = self.result(ctx, per_file, version, hits)
+                return replace(result, detail=import_error_note(result.metrics,
+                                                                project_site(ctx)))
             # The cross-file pass runs beside the per-file one (they are independent): it
             # fills the gaps of the per-file pass's workers.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
@@ -273,7 +279,9 @@ class PylintRunner(CachedPythonTool):
                     detail = ""
                 except ToolError as exc:
                     detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
-        return replace(self.result(ctx, per_file, version, hits), detail=detail)
+        result = self.result(ctx, per_file, version, hits)
+        note = import_error_note(result.metrics, project_site(ctx))
+        return replace(result, detail="; ".join(n for n in (detail, note) if n))
 
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path], world: str | None = None
@@ -336,6 +344,9 @@ class PylintRunner(CachedPythonTool):
                 _jobs(ctx, len(files)), "--disable=" + ",".join(CROSS_FILE_MESSAGES),
                 *(ctx.relative(p) for p in files)]
         env = {**PYLINT_ENV, WORLD_ENV: world} if world is not None else PYLINT_ENV
+        site = project_site(ctx)
+        if site.folders:
+            env = {**env, SITE_ENV: os.pathsep.join(site.folders)}
         if progress is not None:
             env = {**env, PROGRESS_ENV: progress}
         try:
@@ -422,6 +433,87 @@ class PylintRunner(CachedPythonTool):
 
 
 RUNNER = PylintRunner()
+
+@dataclass(frozen=True)
+class ProjectSite:
+    """The site-packages of the analysed project's environment pylint resolves imports in
+    (``folders``; empty when none is used), and why or why not, for the import-error note."""
+
+    folders: tuple[str, ...] = ()
+    fingerprint: str = ""
+    why: str = ""
+
+
+# A share of import-error messages from which the report explains them.
+IMPORT_ERROR_SHARE = 0.10
+_SETTING = "[tool.qualitytool.exceptions] python"
+
+
+def project_site(ctx: RunContext) -> ProjectSite:
+    """The project's environment as fix-exceptions finds it (``[tool.qualitytool.exceptions]
+    python``, mypy's or pyright's setting, the active virtualenv, ``.venv/``...), when pylint
+    can use its site-packages: the same Python version as the one pylint runs on, not the
+    environment running qualitytool already, pylint started by the report (not a configured
+    command), and never under --untrusted (a checkout's ``.venv`` is the stranger's too).
+    Found once per run; nothing of it is run or imported here."""
+    if ctx.cache is not None:
+        return ctx.cache.once("pylint-project-site", lambda: _project_site(ctx))
+    return _project_site(ctx)
+
+
+def _project_site(ctx: RunContext) -> ProjectSite:
+    import sys
+
+    from qualitytool.config import ConfigError
+    from qualitytool.exceptions.inference.environment import find_environment
+
+    if ctx.untrusted or ctx.command_override("pylint") is not None:
+        return ProjectSite()
+    try:
+        environment = find_environment(ctx.config.root, ctx.config.exceptions.python,
+                                       ctx.config.source)
+    except ConfigError as exc:
+        return ProjectSite(why=str(exc))
+    if environment is None:
+        return ProjectSite(why="no environment of the project was found")
+    here = tuple(sys.version_info[:2])
+    if Path(environment.prefix).resolve() == Path(sys.prefix).resolve():
+        return ProjectSite(why=f"pylint runs in the project's environment ({sys.prefix})")
+    if environment.version != here:
+        found = ".".join(map(str, environment.version)) if environment.version else "unknown"
+        return ProjectSite(why=f"the project's environment {environment.prefix} is Python "
+                               f"{found}, pylint runs on {here[0]}.{here[1]}: not used")
+    folders = tuple(str(p) for p in environment.site_packages)
+    digest = hashlib.sha256()
+    for folder in folders:  # what is installed there (dist-info names carry the versions)
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        digest.update(("\0".join([folder, *names]) + "\0\0").encode("utf-8", "replace"))
+    return ProjectSite(folders, digest.hexdigest()[:16],
+                       f"pylint also looked in {environment.describe()}")
+
+
+def import_error_note(metrics: dict[str, Any] | Any, site: ProjectSite) -> str:
+    """A note when import-error is a large share of pylint's messages: how many, that the
+    score counts them, what the score would be without them, and what to do."""
+    errors = sum(m["count"] for m in metrics.get("top_messages", ())
+                 if m["symbol"] == "import-error")
+    by_type = Counter(metrics.get("by_type", {}))
+    total = sum(by_type.values())
+    if not errors or errors < IMPORT_ERROR_SHARE * total:
+        return ""
+    without = score(by_type - Counter({"error": errors}), metrics.get("statements", 0))
+    advice = (f"{site.why}; " if site.why else "") + (
+        "install the project's dependencies there" if site.folders else
+        "run the report where the project's dependencies are installed, or point "
+        f"`{_SETTING}` at the project's environment (same Python version)")
+    return (f"{errors:,} of the {total:,} messages ({errors / total:.0%}) are import-error "
+            "(E0401): pylint could not find the modules they name, and the score counts each "
+            "as an error" + (f" ({without:.2f} without them)" if without is not None else "")
+            + f"; {advice}")
+
 
 # How often the progress of a running batch is read.
 PROGRESS_SECONDS = 0.5
