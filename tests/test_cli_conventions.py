@@ -215,7 +215,8 @@ def test_output_that_is_not_a_terminal_is_one_line_per_finding(tmp_path: Path) -
     assert todos.stdout.splitlines() == [
         "b.py:1:3: TODO [uncertain: feature or refactor] one",
         "b.py:2:3: FIXME [uncertain: feature or refactor] two",
-        ("Found 2 TODO comments in 1 of 3 files: 0 linked to an issue, 2 not (2 issue); "
+        ("Found 2 TODO comments in 1 of 3 files: 0 linked to an issue, "
+         "2 not (2 to file as issues); "
          "2 uncertain."),
     ]
     assert "┏" not in todos.stdout

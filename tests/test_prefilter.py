@@ -99,7 +99,7 @@ def test_a_syntax_error_where_no_handler_can_be_is_reported_only_when_asked(
     for _ in range(2):  # cold, then warm from the cache
         default = runner.invoke(main, ["check-exceptions", str(tmp_path)])
         assert (default.exit_code, default.output.splitlines()[-1]) == (1, (
-            "Found 1 broad exception handler in 1 of 3 files; 2 other files cannot hold one "
+            "Found 1 broad exception handler in 1 of 3 files; 2 of the 3 cannot hold one "
             "and were not parsed (--check-syntax reports their syntax errors)."
         ))
     data = json.loads(runner.invoke(main, ["check-exceptions", "--format", "json",

@@ -126,3 +126,39 @@ def test_cache_reuses_unchanged_files(tmp_path: Path) -> None:
     assert bandit is not None and bandit.cached_files == 4
     assert changed.metrics["annotation_coverage"] == 44.0
     assert changed.findings == build_report(root, use_cache=False).findings
+
+
+def _cached_keys(root: Path) -> dict[str, set[str]]:
+    """The keys of each report cache file (tool name up to its last '-'), from the JSON
+    after the signature line."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((root / ".qualitytool" / "cache").glob("*.json")):
+        body = path.read_bytes().partition(b"\n")[2]
+        found.setdefault(path.name.rsplit("-", 1)[0], set()).update(json.loads(body))
+    return found
+
+
+def test_a_report_on_a_folder_keeps_the_cache_of_the_rest_of_the_project(
+    tmp_path: Path,
+) -> None:
+    root = copy_project(tmp_path)
+    tools = ["pylint", "bandit", "radon", "annotations"]
+    build_report(root, tools=tools)
+    every = {"shop/__init__.py", "shop/catalog.py", "shop/payments.py", "tests/__init__.py",
+             "tests/check_shop.py"}
+    assert _cached_keys(root) == {"annotations": every, "bandit": every, "imports": every,
+                                  "pylint": every, "pylint-cross-file": {"*project*"},
+                                  "radon": every}
+    shop = build_report(root / "shop", tools=tools)
+    assert all(t.files == 3 for t in shop.tools)
+    assert _cached_keys(root)["pylint-cross-file"] == {"*project*", "*project*:shop"}
+    warm = build_report(root, tools=tools)
+    assert [(t.tool, t.cached_files, t.files) for t in warm.tools] == [
+        (name, 5, 5) for name in sorted(tools)]
+    # A file deleted inside the folder reported on loses its entries; the others stay.
+    (root / "shop" / "catalog.py").unlink()
+    build_report(root / "shop", tools=tools)
+    left = every - {"shop/catalog.py"}
+    assert {name: keys for name, keys in _cached_keys(root).items()
+            if name != "pylint-cross-file"} == dict.fromkeys(
+        ["annotations", "bandit", "imports", "pylint", "radon"], left)

@@ -250,6 +250,33 @@ def test_todos_runner_finds_what_the_todos_command_finds(tmp_path: Path) -> None
     assert todos.metrics["notes"] == document["notes"]
 
 
+def test_todos_runner_on_a_folder_counts_that_folders_todos(tmp_path: Path) -> None:
+    """``report shop`` counts the TODOs under shop/, as the other runners analyse its files
+    only, and as ``qualitytool todos shop`` does (pretalx: a report on src/pretalx/cfp failed
+    its TODO gate on the root pyproject.toml's TODOs)."""
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(copy_project(tmp_path))
+    repo.write("shop/later.py", "def paginate(items):\n    # TODO: cache the catalog\n"
+                                "    return items\n")
+    repo.write("deploy.sh", "#!/bin/sh\n# FIXME: pin the image digest\n")
+    repo.write("pyproject.toml", (repo.root / "pyproject.toml").read_text()
+               + "# TODO: move the gates to a shared file\n")
+    repo.commit("project")
+    command = subprocess.run(
+        [sys.executable, "-m", "qualitytool", "todos", "shop", "--format", "json"],
+        cwd=repo.root, capture_output=True, text=True, check=True,
+    )
+    document = json.loads(command.stdout)
+    report = build_report(repo.root / "shop", use_cache=False, tools=["todos"])
+    todos = _tool(report, "todos")
+    assert [(f.path, f.line) for f in todos.findings] == [("shop/later.py", 2)]
+    assert [(i["path"], i["line"]) for i in document["items"]] == [("shop/later.py", 2)]
+    assert todos.metrics["total"] == document["summary"]["total"] == 1
+    whole = _tool(build_report(repo.root, use_cache=False, tools=["todos"]), "todos")
+    assert [f.path for f in whole.findings] == ["deploy.sh", "pyproject.toml", "shop/later.py"]
+
+
 def test_type_checker_and_formatters_the_project_configures(tmp_path: Path) -> None:
     project = _with_config(copy_project(tmp_path), """
 [tool.mypy]
@@ -386,6 +413,63 @@ def test_a_pylint_timeout_loses_one_batch_and_the_others_are_cached(
         assert [(f.path, f.rule_id) for f in result.findings] == [("a.py", "C0114"),
                                                                   ("b.py", "C0114")]
         assert result.cached_files == (0 if run == "cold" else 2)
+
+
+@pytest.mark.parametrize("files", [6, 20], ids=["one process", "-j workers"])
+def test_pylint_progress_moves_file_by_file_within_a_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: int
+) -> None:
+    """pretalx read "pylint 0/685 files" for 131 of 151 s: progress moved per batch of 400.
+    Now pylint counts the files it has linted and the report reads the count while the batch
+    runs (the real pylint, one process below 16 files, -j workers above)."""
+    from qualitytool.report.runners import pylint
+
+    monkeypatch.setattr(pylint, "PROGRESS_SECONDS", 0.01)
+    body = "".join(f"def f{i}(a, b):\n    if a:\n        return b + {i}\n    return a\n\n\n"
+                   for i in range(40))
+    for i in range(files):
+        (tmp_path / f"m{i:02}.py").write_text(f'"""Module {i}."""\n' + body, encoding="utf-8")
+    seen: list[tuple[str, int, int]] = []
+    report = build_report(tmp_path, tools=["pylint"], use_cache=False,
+                          on_progress=lambda *told: seen.append(told))
+    assert _tool(report, "pylint").files == files
+    done = [d for tool, d, total in seen if tool == "pylint" and total == files]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == files
+    assert any(0 < d < files for d in done), done
+
+
+def test_pylint_resolves_imports_in_the_projects_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """qualitytool in a venv of its own: pylint could not import the project's dependencies
+    (pretalx: 1,668 import-error, 21% of the messages, score 4.28 instead of about 7.4).  The
+    report says so, with what to do; once the project has its environment (.venv/, the same
+    Python), pylint resolves imports there too, and the cached run without it is not reused."""
+    import venv
+
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(
+        '"""Fees."""\nimport lendingclient\n\n\ndef total(amount):\n    """Total."""\n'
+        "    return lendingclient.fee(amount)\n", encoding="utf-8")
+    before = _tool(build_report(tmp_path, tools=["pylint"]), "pylint")
+    assert [(f.rule_id, f.line) for f in before.findings] == [("E0401", 2)]
+    assert before.metrics["score"] == 0.0
+    assert before.detail == (
+        "1 of the 1 messages (100%) are import-error (E0401): pylint could not find the "
+        "modules they name, and the score counts each as an error (10.00 without them); no "
+        "environment of the project was found; run the report where the project's "
+        "dependencies are installed, or point `[tool.qualitytool.exceptions] python` at the "
+        "project's environment (same Python version)")
+    venv.create(tmp_path / ".venv", with_pip=False)
+    (site,) = (tmp_path / ".venv").glob("lib/python3.*/site-packages")
+    (site / "lendingclient").mkdir()
+    (site / "lendingclient" / "__init__.py").write_text(
+        '"""A dependency."""\n\n\ndef fee(amount):\n    """Fee."""\n    return amount // 100\n',
+        encoding="utf-8")
+    after = _tool(build_report(tmp_path, tools=["pylint"]), "pylint")
+    assert (after.findings, after.metrics["score"], after.detail) == ((), 10.0, "")
+    assert after.files == 1 and after.cached_files == 0
 
 
 def test_a_long_report_says_which_tool_runs_when_stderr_is_not_a_terminal(

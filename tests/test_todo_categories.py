@@ -413,7 +413,8 @@ def test_explain_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         '    why: performance 5: comment "slow" +5; next security 1',
         "    confidence: 0.72 (likeliest: performance, feature)",
         '    may be security: path "auth" +1, around "hmac" +0.5, calls "hmac" +0.5',
-        ("Found 3 TODO comments in 1 of 1 files: 0 linked to an issue, 3 not (3 issue); "
+        ("Found 3 TODO comments in 1 of 1 files: 0 linked to an issue, "
+         "3 not (3 to file as issues); "
          "3 may be security, 2 uncertain."),
     ]
     monkeypatch.setattr("qualitytool.cli._is_terminal", lambda: True)  # tables: a terminal's

@@ -358,8 +358,27 @@ def test_cli_table(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "uncertain (1): a person decides" in out.splitlines()
     assert "app/security.py:41  security or refactor?" in out
     assert out.splitlines()[-1] == (
-        "Found 2 TODO comments in 1 of 1 files: 0 linked to an issue, 2 not (2 implement); "
+        "Found 2 TODO comments in 1 of 1 files: 0 linked to an issue, 2 not (2 to implement); "
         "2 may be security, 1 uncertain."
+    )
+
+
+def test_summary_line_names_the_next_step_of_the_unlinked_items_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counts in parentheses add up to the items without a link (a linked item's next
+    step is its issue), and say what each step is ("3 not (3 issue)" read as nonsense)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.qualitytool]\n", encoding="utf-8")
+    (tmp_path / "jobs.py").write_text(
+        "# TODO(#12): retry the export when the storage backend is unavailable again\n"
+        "# TODO: split the scheduler into a queue module and a worker module someday\n"
+        "# TODO(limitation): exports are not resumable after a restart of the worker\n",
+        encoding="utf-8")
+    code, out = run_cli(["todos", "--no-blame", "jobs.py"], tmp_path, monkeypatch)
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "Found 3 TODO comments in 1 of 1 files: 1 linked to an issue, 2 not (1 to file as an "
+        "issue, 1 to document as a limitation); 2 uncertain."
     )
 
 

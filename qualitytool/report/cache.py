@@ -4,7 +4,10 @@ One JSON file per (tool, tool version, configuration) holds, for each file, the 
 its result was computed from and the result.  The digest is the file's content hash, or for a
 tool that follows imports (pylint) the digest of the file's import closure
 (:mod:`qualitytool.report.imports`).  A rerun recomputes only files whose digest changed; a new
-tool version or a changed configuration starts a fresh bucket.  The default
+tool version or a changed configuration starts a fresh bucket.  A run over part of the project
+(``report src/app``) rewrites the entries of its own files only: the entries of files outside
+the paths it analysed stay, and those of files inside them that no longer exist (deleted,
+excluded now) are dropped (:class:`CacheScope`).  The default
 place is ``.qualitytool/cache/`` under the project root, or ``[tool.qualitytool.report]
 cache-dir``; files are read and written through :mod:`qualitytool.cache_files`: signed with
 this machine's key, so that a cache that came with the checkout (its keys are content hashes
@@ -16,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,12 +49,38 @@ def config_fingerprint(root: Path, names: tuple[str, ...], extra: str = "") -> s
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class CacheScope:
+    """Which stored entries a run answers for: the files under the paths it analysed.
+
+    ``folders``: those paths as cache keys (relative to the root, ``"."`` for the whole
+    project); ``present``: the keys of every file discovered under them.  An entry of a file
+    inside ``folders`` that is not ``present`` any more is dropped when a bucket is saved;
+    every other entry stays (a run over one folder keeps the rest of the project's cache).
+    Keys that are no file's (``*project*...``, a pass over several files) stay too."""
+
+    folders: tuple[str, ...] = (".",)
+    present: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, folders: Iterable[str], present: Iterable[str]) -> CacheScope:
+        return cls(tuple(folders), frozenset(present))
+
+    def keeps(self, key: str) -> bool:
+        """Whether a stored entry this run did not rewrite is still worth keeping."""
+        if key.startswith("*") or self.present is None or key in self.present:
+            return True
+        return not any(folder == "." or key == folder or key.startswith(folder + "/")
+                       for folder in self.folders)
+
+
 class ReportCache:
     """The cache folder, and the content hashes (and other shared facts) of this run's
-    files."""
+    files; ``scope``: which stored entries the run answers for (default: all of them)."""
 
-    def __init__(self, folder: CacheFolder) -> None:
+    def __init__(self, folder: CacheFolder, scope: CacheScope | None = None) -> None:
         self.folder = folder
+        self.scope = scope or CacheScope()
         self._hashes: dict[Path, str] = {}
         self._lock = threading.Lock()
         self._once: dict[str, Any] = {}
@@ -89,14 +119,17 @@ class ReportCache:
         parts = (_FORMAT, __version__, tool, version, config_key)
         key = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
         with self._lock:  # runner threads read their buckets side by side
-            return CacheBucket(self.folder, f"{tool}-{key}.json", shape)
+            return CacheBucket(self.folder, f"{tool}-{key}.json", shape, self.scope)
 
 
 class CacheBucket:
     """The cached per-file results of one tool at one version and configuration."""
 
-    def __init__(self, folder: CacheFolder, name: str, shape: Any) -> None:
+    def __init__(
+        self, folder: CacheFolder, name: str, shape: Any, scope: CacheScope | None = None
+    ) -> None:
         self.folder = folder
+        self._scope = scope or CacheScope()
         self.name = name
         self.path = folder.path(name)
         self._shape = Record({"hash": Str(max_len=200), "result": shape})
@@ -133,6 +166,13 @@ class CacheBucket:
         self._fresh[key] = {"hash": digest, "result": result}
 
     def save(self) -> None:
-        """Write this run's entries (files no longer analysed are dropped)."""
-        self.folder.write(self.name, self._fresh, sort_keys=True)
+        """Write this run's entries, and keep the stored ones the run does not answer for
+        (see :class:`CacheScope`).  Those are written back as they were read, still unchecked:
+        each entry is checked against the shape when a run uses it (:meth:`get`)."""
+        kept = {
+            key: entry for key, entry in self._entries.items()
+            if key not in self._fresh and isinstance(entry, dict)
+            and isinstance(entry.get("hash"), str) and self._scope.keeps(key)
+        }
+        self.folder.write(self.name, {**kept, **self._fresh}, sort_keys=True)
 

@@ -17,9 +17,15 @@ from typing import TYPE_CHECKING, Any
 from qualitytool.cache_files import CacheFolder
 from qualitytool.config import Config
 from qualitytool.discovery import discover_files
-from qualitytool.report.cache import ReportCache
+from qualitytool.report.cache import CacheScope, ReportCache
 from qualitytool.report.gates import evaluate, headline_metrics
-from qualitytool.report.model import RunContext, Runner, ToolResult, ToolStatus
+from qualitytool.report.model import (
+    RunContext,
+    Runner,
+    ToolResult,
+    ToolStatus,
+    relative_to_root,
+)
 from qualitytool.report.result import QualityReport
 from qualitytool.report.tools import ToolError
 from qualitytool.report.untrusted import IgnoredSetting, code_running_settings
@@ -206,9 +212,13 @@ def build(
     # --untrusted uses no cache: whatever the checkout holds is not read, and nothing a run
     # over a stranger's code computed is kept for the next one.
     folder = CacheFolder.of(config) if use_cache and not untrusted else None
+    # A run over part of the project keeps the cached results of the rest of it.
+    cache_scope = CacheScope.of([relative_to_root(path, root)],
+                                (relative_to_root(p, root) for p in discovered))
     ctx = RunContext(
         config=config, root=root, files=files, project_files=discovered,
-        cache=ReportCache(folder) if folder is not None and folder.usable else None,
+        paths=(path.absolute(),),
+        cache=ReportCache(folder, cache_scope) if folder is not None and folder.usable else None,
         timeout=config.report.tool_timeout, on_progress=on_progress,
         # Absolute: the todos runner writes there from a process started in the project.
         out_dir=out_dir.absolute() if out_dir is not None else None,

@@ -176,6 +176,8 @@ def to_text(report: QualityReport) -> str:
                          f"({tool.files} files, {tool.cached_files} from cache)")
             lines.extend(f"{tool.tool}: could not analyse {path}: {why}"
                          for path, why in tool.unanalysed)
+            if tool.detail:  # a note on the run (pylint's import-error share...)
+                lines.append(f"{tool.tool}: note: {tool.detail}")
         elif tool.status is not ToolStatus.SKIPPED or tool.tool in ("coverage",):
             lines.append(f"{tool.tool}: {tool.status.value}: {tool.detail}")
     if report.ignored:

@@ -25,6 +25,10 @@ its own files.  When :data:`WORLD_ENV` names a file listing the project's module
 first builds all of them, in that order, before it lints anything (its ``-j`` workers are
 forked after that and inherit them): every file is linted in the same world, whatever the
 shard, the jobs, or the files linted beside it.
+
+When :data:`PROGRESS_ENV` names a file, pylint appends one byte to it each time it has linted
+a file (in its ``-j`` workers as in one process), so that the report's progress moves file by
+file while a batch runs (:mod:`qualitytool.report.runners.pylint` reads the file's size).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import os
 import runpy
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from qualitytool.gc_tuning import GC_THRESHOLDS
 
@@ -41,6 +46,11 @@ UNTRUSTED_FLAG = "--untrusted"
 # A file naming the project's modules (NUL-separated paths, relative to the working folder)
 # for pylint to build before linting (see the module's docstring).
 WORLD_ENV = "QUALITYTOOL_PYLINT_WORLD"
+# A file pylint appends one byte to per file linted (see the module's docstring).
+PROGRESS_ENV = "QUALITYTOOL_PYLINT_PROGRESS"
+# site-packages folders of the analysed project's environment (os.pathsep-separated) that
+# pylint may resolve imports in: appended to sys.path, after pylint's own packages.
+SITE_ENV = "QUALITYTOOL_PYLINT_SITE"
 # Runs before anything is imported from sys.path: drop the working directory from it.
 BOOTSTRAP = (
     "import os, sys; here = os.path.realpath(os.getcwd()); "
@@ -75,8 +85,16 @@ def main() -> None:
         from qualitytool.report.untrusted import neutralise_pylint_config
 
         neutralise_pylint_config()
+    if module == "pylint" and not untrusted and os.environ.get(SITE_ENV):
+        # Last: pylint, astroid and everything they import stay this environment's; only the
+        # modules found nowhere else (the project's dependencies) come from there, read as
+        # source by astroid as any installed module is.  No .pth file there is processed.
+        sys.path.extend(p for p in os.environ[SITE_ENV].split(os.pathsep)
+                        if p and p not in sys.path)
     if module == "pylint" and os.environ.get(WORLD_ENV):
         build_world_first(os.environ[WORLD_ENV])
+    if module == "pylint" and os.environ.get(PROGRESS_ENV):
+        count_linted_files(os.environ[PROGRESS_ENV])
     gc.set_threshold(*GC_THRESHOLDS)
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
@@ -94,6 +112,33 @@ def build_world_first(listing: str) -> None:
         original(self, files_or_modules)
 
     PyLinter.check = check  # type: ignore[method-assign]
+
+
+def count_linted_files(progress: str) -> None:
+    """Append a byte to the file ``progress`` after each file pylint lints: one process runs
+    ``PyLinter._lint_file`` per file, the ``-j`` workers (forked, so they inherit this)
+    ``check_single_file_item``.  Appends of one byte never interleave; a write that fails
+    loses one count, never the run."""
+    from pylint.lint import PyLinter
+
+    def counted(method: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            finally:
+                try:
+                    handle = os.open(progress, os.O_WRONLY | os.O_APPEND)
+                    try:
+                        os.write(handle, b".")
+                    finally:
+                        os.close(handle)
+                except OSError:
+                    pass
+        return wrapper
+
+    PyLinter._lint_file = counted(PyLinter._lint_file)  # type: ignore[method-assign]
+    PyLinter.check_single_file_item = counted(  # type: ignore[method-assign]
+        PyLinter.check_single_file_item)
 
 
 def _build(linter: object, world: list[str]) -> None:

@@ -79,16 +79,20 @@ class RunContext:
     ignored: tuple[IgnoredSetting, ...] = ()
     # --untrusted: the tools' configuration files from the trusted source (None: defaults).
     trusted: TrustedSettings | None = None
+    # The paths the run was asked about (a folder or file of the project; empty: its root).
+    paths: tuple[Path, ...] = ()
     # Warnings of the runners (a run log of fix-exceptions that cannot be used...), one line
     # each; appended to from the runners' threads.
     warnings: list[str] = field(default_factory=list)
 
     def relative(self, path: Path) -> str:
         """``path`` as reports show it: posix, relative to the project root."""
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except (ValueError, RuntimeError, OSError):  # outside the root; a symlink loop
-            return path.as_posix()
+        return relative_to_root(path, self.root)
+
+    @property
+    def scope(self) -> tuple[Path, ...]:
+        """The paths the run was asked about (the project's root when none was named)."""
+        return self.paths or (self.root,)
 
     def progress(self, tool: str, done: int, total: int) -> None:
         if self.on_progress is not None:
@@ -113,6 +117,14 @@ class RunContext:
             if sep and name.strip() == tool:
                 return command.strip()
         return None
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    """``path`` as reports show it: posix, relative to ``root`` (``"."`` for the root)."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except (ValueError, RuntimeError, OSError):  # outside the root; a symlink loop
+        return path.as_posix()
 
 
 class Runner(Protocol):

@@ -257,11 +257,22 @@ def explain_lines(item: TodoItem) -> list[str]:
     return lines
 
 
+# How the summary line names each suggested resolution (one item, several).
+_STEP = {
+    "implement": ("to implement", "to implement"),
+    "issue": ("to file as an issue", "to file as issues"),
+    "document": ("to document as a limitation", "to document as limitations"),
+}
+
+
 def summary_line(result: ScanResult) -> str:
     data = summary(result.items)
     if not data["total"]:
         return f"No TODO comments found in {result.files_scanned} files."
-    resolutions = ", ".join(f"{n} {r}" for r, n in data["by_resolution"].items() if n)
+    # The suggested next step of the items without a link (they add up to "N not linked").
+    steps = Counter(i.resolution for i in result.items if not i.issue)
+    resolutions = ", ".join(f"{steps[r]} {_STEP[r][steps[r] != 1]}" for r in RESOLUTIONS
+                            if steps[r])
     attention = []
     if data["may_be_security"]:
         attention.append(f"{data['may_be_security']} may be security")
@@ -270,7 +281,7 @@ def summary_line(result: ScanResult) -> str:
     return (
         f"Found {data['total']} TODO comments in {len({i.path for i in result.items})} of "
         f"{result.files_scanned} files: {data['linked']} linked to an issue, "
-        f"{data['unlinked']} not ({resolutions})"
+        f"{data['unlinked']} not" + (f" ({resolutions})" if resolutions else "")
         + (f"; {', '.join(attention)}." if attention else ".")
     )
 

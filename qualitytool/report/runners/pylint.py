@@ -25,20 +25,21 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
 from qualitytool.parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
-from qualitytool.report.launch import WORLD_ENV
+from qualitytool.report.launch import PROGRESS_ENV, SITE_ENV, WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
@@ -61,7 +62,8 @@ _PARALLEL_FROM = 16
 BATCH = 400
 # Messages that depend on other files than the one they are on: not computed per file.
 CROSS_FILE_MESSAGES = ("duplicate-code", "cyclic-import")
-# The key of the cross-file messages in their cache bucket: they belong to the whole project.
+# The key of the cross-file messages in their cache bucket: they belong to the whole project
+# (to the paths reported on, after a colon, when a run is over part of it).
 _PROJECT = "*project*"
 # Which import cycles pylint reports depends on the iteration order of its sets of module
 # names, so on the hash seed: measured on Django's django/db, two runs of the same command
@@ -231,7 +233,11 @@ class PylintRunner(CachedPythonTool):
     result_shape = FILE_RESULT
 
     def cache_variant(self, ctx: RunContext) -> str:
-        return "sharded" if ctx.shard is not None else ""
+        # Installing or upgrading a dependency in the project's environment changes what
+        # pylint infers (import-error, no-member): a bucket of its own.
+        site = project_site(ctx)
+        return ("sharded" if ctx.shard is not None else "") + (
+            f"\0{site.fingerprint}" if site.folders else "")
 
     def digest_of(self, ctx: RunContext) -> Callable[[Path], str] | None:
         return import_closure_digests(ctx)
@@ -242,6 +248,8 @@ class PylintRunner(CachedPythonTool):
         the project built first: see :mod:`qualitytool.report.launch`), and beside it the
         cross-file pass over every file (in a sharded run, the merge's)."""
         ctx = replace(ctx, files=lintable(ctx.files))
+        told = _LastProgress(ctx.on_progress)  # where a batch starts: see analyse
+        ctx = replace(ctx, on_progress=told)
         command, version = python_module_tool(ctx, self.name, self.module)
         # A shard's results are not cached: what its files report on other shards' files
         # belongs to no file of its own (see _by_file).
@@ -254,7 +262,9 @@ class PylintRunner(CachedPythonTool):
                     lambda files: self.analyse(ctx, command, files, world),
                     digest_of=self.digest_of(ctx), batch=BATCH,
                 )
-                return self.result(ctx, per_file, version, hits)
+                result = self.result(ctx, per_file, version, hits)
+                return replace(result, detail=import_error_note(result.metrics,
+                                                                project_site(ctx)))
             # The cross-file pass runs beside the per-file one (they are independent): it
             # fills the gaps of the per-file pass's workers.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
@@ -269,19 +279,25 @@ class PylintRunner(CachedPythonTool):
                     detail = ""
                 except ToolError as exc:
                     detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
-        return replace(self.result(ctx, per_file, version, hits), detail=detail)
+        result = self.result(ctx, per_file, version, hits)
+        note = import_error_note(result.metrics, project_site(ctx))
+        return replace(result, detail="; ".join(n for n in (detail, note) if n))
 
     def analyse(
         self, ctx: RunContext, command: list[str], files: list[Path], world: str | None = None
     ) -> dict[Path, dict[str, Any]]:
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
-        with ThreadPoolExecutor(max_workers=1) as counter:
+        # Progress moves per file linted, from the batch's start (what the caller last told).
+        start = ctx.on_progress.done if isinstance(ctx.on_progress, _LastProgress) else 0
+        with ThreadPoolExecutor(max_workers=1) as counter, _linted_files(
+                ctx, self.name, start, len(files), world is not None) as progress:
             statements = counter.submit(lambda: {p: count_statements(p) for p in files})
             # Bisecting a crash that is not one file's costs runs: at most a few per level.
             runs = [4 * len(files).bit_length() + 4]
             elsewhere: list[tuple[str, list[Any]]] = []
             try:
-                messages_of = self._messages(ctx, command, files, runs, world, elsewhere)
+                messages_of = self._messages(ctx, command, files, runs, world, elsewhere,
+                                             progress)
             except ToolError as exc:
                 if exc.status is not ToolStatus.TIMEOUT or len(files) == len(ctx.files):
                     raise  # the whole project in one run: the tool timed out
@@ -313,6 +329,7 @@ class PylintRunner(CachedPythonTool):
         runs: list[int],
         world: str | None,
         elsewhere: list[tuple[str, list[Any]]],
+        progress: str | None = None,
     ) -> dict[Path, list[list[Any]] | str]:
         """Each file's message records, or why pylint could not analyse it.
 
@@ -327,6 +344,11 @@ class PylintRunner(CachedPythonTool):
                 _jobs(ctx, len(files)), "--disable=" + ",".join(CROSS_FILE_MESSAGES),
                 *(ctx.relative(p) for p in files)]
         env = {**PYLINT_ENV, WORLD_ENV: world} if world is not None else PYLINT_ENV
+        site = project_site(ctx)
+        if site.folders:
+            env = {**env, SITE_ENV: os.pathsep.join(site.folders)}
+        if progress is not None:
+            env = {**env, PROGRESS_ENV: progress}
         try:
             completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
                                  env=env)
@@ -344,8 +366,8 @@ class PylintRunner(CachedPythonTool):
         if runs[0] < 2:
             raise ToolError(ToolStatus.CRASHED, crash)
         middle = len(files) // 2
-        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere),
-                **self._messages(ctx, command, files[middle:], runs, world, elsewhere)}
+        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere, progress),
+                **self._messages(ctx, command, files[middle:], runs, world, elsewhere, progress)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
@@ -395,18 +417,160 @@ class PylintRunner(CachedPythonTool):
         for path in ctx.files:  # in discovery order: pylint's attribution depends on it
             project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
         digest = project.hexdigest()
-        stored = bucket.get(_PROJECT, digest)
+        # One entry per part of the project reported on: a run over one folder keeps the
+        # whole project's.
+        scope = sorted(ctx.relative(p) for p in ctx.scope)
+        key = _PROJECT if scope == ["."] else f"{_PROJECT}:{'|'.join(scope)}"
+        stored = bucket.get(key, digest)
         if stored is None:
             # One job: with several, which duplicated blocks pylint pairs depends on the order
             # its workers answer (two runs on tornado found 18 and 17), so a warm report
             # could not equal a cold one.
             stored = cross_file_records(ctx, paths, version, jobs="1")
-            bucket.put(_PROJECT, digest, stored)
+            bucket.put(key, digest, stored)
         bucket.save()
         return [(path, record) for path, record in stored]
 
 
 RUNNER = PylintRunner()
+
+@dataclass(frozen=True)
+class ProjectSite:
+    """The site-packages of the analysed project's environment pylint resolves imports in
+    (``folders``; empty when none is used), and why or why not, for the import-error note."""
+
+    folders: tuple[str, ...] = ()
+    fingerprint: str = ""
+    why: str = ""
+
+
+# A share of import-error messages from which the report explains them.
+IMPORT_ERROR_SHARE = 0.10
+_SETTING = "[tool.qualitytool.exceptions] python"
+
+
+def project_site(ctx: RunContext) -> ProjectSite:
+    """The project's environment as fix-exceptions finds it (``[tool.qualitytool.exceptions]
+    python``, mypy's or pyright's setting, the active virtualenv, ``.venv/``...), when pylint
+    can use its site-packages: the same Python version as the one pylint runs on, not the
+    environment running qualitytool already, pylint started by the report (not a configured
+    command), and never under --untrusted (a checkout's ``.venv`` is the stranger's too).
+    Found once per run; nothing of it is run or imported here."""
+    if ctx.cache is not None:
+        return ctx.cache.once("pylint-project-site", lambda: _project_site(ctx))
+    return _project_site(ctx)
+
+
+def _project_site(ctx: RunContext) -> ProjectSite:
+    import sys
+
+    from qualitytool.config import ConfigError
+    from qualitytool.exceptions.inference.environment import find_environment
+
+    if ctx.untrusted or ctx.command_override("pylint") is not None:
+        return ProjectSite()
+    try:
+        environment = find_environment(ctx.config.root, ctx.config.exceptions.python,
+                                       ctx.config.source)
+    except ConfigError as exc:
+        return ProjectSite(why=str(exc))
+    if environment is None:
+        return ProjectSite(why="no environment of the project was found")
+    here = tuple(sys.version_info[:2])
+    if Path(environment.prefix).resolve() == Path(sys.prefix).resolve():
+        return ProjectSite(why=f"pylint runs in the project's environment ({sys.prefix})")
+    if environment.version != here:
+        found = ".".join(map(str, environment.version)) if environment.version else "unknown"
+        return ProjectSite(why=f"the project's environment {environment.prefix} is Python "
+                               f"{found}, pylint runs on {here[0]}.{here[1]}: not used")
+    folders = tuple(str(p) for p in environment.site_packages)
+    digest = hashlib.sha256()
+    for folder in folders:  # what is installed there (dist-info names carry the versions)
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        digest.update(("\0".join([folder, *names]) + "\0\0").encode("utf-8", "replace"))
+    return ProjectSite(folders, digest.hexdigest()[:16],
+                       f"pylint also looked in {environment.describe()}")
+
+
+def import_error_note(metrics: dict[str, Any] | Any, site: ProjectSite) -> str:
+    """A note when import-error is a large share of pylint's messages: how many, that the
+    score counts them, what the score would be without them, and what to do."""
+    errors = sum(m["count"] for m in metrics.get("top_messages", ())
+                 if m["symbol"] == "import-error")
+    by_type = Counter(metrics.get("by_type", {}))
+    total = sum(by_type.values())
+    if not errors or errors < IMPORT_ERROR_SHARE * total:
+        return ""
+    without = score(by_type - Counter({"error": errors}), metrics.get("statements", 0))
+    advice = (f"{site.why}; " if site.why else "") + (
+        "install the project's dependencies there" if site.folders else
+        "run the report where the project's dependencies are installed, or point "
+        f"`{_SETTING}` at the project's environment (same Python version)")
+    return (f"{errors:,} of the {total:,} messages ({errors / total:.0%}) are import-error "
+            "(E0401): pylint could not find the modules they name, and the score counts each "
+            "as an error" + (f" ({without:.2f} without them)" if without is not None else "")
+            + f"; {advice}")
+
+
+# How often the progress of a running batch is read.
+PROGRESS_SECONDS = 0.5
+
+
+class _LastProgress:
+    """The run's progress callback, remembering the files done it was last told (where the
+    next batch starts)."""
+
+    def __init__(self, tell: Callable[[str, int, int], None] | None) -> None:
+        self.tell = tell
+        self.done = 0
+
+    def __call__(self, tool: str, done: int, total: int) -> None:
+        self.done = done
+        if self.tell is not None:
+            self.tell(tool, done, total)
+
+
+@contextmanager
+def _linted_files(
+    ctx: RunContext, tool: str, start: int, batch: int, launched: bool
+) -> Iterator[str | None]:
+    """A file pylint counts its linted files in (:data:`PROGRESS_ENV`), read every
+    :data:`PROGRESS_SECONDS` while the batch runs: the progress moves file by file, from
+    ``start``, to one short of the batch's end (the caller tells the end when the batch's
+    results are in).  None when nobody listens or pylint is a configured command (not
+    started through :mod:`qualitytool.report.launch`)."""
+    tell = ctx.on_progress.tell if isinstance(ctx.on_progress, _LastProgress) else None
+    if tell is None or not launched or batch < 2:
+        yield None
+        return
+    import threading
+
+    total = len(ctx.files)
+    stop = threading.Event()
+    with tempfile.NamedTemporaryFile(prefix="qualitytool-pylint-progress-") as handle:
+        path = handle.name
+
+        def watch() -> None:
+            shown = 0
+            while not stop.wait(PROGRESS_SECONDS):
+                try:
+                    linted = min(os.stat(path).st_size, batch - 1)
+                except OSError:
+                    continue
+                if linted > shown:
+                    shown = linted
+                    tell(tool, start + linted, total)
+
+        watcher = threading.Thread(target=watch, name="qt-pylint-progress", daemon=True)
+        watcher.start()
+        try:
+            yield path
+        finally:
+            stop.set()
+            watcher.join()
 
 
 def rcfile_options(ctx: RunContext) -> list[str]:

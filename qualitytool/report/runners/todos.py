@@ -1,8 +1,10 @@
 """TODO counts and links: the TODO scanner of ``qualitytool todos``, called in this process.
 
-It reads what ``qualitytool todos ROOT --report DIR`` reads (the configuration's
-``todos.include``, not the report's Python files), with git blame for the reports' ages, and
-writes ``TODO_REPORT.md`` and ``KNOWN_LIMITATIONS.md`` into the report's ``--out``.
+It reads what ``qualitytool todos PATH --report DIR`` reads for the path the report is over
+(the configuration's ``todos.include`` under it, not only the report's Python files: a report
+on ``src/app`` counts the TODOs under ``src/app``, as the other runners analyse its files
+only), with git blame for the reports' ages, and writes ``TODO_REPORT.md`` and
+``KNOWN_LIMITATIONS.md`` into the report's ``--out``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class TodosRunner:
         try:
             # Large trees in background workers (this is a runner thread); paths relative to
             # the project's root, as the other runners'.
-            result = scan_paths([ctx.root], ctx.config, shard=ctx.shard, base=ctx.root,
+            result = scan_paths(list(ctx.scope), ctx.config, shard=ctx.shard, base=ctx.root,
                                 background=True)
             written = (
                 [path.name for path in write_reports(result, ctx.out_dir,
