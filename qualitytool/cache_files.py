@@ -17,7 +17,7 @@ only when this machine wrote it:
   become tracked, and git is asked again only after the index changed.
 - **Read as a stranger's file** (:mod:`qualitytool.own_files`): inside the project, never
   through a symbolic link, a regular file under a size cap; the callers check each entry's
-  shape (:mod:`qualitytool.shapes`) before using it.
+  shape (:mod:`qualitytool.json_schemas`) before using it.
 
 Every cache is JSON, never pickle, read with the cyclic collector paused (the data is acyclic,
 and the collector would only rescan it while it is built) and written through a temporary file

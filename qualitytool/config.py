@@ -425,7 +425,7 @@ def module_path_problem(value: str) -> str | None:
         return "must be a path relative to the project root, inside it"
     if path.suffix != ".py":
         return "must name a Python module (a .py file)"
-    from qualitytool.shapes import is_dotted_name
+    from qualitytool.json_schemas import is_dotted_name
 
     if not is_dotted_name(".".join(path.with_suffix("").parts)):
         return "must be importable: every folder and the file name a Python identifier"

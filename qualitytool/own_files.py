@@ -10,7 +10,7 @@ symbolic link in its place.  So every such file is read as data from a stranger:
 - it must be a regular file, itself not a symbolic link (``/dev/zero``, a FIFO, a socket
   or a link are refused without being read);
 - it must be smaller than a cap, and it is read no further than the cap;
-- its content is then checked against a schema by the caller (:mod:`qualitytool.shapes`).
+- its content is then checked against a schema by the caller (:mod:`qualitytool.json_schemas`).
 
 A file refused for any of these reasons raises :class:`OwnFileRefused`, whose message is one
 line naming the reason; callers ignore the file with a warning.

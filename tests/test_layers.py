@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                   "qualitytool.listing_cache", "qualitytool.sources", "qualitytool.own_files",
                   "qualitytool.atomic_files",
                   "qualitytool.cache_files", "qualitytool.parallel", "qualitytool.gc_tuning",
-                  "qualitytool.shapes", "qualitytool.shard", "qualitytool.parts",
+                  "qualitytool.json_schemas", "qualitytool.shard", "qualitytool.parts",
                   "qualitytool.textdiff", "qualitytool.checks", "qualitytool.rendering",
                   "qualitytool.exceptions")),
     ("findings", ("qualitytool.findings", "qualitytool")),
@@ -222,7 +222,7 @@ from ..checking.handlers import find_broad_handlers
 if TYPE_CHECKING:
     from qualitytool.api import CheckReport
 else:
-    from qualitytool.shapes import Record
+    from qualitytool.json_schemas import Record
 
 
 def later():
@@ -233,7 +233,7 @@ def later():
         ("typing.TYPE_CHECKING", 2),
         ("qualitytool.exceptions.evidence.sites", 3),
         ("qualitytool.exceptions.checking.handlers.find_broad_handlers", 4),
-        ("qualitytool.shapes.Record", 9),
+        ("qualitytool.json_schemas.Record", 9),
         ("qualitytool.cli.main", 13),
     ]
 

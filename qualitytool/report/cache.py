@@ -12,7 +12,7 @@ place is ``.qualitytool/cache/`` under the project root, or ``[tool.qualitytool.
 cache-dir``; files are read and written through :mod:`qualitytool.cache_files`: signed with
 this machine's key, so that a cache that came with the checkout (its keys are content hashes
 anyone can compute) is never used, and each entry is checked against its runner's shape
-(:mod:`qualitytool.shapes`) before a runner sees it.
+(:mod:`qualitytool.json_schemas`) before a runner sees it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from qualitytool import __version__
 from qualitytool.cache_files import CacheFolder
-from qualitytool.shapes import Record, Str, problem
+from qualitytool.json_schemas import Record, Str, problem
 from qualitytool.sources import read_bytes
 
 T = TypeVar("T")
@@ -115,7 +115,7 @@ class ReportCache:
 
     def bucket(self, tool: str, version: str, config_key: str, shape: Any) -> CacheBucket:
         """The bucket of ``tool`` at ``version`` and configuration; ``shape`` is the shape of
-        one stored result (:mod:`qualitytool.shapes`)."""
+        one stored result (:mod:`qualitytool.json_schemas`)."""
         parts = (_FORMAT, __version__, tool, version, config_key)
         key = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
         with self._lock:  # runner threads read their buckets side by side

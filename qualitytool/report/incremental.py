@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qualitytool.json_schemas import Int, ListOf, Row
 from qualitytool.report.cache import CacheBucket, ReportCache
 from qualitytool.report.imports import (
     ImportRecord,
@@ -19,7 +20,6 @@ from qualitytool.report.imports import (
     package_anchor,
 )
 from qualitytool.report.model import RunContext
-from qualitytool.shapes import Int, ListOf, Row
 
 # The format of the cached import records (bucket "imports"), and their shape.
 _IMPORT_RECORDS = "1"

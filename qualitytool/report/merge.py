@@ -43,10 +43,7 @@ from typing import TYPE_CHECKING, Any
 from qualitytool import __version__
 from qualitytool.config import Config
 from qualitytool.findings import Finding, Fix, FixSafety, Severity
-from qualitytool.own_files import MEGABYTE, read_file
-from qualitytool.report.model import RunContext, ToolResult, ToolStatus
-from qualitytool.report.untrusted import IgnoredSetting
-from qualitytool.shapes import (
+from qualitytool.json_schemas import (
     ANY,
     REL_PATH,
     Const,
@@ -61,6 +58,9 @@ from qualitytool.shapes import (
     paths_in,
     problem,
 )
+from qualitytool.own_files import MEGABYTE, read_file
+from qualitytool.report.model import RunContext, ToolResult, ToolStatus
+from qualitytool.report.untrusted import IgnoredSetting
 from qualitytool.shard import MAX_SHARDS, Shard, ShardError, partition
 
 if TYPE_CHECKING:

@@ -102,7 +102,7 @@ class RunContext:
         self, tool: str, version: str, config_key: str = "", *, shape: Any
     ) -> CacheBucket | None:
         """This run's cache of ``tool`` at ``version`` and configuration, if caching;
-        ``shape``: the shape of one stored result (:mod:`qualitytool.shapes`)."""
+        ``shape``: the shape of one stored result (:mod:`qualitytool.json_schemas`)."""
         if self.cache is None:
             return None
         return self.cache.bucket(tool, version, config_key, shape)

@@ -36,7 +36,17 @@ from qualitytool.exceptions.evidence.store import (
     merge,
     save,
 )
-from qualitytool.shapes import Int, ListOf, MapOf, OneOf, Record, Row, Str, is_dotted_name, problem
+from qualitytool.json_schemas import (
+    Int,
+    ListOf,
+    MapOf,
+    OneOf,
+    Record,
+    Row,
+    Str,
+    is_dotted_name,
+    problem,
+)
 from qualitytool.sources import SourceError, decode_python, read_bytes
 
 CONFIG_ENV = "QUALITYTOOL_EVIDENCE_CONFIG"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from qualitytool.atomic_files import atomic_write
 from qualitytool.cache_files import ignore_state_folder
+from qualitytool.json_schemas import DOTTED, Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
 from qualitytool.own_files import (
     MEGABYTE,
     OwnFileRefused,
@@ -28,7 +29,6 @@ from qualitytool.own_files import (
     read_own_file,
     read_regular_file,
 )
-from qualitytool.shapes import DOTTED, Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
 
 FORMAT_VERSION = 1
 DEFAULT_PATH = Path(".qualitytool") / "evidence.json"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from qualitytool.exceptions.inference.answers import CLOSED, Answer
 from qualitytool.exceptions.inference.frames import Frame
 from qualitytool.exceptions.inference.hierarchy import BROAD, runtime_class
-from qualitytool.shapes import is_dotted_name
+from qualitytool.json_schemas import is_dotted_name
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.evidence.store import ObservedClass, TryEvidence

@@ -16,8 +16,8 @@ from typing import Any
 
 from qualitytool.atomic_files import atomic_write
 from qualitytool.cache_files import ignore_state_folder
+from qualitytool.json_schemas import Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
 from qualitytool.own_files import MEGABYTE, OwnFileRefused, leads_out, read_own_file, tracked_by_git
-from qualitytool.shapes import Const, Int, ListOf, MapOf, OneOf, Record, Str, problem
 
 RUN_LOG = Path(".qualitytool") / "last-fix-exceptions.json"
 RUN_LOG_LIMIT = 256 * MEGABYTE

@@ -29,7 +29,7 @@ class CachedPythonTool:
     takes_command = True  # `[tool.qualitytool.report] commands` may replace its command
     module = ""  # run as `python -m module`; also the distribution its version comes from
     config_files: tuple[str, ...] = ()
-    # The shape of one file's cached result (:mod:`qualitytool.shapes`).
+    # The shape of one file's cached result (:mod:`qualitytool.json_schemas`).
     result_shape: Any = None
 
     def applies(self, ctx: RunContext) -> str | None:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
+from qualitytool.json_schemas import Record
 from qualitytool.report.cache import config_fingerprint
 from qualitytool.report.incremental import cached_per_file
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import OptionalTool, normal
 from qualitytool.report.tools import path_command, run_tool, tool_version
-from qualitytool.shapes import Record
 
 
 class FormatterCheck(OptionalTool):

@@ -12,10 +12,10 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from qualitytool.json_schemas import Int, ListOf, OneOf, Record, Row
 from qualitytool.parts import each_part
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
-from qualitytool.shapes import Int, ListOf, OneOf, Record, Row
 from qualitytool.sources import SourceError, read_python
 
 _VERSION = "1"  # bump when what is counted changes

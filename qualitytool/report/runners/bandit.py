@@ -9,10 +9,10 @@ from typing import Any
 
 from qualitytool.discovery import is_test_file
 from qualitytool.findings import Finding, Severity
+from qualitytool.json_schemas import Int, ListOf, OneOf, Record, Row
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, run_tool
-from qualitytool.shapes import Int, ListOf, OneOf, Record, Row
 from qualitytool.sources import read_text
 
 CONFIG_FILES = ("pyproject.toml", ".bandit")

@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
+from qualitytool.json_schemas import Const, Int, ListOf, OneOf, Record, Row
 from qualitytool.parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
 from qualitytool.report.launch import PROGRESS_ENV, SITE_ENV, WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
-from qualitytool.shapes import Const, Int, ListOf, OneOf, Record, Row
 from qualitytool.sources import SourceError, read_python, read_text
 
 CONFIG_FILES = ("pyproject.toml", ".pylintrc", "pylintrc", "setup.cfg", "tox.ini")

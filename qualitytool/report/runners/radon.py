@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.findings import Finding, Severity
+from qualitytool.json_schemas import Const, Int, ListOf, Num, OneOf, Record, Row
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
 from qualitytool.report.tools import ToolError, not_installed
-from qualitytool.shapes import Const, Int, ListOf, Num, OneOf, Record, Row
 from qualitytool.sources import SourceError, read_python
 
 RANKS = "ABCDEF"
