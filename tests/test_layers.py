@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                   "qualitytool.listing_cache", "qualitytool.sources", "qualitytool.own_files",
                   "qualitytool.atomic_files",
                   "qualitytool.cache_files", "qualitytool.parallel", "qualitytool.gc_tuning",
-                  "qualitytool.json_schemas", "qualitytool.shard", "qualitytool.parts",
+                  "qualitytool.json_schemas", "qualitytool.shard", "qualitytool.module_parts",
                   "qualitytool.textdiff", "qualitytool.checks", "qualitytool.rendering",
                   "qualitytool.exceptions")),
     ("findings", ("qualitytool.findings", "qualitytool")),

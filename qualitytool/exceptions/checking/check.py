@@ -19,7 +19,7 @@ from qualitytool.exceptions.checking.handlers import (
 from qualitytool.exceptions.checking.prefilter import NOT_PARSED, might_have_broad_handler
 from qualitytool.exceptions.checking.verdict import verdict
 from qualitytool.findings import FileResult, Finding, Severity
-from qualitytool.parts import NotInParts, cut_points, module_parts, parses_in_parts
+from qualitytool.module_parts import NotInParts, cut_points, module_parts, parses_in_parts
 from qualitytool.sources import SourceError, decode_python, read_bytes
 
 
@@ -47,7 +47,7 @@ def parse_text(text: str, path: Path) -> ast.Module:
 
 def broad_handlers(raw: bytes, path: Path, logger_objects: Sequence[str]) -> list[BroadHandler]:
     """Every broad handler of the module ``raw`` (see :func:`find_broad_handlers`); a large
-    module is parsed one part at a time (:mod:`qualitytool.parts`).  Raises
+    module is parsed one part at a time (:mod:`qualitytool.module_parts`).  Raises
     :class:`SourceError` when it cannot be decoded or parsed."""
     text = decode_python(raw, path).text
     points = cut_points(text)

@@ -367,7 +367,7 @@ def find_broad_handlers_in_parts(
     logger_objects: Sequence[str] = (),
 ) -> list[BroadHandler]:
     """:func:`find_broad_handlers` over a module given as its parts (consecutive stretches of
-    top-level statements, see :mod:`qualitytool.parts`), parsed anew by each call
+    top-level statements, see :mod:`qualitytool.module_parts`), parsed anew by each call
     of ``parts``: first to last, or last to first when given True.
 
     A name bound anywhere in a module is bound in all of it, so the module's bindings are

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitytool.json_schemas import Int, ListOf, OneOf, Record, Row
-from qualitytool.parts import each_part
+from qualitytool.module_parts import each_part
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.pool import analysed, map_cached
 from qualitytool.sources import SourceError, read_python

@@ -38,7 +38,7 @@ from typing import Any
 
 from qualitytool.findings import Finding, Severity
 from qualitytool.json_schemas import Const, Int, ListOf, OneOf, Record, Row
-from qualitytool.parts import each_part
+from qualitytool.module_parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
 from qualitytool.report.launch import PROGRESS_ENV, SITE_ENV, WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus

@@ -1,4 +1,4 @@
-"""A large module is parsed one part at a time (``qualitytool.parts``): the same
+"""A large module is parsed one part at a time (``qualitytool.module_parts``): the same
 handlers as a whole-module parse, the same syntax errors, a fraction of the memory.
 
 The thresholds are lowered so that small modules are cut into many parts; the oracle is the
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qualitytool import parts
+from qualitytool import module_parts as parts
 from qualitytool.config import Config
 from qualitytool.exceptions.checking.check import broad_handlers, check_file, parse_text
 from qualitytool.exceptions.checking.handlers import find_broad_handlers
