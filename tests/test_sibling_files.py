@@ -26,21 +26,7 @@ from qualitytool.exceptions.fixing.sibling_files import SiblingScope, callers_by
 from qualitytool.listing_cache import SETTLE_SECONDS
 
 from .conftest import fetch_sdist
-
-WALLET = """\
-import httpx
-
-
-class {name}Wallet:
-    def __init__(self, endpoint: str):
-        self.client = httpx.AsyncClient(base_url=endpoint)
-
-    async def cleanup(self):
-        try:
-            await self.client.aclose()
-        except {caught}:
-            pass
-"""
+from .test_trust_decide import HTTPX_WALLET as WALLET
 
 
 @pytest.fixture

@@ -71,15 +71,16 @@ def _has_exc_info(call: ast.Call) -> bool:
     )
 
 
-def _unqualified_name(expr: ast.expr) -> list[str] | None:
-    parts: list[str] = []
+def dotted_chain(expr: ast.expr) -> tuple[str, list[str]] | None:
+    """``a.b.c`` as ``("a", ["b", "c"])``; None when the chain does not start at a name."""
+    attributes: list[str] = []
     while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
+        attributes.append(expr.attr)
         expr = expr.value
     if not isinstance(expr, ast.Name):
         return None
-    parts.append(expr.id)
-    return list(reversed(parts))
+    attributes.reverse()
+    return expr.id, attributes
 
 
 def _is_logger_candidate(
@@ -91,10 +92,10 @@ def _is_logger_candidate(
     qualified = resolver.qualified_name(value)
     if qualified is not None:
         return qualified in ("logging", "flask.current_app.logger") or qualified in logger_objects
-    parts = _unqualified_name(value)
-    if not parts:
+    chain = dotted_chain(value)
+    if chain is None:
         return False
-    tail = parts[-1]
+    tail = (chain[1] or [chain[0]])[-1]
     return tail.startswith(("log", "LOG")) or tail.endswith(
         ("logger", "logging", "LOGGER", "LOGGING")
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from qualitytool.checks import Exemption, rule_for_kind
+from qualitytool.checks.handler_body import dotted_chain
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _NOQA = re.compile(
@@ -60,18 +61,6 @@ class Scope:
     kind: str  # "module", "function" or "class"
     # name -> fully qualified imported name, or None for a non-import binding
     bindings: dict[str, str | None]
-
-
-def dotted_chain(expr: ast.expr) -> tuple[str, list[str]] | None:
-    """``a.b.c`` as ``("a", ["b", "c"])``; None when the chain does not start at a name."""
-    attributes: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        attributes.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    attributes.reverse()
-    return expr.id, attributes
 
 
 # Expressions that can hold an assignment target; other expressions bind nothing unless

@@ -13,7 +13,8 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from qualitytool.exceptions.checking.handlers import dotted_chain, function_scope
+from qualitytool.checks.handler_body import dotted_chain
+from qualitytool.exceptions.checking.handlers import function_scope
 from qualitytool.exceptions.inference.answers import Answer
 from qualitytool.exceptions.inference.flow import FlowFacts, analyse
 from qualitytool.exceptions.inference.project import (

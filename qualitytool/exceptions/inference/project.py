@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qualitytool.exceptions.checking.handlers import Scope, collect_bindings, dotted_chain
+from qualitytool.checks.handler_body import dotted_chain
+from qualitytool.exceptions.checking.handlers import Scope, collect_bindings
 from qualitytool.sources import SourceError, read_python
 
 BUILTIN_NAMES = frozenset(dir(builtins))
