@@ -162,7 +162,8 @@ EXPECTED_EXAMPLE = [
      ('dictionary key `key` of unknown type (its `__hash__`/`__eq__` may raise anything)')),
     ('app/maintenance.py', 25, 'safe', ('OSError', 'TypeError', 'ValueError'), None),
     ('app/middleware/metrics.py', 126, 'boundary', (),
-     ('a boundary: `self.on_request` is a callable the instance holds')),
+     ('a boundary: `self.on_request` is a callable the instance holds '
+      '(--boundaries makes it log the traceback)')),
     ('app/security.py', 36, 'unsafe', ('Exception',),
      ('bare `except:` -> `except Exception:` stops catching SystemExit, KeyboardInterrupt, '
       'GeneratorExit and cancellation; unknown call `stored.split`; unknown call `password.'
@@ -177,7 +178,8 @@ EXPECTED_EXAMPLE = [
     ('app/services/notifications.py', 68, 'safe', ('RecursionError', 'TypeError', 'ValueError'),
      None),
     ('app/services/notifications.py', 79, 'boundary', (),
-     ('a boundary: `self._sender` is a callable the instance holds')),
+     ('a boundary: `self._sender` is a callable the instance holds '
+      '(--boundaries makes it log the traceback)')),
     ('app/services/storage.py', 42, 'left', (), 'unknown call `self.backend.put`'),
     ('app/services/storage.py', 52, 'unsafe', ('LookupError', 'OSError', 'TypeError', 'ValueError'),
      ('joins a path with `name` of unknown type (`__fspath__` may raise anything) '

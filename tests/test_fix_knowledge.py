@@ -600,6 +600,17 @@ for _method, _call in {"read_bytes": "read_bytes()", "write_bytes": "write_bytes
 _GONE_CWD = ("d = tempfile.mkdtemp(); old = os.getcwd(); os.chdir(d); os.rmdir(d)\n"
              "try:\n    {}\nfinally:\n    os.chdir(old)")
 TRIGGERS.update({
+    # statistics, contextlib, asyncio.get_running_loop
+    "statistics.median": {"ValueError": "import statistics\nstatistics.median([])",
+                          "TypeError": "import statistics\nstatistics.median([1, 'a', 2])"},
+    "statistics.mean": {"ValueError": "import statistics\nstatistics.mean([])",
+                        "TypeError": "import statistics\nstatistics.mean(['a'])",
+                        "OverflowError": "import statistics\nstatistics.mean([1e308, 10**400])"},
+    "contextlib.suppress.__exit__": {
+        "TypeError": "import contextlib\nwith contextlib.suppress('KeyError'):\n    {}['k']"},
+    "asyncio.get_running_loop": {"RuntimeError": "asyncio.get_running_loop()"},
+})
+TRIGGERS.update({
     "pathlib.Path.absolute": {"OSError": _GONE_CWD.format("Path('x').absolute()")},
     "pathlib.Path.cwd": {"OSError": _GONE_CWD.format("Path.cwd()")},
     "pathlib.Path.rglob": {"ValueError": "list(Path('.').rglob('a**'))"
