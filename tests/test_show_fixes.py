@@ -168,7 +168,7 @@ def test_a_cached_check_still_gets_fixes_planned_anew(tmp_path: Path) -> None:
         return run.stdout.splitlines()[:2]
 
     assert check() == ["a.py:7:12: QT001 Do not catch blind exception: `Exception`",
-                       ("Found 1 broad exception handler in 1 of 2 files; 1 other file cannot "
+                       ("Found 1 broad exception handler in 1 of 2 files; 1 of the 2 cannot "
                        "hold one and was not parsed (--check-syntax reports their syntax "
                        "errors).")]
     assert list((tmp_path / ".qualitytool" / "cache").glob("check-exceptions-*.json"))
