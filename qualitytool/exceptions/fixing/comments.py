@@ -69,6 +69,19 @@ class ModuleComments:
 
 def _whole_comments(chunk: list[str], first: int, indent: int) -> dict[int, str] | None:
     """The comments of ``chunk`` when it reads as whole tokens, else None."""
+    return _tokenized_comments(chunk, first, indent, whole=True)
+
+
+def _comments(chunk: list[str], first: int, indent: int) -> dict[int, str]:
+    """The comments of ``chunk``, up to where it stops reading as tokens."""
+    return _tokenized_comments(chunk, first, indent, whole=False) or {}
+
+
+def _tokenized_comments(
+    chunk: list[str], first: int, indent: int, *, whole: bool
+) -> dict[int, str] | None:
+    """Line number -> comment in ``chunk`` (its lines dedented by ``indent``, the first being
+    line ``first``); when it stops reading as tokens: None if ``whole``, else what was read."""
     source = "".join(line[min(indent, len(line) - len(line.lstrip(" \t"))):] for line in chunk)
     found: dict[int, str] = {}
     try:
@@ -76,23 +89,7 @@ def _whole_comments(chunk: list[str], first: int, indent: int) -> dict[int, str]
             if token.type == tokenize.COMMENT:
                 found[first + token.start[0] - 1] = token.string
     except (tokenize.TokenError, SyntaxError, ValueError):
-        return None
-    return found
-
-
-def _comments(chunk: list[str], first: int, indent: int) -> dict[int, str]:
-    def dedented(line: str) -> str:
-        cut = min(indent, len(line) - len(line.lstrip(" \t")))
-        return line[cut:]
-
-    source = "".join(dedented(line) for line in chunk)
-    found: dict[int, str] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                found[first + token.start[0] - 1] = token.string
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        pass  # what was read before the error still counts
+        return None if whole else found
     return found
 
 
