@@ -501,3 +501,71 @@ def test_a_long_report_says_which_tool_runs_when_stderr_is_not_a_terminal(
         "report: pylint 0/2 files, running (N s)",
         "report: pylint 2/2 files, done (N s)",
     ]
+
+
+_CYCLE = {"orders.py": "from shop import billing\n\n\ndef total():\n    return billing.TAX\n",
+          "billing.py": "from shop import orders\n\nTAX = 2\n\n\ndef bill():\n"
+                        "    return orders.total()\n"}
+_DUPLICATED = '''"""Export as {kind}."""
+
+
+def rows_{kind}(table):
+    lines = []
+    for row in table:
+        cells = [str(cell).strip() for cell in row]
+        cells = [cell.replace("\\n", " ") for cell in cells]
+        cells = [cell if cell else "-" for cell in cells]
+        lines.append("{sep}".join(cells))
+    return "\\n".join(lines)
+'''
+
+
+def test_the_cross_file_pass_runs_in_the_first_pylint_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """duplicate-code and cyclic-import come from a child of the first per-file pylint process
+    (it has built every module already: a pass of their own built them all again, a fifth of
+    a cold report's pylint time on tornado), equal to what a pass of their own finds, and are
+    cached; a pass of their own runs only when no file needs linting and nothing is cached."""
+    from qualitytool.report.runners import pylint
+
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "__init__.py").write_text("", encoding="utf-8")
+    for name, text in _CYCLE.items():
+        (shop / name).write_text(text, encoding="utf-8")
+    for kind, sep in (("csv", ","), ("tsv", "\\t")):
+        (shop / f"export_{kind}.py").write_text(_DUPLICATED.format(kind=kind, sep=sep),
+                                                encoding="utf-8")
+    paths = sorted(p.relative_to(tmp_path).as_posix() for p in shop.glob("*.py"))
+
+    def records(report: QualityReport) -> list[tuple[str, str, str]]:
+        return sorted((f.path, f.rule_id, f.message) for f in _tool(report, "pylint").findings
+                      if f.rule_id in ("R0401", "R0801"))
+
+    # The cycle and the duplicated block (equal to a pass of their own's: see the end).
+    alone = build_report(tmp_path, tools=["pylint"], use_cache=False)
+    assert {r[1] for r in records(alone)} == {"R0401", "R0801"}, records(alone)
+
+    own_passes: list[list[str]] = []
+    standalone = pylint.cross_file_records
+
+    def counted(ctx: Any, paths: list[str], version: str, **kwargs: Any) -> Any:
+        own_passes.append(paths)
+        return standalone(ctx, paths, version, **kwargs)
+
+    monkeypatch.setattr(pylint, "cross_file_records", counted)
+    for use_cache in (False, True):
+        report = build_report(tmp_path, tools=["pylint"], use_cache=use_cache)
+        assert records(report) == records(alone)
+        assert own_passes == []
+    warm = build_report(tmp_path, tools=["pylint"])
+    assert records(warm) == records(alone) and _tool(warm, "pylint").cached_files == len(paths)
+    assert own_passes == []
+    # Every file cached, the cross-file result lost: the one case of a pass of its own (the
+    # one the merge of a sharded run makes), which finds the same.
+    for bucket in (tmp_path / ".qualitytool" / "cache").rglob("*pylint-cross-file*"):
+        bucket.unlink()
+    lost = build_report(tmp_path, tools=["pylint"])
+    assert records(lost) == records(alone)
+    assert len(own_passes) == 1

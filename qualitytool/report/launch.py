@@ -26,6 +26,13 @@ first builds all of them, in that order, before it lints anything (its ``-j`` wo
 forked after that and inherit them): every file is linted in the same world, whatever the
 shard, the jobs, or the files linted beside it.
 
+When :data:`CROSS_ENV` names a file (JSON: ``{"argv": [...], "output": PATH}``), the messages
+computed across files (``duplicate-code``, ``cyclic-import``) are linted too, over ``argv`` (every
+file of the project, one job), by a child forked once the world is built: building it is nearly
+all of that pass's cost (on tornado, 17.5 s of its 18 s), so a separate process building it
+again doubled it.  The child writes pylint's output to ``output``; the parent waits for it
+before it exits (and the report's timeout ends both: they are one process group).
+
 When :data:`PROGRESS_ENV` names a file, pylint appends one byte to it each time it has linted
 a file (in its ``-j`` workers as in one process), so that the report's progress moves file by
 file while a batch runs (:mod:`qualitytool.report.runners.pylint` reads the file's size).
@@ -48,6 +55,8 @@ UNTRUSTED_FLAG = "--untrusted"
 WORLD_ENV = "QUALITYTOOL_PYLINT_WORLD"
 # A file pylint appends one byte to per file linted (see the module's docstring).
 PROGRESS_ENV = "QUALITYTOOL_PYLINT_PROGRESS"
+# A JSON file asking for the cross-file pass in a child sharing the built world (see above).
+CROSS_ENV = "QUALITYTOOL_PYLINT_CROSS"
 # site-packages folders of the analysed project's environment (os.pathsep-separated) that
 # pylint may resolve imports in: appended to sys.path, after pylint's own packages.
 SITE_ENV = "QUALITYTOOL_PYLINT_SITE"
@@ -92,15 +101,16 @@ def main() -> None:
         sys.path.extend(p for p in os.environ[SITE_ENV].split(os.pathsep)
                         if p and p not in sys.path)
     if module == "pylint" and os.environ.get(WORLD_ENV):
-        build_world_first(os.environ[WORLD_ENV])
+        build_world_first(os.environ[WORLD_ENV], os.environ.pop(CROSS_ENV, None))
     if module == "pylint" and os.environ.get(PROGRESS_ENV):
         count_linted_files(os.environ[PROGRESS_ENV])
     gc.set_threshold(*GC_THRESHOLDS)
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
-def build_world_first(listing: str) -> None:
-    """Make pylint build every module named in the file ``listing`` before it lints."""
+def build_world_first(listing: str, cross: str | None = None) -> None:
+    """Make pylint build every module named in the file ``listing`` before it lints, and
+    then, when ``cross`` names a request (:data:`CROSS_ENV`), fork the cross-file pass."""
     from pylint.lint import PyLinter
 
     with open(listing, encoding="utf-8") as handle:
@@ -108,10 +118,54 @@ def build_world_first(listing: str) -> None:
     original = PyLinter.check
 
     def check(self: PyLinter, files_or_modules: Sequence[str]) -> None:
+        if _STATE["cross_child"]:  # the child's own run: the world is built already
+            original(self, files_or_modules)
+            return
         _build(self, world)
-        original(self, files_or_modules)
+        child = _fork_cross_pass(cross) if cross else None
+        try:
+            original(self, files_or_modules)
+        finally:
+            if child is not None:
+                os.waitpid(child, 0)
 
     PyLinter.check = check  # type: ignore[method-assign]
+
+
+# What the child of the cross-file pass changes in the patched methods.
+_STATE = {"cross_child": False}
+
+
+def _fork_cross_pass(request: str) -> int | None:
+    """Fork a child linting the cross-file messages in this process's world; its pid (None
+    when the request cannot be read: the report then runs that pass on its own)."""
+    import json
+
+    try:
+        with open(request, encoding="utf-8") as handle:
+            spec = json.load(handle)
+        argv, output = [str(a) for a in spec["argv"]], str(spec["output"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        from pylint.lint import Run
+
+        _STATE["cross_child"] = True
+        with open(output, "w", encoding="utf-8") as out:
+            sys.stdout = out
+            Run(argv, exit=False)
+            out.flush()
+        status = 0
+    except BaseException:  # noqa: BLE001 - the report finds no output and runs the pass itself
+        status = 1
+    finally:
+        os._exit(status)  # never the parent's cleanup (atexit, its buffered output)
 
 
 def count_linted_files(progress: str) -> None:
@@ -126,19 +180,24 @@ def count_linted_files(progress: str) -> None:
             try:
                 return method(*args, **kwargs)
             finally:
-                try:
-                    handle = os.open(progress, os.O_WRONLY | os.O_APPEND)
-                    try:
-                        os.write(handle, b".")
-                    finally:
-                        os.close(handle)
-                except OSError:
-                    pass
+                if not _STATE["cross_child"]:  # the files of the per-file pass only
+                    _count(progress)
         return wrapper
 
     PyLinter._lint_file = counted(PyLinter._lint_file)  # type: ignore[method-assign]
     PyLinter.check_single_file_item = counted(  # type: ignore[method-assign]
         PyLinter.check_single_file_item)
+
+
+def _count(progress: str) -> None:
+    try:
+        handle = os.open(progress, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(handle, b".")
+        finally:
+            os.close(handle)
+    except OSError:
+        pass
 
 
 def _build(linter: object, world: list[str]) -> None:

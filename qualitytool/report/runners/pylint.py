@@ -8,16 +8,13 @@ and statement counts with pylint's default evaluation, so cached and fresh files
 score pylint itself prints.
 
 The messages computed across files (``CROSS_FILE_MESSAGES``) belong to no file alone: pylint
-attaches them to the last module it lints.  So the cached per-file runs disable them, and one
-pass with only them enabled (one job: deterministic pairs of duplicated blocks) runs over
-every file when any file's import closure changed, cached otherwise: a warm report equals a
-cold one, except where pylint's inference depends on what else the same process linted
-(``not-callable`` on some of tornado's tests) and in which copy of a duplicated block pylint
-quotes (that varies from run to run).  In
-a sharded run (``--shard I/N``) the merge (``qualitytool report --merge``) makes that pass.
-``--no-cache`` runs pylint once over everything with all messages on; the import cycles that
-run names can differ from the separate pass's (pylint's cycle search depends on what else it
-inferred).
+attaches them to the last module it lints.  So the per-file runs disable them, and one pass
+with only them enabled (one job: deterministic pairs of duplicated blocks) runs over every
+file when any file's import closure changed, cached otherwise.  That pass runs in a child of
+the first per-file process, which has built every module already (:class:`CrossFilePass`).
+A warm report equals a cold one, except where pylint's inference depends on what else the
+same process linted (``not-callable`` on some of tornado's tests).  In a sharded run
+(``--shard I/N``) the merge (``qualitytool report --merge``) makes that pass.
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ from qualitytool.findings import Finding, Severity
 from qualitytool.json_schemas import Const, Int, ListOf, OneOf, Record, Row
 from qualitytool.module_parts import each_part
 from qualitytool.report.incremental import cached_per_file, import_closure_digests
-from qualitytool.report.launch import PROGRESS_ENV, SITE_ENV, WORLD_ENV
+from qualitytool.report.launch import CROSS_ENV, PROGRESS_ENV, SITE_ENV, WORLD_ENV
 from qualitytool.report.model import RunContext, ToolResult, ToolStatus
 from qualitytool.report.runners._external import CachedPythonTool
 from qualitytool.report.tools import ToolError, python_module_tool, run_tool
@@ -166,22 +163,39 @@ def cross_file_records(
     if version and installed != version:
         raise ToolError(ToolStatus.MISSING,
                         f"pylint {installed} here, the shards ran {version}")
+    arguments = _cross_file_arguments(ctx, command, paths, jobs or _jobs(ctx, len(paths)))
+    if arguments is None:
+        return []
+    completed = run_tool("pylint", [*command, *arguments], ctx.root, ctx.timeout,
+                         ok_codes=_OK_CODES, env=PYLINT_ENV)
+    return _cross_file_output(ctx, paths, completed.stdout)
+
+
+def _cross_file_arguments(
+    ctx: RunContext, command: list[str], paths: list[str], jobs: str
+) -> list[str] | None:
+    """pylint's arguments (after ``command``) for the ``CROSS_FILE_MESSAGES`` the project's
+    configuration enables, over ``paths``; None when it enables none."""
     listed = run_tool("pylint", [*command, *rcfile_options(ctx), "--list-msgs-enabled"],
                       ctx.root, ctx.timeout, ok_codes=_OK_CODES)
     enabled_part = listed.stdout.split("Disabled messages:")[0]
     enabled = [m for m in CROSS_FILE_MESSAGES if f"{m} (" in enabled_part]
     if not enabled or not paths:
-        return []
-    argv = [*command, *rcfile_options(ctx), "--output-format=json2", "--persistent=n", "-j",
-            jobs or _jobs(ctx, len(paths)), "--disable=all", "--enable=" + ",".join(enabled),
-            *paths]
-    completed = run_tool("pylint", argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
-                         env=PYLINT_ENV)
+        return None
+    return [*rcfile_options(ctx), "--output-format=json2", "--persistent=n", "-j", jobs,
+            "--disable=all", "--enable=" + ",".join(enabled), *paths]
+
+
+def _cross_file_output(
+    ctx: RunContext, paths: list[str], output: str
+) -> list[tuple[str, list[Any]]]:
+    """The (path, record) pairs of a cross-file pass's json2 ``output``."""
     try:
-        messages = json.loads(completed.stdout)["messages"]
+        messages = json.loads(output)["messages"]
+        records = [(str(m["path"]), _message_record(m)) for m in messages
+                   if m["symbol"] in CROSS_FILE_MESSAGES]
     except (ValueError, KeyError, TypeError) as exc:
         raise ToolError(ToolStatus.CRASHED, f"unreadable json2 output: {exc}") from exc
-    records = [(m["path"], _message_record(m)) for m in messages if m["symbol"] in enabled]
     modules = _module_files(ctx, paths)
     return [(path, _quoting_the_first_copy(record, modules)) for path, record in records]
 
@@ -245,8 +259,9 @@ class PylintRunner(CachedPythonTool):
     def run(self, ctx: RunContext) -> ToolResult:
         """Two passes, cached or not, sharded or not, so that every way of running gives the
         same messages: the per-file pass (without the cross-file messages, every module of
-        the project built first: see :mod:`qualitytool.report.launch`), and beside it the
-        cross-file pass over every file (in a sharded run, the merge's)."""
+        the project built first: see :mod:`qualitytool.report.launch`), and the cross-file
+        pass over every file (in a child of the first per-file process; in a sharded run, the
+        merge's)."""
         ctx = replace(ctx, files=lintable(ctx.files))
         told = _LastProgress(ctx.on_progress)  # where a batch starts: see analyse
         ctx = replace(ctx, on_progress=told)
@@ -265,17 +280,18 @@ class PylintRunner(CachedPythonTool):
                 result = self.result(ctx, per_file, version, hits)
                 return replace(result, detail=import_error_note(result.metrics,
                                                                 project_site(ctx)))
-            # The cross-file pass runs beside the per-file one (they are independent): it
-            # fills the gaps of the per-file pass's workers.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qt-pylint-cross") as side:
-                cross = side.submit(self._cross_file, ctx, version)
+            # The cross-file pass runs in the first pylint process of the per-file pass,
+            # sharing its world (see CrossFilePass), or on its own when no file needs linting.
+            with tempfile.TemporaryDirectory(prefix="qualitytool-pylint-") as folder:
+                cross = CrossFilePass(ctx, version, self.config_key(ctx), command,
+                                      launched=world is not None, folder=Path(folder))
                 per_file, hits = cached_per_file(
                     ctx, self.name, bucket,
-                    lambda files: self.analyse(ctx, command, files, world),
+                    lambda files: self.analyse(ctx, command, files, world, cross),
                     digest_of=self.digest_of(ctx), batch=BATCH,
                 )
                 try:
-                    per_file = _with_records(ctx, per_file, cross.result())
+                    per_file = _with_records(ctx, per_file, cross.records())
                     detail = ""
                 except ToolError as exc:
                     detail = f"duplicate-code and cyclic-import not available ({exc.detail})"
@@ -284,7 +300,8 @@ class PylintRunner(CachedPythonTool):
         return replace(result, detail="; ".join(n for n in (detail, note) if n))
 
     def analyse(
-        self, ctx: RunContext, command: list[str], files: list[Path], world: str | None = None
+        self, ctx: RunContext, command: list[str], files: list[Path], world: str | None = None,
+        cross: CrossFilePass | None = None,
     ) -> dict[Path, dict[str, Any]]:
         # Statements are counted while pylint runs, not after it (it is the slowest tool).
         # Progress moves per file linted, from the batch's start (what the caller last told).
@@ -297,7 +314,7 @@ class PylintRunner(CachedPythonTool):
             elsewhere: list[tuple[str, list[Any]]] = []
             try:
                 messages_of = self._messages(ctx, command, files, runs, world, elsewhere,
-                                             progress)
+                                             progress, cross)
             except ToolError as exc:
                 if exc.status is not ToolStatus.TIMEOUT or len(files) == len(ctx.files):
                     raise  # the whole project in one run: the tool timed out
@@ -330,6 +347,7 @@ class PylintRunner(CachedPythonTool):
         world: str | None,
         elsewhere: list[tuple[str, list[Any]]],
         progress: str | None = None,
+        cross: CrossFilePass | None = None,
     ) -> dict[Path, list[list[Any]] | str]:
         """Each file's message records, or why pylint could not analyse it.
 
@@ -349,6 +367,8 @@ class PylintRunner(CachedPythonTool):
             env = {**env, SITE_ENV: os.pathsep.join(site.folders)}
         if progress is not None:
             env = {**env, PROGRESS_ENV: progress}
+        if cross is not None:
+            env = {**env, **cross.request()}
         try:
             completed = run_tool(self.name, argv, ctx.root, ctx.timeout, ok_codes=_OK_CODES,
                                  env=env)
@@ -366,8 +386,10 @@ class PylintRunner(CachedPythonTool):
         if runs[0] < 2:
             raise ToolError(ToolStatus.CRASHED, crash)
         middle = len(files) // 2
-        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere, progress),
-                **self._messages(ctx, command, files[middle:], runs, world, elsewhere, progress)}
+        return {**self._messages(ctx, command, files[:middle], runs, world, elsewhere, progress,
+                                 cross),
+                **self._messages(ctx, command, files[middle:], runs, world, elsewhere, progress,
+                                 cross)}
 
     def result(
         self, ctx: RunContext, per_file: dict[Path, dict[str, Any]], version: str, hits: int
@@ -403,33 +425,78 @@ class PylintRunner(CachedPythonTool):
             files=len(per_file), cached_files=hits, unanalysed=tuple(sorted(unanalysed)),
         )
 
-    def _cross_file(self, ctx: RunContext, version: str) -> list[tuple[str, list[Any]]]:
-        """The cross-file messages over every file, cached while no import closure changes."""
-        paths = [ctx.relative(p) for p in ctx.files]
-        bucket = ctx.bucket(f"{self.name}-cross-file", version, self.config_key(ctx),
-                            shape=CROSS_FILE_RESULT)
-        digest_of = self.digest_of(ctx)
-        if bucket is None or digest_of is None:
-            # One job: with several, which duplicated blocks pylint pairs depends on the order
-            # its workers answer (two runs on tornado found 18 and 17).
-            return cross_file_records(ctx, paths, version, jobs="1")
-        project = hashlib.sha256()
-        for path in ctx.files:  # in discovery order: pylint's attribution depends on it
-            project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
-        digest = project.hexdigest()
-        # One entry per part of the project reported on: a run over one folder keeps the
-        # whole project's.
-        scope = sorted(ctx.relative(p) for p in ctx.scope)
-        key = _PROJECT if scope == ["."] else f"{_PROJECT}:{'|'.join(scope)}"
-        stored = bucket.get(key, digest)
-        if stored is None:
-            # One job: with several, which duplicated blocks pylint pairs depends on the order
-            # its workers answer (two runs on tornado found 18 and 17), so a warm report
-            # could not equal a cold one.
-            stored = cross_file_records(ctx, paths, version, jobs="1")
-            bucket.put(key, digest, stored)
-        bucket.save()
-        return [(path, record) for path, record in stored]
+
+class CrossFilePass:
+    """The cross-file messages over every file: cached while no import closure changes, else
+    linted by the first pylint process of the per-file pass, in a child forked once that
+    process has built the project's world (:data:`~qualitytool.report.launch.CROSS_ENV`), or,
+    when no file needs linting, pylint is a configured command or that child left no output,
+    by a pylint process of its own.  One job either way: with several, which duplicated blocks
+    pylint pairs depends on the order its workers answer (two runs on tornado found 18 and 17),
+    so a warm report could not equal a cold one."""
+
+    def __init__(self, ctx: RunContext, version: str, config_key: str, command: list[str], *,
+                 launched: bool, folder: Path) -> None:
+        self.ctx, self.version, self.command, self.launched = ctx, version, command, launched
+        self.paths = [ctx.relative(p) for p in ctx.files]
+        self.bucket = ctx.bucket("pylint-cross-file", version, config_key,
+                                 shape=CROSS_FILE_RESULT)
+        digest_of = import_closure_digests(ctx)
+        self.key = self.digest = ""
+        self.stored: list[tuple[str, list[Any]]] | None = None
+        if self.bucket is not None and digest_of is not None:
+            project = hashlib.sha256()
+            for path in ctx.files:  # in discovery order: pylint's attribution depends on it
+                project.update(f"{ctx.relative(path)}\0{digest_of(path)}\0".encode())
+            self.digest = project.hexdigest()
+            # One entry per part of the project reported on: a run over one folder keeps the
+            # whole project's.
+            scope = sorted(ctx.relative(p) for p in ctx.scope)
+            self.key = _PROJECT if scope == ["."] else f"{_PROJECT}:{'|'.join(scope)}"
+            self.stored = self.bucket.get(self.key, self.digest)
+        self.folder = folder
+        self.asked = False
+        self.enabled = True
+
+    def request(self) -> dict[str, str]:
+        """The environment asking the first pylint process for the pass (once; nothing when
+        it is cached, not needed or pylint is a configured command)."""
+        if self.stored is not None or self.asked or not self.launched:
+            return {}
+        try:
+            arguments = _cross_file_arguments(self.ctx, self.command, self.paths, "1")
+        except ToolError:
+            return {}  # records() runs the pass on its own, and says why it failed
+        self.asked = True
+        if arguments is None:
+            self.enabled = False
+            return {}
+        request = self.folder / "request.json"
+        request.write_text(json.dumps({"argv": arguments,
+                                       "output": str(self.folder / "output.json")}),
+                           encoding="utf-8")
+        return {CROSS_ENV: str(request)}
+
+    def records(self) -> list[tuple[str, list[Any]]]:
+        """The (path, record) pairs, from the cache, the child's output or a run of their own."""
+        if self.stored is None:
+            self.stored = self._computed()
+            if self.bucket is not None and self.key:
+                self.bucket.put(self.key, self.digest, self.stored)
+        if self.bucket is not None:
+            self.bucket.save()
+        return list(self.stored)
+
+    def _computed(self) -> list[tuple[str, list[Any]]]:
+        if not self.enabled:
+            return []
+        if self.asked:
+            try:
+                output = (self.folder / "output.json").read_text(encoding="utf-8")
+                return _cross_file_output(self.ctx, self.paths, output)
+            except (OSError, ToolError):
+                pass  # the child died (or the batch timed out): the pass runs on its own
+        return cross_file_records(self.ctx, self.paths, self.version, jobs="1")
 
 
 RUNNER = PylintRunner()
