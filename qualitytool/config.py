@@ -101,11 +101,13 @@ class TodosConfig:
     # The words that start a TODO comment (a marker that is also a tag of the category rules,
     # such as "OPTIMIZE", decides the item's category).
     markers: tuple[str, ...] = ("TODO", "FIXME", "XXX", "HACK")
-    # gitignore-style patterns of the files scanned for TODO comments.
+    # gitignore-style patterns of the files scanned for TODO comments (by default every file
+    # a language of rules/comment_syntax.toml names: tests/test_todos_scanner.py holds them).
     include: tuple[str, ...] = (
-        "*.py", "*.pyi", "*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs", "*.sh", "*.bash",
-        "*.yml", "*.yaml", "*.toml", "Dockerfile", "*.dockerfile", "*.sql", "*.html", "*.css",
-        "*.scss",
+        "*.py", "*.pyi", "*.pyw", "*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs", "*.mts",
+        "*.cts", "*.sh", "*.bash", "*.zsh", "*.yml", "*.yaml", "*.toml", "Dockerfile",
+        "Dockerfile.*", "Containerfile", "*.dockerfile", "*.sql", "*.html", "*.htm", "*.jinja",
+        "*.j2", "*.css", "*.scss", "*.less", "*.vue", "*.svelte",
     )
     # Extra category rule files (TOML, same format as rules/todo_categories.toml).
     category_rules: tuple[str, ...] = ()

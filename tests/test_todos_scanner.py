@@ -153,6 +153,16 @@ OTHER_LANGUAGE_CASES = [
         "css", 'a { content: "/* TODO no */" } /* XXX: css */\n',
         [(1, 35, "XXX", "css", 1, "", None, None, ())], id="css",
     ),
+    pytest.param(
+        "vue",
+        "<template>\n  <p>Don't TODO no</p> <!-- TODO: template -->\n</template>\n"
+        "<script>\nconst u = 'https://x/TODO'; // FIXME: script\n</script>\n"
+        "<style>\n.a { color: red; } /* XXX: style */\n</style>\n",
+        [(2, 29, "TODO", "template", 2, "", None, None, ()),
+         (5, 32, "FIXME", "script", 5, "", None, None, ()),
+         (8, 23, "XXX", "style", 8, "", None, None, ())],
+        id="vue",
+    ),
 ]
 
 
@@ -164,10 +174,23 @@ def test_other_languages(language: str, source: str, expected: list[tuple[object
 @pytest.mark.parametrize(
     ("name", "language"),
     [("a.tsx", "typescript"), ("Dockerfile", "dockerfile"), ("Dockerfile.dev", "dockerfile"),
-     ("x.yml", "yaml"), ("run.sh", "shell"), ("q.sql", "sql"), ("README.md", None)],
+     ("x.yml", "yaml"), ("run.sh", "shell"), ("q.sql", "sql"), ("App.vue", "vue"),
+     ("Card.svelte", "vue"), ("README.md", None)],
 )
 def test_language_of(name: str, language: str | None) -> None:
     assert language_of(name) == language
+
+
+def test_every_language_is_scanned_by_default() -> None:
+    """A language added to rules/comment_syntax.toml is scanned without configuration."""
+    from qualitytool.config import TodosConfig
+    from qualitytool.todos.syntax import languages
+
+    known = languages()
+    include = set(TodosConfig().include)
+    named = {f"*{ext}" for ext in known.extensions} | set(known.filenames) | {
+        f"{prefix}*" for prefix, _ in known.prefixes}
+    assert named - include == set()
 
 
 def test_configured_markers() -> None:

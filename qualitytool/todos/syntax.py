@@ -38,6 +38,9 @@ class CommentSyntax:
     hash_at_word_start: bool = False
     # ``#`` opens a comment only as the first thing on a line (Dockerfile).
     hash_at_line_start: bool = False
+    # Every line-comment opener opens one only at the start of a word (``//`` in a Vue file,
+    # not in ``https://``).
+    line_at_word_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def _syntax(language: str, table: dict[str, Any]) -> CommentSyntax:
         multiline_strings=bool(table.get("multiline-strings", False)),
         hash_at_word_start=bool(table.get("hash-at-word-start", False)),
         hash_at_line_start=bool(table.get("hash-at-line-start", False)),
+        line_at_word_start=bool(table.get("line-at-word-start", False)),
     )
 
 
@@ -141,9 +145,9 @@ def syntax_comments(text: str, syntax: CommentSyntax) -> Iterator[CommentLine]:
             continue
         line, col = position(start)
         before = text[line_starts[line - 1]:start]
-        if opener == "#" and (
-            (syntax.hash_at_line_start and before.strip())
-            or (syntax.hash_at_word_start and before and not before[-1].isspace())
+        at_word_start = syntax.line_at_word_start or (opener == "#" and syntax.hash_at_word_start)
+        if (opener == "#" and syntax.hash_at_line_start and before.strip()) or (
+            at_word_start and before and not before[-1].isspace()
         ):
             pos = match.end()
             continue
