@@ -122,6 +122,10 @@ def build_world_first(listing: str, cross: str | None = None) -> None:
             original(self, files_or_modules)
             return
         _build(self, world)
+        # The world lives until the end: the collector of this process and of the forked
+        # ones (the -j workers, the cross-file pass) need not walk it again and again, nor
+        # touch (and so copy) its pages: on tornado 7% of pylint's CPU time, the same output.
+        gc.freeze()
         child = _fork_cross_pass(cross) if cross else None
         try:
             original(self, files_or_modules)
