@@ -146,8 +146,8 @@ NOT_MET = {
     "items flagged": "30.4% (126 of 414)",
     "security category precision": "52.6% (10 of 19)",
     "security category recall": "33.3% (10 of 30)",
-    "most confident half right": "74.4%",
-    "accuracy": "57.0%",
+    "most confident half right": "74.9%",
+    "accuracy": "57.2%",
 }
 
 
