@@ -118,23 +118,23 @@ def _targets() -> Any:
 
 
 def test_tuning_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
-    # Measured when the rules were frozen (848 comments): 69.6%, security precision 72.3% at
-    # recall 56.7%, the flag 57 of 60 security items flagging 29.2%, the most confident half
-    # 84.7% right.
+    # Measured after the sixth round's general words (848 comments): 70.5%, security
+    # precision 72.3% at recall 56.7%, the flag 57 of 60 security items flagging 29.2%, the
+    # most confident half 86.1% right.
     scores = evaluate(load_categorizer(), of_split(corpus, Split.TUNING))
-    assert scores.accuracy >= 0.69
+    assert scores.accuracy >= 0.70
     assert (scores.precision("security") or 0) >= 0.72
     assert (scores.recall("security") or 0) >= 0.56
     assert (scores.flag_recall or 0) >= 0.95
     assert scores.flag_rate <= 0.30
-    assert scores.confident_accuracy(0.5) >= 0.84
+    assert scores.confident_accuracy(0.5) >= 0.86
 
 
 def test_held_back_split_does_not_regress(corpus: list[LabelledTodo]) -> None:
-    # Measured once, after the rules were frozen and the fourth round labelled (414 comments,
-    # 30 security): 55.8%, the flag 29 of 30 security items.  Floors, not the goal.
+    # 414 comments, 30 security: 55.8% when the fourth round's rules were frozen, 57.2% after
+    # the sixth round's general words; the flag 29 of 30 security items.  Floors, not the goal.
     scores = evaluate(load_categorizer(), of_split(corpus, Split.HELD_BACK))
-    assert scores.accuracy >= 0.55
+    assert scores.accuracy >= 0.57
     assert (scores.flag_recall or 0) >= 29 / 30
 
 
@@ -146,8 +146,8 @@ NOT_MET = {
     "items flagged": "30.4% (126 of 414)",
     "security category precision": "52.6% (10 of 19)",
     "security category recall": "33.3% (10 of 30)",
-    "most confident half right": "74.4%",
-    "accuracy": "55.8%",
+    "most confident half right": "74.9%",
+    "accuracy": "57.2%",
 }
 
 
