@@ -39,3 +39,23 @@ def test_precommit_hook_manifest() -> None:
     todos = next(h for h in hooks if h["id"] == "qualitytool-todos")
     assert todos["entry"] == "qualitytool todos --check --no-blame --force-exclude"
     assert {"python", "ts", "tsx", "shell", "yaml", "dockerfile", "sql"} <= set(todos["types_or"])
+    # One process per hook run (each spreads its files over the cores itself): one summary,
+    # not one per batch pre-commit would start in parallel.
+    assert all(hook["require_serial"] for hook in hooks)
+
+
+def test_precommit_todos_hook_reads_every_language_the_scanner_knows() -> None:
+    """Each file name of rules/comment_syntax.toml that pre-commit's identify tags is passed
+    to the todos hook (.mts and .cts have no tag: identify does not know them)."""
+    from identify import identify
+
+    from qualitytool.todos.syntax import languages
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    types_or = set(next(h for h in hooks if h["id"] == "qualitytool-todos")["types_or"])
+    known = languages()
+    names = [f"x{ext}" for ext in known.extensions] + list(known.filenames) + [
+        f"{prefix}x" for prefix, _ in known.prefixes]
+    missed = [name for name in names
+              if (tags := identify.tags_from_filename(name) - {"text"}) and not tags & types_or]
+    assert missed == []
