@@ -49,6 +49,8 @@ from qualitytool.exceptions.inference.frames import (
     FUNCTION_TYPES,
     Frame,
     contains_yield,
+    is_context_generator,
+    own_nodes,
     qualified_name,
 )
 from qualitytool.exceptions.inference.hierarchy import runtime_class
@@ -605,15 +607,10 @@ class TypeInference:
         _name, node, module, owner = found
         if isinstance(node, ClassInfo):
             return _NOT_PROJECT
-        decorators = Frame(module=module)
-        if not any(
-            qualified_name(d.func if isinstance(d, ast.Call) else d, decorators)
-            in _CONTEXT_MANAGERS
-            for d in node.decorator_list
-        ):
+        if not is_context_generator(node, module):
             return _NOT_PROJECT
         function_frame = Frame.for_function(module, node, owner)
-        yields = [n for n in _own_nodes(node.body) if isinstance(n, ast.Yield)]
+        yields = [n for n in own_nodes(node.body) if isinstance(n, ast.Yield)]
         if not yields:
             return None
         return union_of(self.type_of(y.value, function_frame) if y.value is not None else NONE
@@ -1171,20 +1168,7 @@ class _Never:
 
 _NEVER = _Never()
 _NOT_PROJECT = object()  # a callee that is not a project function
-_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
-
-def _own_nodes(body: Sequence[ast.stmt]) -> list[ast.AST]:
-    """The nodes of a function body, not of the functions and classes nested in it."""
-    found: list[ast.AST] = []
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return found
 _PENDING = object()  # a definition whose type is being worked out (a loop back to itself)
 _BUILTIN_TYPES: dict[str, type] = {
     f"builtins.{cls.__name__}": cls
