@@ -830,6 +830,12 @@ def test_malformed_entries_are_reported_with_file_and_entry() -> None:
         parse_knowledge('[[callable]]\nname = "f"\nraises = []\nclosed = true\n', "x.toml")
     with pytest.raises(KnowledgeBaseError, match=r"unknown key\(s\) rasies"):
         parse_knowledge('[[callable]]\nname = "f"\nrasies = []\n', "x.toml")
+    with pytest.raises(KnowledgeBaseError,
+                       match=r"x.toml: class\[0\] \(c.C\): 'own_code' must be a list of "
+                             r"qualified class names"):
+        parse_knowledge('[[class]]\nname = "c.C"\nraises = []\nclosed = false\n'
+                        'caller_code = ["transport"]\nown_code = ["c.T()"]\nsource = "s"\n',
+                        "x.toml")
 
 
 # Standard-library [[class]] entries: one real trigger per listed exception.

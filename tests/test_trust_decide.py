@@ -442,6 +442,47 @@ ROWS = [
         after=("left", ()), reason="unknown call `(await client.get(path)).json`; unknown call "
                                    "`client.get`"),
         id="22.3 lnbits lnurl: a client whose transport is the app raises what the app raises"),
+    pytest.param(Row(
+        {"mod.py": textwrap.dedent("""\
+            import httpx
+
+
+            class StrikeWallet:
+                def __init__(self, endpoint: str):
+                    self.client = httpx.AsyncClient(
+                        base_url=endpoint,
+                        transport=httpx.AsyncHTTPTransport(retries=0),
+                    )
+
+                async def cleanup(self):
+                    try:
+                        await self.client.aclose()
+                    except Exception:
+                        pass
+            """)},
+        line=14, before=("left", ()),
+        after=("unsafe", ("RuntimeError", "ValueError", "httpx.HTTPError", "httpx.InvalidURL")),
+        reason="`self.client.aclose` may raise more than it documents"),
+        id="23.2 lnbits strike: httpx's own transport (retries=0) runs no code of the caller's"),
+    pytest.param(Row(
+        {"mod.py": textwrap.dedent("""\
+            import httpx
+
+
+            class Recording(httpx.AsyncHTTPTransport):
+                pass
+
+
+            async def fetch(url: str):
+                async with httpx.AsyncClient(transport=Recording()) as client:
+                    try:
+                        return await client.get(url)
+                    except Exception:
+                        return None
+            """)},
+        line=12, before=("left", ()), after=("left", ()),
+        reason="unknown call `client.get`"),
+        id="23.2 a transport of the project's own class is its code, even on httpx's base"),
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
     pytest.param(Row(
         {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"

@@ -877,7 +877,7 @@ class TypeInference:
         passed = self._project_call_result(callee, call, frame, awaited)
         if passed is not _NOT_PROJECT:
             return passed  # type: ignore[return-value]
-        if self._runs_callers_code(callee, call):
+        if self._runs_callers_code(callee, call, frame):
             return None
         result = self.return_type(callee, awaited)
         if result is not None and result.name == JSON_NAME and not _decodes_plain_json(
@@ -886,15 +886,30 @@ class TypeInference:
             return None  # ``cls=``, ``object_hook=``, ``parse_float=Decimal``: anything
         return result
 
-    def _runs_callers_code(self, callee: str, call: ast.Call) -> bool:
+    def _runs_callers_code(self, callee: str, call: ast.Call, frame: Frame) -> bool:
         """Whether ``call`` builds an instance of a library class whose methods then run the
         caller's code (``httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``: a
-        request runs the app, and raises what it raises): its contract does not hold."""
+        request runs the app, and raises what it raises): its contract does not hold.  A
+        keyword given a new instance of one of the library's own classes the entry names
+        (``transport=httpx.AsyncHTTPTransport(retries=0)``) runs no code of the caller's."""
         entry = self.contracts.kb.class_entry(callee)
         if entry is None or not entry.caller_code:
             return False
-        return any(keyword.arg is None or keyword.arg in entry.caller_code
-                   for keyword in call.keywords)
+        return any(
+            keyword.arg is None or (
+                keyword.arg in entry.caller_code
+                and not self._builds_own_code(keyword.value, entry.own_code, frame)
+            )
+            for keyword in call.keywords
+        )
+
+    @staticmethod
+    def _builds_own_code(value: ast.expr, own_code: Sequence[str], frame: Frame) -> bool:
+        return (
+            isinstance(value, ast.Call)
+            and qualified_name(value.func, frame) in own_code
+            and not any(keyword.arg is None for keyword in value.keywords)
+        )
 
     def _project_call_result(self, callee: str, call: ast.Call, frame: Frame,
                              awaited: bool) -> ValueType | None | object:
