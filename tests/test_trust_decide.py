@@ -483,6 +483,35 @@ ROWS = [
         line=12, before=("left", ()), after=("left", ()),
         reason="unknown call `client.get`"),
         id="23.2 a transport of the project's own class is its code, even on httpx's base"),
+    pytest.param(Row(
+        {"wallets/__init__.py": "",
+         "wallets/sibling.py": textwrap.dedent("""\
+            from bolt11 import Bolt11Exception
+            from bolt11.decode import decode
+
+
+            def payment_hash(invoice: str):
+                try:
+                    return decode(invoice).payment_hash
+                except Bolt11Exception:
+                    return None
+            """),
+         "wallets/boltz.py": textwrap.dedent("""\
+            from bolt11.decode import decode
+
+
+            def prepare(bolt11: str):
+                try:
+                    return decode(bolt11)
+                except Exception:
+                    return None
+            """)},
+        path="wallets/boltz.py", line=7,
+        before=("left", ()),
+        after=("unsafe", ("IndexError", "ValueError", "bolt11.exceptions.Bolt11Exception")),
+        reason="`decode` may raise more than it documents"),
+        id="23.2 lnbits boltz: bolt11.Bolt11Exception is bolt11.exceptions.Bolt11Exception, "
+           "named once"),
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
     pytest.param(Row(
         {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"
