@@ -525,6 +525,28 @@ ROWS = [
         reason="a boundary: a stream loop that yields"),
         id="23.6 a stream loop that yields"),
     pytest.param(Row(
+        {"mod.py": LOGGER + "import asyncio\n\n\nasync def paid_invoices(wallet, running):\n"
+                   "    while running:\n        for invoice in wallet.pending:\n"
+                   "            try:\n"
+                   "                status = await wallet.get_invoice_status(invoice)\n"
+                   "                if status.paid:\n                    yield invoice\n"
+                   "            except Exception as exc:\n"
+                   "                logger.error(f'could not get status of {invoice}: {exc}')\n"
+                   "        await asyncio.sleep(5)\n"},
+        line=16, before=("left", ()), after=("boundary", ()),
+        reason="a boundary: a stream loop that yields"),
+        id="23.6 lnbits' poll loop that yields: its handler logs and the loop goes on"),
+    pytest.param(Row(
+        {"mod.py": LOGGER + "async def first_paid(wallet):\n"
+                   "    for invoice in wallet.pending:\n        try:\n"
+                   "            status = await wallet.get_invoice_status(invoice)\n"
+                   "            if status.paid:\n                yield invoice\n"
+                   "        except Exception as exc:\n            logger.error(exc)\n"
+                   "            return\n"},
+        line=12, before=("left", ()), after=("left", ()),
+        reason="the try body yields"),
+        id="23.6 a generator whose handler ends it is no stream loop"),
+    pytest.param(Row(
         {"mod.py": LOGGER + "async def start_all(installed_extensions):\n"
                    "    for ext in installed_extensions:\n        try:\n"
                    "            await ext.start()\n        except Exception as e:\n"
