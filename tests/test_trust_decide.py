@@ -512,6 +512,38 @@ ROWS = [
         reason="`decode` may raise more than it documents"),
         id="23.2 lnbits boltz: bolt11.Bolt11Exception is bolt11.exceptions.Bolt11Exception, "
            "named once"),
+    pytest.param(Row(
+        {"app/__init__.py": "", "app/codec.py": "from json import loads  # noqa: F401\n",
+         "app/mod.py": textwrap.dedent("""\
+            from app import codec
+
+
+            def parse(text: str):
+                try:
+                    return codec.loads(text)
+                except Exception:
+                    return None
+            """)},
+        path="app/mod.py", line=7, before=("left", ()),
+        after=("safe", ("RecursionError", "ValueError")), reason=None),
+        id="23.1 lnbits' lnbits/bolt11.py: a library function a project module imports is the "
+           "library's"),
+    pytest.param(Row(
+        {"app/__init__.py": "",
+         "app/codec.py": "from json import loads\n\nif True:\n    loads = print\n",
+         "app/mod.py": textwrap.dedent("""\
+            from app import codec
+
+
+            def parse(text: str):
+                try:
+                    return codec.loads(text)
+                except Exception:
+                    return None
+            """)},
+        path="app/mod.py", line=7, before=("left", ()), after=("left", ()),
+        reason="unknown call `codec.loads`"),
+        id="23.1 a name the project module binds again is not the library's"),
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
     pytest.param(Row(
         {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"

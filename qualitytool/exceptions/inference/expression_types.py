@@ -819,6 +819,10 @@ class TypeInference:
     def callee_name(self, func: ast.expr, frame: Frame, depth: int = 0) -> str | None:
         """A call's callee as a qualified name (``sqlite3.Connection.execute`` when typed)."""
         qualified = qualified_name(func, frame)
+        if qualified is not None and self.index.is_project_name(qualified) and (
+            self.index.lookup(qualified) is None
+        ):  # ``bolt11.decode`` through lnbits' ``lnbits/bolt11.py`` that imports it
+            qualified = self.index.library_target(qualified) or qualified
         if qualified is not None:
             owner, _, method = qualified.rpartition(".")
             if owner and "." in owner and (
