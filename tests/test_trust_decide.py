@@ -544,6 +544,47 @@ ROWS = [
         path="app/mod.py", line=7, before=("left", ()), after=("left", ()),
         reason="unknown call `codec.loads`"),
         id="23.1 a name the project module binds again is not the library's"),
+    *[pytest.param(Row(
+        {"app/__init__.py": "",
+         "app/conf.py": textwrap.dedent("""\
+            import os
+
+
+            class Settings:
+                def __init__(self) -> None:
+                    self.data_folder = "/tmp"
+
+                @property
+                def extensions_dir(self) -> str:
+                    return os.path.join(self.data_folder, int(self.data_folder))
+
+
+            settings = Settings()
+            """),
+         "app/mod.py": textwrap.dedent(f"""\
+            import os
+
+            from app.conf import settings
+
+
+            def clean():
+                try:
+                    os.remove(settings.{attribute})
+                except Exception:
+                    return None
+            """)},
+        path="app/mod.py", line=9, before=("unsafe", before), after=after, reason=None),
+        id=f"23.4 lnbits' settings: {what}")
+      for attribute, before, after, what in (
+          ("data_folder", ("AttributeError", "OSError", "ValueError"),
+           ("safe", ("OSError", "ValueError")),
+           "an attribute of a module-level instance is its class's"),
+          ("extensions_dir", ("AttributeError", "OSError", "TypeError", "ValueError"),
+           ("safe", ("OSError", "OverflowError", "TypeError", "ValueError")),
+           "a property of a module-level instance runs its getter"),
+          ("nope", ("AttributeError", "OSError", "TypeError", "ValueError"),
+           ("safe", ("AttributeError", "OSError", "TypeError", "ValueError")),
+           "an attribute its class does not define"))],
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
     pytest.param(Row(
         {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"

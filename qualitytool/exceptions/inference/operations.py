@@ -245,6 +245,11 @@ class ImplicitOperations:
         target = info.bindings.get(rest[0])
         if target is not None and target != submodule:
             return self.static_reference(".".join([target, *rest[1:]]), node)
+        # an attribute of a module-level instance (lnbits' ``settings = Settings()``): what
+        # reading it raises on a value of that type
+        owner = self.types.qualified_type(".".join([info.name, *rest[:-1]]))
+        if owner is not None:
+            return combine(self.attribute_of(m, rest[-1], node) for m in owner.classes())
         return Answer.open(["AttributeError"], f"attribute `{display(node)}` of a module-level "
                                                "object")
 
