@@ -365,10 +365,13 @@ class TypeInference:
     def _subscript_type(self, expr: ast.Subscript, frame: Frame, depth: int) -> ValueType | None:
         """An element of a JSON container or a slice of a str (other containers' elements
         are unknown).  Members that cannot be subscripted raise, so give nothing."""
+        is_slice = isinstance(expr.slice, ast.Slice)
+        parts = self._split_parts(expr.value, frame, depth)
+        if parts is not None:  # ``v.split("-")[0]``
+            return ValueType("builtins.list") if is_slice else parts
         container = self.type_of(expr.value, frame, depth + 1)
         if container is None or container.is_never:
             return container
-        is_slice = isinstance(expr.slice, ast.Slice)
         found: list[ValueType | None] = []
         for member in container.alternatives():
             if member.name in ("builtins.str", "builtins.bytes") and is_slice:
@@ -529,7 +532,26 @@ class TypeInference:
             return self._caught_type(node, frame)
         if kind is DefinitionKind.ELEMENT:
             return self._element_type(definition, frame, depth)
+        if kind is DefinitionKind.UNPACKED:
+            assert isinstance(node, ast.expr)
+            if len(definition.path) != 1:
+                return None
+            parts = self._split_parts(node, frame, depth)
+            return parts or iteration_element(self.type_of(node, frame, depth + 1))
         return None
+
+    def _split_parts(self, expr: ast.expr, frame: Frame, depth: int) -> ValueType | None:
+        """What the list or tuple ``s.split(...)`` (``rsplit``, ``splitlines``,
+        ``partition``, ``rpartition``) of a str or bytes holds: str or bytes."""
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+                and expr.func.attr in _SPLITTING):
+            return None
+        receiver = self.type_of(expr.func.value, frame, depth + 1)
+        if receiver is None or receiver.optional or receiver.is_union or receiver.name not in (
+            "builtins.str", "builtins.bytes"
+        ):
+            return None
+        return ValueType(receiver.name)
 
     def _parameter_type(self, arg: ast.arg, frame: Frame) -> ValueType | None:
         """A parameter: what the call site passes when its type is known; else the
@@ -629,6 +651,9 @@ class TypeInference:
             isinstance(e, ast.Starred) for e in iterable.elts
         ):  # ``for regex in (A, B, C):``
             return union_of(self.type_of(e, frame, depth + 1) for e in iterable.elts)
+        parts = None if path else self._split_parts(iterable, frame, depth)
+        if parts is not None:  # ``for part in line.split(","):``
+            return parts
         if path:
             items = self._pair_types(iterable, frame, depth)
             if items is None or len(path) != 1 or path[0] >= len(items):
@@ -1187,6 +1212,8 @@ class _Never:
 
 _NEVER = _Never()
 _NOT_PROJECT = object()  # a callee that is not a project function
+# str and bytes methods that return a list or tuple of their own type
+_SPLITTING = frozenset({"split", "rsplit", "splitlines", "partition", "rpartition"})
 
 _PENDING = object()  # a definition whose type is being worked out (a loop back to itself)
 _BUILTIN_TYPES: dict[str, type] = {
