@@ -102,7 +102,7 @@ def test_another_version_of_the_tool_reads_every_file_again(
 ) -> None:
     root = make_project(tmp_path)
     cold, _ = index(root)
-    monkeypatch.setattr(sibling_files, "_KEY", "1-another-version")
+    monkeypatch.setattr(sibling_files.ShapeCache, "key", "1-another-version")
     assert index(root) == (cold, 5)
     assert index(root) == (cold, 0)
 
