@@ -1483,8 +1483,12 @@ def _released_elsewhere(lock: Any) -> Any:
 def _async_lock_states(cls: type, name: str) -> Pool:
     """An asyncio lock as ``async with`` meets it: on entry free (or used in another loop); on
     exit held by the block, or released in it (a release too many)."""
-    if name == "__aenter__":
+    if name in ("__aenter__", "acquire"):
         return Pool({"fresh": cls, "used in another loop": lambda: _used_in_a_loop(cls()),
+                     "acquired and released": lambda: _released(_acquired(cls())),
+                     "held, bound to another loop": lambda: _acquired(_bound_elsewhere(cls()))})
+    if name == "release":
+        return Pool({"acquired": lambda: _acquired(cls()), "fresh": cls,
                      "acquired and released": lambda: _released(_acquired(cls()))})
     states = {"acquired": lambda: _acquired(cls()), "released in the block": cls}
     if cls is not asyncio.Lock:
@@ -1494,6 +1498,23 @@ def _async_lock_states(cls: type, name: str) -> Pool:
 
 def _released(lock: Any) -> Any:
     lock.release()
+    return lock
+
+
+def _bound_elsewhere(lock: Any) -> Any:
+    """``lock`` waited for in an event loop, now ended: it is bound to that loop, and waiting
+    for it in another raises RuntimeError."""
+    async def hold() -> None:
+        async with lock:
+            await asyncio.sleep(0)
+
+    async def contend() -> None:
+        holder = asyncio.ensure_future(hold())
+        await asyncio.sleep(0)
+        async with lock:
+            pass
+        await holder
+    asyncio.run(contend())
     return lock
 
 
@@ -1679,6 +1700,12 @@ DRIVERS.update({
         A(ASYNC_CONDITIONS, "plain", receiver=True), asynchronous=True)
        for cls in ("Lock", "Semaphore", "BoundedSemaphore")
        for name in ("__aenter__", "__aexit__")},
+    "asyncio.Lock": _under(asyncio.Lock, asynchronous=True),
+    **{f"asyncio.locks.Lock.{name}": D(
+        lambda lock, _condition, _name=name: getattr(lock, _name)(),
+        A(_async_lock_states(asyncio.Lock, name), receiver=True),
+        A(ASYNC_CONDITIONS, "plain", receiver=True), asynchronous=True)
+       for name in ("acquire", "release")},
     "copy.copy": D(copy.copy, A(ANY | pool(lock=threading.Lock()), [1])),
     "copy.deepcopy": D(copy.deepcopy, A(ANY | pool(lock=threading.Lock()), [1])),
     "typing.NamedTuple": D(lambda *args: _Point(*args), A(ANY, 1), A(ANY, 2, optional=True),

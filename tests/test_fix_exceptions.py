@@ -517,6 +517,44 @@ def test_project_knowledge_base_from_config(tmp_path: Path) -> None:
     )
 
 
+def test_a_class_of_a_module_a_parameter_hides_is_imported_by_its_own_name(
+    tmp_path: Path,
+) -> None:
+    """lnbits' ``pay_invoice(self, bolt11: str)`` around ``bolt11_decode(bolt11)``:
+    ``bolt11.exceptions.Bolt11Exception`` cannot be written where ``bolt11`` is the invoice;
+    the class is imported by its name.  A vague name (``Error``) or one bound already is not."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.qualitytool.exceptions]\nknowledge-bases = ["kb/vendor.toml"]\n'
+    )
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "vendor.toml").write_text(
+        '[[callable]]\nname = "vendor.decode"\nraises = ["vendor.errors.VendorDecodeError"]\n'
+        'closed = true\nsource = "https://vendor.example/docs#errors"\n\n'
+        '[[callable]]\nname = "vendor.check"\nraises = ["vendor.errors.Error"]\n'
+        'closed = true\nsource = "https://vendor.example/docs#errors"\n'
+    )
+    code = (
+        "from vendor import check, decode as vendor_decode\n\n\n"
+        "def pay(vendor: str):\n    try:\n        return vendor_decode(vendor)\n"
+        "    except Exception:\n        return None\n\n\n"
+        "def verify(vendor: str):\n    try:\n        return check(vendor)\n"
+        "    except Exception:\n        return None\n\n\n"
+        "def pay_again(vendor: str, VendorDecodeError: str):\n    try:\n"
+        "        return vendor_decode(vendor)\n    except Exception:\n        return None\n"
+    )
+    (tmp_path / "mod.py").write_text(code)
+    report = fix_exceptions([tmp_path], write=True, record_run=False)
+    assert (tmp_path / "mod.py").read_text() == code.replace(
+        "from vendor import check, decode as vendor_decode\n",
+        "from vendor import check, decode as vendor_decode\n"
+        "from vendor.errors import VendorDecodeError\n", 1,
+    ).replace("except Exception", "except VendorDecodeError", 1)
+    assert [h.reason for h in report.handlers][1:] == [
+        "cannot name `vendor.errors.Error` here: `vendor` is taken",
+        "cannot name `vendor.errors.VendorDecodeError` here: `vendor` is taken",
+    ]
+
+
 def test_libcst_tool_runs_the_codemod(tmp_path: Path) -> None:
     (tmp_path / ".libcst.codemod.yaml").write_text(
         "generated_code_marker: '@generated'\nformatter: []\nblacklist_patterns: []\n"

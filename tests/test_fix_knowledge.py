@@ -430,8 +430,28 @@ _DEEP_FOLDER = ("deep = str(tmp)\nfor part in ['deep'] + ['a'] * 1100:\n    deep
                 "    while deep != str(tmp):\n        os.rmdir(deep); deep = "
                 "os.path.dirname(deep)\n")
 
+# An asyncio lock (``{0}``) waited for in one event loop, then waited for in another: the
+# second wait raises RuntimeError ("is bound to a different event loop"); ``{1}`` is the call.
+_LOCK_IN_TWO_LOOPS = (
+    "async def hold(lock):\n    async with lock:\n        await asyncio.sleep(0.01)\n"
+    "async def contend(lock, call):\n    holder = asyncio.ensure_future(hold(lock))\n"
+    "    await asyncio.sleep(0)\n    try:\n        await call(lock)\n    finally:\n"
+    "        await holder\n"
+    "lock = {0}\n"
+    "asyncio.run(contend(lock, hold))\n"
+    "asyncio.run(contend(lock, {1}))\n"
+)
+
 # What hostile input raises (tests/test_kb_hostile.py finds each; one real case of each here).
 TRIGGERS.update({
+    **{f"asyncio.locks.{cls}.__aenter__": {
+        "RuntimeError": _LOCK_IN_TWO_LOOPS.format(f"asyncio.{cls}()",
+                                                  "lambda lock: lock.__aenter__()")}
+       for cls in ("Lock", "Semaphore", "BoundedSemaphore")},
+    "asyncio.locks.Lock.acquire": {
+        "RuntimeError": _LOCK_IN_TWO_LOOPS.format("asyncio.Lock()",
+                                                  "lambda lock: lock.acquire()")},
+    "asyncio.locks.Lock.release": {"RuntimeError": "asyncio.Lock().release()"},
     "threading.Lock.__exit__": {"RuntimeError": "lock = threading.Lock()\nwith lock:\n    "
                                                 "lock.release()"},
     "asyncio.locks.Lock.__aexit__": {
@@ -810,6 +830,12 @@ def test_malformed_entries_are_reported_with_file_and_entry() -> None:
         parse_knowledge('[[callable]]\nname = "f"\nraises = []\nclosed = true\n', "x.toml")
     with pytest.raises(KnowledgeBaseError, match=r"unknown key\(s\) rasies"):
         parse_knowledge('[[callable]]\nname = "f"\nrasies = []\n', "x.toml")
+    with pytest.raises(KnowledgeBaseError,
+                       match=r"x.toml: class\[0\] \(c.C\): 'own_code' must be a list of "
+                             r"qualified class names"):
+        parse_knowledge('[[class]]\nname = "c.C"\nraises = []\nclosed = false\n'
+                        'caller_code = ["transport"]\nown_code = ["c.T()"]\nsource = "s"\n',
+                        "x.toml")
 
 
 # Standard-library [[class]] entries: one real trigger per listed exception.

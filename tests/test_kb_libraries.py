@@ -232,6 +232,9 @@ def test_class_entry_names_a_real_class_with_its_methods_and_attributes(spec: Cl
         assert callable(getattr(cls, name, None)) or spec.name in INSTANCES, name
     for type_name in [*spec.methods.values(), *filter(None, spec.attributes.values())]:
         assert isinstance(resolve(type_name), type), type_name
+    for own in spec.own_code:  # the library's own class, from the library's own package
+        assert isinstance(resolve(own), type), own
+        assert resolve(own).__module__.split(".")[0] == cls.__module__.split(".")[0], own
 
 
 @pytest.mark.parametrize("spec", [_param(c.name, c) for c in CALLABLES])

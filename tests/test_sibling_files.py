@@ -102,7 +102,7 @@ def test_another_version_of_the_tool_reads_every_file_again(
 ) -> None:
     root = make_project(tmp_path)
     cold, _ = index(root)
-    monkeypatch.setattr(sibling_files, "_KEY", "1-another-version")
+    monkeypatch.setattr(sibling_files.ShapeCache, "key", "1-another-version")
     assert index(root) == (cold, 5)
     assert index(root) == (cold, 0)
 
@@ -205,6 +205,22 @@ def test_a_top_level_module_searches_only_the_modules_beside_it(tmp_path: Path) 
     assert sorted(os.path.relpath(p, root) for p in callers["client.aclose"]) == [
         "beside.py", "top.py"]
 
+
+
+def test_every_file_of_a_large_package_is_searched(tmp_path: Path) -> None:
+    """No cap on the files searched: a sibling handler the search skipped would leave out a
+    class the project catches around the call, which an unsafe fix promises to cover.  (A
+    cap of 20,000 files used to end the search silently.)"""
+    root = make_project(tmp_path)
+    generated = root / "wallets" / "many"
+    generated.mkdir()
+    count = 20_001
+    for number in range(count):
+        (generated / f"m{number:05}.py").write_text(f"call_{number}()\n")
+    found, read = index(root, use_cache=False)
+    assert read == count + 5
+    assert all(f"call_{number}" in found for number in range(count))
+    assert found["client.aclose"] == ["wallets/alby.py", "wallets/lnd.py", "wallets/strike.py"]
 
 # lnbits' wallets that catch around calls of the same httpx callees, and spark.py, whose
 # OSError around ``client.post`` the others get

@@ -442,6 +442,149 @@ ROWS = [
         after=("left", ()), reason="unknown call `(await client.get(path)).json`; unknown call "
                                    "`client.get`"),
         id="22.3 lnbits lnurl: a client whose transport is the app raises what the app raises"),
+    pytest.param(Row(
+        {"mod.py": textwrap.dedent("""\
+            import httpx
+
+
+            class StrikeWallet:
+                def __init__(self, endpoint: str):
+                    self.client = httpx.AsyncClient(
+                        base_url=endpoint,
+                        transport=httpx.AsyncHTTPTransport(retries=0),
+                    )
+
+                async def cleanup(self):
+                    try:
+                        await self.client.aclose()
+                    except Exception:
+                        pass
+            """)},
+        line=14, before=("left", ()),
+        after=("unsafe", ("RuntimeError", "ValueError", "httpx.HTTPError", "httpx.InvalidURL")),
+        reason="`self.client.aclose` may raise more than it documents"),
+        id="23.2 lnbits strike: httpx's own transport (retries=0) runs no code of the caller's"),
+    pytest.param(Row(
+        {"mod.py": textwrap.dedent("""\
+            import httpx
+
+
+            class Recording(httpx.AsyncHTTPTransport):
+                pass
+
+
+            async def fetch(url: str):
+                async with httpx.AsyncClient(transport=Recording()) as client:
+                    try:
+                        return await client.get(url)
+                    except Exception:
+                        return None
+            """)},
+        line=12, before=("left", ()), after=("left", ()),
+        reason="unknown call `client.get`"),
+        id="23.2 a transport of the project's own class is its code, even on httpx's base"),
+    pytest.param(Row(
+        {"wallets/__init__.py": "",
+         "wallets/sibling.py": textwrap.dedent("""\
+            from bolt11 import Bolt11Exception
+            from bolt11.decode import decode
+
+
+            def payment_hash(invoice: str):
+                try:
+                    return decode(invoice).payment_hash
+                except Bolt11Exception:
+                    return None
+            """),
+         "wallets/boltz.py": textwrap.dedent("""\
+            from bolt11.decode import decode
+
+
+            def prepare(bolt11: str):
+                try:
+                    return decode(bolt11)
+                except Exception:
+                    return None
+            """)},
+        path="wallets/boltz.py", line=7,
+        before=("left", ()),
+        after=("unsafe", ("IndexError", "ValueError", "bolt11.exceptions.Bolt11Exception")),
+        reason="`decode` may raise more than it documents"),
+        id="23.2 lnbits boltz: bolt11.Bolt11Exception is bolt11.exceptions.Bolt11Exception, "
+           "named once"),
+    pytest.param(Row(
+        {"app/__init__.py": "", "app/codec.py": "from json import loads  # noqa: F401\n",
+         "app/mod.py": textwrap.dedent("""\
+            from app import codec
+
+
+            def parse(text: str):
+                try:
+                    return codec.loads(text)
+                except Exception:
+                    return None
+            """)},
+        path="app/mod.py", line=7, before=("left", ()),
+        after=("safe", ("RecursionError", "ValueError")), reason=None),
+        id="23.1 lnbits' lnbits/bolt11.py: a library function a project module imports is the "
+           "library's"),
+    pytest.param(Row(
+        {"app/__init__.py": "",
+         "app/codec.py": "from json import loads\n\nif True:\n    loads = print\n",
+         "app/mod.py": textwrap.dedent("""\
+            from app import codec
+
+
+            def parse(text: str):
+                try:
+                    return codec.loads(text)
+                except Exception:
+                    return None
+            """)},
+        path="app/mod.py", line=7, before=("left", ()), after=("left", ()),
+        reason="unknown call `codec.loads`"),
+        id="23.1 a name the project module binds again is not the library's"),
+    *[pytest.param(Row(
+        {"app/__init__.py": "",
+         "app/conf.py": textwrap.dedent("""\
+            import os
+
+
+            class Settings:
+                def __init__(self) -> None:
+                    self.data_folder = "/tmp"
+
+                @property
+                def extensions_dir(self) -> str:
+                    return os.path.join(self.data_folder, int(self.data_folder))
+
+
+            settings = Settings()
+            """),
+         "app/mod.py": textwrap.dedent(f"""\
+            import os
+
+            from app.conf import settings
+
+
+            def clean():
+                try:
+                    os.remove(settings.{attribute})
+                except Exception:
+                    return None
+            """)},
+        path="app/mod.py", line=9, before=("unsafe", before), after=after, reason=None),
+        id=f"23.4 lnbits' settings: {what}")
+      for attribute, before, after, what in (
+          ("data_folder", ("AttributeError", "OSError", "ValueError"),
+           ("safe", ("OSError", "ValueError")),
+           "an attribute of a module-level instance is its class's"),
+          ("extensions_dir", ("AttributeError", "OSError", "TypeError", "ValueError"),
+           ("safe", ("OSError", "OverflowError", "TypeError", "ValueError")),
+           "a property of a module-level instance runs its getter"),
+          ("nope", ("AttributeError", "OSError", "TypeError", "ValueError"),
+           ("safe", ("AttributeError", "OSError", "TypeError", "ValueError")),
+           "an attribute its class does not define"))],
     # -- 23.6 boundaries that are boundaries ----------------------------------------------------
     pytest.param(Row(
         {"mod.py": LOGGER + "import asyncio\n\n\nasync def stream(client, running):\n"
@@ -454,6 +597,28 @@ ROWS = [
         line=15, before=("left", ()), after=("boundary", ()),
         reason="a boundary: a stream loop that yields"),
         id="23.6 a stream loop that yields"),
+    pytest.param(Row(
+        {"mod.py": LOGGER + "import asyncio\n\n\nasync def paid_invoices(wallet, running):\n"
+                   "    while running:\n        for invoice in wallet.pending:\n"
+                   "            try:\n"
+                   "                status = await wallet.get_invoice_status(invoice)\n"
+                   "                if status.paid:\n                    yield invoice\n"
+                   "            except Exception as exc:\n"
+                   "                logger.error(f'could not get status of {invoice}: {exc}')\n"
+                   "        await asyncio.sleep(5)\n"},
+        line=16, before=("left", ()), after=("boundary", ()),
+        reason="a boundary: a stream loop that yields"),
+        id="23.6 lnbits' poll loop that yields: its handler logs and the loop goes on"),
+    pytest.param(Row(
+        {"mod.py": LOGGER + "async def first_paid(wallet):\n"
+                   "    for invoice in wallet.pending:\n        try:\n"
+                   "            status = await wallet.get_invoice_status(invoice)\n"
+                   "            if status.paid:\n                yield invoice\n"
+                   "        except Exception as exc:\n            logger.error(exc)\n"
+                   "            return\n"},
+        line=12, before=("left", ()), after=("left", ()),
+        reason="the try body yields"),
+        id="23.6 a generator whose handler ends it is no stream loop"),
     pytest.param(Row(
         {"mod.py": LOGGER + "async def start_all(installed_extensions):\n"
                    "    for ext in installed_extensions:\n        try:\n"

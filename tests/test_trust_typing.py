@@ -301,6 +301,31 @@ REVEALED = [
         id="a JSON document the code fills holds unknown elements (also through an alias)",
     ),
     pytest.param(
+        "import json\n\ndef f(s: str, obj: object):\n    data = json.loads(s)\n"
+        "    first, second = data\n    first['user'] = obj\n    reveal(data)\n",
+        [("builtins.bool | builtins.dict | builtins.float | builtins.int | builtins.list "
+          "| builtins.str | None")],
+        id="filling an element unpacked from a JSON document fills the document",
+    ),
+    # -- unpacking and splitting (issue 23 item 4) ------------------------------------------
+    pytest.param(
+        "import json\n\ndef f(header: str, s: str, b: bytes, other, maybe: str | None):\n"
+        "    scheme, token = header.split()\n    reveal(token)\n"
+        "    first, second = json.loads(s)\n    reveal(second)\n"
+        "    key, _, value = b.partition(b'=')\n    reveal(value)\n"
+        "    x, y = other.split()\n    reveal(x)\n"
+        "    (p, q), r = header.split()\n    reveal(p)\n"
+        "    m, n = maybe.split()\n    reveal(m)\n",
+        ["builtins.str", JSON_TYPE, "builtins.bytes", None, None, None],
+        id="a, b = s.split(): elements of what is unpacked (a str's parts, a JSON array's)",
+    ),
+    pytest.param(
+        "def f(v: str):\n    reveal(v.split('-')[0])\n    reveal(v.rsplit('.', 1)[-1])\n"
+        "    reveal(v.split()[1:])\n    for part in v.splitlines():\n        reveal(part)\n",
+        ["builtins.str", "builtins.str", "builtins.list", "builtins.str"],
+        id="a part of s.split() is a str, and so is what iterating it gives",
+    ),
+    pytest.param(
         "from fastapi import Request\n\nasync def f(request: Request):\n"
         "    body = await request.json()\n    reveal(body)\n",
         [JSON_TYPE], id="await request.json() (FastAPI / starlette)",

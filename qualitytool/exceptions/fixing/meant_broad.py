@@ -20,7 +20,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from qualitytool.exceptions.inference.frames import Frame, contains_yield
+from qualitytool.exceptions.inference.frames import Frame, contains_yield, own_nodes
 from qualitytool.exceptions.inference.infer import Inferrer
 
 Parents = Mapping[ast.AST, ast.AST]
@@ -106,18 +106,32 @@ def _sleeps_or_goes_on(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+def _stays_in_the_loop(handler: ast.ExceptHandler) -> bool:
+    """The handler neither returns, raises nor breaks: the loop goes on after it (lnbits'
+    ``for invoice in pending: try: ... yield invoice ... except Exception as exc:
+    logger.error(...)``, whose next round is the next invoice)."""
+    return _sleeps_or_goes_on(handler) or not any(
+        isinstance(node, (ast.Return, ast.Raise, ast.Break))
+        for node in own_nodes(handler.body)
+    )
+
+
 def stream_loop(try_node: ast.Try, handler: ast.ExceptHandler, parents: Parents) -> str | None:
     """A stream, subscription or reconnect loop: the ``try`` sits in a loop, its handler
     waits or goes on, and its body yields what the stream delivers or holds the connection
     (``async with``/``async for``).  One bad message or a dropped connection must not end
-    the stream; what the consumer throws in at ``yield`` is the consumer's."""
+    the stream; what the consumer throws in at ``yield`` is the consumer's.  A body that
+    yields needs only a handler that stays in the loop; a reconnect loop's waits or goes on
+    by ``continue``."""
     loop = _loop_of(try_node, parents)
-    if loop is None or handler.type is None or not _sleeps_or_goes_on(handler):
+    if loop is None or handler.type is None:
         return None
-    body = ast.Module(body=list(try_node.body), type_ignores=[])
-    if contains_yield(try_node.body):
+    if contains_yield(try_node.body) and _stays_in_the_loop(handler):
         return ("a stream loop that yields: a catch-all keeps the stream going after a "
                 "failure, and what the consumer throws in at `yield` is the consumer's")
+    if not _sleeps_or_goes_on(handler):
+        return None
+    body = ast.Module(body=list(try_node.body), type_ignores=[])
     if isinstance(loop, ast.While) and any(
         isinstance(node, (ast.AsyncWith, ast.AsyncFor)) for node in ast.walk(body)
     ):

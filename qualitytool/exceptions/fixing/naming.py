@@ -73,7 +73,15 @@ def render_names(
             continue
         top = module_name.split(".")[0]
         if top in bound and bound[top] != top:
-            return f"cannot name `{name}` here: `{top}` is taken"
+            # ``def pay(bolt11: str)`` hides the module: its class is imported by its own
+            # name, when that says what it is and nothing here (nor another class of the
+            # list: ``bolt11.Bolt11Exception`` beside ``bolt11.exceptions.Bolt11Exception``)
+            # is called so
+            if obj in _VAGUE or not obj[:1].isupper() or obj in bound or obj in written:
+                return f"cannot name `{name}` here: `{top}` is taken"
+            written.append(obj)
+            imports.append((module_name, obj))
+            continue
         written.append(name)
         imports.append((module_name, None))
     return written, tuple(imports)

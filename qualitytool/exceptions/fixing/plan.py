@@ -50,6 +50,7 @@ from qualitytool.exceptions.fixing.meant_broad import (
     quiet_by_design,
     stream_loop,
 )
+from qualitytool.exceptions.fixing.mocked import called_names, mocked_names
 from qualitytool.exceptions.fixing.naming import render_names
 from qualitytool.exceptions.fixing.observed import describe, join, observed_here
 from qualitytool.exceptions.fixing.sibling_files import SiblingScope
@@ -448,6 +449,9 @@ class Decision:
         taken = self.documented_taken_above(answer, earlier)
         if taken is not None:
             return taken
+        mocked = self.mocked_by_tests()
+        if mocked is not None:
+            return mocked
         if self.handed is not None:
             return (f"the handler hands the exception on (`{self.handed}`): what a narrowed "
                     "handler no longer catches would never reach it; "
@@ -456,6 +460,24 @@ class Decision:
             listed = ", ".join(f"`{n}`" for n in names)
             return (f"{listed} would only be guesses at what implicit operations raise, and "
                     f"the rest may be anything: {_summarise(answer.reasons, 1)}")
+        return None
+
+    def mocked_by_tests(self) -> str | None:
+        """A callee of the ``try`` body the project's tests mock to raise a broad exception:
+        they expect this handler to catch it."""
+        root = self.options.root or (self.options.siblings.config.root
+                                     if self.options.siblings is not None else None)
+        if root is None:
+            return None
+        mocked = mocked_names(self.inferrer, root, self.options.siblings)
+        if not mocked:
+            return None
+        for name in called_names(self.try_node.body):
+            files = mocked.get(name)
+            if files:
+                more = f" and {len(files) - 1} more" if len(files) > 1 else ""
+                return (f"the project's tests raise Exception through `{name}` ({files[0]}"
+                        f"{more}) and expect this handler to catch it")
         return None
 
     def evidence_held_back(

@@ -37,8 +37,6 @@ from qualitytool.config import Config
 from qualitytool.discovery import DiscoveryError, iter_file_names
 from qualitytool.listing_cache import SETTLE_SECONDS, ListingCache
 
-# A project larger than this many Python files is not read for siblings (the run stays fast).
-MAX_PROJECT_FILES = 20_000
 # ``client.aclose(`` -> "client.aclose", ``import_module(`` -> "import_module".  Each name
 # starts at a word boundary: without it every position inside a name not followed by ``(``
 # is tried again (twice the time on pretalx's 686 files; the same shapes).
@@ -71,7 +69,15 @@ def shapes_in(text: str) -> list[str]:
 
 class ShapeCache:
     """The call shapes of the project's files, by absolute path; ``read`` counts the files
-    whose text this run read (the others came from the cache)."""
+    whose text this run read (the others came from the cache).
+
+    A subclass keeps other names read from a file's text the same way (the names the
+    project's tests mock: :mod:`qualitytool.exceptions.fixing.mocked`): its cache file
+    (``name``, ``key``), what it reads from a text, and what a cached entry may hold."""
+
+    name = _NAME
+    key = _KEY
+    valid = _SHAPES
 
     def __init__(self, folder: CacheFolder | None) -> None:
         self.folder = folder
@@ -79,8 +85,12 @@ class ShapeCache:
         self._changed = False
         self._settled_before = time.time_ns() - SETTLE_SECONDS * 1_000_000_000
         self._entries: dict[str, Any] = (
-            read_table(folder, _NAME, _KEY, "files") if folder is not None else {}
+            read_table(folder, self.name, self.key, "files") if folder is not None else {}
         )
+
+    def names_in(self, text: str) -> list[str]:
+        """What an entry holds for a file of this text (sorted, each once)."""
+        return shapes_in(text)
 
     def shapes(self, path: str) -> list[str] | None:
         """The call shapes of the file ``path``; None when it cannot be read."""
@@ -90,7 +100,9 @@ class ShapeCache:
             return None
         stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
         entry = self._entries.get(path)
-        if entry.__class__ is list and len(entry) == 2 and entry[0] == stamp and _valid(entry[1]):
+        if entry.__class__ is list and len(entry) == 2 and entry[0] == stamp and _valid(
+            entry[1], self.valid
+        ):
             found: list[str] = entry[1]
             return found
         try:
@@ -99,7 +111,7 @@ class ShapeCache:
         except (OSError, ValueError):
             return None
         self.read += 1
-        found = shapes_in(text)
+        found = self.names_in(text)
         # A file changed within the file system's time granularity of the run could change
         # again unseen (git's "racy" entries): read again next time.
         if max(info.st_mtime_ns, info.st_ctime_ns) < self._settled_before:
@@ -116,18 +128,18 @@ class ShapeCache:
         if self.folder is None or not self._changed:
             return
         files = {p: e for p, e in self._entries.items() if os.path.isfile(p)}
-        self.folder.write(_NAME, {"format": _KEY, "files": files})
+        self.folder.write(self.name, {"format": self.key, "files": files})
         self._changed = False
 
 
-def _valid(shapes: Any) -> bool:
+def _valid(shapes: Any, pattern: re.Pattern[str]) -> bool:
     if shapes.__class__ is not list:
         return False
     try:
         joined = "\0".join(shapes)  # a TypeError for anything but strings
     except TypeError:
         return False
-    return _SHAPES.fullmatch(joined) is not None
+    return pattern.fullmatch(joined) is not None
 
 
 def callers_by_shape(
@@ -143,7 +155,7 @@ def callers_by_shape(
     cache = ShapeCache(folder)
     listings = ListingCache(folder) if folder is not None else None
     callers: dict[str, list[str]] = {}
-    for path in _project_files(folders, recursive, config, listings):
+    for path in project_files(folders, recursive, config, listings):
         found = cache.shapes(path)
         if found is None:
             continue
@@ -155,17 +167,19 @@ def callers_by_shape(
     return callers, cache.read
 
 
-def _project_files(
+def project_files(
     folders: Sequence[str], recursive: bool, config: Config, listings: ListingCache | None
 ) -> Iterator[str]:
-    """The Python files discovery would analyse under ``folders``, at most
-    :data:`MAX_PROJECT_FILES`; a folder that cannot be listed is left out."""
+    """The Python files discovery would analyse under ``folders``, every one of them; a
+    folder that cannot be listed is left out.
+
+    No count caps the search: a sibling the search skipped would leave a class the project
+    catches around the call out of an unsafe fix, which promises to cover them.  Its cost
+    is one read per file, then one ``os.stat`` per file with the cache warm; what the
+    project does not want searched it excludes (``exclude`` / ``extend-exclude``)."""
     names = iter_file_names(folders, config, include=("*.py",), listings=listings,
                             recursive=recursive)
     try:
-        for count, name in enumerate(names, 1):
-            if count > MAX_PROJECT_FILES:
-                return
-            yield name
+        yield from names
     except DiscoveryError:  # a folder removed since it was found
         return

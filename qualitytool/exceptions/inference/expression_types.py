@@ -49,6 +49,8 @@ from qualitytool.exceptions.inference.frames import (
     FUNCTION_TYPES,
     Frame,
     contains_yield,
+    is_context_generator,
+    own_nodes,
     qualified_name,
 )
 from qualitytool.exceptions.inference.hierarchy import runtime_class
@@ -363,10 +365,13 @@ class TypeInference:
     def _subscript_type(self, expr: ast.Subscript, frame: Frame, depth: int) -> ValueType | None:
         """An element of a JSON container or a slice of a str (other containers' elements
         are unknown).  Members that cannot be subscripted raise, so give nothing."""
+        is_slice = isinstance(expr.slice, ast.Slice)
+        parts = self._split_parts(expr.value, frame, depth)
+        if parts is not None:  # ``v.split("-")[0]``
+            return ValueType("builtins.list") if is_slice else parts
         container = self.type_of(expr.value, frame, depth + 1)
         if container is None or container.is_never:
             return container
-        is_slice = isinstance(expr.slice, ast.Slice)
         found: list[ValueType | None] = []
         for member in container.alternatives():
             if member.name in ("builtins.str", "builtins.bytes") and is_slice:
@@ -527,7 +532,26 @@ class TypeInference:
             return self._caught_type(node, frame)
         if kind is DefinitionKind.ELEMENT:
             return self._element_type(definition, frame, depth)
+        if kind is DefinitionKind.UNPACKED:
+            assert isinstance(node, ast.expr)
+            if len(definition.path) != 1:
+                return None
+            parts = self._split_parts(node, frame, depth)
+            return parts or iteration_element(self.type_of(node, frame, depth + 1))
         return None
+
+    def _split_parts(self, expr: ast.expr, frame: Frame, depth: int) -> ValueType | None:
+        """What the list or tuple ``s.split(...)`` (``rsplit``, ``splitlines``,
+        ``partition``, ``rpartition``) of a str or bytes holds: str or bytes."""
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+                and expr.func.attr in _SPLITTING):
+            return None
+        receiver = self.type_of(expr.func.value, frame, depth + 1)
+        if receiver is None or receiver.optional or receiver.is_union or receiver.name not in (
+            "builtins.str", "builtins.bytes"
+        ):
+            return None
+        return ValueType(receiver.name)
 
     def _parameter_type(self, arg: ast.arg, frame: Frame) -> ValueType | None:
         """A parameter: what the call site passes when its type is known; else the
@@ -605,15 +629,10 @@ class TypeInference:
         _name, node, module, owner = found
         if isinstance(node, ClassInfo):
             return _NOT_PROJECT
-        decorators = Frame(module=module)
-        if not any(
-            qualified_name(d.func if isinstance(d, ast.Call) else d, decorators)
-            in _CONTEXT_MANAGERS
-            for d in node.decorator_list
-        ):
+        if not is_context_generator(node, module):
             return _NOT_PROJECT
         function_frame = Frame.for_function(module, node, owner)
-        yields = [n for n in _own_nodes(node.body) if isinstance(n, ast.Yield)]
+        yields = [n for n in own_nodes(node.body) if isinstance(n, ast.Yield)]
         if not yields:
             return None
         return union_of(self.type_of(y.value, function_frame) if y.value is not None else NONE
@@ -632,6 +651,9 @@ class TypeInference:
             isinstance(e, ast.Starred) for e in iterable.elts
         ):  # ``for regex in (A, B, C):``
             return union_of(self.type_of(e, frame, depth + 1) for e in iterable.elts)
+        parts = None if path else self._split_parts(iterable, frame, depth)
+        if parts is not None:  # ``for part in line.split(","):``
+            return parts
         if path:
             items = self._pair_types(iterable, frame, depth)
             if items is None or len(path) != 1 or path[0] >= len(items):
@@ -822,6 +844,10 @@ class TypeInference:
     def callee_name(self, func: ast.expr, frame: Frame, depth: int = 0) -> str | None:
         """A call's callee as a qualified name (``sqlite3.Connection.execute`` when typed)."""
         qualified = qualified_name(func, frame)
+        if qualified is not None and self.index.is_project_name(qualified) and (
+            self.index.lookup(qualified) is None
+        ):  # ``bolt11.decode`` through lnbits' ``lnbits/bolt11.py`` that imports it
+            qualified = self.index.library_target(qualified) or qualified
         if qualified is not None:
             owner, _, method = qualified.rpartition(".")
             if owner and "." in owner and (
@@ -880,7 +906,7 @@ class TypeInference:
         passed = self._project_call_result(callee, call, frame, awaited)
         if passed is not _NOT_PROJECT:
             return passed  # type: ignore[return-value]
-        if self._runs_callers_code(callee, call):
+        if self._runs_callers_code(callee, call, frame):
             return None
         result = self.return_type(callee, awaited)
         if result is not None and result.name == JSON_NAME and not _decodes_plain_json(
@@ -889,15 +915,30 @@ class TypeInference:
             return None  # ``cls=``, ``object_hook=``, ``parse_float=Decimal``: anything
         return result
 
-    def _runs_callers_code(self, callee: str, call: ast.Call) -> bool:
+    def _runs_callers_code(self, callee: str, call: ast.Call, frame: Frame) -> bool:
         """Whether ``call`` builds an instance of a library class whose methods then run the
         caller's code (``httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``: a
-        request runs the app, and raises what it raises): its contract does not hold."""
+        request runs the app, and raises what it raises): its contract does not hold.  A
+        keyword given a new instance of one of the library's own classes the entry names
+        (``transport=httpx.AsyncHTTPTransport(retries=0)``) runs no code of the caller's."""
         entry = self.contracts.kb.class_entry(callee)
         if entry is None or not entry.caller_code:
             return False
-        return any(keyword.arg is None or keyword.arg in entry.caller_code
-                   for keyword in call.keywords)
+        return any(
+            keyword.arg is None or (
+                keyword.arg in entry.caller_code
+                and not self._builds_own_code(keyword.value, entry.own_code, frame)
+            )
+            for keyword in call.keywords
+        )
+
+    @staticmethod
+    def _builds_own_code(value: ast.expr, own_code: Sequence[str], frame: Frame) -> bool:
+        return (
+            isinstance(value, ast.Call)
+            and qualified_name(value.func, frame) in own_code
+            and not any(keyword.arg is None for keyword in value.keywords)
+        )
 
     def _project_call_result(self, callee: str, call: ast.Call, frame: Frame,
                              awaited: bool) -> ValueType | None | object:
@@ -1171,20 +1212,9 @@ class _Never:
 
 _NEVER = _Never()
 _NOT_PROJECT = object()  # a callee that is not a project function
-_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+# str and bytes methods that return a list or tuple of their own type
+_SPLITTING = frozenset({"split", "rsplit", "splitlines", "partition", "rpartition"})
 
-
-def _own_nodes(body: Sequence[ast.stmt]) -> list[ast.AST]:
-    """The nodes of a function body, not of the functions and classes nested in it."""
-    found: list[ast.AST] = []
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return found
 _PENDING = object()  # a definition whose type is being worked out (a loop back to itself)
 _BUILTIN_TYPES: dict[str, type] = {
     f"builtins.{cls.__name__}": cls

@@ -54,6 +54,7 @@ class DefinitionKind(enum.Enum):
     WITH = "with"  # ``with expr as x``; node: the withitem
     EXCEPT = "except"  # ``except T as x``; node: the handler
     ELEMENT = "element"  # ``for x in expr``, comprehensions; node: For/comprehension
+    UNPACKED = "unpacked"  # ``a, b = expr``; node: the expression, path: the place
     UNKNOWN = "unknown"  # bound in a way the typing does not follow
     UNBOUND = "unbound"  # not bound yet (a read raises NameError/UnboundLocalError)
 
@@ -69,6 +70,10 @@ class Definition:
     # name in the target, outermost first.
     path: tuple[int, ...] = ()
     asynchronous: bool = False
+
+
+# Definitions whose value may be the very object another name holds.
+_ALIASING = frozenset({DefinitionKind.VALUE, DefinitionKind.UNPACKED})
 
 
 class NarrowingKind(enum.Enum):
@@ -367,8 +372,9 @@ class _Binder:
                 continue
             self.filled.add(definition)
             node = definition.node
-            if definition.kind is DefinitionKind.VALUE and isinstance(node, ast.expr):
-                alias = _alias_root(node)  # ``items = data["items"]``: the same objects
+            if definition.kind in _ALIASING and isinstance(node, ast.expr):
+                # ``items = data["items"]``, ``first, second = data``: the same objects
+                alias = _alias_root(node)
                 if alias is not None:
                     self._fill_name(alias, state, depth + 1)
 
@@ -476,6 +482,13 @@ class _Binder:
                 elif kind is DefinitionKind.ELEMENT:
                     state = self.assign(element, state, None, definition_node,
                                         (*path, position), kind, asynchronous)
+                elif kind in (DefinitionKind.VALUE, DefinitionKind.UNPACKED) and (
+                    value is not None or definition_node is not None
+                ):  # ``scheme, token = header.split()``: elements of what is unpacked
+                    state = self.assign(element, state, None,
+                                        value if kind is DefinitionKind.VALUE
+                                        else definition_node,
+                                        (*path, position), DefinitionKind.UNPACKED)
                 else:
                     state = self.assign(element, state, None, definition_node,
                                         kind=DefinitionKind.UNKNOWN)

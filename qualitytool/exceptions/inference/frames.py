@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _METHOD_KINDS = ("staticmethod", "classmethod")
+# The decorators that make a generator function the factory of a context manager.
+CONTEXT_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 
 class Frame:
@@ -52,6 +54,9 @@ class Frame:
         self.handlers: list[tuple[str | None, Answer]] = []
         # the typing's memo of what each definition of a local holds, in this frame
         self.definition_types: dict[object, object] = {}
+        # A ``@contextmanager`` generator summarised for a ``with``: what its ``yield``
+        # receives is the exception of the with statement's own body, already counted there.
+        self.context_generator = False
 
     @classmethod
     def for_function(
@@ -147,4 +152,56 @@ def contains_yield(body: Sequence[ast.stmt]) -> bool:
         if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
             continue
         stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def own_nodes(body: Sequence[ast.stmt]) -> list[ast.AST]:
+    """The nodes of a function body, not of the functions and classes nested in it."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def is_context_generator(node: FunctionNode, module: ModuleInfo) -> bool:
+    """Whether ``@contextlib.contextmanager`` or ``@asynccontextmanager`` decorates it."""
+    decorators = Frame(module=module)
+    return any(
+        qualified_name(d.func if isinstance(d, ast.Call) else d, decorators) in CONTEXT_DECORATORS
+        for d in node.decorator_list
+    )
+
+
+def yields_once(function: FunctionNode) -> bool:
+    """Whether a generator yields exactly once whenever it ends without an exception, as
+    contextlib requires of a ``@contextmanager`` (else its ``__enter__`` raises RuntimeError,
+    "generator didn't yield", or its ``__exit__`` "generator didn't stop").
+
+    Proved only in the plain shape: one ``yield`` (no ``yield from``), a statement of its
+    own, reached from the top of the function through ``try`` bodies alone -- no loop, no
+    branch, no ``with`` (its ``__exit__`` may swallow an exception raised before the
+    ``yield``, and the generator then ends without yielding), no ``try`` with a handler (the
+    same), no ``finally`` that returns -- and no ``return`` before it."""
+    yields = [n for n in own_nodes(function.body) if isinstance(n, (ast.Yield, ast.YieldFrom))]
+    if len(yields) != 1 or not isinstance(yields[0], ast.Yield):
+        return False
+    return _reached_plainly(function.body, yields[0])
+
+
+def _reached_plainly(body: Sequence[ast.stmt], target: ast.Yield) -> bool:
+    for position, stmt in enumerate(body):
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+        found = value is target or (
+            isinstance(stmt, ast.Try)
+            and not stmt.handlers
+            and not any(isinstance(n, ast.Return) for n in own_nodes(stmt.finalbody))
+            and _reached_plainly(stmt.body, target)
+        )
+        if found:
+            return not any(isinstance(n, ast.Return) for n in own_nodes(list(body[:position])))
     return False

@@ -44,16 +44,18 @@ from qualitytool.exceptions.inference.expression_types import (
 )
 from qualitytool.exceptions.inference.flow import is_constant
 from qualitytool.exceptions.inference.frames import (
+    CONTEXT_DECORATORS,
     FUNCTION_TYPES,
     Frame,
     contains_yield,
+    is_context_generator,
     qualified_name,
     resolve_name,
+    yields_once,
 )
 from qualitytool.exceptions.inference.hierarchy import BROAD, Hierarchy, analysis_class
 from qualitytool.exceptions.inference.knowledge import KnowledgeBase, RaiseSpec
 from qualitytool.exceptions.inference.operations import (
-    CONTEXT_DECORATORS,
     ImplicitOperations,
     maybe_unbound,
     unknown_type,
@@ -726,10 +728,13 @@ class Inferrer:
         self._in_progress.append(name)
         try:
             frame = Frame.for_function(module, node, owner, arguments=arguments)
+            frame.context_generator = is_context_generator(node, module)
             # A function that calls something unknown outside the project is unknown, whatever
             # the project code it calls does (which keeps big projects fast).
             body = self.infer_raised_exceptions(node.body, frame)
             body = combine([body, self._decorators(node, frame)])
+            if frame.context_generator:
+                body = combine([body, _context_protocol(node, body)])
         finally:
             self._in_progress.pop()
         short = name.rsplit(".", 2)[-1] if owner is None else ".".join(name.rsplit(".", 2)[-2:])
@@ -862,9 +867,27 @@ class Inferrer:
                 parts.append(self.ops.iteration(node.value, frame))
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 parts.append(self.ops.name_load(node, frame))
+            elif isinstance(node, ast.Yield) and frame.context_generator:
+                pass  # what a ``with`` body raises comes in here, and it counts it itself
             elif isinstance(node, (ast.Yield, ast.YieldFrom)):
                 parts.append(Answer.unknown("yields (anything may be thrown in)"))
         return combine(parts)
+
+
+def _context_protocol(node: FunctionNode, body: Answer) -> Answer:
+    """What contextlib adds to a ``@contextmanager`` generator's own code, in the
+    ``__enter__`` and ``__exit__`` that run it: RuntimeError when the generator may end
+    without yielding or yield twice ("generator didn't yield" / "didn't stop"), and for a
+    StopIteration its code raises (a generator turns it into RuntimeError, PEP 479); a
+    function that never yields is no generator, and ``__enter__`` raises TypeError on what
+    it returned.  An exception thrown in at the ``yield`` (the with body's) propagates as it
+    was, or as what the generator's own handlers raise instead, which its code shows."""
+    if not contains_yield(node.body):
+        return Answer.closed(["RuntimeError", "TypeError"]).as_documented()
+    stops = {"StopIteration", "StopAsyncIteration"} & body.raises
+    if stops or not yields_once(node):
+        return Answer.closed(["RuntimeError"]).as_documented()
+    return NOTHING
 
 
 def _local_functions(frame: Frame) -> set[str]:

@@ -52,6 +52,9 @@ project can override or extend any entry).  The format::
     caller_code = ["transport"]         # optional: constructor keywords that make its
                                         # methods run the caller's code (a transport, hooks):
                                         # an instance built with one is not described here
+    own_code = ["httpx.AsyncHTTPTransport"]  # optional: the library's classes whose
+                                        # instances, passed to one of those keywords, run
+                                        # only the library's code (the default transport)
     source = "https://www.python-httpx.org/exceptions/"  # required
     note = "InvalidURL is not an HTTPError"  # optional
 
@@ -212,6 +215,10 @@ class ClassSpec:
     # constructor keywords that make the methods run the caller's code (httpx's transport=,
     # event_hooks=): an instance built with one of them is not what this entry describes
     caller_code: tuple[str, ...] = ()
+    # the library's own classes whose instances, passed to a ``caller_code`` keyword, run
+    # only the library's code (``transport=httpx.AsyncHTTPTransport(retries=0)``, what the
+    # client builds by itself without one): the entry still describes such an instance
+    own_code: tuple[str, ...] = ()
 
     def method_spec(self, method: str) -> RaiseSpec:
         """The class-wide answer for calling ``method`` on an instance."""
@@ -277,7 +284,7 @@ _PACKAGE_FIELDS = _FIELDS - {"returns", "dispatch", "wrong_types", "parameters",
 _DISPATCH = ("scalars", "builtins")
 _CLASS_FIELDS = {
     "name", "raises", "closed", "methods", "attributes", "subclasses", "source", "note",
-    "caller_code",
+    "caller_code", "own_code",
 }
 
 
@@ -388,6 +395,12 @@ def _parse_class(entry: Any, where: str) -> ClassSpec:
         isinstance(k, str) and k.isidentifier() for k in caller_code
     ):
         raise KnowledgeBaseError(f"{where} ({name}): 'caller_code' must be a list of identifiers")
+    own_code = table.get("own_code", [])
+    if not isinstance(own_code, list) or not all(
+        isinstance(c, str) and all(p.isidentifier() for p in c.split(".")) for c in own_code
+    ):
+        raise KnowledgeBaseError(
+            f"{where} ({name}): 'own_code' must be a list of qualified class names")
     both = sorted(set(methods) & set(attributes))
     if both:
         raise KnowledgeBaseError(
@@ -404,6 +417,7 @@ def _parse_class(entry: Any, where: str) -> ClassSpec:
         note=note,
         origin=where.split(":", 1)[0],
         caller_code=tuple(caller_code),
+        own_code=tuple(own_code),
     )
 
 

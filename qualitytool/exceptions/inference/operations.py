@@ -21,16 +21,19 @@ from typing import TYPE_CHECKING
 
 from qualitytool.exceptions.inference.answers import NOTHING, Answer, combine, display
 from qualitytool.exceptions.inference.expression_types import NONE, ClassMembers, ValueType
-from qualitytool.exceptions.inference.frames import Frame, contains_yield, resolve_name
+from qualitytool.exceptions.inference.frames import (
+    Frame,
+    contains_yield,
+    is_context_generator,
+    resolve_name,
+)
 from qualitytool.exceptions.inference.project import ClassInfo, FunctionNode, ModuleInfo
 from qualitytool.exceptions.inference.pythons import STDLIB_MODULES, is_stdlib_module
 
 if TYPE_CHECKING:
     from qualitytool.exceptions.inference.infer import Inferrer
 
-__all__ = ["CONTEXT_DECORATORS", "ImplicitOperations", "maybe_unbound", "unknown_type"]
-
-CONTEXT_DECORATORS = ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+__all__ = ["ImplicitOperations", "maybe_unbound", "unknown_type"]
 _SEQUENCES = frozenset({"builtins.list", "builtins.tuple", "builtins.str", "builtins.bytes",
                         "builtins.bytearray", "builtins.range"})
 _HASHED = frozenset({"builtins.dict", "builtins.set", "builtins.frozenset"})
@@ -242,6 +245,11 @@ class ImplicitOperations:
         target = info.bindings.get(rest[0])
         if target is not None and target != submodule:
             return self.static_reference(".".join([target, *rest[1:]]), node)
+        # an attribute of a module-level instance (lnbits' ``settings = Settings()``): what
+        # reading it raises on a value of that type
+        owner = self.types.qualified_type(".".join([info.name, *rest[:-1]]))
+        if owner is not None:
+            return combine(self.attribute_of(m, rest[-1], node) for m in owner.classes())
         return Answer.open(["AttributeError"], f"attribute `{display(node)}` of a module-level "
                                                "object")
 
@@ -368,15 +376,7 @@ class ImplicitOperations:
 
     def _is_context_function(self, call: ast.Call, frame: Frame) -> bool:
         found = self._project_function(call, frame)
-        if found is None:
-            return False
-        node, module = found
-        decorator_frame = Frame(module=module)
-        return any(
-            self.inferrer.qualified(d.func if isinstance(d, ast.Call) else d, decorator_frame)
-            in CONTEXT_DECORATORS
-            for d in node.decorator_list
-        )
+        return found is not None and is_context_generator(*found)
 
     def subscript(
         self, node: ast.Subscript, frame: Frame, store: bool = False, deleting: bool = False

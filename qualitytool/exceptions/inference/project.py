@@ -172,6 +172,29 @@ class ModuleInfo:
         return None
 
 
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _rebound(tree: ast.Module, name: str) -> bool:
+    """Whether the module binds ``name`` other than by one import: twice imported, assigned,
+    defined, deleted, or declared ``global`` somewhere (a function may rebind it)."""
+    imports = 0
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports += sum(1 for alias in node.names
+                           if (alias.asname or alias.name.split(".")[0]) == name)
+            continue
+        bound = (
+            node.names if isinstance(node, ast.Global)
+            else [node.name] if isinstance(node, (*_DEFINITIONS, ast.ClassDef))
+            else [node.id] if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
+            else []
+        )
+        if name in bound:
+            return True
+    return imports != 1
+
+
 def _top_level_statements(body: Sequence[ast.stmt]) -> list[ast.stmt]:
     """Module statements, looking into ``if``/``try`` blocks (``if TYPE_CHECKING:`` etc.)."""
     found: list[ast.stmt] = []
@@ -317,6 +340,28 @@ class ProjectIndex:
                     owner, node = method
                     return f"{owner.qualname}.{rest[1]}", node, owner.module, owner
         return None
+
+    def library_target(self, qualname: str, depth: int = 0) -> str | None:
+        """What a project module's name is when the module only imports it from a library
+        (``lnbits.bolt11.decode`` for lnbits' ``from bolt11 import decode``):
+        ``bolt11.decode``, the very object.  None for the project's own definitions, for a
+        name the module binds again (an assignment, a ``def``), or with a star import."""
+        if depth > 8:
+            return None
+        split = self.split(qualname)
+        if split is None:
+            return None
+        info, rest = split
+        head = rest[0]
+        target = info.bindings.get(head)
+        if target is None or target == f"{info.name}.{head}" or info.star_import or (
+            head in info.assignments or _rebound(info.tree, head)
+        ):
+            return None
+        followed = ".".join([target, *rest[1:]])
+        if self.is_project_name(followed):
+            return self.library_target(followed, depth + 1)
+        return followed
 
     def class_info(self, qualname: str) -> ClassInfo | None:
         if qualname in self._classes:
