@@ -38,15 +38,110 @@ class DiscoveryError(Exception):
     """A path given on the command line does not exist."""
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
+def _spec(patterns: Iterable[str]) -> Patterns:
     return _cached_spec(tuple(patterns))
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
+def _cached_spec(patterns: tuple[str, ...]) -> Patterns:
     import pathspec  # imported on first use: it costs more start-up than a small run takes
 
-    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+    return Patterns(pathspec.GitIgnoreSpec.from_lines(list(patterns)))
+
+
+class Patterns:
+    """Gitignore-style patterns (a :class:`pathspec.GitIgnoreSpec`), with a quick "no pattern
+    can match" first.
+
+    pathspec tries each pattern in turn, in Python: with the hundred patterns of vendored
+    code the TODO scan skips, that cost more than the rest of the scan.  One regular
+    expression made of every pattern's own (the ``(?:.+/)?`` "at any depth" prefix they share
+    factored out) finds, in one search, whether any pattern matches at all; most paths match
+    none, and only the others are asked of pathspec, so every answer is pathspec's.
+    """
+
+    def __init__(self, spec: pathspec.PathSpec[Any]) -> None:
+        from pathspec.util import normalize_file
+
+        self.spec = spec
+        self._any = _any_pattern(spec)
+        self._normalize = normalize_file  # as pathspec reads a path
+
+    def match_file(self, path: str) -> bool:
+        """Whether ``path`` (relative, "/"-separated) is matched, as pathspec says."""
+        if self._any is not None and self._any.search(self._normalize(path)) is None:
+            return False  # no pattern matches: pathspec would say False
+        return self.spec.match_file(path)
+
+
+_AT_ANY_DEPTH = "^(?:.+/)?"
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_GROUP_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]")
+
+
+def _any_pattern(spec: pathspec.PathSpec[Any]) -> re.Pattern[str] | None:
+    """One regex that matches every path some pattern of ``spec`` matches (and may match
+    more), or None when a pattern is not in the form this relies on."""
+    anywhere, anchored = [], []
+    for pattern in spec.patterns:
+        regex = getattr(pattern, "regex", None)
+        if getattr(pattern, "include", None) is None:
+            continue  # a blank line or a comment: matches nothing
+        if not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str):
+            return None
+        if regex.flags & ~re.UNICODE:
+            return None
+        text = regex.pattern
+        # Named groups (pathspec marks a folder match with one) cannot repeat in one regex:
+        # each becomes a plain group, unless "(?P<" also occurs otherwise than as a group.
+        # Group numbers change in a joined regex: no reference to a group either.
+        if (len(_NAMED_GROUP.findall(text)) != len(regex.groupindex)
+                or _GROUP_REFERENCE.search(text)):
+            return None
+        text = _NAMED_GROUP.sub("(?:", text)
+        rest = text[len(_AT_ANY_DEPTH):]
+        if text.startswith(_AT_ANY_DEPTH) and _splits_at_top_level(rest) is False:
+            anywhere.append(f"(?:{rest})")
+        else:
+            anchored.append(f"(?:{text})")
+    if anywhere:
+        anchored.append(f"{_AT_ANY_DEPTH}(?:{'|'.join(anywhere)})")
+    if not anchored:
+        return re.compile(r"(?!)")  # no pattern: nothing matches
+    try:
+        return re.compile("|".join(anchored))
+    except re.error:  # a scoped flag the join moved, say: pathspec alone then
+        return None
+
+
+def _splits_at_top_level(regex: str) -> bool | None:
+    """Whether ``regex`` has a "|" outside any group (then a prefix does not apply to each
+    side), or None when it cannot tell (an unbalanced bracket or parenthesis)."""
+    depth = 0
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":  # a set: "]" first (after an optional "^") is a member
+            index += 2 if regex.startswith("[^", index) else 1
+            if regex.startswith("]", index):
+                index += 1
+            while index < len(regex) and regex[index] != "]":
+                index += 2 if regex[index] == "\\" else 1
+            if index >= len(regex):
+                return None
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "|" and depth == 0:
+            return True
+        index += 1
+    return False if depth == 0 else None
 
 
 _GLOB = re.compile(r"[*?\[\\]")
@@ -76,7 +171,7 @@ class _NameMatcher:
         return self._spec is not None and self._spec.match_file(relative)
 
 
-def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
+def _read_gitignore(directory: Path) -> Patterns | None:
     gitignore = directory / ".gitignore"
     try:
         from qualitytool.sources import read_text  # only where there is a .gitignore
@@ -87,7 +182,7 @@ def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     return _spec(text.splitlines())
 
 
-def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
+def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, Patterns]]:
     """The .gitignore files of ``directory``'s ancestors up to ``top`` (outermost first)."""
     found = []
     for ancestor in (directory, *directory.parents):
@@ -177,7 +272,7 @@ def iter_file_names(
 
 
 def _force_excluded(
-    name: str, config: Config, exclude_spec: pathspec.PathSpec[Any] | None
+    name: str, config: Config, exclude_spec: Patterns | None
 ) -> bool:
     """Whether a file named on the command line is excluded all the same: under a folder
     discovery never enters, or matched by the exclusion patterns."""
@@ -201,7 +296,7 @@ def _walk(
     directory: Path,
     config: Config,
     include_spec: _NameMatcher,
-    exclude_spec: pathspec.PathSpec[Any] | None,
+    exclude_spec: Patterns | None,
     on_error: Callable[[str, str], None] | None = None,
     listings: ListingCache | None = None,
     prune: bool = True,
@@ -212,7 +307,7 @@ def _walk(
     top_dir = str(directory)
     root_prefix = str(config.root).rstrip(os.sep) + os.sep
     # Each directory's applicable .gitignore specs: its parent's plus its own.
-    specs_of: dict[str, list[tuple[str, pathspec.PathSpec[Any]]]] = {}
+    specs_of: dict[str, list[tuple[str, Patterns]]] = {}
     if use_gitignore:
         specs_of[top_dir] = [
             (str(base), spec)
@@ -224,7 +319,7 @@ def _walk(
             return path[len(root_prefix) :].replace(os.sep, "/")
         return None
 
-    def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:
+    def ignored(path: str, is_dir: bool, specs: list[tuple[str, Patterns]]) -> bool:
         suffix = "/" if is_dir else ""
         for base, spec in specs:
             relative = os.path.relpath(path, base).replace(os.sep, "/")

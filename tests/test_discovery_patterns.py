@@ -1,0 +1,118 @@
+"""The quick "no pattern can match" of discovery's gitignore-style patterns: every answer is
+pathspec's, on generated patterns and paths, on the vendored patterns of the TODO scan over
+every path of Django, and for pattern lists the quick test does not understand."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pathspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qualitytool.config import Config
+from qualitytool.discovery import Patterns, _spec, _splits_at_top_level
+from qualitytool.todos.vendored import shipped_patterns, todo_exclusions
+
+# Pieces of gitignore patterns and of paths, small enough that they meet often.
+_NAMES = ["a", "b", "ab", "vendor", "static", "x.js", "x.min.js", "d3", "A", "1"]
+_GLOB_PIECES = [*_NAMES, "*", "**", "?", "[ab]", "[!a]", "[0-9]*", "*.js", "\\*", "\\!", ".*"]
+
+
+@st.composite
+def patterns(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(_GLOB_PIECES), min_size=1, max_size=4))
+    text = "/".join(parts) if draw(st.booleans()) else "".join(parts)
+    return (draw(st.sampled_from(["", "", "/", "!", "#", "**/"])) + text
+            + draw(st.sampled_from(["", "", "/", "/**", " "])))
+
+
+@st.composite
+def paths(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from([*_NAMES, "[ab]", "*", "-"]), min_size=1, max_size=5))
+    return "/".join(parts) + draw(st.sampled_from(["", "", "/"]))
+
+
+def _pathspec(lines: list[str]) -> pathspec.PathSpec[pathspec.Pattern]:
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(patterns(), max_size=8), st.lists(paths(), min_size=1, max_size=10))
+def test_every_answer_is_pathspecs(lines: list[str], names: list[str]) -> None:
+    spec = _pathspec(lines)
+    quick = Patterns(spec)
+    for name in names:
+        assert quick.match_file(name) == spec.match_file(name), (lines, name)
+
+
+@pytest.mark.parametrize(
+    ("lines", "name", "expected"),
+    [
+        pytest.param(["vendor/"], "a/vendor/x.js", True, id="folder at any depth"),
+        pytest.param(["vendor/"], "a/vendor", False, id="a file named like the folder"),
+        pytest.param(["*.min.js", "!keep.min.js"], "a/keep.min.js", False, id="taken back"),
+        pytest.param(["!keep.min.js"], "keep.min.js", False, id="only a negation"),
+        pytest.param(["/top.js"], "a/top.js", False, id="anchored at the root"),
+        pytest.param(["a/**/b"], "a/x/y/b", True, id="double star in the middle"),
+        pytest.param(["# comment", ""], "# comment", False, id="comments and blanks"),
+        pytest.param([], "a", False, id="no pattern"),
+    ],
+)
+def test_examples(lines: list[str], name: str, expected: bool) -> None:
+    assert _pathspec(lines).match_file(name) == expected
+    assert Patterns(_pathspec(lines)).match_file(name) == expected
+
+
+def test_the_shipped_vendored_patterns_take_the_quick_test() -> None:
+    """The patterns that made the TODO scan slow are the ones the quick test must cover
+    (None: every path would go to pathspec, correct but slow)."""
+    assert _spec(shipped_patterns())._any is not None
+
+
+def test_patterns_it_does_not_understand_go_to_pathspec_alone() -> None:
+    spec = _pathspec(["x"])
+    (pattern,) = spec.patterns
+    # A hand-made pattern whose regex refers to a group: joining would renumber it.
+    pattern.regex = re.compile(r"^(a)\1")
+    quick = Patterns(spec)
+    assert quick._any is None
+    assert quick.match_file("aa") is True
+    assert quick.match_file("ab") is False
+
+
+@pytest.mark.parametrize(
+    ("regex", "expected"),
+    [
+        ("a(?:b|c)", False),
+        ("a|b", True),
+        ("[|]a", False),
+        ("[]|]a", False),
+        ("[^]|]a", False),
+        (r"\|a", False),
+        ("(a|b)|c", True),
+        ("(a", None),
+        ("a)", None),
+        ("[a", None),
+    ],
+)
+def test_splits_at_top_level(regex: str, expected: bool | None) -> None:
+    assert _splits_at_top_level(regex) is expected
+
+
+@pytest.mark.corpus
+def test_every_path_of_django_gets_pathspecs_answer(django_source: Path) -> None:
+    config = Config(root=django_source.parent)
+    quick = _spec(todo_exclusions(config))
+    assert quick._any is not None
+    names = []
+    for current, folders, files in os.walk(django_source):
+        relative = os.path.relpath(current, config.root).replace(os.sep, "/")
+        names += [f"{relative}/{name}/" for name in folders]
+        names += [f"{relative}/{name}" for name in files]
+    answers = [quick.match_file(name) for name in names]
+    assert answers == [quick.spec.match_file(name) for name in names]
+    assert any(answers)  # Django's admin ships minified JavaScript
