@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import os
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from qualitytool.config import Config
 from qualitytool.discovery import display_path, iter_file_names
-from qualitytool.parallel import effective_jobs, worker_pool
-from qualitytool.shard import Shard
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer
 from qualitytool.todos.category_rules import Thresholds, load_categorizer
@@ -24,6 +25,9 @@ from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
 from qualitytool.todos.syntax import language_of, uses_hash_comments_only
 from qualitytool.todos.vendored import todo_exclusions
 
+if TYPE_CHECKING:
+    from qualitytool.shard import Shard
+
 
 def categorizer_for(config: Config) -> Categorizer:
     """The built-in category rules extended by the configuration's ``category-rules``."""
@@ -34,10 +38,22 @@ def categorizer_for(config: Config) -> Categorizer:
 
 # Below this many files one process is faster than starting workers.
 _PARALLEL_THRESHOLD = 400
+# Files per task sent to a worker: tasks go out while discovery still walks, and enough of
+# them balance two cores.
+_CHUNK_SIZE = 100
+
+
+@dataclass(frozen=True)
+class _ScanTask:
+    """What a worker needs to scan its files: small, sent with every chunk."""
+
+    cwd: str  # display paths are relative to this folder (ends with the separator)
+    markers: tuple[str, ...]
+    tag_words: tuple[str, ...]
 
 
 def scan_files(
-    files: Sequence[Path | str],
+    files: Iterable[Path | str],
     config: Config,
     *,
     jobs: int | None = None,
@@ -48,36 +64,63 @@ def scan_files(
     are relative to ``base`` (default: the working directory).
 
     Large trees are split across worker processes (``jobs``, default the config's: 0 means
-    one per core); each worker reads, scans and categorises its share.  ``background``
-    workers suit a scan started from a thread beside other work (see
-    :func:`qualitytool.parallel.worker_pool`).
+    one per core), in chunks sent while ``files`` (which may be discovery's generator) still
+    produces; each worker reads and scans its share, and this process categorises what they
+    find, so the category rules are compiled once.  ``background`` workers suit a scan
+    started from a thread beside other work (see :func:`qualitytool.parallel.worker_pool`).
     """
-    names = [(name, language) for name in map(str, files)
-             if (language := language_of(name)) is not None]
-    cwd = str((base or Path.cwd()).resolve()).rstrip(os.sep) + os.sep
-    workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
-    if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
-        items, errors = _scan_chunk(config, cwd, names)
-    else:
-        chunks = [names[i::workers * 4] for i in range(workers * 4)]
-        items, errors = [], []
-        with worker_pool(workers, background=background) as pool:
-            for chunk_items, chunk_errors in pool.map(
-                _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
-            ):
-                items.extend(chunk_items)
-                errors.extend(chunk_errors)
-    items.sort(key=lambda i: (i.path, i.line, i.col))
-    return ScanResult(items=_with_occurrences(items), files_scanned=len(names),
-                      errors=sorted(errors), categories=categorizer_for(config).names)
-
-
-def _scan_chunk(
-    config: Config, cwd: str, files: list[tuple[str, str]]
-) -> tuple[list[TodoItem], list[str]]:
+    names = ((name, language) for name in map(str, files)
+             if (language := language_of(name)) is not None)
+    head = list(itertools.islice(names, _PARALLEL_THRESHOLD))  # discovery's errors first
     categorizer = categorizer_for(config)
-    markers = Markers(tuple(config.todos.markers))
-    tag_words = (*config.todos.limitation_phrases, *categorizer.tag_words)
+    task = _ScanTask(
+        cwd=str((base or Path.cwd()).resolve()).rstrip(os.sep) + os.sep,
+        markers=tuple(config.todos.markers),
+        tag_words=(*config.todos.limitation_phrases, *categorizer.tag_words),
+    )
+    workers = 1
+    if len(head) == _PARALLEL_THRESHOLD:  # imported only for a tree that needs workers
+        from qualitytool.parallel import effective_jobs
+
+        workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
+    if workers <= 1:
+        every = [*head, *names]
+        found, errors = _scan_chunk(task, every)
+        items = [categorizer.apply(item) for item in found]
+        scanned = len(every)
+    else:
+        items, errors, scanned = _scan_in_workers(
+            task, itertools.chain(head, names), categorizer, workers, background)
+    items.sort(key=lambda i: (i.path, i.line, i.col))
+    return ScanResult(items=_with_occurrences(items), files_scanned=scanned,
+                      errors=sorted(errors), categories=categorizer.names)
+
+
+def _scan_in_workers(
+    task: _ScanTask, names: Iterator[tuple[str, str]], categorizer: Categorizer, workers: int,
+    background: bool,
+) -> tuple[list[TodoItem], list[str], int]:
+    from qualitytool.parallel import worker_pool
+
+    items: list[TodoItem] = []
+    errors: list[str] = []
+    scanned = 0
+    with worker_pool(workers, background=background) as pool:
+        futures = []
+        while chunk := list(itertools.islice(names, _CHUNK_SIZE)):
+            futures.append(pool.submit(_scan_chunk, task, chunk))
+            scanned += len(chunk)
+        for future in futures:  # categorised here while the workers read the next chunks
+            found, chunk_errors = future.result()
+            items.extend(categorizer.apply(item) for item in found)
+            errors.extend(chunk_errors)
+    return items, errors, scanned
+
+
+def _scan_chunk(task: _ScanTask, files: list[tuple[str, str]]) -> tuple[list[TodoItem], list[str]]:
+    """The items of ``files`` (``(path, language)``) with their code, not categorised yet,
+    and the errors of the files that could not be read."""
+    markers = _markers(task.markers)
     items: list[TodoItem] = []
     errors: list[str] = []
     for file, language in files:
@@ -90,13 +133,18 @@ def _scan_chunk(
             continue  # most files: never decoded
         text = decode_source(raw, file, language)
         code_of: FileCode | None = None
-        for item in scan_source(text, language, markers, _display(file, cwd), file=file,
-                                tag_words=tag_words):
+        for item in scan_source(text, language, markers, _display(file, task.cwd), file=file,
+                                tag_words=task.tag_words):
             code_of = FileCode(text.splitlines(), language) if code_of is None else code_of
             code = code_of.context(item.line, item.end_line, item.col)
             below = code.after[0] if code.after else ""
-            items.append(categorizer.apply(replace(item, below=below, code=code)))
+            items.append(replace(item, below=below, code=code))
     return items, errors
+
+
+@functools.lru_cache(maxsize=4)
+def _markers(names: tuple[str, ...]) -> Markers:
+    return Markers(names)
 
 
 def _display(file: str, cwd: str) -> str:
@@ -131,12 +179,13 @@ def scan_paths(
     them), scan them, blame the items.  ``jobs``, ``base`` and ``background`` as for
     :func:`scan_files`."""
     unreadable: list[str] = []
-    # Path strings: a Path per file would cost more than the scan of most files.
-    files: Sequence[Path | str] = list(iter_file_names(
+    # Path strings: a Path per file would cost more than the scan of most files.  Without a
+    # shard, the files go to the scan as the walk finds them.
+    files: Iterable[Path | str] = iter_file_names(
         paths, config, include=config.todos.include,
         on_error=lambda _folder, message: unreadable.append(message),
         exclude=todo_exclusions(config),
-    ))
+    )
     if shard is not None:
         files = shard.select([Path(name) for name in files], config.root)
     result = scan_files(files, config, jobs=jobs, base=base, background=background)
