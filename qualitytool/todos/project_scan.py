@@ -18,11 +18,11 @@ from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer
 from qualitytool.todos.category_rules import Thresholds, load_categorizer
 from qualitytool.todos.context import FileCode
-from qualitytool.todos.decoding import decode_source, read_bytes
+from qualitytool.todos.decoding import decode_source, may_hold_marker, read_bytes
 from qualitytool.todos.file_scan import scan_source
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.syntax import language_of, uses_hash_comments_only
+from qualitytool.todos.syntax import language_of
 from qualitytool.todos.vendored import todo_exclusions
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _scan_chunk(task: _ScanTask, files: list[tuple[str, str]]) -> tuple[list[Tod
         except SourceError as exc:
             errors.append(str(exc))
             continue
-        if not markers.in_bytes(raw, uses_hash_comments_only(language)):
+        if not may_hold_marker(raw, language, markers):
             continue  # most files: never decoded
         text = decode_source(raw, file, language)
         code_of: FileCode | None = None
