@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -44,28 +45,42 @@ def _spec(patterns: Iterable[str]) -> Patterns:
 
 @functools.lru_cache(maxsize=64)
 def _cached_spec(patterns: tuple[str, ...]) -> Patterns:
-    import pathspec  # imported on first use: it costs more start-up than a small run takes
-
-    return Patterns(pathspec.GitIgnoreSpec.from_lines(list(patterns)))
+    return Patterns(patterns)
 
 
 class Patterns:
-    """Gitignore-style patterns (a :class:`pathspec.GitIgnoreSpec`), with a quick "no pattern
-    can match" first.
+    """Gitignore-style patterns, as :class:`pathspec.GitIgnoreSpec` matches them, with a quick
+    "no pattern can match" first.
 
     pathspec tries each pattern in turn, in Python: with the hundred patterns of vendored
     code the TODO scan skips, that cost more than the rest of the scan.  One regular
     expression made of every pattern's own (the ``(?:.+/)?`` "at any depth" prefix they share
     factored out) finds, in one search, whether any pattern matches at all; most paths match
-    none, and only the others are asked of pathspec, so every answer is pathspec's.
+    none, and only the others are asked of pathspec, so every answer is pathspec's.  Its
+    patterns are compiled when a path first needs them.
     """
 
-    def __init__(self, spec: pathspec.PathSpec[Any]) -> None:
+    def __init__(self, lines: Sequence[str]) -> None:
+        # pathspec imported on first use: it costs more start-up than a small run takes.
         from pathspec.util import normalize_file
 
-        self.spec = spec
-        self._any = _any_pattern(spec)
+        self.lines = tuple(lines)
+        self._spec: pathspec.PathSpec[Any] | None = None
+        regexes = _translations(self.lines)
+        self._any = None if regexes is None else _any_pattern(regexes)
+        if self._any is None:  # pathspec's own compiled patterns, and its errors, at once
+            regexes = _compiled_regexes(self.spec)
+            self._any = None if regexes is None else _any_pattern(regexes)
         self._normalize = normalize_file  # as pathspec reads a path
+
+    @property
+    def spec(self) -> pathspec.PathSpec[Any]:
+        """pathspec's :class:`~pathspec.GitIgnoreSpec` of the patterns."""
+        if self._spec is None:
+            import pathspec
+
+            self._spec = pathspec.GitIgnoreSpec.from_lines(list(self.lines))
+        return self._spec
 
     def match_file(self, path: str) -> bool:
         """Whether ``path`` (relative, "/"-separated) is matched, as pathspec says."""
@@ -74,31 +89,69 @@ class Patterns:
         return self.spec.match_file(path)
 
 
+@functools.lru_cache(maxsize=1)
+def _pattern_class() -> type[Any]:
+    import pathspec
+
+    return type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0])
+
+
+def _translations(lines: Sequence[str]) -> list[str] | None:
+    """The regular expression of each pattern that matches something, as pathspec's pattern
+    class translates it (and compiles it, with no flag); None when the class does not
+    translate or refuses a pattern (then pathspec says why)."""
+    translate = getattr(_pattern_class(), "pattern_to_regex", None)
+    if translate is None:
+        return None
+    regexes = []
+    for line in lines:
+        if not line:
+            continue  # as GitIgnoreSpec.from_lines
+        try:
+            regex, include = translate(line)
+        except ValueError:  # an invalid pattern: pathspec says so as it compiles them
+            return None
+        if include is not None:
+            if not isinstance(regex, str):
+                return None
+            regexes.append(regex)
+    return regexes
+
+
+def _compiled_regexes(spec: pathspec.PathSpec[Any]) -> list[str] | None:
+    regexes = []
+    for pattern in spec.patterns:
+        if getattr(pattern, "include", None) is None:
+            continue  # a blank line or a comment: matches nothing
+        regex = getattr(pattern, "regex", None)
+        if (not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str)
+                or regex.flags & ~re.UNICODE):
+            return None
+        regexes.append(regex.pattern)
+    return regexes
+
+
 _AT_ANY_DEPTH = "^(?:.+/)?"
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 _GROUP_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]")
 
 
-def _any_pattern(spec: pathspec.PathSpec[Any]) -> re.Pattern[str] | None:
-    """One regex that matches every path some pattern of ``spec`` matches (and may match
-    more), or None when a pattern is not in the form this relies on."""
+def _any_pattern(regexes: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex that matches every path one of ``regexes`` matches (and may match more), or
+    None when one is not in the form this relies on."""
     anywhere, anchored = [], []
-    for pattern in spec.patterns:
-        regex = getattr(pattern, "regex", None)
-        if getattr(pattern, "include", None) is None:
-            continue  # a blank line or a comment: matches nothing
-        if not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str):
+    counter = itertools.count()
+    renamed = 0
+    for text in regexes:
+        # Group numbers change in a joined regex: no reference to a group.
+        if _GROUP_REFERENCE.search(text):
             return None
-        if regex.flags & ~re.UNICODE:
-            return None
-        text = regex.pattern
-        # Named groups (pathspec marks a folder match with one) cannot repeat in one regex:
-        # each becomes a plain group, unless "(?P<" also occurs otherwise than as a group.
-        # Group numbers change in a joined regex: no reference to a group either.
-        if (len(_NAMED_GROUP.findall(text)) != len(regex.groupindex)
-                or _GROUP_REFERENCE.search(text)):
-            return None
-        text = _NAMED_GROUP.sub("(?:", text)
+        # A name cannot repeat in one regex (pathspec names the group of a folder's "/"):
+        # each gets its own, and the joined regex must then have as many named groups
+        # (a "(?P<" that is not a group, in a set say, would make one fewer).
+        groups = len(_NAMED_GROUP.findall(text))
+        text = _NAMED_GROUP.sub(lambda _: f"(?P<g{next(counter)}>", text) if groups else text
+        renamed += groups
         rest = text[len(_AT_ANY_DEPTH):]
         if text.startswith(_AT_ANY_DEPTH) and _splits_at_top_level(rest) is False:
             anywhere.append(f"(?:{rest})")
@@ -109,9 +162,10 @@ def _any_pattern(spec: pathspec.PathSpec[Any]) -> re.Pattern[str] | None:
     if not anchored:
         return re.compile(r"(?!)")  # no pattern: nothing matches
     try:
-        return re.compile("|".join(anchored))
+        joined = re.compile("|".join(anchored))
     except re.error:  # a scoped flag the join moved, say: pathspec alone then
         return None
+    return joined if len(joined.groupindex) == renamed else None
 
 
 def _splits_at_top_level(regex: str) -> bool | None:

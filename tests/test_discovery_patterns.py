@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualitytool.config import Config
-from qualitytool.discovery import Patterns, _spec, _splits_at_top_level
+from qualitytool.discovery import (
+    Patterns,
+    _any_pattern,
+    _compiled_regexes,
+    _spec,
+    _splits_at_top_level,
+    _translations,
+)
 from qualitytool.todos.vendored import shipped_patterns, todo_exclusions
 
 # Pieces of gitignore patterns and of paths, small enough that they meet often.
@@ -44,9 +51,12 @@ def _pathspec(lines: list[str]) -> pathspec.PathSpec[pathspec.Pattern]:
 @given(st.lists(patterns(), max_size=8), st.lists(paths(), min_size=1, max_size=10))
 def test_every_answer_is_pathspecs(lines: list[str], names: list[str]) -> None:
     spec = _pathspec(lines)
-    quick = Patterns(spec)
+    quick = Patterns(lines)
+    assert quick._any is not None
     for name in names:
         assert quick.match_file(name) == spec.match_file(name), (lines, name)
+    # The regexes joined without compiling pathspec's are those pathspec compiles.
+    assert _translations(lines) == _compiled_regexes(spec)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +74,7 @@ def test_every_answer_is_pathspecs(lines: list[str], names: list[str]) -> None:
 )
 def test_examples(lines: list[str], name: str, expected: bool) -> None:
     assert _pathspec(lines).match_file(name) == expected
-    assert Patterns(_pathspec(lines)).match_file(name) == expected
+    assert Patterns(lines).match_file(name) == expected
 
 
 def test_the_shipped_vendored_patterns_take_the_quick_test() -> None:
@@ -73,15 +83,26 @@ def test_the_shipped_vendored_patterns_take_the_quick_test() -> None:
     assert _spec(shipped_patterns())._any is not None
 
 
-def test_patterns_it_does_not_understand_go_to_pathspec_alone() -> None:
-    spec = _pathspec(["x"])
-    (pattern,) = spec.patterns
-    # A hand-made pattern whose regex refers to a group: joining would renumber it.
-    pattern.regex = re.compile(r"^(a)\1")
-    quick = Patterns(spec)
-    assert quick._any is None
-    assert quick.match_file("aa") is True
-    assert quick.match_file("ab") is False
+@pytest.mark.parametrize(
+    "regex",
+    [
+        pytest.param(r"^(a)\1", id="a reference to a group"),
+        pytest.param(r"^(?P<x>a)(?P=x)", id="a reference to a named group"),
+        pytest.param(r"^[(?P<x>]a", id="(?P< in a set, not a group"),
+    ],
+)
+def test_regexes_it_does_not_understand_go_to_pathspec_alone(regex: str) -> None:
+    assert re.compile(regex)  # valid, but not joined
+    assert _any_pattern([r"^(?:.+/)?a(?P<ps_d>/)", regex]) is None
+
+
+@pytest.mark.parametrize("line", ["a\\", "!", "[z-a]"])
+def test_an_invalid_pattern_is_refused_at_once_as_pathspec_refuses_it(line: str) -> None:
+    with pytest.raises(Exception) as theirs:
+        _pathspec(["x", line])
+    with pytest.raises(type(theirs.value)) as ours:
+        Patterns(["x", line])
+    assert str(ours.value) == str(theirs.value)
 
 
 @pytest.mark.parametrize(
