@@ -50,6 +50,7 @@ class _ScanTask:
     cwd: str  # display paths are relative to this folder (ends with the separator)
     markers: tuple[str, ...]
     tag_words: tuple[str, ...]
+    config: Config  # for its category rules
 
 
 def scan_files(
@@ -65,9 +66,9 @@ def scan_files(
 
     Large trees are split across worker processes (``jobs``, default the config's: 0 means
     one per core), in chunks sent while ``files`` (which may be discovery's generator) still
-    produces; each worker reads and scans its share, and this process categorises what they
-    find, so the category rules are compiled once.  ``background`` workers suit a scan
-    started from a thread beside other work (see :func:`qualitytool.parallel.worker_pool`).
+    produces; each worker reads, scans and categorises its share (forked workers inherit the
+    category rules compiled).  ``background`` workers suit a scan started from a thread
+    beside other work (see :func:`qualitytool.parallel.worker_pool`).
     """
     names = ((name, language) for name in map(str, files)
              if (language := language_of(name)) is not None)
@@ -77,6 +78,7 @@ def scan_files(
         cwd=str((base or Path.cwd()).resolve()).rstrip(os.sep) + os.sep,
         markers=tuple(config.todos.markers),
         tag_words=(*config.todos.limitation_phrases, *categorizer.tag_words),
+        config=config,
     )
     workers = 1
     if len(head) == _PARALLEL_THRESHOLD:  # imported only for a tree that needs workers
@@ -85,8 +87,7 @@ def scan_files(
         workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
     if workers <= 1:
         every = [*head, *names]
-        found, errors = _scan_chunk(task, every)
-        items = [categorizer.apply(item) for item in found]
+        items, errors = _scan_and_categorize(task, every)
         scanned = len(every)
     else:
         items, errors, scanned = _scan_in_workers(
@@ -100,21 +101,33 @@ def _scan_in_workers(
     task: _ScanTask, names: Iterator[tuple[str, str]], categorizer: Categorizer, workers: int,
     background: bool,
 ) -> tuple[list[TodoItem], list[str], int]:
+    import multiprocessing
+
     from qualitytool.parallel import worker_pool
 
+    if not background and multiprocessing.get_start_method() == "fork":
+        categorizer.compile()  # once, here: the workers are copies of this process
     items: list[TodoItem] = []
     errors: list[str] = []
     scanned = 0
     with worker_pool(workers, background=background) as pool:
         futures = []
         while chunk := list(itertools.islice(names, _CHUNK_SIZE)):
-            futures.append(pool.submit(_scan_chunk, task, chunk))
+            futures.append(pool.submit(_scan_and_categorize, task, chunk))
             scanned += len(chunk)
-        for future in futures:  # categorised here while the workers read the next chunks
-            found, chunk_errors = future.result()
-            items.extend(categorizer.apply(item) for item in found)
+        for future in futures:
+            chunk_items, chunk_errors = future.result()
+            items.extend(chunk_items)
             errors.extend(chunk_errors)
     return items, errors, scanned
+
+
+def _scan_and_categorize(
+    task: _ScanTask, files: list[tuple[str, str]]
+) -> tuple[list[TodoItem], list[str]]:
+    found, errors = _scan_chunk(task, files)
+    categorizer = categorizer_for(task.config)
+    return [categorizer.apply(item) for item in found], errors
 
 
 def _scan_chunk(task: _ScanTask, files: list[tuple[str, str]]) -> tuple[list[TodoItem], list[str]]:
