@@ -88,6 +88,12 @@ class Patterns:
             return False  # no pattern matches: pathspec would say False
         return self.spec.match_file(path)
 
+    def might_match(self, path: str) -> bool:
+        """False when no pattern can match ``path``, a path as pathspec reads one (relative,
+        "/"-separated, no leading "./"): the walk's paths, tested without a call to
+        pathspec per path."""
+        return self._any is None or self._any.search(path) is not None
+
 
 @functools.lru_cache(maxsize=1)
 def _pattern_class() -> type[Any]:
@@ -132,6 +138,7 @@ def _compiled_regexes(spec: pathspec.PathSpec[Any]) -> list[str] | None:
 
 
 _AT_ANY_DEPTH = "^(?:.+/)?"
+_ANY_NAME = "[^/]*"
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 _GROUP_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]")
 
@@ -139,7 +146,7 @@ _GROUP_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]")
 def _any_pattern(regexes: Sequence[str]) -> re.Pattern[str] | None:
     """One regex that matches every path one of ``regexes`` matches (and may match more), or
     None when one is not in the form this relies on."""
-    anywhere, anchored = [], []
+    anywhere, anchored, endings = [], [], []
     counter = itertools.count()
     renamed = 0
     for text in regexes:
@@ -154,9 +161,16 @@ def _any_pattern(regexes: Sequence[str]) -> re.Pattern[str] | None:
         renamed += groups
         rest = text[len(_AT_ANY_DEPTH):]
         if text.startswith(_AT_ANY_DEPTH) and _splits_at_top_level(rest) is False:
-            anywhere.append(f"(?:{rest})")
+            # A name's ending ("*.min.js"): one "[^/]*" for all of them, not a scan each.
+            after = rest[len(_ANY_NAME):]
+            if rest.startswith(_ANY_NAME) and after and after[0] not in "*+?{":
+                endings.append(f"(?:{after})")
+            else:
+                anywhere.append(f"(?:{rest})")
         else:
             anchored.append(f"(?:{text})")
+    if endings:
+        anywhere.append(f"{_ANY_NAME}(?:{'|'.join(endings)})")
     if anywhere:
         anchored.append(f"{_AT_ANY_DEPTH}(?:{'|'.join(anywhere)})")
     if not anchored:
@@ -412,6 +426,7 @@ def _walk(
                 specs = specs + [(current, own)]
         prefix = current if current.endswith(os.sep) else current + os.sep
         relative_prefix = prefix[len(top_prefix) :].replace(os.sep, "/")
+        root_relative = rel_to_root(prefix) if exclude_spec is not None else None
         for name in filenames:
             if suffixes is not None:
                 hit = name.endswith(suffixes)
@@ -422,9 +437,10 @@ def _walk(
             ):
                 continue
             file = prefix + name
-            if exclude_spec is not None:
-                rel = rel_to_root(file)
-                if rel is not None and exclude_spec.match_file(rel):
+            if exclude_spec is not None and root_relative is not None:
+                # No pattern can match most paths: one search of their joined regex says so.
+                rel = root_relative + name
+                if exclude_spec.might_match(rel) and exclude_spec.match_file(rel):
                     continue
             if use_gitignore and specs and ignored(file, False, specs):
                 continue
@@ -438,9 +454,9 @@ def _walk(
                 continue
             # An excluded folder is not entered, unless a "!pattern" may take back a file in it
             # (its files are then matched one by one).
-            if prune and exclude_spec is not None:
-                rel = rel_to_root(child)
-                if rel is not None and exclude_spec.match_file(rel + "/"):
+            if prune and exclude_spec is not None and root_relative is not None:
+                rel = root_relative + name + "/"
+                if exclude_spec.might_match(rel) and exclude_spec.match_file(rel):
                     continue
             if use_gitignore:
                 if specs and ignored(child, True, specs):

@@ -21,11 +21,13 @@ from qualitytool.discovery import (
     _spec,
     _splits_at_top_level,
     _translations,
+    iter_file_names,
 )
 from qualitytool.todos.vendored import shipped_patterns, todo_exclusions
 
 # Pieces of gitignore patterns and of paths, small enough that they meet often.
-_NAMES = ["a", "b", "ab", "vendor", "static", "x.js", "x.min.js", "d3", "A", "1"]
+_NAMES = ["a", "b", "ab", "vendor", "static", "x.js", "x.min.js", "d3", "A", "1", "jquery-3.js",
+          "a_pb2.py", "lib"]
 _GLOB_PIECES = [*_NAMES, "*", "**", "?", "[ab]", "[!a]", "[0-9]*", "*.js", "\\*", "\\!", ".*"]
 
 
@@ -35,6 +37,12 @@ def patterns(draw: st.DrawFn) -> str:
     text = "/".join(parts) if draw(st.booleans()) else "".join(parts)
     return (draw(st.sampled_from(["", "", "/", "!", "#", "**/"])) + text
             + draw(st.sampled_from(["", "", "/", "/**", " "])))
+
+
+def any_patterns() -> st.SearchStrategy[str]:
+    """Generated patterns, and those the TODO scan ships (globs of file names, folders)."""
+    endings = ["*.min.js", "*.js", "*_pb2.py", "*.generated.*", "*-min.js"]
+    return st.one_of(patterns(), st.sampled_from(endings), st.sampled_from(shipped_patterns()))
 
 
 @st.composite
@@ -48,7 +56,7 @@ def _pathspec(lines: list[str]) -> pathspec.PathSpec[pathspec.Pattern]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(patterns(), max_size=8), st.lists(paths(), min_size=1, max_size=10))
+@given(st.lists(any_patterns(), max_size=8), st.lists(paths(), min_size=1, max_size=10))
 def test_every_answer_is_pathspecs(lines: list[str], names: list[str]) -> None:
     spec = _pathspec(lines)
     quick = Patterns(lines)
@@ -68,6 +76,10 @@ def test_every_answer_is_pathspecs(lines: list[str], names: list[str]) -> None:
         pytest.param(["!keep.min.js"], "keep.min.js", False, id="only a negation"),
         pytest.param(["/top.js"], "a/top.js", False, id="anchored at the root"),
         pytest.param(["a/**/b"], "a/x/y/b", True, id="double star in the middle"),
+        pytest.param(["*.min.js"], "a/x.min.js", True, id="a name's ending"),
+        pytest.param(["vendor/", "*_pb2.py"], "pkg/api_pb2.py", True, id="an ending, and more"),
+        pytest.param(["jquery-[0-9]*.js"], "static/jquery-3.7.js", True, id="a set"),
+        pytest.param(["*.min.js"], "a/x.min.js.map", False, id="not the name's ending"),
         pytest.param(["# comment", ""], "# comment", False, id="comments and blanks"),
         pytest.param([], "a", False, id="no pattern"),
     ],
@@ -137,3 +149,41 @@ def test_every_path_of_django_gets_pathspecs_answer(django_source: Path) -> None
     answers = [quick.match_file(name) for name in names]
     assert answers == [quick.spec.match_file(name) for name in names]
     assert any(answers)  # Django's admin ships minified JavaScript
+
+
+_TREE_NAMES = ["a", "b", "vendor", "static", "d3", "x.min.js", "m.py", "n.js", "lib", "x_pb2.py"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_TREE_NAMES), min_size=1, max_size=4), min_size=1,
+                max_size=12),
+       st.lists(any_patterns(), max_size=6))
+def test_the_walk_excludes_what_pathspec_excludes(
+    tmp_path_factory: pytest.TempPathFactory, paths_: list[list[str]], lines: list[str],
+) -> None:
+    """Discovery's exclusions (a folder pruned, a file dropped) against pathspec asked
+    about every path of the tree."""
+    root = tmp_path_factory.mktemp("tree")
+    for parts in paths_:
+        folder = root.joinpath(*parts[:-1])
+        if any(p.is_file() for p in (folder, *folder.parents) if p != root and p.exists()):
+            continue  # a file where this path needs a folder
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / parts[-1]).is_dir():
+            (folder / parts[-1]).write_text("x\n")
+    config = Config(root=root, respect_gitignore=False)
+    include = ["*"]
+    every = list(iter_file_names([root], config, include=include))
+    spec = _pathspec(lines)
+    prune = not any(line.startswith("!") for line in lines)
+
+    def excluded(name: str) -> bool:
+        relative = Path(name).relative_to(root).as_posix()
+        if spec.match_file(relative):
+            return True
+        folders = relative.split("/")[:-1]
+        return prune and any(spec.match_file("/".join(folders[:i + 1]) + "/")
+                             for i in range(len(folders)))
+
+    kept = list(iter_file_names([root], config, include=include, exclude=lines))
+    assert kept == [name for name in every if not excluded(name)], lines
