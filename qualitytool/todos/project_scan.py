@@ -36,8 +36,10 @@ def categorizer_for(config: Config) -> Categorizer:
     return load_categorizer(extra, todos.limitation_phrases, Thresholds.of(todos))
 
 
-# Below this many files one process is faster than starting workers.
-_PARALLEL_THRESHOLD = 400
+# Below this many files one process is faster than starting workers.  The walk stops at
+# this many to decide, and walks on beside the workers: the lower, the sooner they start
+# (on Django, 414 folders are listed before its 200th file, 1,222 before its 400th).
+_PARALLEL_THRESHOLD = 200
 # Files per task sent to a worker: tasks go out while discovery still walks, and enough of
 # them balance two cores.
 _CHUNK_SIZE = 100
