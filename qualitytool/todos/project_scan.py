@@ -66,11 +66,13 @@ def scan_files(
     """The categorised items of ``files`` (no blame), sorted by path and line; their paths
     are relative to ``base`` (default: the working directory).
 
-    Large trees are split across worker processes (``jobs``, default the config's: 0 means
-    one per core), in chunks sent while ``files`` (which may be discovery's generator) still
-    produces; each worker reads, scans and categorises its share (forked workers inherit the
-    category rules compiled).  ``background`` workers suit a scan started from a thread
-    beside other work (see :func:`qualitytool.parallel.worker_pool`).
+    Large trees are split across processes (``jobs``, default the config's: 0 means one per
+    core, this one included), in chunks sent to the workers while ``files`` (which may be
+    discovery's generator) still produces; once it is exhausted this process scans the
+    chunks no worker has taken yet.  Each process reads, scans and categorises its share
+    (forked workers inherit the category rules compiled).  ``background`` workers suit a
+    scan started from a thread beside other work (see
+    :func:`qualitytool.parallel.worker_pool`).
     """
     names = ((name, language) for name in map(str, files)
              if (language := language_of(name)) is not None)
@@ -82,12 +84,12 @@ def scan_files(
         tag_words=(*config.todos.limitation_phrases, *categorizer.tag_words),
         config=config,
     )
-    workers = 1
+    workers = 0  # besides this process
     if len(head) == _PARALLEL_THRESHOLD:  # imported only for a tree that needs workers
         from qualitytool.parallel import effective_jobs
 
-        workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
-    if workers <= 1:
+        workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8) - 1
+    if workers < 1:
         every = [*head, *names]
         items, errors = _scan_and_categorize(task, every)
         scanned = len(every)
@@ -113,11 +115,17 @@ def _scan_in_workers(
     errors: list[str] = []
     scanned = 0
     with worker_pool(workers, background=background) as pool:
-        futures = []
+        sent = []
         while chunk := list(itertools.islice(names, _CHUNK_SIZE)):
-            futures.append(pool.submit(_scan_and_categorize, task, chunk))
+            sent.append((pool.submit(_scan_and_categorize, task, chunk), chunk))
             scanned += len(chunk)
-        for future in futures:
+        # The walk is over: this process scans too, from the last chunk back, each one no
+        # worker has taken yet, until it meets theirs.
+        while sent and sent[-1][0].cancel():
+            chunk_items, chunk_errors = _scan_and_categorize(task, sent.pop()[1])
+            items.extend(chunk_items)
+            errors.extend(chunk_errors)
+        for future, _chunk in sent:
             chunk_items, chunk_errors = future.result()
             items.extend(chunk_items)
             errors.extend(chunk_errors)
