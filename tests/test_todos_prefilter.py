@@ -104,9 +104,24 @@ _PIECES = [
 _ENCODINGS = ["utf-8", "utf-8-sig", "latin-1", "cp1252", "koi8-r", "utf-7", "utf-16"]
 
 
+_OPENERS = ["#", "# ", "##", "//", "/*", "<!--", "--", ";", "{#", "<%#", "'''"]
+_BLANKS = ["", " ", "  ", "\t", "\xa0", "\u3000", "\u2028", "\x1c", "\x85", "\f", "\v", " #"]
+_SPELLINGS = ["TODO", "todo", "ToDo", "FIXME", "fixme", "XXX", "xxx", "HACK", "hack",
+              "HAC\u212a", "F\u0130XME", "f\u0131xme", "todos", "TODO_", "TODO1"]
+_TAILS = ["", ": fix it", "(bob): later", " - #12", "\n", " */", " -->"]
+
+
+@st.composite
+def comment_lines(draw: st.DrawFn) -> str:
+    """A line that may carry a marker: code, a comment opener, blanks, a marker, text."""
+    return "".join([draw(st.sampled_from(["", "x = 1 ", "  ", "f(); ", "'#' "])),
+                    draw(st.sampled_from(_OPENERS)), draw(st.sampled_from(_BLANKS)),
+                    draw(st.sampled_from(_SPELLINGS)), draw(st.sampled_from(_TAILS))])
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.sampled_from(_PIECES), max_size=24), st.sampled_from(LANGUAGES),
-       st.sampled_from(_ENCODINGS), st.booleans())
+@given(st.lists(st.one_of(comment_lines(), st.sampled_from(_PIECES)), max_size=12),
+       st.sampled_from(LANGUAGES), st.sampled_from(_ENCODINGS), st.booleans())
 def test_a_file_it_passes_over_holds_nothing_the_scan_finds(
     pieces: list[str], language: str, encoding: str, cookie: bool,
 ) -> None:
@@ -123,7 +138,7 @@ def test_a_file_it_passes_over_holds_nothing_the_scan_finds(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.one_of(st.sampled_from([p.encode() for p in _PIECES]),
-                          st.binary(max_size=3)), max_size=24),
+                          comment_lines().map(str.encode), st.binary(max_size=3)), max_size=24),
        st.sampled_from(LANGUAGES))
 def test_any_bytes_it_passes_over_hold_nothing_the_scan_finds(
     parts: list[bytes], language: str,
@@ -156,3 +171,25 @@ def test_a_marker_matched_beyond_ascii_case_is_named_as_configured(spelling: str
     """"İ" matches "i" case-insensitively but lowers to two characters: the scan used to
     stop with a KeyError on such a comment (its byte test had passed over the file)."""
     assert found_by_the_scan(f"# {spelling}: the cache\n".encode(), "python") == ["FIXME"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(st.sampled_from([p.encode() for p in _PIECES]),
+                          comment_lines().map(str.encode), st.binary(max_size=3)), max_size=24),
+       st.sampled_from([("TODO", "FIXME", "XXX", "HACK"), ("ÄNDERN", "todo"), ("-X", "@fix"),
+                        ("]", "^Z", "\\q")]))
+def test_the_first_letter_looked_at_first_changes_no_answer(
+    parts: list[bytes], names: tuple[str, ...],
+) -> None:
+    """The "#" test looks at the character a marker may start with before trying the
+    markers: the same answers as trying them at every "#"."""
+    import re
+
+    from qualitytool.todos.markers import _wide_bytes
+
+    markers = Markers(names)
+    wide = b"|".join(_wide_bytes(m) for m in sorted(names, key=len, reverse=True))
+    every_hash = re.compile(
+        rb"#[\t\x0b\x0c\r\x1c-\x20#\x80-\xff]*(?:" + wide + rb")(?![A-Za-z0-9_])")
+    raw = b"".join(parts)
+    assert markers.in_bytes(raw, True) == (every_hash.search(raw) is not None)

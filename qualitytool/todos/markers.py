@@ -37,8 +37,12 @@ class Markers:
         wide = b"|".join(_wide_bytes(m) for m in sorted(self.names, key=len, reverse=True))
         self._lower_bytes = tuple(m.encode().lower() for m in self.names)
         self._anywhere_bytes = re.compile(rb"(?:" + wide + rb")")
+        # After the blanks, the first character a marker may start with, looked at before
+        # the markers are tried: most "#" of a file are passed at once.
+        firsts = b"".join(_first_bytes(m) for m in self.names)
         self._after_hash_bytes = re.compile(
-            rb"#[\t\x0b\x0c\r\x1c-\x20#\x80-\xff]*(?:" + wide + rb")(?![A-Za-z0-9_])"
+            rb"#[\t\x0b\x0c\r\x1c-\x20#\x80-\xff]*(?=[" + firsts + rb"\x80-\xff])(?:" + wide
+            + rb")(?![A-Za-z0-9_])"
         )
 
     def in_text(self, text: str, hash_comments: bool = True) -> bool:
@@ -82,6 +86,15 @@ class Markers:
             if next_hash < 0:
                 return None
             offset = next_hash + 1
+
+
+def _first_bytes(marker: str) -> bytes:
+    """The bytes (in a set) the wide pattern of ``marker`` may start with, beyond the high
+    ones: its first character in either case when it is an ASCII letter."""
+    first = marker[:1]
+    if not first.isascii():
+        return b""
+    return re.escape((first.upper() + first.lower() if first.isalpha() else first).encode())
 
 
 def _wide_bytes(marker: str) -> bytes:
