@@ -1,9 +1,10 @@
-"""todos (the scan) vs ruff --select FIX on Django 5.2.8 + ansible-core 2.19.14 in one run.
+"""todos (the scan) vs ruff --select FIX on Django 5.2.8.
 
 The scan has no cache: it is compared with ruff cold (``--no-cache``) and, to be complete,
 with ruff warm (its cache filled by the warm-up round).  Ours and ruff run in turn in each
 round (same load).  Ours runs as users install it (see ``common.installed_qualitytool``).
-Target (issue 15): within 2x of ruff's wall time on 2 cores.
+Target (issue 24): within 1.5x of ruff's cold wall time on 2 cores.  On a shared machine the
+CPU time (user + system) is the steadier figure: both are printed.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from common import (
     tool,
 )
 
+TARGET = 1.5
+
 
 def run(repeat: int) -> list[Measurement]:
     django = sdist("django", "5.2.8")
-    ansible = sdist("ansible-core", "2.19.14")
     cwd = django.parent
-    paths = [django.name, ansible.name]
+    paths = [django.name]
     ruff = [tool("ruff"), "check", "--isolated", "--select", "FIX", "-q", *paths]
     ours = installed_qualitytool()
     ours_json, ours_table, ruff_cold, ruff_warm = time_side_by_side(
@@ -39,13 +41,12 @@ def run(repeat: int) -> list[Measurement]:
         cwd, repeat,
     )
     measurements = [ours_json, ours_table, ruff_cold, ruff_warm]
-    print_table("todos scan on Django 5.2.8 + ansible-core 2.19.14", measurements,
-                baseline=ruff_cold.label)
+    print_table("todos scan on Django 5.2.8", measurements, baseline=ruff_cold.label)
     print(f"{load_line()} (during the side-by-side rounds)")
     for ours in (ours_json, ours_table):
         cold = ours.median / ruff_cold.median
         warm = ours.median / ruff_warm.median
         print(f"{ours.label}: {cold:.2f}x ruff --no-cache, {warm:.2f}x ruff cached "
-              f"(target <= 2x ruff: {'met' if cold <= 2 else 'NOT met'} against ruff cold); "
-              f"CPU {ours.median_cpu / ruff_cold.median_cpu:.2f}x ruff --no-cache's")
+              f"(target <= {TARGET:g}x ruff: {'met' if cold <= TARGET else 'NOT met'} against "
+              f"ruff cold); CPU {ours.median_cpu / ruff_cold.median_cpu:.2f}x ruff --no-cache's")
     return measurements

@@ -1149,8 +1149,9 @@ def entry() -> NoReturn:
     interpreter freeing its objects one by one, a tenth of a warm ``check-exceptions`` run.
     As mypy does, the process then ends without that teardown, once its output is flushed,
     but only when nothing else waits for the end: no thread still running, no ``atexit``
-    callback (logging's, multiprocessing's clean-up, coverage's), no profiler or tracer.
-    Otherwise the exit is the ordinary one.
+    callback with work to do (a logging handler to flush, a worker process to join,
+    multiprocessing's clean-up, coverage's), no profiler or tracer.  Otherwise the exit is
+    the ordinary one.
 
     Output that cannot be written (standard output closed, a closed pipe, a full disk) ends
     the run with one ``error:`` line on standard error and exit status 2, never a traceback.
@@ -1214,7 +1215,37 @@ def _nothing_waits_for_the_exit() -> bool:
     import threading
 
     callbacks = getattr(atexit, "_ncallbacks", None)
-    if callbacks is None or callbacks() or sys.gettrace() or sys.getprofile():
+    if callbacks is None or sys.gettrace() or sys.getprofile():
+        return False
+    if callbacks() != _idle_standard_callbacks():
         return False
     main_thread = threading.main_thread()
     return all(t is main_thread or t.daemon for t in threading.enumerate())
+
+
+def _idle_standard_callbacks() -> int:
+    """How many ``atexit`` callbacks are the standard library's own with nothing left to do:
+    logging's (registered when it is imported) while no handler but the last-resort one
+    and null ones exists, and multiprocessing's (registered with its utilities) once every
+    worker has ended and no clean-up is pending; -1 when one of them has work left.  Any
+    other callback makes the count differ from the number registered."""
+    idle = 0
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        handlers = getattr(logging, "_handlerList", None)
+        if handlers is None:
+            return -1
+        for reference in list(handlers):
+            handler = reference()
+            if handler is not None and not (
+                    handler is logging.lastResort or type(handler) is logging.NullHandler):
+                return -1
+        idle += 1
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None:
+        import multiprocessing
+
+        if multiprocessing.active_children() or getattr(util, "_finalizer_registry", True):
+            return -1
+        idle += 1
+    return idle

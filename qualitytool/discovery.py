@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,15 +39,177 @@ class DiscoveryError(Exception):
     """A path given on the command line does not exist."""
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
+def _spec(patterns: Iterable[str]) -> Patterns:
     return _cached_spec(tuple(patterns))
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
-    import pathspec  # imported on first use: it costs more start-up than a small run takes
+def _cached_spec(patterns: tuple[str, ...]) -> Patterns:
+    return Patterns(patterns)
 
-    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+class Patterns:
+    """Gitignore-style patterns, as :class:`pathspec.GitIgnoreSpec` matches them, with a quick
+    "no pattern can match" first.
+
+    pathspec tries each pattern in turn, in Python: with the hundred patterns of vendored
+    code the TODO scan skips, that cost more than the rest of the scan.  One regular
+    expression made of every pattern's own (the ``(?:.+/)?`` "at any depth" prefix they share
+    factored out) finds, in one search, whether any pattern matches at all; most paths match
+    none, and only the others are asked of pathspec, so every answer is pathspec's.  Its
+    patterns are compiled when a path first needs them.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        # pathspec imported on first use: it costs more start-up than a small run takes.
+        from pathspec.util import normalize_file
+
+        self.lines = tuple(lines)
+        self._spec: pathspec.PathSpec[Any] | None = None
+        regexes = _translations(self.lines)
+        self._any = None if regexes is None else _any_pattern(regexes)
+        if self._any is None:  # pathspec's own compiled patterns, and its errors, at once
+            regexes = _compiled_regexes(self.spec)
+            self._any = None if regexes is None else _any_pattern(regexes)
+        self._normalize = normalize_file  # as pathspec reads a path
+
+    @property
+    def spec(self) -> pathspec.PathSpec[Any]:
+        """pathspec's :class:`~pathspec.GitIgnoreSpec` of the patterns."""
+        if self._spec is None:
+            import pathspec
+
+            self._spec = pathspec.GitIgnoreSpec.from_lines(list(self.lines))
+        return self._spec
+
+    def match_file(self, path: str) -> bool:
+        """Whether ``path`` (relative, "/"-separated) is matched, as pathspec says."""
+        if self._any is not None and self._any.search(self._normalize(path)) is None:
+            return False  # no pattern matches: pathspec would say False
+        return self.spec.match_file(path)
+
+    def might_match(self, path: str) -> bool:
+        """False when no pattern can match ``path``, a path as pathspec reads one (relative,
+        "/"-separated, no leading "./"): the walk's paths, tested without a call to
+        pathspec per path."""
+        return self._any is None or self._any.search(path) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _pattern_class() -> type[Any]:
+    import pathspec
+
+    return type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0])
+
+
+def _translations(lines: Sequence[str]) -> list[str] | None:
+    """The regular expression of each pattern that matches something, as pathspec's pattern
+    class translates it (and compiles it, with no flag); None when the class does not
+    translate or refuses a pattern (then pathspec says why)."""
+    translate = getattr(_pattern_class(), "pattern_to_regex", None)
+    if translate is None:
+        return None
+    regexes = []
+    for line in lines:
+        if not line:
+            continue  # as GitIgnoreSpec.from_lines
+        try:
+            regex, include = translate(line)
+        except ValueError:  # an invalid pattern: pathspec says so as it compiles them
+            return None
+        if include is not None:
+            if not isinstance(regex, str):
+                return None
+            regexes.append(regex)
+    return regexes
+
+
+def _compiled_regexes(spec: pathspec.PathSpec[Any]) -> list[str] | None:
+    regexes = []
+    for pattern in spec.patterns:
+        if getattr(pattern, "include", None) is None:
+            continue  # a blank line or a comment: matches nothing
+        regex = getattr(pattern, "regex", None)
+        if (not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str)
+                or regex.flags & ~re.UNICODE):
+            return None
+        regexes.append(regex.pattern)
+    return regexes
+
+
+_AT_ANY_DEPTH = "^(?:.+/)?"
+_ANY_NAME = "[^/]*"
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_GROUP_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]")
+
+
+def _any_pattern(regexes: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex that matches every path one of ``regexes`` matches (and may match more), or
+    None when one is not in the form this relies on."""
+    anywhere, anchored, endings = [], [], []
+    counter = itertools.count()
+    renamed = 0
+    for text in regexes:
+        # Group numbers change in a joined regex: no reference to a group.
+        if _GROUP_REFERENCE.search(text):
+            return None
+        # A name cannot repeat in one regex (pathspec names the group of a folder's "/"):
+        # each gets its own, and the joined regex must then have as many named groups
+        # (a "(?P<" that is not a group, in a set say, would make one fewer).
+        groups = len(_NAMED_GROUP.findall(text))
+        text = _NAMED_GROUP.sub(lambda _: f"(?P<g{next(counter)}>", text) if groups else text
+        renamed += groups
+        rest = text[len(_AT_ANY_DEPTH):]
+        if text.startswith(_AT_ANY_DEPTH) and _splits_at_top_level(rest) is False:
+            # A name's ending ("*.min.js"): one "[^/]*" for all of them, not a scan each.
+            after = rest[len(_ANY_NAME):]
+            if rest.startswith(_ANY_NAME) and after and after[0] not in "*+?{":
+                endings.append(f"(?:{after})")
+            else:
+                anywhere.append(f"(?:{rest})")
+        else:
+            anchored.append(f"(?:{text})")
+    if endings:
+        anywhere.append(f"{_ANY_NAME}(?:{'|'.join(endings)})")
+    if anywhere:
+        anchored.append(f"{_AT_ANY_DEPTH}(?:{'|'.join(anywhere)})")
+    if not anchored:
+        return re.compile(r"(?!)")  # no pattern: nothing matches
+    try:
+        joined = re.compile("|".join(anchored))
+    except re.error:  # a scoped flag the join moved, say: pathspec alone then
+        return None
+    return joined if len(joined.groupindex) == renamed else None
+
+
+def _splits_at_top_level(regex: str) -> bool | None:
+    """Whether ``regex`` has a "|" outside any group (then a prefix does not apply to each
+    side), or None when it cannot tell (an unbalanced bracket or parenthesis)."""
+    depth = 0
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":  # a set: "]" first (after an optional "^") is a member
+            index += 2 if regex.startswith("[^", index) else 1
+            if regex.startswith("]", index):
+                index += 1
+            while index < len(regex) and regex[index] != "]":
+                index += 2 if regex[index] == "\\" else 1
+            if index >= len(regex):
+                return None
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "|" and depth == 0:
+            return True
+        index += 1
+    return False if depth == 0 else None
 
 
 _GLOB = re.compile(r"[*?\[\\]")
@@ -76,7 +239,7 @@ class _NameMatcher:
         return self._spec is not None and self._spec.match_file(relative)
 
 
-def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
+def _read_gitignore(directory: Path) -> Patterns | None:
     gitignore = directory / ".gitignore"
     try:
         from qualitytool.sources import read_text  # only where there is a .gitignore
@@ -87,7 +250,7 @@ def _read_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     return _spec(text.splitlines())
 
 
-def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
+def _inherited_gitignores(directory: Path, top: Path) -> list[tuple[Path, Patterns]]:
     """The .gitignore files of ``directory``'s ancestors up to ``top`` (outermost first)."""
     found = []
     for ancestor in (directory, *directory.parents):
@@ -177,7 +340,7 @@ def iter_file_names(
 
 
 def _force_excluded(
-    name: str, config: Config, exclude_spec: pathspec.PathSpec[Any] | None
+    name: str, config: Config, exclude_spec: Patterns | None
 ) -> bool:
     """Whether a file named on the command line is excluded all the same: under a folder
     discovery never enters, or matched by the exclusion patterns."""
@@ -201,7 +364,7 @@ def _walk(
     directory: Path,
     config: Config,
     include_spec: _NameMatcher,
-    exclude_spec: pathspec.PathSpec[Any] | None,
+    exclude_spec: Patterns | None,
     on_error: Callable[[str, str], None] | None = None,
     listings: ListingCache | None = None,
     prune: bool = True,
@@ -212,7 +375,7 @@ def _walk(
     top_dir = str(directory)
     root_prefix = str(config.root).rstrip(os.sep) + os.sep
     # Each directory's applicable .gitignore specs: its parent's plus its own.
-    specs_of: dict[str, list[tuple[str, pathspec.PathSpec[Any]]]] = {}
+    specs_of: dict[str, list[tuple[str, Patterns]]] = {}
     if use_gitignore:
         specs_of[top_dir] = [
             (str(base), spec)
@@ -224,7 +387,7 @@ def _walk(
             return path[len(root_prefix) :].replace(os.sep, "/")
         return None
 
-    def ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:
+    def ignored(path: str, is_dir: bool, specs: list[tuple[str, Patterns]]) -> bool:
         suffix = "/" if is_dir else ""
         for base, spec in specs:
             relative = os.path.relpath(path, base).replace(os.sep, "/")
@@ -263,6 +426,7 @@ def _walk(
                 specs = specs + [(current, own)]
         prefix = current if current.endswith(os.sep) else current + os.sep
         relative_prefix = prefix[len(top_prefix) :].replace(os.sep, "/")
+        root_relative = rel_to_root(prefix) if exclude_spec is not None else None
         for name in filenames:
             if suffixes is not None:
                 hit = name.endswith(suffixes)
@@ -273,9 +437,10 @@ def _walk(
             ):
                 continue
             file = prefix + name
-            if exclude_spec is not None:
-                rel = rel_to_root(file)
-                if rel is not None and exclude_spec.match_file(rel):
+            if exclude_spec is not None and root_relative is not None:
+                # No pattern can match most paths: one search of their joined regex says so.
+                rel = root_relative + name
+                if exclude_spec.might_match(rel) and exclude_spec.match_file(rel):
                     continue
             if use_gitignore and specs and ignored(file, False, specs):
                 continue
@@ -289,9 +454,9 @@ def _walk(
                 continue
             # An excluded folder is not entered, unless a "!pattern" may take back a file in it
             # (its files are then matched one by one).
-            if prune and exclude_spec is not None:
-                rel = rel_to_root(child)
-                if rel is not None and exclude_spec.match_file(rel + "/"):
+            if prune and exclude_spec is not None and root_relative is not None:
+                rel = root_relative + name + "/"
+                if exclude_spec.might_match(rel) and exclude_spec.match_file(rel):
                     continue
             if use_gitignore:
                 if specs and ignored(child, True, specs):

@@ -100,12 +100,16 @@ def read_file(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
             raise OSError(errno.EFBIG, f"larger than {_size(limit)}", str(path))
         chunks = []
         remaining = limit + 1  # one byte more: a file that grew past the cap is refused
+        # The size it has now, and one byte to see the end: a buffer of the cap's size per
+        # read cost more than the read itself on a tree of small files.
+        wanted = info.st_size + 1
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 16 * MEGABYTE))
+            chunk = os.read(fd, min(remaining, wanted, 16 * MEGABYTE))
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
+            wanted = 64 * 1024  # it grew since: the rest in modest reads
         if remaining <= 0:
             raise OSError(errno.EFBIG, f"larger than {_size(limit)}", str(path))
         return b"".join(chunks)

@@ -11,7 +11,6 @@ workers die with the parent, and in ``background`` they yield the CPU.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import multiprocessing
 import os
@@ -22,11 +21,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualitytool.atomic_files import discard_temporary_files
 from qualitytool.discovery import display_path
-from qualitytool.findings import FileResult
 from qualitytool.gc_tuning import GC_THRESHOLDS
+
+if TYPE_CHECKING:  # imported where a result is made: the TODO scan's workers need none
+    from qualitytool.findings import FileResult
 
 # Below this many files, worker start-up costs more than the parallel work saves.
 SERIAL_THRESHOLD = 48
@@ -59,6 +61,8 @@ def _guarded(func: Callable[[Path], FileResult], path: Path) -> FileResult:
     try:
         return func(path)
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the run
+        from qualitytool.findings import FileResult
+
         # One line naming the file: some messages (LibCST's) span many lines.
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         if isinstance(exc, RecursionError):  # valid code nested deeper than the analysis goes
@@ -205,6 +209,8 @@ def _worker_setup(parent: int, background: bool) -> None:
         return
     if sys.platform.startswith("linux"):
         try:  # the kernel sends SIGTERM when the parent dies, however it dies
+            import ctypes
+
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         except (OSError, AttributeError):

@@ -171,14 +171,48 @@ cli.entry()
 """
 
 
+# Sets up what may wait for the end of the process, then says whether entry() would skip it.
+_WAITING = """
+import atexit, logging, multiprocessing, sys, time
+import qualitytool.cli as cli
+from qualitytool.parallel import worker_pool
+with worker_pool(1) as pool:  # workers started and ended: nothing waits for them
+    assert pool.submit(sum, (1, 2)).result() == 3
+logging.getLogger("x").addHandler(logging.NullHandler())
+{setup}
+print(cli._nothing_waits_for_the_exit())
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "quick"),
+    [
+        pytest.param("", True, id="workers ended, a null handler"),
+        pytest.param("logging.basicConfig(filename=sys.argv[1])", False, id="a file to flush"),
+        pytest.param("atexit.register(print, 'bye')", False, id="a callback of its own"),
+        pytest.param("child = multiprocessing.Process(target=time.sleep, args=(30,))\n"
+                     "child.start()", False, id="a child process running"),
+    ],
+)
+def test_the_quick_exit_waits_for_what_needs_the_end(
+    tmp_path: Path, setup: str, quick: bool
+) -> None:
+    import sys
+
+    script = _WAITING.format(setup=setup)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "log.txt")],
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.stdout.split()[:1] == [str(quick)], result.stderr
+
+
 @pytest.mark.parametrize("command", ["python -m qualitytool", "console script", "entry"])
 def test_the_process_exits_with_the_command_s_code_and_all_its_output(
     tmp_path: Path, command: str
 ) -> None:
     """The console script ends the process without the interpreter's teardown when nothing
     waits for it (``cli.entry``): every line is still written, and the exit code is the
-    command's.  The first run starts workers (an ordinary exit), the second is served from
-    the cache (the quick exit)."""
+    command's.  The first run starts workers (ended when the exit comes: the quick exit
+    still), the second is served from the cache."""
     import shutil
     import sys
 
@@ -204,7 +238,7 @@ def test_the_process_exits_with_the_command_s_code_and_all_its_output(
         + "Found 3000 broad exception handlers in 1 of 61 files; "
         "1 file could not be analysed.\n"
     )
-    for exit_kind in ("ordinary exit", "hard exit"):
+    for exit_kind in ("hard exit", "hard exit"):
         result = subprocess.run([*argv, "check-exceptions", "."], cwd=tmp_path,
                                 capture_output=True, text=True, check=False)
         assert result.returncode == 2  # a file could not be analysed

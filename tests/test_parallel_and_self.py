@@ -138,3 +138,30 @@ def test_background_todo_scan_equals_the_serial_one(tmp_path: Path) -> None:
     background = scan_files(files, config, base=tmp_path, background=True)
     assert len(serial.items) == (_PARALLEL_THRESHOLD + 20 + 4) // 5
     assert background == serial
+
+
+def test_todo_scan_in_workers_equals_the_serial_one(tmp_path: Path) -> None:
+    """Files go to the workers in chunks while the walk still runs, and this process
+    categorises what they find: the same items, counts and errors as one process."""
+    import os
+
+    from qualitytool.todos.project_scan import _CHUNK_SIZE, _PARALLEL_THRESHOLD, scan_paths
+
+    count = _PARALLEL_THRESHOLD + 2 * _CHUNK_SIZE + 7
+    for index in range(count):
+        folder = tmp_path / f"pkg{index % 9}"
+        folder.mkdir(exist_ok=True)
+        text = (f"def f{index}():\n    # TODO(alice): fix the security check {index % 4}\n"
+                "    return 1\n" if index % 6 == 0 else "x = 1  # todo: later\n"
+                if index % 6 == 1 else "x = 1\n")
+        (folder / f"m{index:03}.py").write_text(text, encoding="utf-8")
+    os.mkfifo(tmp_path / "pkg3" / "pipe.py")  # listed, never read: an error line
+    config = Config(root=tmp_path)
+    serial = scan_paths([tmp_path], config, jobs=1, base=tmp_path, blame=False)
+    parallel = scan_paths([tmp_path], config, jobs=2, base=tmp_path, blame=False)
+    assert serial.files_scanned == count + 1
+    assert len(serial.items) == (count + 5) // 6 + (count + 4) // 6
+    assert all(item.category and item.category_reason for item in serial.items)
+    assert [error.split(":")[0] for error in serial.errors] == [
+        str(tmp_path / "pkg3" / "pipe.py")]
+    assert parallel == serial

@@ -442,3 +442,28 @@ def test_the_documented_rules_example_works(tmp_path: Path) -> None:
     assert categorizer.category("export the PII") == "compliance"
     verdict = categorizer.judge(item("keep this", path="app/privacy/consent_forms.py"))
     assert verdict.reason == "feature: no category reached its minimum score; best compliance 1"
+
+
+def test_rules_compiled_at_once_judge_as_the_rules_compiled_when_read() -> None:
+    """``compile()`` (before forking workers) compiles every signal's phrases and changes
+    no verdict."""
+    from qualitytool.todos.category_rules import _read, categorizer_from_documents
+    from qualitytool.todos.model import CodeContext
+
+    text = (ROOT / "rules" / "todo_categories.toml").read_text(encoding="utf-8")
+    eager = categorizer_from_documents([("rules", _read("rules", text))], ("not supported",))
+    lazy = categorizer_from_documents([("rules", _read("rules", text))], ("not supported",))
+    eager.compile()
+    signals = [s for c in eager.categories for s in c.signals]
+    assert signals and all("matcher" in vars(s) for s in signals)
+    assert not any("matcher" in vars(s) for c in lazy.categories for s in c.signals)
+    items = [
+        TodoItem(path="app/auth/tokens.py", line=3, col=5, end_line=3, marker=marker, text=text,
+                 language="python", context="check_token", below="return token == given",
+                 code=CodeContext(("def check_token(token, given):",), ("return 1",), ("hmac",),
+                                  ("hmac",)))
+        for marker, text in [("TODO", "use a constant-time comparison"),
+                             ("FIXME", "slow query, cache it"), ("XXX", "not supported yet"),
+                             ("HACK", "work around the upstream bug #12")]
+    ]
+    assert [eager.apply(i) for i in items] == [lazy.apply(i) for i in items]

@@ -71,3 +71,29 @@ def test_lexer_finds_tokenize_comments(corpus: str, request: pytest.FixtureReque
                 )
         compared += 1
     assert compared > 30
+
+
+@pytest.mark.parametrize("corpus", ["django", "ansible"])
+def test_lexer_stopped_after_the_last_marker_agrees_with_the_full_one(
+    corpus: str, request: pytest.FixtureRequest,
+) -> None:
+    """The scan lexes a file only up to the comment lines below its last marker (and keeps
+    the line starts up to there): the same comments and enclosing def/class for every
+    marker comment as the lexer of the whole file."""
+    root: Path = request.getfixturevalue(f"{corpus}_source")
+    compared = 0
+    for _path, text in _candidate_files(root):
+        positions = MARKERS.hash_positions(text)
+        if not positions:
+            continue
+        full, partial = PythonLexer(text), PythonLexer(text, until=positions[-1])
+        indices = partial.comments_at(positions)
+        assert indices == full.comments_at(positions)
+        for index in indices:
+            comment = partial.comments[index]
+            assert comment == full.comments[index]
+            assert partial.context_at(comment.line, comment.opener_col) == full.context_at(
+                comment.line, comment.opener_col)
+            compared += 1
+        assert partial.line_starts == full.line_starts[:len(partial.line_starts)]
+    assert compared > 40

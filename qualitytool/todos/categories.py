@@ -182,6 +182,14 @@ class Categorizer:
         """The tags the scanner reads as the author's labels (``TODO(perf)``)."""
         return tuple(self.tags)
 
+    def compile(self) -> None:
+        """Compile every signal's phrases now (they are compiled when first read): worker
+        processes forked after this inherit them compiled."""
+        flag_signals = self.security_flag.signals if self.security_flag else ()
+        for signal in (*(s for c in self.categories for s in c.signals), *flag_signals):
+            _ = signal.matcher
+        _ = self._limitation
+
     def judge(self, item: TodoItem, texts: ItemTexts | None = None) -> Verdict:
         """The category of ``item``, with the evidence for it and how sure it is."""
         texts = ItemTexts(item) if texts is None else texts

@@ -18,17 +18,31 @@ class Markers:
     def __init__(self, names: Sequence[str]) -> None:
         self.names = tuple(names)
         alternatives = "|".join(re.escape(m) for m in sorted(self.names, key=len, reverse=True))
-        self._start = re.compile(rf"(?i)({alternatives})(?![A-Za-z0-9_])")
+        self._longest_first = sorted(self.names, key=len, reverse=True)
+        # One group per marker: which one matched, when its text is not the marker's in
+        # another case (U+0130 "İ" matches "i" and lowers to two characters).
+        groups = "|".join(f"(?P<m{index}>{re.escape(m)})"
+                          for index, m in enumerate(self._longest_first))
+        self._start = re.compile(rf"(?i)({groups})(?![A-Za-z0-9_])")
         self._anywhere = re.compile(rf"(?i)(?:{alternatives})")
         # A marker right after "#" and blanks (or more "#"): a necessary condition for a
         # marker at the start of a "#" comment, checked by one regex search per file.
         self._after_hash = re.compile(rf"(?i)#(?:[^\S\n]|#)*(?:{alternatives})(?![A-Za-z0-9_])")
         self._canonical = {m.lower(): m for m in self.names}
-        longest_first = sorted(self.names, key=len, reverse=True)
-        encoded = b"|".join(re.escape(m.encode()) for m in longest_first)
-        self._anywhere_bytes = re.compile(rb"(?i)(?:" + encoded + rb")")
+        # The byte tests: sound for any text whose ASCII characters are their own bytes and
+        # whose other characters are bytes above 0x7F (see ``decoding.ascii_transparent``).
+        # Such a byte stands for any non-ASCII character: blanks other than ASCII ones
+        # (U+00A0, U+3000), and letters that match a marker's letter case-insensitively
+        # (U+212A KELVIN SIGN is a "k").
+        wide = b"|".join(_wide_bytes(m) for m in sorted(self.names, key=len, reverse=True))
+        self._lower_bytes = tuple(m.encode().lower() for m in self.names)
+        self._anywhere_bytes = re.compile(rb"(?:" + wide + rb")")
+        # After the blanks, the first character a marker may start with, looked at before
+        # the markers are tried: most "#" of a file are passed at once.
+        firsts = b"".join(_first_bytes(m) for m in self.names)
         self._after_hash_bytes = re.compile(
-            rb"(?i)#(?:[ \t\f\v\r#]|\xc2\xa0)*(?:" + encoded + rb")(?![A-Za-z0-9_])"
+            rb"#[\t\x0b\x0c\r\x1c-\x20#\x80-\xff]*(?=[" + firsts + rb"\x80-\xff])(?:" + wide
+            + rb")(?![A-Za-z0-9_])"
         )
 
     def in_text(self, text: str, hash_comments: bool = True) -> bool:
@@ -37,10 +51,16 @@ class Markers:
         return pattern.search(text) is not None
 
     def in_bytes(self, raw: bytes, hash_comments: bool = True) -> bool:
-        """:meth:`in_text` on the undecoded file (the markers are ASCII in every encoding
-        source files use), so that files without a marker are never decoded."""
-        pattern = self._after_hash_bytes if hash_comments else self._anywhere_bytes
-        return pattern.search(raw) is not None
+        """:meth:`in_text` on the undecoded file, so that files without a marker are never
+        decoded: True whenever :meth:`in_text` is for the text of ``raw``, provided that
+        text keeps its ASCII characters as they are and writes the others above 0x7F
+        (:func:`qualitytool.todos.decoding.ascii_transparent`)."""
+        if hash_comments:
+            return self._after_hash_bytes.search(raw) is not None
+        lowered = raw.lower()  # bytes: ASCII letters only, as the wide pattern's classes
+        if any(marker in lowered for marker in self._lower_bytes):
+            return True
+        return not raw.isascii() and self._anywhere_bytes.search(raw) is not None
 
     def hash_positions(self, text: str) -> list[int]:
         """Offsets of each "#" that a marker follows (the candidates of :meth:`in_text`)."""
@@ -54,7 +74,11 @@ class Markers:
             start = len(text) - len(stripped)
             match = self._start.match(text, start)
             if match is not None:
-                return start, self._canonical[match[1].lower()]
+                canonical = self._canonical.get(match[1].lower())
+                if canonical is None:
+                    (name,) = [key for key, value in match.groupdict().items() if value is not None]
+                    canonical = self._longest_first[int(name[1:])]
+                return start, canonical
             if not hash_sections:
                 return None
             # As in ruff, a marker after a second "#" in the comment counts too.
@@ -62,6 +86,31 @@ class Markers:
             if next_hash < 0:
                 return None
             offset = next_hash + 1
+
+
+def _first_bytes(marker: str) -> bytes:
+    """The bytes (in a set) the wide pattern of ``marker`` may start with, beyond the high
+    ones: its first character in either case when it is an ASCII letter."""
+    first = marker[:1]
+    if not first.isascii():
+        return b""
+    return re.escape((first.upper() + first.lower() if first.isalpha() else first).encode())
+
+
+def _wide_bytes(marker: str) -> bytes:
+    """A bytes pattern for ``marker`` as :meth:`Markers.in_text` finds it in a text: an ASCII
+    letter in either case, another ASCII character as itself, and in place of any character
+    one to four bytes above 0x7F (a non-ASCII character that may match it)."""
+    parts = []
+    for char in marker:
+        if char.isascii() and char.isalpha():
+            letters = re.escape((char.upper() + char.lower()).encode())
+            parts.append(b"(?:[" + letters + rb"]|[\x80-\xff]{1,4})")
+        elif char.isascii():
+            parts.append(b"(?:" + re.escape(char.encode()) + rb"|[\x80-\xff]{1,4})")
+        else:
+            parts.append(rb"[\x80-\xff]{1,4}")
+    return b"".join(parts)
 
 
 _ISSUE_REF = re.compile(r"^(?:[\w.-]+/[\w.-]+)?#\d+$")

@@ -9,11 +9,13 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qualitytool.findings import Finding, Severity
 from qualitytool.rendering.templates import cell, environment, render_template
 from qualitytool.todos.model import RESOLUTIONS, ScanResult, TodoItem
+
+if TYPE_CHECKING:  # imported for the formats that need them (SARIF, GitHub)
+    from qualitytool.findings import Finding
 
 JSON_VERSION = 1
 REPORT_FILES = {"TODO_REPORT.md": "todo_report.md.j2",
@@ -168,6 +170,8 @@ def write_reports(result: ScanResult, directory: Path,
 
 def to_findings(items: Sequence[TodoItem]) -> list[Finding]:
     """Items as findings for the SARIF and GitHub reporters (linked ones as notes)."""
+    from qualitytool.findings import Finding, Severity
+
     findings = []
     for item in items:
         issue = f" (tracked in {item.issue})" if item.issue else " (no issue linked)"

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import os
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from qualitytool.config import Config
 from qualitytool.discovery import display_path, iter_file_names
-from qualitytool.parallel import effective_jobs, worker_pool
-from qualitytool.shard import Shard
 from qualitytool.sources import SourceError
 from qualitytool.todos.categories import Categorizer
 from qualitytool.todos.category_rules import Thresholds, load_categorizer
 from qualitytool.todos.context import FileCode
-from qualitytool.todos.decoding import decode_source, read_bytes
+from qualitytool.todos.decoding import decode_source, may_hold_marker, read_bytes
 from qualitytool.todos.file_scan import scan_source
 from qualitytool.todos.markers import Markers
 from qualitytool.todos.model import ScanResult, TodoItem, normalise_text
-from qualitytool.todos.syntax import language_of, uses_hash_comments_only
+from qualitytool.todos.syntax import language_of
 from qualitytool.todos.vendored import todo_exclusions
+
+if TYPE_CHECKING:
+    from qualitytool.shard import Shard
 
 
 def categorizer_for(config: Config) -> Categorizer:
@@ -32,12 +36,27 @@ def categorizer_for(config: Config) -> Categorizer:
     return load_categorizer(extra, todos.limitation_phrases, Thresholds.of(todos))
 
 
-# Below this many files one process is faster than starting workers.
-_PARALLEL_THRESHOLD = 400
+# Below this many files one process is faster than starting workers.  The walk stops at
+# this many to decide, and walks on beside the workers: the lower, the sooner they start
+# (on Django, 414 folders are listed before its 200th file, 1,222 before its 400th).
+_PARALLEL_THRESHOLD = 200
+# Files per task sent to a worker: tasks go out while discovery still walks, and enough of
+# them balance two cores.
+_CHUNK_SIZE = 100
+
+
+@dataclass(frozen=True)
+class _ScanTask:
+    """What a worker needs to scan its files: small, sent with every chunk."""
+
+    cwd: str  # display paths are relative to this folder (ends with the separator)
+    markers: tuple[str, ...]
+    tag_words: tuple[str, ...]
+    config: Config  # for its category rules
 
 
 def scan_files(
-    files: Sequence[Path | str],
+    files: Iterable[Path | str],
     config: Config,
     *,
     jobs: int | None = None,
@@ -47,37 +66,84 @@ def scan_files(
     """The categorised items of ``files`` (no blame), sorted by path and line; their paths
     are relative to ``base`` (default: the working directory).
 
-    Large trees are split across worker processes (``jobs``, default the config's: 0 means
-    one per core); each worker reads, scans and categorises its share.  ``background``
-    workers suit a scan started from a thread beside other work (see
+    Large trees are split across processes (``jobs``, default the config's: 0 means one per
+    core, this one included), in chunks sent to the workers while ``files`` (which may be
+    discovery's generator) still produces; once it is exhausted this process scans the
+    chunks no worker has taken yet.  Each process reads, scans and categorises its share
+    (forked workers inherit the category rules compiled).  ``background`` workers suit a
+    scan started from a thread beside other work (see
     :func:`qualitytool.parallel.worker_pool`).
     """
-    names = [(name, language) for name in map(str, files)
-             if (language := language_of(name)) is not None]
-    cwd = str((base or Path.cwd()).resolve()).rstrip(os.sep) + os.sep
-    workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8)
-    if workers <= 1 or len(names) < _PARALLEL_THRESHOLD:
-        items, errors = _scan_chunk(config, cwd, names)
-    else:
-        chunks = [names[i::workers * 4] for i in range(workers * 4)]
-        items, errors = [], []
-        with worker_pool(workers, background=background) as pool:
-            for chunk_items, chunk_errors in pool.map(
-                _scan_chunk, [config] * len(chunks), [cwd] * len(chunks), chunks
-            ):
-                items.extend(chunk_items)
-                errors.extend(chunk_errors)
-    items.sort(key=lambda i: (i.path, i.line, i.col))
-    return ScanResult(items=_with_occurrences(items), files_scanned=len(names),
-                      errors=sorted(errors), categories=categorizer_for(config).names)
-
-
-def _scan_chunk(
-    config: Config, cwd: str, files: list[tuple[str, str]]
-) -> tuple[list[TodoItem], list[str]]:
+    names = ((name, language) for name in map(str, files)
+             if (language := language_of(name)) is not None)
+    head = list(itertools.islice(names, _PARALLEL_THRESHOLD))  # discovery's errors first
     categorizer = categorizer_for(config)
-    markers = Markers(tuple(config.todos.markers))
-    tag_words = (*config.todos.limitation_phrases, *categorizer.tag_words)
+    task = _ScanTask(
+        cwd=str((base or Path.cwd()).resolve()).rstrip(os.sep) + os.sep,
+        markers=tuple(config.todos.markers),
+        tag_words=(*config.todos.limitation_phrases, *categorizer.tag_words),
+        config=config,
+    )
+    workers = 0  # besides this process
+    if len(head) == _PARALLEL_THRESHOLD:  # imported only for a tree that needs workers
+        from qualitytool.parallel import effective_jobs
+
+        workers = min(effective_jobs(config.jobs if jobs is None else jobs), 8) - 1
+    if workers < 1:
+        every = [*head, *names]
+        items, errors = _scan_and_categorize(task, every)
+        scanned = len(every)
+    else:
+        items, errors, scanned = _scan_in_workers(
+            task, itertools.chain(head, names), categorizer, workers, background)
+    items.sort(key=lambda i: (i.path, i.line, i.col))
+    return ScanResult(items=_with_occurrences(items), files_scanned=scanned,
+                      errors=sorted(errors), categories=categorizer.names)
+
+
+def _scan_in_workers(
+    task: _ScanTask, names: Iterator[tuple[str, str]], categorizer: Categorizer, workers: int,
+    background: bool,
+) -> tuple[list[TodoItem], list[str], int]:
+    import multiprocessing
+
+    from qualitytool.parallel import worker_pool
+
+    if not background and multiprocessing.get_start_method() == "fork":
+        categorizer.compile()  # once, here: the workers are copies of this process
+    items: list[TodoItem] = []
+    errors: list[str] = []
+    scanned = 0
+    with worker_pool(workers, background=background) as pool:
+        sent = []
+        while chunk := list(itertools.islice(names, _CHUNK_SIZE)):
+            sent.append((pool.submit(_scan_and_categorize, task, chunk), chunk))
+            scanned += len(chunk)
+        # The walk is over: this process scans too, from the last chunk back, each one no
+        # worker has taken yet, until it meets theirs.
+        while sent and sent[-1][0].cancel():
+            chunk_items, chunk_errors = _scan_and_categorize(task, sent.pop()[1])
+            items.extend(chunk_items)
+            errors.extend(chunk_errors)
+        for future, _chunk in sent:
+            chunk_items, chunk_errors = future.result()
+            items.extend(chunk_items)
+            errors.extend(chunk_errors)
+    return items, errors, scanned
+
+
+def _scan_and_categorize(
+    task: _ScanTask, files: list[tuple[str, str]]
+) -> tuple[list[TodoItem], list[str]]:
+    found, errors = _scan_chunk(task, files)
+    categorizer = categorizer_for(task.config)
+    return [categorizer.apply(item) for item in found], errors
+
+
+def _scan_chunk(task: _ScanTask, files: list[tuple[str, str]]) -> tuple[list[TodoItem], list[str]]:
+    """The items of ``files`` (``(path, language)``) with their code, not categorised yet,
+    and the errors of the files that could not be read."""
+    markers = _markers(task.markers)
     items: list[TodoItem] = []
     errors: list[str] = []
     for file, language in files:
@@ -86,17 +152,22 @@ def _scan_chunk(
         except SourceError as exc:
             errors.append(str(exc))
             continue
-        if not markers.in_bytes(raw, uses_hash_comments_only(language)):
+        if not may_hold_marker(raw, language, markers):
             continue  # most files: never decoded
         text = decode_source(raw, file, language)
         code_of: FileCode | None = None
-        for item in scan_source(text, language, markers, _display(file, cwd), file=file,
-                                tag_words=tag_words):
+        for item in scan_source(text, language, markers, _display(file, task.cwd), file=file,
+                                tag_words=task.tag_words):
             code_of = FileCode(text.splitlines(), language) if code_of is None else code_of
             code = code_of.context(item.line, item.end_line, item.col)
             below = code.after[0] if code.after else ""
-            items.append(categorizer.apply(replace(item, below=below, code=code)))
+            items.append(replace(item, below=below, code=code))
     return items, errors
+
+
+@functools.lru_cache(maxsize=4)
+def _markers(names: tuple[str, ...]) -> Markers:
+    return Markers(names)
 
 
 def _display(file: str, cwd: str) -> str:
@@ -131,12 +202,13 @@ def scan_paths(
     them), scan them, blame the items.  ``jobs``, ``base`` and ``background`` as for
     :func:`scan_files`."""
     unreadable: list[str] = []
-    # Path strings: a Path per file would cost more than the scan of most files.
-    files: Sequence[Path | str] = list(iter_file_names(
+    # Path strings: a Path per file would cost more than the scan of most files.  Without a
+    # shard, the files go to the scan as the walk finds them.
+    files: Iterable[Path | str] = iter_file_names(
         paths, config, include=config.todos.include,
         on_error=lambda _folder, message: unreadable.append(message),
         exclude=todo_exclusions(config),
-    ))
+    )
     if shard is not None:
         files = shard.select([Path(name) for name in files], config.root)
     result = scan_files(files, config, jobs=jobs, base=base, background=background)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
@@ -42,7 +43,6 @@ class PythonLexer:
     def __init__(self, text: str, until: int | None = None) -> None:
         """Lex ``text``, or only up to the comment lines that follow offset ``until``."""
         self.text = text
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._starts: list[int] = []  # comment spans, in order
         self._ends: list[int] = []
         self._multiline_strings: list[tuple[int, int]] = []  # (start, end) offsets
@@ -51,6 +51,13 @@ class PythonLexer:
             # Continuations are the comment-only lines right below: stop after them.
             following = _FOLLOWING_COMMENT_LINES.match(text, until)
             end = following.end() if following else end
+        # Where each line starts, up to the one after the last line lexed (the lines above
+        # a comment are all its context needs).
+        newline = text.find("\n", end)
+        lengths = [len(line) + 1 for line in text[:len(text) if newline < 0 else newline + 1]
+                   .split("\n")]
+        lengths.pop()  # the part after the last newline starts no further line
+        self.line_starts = list(itertools.accumulate(lengths, initial=0))
         self._lex(end)
         self.comments = _LazyComments(self)
 
