@@ -901,3 +901,34 @@ def test_class_trigger_raises_what_the_entry_lists(entry: str, raised: str) -> N
     assert expected is not None
     with pytest.raises(expected):
         exec(PRELUDE + CLASS_TRIGGERS[entry][raised], {})  # noqa: S102 - our own snippets
+
+
+@pytest.mark.parametrize("pattern", ["(?u)(?a)x", "(?L)x", "x{4294967296}", "(" * 3000 + ")" * 3000,
+                                     "x(?i"])
+def test_re_contracts_cover_what_a_pattern_from_outside_raises(pattern: str) -> None:
+    """lnbits' `_re_fullmatch_safe(pattern, string)` takes its pattern from settings: each
+    re function's `pattern` list must cover what compiling such a pattern raises (inline
+    flags that contradict each other raise ValueError, not re.error)."""
+    import builtins
+    import re
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    data = tomllib.loads((Path(__file__).parents[1] / "rules" / "exceptions" /
+                          "stdlib_data.toml").read_text(encoding="utf-8"))
+    entries = [e for e in data["callable"] if e["name"].startswith("re.")
+               and "pattern" in e.get("arguments", {})]
+    assert {e["name"] for e in entries} >= {"re.compile", "re.fullmatch", "re.sub"}
+    try:
+        re.compile(pattern)
+    except BaseException as exc:  # noqa: BLE001 - what it raises is the point
+        raised = exc
+    else:
+        pytest.fail(f"{pattern[:20]!r} compiled")
+    for entry in entries:
+        listed = tuple(re.error if name == "re.error" else getattr(builtins, name)
+                       for name in entry["arguments"]["pattern"])
+        assert isinstance(raised, listed), (entry["name"], type(raised))
